@@ -1,0 +1,8 @@
+//! drove's front end: everything from source text to the desired state, with no AWS SDK.
+//! The CLI (`drove check|fmt|compile|graph|explain`) and the language server call these
+//! functions; see `docs/architecture.md` for the map.
+
+pub mod diag;
+pub mod model;
+pub mod source;
+pub mod syntax;
