@@ -2,6 +2,7 @@
 //! The CLI (`drove check|fmt|compile|graph|explain`) and the language server call these
 //! functions; see `docs/architecture.md` for the map.
 
+pub mod catalog;
 pub mod diag;
 pub mod model;
 pub mod source;
