@@ -1,0 +1,229 @@
+//! The chumsky grammar of docs/language.md, "Grammar". It runs on the prepared token
+//! stream (balanced delimiters, no comments), so recovery only has to skip the rest of a
+//! broken line or value.
+
+use super::cst::*;
+use super::lexer::{lex, Token};
+use super::prepare::{long_string_value, prepare, unescape};
+use crate::diag::Diagnostic;
+use crate::source::{FileId, Span};
+use chumsky::input::ValueInput;
+use chumsky::prelude::*;
+
+type Extra<'t, 's> = extra::Err<Rich<'t, Token<'s>>>;
+
+/// Parses one file. Never fails and never panics: broken input gives a tree with
+/// `Error` nodes plus diagnostics.
+pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let prepared = prepare(file, text, lex(text), &mut diags);
+    let tokens: Vec<(Token, SimpleSpan)> = prepared.tokens.into_iter().map(|(t, s)| (t, s.into())).collect();
+    let eoi: SimpleSpan = (text.len()..text.len()).into();
+    let (items, errors) = items_parser().then_ignore(end()).parse(tokens[..].split_token_span(eoi)).into_output_errors();
+    for e in errors {
+        diags.push(syntax_error(file, &e));
+    }
+    diags.sort_by_key(|d| (d.primary.span.start, d.primary.span.end));
+    let items = items.unwrap_or_default();
+    (File { file, items, comments: prepared.comments }, diags)
+}
+
+fn syntax_error(file: FileId, e: &Rich<Token>) -> Diagnostic {
+    let span: Span = sp(*e.span());
+    let found = e.found().map(|t| t.to_string()).unwrap_or_else(|| "end of input".into());
+    let mut expected: Vec<String> = e
+        .expected()
+        .filter_map(|p| match p {
+            chumsky::error::RichPattern::Token(t) => Some(t.to_string()),
+            chumsky::error::RichPattern::Label(l) => Some(l.to_string()),
+            chumsky::error::RichPattern::EndOfInput => Some("end of input".into()),
+            _ => None,
+        })
+        .collect();
+    expected.sort();
+    expected.dedup();
+    let message = match e.reason() {
+        chumsky::error::RichReason::Custom(msg) => msg.to_string(),
+        _ if expected.is_empty() => format!("unexpected {found}"),
+        _ => format!("expected {}, found {found}", join_or(&expected)),
+    };
+    Diagnostic::new("E0003", file, span, message).with_label(format!("unexpected {found}"))
+}
+
+fn join_or(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+fn word<'t, 's: 't, I>() -> impl Parser<'t, I, Word, Extra<'t, 's>> + Clone
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+{
+    select! { Token::Word(w) = e => Word { text: w.to_string(), span: sp(e.span()) } }.labelled("a name or value")
+}
+
+fn string<'t, 's: 't, I>() -> impl Parser<'t, I, Str, Extra<'t, 's>> + Clone
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+{
+    select! {
+        // An unterminated string was turned into Str by `prepare`; it has no closing quote.
+        Token::Str(s) = e => {
+            let body = s.strip_prefix('"').unwrap_or(s);
+            let body = body.strip_suffix('"').filter(|_| s.len() >= 2).unwrap_or(body);
+            Str { value: unescape(body), triple: false, span: sp(e.span()) }
+        },
+        Token::TripleStr(s) = e => Str { value: long_string_value(s), triple: true, span: sp(e.span()) },
+    }
+    .labelled("a string")
+}
+
+fn newlines<'t, 's: 't, I>() -> impl Parser<'t, I, (), Extra<'t, 's>> + Clone
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+{
+    just(Token::Newline).repeated().ignored()
+}
+
+/// Tokens up to the end of the line or the enclosing closer, with bracketed groups
+/// skipped whole. At least one token, so recovery always makes progress.
+fn skip_line<'t, 's: 't, I>() -> impl Parser<'t, I, (), Extra<'t, 's>> + Clone
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+{
+    let group = recursive(|group| {
+        let inner = group.or(none_of([Token::LBrace, Token::RBrace, Token::LBracket, Token::RBracket, Token::LParen, Token::RParen]).ignored());
+        choice((
+            just(Token::LBrace).then(inner.clone().repeated()).then(just(Token::RBrace)).ignored(),
+            just(Token::LBracket).then(inner.clone().repeated()).then(just(Token::RBracket)).ignored(),
+            just(Token::LParen).then(inner.repeated()).then(just(Token::RParen)).ignored(),
+        ))
+    });
+    group
+        .or(none_of([Token::Newline, Token::Semi, Token::RBrace, Token::RBracket, Token::RParen, Token::LBrace, Token::LBracket, Token::LParen]).ignored())
+        .repeated()
+        .at_least(1)
+        .ignored()
+}
+
+fn value<'t, 's: 't, I>() -> impl Parser<'t, I, Expr, Extra<'t, 's>> + Clone
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+{
+    recursive(|value| {
+        let nl = newlines();
+        let list = value
+            .clone()
+            .padded_by(nl.clone())
+            .separated_by(just(Token::Comma))
+            .allow_trailing()
+            .collect::<Vec<_>>()
+            .delimited_by(just(Token::LBracket).then(nl.clone()), nl.clone().then(just(Token::RBracket)))
+            .map_with(|items, e| Expr::List(List { items, span: sp(e.span()) }))
+            .recover_with(via_parser(nested_delimiters(
+                Token::LBracket,
+                Token::RBracket,
+                [(Token::LBrace, Token::RBrace), (Token::LParen, Token::RParen)],
+                |span: SimpleSpan| Expr::Error(span.into_range()),
+            )));
+
+        let key = word().map(Term::Word).or(string().map(Term::Str));
+        let entry = key
+            .then_ignore(just(Token::Eq))
+            .then(value.clone())
+            .map_with(|(key, value), e| MapEntry { key, value, span: sp(e.span()) });
+        let map_sep = choice((just(Token::Newline), just(Token::Comma), just(Token::Semi))).repeated();
+        let map = entry
+            .separated_by(map_sep.clone())
+            .allow_leading()
+            .allow_trailing()
+            .collect::<Vec<_>>()
+            .delimited_by(just(Token::LBrace), map_sep.then(just(Token::RBrace)))
+            .map_with(|entries, e| Expr::Map(Map { entries, span: sp(e.span()) }))
+            .recover_with(via_parser(nested_delimiters(
+                Token::LBrace,
+                Token::RBrace,
+                [(Token::LBracket, Token::RBracket), (Token::LParen, Token::RParen)],
+                |span: SimpleSpan| Expr::Error(span.into_range()),
+            )));
+
+        let args = value
+            .clone()
+            .padded_by(nl.clone())
+            .separated_by(just(Token::Comma))
+            .allow_trailing()
+            .collect::<Vec<_>>()
+            .delimited_by(just(Token::LParen).then(nl.clone()), nl.then(just(Token::RParen)))
+            .recover_with(via_parser(nested_delimiters(
+                Token::LParen,
+                Token::RParen,
+                [(Token::LBrace, Token::RBrace), (Token::LBracket, Token::RBracket)],
+                |_| Vec::new(),
+            )));
+        let word_or_call = word().then(args.or_not()).map_with(|(name, args), e| match args {
+            Some(args) => Expr::Call(Call { name, args, span: sp(e.span()) }),
+            None => Expr::Word(name),
+        });
+
+        choice((word_or_call, string().map(Expr::Str), list, map)).labelled("a value")
+    })
+}
+
+/// A value, or an `Error` node spanning the rest of the line when none can be read
+/// (e.g. `cidr =` with nothing after it).
+fn value_or_error<'t, 's: 't, I>() -> impl Parser<'t, I, Expr, Extra<'t, 's>> + Clone
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+{
+    value().recover_with(via_parser(
+        skip_line().or_not().map_with(|_, e| Expr::Error(sp(e.span()))),
+    ))
+}
+
+fn items_parser<'t, 's: 't, I>() -> impl Parser<'t, I, Vec<Item>, Extra<'t, 's>> + Clone
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
+{
+    let item = recursive(|item| {
+        let block = item
+            .repeated()
+            .collect::<Vec<Option<Item>>>()
+            .delimited_by(just(Token::LBrace), just(Token::RBrace))
+            .map_with(|items, e| Block { items: items.into_iter().flatten().collect(), span: sp(e.span()) });
+
+        let term = choice((
+            word().map(Term::Word),
+            string().map(Term::Str),
+            just(Token::Comma).map_with(|_, e| Term::Comma(sp(e.span()))).then_ignore(newlines()),
+        ));
+
+        let statement = word()
+            .then(term.repeated().collect::<Vec<_>>())
+            .then(just(Token::Eq).ignore_then(value_or_error()).or_not())
+            .then(block.or_not())
+            .map_with(|(((head, mut rest), value), block), e| {
+                let span: Span = sp(e.span());
+                if rest.is_empty() && block.is_none() {
+                    if let Some(value) = value {
+                        return Item::Attr(Attr { key: head, value, span });
+                    }
+                }
+                rest.insert(0, Term::Word(head));
+                Item::Stmt(Stmt { terms: rest, value, block, span })
+            })
+            .labelled("a declaration, attribute or statement");
+
+        let separator = choice((just(Token::Newline), just(Token::Semi))).to(None);
+        let broken_line = skip_line().map_with(|_, e| Some(Item::Error(sp(e.span()))));
+        choice((separator, statement.map(Some))).recover_with(via_parser(broken_line))
+    });
+
+    item.repeated().collect::<Vec<Option<Item>>>().map(|items| items.into_iter().flatten().collect())
+}
+
+fn sp(s: SimpleSpan) -> Span {
+    s.into_range()
+}
