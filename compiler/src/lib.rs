@@ -7,3 +7,6 @@ pub mod diag;
 pub mod model;
 pub mod source;
 pub mod syntax;
+pub mod hir;
+pub mod literal;
+pub mod lower;

@@ -1,0 +1,81 @@
+use super::{Ident, Ref, Spanned};
+use crate::source::{FileId, Span};
+use std::net::IpAddr;
+
+/// `role NAME { image = … type = … provision { … } }`: what a kind of instance is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Role {
+    pub file: FileId,
+    pub name: Ident,
+    pub span: Span,
+    pub image: Option<Spanned<Image>>,
+    pub instance_type: Option<Spanned<String>>,
+    pub firewalls: Vec<Ref>,
+    pub disk_gib: Option<Spanned<u64>>,
+    pub public_ip: Option<Spanned<bool>>,
+    pub imdsv2: Option<Spanned<bool>>,
+    pub encrypted: Option<Spanned<bool>>,
+    pub provision: Vec<Step>,
+    pub drain: Option<Spanned<String>>,
+    /// Seconds.
+    pub drain_timeout: Option<Spanned<u64>>,
+    pub batch: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Image {
+    /// `image("PATTERN")` or `image("PATTERN", owner = "ACCOUNT")`: the newest matching AMI.
+    Pattern { pattern: String, owner: Option<String> },
+    /// `ami-0123…`
+    Id(String),
+}
+
+/// One provisioning step, in the order written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub span: Span,
+    pub kind: StepKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepKind {
+    Package { names: Vec<Spanned<String>> },
+    User { name: Spanned<String>, groups: Vec<Spanned<String>>, shell: Option<Spanned<String>> },
+    File { path: Spanned<String>, owner: Option<Spanned<String>>, mode: Option<Spanned<u32>>, content: Spanned<FileContent> },
+    Run { command: Spanned<String> },
+    Service { names: Vec<Spanned<String>> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileContent {
+    /// A string or long string, verbatim.
+    Text(String),
+    /// `file("path/in/repo")`, relative to the stack directory.
+    RepoFile(String),
+    /// `secret("name")`; the span of the outer `Spanned` is the call, this one the name.
+    Secret(Ident),
+}
+
+/// `hosts NAME { role = … count = … subnets = [ … ] }`: identical instances (cattle).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hosts {
+    pub file: FileId,
+    pub name: Ident,
+    pub span: Span,
+    pub role: Option<Ref>,
+    pub count: Option<Spanned<u64>>,
+    pub subnets: Vec<Ref>,
+    pub protect: Option<Spanned<bool>>,
+}
+
+/// `host NAME { role = … subnet = … }`: one named instance (a pet).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Host {
+    pub file: FileId,
+    pub name: Ident,
+    pub span: Span,
+    pub role: Option<Ref>,
+    pub subnet: Option<Ref>,
+    pub ip: Option<Spanned<IpAddr>>,
+    pub protect: Option<Spanned<bool>>,
+}

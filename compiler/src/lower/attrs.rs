@@ -1,0 +1,176 @@
+//! The attribute reader: see the module documentation of `lower`.
+
+use super::value;
+use super::{Cx, E_DUPLICATE_ATTRIBUTE, E_MISSING_ATTRIBUTE, E_STATEMENT_NOT_ALLOWED, E_UNKNOWN_ATTRIBUTE};
+use crate::diag::{did_you_mean, Diagnostic};
+use crate::hir::{Ident, Ref, Spanned};
+use crate::syntax::cst::{Attr, Expr, Item, Stmt};
+use ipnet::IpNet;
+use std::net::IpAddr;
+
+/// The attributes of one block, each known key at most once.
+pub struct Attrs<'t> {
+    /// "subnet `public-a`": how messages name the block.
+    owner: String,
+    /// Where "missing attribute" points: the declaration's name.
+    owner_span: std::ops::Range<usize>,
+    attrs: Vec<&'t Attr>,
+    stmts: Vec<&'t Stmt>,
+}
+
+impl<'t> Attrs<'t> {
+    /// Reads a block that holds only attributes; statements are reported (E0055).
+    pub fn read(cx: &mut Cx, items: &'t [Item], known: &[&str], kind: &str, name: &Ident) -> Attrs<'t> {
+        let attrs = Self::read_with_statements(cx, items, known, kind, name);
+        for s in &attrs.stmts {
+            let head = s.head();
+            let mut d = Diagnostic::new(
+                E_STATEMENT_NOT_ALLOWED,
+                cx.file,
+                head.span.clone(),
+                format!("`{}` is not an attribute of {}", head.text, attrs.owner),
+            )
+            .with_label("expected `key = value`");
+            if known.contains(&head.text.as_str()) {
+                d = d.with_help(format!("write `{} = …`", head.text));
+            } else if !known.is_empty() {
+                d = d.with_help(format!("{} takes {}", attrs.owner, list(known)));
+            }
+            cx.report(d);
+        }
+        attrs
+    }
+
+    /// Reads a block that mixes attributes and statements; the statements are returned by
+    /// [`Attrs::statements`] for the caller to interpret.
+    pub fn read_with_statements(cx: &mut Cx, items: &'t [Item], known: &[&str], kind: &str, name: &Ident) -> Attrs<'t> {
+        let owner = format!("{kind} `{}`", name.text);
+        let mut attrs: Vec<&'t Attr> = Vec::new();
+        let mut stmts = Vec::new();
+        for item in items {
+            match item {
+                Item::Stmt(s) => stmts.push(s),
+                Item::Error(_) => {}
+                Item::Attr(a) => {
+                    let key = a.key.text.as_str();
+                    if !known.contains(&key) {
+                        let mut d = Diagnostic::new(
+                            E_UNKNOWN_ATTRIBUTE,
+                            cx.file,
+                            a.key.span.clone(),
+                            format!("unknown attribute `{key}` in {owner}"),
+                        )
+                        .with_label("unknown attribute");
+                        if let Some(s) = did_you_mean(key, known.iter().copied()) {
+                            d = d
+                                .with_help(format!("did you mean `{s}`?"))
+                                .with_fix(format!("replace with `{s}`"), cx.file, a.key.span.clone(), s);
+                        } else if !known.is_empty() {
+                            d = d.with_help(format!("{owner} takes {}", list(known)));
+                        }
+                        cx.report(d);
+                    } else if let Some(first) = attrs.iter().find(|f| f.key.text == key) {
+                        let d = Diagnostic::new(
+                            E_DUPLICATE_ATTRIBUTE,
+                            cx.file,
+                            a.key.span.clone(),
+                            format!("`{key}` is set twice in {owner}"),
+                        )
+                        .with_label("set again here")
+                        .with_secondary(cx.file, first.key.span.clone(), "first set here")
+                        .with_help("remove one of them")
+                        .with_fix("remove this one", cx.file, a.span.clone(), "");
+                        cx.report(d);
+                    } else {
+                        attrs.push(a);
+                    }
+                }
+            }
+        }
+        Attrs { owner, owner_span: name.span.clone(), attrs, stmts }
+    }
+
+    pub fn statements(&self) -> &[&'t Stmt] {
+        &self.stmts
+    }
+
+    pub fn attr(&self, key: &str) -> Option<&'t Attr> {
+        self.attrs.iter().copied().find(|a| a.key.text == key)
+    }
+
+    pub fn expr(&self, key: &str) -> Option<&'t Expr> {
+        self.attr(key).map(|a| &a.value)
+    }
+
+    /// Reports each of `keys` that is not set (E0052). Returns whether all are set.
+    pub fn require(&self, cx: &mut Cx, keys: &[&str]) -> bool {
+        let mut all = true;
+        for key in keys {
+            if self.attr(key).is_none() {
+                all = false;
+                let d = Diagnostic::new(
+                    E_MISSING_ATTRIBUTE,
+                    cx.file,
+                    self.owner_span.clone(),
+                    format!("{} has no `{key}`", self.owner),
+                )
+                .with_label(format!("`{key}` is required"))
+                .with_help(format!("add `{key} = …` inside the block"));
+                cx.report(d);
+            }
+        }
+        all
+    }
+
+    fn with<T>(&self, cx: &mut Cx, key: &str, f: impl FnOnce(&mut Cx, &Expr) -> Option<T>) -> Option<T> {
+        let e = self.expr(key)?;
+        f(cx, e)
+    }
+
+    pub fn string(&self, cx: &mut Cx, key: &str) -> Option<Spanned<String>> {
+        self.with(cx, key, value::string)
+    }
+    pub fn text(&self, cx: &mut Cx, key: &str) -> Option<Spanned<String>> {
+        self.with(cx, key, value::text)
+    }
+    pub fn boolean(&self, cx: &mut Cx, key: &str) -> Option<Spanned<bool>> {
+        self.with(cx, key, value::boolean)
+    }
+    pub fn integer(&self, cx: &mut Cx, key: &str) -> Option<Spanned<u64>> {
+        self.with(cx, key, value::integer)
+    }
+    pub fn cidr(&self, cx: &mut Cx, key: &str) -> Option<Spanned<IpNet>> {
+        self.with(cx, key, value::cidr)
+    }
+    pub fn address(&self, cx: &mut Cx, key: &str) -> Option<Spanned<IpAddr>> {
+        self.with(cx, key, value::address)
+    }
+    pub fn duration(&self, cx: &mut Cx, key: &str) -> Option<Spanned<u64>> {
+        self.with(cx, key, value::duration)
+    }
+    pub fn ttl(&self, cx: &mut Cx, key: &str) -> Option<Spanned<u64>> {
+        self.with(cx, key, value::ttl)
+    }
+    pub fn size_gib(&self, cx: &mut Cx, key: &str) -> Option<Spanned<u64>> {
+        self.with(cx, key, value::size_gib)
+    }
+    pub fn share(&self, cx: &mut Cx, key: &str) -> Option<Spanned<f64>> {
+        self.with(cx, key, value::share)
+    }
+    pub fn reference(&self, cx: &mut Cx, key: &str) -> Option<Ref> {
+        self.with(cx, key, value::reference)
+    }
+    pub fn references(&self, cx: &mut Cx, key: &str) -> Vec<Ref> {
+        self.with(cx, key, |cx, e| Some(value::references(cx, e))).unwrap_or_default()
+    }
+    pub fn strings(&self, cx: &mut Cx, key: &str) -> Vec<Spanned<String>> {
+        self.with(cx, key, |cx, e| Some(value::strings(cx, e))).unwrap_or_default()
+    }
+    pub fn string_map(&self, cx: &mut Cx, key: &str) -> Vec<(Spanned<String>, Spanned<String>)> {
+        self.with(cx, key, |cx, e| Some(value::string_map(cx, e))).unwrap_or_default()
+    }
+}
+
+fn list(known: &[&str]) -> String {
+    known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+}

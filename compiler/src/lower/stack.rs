@@ -1,0 +1,101 @@
+//! `stack`, `let` and `secret` declarations.
+
+use super::decl;
+use super::value;
+use super::{Attrs, Cx, E_BAD_HEADER};
+use crate::diag::Diagnostic;
+use crate::hir::{Ident, Let, Secret, Spanned, StackDecl, StateBackend, Tag};
+use crate::syntax::cst::{Expr, Stmt, Term};
+
+const STACK_FORM: &str = "stack NAME { region = \"…\" }";
+const STACK_ATTRS: [&str; 6] = ["region", "state", "tags", "max_delete", "max_zone_delete", "recipients"];
+
+pub fn lower_stack(cx: &mut Cx, stmt: &Stmt) -> Option<StackDecl> {
+    let name = decl::name(cx, stmt, STACK_FORM)?;
+    decl::no_more_terms(cx, stmt, 2, STACK_FORM);
+    let block = decl::block(cx, stmt, STACK_FORM)?;
+    let a = Attrs::read(cx, &block.items, &STACK_ATTRS, "stack", &name);
+    a.require(cx, &["region"]);
+    let state = a.expr("state").and_then(|e| state(cx, e));
+    let tags = a.string_map(cx, "tags").into_iter().map(|(key, value)| Tag { key, value }).collect();
+    Some(StackDecl {
+        file: cx.file,
+        span: stmt.span.clone(),
+        region: a.string(cx, "region"),
+        state,
+        tags,
+        max_delete: a.share(cx, "max_delete"),
+        max_zone_delete: a.share(cx, "max_zone_delete"),
+        recipients: a.strings(cx, "recipients"),
+        name,
+    })
+}
+
+fn state(cx: &mut Cx, e: &Expr) -> Option<Spanned<StateBackend>> {
+    const EXPECTED: &str = "`local(\"path\")` or `s3(\"bucket\", \"key\")`";
+    let Expr::Call(c) = e else {
+        value::wrong_shape(cx, e, EXPECTED);
+        return None;
+    };
+    let args: Vec<Option<Spanned<String>>> = c.args.iter().map(|a| value::string(cx, a)).collect();
+    let backend = match (c.name.text.as_str(), args.as_slice()) {
+        ("local", [Some(path)]) => StateBackend::Local { path: path.value.clone() },
+        ("s3", [Some(bucket), Some(key)]) => StateBackend::S3 { bucket: bucket.value.clone(), key: key.value.clone() },
+        // A bad argument was reported by `value::string`.
+        ("local", [_]) | ("s3", [_, _]) => return None,
+        _ => {
+            value::wrong_shape(cx, e, EXPECTED);
+            return None;
+        }
+    };
+    Some(Spanned::new(backend, c.span.clone()))
+}
+
+const LET_FORM: &str = "let NAME = VALUE";
+
+pub fn lower_let(cx: &mut Cx, stmt: &Stmt) -> Option<Let> {
+    let name = decl::name(cx, stmt, LET_FORM)?;
+    decl::no_more_terms(cx, stmt, 2, LET_FORM);
+    decl::no_block(cx, stmt, LET_FORM);
+    let Some(value) = &stmt.value else {
+        let d = Diagnostic::new(E_BAD_HEADER, cx.file, name.span.clone(), format!("`let {}` has no value", name.text))
+            .with_label("`= VALUE` expected after this")
+            .with_help(format!("write `let {} = VALUE`", name.text));
+        cx.report(d);
+        return None;
+    };
+    Some(Let { file: cx.file, name, span: stmt.span.clone(), value: value.clone() })
+}
+
+const SECRET_FORM: &str = "secret \"NAME\" = \"CIPHERTEXT\"";
+
+pub fn lower_secret(cx: &mut Cx, stmt: &Stmt) -> Option<Secret> {
+    let name = match stmt.terms.get(1) {
+        Some(Term::Str(s)) => Ident { text: s.value.clone(), span: s.span.clone() },
+        Some(Term::Word(w)) => Ident { text: w.text.clone(), span: w.span.clone() },
+        Some(t) => {
+            let d = Diagnostic::new(E_BAD_HEADER, cx.file, t.span(), "expected the secret's name")
+                .with_help(format!("write `{SECRET_FORM}`"));
+            cx.report(d);
+            return None;
+        }
+        None => {
+            let d = Diagnostic::new(E_BAD_HEADER, cx.file, stmt.head().span.clone(), "`secret` needs a name")
+                .with_help(format!("write `{SECRET_FORM}` (made by `drove secret encrypt`)"));
+            cx.report(d);
+            return None;
+        }
+    };
+    decl::no_more_terms(cx, stmt, 2, SECRET_FORM);
+    decl::no_block(cx, stmt, SECRET_FORM);
+    let ciphertext = match &stmt.value {
+        Some(v) => value::string(cx, v),
+        None => {
+            let d = Diagnostic::new(E_BAD_HEADER, cx.file, name.span.clone(), format!("secret `{}` has no value", name.text))
+                .with_help("encrypt the value with `drove secret encrypt`, which writes the whole declaration");
+            cx.report(d);
+            None
+        }
+    };
+    Some(Secret { file: cx.file, name, span: stmt.span.clone(), ciphertext })
+}
