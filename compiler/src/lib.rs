@@ -3,6 +3,7 @@
 //! functions; see `docs/architecture.md` for the map.
 
 pub mod catalog;
+pub mod check;
 pub mod diag;
 pub mod model;
 pub mod source;

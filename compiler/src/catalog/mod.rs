@@ -17,7 +17,7 @@ pub use regions::{region, Region, ZoneError};
 /// completion. Ranked by edit distance (a typo is one or two edits away), ties by
 /// Jaro-Winkler similarity and then by name so the order is deterministic; names more than
 /// a few edits away are not suggested.
-pub(crate) fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>, limit: usize) -> Vec<&'a str> {
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>, limit: usize) -> Vec<&'a str> {
     let needle = name.to_ascii_lowercase();
     let max_distance = (needle.chars().count() / 3).clamp(1, 3);
     let mut scored: Vec<(usize, f64, &'a str)> = candidates

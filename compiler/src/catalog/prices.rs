@@ -70,6 +70,11 @@ pub fn monthly_cost(region: &str, instance_type: &str) -> Option<f64> {
     hourly_price(region, instance_type).map(|p| p * HOURS_PER_MONTH)
 }
 
+/// Instance types that have a price in at least one region.
+pub fn priced_types() -> &'static [String] {
+    &catalog().types
+}
+
 /// Regions that have prices.
 pub fn regions() -> &'static [String] {
     &catalog().regions
@@ -99,8 +104,7 @@ mod tests {
 
     #[test]
     fn every_priced_type_is_in_the_type_catalog_and_vice_versa() {
-        let c = catalog();
-        for t in &c.types {
+        for t in priced_types() {
             assert!(super::super::instance_type(t).is_some(), "{t} priced but not a known type");
         }
         for t in super::super::instance_types::all() {

@@ -65,6 +65,8 @@ pub struct Hosts {
     pub role: Option<Ref>,
     pub count: Option<Spanned<u64>>,
     pub subnets: Vec<Ref>,
+    /// The span of the `subnets` value (so `subnets = []` can be pointed at).
+    pub subnets_span: Option<Span>,
     pub protect: Option<Spanned<bool>>,
 }
 

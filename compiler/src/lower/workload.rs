@@ -95,6 +95,7 @@ pub fn lower_hosts(cx: &mut Cx, stmt: &Stmt) -> Option<Hosts> {
         role: a.reference(cx, "role"),
         count: a.integer(cx, "count"),
         subnets: a.references(cx, "subnets"),
+        subnets_span: a.expr("subnets").map(|e| e.span()),
         protect: a.boolean(cx, "protect"),
         name,
     })

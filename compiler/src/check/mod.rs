@@ -1,0 +1,12 @@
+//! Checks over the typed HIR.
+
+pub mod hosts;
+pub mod roles;
+
+use crate::diag::Sink;
+use crate::hir::Stack;
+
+pub fn run(stack: &Stack, sink: &mut Sink) {
+    roles::check(stack, sink);
+    hosts::check(stack, sink);
+}
