@@ -102,7 +102,15 @@ fn region_and_zones(stack: &Stack, sink: &mut Sink) {
             .with_secondary(info.file, region.span.clone(), "the stack's region");
             let full = zone.value.len() > 1;
             let candidates = if full { r.zone_names() } else { r.zone_suffixes() };
-            let best = if full { catalog::closest(&zone.value, candidates.iter().map(String::as_str), 2) } else { Vec::new() };
+            // A full name one edit closer to a single zone than to any other is a typo worth
+            // a quick fix; a wrong letter alone could be meant as any of the zones.
+            let ranked = if full { catalog::closest(&zone.value, candidates.iter().map(String::as_str), 2) } else { Vec::new() };
+            let distance = |c: &str| strsim::damerau_levenshtein(&zone.value.to_ascii_lowercase(), c);
+            let best: Vec<&str> = match ranked.as_slice() {
+                [first, second] if distance(first) < distance(second) => vec![*first],
+                [only] => vec![*only],
+                _ => Vec::new(),
+            };
             d = match (&err, best.as_slice()) {
                 (ZoneError::OtherRegion { region: other }, _) => {
                     d.with_help(format!("that is a zone of {other}; {} has zones {letters}", r.code))
@@ -224,7 +232,8 @@ fn capacity(stack: &Stack, sink: &mut Sink) {
         }
     }
     for h in &stack.hosts {
-        let Some(count) = h.count.as_ref().map(|c| c.value.min(MAX_COUNT)) else { continue };
+        // An out-of-range count is reported on its own; placing it would only add noise.
+        let Some(count) = h.count.as_ref().map(|c| c.value).filter(|c| *c <= MAX_COUNT) else { continue };
         let mut tally: Vec<(&Ref, u64)> = Vec::new();
         for (_, r) in placement(&h.subnets, count) {
             match tally.iter_mut().find(|(t, _)| t.text == r.text) {
@@ -338,5 +347,140 @@ fn firewall_networks(stack: &Stack, sink: &mut Sink) {
                 .with_help("a security group only attaches to instances in its own network; declare the firewall in this network or place the hosts in its network"),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{codes, primary_text, run};
+    use super::*;
+
+    fn stack(region: &str, rest: &str) -> String {
+        format!(
+            "stack s {{ region = \"{region}\" }}\nnetwork main {{\n  cidr = 10.0.0.0/16\n  subnet pub-a {{ cidr = 10.0.1.0/24  zone = a  public = true }}\n  subnet pub-c {{ cidr = 10.0.2.0/24  zone = c  public = true }}\n  subnet priv-a {{ cidr = 10.0.11.0/24  zone = ap-northeast-1a }}\n  subnet tiny {{ cidr = 10.0.20.0/28  zone = d }}\n}}\nrole app {{ image = image(\"b\")  type = t3.micro }}\nrole web {{ image = image(\"b\")  type = t3.micro  public_ip = true }}\n{rest}"
+        )
+    }
+
+    #[test]
+    fn valid_placement_is_quiet() {
+        let src = stack(
+            "ap-northeast-1",
+            "hosts app { role = app  count = 4  subnets = [main.pub-a, main.pub-c] }\nhosts web { role = web  count = 2  subnets = [main.pub-a, main.pub-c] }\nhost db { role = app  subnet = main.priv-a  ip = 10.0.11.4 }\nhost db2 { role = app  subnet = main.tiny  ip = 10.0.20.14 }\nhosts fill { role = app  count = 10  subnets = [main.tiny] }\n",
+        );
+        let d = run(&src, check);
+        assert!(d.is_empty(), "{d:#?}");
+    }
+
+    #[test]
+    fn unknown_region() {
+        let src = stack("ap-northeast1", "");
+        let d = run(&src, check);
+        assert_eq!(codes(&d), vec!["E0240"]);
+        assert_eq!(primary_text(&src, &d[0]), "\"ap-northeast1\"");
+        assert_eq!(d[0].fixes.first().map(|f| f.replacement.as_str()), Some("\"ap-northeast-1\""));
+    }
+
+    #[test]
+    fn zones_of_another_region() {
+        // us-east-1 has a, c and d, but not `ap-northeast-1a`.
+        let src = stack("us-east-1", "");
+        let d = run(&src, check);
+        assert_eq!(codes(&d), vec!["E0241"]);
+        assert_eq!(primary_text(&src, &d[0]), "ap-northeast-1a");
+        assert!(d[0].help.as_deref().is_some_and(|h| h.contains("ap-northeast-1")));
+    }
+
+    #[test]
+    fn zone_letters_and_typos() {
+        let src = "stack s { region = \"ap-northeast-1\" }\nnetwork main {\n  cidr = 10.0.0.0/16\n  subnet x { cidr = 10.0.1.0/24  zone = b }\n  subnet y { cidr = 10.0.2.0/24  zone = ap-northeast-1x }\n  subnet z { cidr = 10.0.3.0/24  zone = ap-northest-1c }\n}\n";
+        let d = run(src, check);
+        assert_eq!(codes(&d), vec!["E0241", "E0241", "E0241"]);
+        assert!(d[0].help.as_deref().is_some_and(|h| h.contains("`a`, `c`, `d`")), "{:?}", d[0].help);
+        assert!(d[0].fixes.is_empty());
+        assert_eq!(d[2].fixes.first().map(|f| f.replacement.as_str()), Some("ap-northeast-1c"));
+    }
+
+    #[test]
+    fn counts_and_subnet_lists() {
+        let src = stack(
+            "ap-northeast-1",
+            "hosts a { role = app  count = 0  subnets = [main.pub-a] }\nhosts b { role = app  count = 1001  subnets = [main.pub-a] }\nhosts c { role = app  count = 1  subnets = [] }\nhosts d { role = app  count = 2  subnets = [main.pub-a, main.pub-c, main.pub-a] }\n",
+        );
+        let d = run(&src, check);
+        assert_eq!(codes(&d), vec!["E0245", "E0245", "E0246", "E0247"]);
+        assert_eq!(primary_text(&src, &d[2]), "[]");
+        assert_eq!(d[3].secondary.len(), 1);
+    }
+
+    #[test]
+    fn round_robin_placement() {
+        let refs: Vec<Ref> = ["n.a", "n.b", "n.c"].iter().map(|t| Ref::from_word(t, 0..t.len())).collect();
+        let placed: Vec<(u64, &str)> = placement(&refs, 5).map(|(i, r)| (i, r.text.as_str())).collect();
+        assert_eq!(placed, vec![(0, "n.a"), (1, "n.b"), (2, "n.c"), (3, "n.a"), (4, "n.b")]);
+        assert_eq!(placement(&[], 5).count(), 0);
+    }
+
+    #[test]
+    fn capacity_counts_round_robin_and_pets() {
+        // tiny is a /28: 11 usable. 20 spread over [tiny, pub-a] puts 10 in tiny, plus 2 pets.
+        let src = stack(
+            "ap-northeast-1",
+            "hosts app { role = app  count = 20  subnets = [main.tiny, main.pub-a] }\nhost p1 { role = app  subnet = main.tiny }\nhost p2 { role = app  subnet = main.tiny }\n",
+        );
+        let d = run(&src, check);
+        assert_eq!(codes(&d), vec!["E0248"]);
+        assert_eq!(primary_text(&src, &d[0]), "10.0.20.0/28");
+        assert!(d[0].message.contains("11 usable") && d[0].message.contains("12 instances"), "{}", d[0].message);
+        assert_eq!(d[0].secondary.len(), 3);
+        assert!(d[0].secondary[0].message.contains("places 10 instances"));
+    }
+
+    #[test]
+    fn usable_and_reserved() {
+        let net: Ipv4Net = "10.0.20.0/28".parse().expect("cidr");
+        assert_eq!(usable_addresses(&net), 11);
+        let reserved: Vec<u8> = (0..16).filter(|o| is_reserved(&net, Ipv4Addr::new(10, 0, 20, *o))).collect();
+        assert_eq!(reserved, vec![0, 1, 2, 3, 15]);
+        let big: Ipv4Net = "10.0.0.0/16".parse().expect("cidr");
+        assert_eq!(usable_addresses(&big), 65_531);
+    }
+
+    #[test]
+    fn fixed_addresses() {
+        let src = stack(
+            "ap-northeast-1",
+            "host a { role = app  subnet = main.priv-a  ip = 10.0.12.9 }\nhost b { role = app  subnet = main.priv-a  ip = 10.0.11.255 }\nhost c { role = app  subnet = main.priv-a  ip = 10.0.11.3 }\nhost d { role = app  subnet = main.priv-a  ip = 10.0.11.20 }\nhost e { role = app  subnet = main.priv-a  ip = 10.0.11.20 }\nhost f { role = app  subnet = main.priv-a  ip = 2001:db8::1 }\n",
+        );
+        let d = run(&src, check);
+        assert_eq!(codes(&d), vec!["E0249", "E0250", "E0250", "E0251", "E0249"]);
+        assert_eq!(primary_text(&src, &d[0]), "10.0.12.9");
+        assert!(d[0].help.as_deref().is_some_and(|h| h.contains("10.0.11.4 to 10.0.11.254")));
+        assert_eq!(d[3].secondary.len(), 1);
+    }
+
+    #[test]
+    fn public_ip_needs_a_public_subnet() {
+        let src = stack(
+            "ap-northeast-1",
+            "hosts web { role = web  count = 2  subnets = [main.pub-a, main.priv-a] }\nhost w { role = web  subnet = main.tiny }\n",
+        );
+        let d = run(&src, check);
+        assert_eq!(codes(&d), vec!["E0252", "E0252"]);
+        assert_eq!(primary_text(&src, &d[0]), "main.priv-a");
+        assert_eq!(d[0].secondary.len(), 1);
+    }
+
+    #[test]
+    fn firewall_of_another_network() {
+        let src = "stack s { region = \"ap-northeast-1\" }\nnetwork main {\n  cidr = 10.0.0.0/16\n  subnet a { cidr = 10.0.1.0/24  zone = a }\n}\nnetwork other {\n  cidr = 10.1.0.0/16\n  subnet a { cidr = 10.1.1.0/24  zone = a }\n}\nfirewall web in main {\n  allow tcp 443 from 10.0.0.0/8\n}\nrole app { image = image(\"b\")  type = t3.micro  firewall = [web] }\nhosts app { role = app  count = 1  subnets = [other.a] }\nhost ok { role = app  subnet = main.a }\n";
+        let d = run(src, check);
+        assert_eq!(codes(&d), vec!["E0257"]);
+        assert_eq!(primary_text(src, &d[0]), "other.a");
+    }
+
+    #[test]
+    fn unresolved_references_are_left_to_the_names_pass() {
+        let src = stack("ap-northeast-1", "hosts app { role = nope  count = 3  subnets = [main.nope, nope] }\nhost x { role = app  subnet = main.gone  ip = 1.2.3.4 }\n");
+        assert!(run(&src, check).is_empty());
     }
 }

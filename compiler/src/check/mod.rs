@@ -10,3 +10,6 @@ pub fn run(stack: &Stack, sink: &mut Sink) {
     roles::check(stack, sink);
     hosts::check(stack, sink);
 }
+
+#[cfg(test)]
+mod testing;

@@ -245,3 +245,94 @@ fn public_ip_reachable(stack: &Stack, role: &Role, sink: &mut Sink) {
     }
     sink.push(d);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{codes, primary_text, run};
+    use super::check;
+
+    const NET: &str = "stack s { region = \"ap-northeast-1\" }\nnetwork main {\n  cidr = 10.0.0.0/16\n  subnet a { cidr = 10.0.1.0/24  zone = a  public = true }\n}\n";
+
+    fn role(body: &str) -> String {
+        format!("{NET}role app {{\n  image = image(\"base-*\")\n  type = t3.micro\n{body}\n}}\n")
+    }
+
+    #[test]
+    fn valid_role_is_quiet() {
+        let src = format!(
+            "{NET}firewall web in main {{\n  allow tcp 443 from 0.0.0.0/0\n}}\nrole app {{\n  image = image(\"base-*\", \"self\")\n  type = m7g.large\n  firewall = [web]\n  public_ip = true\n  disk = 30GiB\n  drain_timeout = 5m\n  batch = 2\n  provision {{\n    package \"nginx\", \"ruby\"\n    user \"app\" groups \"www-data\"\n    file \"/etc/motd\" mode 0644 = \"hi\"\n    run \"true\"\n    service \"nginx\"\n  }}\n}}\n"
+        );
+        assert_eq!(codes(&run(&src, check)), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn unknown_type_suggests_and_fixes() {
+        let src = format!("{NET}role app {{\n  image = image(\"base-*\")\n  type = t3.mediun\n}}\n");
+        let d = run(&src, check);
+        assert_eq!(codes(&d), vec!["E0242"]);
+        assert_eq!(primary_text(&src, &d[0]), "t3.mediun");
+        assert!(d[0].help.as_deref().is_some_and(|h| h.starts_with("did you mean `t3.medium`?")), "{:?}", d[0].help);
+        assert_eq!(d[0].fixes.first().map(|f| f.replacement.as_str()), Some("t3.medium"));
+    }
+
+    #[test]
+    fn quoted_type_fix_keeps_quotes() {
+        let src = format!("{NET}role app {{\n  image = image(\"base-*\")\n  type = \"m5.larg\"\n}}\n");
+        let d = run(&src, check);
+        assert_eq!(d.first().and_then(|d| d.fixes.first()).map(|f| f.replacement.as_str()), Some("\"m5.large\""));
+    }
+
+    #[test]
+    fn images() {
+        for (img, ok) in [
+            ("image(\"\")", false),
+            ("image(\"base-*\", \"12345\")", false),
+            ("image(\"base-*\", \"123456789012\")", true),
+            ("ami-0123456789abcdef0", true),
+            ("ami-12345678", true),
+            ("ami-xyz", false),
+            ("\"ami-0123456789ABCDEF0\"", false),
+        ] {
+            let src = format!("{NET}role app {{\n  image = {img}\n  type = t3.micro\n}}\n");
+            let expected: Vec<&str> = if ok { vec![] } else { vec!["E0243"] };
+            assert_eq!(codes(&run(&src, check)), expected, "{img}");
+        }
+    }
+
+    #[test]
+    fn ranges() {
+        let d = run(&role("  disk = 0GiB\n  drain_timeout = 0s\n  batch = 0"), check);
+        assert_eq!(codes(&d), vec!["E0244", "E0255", "E0256"]);
+        let d = run(&role("  disk = 16385GiB\n  drain_timeout = 2d"), check);
+        assert_eq!(codes(&d), vec!["E0244", "E0255"]);
+        let d = run(&role("  disk = 16384GiB\n  drain_timeout = 24h\n  batch = 1"), check);
+        assert!(d.is_empty(), "{d:#?}");
+    }
+
+    #[test]
+    fn provisioning_steps() {
+        let src = role("  provision {\n    package \"nginx\", \"\"\n    service \"\"\n    user \"\"\n    file \"etc/motd\" = \"x\"\n    file \"/etc/\" = \"x\"\n    file \"/a/../b\" = \"x\"\n    file \"/etc/x\" = \"1\"\n    file \"/etc/x\" = \"2\"\n  }");
+        let d = run(&src, check);
+        assert_eq!(codes(&d), vec!["E0254", "E0254", "E0254", "E0253", "E0253", "E0253", "E0258"]);
+        let rel = d.iter().find(|d| d.code == "E0253").expect("relative path");
+        assert_eq!(primary_text(&src, rel), "\"etc/motd\"");
+        assert_eq!(rel.fixes.first().map(|f| f.replacement.as_str()), Some("\"/etc/motd\""));
+        let dup = d.iter().find(|d| d.code == "E0258").expect("duplicate");
+        assert_eq!(dup.secondary.len(), 1);
+    }
+
+    #[test]
+    fn public_ip_without_world_ingress_is_linted() {
+        let closed = format!("{NET}firewall app in main {{\n  allow tcp 8080 from 10.0.0.0/16\n  allow all to 0.0.0.0/0\n}}\nrole app {{\n  image = image(\"b\")\n  type = t3.micro\n  firewall = [app]\n  public_ip = true\n}}\n");
+        let d = run(&closed, check);
+        assert_eq!(codes(&d), vec!["W0010"]);
+        assert_eq!(primary_text(&closed, &d[0]), "true");
+        assert_eq!(d[0].secondary.len(), 1);
+        let no_firewall = role("  public_ip = true");
+        assert_eq!(codes(&run(&no_firewall, check)), vec!["W0010"]);
+        let via_let = format!("let world = [0.0.0.0/0]\n{NET}firewall app in main {{\n  allow tcp 80 from world\n}}\nrole app {{\n  image = image(\"b\")\n  type = t3.micro\n  firewall = [app]\n  public_ip = true\n}}\n");
+        assert!(run(&via_let, check).is_empty());
+        let v6 = format!("{NET}firewall app in main {{\n  allow tcp 80 from ::/0\n}}\nrole app {{\n  image = image(\"b\")\n  type = t3.micro\n  firewall = [app]\n  public_ip = true\n}}\n");
+        assert!(run(&v6, check).is_empty());
+    }
+}
