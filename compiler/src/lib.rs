@@ -11,3 +11,4 @@ pub mod syntax;
 pub mod hir;
 pub mod literal;
 pub mod lower;
+pub mod dns;
