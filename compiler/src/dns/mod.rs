@@ -5,3 +5,6 @@ pub mod name;
 pub mod rdata;
 pub mod rtype;
 pub mod svcb;
+
+#[cfg(test)]
+mod oracle_tests;

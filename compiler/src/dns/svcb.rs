@@ -153,7 +153,12 @@ pub fn parse(strings: &[&Str]) -> Result<SvcParams, FieldError> {
                 ),
                 5 => {
                     let v = need("a base64 ECHConfigList")?;
-                    base64::engine::general_purpose::STANDARD.decode(v).map_err(|_| bad("a base64 ECHConfigList"))?;
+                    // An ECHConfigList starts with its own length (RFC 9849 §4).
+                    let bytes = base64::engine::general_purpose::STANDARD.decode(v).unwrap_or_default();
+                    match bytes.as_slice() {
+                        [hi, lo, rest @ ..] if !rest.is_empty() && usize::from(*hi) << 8 | usize::from(*lo) == rest.len() => {}
+                        _ => return Err(bad("a base64 ECHConfigList")),
+                    }
                     ParamValue::Ech(v.to_string())
                 }
                 6 => ParamValue::V6(
@@ -204,7 +209,7 @@ mod tests {
             "mandatory=\"alpn,port\" alpn=\"h2,h3\" port=\"8443\" ipv6hint=\"2001:db8::1\""
         );
         assert_eq!(render("alpn=\"h3\" no-default-alpn key7=x").unwrap(), "alpn=\"h3\" no-default-alpn key7=\"x\"");
-        assert_eq!(render("ech=AEX+/w==").unwrap(), "ech=\"AEX+/w==\"");
+        assert_eq!(render("ech=AAj+DQAEAQIDBA==").unwrap(), "ech=\"AAj+DQAEAQIDBA==\"");
     }
 
     #[test]
@@ -218,6 +223,7 @@ mod tests {
         assert!(render("no-default-alpn").unwrap_err().message.contains("needs an `alpn`"));
         assert!(render("mandatory=port alpn=h2").unwrap_err().message.contains("not given"));
         assert!(render("ech=!!").is_err());
+        assert!(render("ech=AAn+DQAEAQIDBA==").is_err());
         assert!(render("key65535=x").is_err());
     }
 }
