@@ -1,6 +1,15 @@
 //! Everything DNS: names, record types and data, record lines, zones and health checks
 //! (lowering, checks and compilation to `route53.*` resources).
+//!
+//! - [`name`]: DNS names (relative, `@`, absolute; limits; lower-case absolute form).
+//! - [`rtype`], [`rdata`], [`svcb`]: record types and typed record data, rendered in the
+//!   presentation format Route53 takes.
+//! - [`hir`]: the lowered `zone` and `healthcheck` declarations (in `hir::Stack`).
+//! - [`lower`]: CST → HIR; [`check`]: rules between records; [`compile`]: resources.
 
+pub mod codes;
+pub mod hir;
+pub mod lower;
 pub mod name;
 pub mod rdata;
 pub mod rtype;

@@ -89,6 +89,8 @@ pub struct Stack {
     pub hosts: Vec<Hosts>,
     pub host: Vec<Host>,
     pub secrets: Vec<Secret>,
+    pub zones: Vec<crate::dns::hir::Zone>,
+    pub healthchecks: Vec<crate::dns::hir::HealthCheck>,
     /// Uses of `let` constants that lowering substituted into attribute values.
     pub let_uses: Vec<NameUse>,
 }

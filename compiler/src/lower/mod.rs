@@ -33,7 +33,7 @@
 //! Top-level dispatch is in [`lower`]; each declaration kind has its own module.
 
 mod attrs;
-mod decl;
+pub(crate) mod decl;
 mod network;
 mod provision;
 mod stack;
@@ -160,8 +160,8 @@ fn lower_top_item(cx: &mut Cx, item: &Item, stack: &mut hir::Stack) {
         "role" => stack.roles.extend(workload::lower_role(cx, stmt)),
         "hosts" => stack.hosts.extend(workload::lower_hosts(cx, stmt)),
         "host" => stack.host.extend(workload::lower_host(cx, stmt)),
-        // Lowered by the DNS part (`crate::dns`); until it is wired in they are skipped.
-        "zone" | "healthcheck" => {}
+        "zone" => stack.zones.extend(crate::dns::lower::lower_zone(cx, stmt)),
+        "healthcheck" => stack.healthchecks.extend(crate::dns::lower::lower_healthcheck(cx, stmt)),
         other => {
             let mut d = Diagnostic::new(
                 E_UNKNOWN_DECLARATION,

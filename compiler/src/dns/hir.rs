@@ -1,0 +1,198 @@
+//! The typed form of `zone` and `healthcheck` declarations, held in `hir::Stack::zones`
+//! and `hir::Stack::healthchecks`. Values that failed to lower were reported and are
+//! left out (`None`, or a record without that value), so checks only see what parsed.
+
+use super::name::Name;
+use super::rdata::Rdata;
+use super::rtype::RType;
+use crate::hir::{Ident, Ref, Spanned};
+use crate::source::{FileId, Span};
+use std::net::IpAddr;
+
+/// `zone "acme.example." { … }`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Zone {
+    pub file: FileId,
+    /// The zone's name as written (for messages), with the span of the string.
+    pub ident: Ident,
+    /// `None` when the written name is not a valid absolute DNS name (reported).
+    pub name: Option<Name>,
+    pub span: Span,
+    /// Default TTL of records that give none.
+    pub ttl: Option<Spanned<u64>>,
+    /// Networks of a private zone; empty for a public one.
+    pub private: Vec<Ref>,
+    /// Span of the `private` attribute's key, when given.
+    pub private_span: Option<Span>,
+    pub comment: Option<Spanned<String>>,
+    pub records: Vec<Record>,
+}
+
+impl Zone {
+    pub fn is_private(&self) -> bool {
+        self.private_span.is_some()
+    }
+}
+
+/// One record line: `NAME [TTL] TYPE VALUE, … [{ routing }]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub span: Span,
+    pub owner: Name,
+    /// The owner word as written (`@`, `www`).
+    pub owner_span: Span,
+    pub ttl: Option<Spanned<u64>>,
+    pub rtype: RType,
+    pub type_span: Span,
+    pub data: RecordData,
+    pub routing: Routing,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecordData {
+    Values(Vec<Value>),
+    Alias(Alias),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Value {
+    pub data: Rdata,
+    /// From the first to the last term of the value.
+    pub span: Span,
+}
+
+/// `alias TARGET` with the target's settings from the record's block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alias {
+    pub target: Name,
+    pub target_span: Span,
+    /// Span of the `alias` keyword.
+    pub keyword_span: Span,
+    pub zone_id: Option<Spanned<String>>,
+    pub evaluate_health: Option<Spanned<bool>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Failover {
+    Primary,
+    Secondary,
+}
+
+impl Failover {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Failover::Primary => "PRIMARY",
+            Failover::Secondary => "SECONDARY",
+        }
+    }
+}
+
+/// The routing block of a record; all empty for simple routing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Routing {
+    /// The `{ … }` block, when there is one.
+    pub block: Option<Span>,
+    pub set: Option<Spanned<String>>,
+    pub weight: Option<Spanned<u64>>,
+    pub failover: Option<Spanned<Failover>>,
+    pub continent: Option<Spanned<String>>,
+    pub country: Option<Spanned<String>>,
+    pub subdivision: Option<Spanned<String>>,
+    pub region: Option<Spanned<String>>,
+    pub multivalue: Option<Spanned<bool>>,
+    pub health: Option<Ref>,
+}
+
+/// The routing policies Route53 has besides simple routing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Policy {
+    Weighted,
+    Failover,
+    Geolocation,
+    Latency,
+    Multivalue,
+}
+
+impl Policy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::Weighted => "weighted (`weight`)",
+            Policy::Failover => "failover (`failover`)",
+            Policy::Geolocation => "geolocation (`continent`, `country`, `subdivision`)",
+            Policy::Latency => "latency (`region`)",
+            Policy::Multivalue => "multivalue answer (`multivalue`)",
+        }
+    }
+}
+
+impl Routing {
+    /// Each policy the block names, with the span of the attribute that names it.
+    pub fn policies(&self) -> Vec<(Policy, Span)> {
+        let mut out = Vec::new();
+        if let Some(w) = &self.weight {
+            out.push((Policy::Weighted, w.span.clone()));
+        }
+        if let Some(f) = &self.failover {
+            out.push((Policy::Failover, f.span.clone()));
+        }
+        if let Some(g) = self.continent.as_ref().or(self.country.as_ref()).or(self.subdivision.as_ref()) {
+            out.push((Policy::Geolocation, g.span.clone()));
+        }
+        if let Some(r) = &self.region {
+            out.push((Policy::Latency, r.span.clone()));
+        }
+        if let Some(m) = self.multivalue.as_ref().filter(|m| m.value) {
+            out.push((Policy::Multivalue, m.span.clone()));
+        }
+        out
+    }
+
+    pub fn policy(&self) -> Option<Policy> {
+        self.policies().first().map(|(p, _)| *p)
+    }
+
+    pub fn is_routed(&self) -> bool {
+        self.set.is_some() || self.policy().is_some()
+    }
+}
+
+/// `healthcheck NAME { … }`
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthCheck {
+    pub file: FileId,
+    pub name: Ident,
+    pub span: Span,
+    pub kind: Option<Spanned<CheckType>>,
+    pub host: Option<Spanned<Name>>,
+    pub ip: Option<Spanned<IpAddr>>,
+    pub port: Option<Spanned<u64>>,
+    pub path: Option<Spanned<String>>,
+    /// Seconds: 10 or 30.
+    pub interval: Option<Spanned<u64>>,
+    pub threshold: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckType {
+    Http,
+    Https,
+    Tcp,
+}
+
+impl CheckType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckType::Http => "HTTP",
+            CheckType::Https => "HTTPS",
+            CheckType::Tcp => "TCP",
+        }
+    }
+
+    pub fn default_port(self) -> u64 {
+        match self {
+            CheckType::Http => 80,
+            CheckType::Https => 443,
+            CheckType::Tcp => 0,
+        }
+    }
+}

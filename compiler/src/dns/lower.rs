@@ -1,0 +1,417 @@
+//! CST → HIR for `zone` (its attributes, record lines and routing blocks) and
+//! `healthcheck` declarations. Problems a single line shows on its own (a bad name, an
+//! unknown type, a malformed value) are reported here; problems between records are
+//! left to `check`.
+
+use super::codes::*;
+use super::hir::*;
+use super::name::{Name, NameUse};
+use super::rdata::{self, FieldError};
+use super::rtype::{self, RType};
+use crate::diag::{did_you_mean, Diagnostic};
+use crate::hir::{Ident, Spanned};
+use crate::lower::{decl, value, Attrs, Cx, E_BAD_STATEMENT};
+use crate::syntax::cst::{Expr, Stmt, Term, Word};
+
+const ZONE_FORM: &str = "zone \"acme.example.\" { … }";
+const ZONE_ATTRS: [&str; 3] = ["ttl", "private", "comment"];
+const ROUTING_ATTRS: [&str; 10] =
+    ["set", "weight", "failover", "continent", "country", "subdivision", "region", "multivalue", "health", "evaluate_health"];
+const ALIAS_ATTRS: [&str; 11] = [
+    "set", "weight", "failover", "continent", "country", "subdivision", "region", "multivalue", "health",
+    "evaluate_health", "zone_id",
+];
+const HEALTHCHECK_FORM: &str = "healthcheck NAME { type = https  host = www.acme.example.  path = \"/health\" }";
+const HEALTHCHECK_ATTRS: [&str; 7] = ["type", "host", "ip", "port", "path", "interval", "threshold"];
+/// Route53's upper bound for a TTL (a signed 32-bit number of seconds).
+pub const MAX_TTL: u64 = 2_147_483_647;
+
+pub fn report_field_error(cx: &mut Cx, e: FieldError) {
+    let mut d = Diagnostic::new(e.code, cx.file, e.span.clone(), e.message);
+    if let Some(h) = e.help {
+        d = d.with_help(h);
+    }
+    if let Some((title, text)) = e.fix {
+        d = d.with_fix(title, cx.file, e.span, text);
+    }
+    cx.report(d);
+}
+
+fn ttl_in_range(cx: &mut Cx, ttl: Option<Spanned<u64>>) -> Option<Spanned<u64>> {
+    let t = ttl?;
+    if t.value > MAX_TTL {
+        let d = Diagnostic::new(E_TTL_RANGE, cx.file, t.span.clone(), format!("TTL {} is over Route53's limit", t.value))
+            .with_label("out of range")
+            .with_help(format!("a TTL is 0–{MAX_TTL} seconds"));
+        cx.report(d);
+        return None;
+    }
+    Some(t)
+}
+
+/// `zone "NAME." { … }`
+pub fn lower_zone(cx: &mut Cx, stmt: &Stmt) -> Option<Zone> {
+    let head = stmt.head();
+    let (text, span, inner) = match stmt.terms.get(1) {
+        Some(Term::Str(s)) => (s.value.clone(), s.span.clone(), s.span.len() == s.value.len() + 2),
+        Some(Term::Word(w)) => (w.text.clone(), w.span.clone(), false),
+        _ => {
+            let d = Diagnostic::new(decl_code(), cx.file, head.span.clone(), "`zone` needs the zone's name")
+                .with_label("name missing")
+                .with_help(format!("write `{ZONE_FORM}`"));
+            cx.report(d);
+            return None;
+        }
+    };
+    decl::no_more_terms(cx, stmt, 2, ZONE_FORM);
+    let ident = Ident { text: text.clone(), span: span.clone() };
+    let name = match Name::parse(&text, None, NameUse::Zone) {
+        Ok(n) => Some(n),
+        Err(e) => {
+            let at = if inner { span.start + 1 + e.range.start..span.start + 1 + e.range.end } else { span.clone() };
+            let mut d = Diagnostic::new(e.code(), cx.file, at, format!("zone name: {e}"));
+            if let Some(h) = e.help() {
+                d = d.with_help(h);
+            }
+            if matches!(e.kind, super::name::NameErrorKind::NotAbsolute) {
+                let fixed = match stmt.terms.get(1) {
+                    Some(Term::Str(_)) => format!("\"{text}.\""),
+                    _ => format!("{text}."),
+                };
+                d = d.with_fix("add the trailing dot", cx.file, span.clone(), fixed);
+            }
+            cx.report(d);
+            None
+        }
+    };
+    let block = decl::block(cx, stmt, ZONE_FORM)?;
+    let attrs = Attrs::read_with_statements(cx, &block.items, &ZONE_ATTRS, "zone", &ident);
+    let ttl = attrs.ttl(cx, "ttl");
+    let ttl = ttl_in_range(cx, ttl);
+    let private = attrs.references(cx, "private");
+    let private_span = attrs.attr("private").map(|a| a.key.span.clone());
+    let comment = attrs.string(cx, "comment");
+    let mut records = Vec::new();
+    if let Some(origin) = &name {
+        for s in attrs.statements() {
+            records.extend(lower_record(cx, s, origin));
+        }
+    }
+    Some(Zone { file: cx.file, ident, name, span: stmt.span.clone(), ttl, private, private_span, comment, records })
+}
+
+fn decl_code() -> &'static str {
+    crate::lower::E_BAD_HEADER
+}
+
+/// Whether a word in the second column is a TTL rather than a type.
+fn looks_like_ttl(w: &Word) -> bool {
+    w.text.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// One record line.
+pub fn lower_record(cx: &mut Cx, stmt: &Stmt, origin: &Name) -> Option<Record> {
+    let owner_word = stmt.head();
+    let owner = match Name::parse(&owner_word.text, Some(origin), NameUse::Owner) {
+        Ok(n) => Some(n),
+        Err(e) => {
+            report_field_error(cx, FieldError::from_name(&owner_word.span, "record name", &e));
+            None
+        }
+    };
+    if let Some(v) = &stmt.value {
+        let d = Diagnostic::new(E_BAD_STATEMENT, cx.file, v.span(), "a record line takes no `= value`")
+            .with_help("write `NAME [TTL] TYPE VALUE, …`, e.g. `www 300 A 192.0.2.10`");
+        cx.report(d);
+    }
+    let mut i = 1;
+    let mut ttl = None;
+    if let Some(Term::Word(w)) = stmt.terms.get(1) {
+        if looks_like_ttl(w) {
+            let t = value::ttl(cx, &Expr::Word(w.clone()));
+            ttl = ttl_in_range(cx, t);
+            i = 2;
+        }
+    }
+    let type_word = match stmt.terms.get(i) {
+        Some(Term::Word(w)) => w,
+        other => {
+            let span = other.map(Term::span).unwrap_or_else(|| owner_word.span.clone());
+            let d = Diagnostic::new(E_UNKNOWN_TYPE, cx.file, span, "expected a record type")
+                .with_label("record type expected")
+                .with_help("a record line is `NAME [TTL] TYPE VALUE, …`, e.g. `www 300 A 192.0.2.10`");
+            cx.report(d);
+            return None;
+        }
+    };
+    let rtype = record_type(cx, type_word)?;
+    let value_terms = &stmt.terms[i + 1..];
+    let mut data = if let Some(Term::Word(kw)) = value_terms.first().filter(|t| matches!(t, Term::Word(w) if w.text == "alias")) {
+        RecordData::Alias(lower_alias(cx, kw, &value_terms[1..], origin)?)
+    } else {
+        RecordData::Values(lower_values(cx, rtype, type_word, value_terms, origin))
+    };
+    let owner_ident = Ident { text: owner_word.text.clone(), span: owner_word.span.clone() };
+    let routing = match &stmt.block {
+        Some(b) => {
+            let known: &[&str] = if matches!(data, RecordData::Alias(_)) { &ALIAS_ATTRS } else { &ROUTING_ATTRS };
+            let attrs = Attrs::read(cx, &b.items, known, "record", &owner_ident);
+            if let RecordData::Alias(a) = &mut data {
+                a.zone_id = attrs.string(cx, "zone_id");
+                a.evaluate_health = attrs.boolean(cx, "evaluate_health");
+            } else if let Some(a) = attrs.attr("evaluate_health") {
+                let d = Diagnostic::new(E_ALIAS_TYPE, cx.file, a.key.span.clone(), "`evaluate_health` is a setting of alias records")
+                    .with_help("health of a record with values is checked with `health = HEALTHCHECK`")
+                    .with_fix("remove it", cx.file, a.span.clone(), "");
+                cx.report(d);
+            }
+            lower_routing(cx, &attrs, b.span.clone())
+        }
+        None => Routing::default(),
+    };
+    if let (RecordData::Alias(a), Some(t)) = (&data, &ttl) {
+        let d = Diagnostic::new(E_ALIAS_TTL, cx.file, t.span.clone(), "an alias record has no TTL")
+            .with_label("TTL not allowed here")
+            .with_secondary(cx.file, a.keyword_span.clone(), "this record is an alias")
+            .with_help("Route53 answers an alias with the TTL of its target; remove the TTL")
+            .with_fix("remove the TTL", cx.file, t.span.clone(), "");
+        cx.report(d);
+        ttl = None;
+    }
+    Some(Record {
+        span: stmt.span.clone(),
+        owner: owner?,
+        owner_span: owner_word.span.clone(),
+        ttl,
+        rtype,
+        type_span: type_word.span.clone(),
+        data,
+        routing,
+    })
+}
+
+fn record_type(cx: &mut Cx, w: &Word) -> Option<RType> {
+    if let Some(t) = RType::parse(&w.text) {
+        return Some(t);
+    }
+    if rtype::is_known_unsupported(&w.text) {
+        let d = Diagnostic::new(
+            E_UNSUPPORTED_TYPE,
+            cx.file,
+            w.span.clone(),
+            format!("Route53 does not support {} records", w.text.to_ascii_uppercase()),
+        )
+        .with_label("not a Route53 record type")
+        .with_help(format!(
+            "Route53 serves {}",
+            RType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
+        ));
+        cx.report(d);
+        return None;
+    }
+    let mut d = Diagnostic::new(E_UNKNOWN_TYPE, cx.file, w.span.clone(), format!("unknown record type `{}`", w.text))
+        .with_label("not a record type");
+    let upper = w.text.to_ascii_uppercase();
+    match did_you_mean(&upper, RType::ALL.iter().map(|t| t.as_str())) {
+        Some(s) => {
+            d = d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), cx.file, w.span.clone(), s);
+        }
+        None => {
+            d = d.with_help(format!(
+                "record types are {}",
+                RType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    cx.report(d);
+    None
+}
+
+fn lower_values(cx: &mut Cx, rtype: RType, type_word: &Word, terms: &[Term], origin: &Name) -> Vec<super::hir::Value> {
+    if terms.is_empty() {
+        let d = Diagnostic::new(E_BAD_VALUE, cx.file, type_word.span.clone(), format!("{rtype} record has no value"))
+            .with_label("value expected after this")
+            .with_help(format!("a {rtype} value is {}", rdata::value_form(rtype)));
+        cx.report(d);
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut rest = terms;
+    loop {
+        let end = rest.iter().position(|t| matches!(t, Term::Comma(_))).unwrap_or(rest.len());
+        let (value, after) = rest.split_at(end);
+        match (value.first(), value.last()) {
+            (Some(first), Some(last)) => {
+                let span = first.span().start..last.span().end;
+                match rdata::parse(rtype, value, origin, span.clone()) {
+                    Ok(data) => out.push(super::hir::Value { data, span }),
+                    Err(e) => report_field_error(cx, e),
+                }
+            }
+            _ => {
+                let at = after.first().map(Term::span).unwrap_or_else(|| type_word.span.clone());
+                let d = Diagnostic::new(E_BAD_VALUE, cx.file, at.clone(), "empty value between commas")
+                    .with_label("a value is missing before this comma")
+                    .with_help("remove the extra comma")
+                    .with_fix("remove the comma", cx.file, at, "");
+                cx.report(d);
+            }
+        }
+        match after.split_first() {
+            Some((_comma, next)) if !next.is_empty() => rest = next,
+            Some((comma, _)) => {
+                let d = Diagnostic::new(E_BAD_VALUE, cx.file, comma.span(), "trailing comma after the last value")
+                    .with_help("remove the comma, or add the next value after it")
+                    .with_fix("remove the comma", cx.file, comma.span(), "");
+                cx.report(d);
+                break;
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+fn lower_alias(cx: &mut Cx, kw: &Word, terms: &[Term], origin: &Name) -> Option<Alias> {
+    let form = "write `NAME TYPE alias TARGET`, e.g. `@ A alias www` or `cdn A alias d111111abcdef8.cloudfront.net.`";
+    let target = match terms.first() {
+        Some(Term::Word(w)) => w,
+        other => {
+            let span = other.map(Term::span).unwrap_or_else(|| kw.span.clone());
+            let d = Diagnostic::new(E_BAD_VALUE, cx.file, span, "an alias needs a target name").with_help(form);
+            cx.report(d);
+            return None;
+        }
+    };
+    if let Some(extra) = terms.get(1) {
+        let end = terms.last().map(|t| t.span().end).unwrap_or(extra.span().end);
+        let d = Diagnostic::new(E_BAD_VALUE, cx.file, extra.span().start..end, "an alias has exactly one target")
+            .with_label("unexpected after the alias target")
+            .with_help(form);
+        cx.report(d);
+    }
+    match Name::parse(&target.text, Some(origin), NameUse::Target) {
+        Ok(name) => Some(Alias {
+            target: name,
+            target_span: target.span.clone(),
+            keyword_span: kw.span.clone(),
+            zone_id: None,
+            evaluate_health: None,
+        }),
+        Err(e) => {
+            report_field_error(cx, FieldError::from_name(&target.span, "alias target", &e));
+            None
+        }
+    }
+}
+
+fn lower_routing(cx: &mut Cx, attrs: &Attrs, block: crate::source::Span) -> Routing {
+    let failover = attrs.text(cx, "failover").and_then(|f| match f.value.as_str() {
+        "primary" => Some(Spanned::new(Failover::Primary, f.span)),
+        "secondary" => Some(Spanned::new(Failover::Secondary, f.span)),
+        other => {
+            let mut d = Diagnostic::new(E_FAILOVER, cx.file, f.span.clone(), format!("`{other}` is not a failover role"))
+                .with_label("expected `primary` or `secondary`");
+            if let Some(s) = did_you_mean(other, ["primary", "secondary"]) {
+                d = d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), cx.file, f.span.clone(), s);
+            } else {
+                d = d.with_help("write `failover = primary` or `failover = secondary`");
+            }
+            cx.report(d);
+            None
+        }
+    });
+    let weight = attrs.integer(cx, "weight").filter(|w| {
+        if w.value > 255 {
+            let d = Diagnostic::new(E_WEIGHT, cx.file, w.span.clone(), format!("weight {} is out of range", w.value))
+                .with_label("expected 0–255")
+                .with_help("Route53 weights are 0–255; a record's share is its weight over the sum of the group's");
+            cx.report(d);
+        }
+        w.value <= 255
+    });
+    Routing {
+        block: Some(block),
+        set: attrs.text(cx, "set"),
+        weight,
+        failover,
+        continent: attrs.text(cx, "continent"),
+        country: attrs.text(cx, "country"),
+        subdivision: attrs.text(cx, "subdivision"),
+        region: attrs.text(cx, "region"),
+        multivalue: attrs.boolean(cx, "multivalue"),
+        health: attrs.reference(cx, "health"),
+    }
+}
+
+/// `healthcheck NAME { … }`
+pub fn lower_healthcheck(cx: &mut Cx, stmt: &Stmt) -> Option<HealthCheck> {
+    let name = decl::name(cx, stmt, HEALTHCHECK_FORM)?;
+    decl::no_more_terms(cx, stmt, 2, HEALTHCHECK_FORM);
+    let block = decl::block(cx, stmt, HEALTHCHECK_FORM)?;
+    let attrs = Attrs::read(cx, &block.items, &HEALTHCHECK_ATTRS, "healthcheck", &name);
+    attrs.require(cx, &["type"]);
+    let kind = attrs.text(cx, "type").and_then(|t| {
+        let k = match t.value.as_str() {
+            "http" => CheckType::Http,
+            "https" => CheckType::Https,
+            "tcp" => CheckType::Tcp,
+            other => {
+                let mut d = Diagnostic::new(E_HEALTHCHECK, cx.file, t.span.clone(), format!("`{other}` is not a health check type"))
+                    .with_label("expected `http`, `https` or `tcp`");
+                if let Some(s) = did_you_mean(other, ["http", "https", "tcp"]) {
+                    d = d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), cx.file, t.span.clone(), s);
+                }
+                cx.report(d);
+                return None;
+            }
+        };
+        Some(Spanned::new(k, t.span))
+    });
+    let host = attrs.text(cx, "host").and_then(|h| match Name::parse(&h.value, None, NameUse::Target) {
+        Ok(n) if !n.is_root() => Some(Spanned::new(n, h.span)),
+        Ok(_) => None,
+        Err(e) => {
+            let mut d = Diagnostic::new(e.code(), cx.file, h.span.clone(), format!("health check host: {e}"));
+            if let Some(help) = e.help() {
+                d = d.with_help(help);
+            }
+            cx.report(d);
+            None
+        }
+    });
+    let ip = attrs.address(cx, "ip");
+    let port = attrs.integer(cx, "port").filter(|p| {
+        let ok = (1..=65535).contains(&p.value);
+        if !ok {
+            let d = Diagnostic::new(E_HEALTHCHECK, cx.file, p.span.clone(), format!("port {} is out of range", p.value))
+                .with_label("expected 1–65535");
+            cx.report(d);
+        }
+        ok
+    });
+    let path = attrs.string(cx, "path");
+    let interval = attrs.duration(cx, "interval").filter(|i| {
+        let ok = i.value == 10 || i.value == 30;
+        if !ok {
+            let fix = if i.value < 20 { "10s" } else { "30s" };
+            let d = Diagnostic::new(E_HEALTHCHECK, cx.file, i.span.clone(), format!("interval of {}s is not one Route53 offers", i.value))
+                .with_label("expected `10s` or `30s`")
+                .with_help(format!("Route53 checks every 10 or 30 seconds; did you mean `{fix}`?"))
+                .with_fix(format!("replace with `{fix}`"), cx.file, i.span.clone(), fix);
+            cx.report(d);
+        }
+        ok
+    });
+    let threshold = attrs.integer(cx, "threshold").filter(|t| {
+        let ok = (1..=10).contains(&t.value);
+        if !ok {
+            let d = Diagnostic::new(E_HEALTHCHECK, cx.file, t.span.clone(), format!("threshold {} is out of range", t.value))
+                .with_label("expected 1–10")
+                .with_help("the number of consecutive failures before Route53 marks the endpoint unhealthy is 1–10");
+            cx.report(d);
+        }
+        ok
+    });
+    Some(HealthCheck { file: cx.file, name, span: stmt.span.clone(), kind, host, ip, port, path, interval, threshold })
+}
