@@ -415,3 +415,83 @@ pub fn lower_healthcheck(cx: &mut Cx, stmt: &Stmt) -> Option<HealthCheck> {
     });
     Some(HealthCheck { file: cx.file, name, span: stmt.span.clone(), kind, host, ip, port, path, interval, threshold })
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use crate::diag::{Diagnostic, Sink};
+    use crate::dns::hir::{RecordData, Policy};
+    use crate::dns::rdata::Rdata;
+
+    pub(crate) fn lower_src(text: &str) -> (crate::hir::Stack, Vec<Diagnostic>) {
+        let (file, mut diags) = crate::syntax::parse(0, text);
+        let mut sink = Sink::default();
+        let stack = crate::lower::lower(&[file], &mut sink);
+        diags.extend(sink.diagnostics);
+        (stack, diags)
+    }
+
+    fn codes(d: &[Diagnostic]) -> Vec<&str> {
+        d.iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn lowers_the_language_example() {
+        let (stack, diags) = lower_src(
+            r#"zone "Acme.Example." {
+  ttl     = 300
+  comment = "public site"
+  @     300   A      54.64.225.166
+  www         CNAME  acme.example.
+  app   60    A      hosts.app.public_ip
+  @     3600  MX     10 mx1.acme.example., 20 mx2.acme.example.
+  @           TXT    "v=spf1 include:_spf.google.com ~all"
+  api 60 A 192.0.2.10 { set = "blue"  weight = 90 }
+  cdn  A  alias d111111abcdef8.cloudfront.net. { evaluate_health = false }
+}
+healthcheck web { type = https  host = www.acme.example.  port = 443  path = "/health"  interval = 30s  threshold = 3 }
+"#,
+        );
+        assert_eq!(codes(&diags), Vec::<&str>::new(), "{diags:?}");
+        let z = &stack.zones[0];
+        assert_eq!(z.name.as_ref().unwrap().to_string(), "acme.example.");
+        assert_eq!(z.records.len(), 7);
+        let mx = &z.records[3];
+        match &mx.data {
+            RecordData::Values(v) => {
+                assert_eq!(v.len(), 2);
+                assert_eq!(v[1].data.presentation().as_deref(), Some("20 mx2.acme.example."));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(&z.records[4].data, RecordData::Values(v) if matches!(v[0].data, Rdata::Txt(_))));
+        assert_eq!(z.records[5].routing.policy(), Some(Policy::Weighted));
+        assert!(matches!(&z.records[6].data, RecordData::Alias(a) if a.evaluate_health.as_ref().is_some_and(|e| !e.value)));
+        assert_eq!(stack.healthchecks[0].interval.as_ref().map(|i| i.value), Some(30));
+    }
+
+    #[test]
+    fn line_errors() {
+        let (_, diags) = lower_src(
+            r#"zone "acme.example." {
+  www CNAM acme.example.
+  www LOC "x"
+  mx 300 MX ten mx1
+  a 3000000000 A 192.0.2.1
+  b A alias c { zone_id = "Z1" }
+  c 60 A alias b
+  d A 192.0.2.1 { weight = 300 failover = primry }
+  e A 192.0.2.1,
+}
+zone "bad..name." { }
+healthcheck h { type = htp  interval = 15s  threshold = 11  port = 0 }
+"#,
+        );
+        assert_eq!(
+            codes(&diags),
+            ["E0270", "E0271", "E0272", "E0280", "E0292", "E0286", "E0285", "E0272", "E0273", "E0295", "E0295", "E0295", "E0295"],
+            "{diags:#?}"
+        );
+        let cnam = &diags[0];
+        assert_eq!(cnam.fixes[0].replacement, "CNAME");
+    }
+}
