@@ -71,10 +71,7 @@ impl std::fmt::Display for Token<'_> {
     }
 }
 
-/// All tokens of a text with byte spans; never fails.
-pub fn lex(text: &str) -> Vec<(Token<'_>, std::ops::Range<usize>)> {
-    Token::lexer(text)
-        .spanned()
-        .map(|(tok, span)| (tok.unwrap_or(Token::Error), span))
-        .collect()
+/// The tokens of a text with byte spans; never fails.
+pub fn lex(text: &str) -> impl Iterator<Item = (Token<'_>, std::ops::Range<usize>)> {
+    Token::lexer(text).spanned().map(|(tok, span)| (tok.unwrap_or(Token::Error), span))
 }

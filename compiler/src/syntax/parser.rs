@@ -17,9 +17,9 @@ type Extra<'t, 's> = extra::Err<Rich<'t, Token<'s>>>;
 pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let prepared = prepare(file, text, lex(text), &mut diags);
-    let tokens: Vec<(Token, SimpleSpan)> = prepared.tokens.into_iter().map(|(t, s)| (t, s.into())).collect();
     let eoi: SimpleSpan = (text.len()..text.len()).into();
-    let (items, errors) = items_parser().then_ignore(end()).parse(tokens[..].split_token_span(eoi)).into_output_errors();
+    let (items, errors) =
+        items_parser().then_ignore(end()).parse(prepared.tokens[..].split_token_span(eoi)).into_output_errors();
     for e in errors {
         diags.push(syntax_error(file, &e));
     }
@@ -212,6 +212,8 @@ where
                     }
                 }
                 rest.insert(0, Term::Word(head));
+                // Zones hold tens of thousands of these; don't keep the doubling slack.
+                rest.shrink_to_fit();
                 Item::Stmt(Stmt { terms: rest, value, block, span })
             })
             .labelled("a declaration, attribute or statement");

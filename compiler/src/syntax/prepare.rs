@@ -7,13 +7,16 @@ use super::cst::Comment;
 use super::lexer::Token;
 use crate::diag::Diagnostic;
 use crate::source::{FileId, Span};
+use chumsky::span::SimpleSpan;
 
 /// Deeper nesting than any real stack needs; past it the subtree is dropped with one
 /// error instead of risking the stack or quadratic recovery.
 pub const MAX_DEPTH: usize = 48;
 
 pub struct Prepared<'s> {
-    pub tokens: Vec<(Token<'s>, Span)>,
+    /// Spans are chumsky's, so this vector is the parser's input as is (one copy of the
+    /// tokens in memory, not three: a 50,000-record zone has 270,000 of them).
+    pub tokens: Vec<(Token<'s>, SimpleSpan)>,
     pub comments: Vec<Comment>,
 }
 
@@ -33,8 +36,13 @@ fn is_closer(t: &Token) -> bool {
     matches!(t, Token::RBrace | Token::RBracket | Token::RParen)
 }
 
-pub fn prepare<'s>(file: FileId, text: &'s str, raw: Vec<(Token<'s>, Span)>, diags: &mut Vec<Diagnostic>) -> Prepared<'s> {
-    let mut tokens: Vec<(Token<'s>, Span)> = Vec::with_capacity(raw.len());
+pub fn prepare<'s>(
+    file: FileId,
+    text: &'s str,
+    raw: impl Iterator<Item = (Token<'s>, Span)>,
+    diags: &mut Vec<Diagnostic>,
+) -> Prepared<'s> {
+    let mut tokens: Vec<(Token<'s>, SimpleSpan)> = Vec::with_capacity(text.len() / 6);
     let mut comments = Vec::new();
     // Open delimiters with their index in `tokens`.
     let mut open: Vec<(Token<'s>, Span, usize)> = Vec::new();
@@ -76,7 +84,7 @@ pub fn prepare<'s>(file: FileId, text: &'s str, raw: Vec<(Token<'s>, Span)>, dia
                 if open.len() < depth {
                     dropping = None;
                     // The closer of the dropped subtree is kept so the parent stays balanced.
-                    tokens.push((tok, span));
+                    tokens.push((tok, (span).into()));
                 }
             }
             continue;
@@ -91,11 +99,11 @@ pub fn prepare<'s>(file: FileId, text: &'s str, raw: Vec<(Token<'s>, Span)>, dia
                         .with_help("close it with `\"`, or use `\"\"\"…\"\"\"` for text over several lines"),
                 );
                 check_escapes(file, &span, &s[1..], diags);
-                tokens.push((Token::Str(s), span));
+                tokens.push((Token::Str(s), (span).into()));
             }
             Token::Str(s) => {
                 check_escapes(file, &span, &s[1..s.len() - 1], diags);
-                tokens.push((Token::Str(s), span));
+                tokens.push((Token::Str(s), (span).into()));
             }
             t if is_opener(&t) => {
                 if open.len() >= MAX_DEPTH {
@@ -106,29 +114,29 @@ pub fn prepare<'s>(file: FileId, text: &'s str, raw: Vec<(Token<'s>, Span)>, dia
                     );
                     // Keep the opener itself so its closer (kept above) has a partner.
                     open.push((t.clone(), span.clone(), tokens.len()));
-                    tokens.push((t, span));
+                    tokens.push((t, span.into()));
                     dropping = Some(open.len());
                     continue;
                 }
                 open.push((t.clone(), span.clone(), tokens.len()));
-                tokens.push((t, span));
+                tokens.push((t, (span).into()));
             }
             t if is_closer(&t) => {
                 let matches_top = open.last().is_some_and(|(o, _, _)| closer_for(o) == t);
                 let in_stack = open.iter().any(|(o, _, _)| closer_for(o) == t);
                 if matches_top {
                     open.pop();
-                    tokens.push((t, span));
+                    tokens.push((t, (span).into()));
                 } else if in_stack {
                     // Close the inner delimiters that were never closed, then this one.
                     while let Some((o, ospan, _)) = open.pop() {
                         let c = closer_for(&o);
                         if c == t {
-                            tokens.push((t, span));
+                            tokens.push((t, (span).into()));
                             break;
                         }
                         diags.push(unclosed(file, &o, ospan));
-                        tokens.push((c, span.start..span.start));
+                        tokens.push((c, (span.start..span.start).into()));
                     }
                 } else {
                     diags.push(
@@ -138,7 +146,7 @@ pub fn prepare<'s>(file: FileId, text: &'s str, raw: Vec<(Token<'s>, Span)>, dia
                     );
                 }
             }
-            t => tokens.push((t, span)),
+            t => tokens.push((t, (span).into())),
         }
     }
     flush_bad(&mut pending_bad, diags);
@@ -158,11 +166,11 @@ pub fn prepare<'s>(file: FileId, text: &'s str, raw: Vec<(Token<'s>, Span)>, dia
         match line_end {
             Some(i) if !at_eof => {
                 let at = tokens[i].1.start;
-                tokens.insert(i, (closer, at..at));
+                tokens.insert(i, (closer, (at..at).into()));
             }
             _ => {
                 at_eof = true;
-                tokens.push((closer, end..end));
+                tokens.push((closer, (end..end).into()));
             }
         }
     }
