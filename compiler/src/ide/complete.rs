@@ -1,0 +1,134 @@
+//! Completion candidates for a position, chosen by what stands before the cursor on its
+//! line and which declaration block holds it.
+
+use super::index::{Index, SymbolKind};
+use crate::catalog;
+use crate::hir;
+use crate::source::SourceFile;
+use crate::syntax::cst::{self, Item};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompletionKind {
+    Keyword,
+    Attribute,
+    Name(SymbolKind),
+    InstanceType,
+    Zone,
+    RecordType,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion {
+    pub label: String,
+    pub kind: CompletionKind,
+    pub detail: Option<String>,
+}
+
+const DECLARATIONS: &[&str] = &["stack", "let", "network", "firewall", "role", "hosts", "host", "zone", "healthcheck", "secret"];
+
+/// Record types Route53 serves, as `docs/language.md` lists them.
+pub const RECORD_TYPES: &[&str] =
+    &["A", "AAAA", "CAA", "CNAME", "DS", "HTTPS", "MX", "NAPTR", "NS", "PTR", "SPF", "SRV", "SSHFP", "SVCB", "TLSA", "TXT"];
+
+fn attributes(block: &str) -> &'static [&'static str] {
+    match block {
+        "stack" => &["region", "state", "tags", "max_delete", "max_zone_delete", "recipients"],
+        "network" => &["cidr", "subnet"],
+        "subnet" => &["cidr", "zone", "public"],
+        "firewall" => &["description", "allow"],
+        "role" => &["image", "type", "firewall", "disk", "public_ip", "imdsv2", "encrypted", "provision", "drain", "drain_timeout", "batch"],
+        "provision" => &["package", "user", "file", "run", "service"],
+        "hosts" => &["role", "count", "subnets", "protect"],
+        "host" => &["role", "subnet", "ip", "protect"],
+        "zone" => &["ttl", "private", "comment"],
+        "healthcheck" => &["type", "host", "ip", "port", "path", "interval", "threshold"],
+        _ => &[],
+    }
+}
+
+/// The heads of the blocks that contain `offset`, outermost first (`["role", "provision"]`).
+/// A block left open at the end of the text (being typed) ends at `len`, and still holds a
+/// cursor there.
+fn enclosing(items: &[Item], offset: usize, len: usize, out: &mut Vec<String>) {
+    for item in items {
+        if let Item::Stmt(s) = item {
+            if let Some(b) = &s.block {
+                if b.span.start < offset && (offset < b.span.end || offset == len) {
+                    out.push(s.head().text.clone());
+                    enclosing(&b.items, offset, len, out);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_-.*@/:%+".contains(c)
+}
+
+pub fn completions(stack: &hir::Stack, index: &Index, tree: &cst::File, file: &SourceFile, offset: usize) -> Vec<Completion> {
+    let offset = offset.min(file.text.len());
+    let line_start = file.text.get(..offset).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+    let Some(before) = file.text.get(line_start..offset) else { return Vec::new() };
+    let prefix_len = before.chars().rev().take_while(|&c| is_word_char(c)).map(char::len_utf8).sum::<usize>();
+    let lead = before[..before.len() - prefix_len].trim_end();
+    let mut blocks = Vec::new();
+    enclosing(&tree.items, offset, file.text.len(), &mut blocks);
+    let block = blocks.last().map(String::as_str).unwrap_or("");
+    let words: Vec<&str> = lead.split_whitespace().collect();
+
+    let mut out = Vec::new();
+    let names = |kind: SymbolKind, out: &mut Vec<Completion>| {
+        for s in index.symbols.iter().filter(|s| s.kind == kind) {
+            out.push(Completion { label: s.path(index), kind: CompletionKind::Name(kind), detail: Some(kind.keyword().into()) });
+        }
+    };
+    let after_eq = lead.ends_with('=') || lead.ends_with('[') || lead.ends_with(',');
+    let attr = words.iter().rposition(|w| *w == "=").and_then(|i| i.checked_sub(1)).and_then(|i| words.get(i)).copied();
+
+    match (block, attr) {
+        ("role", Some("type")) if after_eq => {
+            for t in catalog::instance_types::all() {
+                out.push(Completion { label: t.name.clone(), kind: CompletionKind::InstanceType, detail: Some(t.summary()) });
+            }
+        }
+        ("subnet", Some("zone")) if after_eq => {
+            let region = stack.info().and_then(|s| s.region.as_ref()).and_then(|r| catalog::region(&r.value));
+            if let Some(r) = region {
+                for z in r.zone_suffixes().into_iter().chain(r.zone_names()) {
+                    out.push(Completion { label: z, kind: CompletionKind::Zone, detail: Some(r.code.clone()) });
+                }
+            }
+        }
+        ("role", Some("firewall")) if after_eq => names(SymbolKind::Firewall, &mut out),
+        ("hosts" | "host", Some("role")) if after_eq => names(SymbolKind::Role, &mut out),
+        ("hosts", Some("subnets")) | ("host", Some("subnet")) if after_eq => names(SymbolKind::Subnet, &mut out),
+        ("firewall", _) if words.first() == Some(&"allow") && (words.contains(&"from") || words.contains(&"to")) => {
+            names(SymbolKind::Firewall, &mut out);
+            names(SymbolKind::Let, &mut out);
+        }
+        ("", _) if words.len() == 3 && words[0] == "firewall" && words[2] == "in" => names(SymbolKind::Network, &mut out),
+        ("zone", None) if (1..=2).contains(&words.len()) => {
+            for t in RECORD_TYPES {
+                out.push(Completion { label: t.to_string(), kind: CompletionKind::RecordType, detail: Some("record type".into()) });
+            }
+        }
+        ("", None) if words.is_empty() => {
+            for k in DECLARATIONS {
+                out.push(Completion { label: k.to_string(), kind: CompletionKind::Keyword, detail: None });
+            }
+        }
+        (b, None) if words.is_empty() => {
+            for a in attributes(b) {
+                out.push(Completion { label: a.to_string(), kind: CompletionKind::Attribute, detail: Some(format!("in {b}")) });
+            }
+        }
+        _ => {
+            for kind in [SymbolKind::Let, SymbolKind::Network, SymbolKind::Subnet, SymbolKind::Firewall, SymbolKind::Role, SymbolKind::Hosts, SymbolKind::Host] {
+                names(kind, &mut out);
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,137 @@
+//! Hover text (Markdown): what the thing under the cursor is, with its resolved values.
+
+use super::hints::{placements, usable};
+use super::index::{Index, SymbolKind};
+use crate::catalog;
+use crate::hir::{self, Spanned};
+use crate::source::{FileId, Span};
+use std::fmt::Write;
+
+fn within<T>(s: &Option<Spanned<T>>, offset: usize) -> Option<&Spanned<T>> {
+    s.as_ref().filter(|s| s.span.start <= offset && offset <= s.span.end)
+}
+
+/// The hover text for a position and the span it describes.
+pub fn hover(stack: &hir::Stack, index: &Index, file: FileId, offset: usize) -> Option<(Span, String)> {
+    for r in stack.roles.iter().filter(|r| r.file == file) {
+        if let Some(t) = within(&r.instance_type, offset) {
+            return Some((t.span.clone(), instance_type(stack, &t.value)));
+        }
+    }
+    let id = index.at(file, offset)?;
+    let sym = index.symbol(id)?;
+    let span = index
+        .references
+        .iter()
+        .find(|r| r.file == file && r.span.start <= offset && offset <= r.span.end)
+        .map(|r| r.span.clone())
+        .unwrap_or_else(|| sym.name_span.clone());
+    let mut md = format!("```drove\n{} {}\n```\n", sym.kind.keyword(), sym.path(index));
+    let _ = match sym.kind {
+        SymbolKind::Subnet => subnet(stack, index, id, &mut md),
+        SymbolKind::Network => network(stack, &sym.name, &mut md),
+        SymbolKind::Role => role(stack, &sym.name, &mut md),
+        SymbolKind::Hosts => hosts(stack, &sym.name, &mut md),
+        SymbolKind::Host => host(stack, &sym.name, &mut md),
+        SymbolKind::Firewall => firewall(stack, &sym.name, &mut md),
+        SymbolKind::Stack => stack_info(stack, &mut md),
+        SymbolKind::Let | SymbolKind::Secret => Some(()),
+    };
+    let uses = index.references_to(id).count();
+    let _ = writeln!(md, "\n{uses} reference{}", if uses == 1 { "" } else { "s" });
+    Some((span, md))
+}
+
+fn instance_type(stack: &hir::Stack, name: &str) -> String {
+    let Some(t) = catalog::instance_type(name) else {
+        return format!("`{name}`: not in the instance-type catalog");
+    };
+    let mut md = format!("**{}**: {} vCPU, {} GiB memory, {}\n", t.name, t.vcpus, t.memory_gib, t.arch.as_str());
+    let region = stack.info().and_then(|s| s.region.as_ref()).map(|r| r.value.as_str());
+    if let Some(region) = region {
+        if let (Some(h), Some(m)) = (catalog::hourly_price(region, name), catalog::monthly_cost(region, name)) {
+            let _ = writeln!(md, "\n${h:.4}/hour, about ${m:.2}/month on demand in {region}");
+        }
+    }
+    md
+}
+
+fn subnet(stack: &hir::Stack, index: &Index, id: usize, md: &mut String) -> Option<()> {
+    let sym = index.symbol(id)?;
+    let net = index.symbol(sym.parent?)?;
+    let (_, s) = stack.subnet(&net.name, &sym.name)?;
+    if let Some(c) = &s.cidr {
+        let _ = writeln!(md, "range `{}` ({} – {}), {} usable addresses", c.value, c.value.network(), c.value.broadcast(), usable(&c.value));
+    }
+    if let Some(z) = &s.zone {
+        let _ = writeln!(md, "\nzone `{}`{}", z.value, if s.is_public() { ", public" } else { "" });
+    }
+    let here: Vec<_> =
+        placements(stack).into_iter().filter(|p| p.network == net.name && p.subnet == sym.name).collect();
+    if here.is_empty() {
+        let _ = writeln!(md, "\nno hosts land here");
+    } else {
+        let total: u64 = here.iter().map(|p| p.count).sum();
+        let list: Vec<_> = here.iter().map(|p| format!("{} × {}", p.count, p.who)).collect();
+        let _ = writeln!(md, "\n{total} host{} land here: {}", if total == 1 { "" } else { "s" }, list.join(", "));
+    }
+    Some(())
+}
+
+fn network(stack: &hir::Stack, name: &str, md: &mut String) -> Option<()> {
+    let n = stack.network(name)?;
+    if let Some(c) = &n.cidr {
+        let _ = writeln!(md, "range `{}`, {} subnet{}", c.value, n.subnets.len(), if n.subnets.len() == 1 { "" } else { "s" });
+    }
+    Some(())
+}
+
+fn role(stack: &hir::Stack, name: &str, md: &mut String) -> Option<()> {
+    let r = stack.role(name)?;
+    if let Some(t) = &r.instance_type {
+        let summary = catalog::instance_type(&t.value).map(|t| format!(" ({})", t.summary())).unwrap_or_default();
+        let _ = writeln!(md, "type `{}`{summary}", t.value);
+    }
+    if !r.firewalls.is_empty() {
+        let names: Vec<_> = r.firewalls.iter().map(|f| f.text.as_str()).collect();
+        let _ = writeln!(md, "\nfirewalls: {}", names.join(", "));
+    }
+    Some(())
+}
+
+fn hosts(stack: &hir::Stack, name: &str, md: &mut String) -> Option<()> {
+    let h = stack.hosts.iter().find(|h| h.name.text == name)?;
+    let count = h.count.as_ref().map_or(0, |c| c.value);
+    let role = h.role.as_ref().map_or("?", |r| r.text.as_str());
+    let _ = writeln!(md, "{count} × role `{role}`");
+    let spread: Vec<_> = placements(stack)
+        .into_iter()
+        .filter(|p| p.who == name)
+        .map(|p| format!("{} in {}.{}", p.count, p.network, p.subnet))
+        .collect();
+    if !spread.is_empty() {
+        let _ = writeln!(md, "\n{}", spread.join(", "));
+    }
+    Some(())
+}
+
+fn host(stack: &hir::Stack, name: &str, md: &mut String) -> Option<()> {
+    let h = stack.host.iter().find(|h| h.name.text == name)?;
+    let role = h.role.as_ref().map_or("?", |r| r.text.as_str());
+    let subnet = h.subnet.as_ref().map_or("?", |r| r.text.as_str());
+    let _ = writeln!(md, "role `{role}` in `{subnet}`");
+    Some(())
+}
+
+fn firewall(stack: &hir::Stack, name: &str, md: &mut String) -> Option<()> {
+    let f = stack.firewall(name)?;
+    let net = f.network.as_ref().map_or("?", |r| r.text.as_str());
+    let _ = writeln!(md, "security group in `{net}`, {} rule{}", f.rules.len(), if f.rules.len() == 1 { "" } else { "s" });
+    Some(())
+}
+
+fn stack_info(stack: &hir::Stack, md: &mut String) -> Option<()> {
+    let region = stack.info()?.region.as_ref()?;
+    let _ = writeln!(md, "region `{}`", region.value);
+    Some(())
+}

@@ -1,0 +1,270 @@
+//! Every declared name of a stack and every use of one, resolved to its declaration.
+
+use crate::hir::{self, FileContent, Ident, Peer, Ref, StepKind};
+use crate::source::{FileId, Span};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SymbolKind {
+    Stack,
+    Let,
+    Network,
+    Subnet,
+    Firewall,
+    Role,
+    Hosts,
+    Host,
+    Secret,
+}
+
+impl SymbolKind {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            SymbolKind::Stack => "stack",
+            SymbolKind::Let => "let",
+            SymbolKind::Network => "network",
+            SymbolKind::Subnet => "subnet",
+            SymbolKind::Firewall => "firewall",
+            SymbolKind::Role => "role",
+            SymbolKind::Hosts => "hosts",
+            SymbolKind::Host => "host",
+            SymbolKind::Secret => "secret",
+        }
+    }
+}
+
+pub type SymbolId = usize;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Symbol {
+    pub kind: SymbolKind,
+    pub name: String,
+    pub file: FileId,
+    /// The declared name.
+    pub name_span: Span,
+    /// The whole declaration.
+    pub span: Span,
+    /// The enclosing declaration (a subnet's network).
+    pub parent: Option<SymbolId>,
+}
+
+impl Symbol {
+    /// How the name is written where it is used (`main.public-a` for a subnet).
+    pub fn path(&self, index: &Index) -> String {
+        match self.parent.and_then(|p| index.symbols.get(p)) {
+            Some(p) => format!("{}.{}", p.name, self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// A use of a declared name: the span covers only the segment naming the target
+/// (`public-a` in `main.public-a`), which is what rename replaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub file: FileId,
+    pub span: Span,
+    pub target: SymbolId,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    pub symbols: Vec<Symbol>,
+    pub references: Vec<Reference>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RenameError {
+    NothingHere,
+    /// The new name is not a single word (`a b`, `x.y`, empty).
+    BadName(String),
+    /// Another declaration of the same kind already has that name.
+    Taken(String),
+}
+
+impl std::fmt::Display for RenameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RenameError::NothingHere => write!(f, "no declared name here"),
+            RenameError::BadName(n) => write!(f, "`{n}` is not a valid name"),
+            RenameError::Taken(n) => write!(f, "`{n}` is already declared"),
+        }
+    }
+}
+
+fn contains(span: &Span, offset: usize) -> bool {
+    span.start <= offset && offset <= span.end
+}
+
+impl Index {
+    pub fn build(stack: &hir::Stack) -> Index {
+        let mut ix = Index::default();
+        for s in &stack.stacks {
+            ix.declare(SymbolKind::Stack, s.file, &s.name, &s.span, None);
+        }
+        for l in &stack.lets {
+            ix.declare(SymbolKind::Let, l.file, &l.name, &l.span, None);
+        }
+        for n in &stack.networks {
+            let net = ix.declare(SymbolKind::Network, n.file, &n.name, &n.span, None);
+            for s in &n.subnets {
+                ix.declare(SymbolKind::Subnet, n.file, &s.name, &s.span, Some(net));
+            }
+        }
+        for f in &stack.firewalls {
+            ix.declare(SymbolKind::Firewall, f.file, &f.name, &f.span, None);
+        }
+        for r in &stack.roles {
+            ix.declare(SymbolKind::Role, r.file, &r.name, &r.span, None);
+        }
+        for h in &stack.hosts {
+            ix.declare(SymbolKind::Hosts, h.file, &h.name, &h.span, None);
+        }
+        for h in &stack.host {
+            ix.declare(SymbolKind::Host, h.file, &h.name, &h.span, None);
+        }
+        for s in &stack.secrets {
+            ix.declare(SymbolKind::Secret, s.file, &s.name, &s.span, None);
+        }
+
+        for f in &stack.firewalls {
+            let net = f.network.as_ref().and_then(|r| ix.use_name(f.file, r, &[SymbolKind::Network]));
+            for rule in &f.rules {
+                for peer in &rule.peers {
+                    if let Peer::Name(r) = peer {
+                        ix.use_firewall_or_let(f.file, r, net);
+                    }
+                }
+            }
+        }
+        for r in &stack.roles {
+            for fw in &r.firewalls {
+                ix.use_name(r.file, fw, &[SymbolKind::Firewall]);
+            }
+            for step in &r.provision {
+                if let StepKind::File { content, .. } = &step.kind {
+                    if let FileContent::Secret(name) = &content.value {
+                        ix.use_ident(r.file, name, SymbolKind::Secret, None);
+                    }
+                }
+            }
+        }
+        for h in &stack.hosts {
+            if let Some(role) = &h.role {
+                ix.use_name(h.file, role, &[SymbolKind::Role]);
+            }
+            for s in &h.subnets {
+                ix.use_subnet(h.file, s);
+            }
+        }
+        for h in &stack.host {
+            if let Some(role) = &h.role {
+                ix.use_name(h.file, role, &[SymbolKind::Role]);
+            }
+            if let Some(s) = &h.subnet {
+                ix.use_subnet(h.file, s);
+            }
+        }
+        for u in &stack.let_uses {
+            ix.use_ident(u.file, &u.name, SymbolKind::Let, None);
+        }
+        ix
+    }
+
+    fn declare(&mut self, kind: SymbolKind, file: FileId, name: &Ident, span: &Span, parent: Option<SymbolId>) -> SymbolId {
+        self.symbols.push(Symbol {
+            kind,
+            name: name.text.clone(),
+            file,
+            name_span: name.span.clone(),
+            span: span.clone(),
+            parent,
+        });
+        self.symbols.len() - 1
+    }
+
+    /// The first declaration of that kind and name (duplicates are reported by the checks).
+    pub fn find(&self, kind: SymbolKind, name: &str, parent: Option<SymbolId>) -> Option<SymbolId> {
+        self.symbols.iter().position(|s| s.kind == kind && s.name == name && s.parent == parent)
+    }
+
+    fn use_ident(&mut self, file: FileId, name: &Ident, kind: SymbolKind, parent: Option<SymbolId>) -> Option<SymbolId> {
+        let target = self.find(kind, &name.text, parent)?;
+        self.references.push(Reference { file, span: name.span.clone(), target });
+        Some(target)
+    }
+
+    /// A bare name of one of `kinds`.
+    fn use_name(&mut self, file: FileId, r: &Ref, kinds: &[SymbolKind]) -> Option<SymbolId> {
+        let [seg] = r.segments.as_slice() else { return None };
+        kinds.iter().find_map(|&k| self.use_ident(file, seg, k, None))
+    }
+
+    /// `NETWORK.SUBNET`: both segments are uses.
+    fn use_subnet(&mut self, file: FileId, r: &Ref) {
+        let [net, sub] = r.segments.as_slice() else { return };
+        let Some(n) = self.use_ident(file, net, SymbolKind::Network, None) else { return };
+        self.use_ident(file, sub, SymbolKind::Subnet, Some(n));
+    }
+
+    fn use_firewall_or_let(&mut self, file: FileId, r: &Ref, _network: Option<SymbolId>) {
+        self.use_name(file, r, &[SymbolKind::Firewall, SymbolKind::Let]);
+    }
+
+    /// The symbol declared or used at a position.
+    pub fn at(&self, file: FileId, offset: usize) -> Option<SymbolId> {
+        self.references
+            .iter()
+            .find(|r| r.file == file && contains(&r.span, offset))
+            .map(|r| r.target)
+            .or_else(|| self.symbols.iter().position(|s| s.file == file && contains(&s.name_span, offset)))
+    }
+
+    pub fn symbol(&self, id: SymbolId) -> Option<&Symbol> {
+        self.symbols.get(id)
+    }
+
+    /// Every place that names the symbol: its declaration (when asked) and its uses.
+    pub fn occurrences(&self, id: SymbolId, with_declaration: bool) -> Vec<(FileId, Span)> {
+        let mut out = Vec::new();
+        if with_declaration {
+            if let Some(s) = self.symbols.get(id) {
+                out.push((s.file, s.name_span.clone()));
+            }
+        }
+        out.extend(self.references.iter().filter(|r| r.target == id).map(|r| (r.file, r.span.clone())));
+        out
+    }
+
+    pub fn references_to(&self, id: SymbolId) -> impl Iterator<Item = &Reference> {
+        self.references.iter().filter(move |r| r.target == id)
+    }
+
+    /// The edits that rename the symbol at a position everywhere in the stack.
+    pub fn rename(&self, file: FileId, offset: usize, new_name: &str) -> Result<Vec<(FileId, Span, String)>, RenameError> {
+        let id = self.at(file, offset).ok_or(RenameError::NothingHere)?;
+        let sym = &self.symbols[id];
+        let valid = !new_name.is_empty()
+            && new_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            && !new_name.starts_with('-');
+        let valid = valid || (sym.kind == SymbolKind::Secret && !new_name.is_empty() && !new_name.contains('"'));
+        if !valid {
+            return Err(RenameError::BadName(new_name.to_string()));
+        }
+        if new_name != sym.name && self.find(sym.kind, new_name, sym.parent).is_some() {
+            return Err(RenameError::Taken(new_name.to_string()));
+        }
+        // A secret is named by a string; its spans may include the quotes.
+        let quoted = |s: &Span| sym.kind == SymbolKind::Secret && s.len() == sym.name.len() + 2;
+        let mut edits: Vec<_> = self
+            .occurrences(id, true)
+            .into_iter()
+            .map(|(f, s)| {
+                let text = if quoted(&s) { format!("\"{new_name}\"") } else { new_name.to_string() };
+                (f, s, text)
+            })
+            .collect();
+        edits.sort_by(|a, b| (a.0, a.1.start).cmp(&(b.0, b.1.start)));
+        edits.dedup();
+        Ok(edits)
+    }
+}

@@ -1,0 +1,19 @@
+//! Queries the language server asks of an analysed stack: what a name means, where it is
+//! declared and used, what to show on hover, what to offer as completion, how to colour
+//! the words. They live in the compiler so they are tested without a protocol; the `lsp`
+//! crate only converts positions and shapes.
+
+mod complete;
+mod hints;
+mod hover;
+mod index;
+mod tokens;
+
+pub use complete::{completions, Completion, CompletionKind};
+pub use hints::{inlay_hints, InlayHint};
+pub use hover::hover;
+pub use index::{Index, RenameError, Reference, Symbol, SymbolId, SymbolKind};
+pub use tokens::{semantic_tokens, Token, TokenKind};
+
+#[cfg(test)]
+mod tests;

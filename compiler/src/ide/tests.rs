@@ -1,0 +1,165 @@
+//! The queries on a small two-file stack, parsed and lowered by the real front end.
+
+use super::*;
+use crate::diag::Sink;
+use crate::hir;
+use crate::source::SourceFile;
+use crate::syntax::{cst, parse};
+
+const NET: &str = "stack demo { region = \"ap-northeast-1\" }
+network main {
+  cidr = 10.0.0.0/16
+  subnet public-a { cidr = 10.0.1.0/24  zone = a  public = true }
+  subnet public-c { cidr = 10.0.2.0/24  zone = c  public = true }
+}
+firewall web in main {
+  allow tcp 80, 443 from 0.0.0.0/0
+  allow tcp 22 from office
+}
+let office = 203.0.113.0/24
+";
+
+const APP: &str = "role app {
+  image    = image(\"base-*\")
+  type     = t3.medium
+  firewall = [web]
+}
+hosts app { role = app  count = 5  subnets = [main.public-a, main.public-c] }
+host db { role = app  subnet = main.public-c }
+";
+
+struct Fixture {
+    files: Vec<cst::File>,
+    stack: hir::Stack,
+    index: Index,
+}
+
+fn fixture() -> Fixture {
+    let mut sink = Sink::default();
+    let files: Vec<cst::File> = [NET, APP].iter().enumerate().map(|(i, t)| parse(i, t).0).collect();
+    let stack = crate::lower::lower(&files, &mut sink);
+    let index = Index::build(&stack);
+    Fixture { files, stack, index }
+}
+
+fn at(text: &str, needle: &str, nth: usize) -> usize {
+    text.match_indices(needle).nth(nth).map(|(i, _)| i).expect("needle in text")
+}
+
+#[test]
+fn subnet_use_resolves_to_its_declaration() {
+    let f = fixture();
+    let id = f.index.at(1, at(APP, "public-c", 0) + 2).expect("a symbol");
+    let s = f.index.symbol(id).unwrap();
+    assert_eq!((s.kind, s.name.as_str(), s.file), (SymbolKind::Subnet, "public-c", 0));
+    assert_eq!(s.name_span.start, at(NET, "public-c", 0));
+    assert_eq!(s.path(&f.index), "main.public-c");
+    // Declaration and both uses (hosts and host).
+    assert_eq!(f.index.occurrences(id, true).len(), 3);
+}
+
+#[test]
+fn network_segment_and_let_uses_are_references() {
+    let f = fixture();
+    let main = f.index.at(0, at(NET, "main", 0)).unwrap();
+    let uses: Vec<_> = f.index.references_to(main).map(|r| (r.file, r.span.start)).collect();
+    assert_eq!(uses, vec![(0, at(NET, "main", 1)), (1, at(APP, "main", 0)), (1, at(APP, "main", 1)), (1, at(APP, "main", 2))]);
+    let office = f.index.at(0, at(NET, "office", 0)).unwrap();
+    assert_eq!(f.index.symbol(office).unwrap().kind, SymbolKind::Let);
+    assert_eq!(f.index.occurrences(office, false).len(), 1);
+}
+
+#[test]
+fn rename_edits_every_file_and_refuses_clashes() {
+    let f = fixture();
+    let edits = f.index.rename(1, at(APP, "public-a", 0), "edge-a").unwrap();
+    assert_eq!(edits, vec![(0, at(NET, "public-a", 0)..at(NET, "public-a", 0) + 8, "edge-a".into()), (1, at(APP, "public-a", 0)..at(APP, "public-a", 0) + 8, "edge-a".into())]);
+    assert_eq!(f.index.rename(1, at(APP, "public-a", 0), "public-c"), Err(RenameError::Taken("public-c".into())));
+    assert_eq!(f.index.rename(1, at(APP, "public-a", 0), "a.b"), Err(RenameError::BadName("a.b".into())));
+    assert_eq!(f.index.rename(1, 0, "x"), Err(RenameError::NothingHere));
+}
+
+#[test]
+fn hover_subnet_counts_hosts_round_robin() {
+    let f = fixture();
+    let (_, md) = hover(&f.stack, &f.index, 0, at(NET, "public-c", 0)).unwrap();
+    // 5 instances over two subnets: 3 in the first, 2 in the second, plus the pet.
+    assert!(md.contains("10.0.2.0/24"), "{md}");
+    assert!(md.contains("251 usable"), "{md}");
+    assert!(md.contains("3 hosts land here: 2 × app, 1 × host db"), "{md}");
+    let (_, md) = hover(&f.stack, &f.index, 0, at(NET, "public-a", 0)).unwrap();
+    assert!(md.contains("3 hosts land here: 3 × app"), "{md}");
+}
+
+#[test]
+fn hover_instance_type_reads_the_catalog() {
+    let f = fixture();
+    let (span, md) = hover(&f.stack, &f.index, 1, at(APP, "t3.medium", 0) + 3).unwrap();
+    assert_eq!(span.start, at(APP, "t3.medium", 0));
+    assert!(md.contains("2 vCPU, 4 GiB memory"), "{md}");
+    assert!(md.contains("/month on demand in ap-northeast-1"), "{md}");
+}
+
+#[test]
+fn inlay_hints_show_hosts_per_subnet() {
+    let f = fixture();
+    let hints: Vec<_> = inlay_hints(&f.stack, 0).into_iter().map(|h| h.label).collect();
+    assert_eq!(hints, vec!["3 hosts / 251 usable", "3 hosts / 251 usable"]);
+    assert!(inlay_hints(&f.stack, 1).is_empty());
+}
+
+fn labels(f: &Fixture, file: usize, text: &str, offset: usize) -> Vec<String> {
+    let src = SourceFile::new("x.drove", text);
+    completions(&f.stack, &f.index, &f.files[file], &src, offset).into_iter().map(|c| c.label).collect()
+}
+
+#[test]
+fn completion_follows_context() {
+    let f = fixture();
+    let types = labels(&f, 1, APP, at(APP, "t3.medium", 0));
+    assert!(types.iter().any(|t| t == "t3.medium") && types.iter().any(|t| t == "m5.large"));
+    assert_eq!(labels(&f, 1, APP, at(APP, "web]", 0)), vec!["web"]);
+    assert_eq!(labels(&f, 1, APP, at(APP, "main.public-a", 0)), vec!["main.public-a", "main.public-c"]);
+    let zones = labels(&f, 0, NET, at(NET, "a  public", 0));
+    assert_eq!(zones, vec!["a", "c", "d", "ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"]);
+    assert!(labels(&f, 1, APP, at(APP, "hosts", 0)).contains(&"network".to_string()));
+    assert!(labels(&f, 1, APP, at(APP, "  type", 0) + 2).contains(&"drain_timeout".to_string()));
+    let rule = at(NET, "office\n", 0);
+    assert!(labels(&f, 0, NET, rule).contains(&"web".to_string()));
+}
+
+#[test]
+fn semantic_tokens_classify_names_by_declaration() {
+    let f = fixture();
+    let toks = semantic_tokens(&f.index, &f.files[1], 1, APP);
+    let find = |start: usize| toks.iter().find(|t| t.span.start == start).map(|t| (t.kind, t.declaration));
+    assert_eq!(find(0), Some((TokenKind::Keyword, false)));
+    assert_eq!(find(at(APP, "app", 0)), Some((TokenKind::Symbol(SymbolKind::Role), true)));
+    assert_eq!(find(at(APP, "web", 0)), Some((TokenKind::Symbol(SymbolKind::Firewall), false)));
+    assert_eq!(find(at(APP, "public-a", 0)), Some((TokenKind::Symbol(SymbolKind::Subnet), false)));
+    assert_eq!(find(at(APP, "main", 0)), Some((TokenKind::Symbol(SymbolKind::Network), false)));
+    assert_eq!(find(at(APP, "image", 1)), Some((TokenKind::Function, false)));
+    assert_eq!(find(at(APP, "\"base", 0)), Some((TokenKind::String, false)));
+    assert_eq!(find(at(APP, "count", 0)), Some((TokenKind::Property, false)));
+    assert_eq!(find(at(APP, "5", 0)), Some((TokenKind::Number, false)));
+    // In order and never overlapping.
+    assert!(toks.windows(2).all(|w| w[0].span.end <= w[1].span.start));
+}
+
+#[test]
+fn queries_survive_broken_text() {
+    for text in ["", "network {", "hosts x { subnets = [main., .a, ] }", "role { type = \u{1F600} }", "}}}{{{"] {
+        let mut sink = Sink::default();
+        let files = vec![parse(0, text).0];
+        let stack = crate::lower::lower(&files, &mut sink);
+        let index = Index::build(&stack);
+        let src = SourceFile::new("x.drove", text);
+        for off in 0..=text.len() {
+            let _ = hover(&stack, &index, 0, off);
+            let _ = completions(&stack, &index, &files[0], &src, off);
+            let _ = index.rename(0, off, "y");
+        }
+        let _ = semantic_tokens(&index, &files[0], 0, text);
+        let _ = inlay_hints(&stack, 0);
+    }
+}
