@@ -20,54 +20,50 @@ module.exports = grammar({
   name: 'drove',
 
   // A line break ends a statement. It is an extra as well, so wherever the grammar has
-  // no use for it (inside lists, maps and calls, after `=`, after a statement's `,`)
-  // it is skipped like a blank.
+  // no use for it (inside lists, maps and calls, after `=`) it is skipped like a blank.
   extras: ($) => [/[ \t\f\r]/, $.comment, $._newline],
 
   rules: {
-    source_file: ($) => seq(repeat($._item), optional($._open_statement)),
+    source_file: ($) => repeat($._item),
 
-    _item: ($) =>
-      choice(
-        $.attribute,
-        seq($._open_statement, $._terminator),
-        alias($._block_statement, $.statement),
-        $._terminator,
-      ),
-
-    _terminator: ($) => choice($._newline, ';'),
-
-    // A statement that is still open at the end of its line: the next line break, `;`
-    // or `}` (or the end of the file) ends it.
-    _open_statement: ($) => alias($._statement_line, $.statement),
-
-    _statement_line: ($) =>
-      choice(
-        seq(field('head', $.word), repeat($._term)),
-        seq(field('head', $.word), repeat1($._term), '=', field('value', $._value)),
-      ),
-
-    // A statement with a block ends after its block.
-    _block_statement: ($) =>
-      seq(
-        field('head', $.word),
-        optional(seq(repeat1($._term), optional(seq('=', field('value', $._value))))),
-        field('block', $.block),
-      ),
-
-    // After a `,` the statement needs another term, so the line break is not a
-    // terminator there and the statement continues on the next line.
-    _term: ($) => choice($.word, $._string, seq(',', choice($.word, $._string))),
+    // As in the compiler's parser, an item needs no separator before the next one: a
+    // statement's terms are taken greedily, so only a line break, `;`, `}`, `=` or `{`
+    // ends them, and after its value or block the next item may follow on the same line.
+    _item: ($) => choice($.attribute, $.statement, $._newline, ';'),
 
     attribute: ($) => seq(field('key', $.word), '=', field('value', $._value)),
 
-    block: ($) => seq('{', repeat($._item), optional($._open_statement), '}'),
+    statement: ($) =>
+      prec.right(
+        choice(
+          seq(
+            field('head', $.word),
+            repeat1($._term),
+            optional(seq('=', field('value', $._value))),
+            optional(field('block', $.block)),
+          ),
+          seq(
+            field('head', $.word),
+            optional(seq('=', field('value', $._value))),
+            field('block', $.block),
+          ),
+          field('head', $.word),
+        ),
+      ),
+
+    _term: ($) => choice($.word, $._string, $._comma),
+
+    // Line breaks after a `,` belong to it: the statement continues on the next line.
+    _comma: ($) => prec.right(seq(',', repeat($._newline))),
+
+    block: ($) => seq('{', repeat($._item), '}'),
 
     _value: ($) => choice($.word, $._string, $.list, $.map, $.call),
 
     list: ($) => seq('[', optional(seq(commaSep1($._value), optional(','))), ']'),
 
-    map: ($) => seq('{', repeat(seq($.pair, optional(','))), '}'),
+    // Entries are separated by line breaks, `,` or `;` (or nothing).
+    map: ($) => seq('{', repeat(choice($.pair, ',', ';')), '}'),
 
     pair: ($) => seq(field('key', choice($.word, $._string)), '=', field('value', $._value)),
 
@@ -100,6 +96,6 @@ module.exports = grammar({
 
     comment: (_) => token(seq('#', /[^\n]*/)),
 
-    _newline: (_) => '\n',
+    _newline: (_) => /\n/,
   },
 });

@@ -1,9 +1,12 @@
 ; drove highlights.
 ;
 ; The grammar has no keywords: like the compiler, these queries decide what a statement
-; is by its first word. Patterns are written not to overlap, because the tree-sitter CLI
-; lets the first matching pattern win and Neovim the last. Regexes use only what both
-; Rust's regex crate and Vim's magic regexes read alike (no `+`, `?`, `|`, groups).
+; is by its first word. When several patterns capture one word, the last pattern wins,
+; in Neovim and in the tree-sitter CLI alike; the CLI also drops the other captures of the
+; losing match. So general patterns come first, and a pattern that captures a word and
+; its neighbour (a keyword and the name it declares) comes after the general one. No
+; `@_` helper captures: the CLI highlights them. Regexes use only what Rust's regex crate
+; and Vim's very-magic regexes (Neovim's `#match?`) read alike.
 
 (comment) @comment
 
@@ -11,7 +14,7 @@
 (long_string) @string
 (escape_sequence) @string.escape
 
-; Declarations, provisioning and firewall rules: the first word of a statement.
+; Declarations, `provision` and firewall rules: the first word of a statement.
 (statement
   head: (word) @keyword
   (#any-of? @keyword
@@ -20,40 +23,36 @@
 
 ; What a declaration names.
 (statement
-  head: (word) @_decl
+  head: (word) @keyword
   .
   (word) @type.definition
-  (#any-of? @_decl
+  (#any-of? @keyword
     "stack" "network" "subnet" "firewall" "role" "hosts" "host" "healthcheck"))
 
 (statement
-  head: (word) @_let
+  head: (word) @keyword
   .
   (word) @constant
-  (#eq? @_let "let"))
-
-; Provisioning steps and their options.
-(statement
-  head: (word) @_provision
-  (block
-    (statement
-      head: (word) @function.builtin
-      (#any-of? @function.builtin "package" "user" "file" "run" "service")))
-  (#eq? @_provision "provision"))
-
-(statement
-  head: (word) @_step
-  (word) @keyword.modifier
-  (#any-of? @_step "user" "file")
-  (#any-of? @keyword.modifier "groups" "shell" "owner" "mode"))
+  (#eq? @keyword "let"))
 
 ; Firewall rules: the protocol after `allow`.
 (statement
-  head: (word) @_allow
+  head: (word) @keyword
   .
   (word) @constant.builtin
-  (#eq? @_allow "allow")
+  (#eq? @keyword "allow")
   (#any-of? @constant.builtin "tcp" "udp" "icmp" "icmpv6" "all"))
+
+; Provisioning steps (these heads occur only in a `provision` block) and their options.
+(block
+  (statement
+    head: (word) @function.builtin
+    (#any-of? @function.builtin "package" "user" "file" "run" "service")))
+
+(statement
+  head: (word)
+  (word) @keyword.modifier
+  (#any-of? @keyword.modifier "groups" "shell" "owner" "mode"))
 
 ; Connectives inside a statement (never its first word).
 (statement
@@ -99,14 +98,14 @@
   (#match? @number "^[0-9][0-9]*GiB$"))
 
 ((word) @number
-  (#match? @number "^[0-9][0-9]*-[0-9][0-9]*$"))
+  (#match? @number "^[0-9][0-9]*[-][0-9][0-9]*$"))
 
 ; IPv4 and IPv6 addresses and CIDRs.
 ((word) @constant
   (#match? @constant "^[0-9][0-9]*[.][0-9][0-9]*[.][0-9][0-9]*[.][0-9][0-9/]*$"))
 
 ((word) @constant
-  (#match? @constant "^[0-9a-fA-F]*:[0-9a-fA-F:./]*$"))
+  (#match? @constant "^[0-9a-fA-F]*[:][0-9a-fA-F:./]*$"))
 
 "=" @operator
 

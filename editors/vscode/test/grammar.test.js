@@ -187,7 +187,7 @@ test('roles: calls and provisioning steps', () => {
       '  image = image("base-ruby-*")',
       '  provision {',
       '    package "nginx", "ruby"',
-      '    user "app" groups ["www-data"]',
+      '    user "app" groups "www-data" shell "/bin/bash"',
       '    file "/etc/app/db.yml" owner "app" mode 0600 = secret("db.yml")',
       '    run "bundle install"',
       '  }',

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Checks the tree-sitter grammar: the committed src/ is what grammar.js generates, the
+# corpus and highlight tests pass, the queries compile, Neovim's copies of the queries
+# are current, and every valid drove source of the repository (tests/fixtures/ok,
+# examples) parses without an ERROR or MISSING node.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+if ! command -v tree-sitter >/dev/null 2>&1; then
+  echo "grammar: installing tree-sitter-cli" >&2
+  cargo install --locked tree-sitter-cli
+fi
+
+# Node runs grammar.js when it is there; otherwise the CLI's built-in JS engine does.
+js_runtime=native
+command -v node >/dev/null 2>&1 && js_runtime=node
+
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+
+# 1. Generate from grammar.js in a scratch copy and compare with the committed src/.
+cp "$here/grammar.js" "$here/tree-sitter.json" "$scratch/"
+(cd "$scratch" && tree-sitter generate --abi 14 --js-runtime "$js_runtime" >/dev/null)
+if ! diff -q "$scratch/src/grammar.json" "$here/src/grammar.json" >/dev/null; then
+  echo "grammar: src/ is stale; run 'tree-sitter generate --abi 14' in grammar/ and commit src/" >&2
+  exit 1
+fi
+
+cd "$here"
+
+# 2. Corpus tests (test/corpus) and highlight tests (test/highlight).
+tree-sitter test
+
+# 3. Neovim reads the same queries from editors/nvim/queries/drove.
+for q in queries/*.scm; do
+  if ! cmp -s "$q" "$root/editors/nvim/queries/drove/$(basename "$q")"; then
+    echo "grammar: editors/nvim/queries/drove/$(basename "$q") differs from grammar/$q" >&2
+    exit 1
+  fi
+done
+
+# 4. Every valid source parses cleanly, and every query compiles against it.
+mapfile -d '' files < <(find "$root/tests/fixtures/ok" "$root/examples" -name '*.drove' -type f -print0 2>/dev/null | sort -z)
+if [ "${#files[@]}" -eq 0 ]; then
+  echo "grammar: no valid fixtures or examples found" >&2
+  exit 1
+fi
+bad=0
+for f in "${files[@]}"; do
+  tree="$(tree-sitter parse --no-ranges "$f" 2>&1 || true)"
+  if grep -qE '\((ERROR|MISSING)' <<<"$tree"; then
+    echo "grammar: ${f#"$root"/} does not parse cleanly:" >&2
+    grep -nE '\((ERROR|MISSING)' <<<"$tree" | head -5 >&2
+    bad=1
+  fi
+done
+for q in queries/*.scm; do
+  tree-sitter query --quiet "$q" "${files[@]}" >/dev/null
+done
+[ "$bad" -eq 0 ] || exit 1
+echo "grammar: ok (${#files[@]} sources parsed)"
