@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Checks the tree-sitter grammar: the committed src/ is what grammar.js generates, the
 # corpus and highlight tests pass, the queries compile, Neovim's copies of the queries
-# are current, and every valid drove source of the repository (tests/fixtures/ok,
-# examples) parses without an ERROR or MISSING node.
+# are current, every valid drove source of the repository (tests/fixtures/ok, examples,
+# error fixtures without a syntax error) parses without an ERROR or MISSING node, and
+# the syntax-error fixtures do give one.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -43,7 +44,8 @@ for q in queries/*.scm; do
 done
 
 # 4. Every valid source parses cleanly (the CLI exits non-zero and names each file with
-#    an ERROR or MISSING node), and every query compiles against them.
+#    an ERROR or MISSING node), and every query compiles against them. Error fixtures
+#    whose expected codes hold no syntax error (E00xx) are syntactically valid too.
 dirs=()
 for d in "$root/tests/fixtures/ok" "$root/examples"; do
   [ -d "$d" ] && dirs+=("$d")
@@ -55,6 +57,21 @@ if [ "$count" -eq 0 ]; then
   echo "grammar: no valid fixtures or examples found" >&2
   exit 1
 fi
+: >"$scratch/broken"
+if [ -d "$root/tests/fixtures/err" ]; then
+  while IFS= read -r f; do
+    expect="$(head -n 1 "$f")"
+    case "$expect" in
+      *E00[0-9][0-9]*)
+        # Structural errors the grammar must see as well; over-deep nesting (E0005) and
+        # bad escapes (E0006) are limits of the compiler, not of the shape.
+        grep -qE 'E000[12347]' <<<"$expect" && echo "$f" >>"$scratch/broken" ;;
+      *) echo "$f" >>"$scratch/sources" ;;
+    esac
+  done < <(find "$root/tests/fixtures/err" -name '*.drove' -type f | sort)
+fi
+total="$(wc -l <"$scratch/sources")"
+
 # -p builds the parser from this directory's src/, never from a stale cached library.
 if ! tree-sitter parse -p "$here" --paths "$scratch/sources" --quiet 2>"$scratch/parse.err"; then
   cat "$scratch/parse.err" >&2
@@ -64,4 +81,15 @@ fi
 for q in queries/*.scm; do
   tree-sitter query -p "$here" --quiet --paths "$scratch/sources" "$q" >/dev/null
 done
-echo "grammar: ok ($count sources parsed)"
+
+# 5. Syntax-error fixtures give an ERROR or MISSING node here too.
+if [ -s "$scratch/broken" ]; then
+  tree-sitter parse -p "$here" --paths "$scratch/broken" --quiet >"$scratch/broken.out" 2>/dev/null || true
+  while IFS= read -r f; do
+    if ! grep -qF "$f" "$scratch/broken.out"; then
+      echo "grammar: ${f#"$root"/} has a syntax error but parses cleanly" >&2
+      exit 1
+    fi
+  done <"$scratch/broken"
+fi
+echo "grammar: ok ($total sources parse cleanly, $(wc -l <"$scratch/broken") syntax errors found)"
