@@ -3,6 +3,8 @@
 //! functions; see `docs/architecture.md` for the map.
 
 pub mod catalog;
+pub mod check;
+pub mod compile;
 pub mod diag;
 pub mod model;
 pub mod source;
@@ -10,4 +12,5 @@ pub mod syntax;
 pub mod hir;
 pub mod literal;
 pub mod lower;
+pub mod dns;
 pub mod ide;
