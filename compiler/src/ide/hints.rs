@@ -62,7 +62,7 @@ pub struct InlayHint {
 }
 
 /// After each subnet's closing brace: how many instances land in it out of how many
-/// addresses it has.
+/// addresses it has. After each record's owner: its absolute name.
 pub fn inlay_hints(stack: &hir::Stack, file: FileId) -> Vec<InlayHint> {
     let places = placements(stack);
     let mut out = Vec::new();
@@ -77,5 +77,12 @@ pub fn inlay_hints(stack: &hir::Stack, file: FileId) -> Vec<InlayHint> {
             out.push(InlayHint { file, offset: s.span.end, label });
         }
     }
+    for z in stack.zones.iter().filter(|z| z.file == file) {
+        // A name written absolute (`www.acme.example.`) needs no hint.
+        for r in z.records.iter().filter(|r| r.owner_span.len() < r.owner.to_string().len()) {
+            out.push(InlayHint { file, offset: r.owner_span.end, label: format!("= {}", r.owner) });
+        }
+    }
+    out.sort_by_key(|h| h.offset);
     out
 }

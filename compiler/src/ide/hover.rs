@@ -3,6 +3,8 @@
 use super::hints::{placements, usable};
 use super::index::{Index, SymbolKind};
 use crate::catalog;
+use crate::dns::hir::{Record, RecordData, Zone};
+use crate::dns::rdata::{AValue, Rdata};
 use crate::hir::{self, Spanned};
 use crate::source::{FileId, Span};
 use std::fmt::Write;
@@ -16,6 +18,13 @@ pub fn hover(stack: &hir::Stack, index: &Index, file: FileId, offset: usize) -> 
     for r in stack.roles.iter().filter(|r| r.file == file) {
         if let Some(t) = within(&r.instance_type, offset) {
             return Some((t.span.clone(), instance_type(stack, &t.value)));
+        }
+    }
+    for z in stack.zones.iter().filter(|z| z.file == file) {
+        for r in &z.records {
+            if r.owner_span.start <= offset && offset <= r.owner_span.end {
+                return Some((r.owner_span.clone(), record(z, r)));
+            }
         }
     }
     let id = index.at(file, offset)?;
@@ -35,7 +44,8 @@ pub fn hover(stack: &hir::Stack, index: &Index, file: FileId, offset: usize) -> 
         SymbolKind::Host => host(stack, &sym.name, &mut md),
         SymbolKind::Firewall => firewall(stack, &sym.name, &mut md),
         SymbolKind::Stack => stack_info(stack, &mut md),
-        SymbolKind::Let | SymbolKind::Secret => Some(()),
+        SymbolKind::Zone => zone(stack, &sym.name, &mut md),
+        SymbolKind::Let | SymbolKind::Secret | SymbolKind::HealthCheck => Some(()),
     };
     let uses = index.references_to(id).count();
     let _ = writeln!(md, "\n{uses} reference{}", if uses == 1 { "" } else { "s" });
@@ -134,4 +144,31 @@ fn stack_info(stack: &hir::Stack, md: &mut String) -> Option<()> {
     let region = stack.info()?.region.as_ref()?;
     let _ = writeln!(md, "region `{}`", region.value);
     Some(())
+}
+
+fn zone(stack: &hir::Stack, name: &str, md: &mut String) -> Option<()> {
+    let z = stack.zones.iter().find(|z| z.ident.text == name)?;
+    let kind = if z.is_private() { "private" } else { "public" };
+    let _ = writeln!(md, "{kind} hosted zone, {} record{}", z.records.len(), if z.records.len() == 1 { "" } else { "s" });
+    Some(())
+}
+
+/// A record line: its absolute name, TTL, type and values in presentation format.
+fn record(z: &Zone, r: &Record) -> String {
+    let ttl = r.ttl.as_ref().map(|t| t.value).or(z.ttl.as_ref().map(|t| t.value));
+    let ttl = ttl.map(|t| format!(" {t}")).unwrap_or_default();
+    let values = match &r.data {
+        RecordData::Values(vs) => vs.iter().map(|v| value(&v.data)).collect::<Vec<_>>().join(", "),
+        RecordData::Alias(a) => format!("alias {}", a.target),
+    };
+    format!("```\n{}{ttl} {} {values}\n```\nin zone `{}`\n", r.owner, r.rtype.as_str(), z.ident.text)
+}
+
+fn value(d: &Rdata) -> String {
+    match d {
+        Rdata::A(AValue::Host(h)) => {
+            format!("{}.{}.{}", if h.group { "hosts" } else { "host" }, h.name, h.attribute.as_str())
+        }
+        d => d.presentation().unwrap_or_default(),
+    }
 }

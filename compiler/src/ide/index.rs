@@ -1,5 +1,7 @@
 //! Every declared name of a stack and every use of one, resolved to its declaration.
 
+use crate::dns::hir::RecordData;
+use crate::dns::rdata::{AValue, Rdata};
 use crate::hir::{self, FileContent, Ident, Peer, Ref, StepKind};
 use crate::source::{FileId, Span};
 
@@ -14,6 +16,8 @@ pub enum SymbolKind {
     Hosts,
     Host,
     Secret,
+    Zone,
+    HealthCheck,
 }
 
 impl SymbolKind {
@@ -28,6 +32,8 @@ impl SymbolKind {
             SymbolKind::Hosts => "hosts",
             SymbolKind::Host => "host",
             SymbolKind::Secret => "secret",
+            SymbolKind::Zone => "zone",
+            SymbolKind::HealthCheck => "healthcheck",
         }
     }
 }
@@ -126,6 +132,13 @@ impl Index {
             ix.declare(SymbolKind::Secret, s.file, &s.name, &s.span, None);
         }
 
+        for z in &stack.zones {
+            ix.declare(SymbolKind::Zone, z.file, &z.ident, &z.span, None);
+        }
+        for h in &stack.healthchecks {
+            ix.declare(SymbolKind::HealthCheck, h.file, &h.name, &h.span, None);
+        }
+
         for f in &stack.firewalls {
             let net = f.network.as_ref().and_then(|r| ix.use_name(f.file, r, &[SymbolKind::Network]));
             for rule in &f.rules {
@@ -162,6 +175,24 @@ impl Index {
             }
             if let Some(s) = &h.subnet {
                 ix.use_subnet(h.file, s);
+            }
+        }
+        for z in &stack.zones {
+            for n in &z.private {
+                ix.use_name(z.file, n, &[SymbolKind::Network]);
+            }
+            for r in &z.records {
+                if let Some(h) = &r.routing.health {
+                    ix.use_name(z.file, h, &[SymbolKind::HealthCheck]);
+                }
+                let RecordData::Values(values) = &r.data else { continue };
+                for v in values {
+                    if let Rdata::A(AValue::Host(h)) = &v.data {
+                        let kind = if h.group { SymbolKind::Hosts } else { SymbolKind::Host };
+                        let name = Ident { text: h.name.clone(), span: h.name_span.clone() };
+                        ix.use_ident(z.file, &name, kind, None);
+                    }
+                }
             }
         }
         for u in &stack.let_uses {
@@ -246,6 +277,10 @@ impl Index {
         let valid = !new_name.is_empty()
             && new_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
             && !new_name.starts_with('-');
+        if sym.kind == SymbolKind::Zone {
+            // A zone's name is its DNS name, which records are relative to: not a rename.
+            return Err(RenameError::NothingHere);
+        }
         let valid = valid || (sym.kind == SymbolKind::Secret && !new_name.is_empty() && !new_name.contains('"'));
         if !valid {
             return Err(RenameError::BadName(new_name.to_string()));

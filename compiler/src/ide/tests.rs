@@ -26,6 +26,11 @@ const APP: &str = "role app {
 }
 hosts app { role = app  count = 5  subnets = [main.public-a, main.public-c] }
 host db { role = app  subnet = main.public-c }
+zone \"acme.example.\" {
+  ttl = 300
+  www A hosts.app.public_ip
+  db.acme.example. 60 A host.db.private_ip
+}
 ";
 
 struct Fixture {
@@ -105,7 +110,8 @@ fn inlay_hints_show_hosts_per_subnet() {
     let f = fixture();
     let hints: Vec<_> = inlay_hints(&f.stack, 0).into_iter().map(|h| h.label).collect();
     assert_eq!(hints, vec!["3 hosts / 251 usable", "3 hosts / 251 usable"]);
-    assert!(inlay_hints(&f.stack, 1).is_empty());
+    let records: Vec<_> = inlay_hints(&f.stack, 1).into_iter().map(|h| (h.offset, h.label)).collect();
+    assert_eq!(records, vec![(at(APP, "www", 0) + 3, "= www.acme.example.".to_string())]);
 }
 
 fn labels(f: &Fixture, file: usize, text: &str, offset: usize) -> Vec<String> {
@@ -162,4 +168,19 @@ fn queries_survive_broken_text() {
         let _ = semantic_tokens(&index, &files[0], 0, text);
         let _ = inlay_hints(&stack, 0);
     }
+}
+
+#[test]
+fn records_hover_with_their_absolute_name_and_link_to_hosts() {
+    let f = fixture();
+    let (span, md) = hover(&f.stack, &f.index, 1, at(APP, "www", 0)).unwrap();
+    assert_eq!(span, at(APP, "www", 0)..at(APP, "www", 0) + 3);
+    assert!(md.contains("www.acme.example. 300 A hosts.app.public_ip"), "{md}");
+    let id = f.index.at(1, at(APP, "app.public_ip", 0)).unwrap();
+    assert_eq!(f.index.symbol(id).unwrap().kind, SymbolKind::Hosts);
+    let id = f.index.at(1, at(APP, "db.private_ip", 0)).unwrap();
+    assert_eq!(f.index.symbol(id).unwrap().kind, SymbolKind::Host);
+    // Renaming the hosts group follows into the record value.
+    let edits = f.index.rename(1, at(APP, "hosts app", 0) + 6, "web").unwrap();
+    assert!(edits.iter().any(|(_, s, _)| s.start == at(APP, "app.public_ip", 0)));
 }
