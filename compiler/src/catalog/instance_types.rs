@@ -71,7 +71,7 @@ fn parse(text: &str) -> Catalog {
             bad.push(BadRow { line, reason: "vCPUs must be an integer and memory a number".into() });
             continue;
         };
-        if !name.contains('.') || vcpus == 0 || !(memory_gib > 0.0) {
+        if !name.contains('.') || vcpus == 0 || !memory_gib.is_finite() || memory_gib <= 0.0 {
             bad.push(BadRow { line, reason: format!("implausible row for {name:?}") });
             continue;
         }
