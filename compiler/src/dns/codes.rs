@@ -33,3 +33,7 @@ pub const E_DUPLICATE_ZONE: &str = "E0297";
 pub const W_PRIVATE_ADDRESS: &str = "W0020";
 pub const W_UNUSED_HEALTHCHECK: &str = "W0021";
 pub const W_DANGLING_TARGET: &str = "W0022";
+pub const W_REPEATED_ORIGIN: &str = "W0023";
+
+/// Names (sema's codes) for duplicate health checks.
+pub const E_DUPLICATE_NAME: &str = "E0101";

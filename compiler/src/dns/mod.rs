@@ -7,7 +7,10 @@
 //! - [`hir`]: the lowered `zone` and `healthcheck` declarations (in `hir::Stack`).
 //! - [`lower`]: CST → HIR; [`check`]: rules between records; [`compile`]: resources.
 
+pub mod alias_targets;
+pub mod check;
 pub mod codes;
+pub mod geo;
 pub mod hir;
 pub mod lower;
 pub mod name;

@@ -1,0 +1,683 @@
+//! Rules between records, zones and health checks: what no single record line shows.
+//! Name uses (hosts in A values, `health`, `private` networks) are resolved here too.
+
+use super::alias_targets;
+use super::codes::*;
+use super::geo;
+use super::hir::*;
+use super::name::Name;
+use super::rdata::{AValue, HostAttr, Rdata};
+use super::rtype::RType;
+use crate::diag::{did_you_mean, Diagnostic, Sink};
+use crate::hir::{Ref, Stack};
+use crate::source::{FileId, Span};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::IpAddr;
+
+pub const E_UNKNOWN_NAME: &str = "E0100";
+/// TTL of a record when neither it nor its zone gives one.
+pub const DEFAULT_TTL: u64 = 300;
+
+pub fn check(stack: &Stack, sink: &mut Sink) {
+    check_zone_names(stack, sink);
+    for z in &stack.zones {
+        check_zone(stack, z, sink);
+    }
+    for h in &stack.healthchecks {
+        check_healthcheck(h, sink);
+    }
+    check_healthcheck_use(stack, sink);
+}
+
+fn unknown(sink: &mut Sink, file: FileId, span: Span, what: &str, name: &str, candidates: Vec<&str>) {
+    let mut d = Diagnostic::new(E_UNKNOWN_NAME, file, span.clone(), format!("unknown {what} `{name}`"))
+        .with_label(format!("no {what} of this name"));
+    if let Some(s) = did_you_mean(name, candidates.iter().copied()) {
+        d = d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), file, span, s);
+    } else if candidates.is_empty() {
+        d = d.with_help(format!("declare the {what} first"));
+    }
+    sink.push(d);
+}
+
+fn check_zone_names(stack: &Stack, sink: &mut Sink) {
+    let mut seen: Vec<&Zone> = Vec::new();
+    for z in &stack.zones {
+        let Some(name) = &z.name else { continue };
+        // A public and a private zone of one name is split-horizon DNS, which is allowed;
+        // two public ones, or two private ones on a shared network, collide.
+        let clash = seen.iter().find(|o| {
+            o.name.as_ref() == Some(name)
+                && (o.is_private() == z.is_private())
+                && (!z.is_private() || o.private.iter().any(|a| z.private.iter().any(|b| a.text == b.text)))
+        });
+        if let Some(first) = clash {
+            sink.push(
+                Diagnostic::new(E_DUPLICATE_ZONE, z.file, z.ident.span.clone(), format!("zone `{name}` is declared twice"))
+                    .with_label("declared again here")
+                    .with_secondary(first.file, first.ident.span.clone(), "first declared here")
+                    .with_help("put all records of a zone in one `zone` block"),
+            );
+        } else {
+            seen.push(z);
+        }
+    }
+}
+
+/// Record sets: records of one owner and type (and set identifier) become one set.
+type SetKey = (Name, RType, Option<String>);
+
+fn set_key(r: &Record) -> SetKey {
+    (r.owner.clone(), r.rtype, r.routing.set.as_ref().map(|s| s.value.clone()))
+}
+
+fn check_zone(stack: &Stack, z: &Zone, sink: &mut Sink) {
+    let file = z.file;
+    for n in &z.private {
+        if stack.network(&n.text).is_none() {
+            unknown(sink, file, n.span.clone(), "network", &n.text, stack.networks.iter().map(|n| n.name.text.as_str()).collect());
+        }
+    }
+    let Some(zone) = &z.name else { return };
+    let mut inside = Vec::new();
+    for r in &z.records {
+        if !r.owner.is_within(zone) {
+            sink.push(
+                Diagnostic::new(E_OUTSIDE_ZONE, file, r.owner_span.clone(), format!("`{}` is not inside zone `{zone}`", r.owner))
+                    .with_label("outside the zone")
+                    .with_secondary(file, z.ident.span.clone(), "the zone")
+                    .with_help("write names relative to the zone (`www`, `@` for the apex) or absolute names that end in the zone's name"),
+            );
+            continue;
+        }
+        inside.push(r);
+        check_repeated_origin(r, zone, file, sink);
+        if r.owner == *zone && r.rtype == RType::Ns {
+            sink.push(
+                Diagnostic::new(E_APEX_NS, file, r.type_span.clone(), "the apex NS records belong to Route53")
+                    .with_label("NS at the zone apex")
+                    .with_help("Route53 creates the zone's NS and SOA records with its own name servers; remove this line (NS records below the apex delegate subdomains)"),
+            );
+        }
+        if r.owner == *zone && r.rtype == RType::Cname {
+            sink.push(
+                Diagnostic::new(E_CNAME_APEX, file, r.type_span.clone(), "a CNAME cannot be at the zone apex")
+                    .with_label("CNAME at the apex")
+                    .with_help("the apex holds the zone's SOA and NS records; use an A/AAAA record or an alias: `@ A alias www`"),
+            );
+        }
+        check_values(stack, z, r, sink);
+        check_routing_attrs(r, file, sink);
+        if let RecordData::Alias(a) = &r.data {
+            check_alias(stack, z, zone, r, a, sink);
+        }
+    }
+    check_cname_beside(&inside, file, sink);
+    check_sets(z, &inside, sink);
+    check_groups(&inside, file, sink);
+    check_dangling(&inside, zone, file, sink);
+}
+
+/// `www.acme.example` (no trailing dot) in zone `acme.example.` means
+/// `www.acme.example.acme.example.`, which is almost never meant.
+fn check_repeated_origin(r: &Record, zone: &Name, file: FileId, sink: &mut Sink) {
+    let labels = r.owner.labels();
+    let z = zone.labels();
+    if labels.len() >= 2 * z.len() && !z.is_empty() && labels[..labels.len() - z.len()].ends_with(z) {
+        let fixed = r.owner.labels()[..labels.len() - z.len()].join(".") + ".";
+        sink.push(
+            Diagnostic::new(W_REPEATED_ORIGIN, file, r.owner_span.clone(), format!("this name is `{}`", r.owner))
+                .with_label("the zone's name is appended to a relative name")
+                .with_help(format!("names without a trailing dot are relative to the zone; write `{fixed}`"))
+                .with_fix("make it absolute", file, r.owner_span.clone(), fixed),
+        );
+    }
+}
+
+fn is_private_v4(a: std::net::Ipv4Addr) -> bool {
+    const NETS: [&str; 4] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"];
+    NETS.iter().filter_map(|n| n.parse::<ipnet::Ipv4Net>().ok()).any(|n| n.contains(&a))
+}
+
+fn is_private(addr: IpAddr) -> bool {
+    match addr {
+        IpAddr::V4(a) => is_private_v4(a),
+        IpAddr::V6(a) => "fc00::/7".parse::<ipnet::Ipv6Net>().is_ok_and(|n| n.contains(&a)),
+    }
+}
+
+fn check_values(stack: &Stack, z: &Zone, r: &Record, sink: &mut Sink) {
+    let RecordData::Values(values) = &r.data else { return };
+    let file = z.file;
+    if r.rtype == RType::Cname && values.len() > 1 {
+        sink.push(
+            Diagnostic::new(E_BAD_VALUE, file, values[1].span.clone(), "a CNAME has exactly one target")
+                .with_label("second target")
+                .with_help("use A/AAAA records for several addresses, or weighted routing between several CNAME records"),
+        );
+    }
+    for v in values {
+        let addr = match &v.data {
+            Rdata::A(AValue::Addr(a)) => Some(IpAddr::V4(*a)),
+            Rdata::Aaaa(a) => Some(IpAddr::V6(*a)),
+            Rdata::A(AValue::Host(h)) => {
+                check_host_ref(stack, file, h, sink);
+                if h.attribute == HostAttr::PrivateIp && !z.is_private() {
+                    sink.push(
+                        Diagnostic::new(W_PRIVATE_ADDRESS, file, v.span.clone(), "a public zone publishes a private address")
+                            .with_label("`private_ip` is only reachable inside the network")
+                            .with_help("use `public_ip`, or put the record in a private zone (`private = [NETWORK]`)"),
+                    );
+                }
+                None
+            }
+            _ => None,
+        };
+        if let Some(a) = addr.filter(|a| is_private(*a) && !z.is_private()) {
+            sink.push(
+                Diagnostic::new(W_PRIVATE_ADDRESS, file, v.span.clone(), format!("a public zone publishes the private address {a}"))
+                    .with_label("private address")
+                    .with_help("anyone can look it up, and it reveals the network's layout; put it in a private zone (`private = [NETWORK]`)"),
+            );
+        }
+    }
+}
+
+fn check_host_ref(stack: &Stack, file: FileId, h: &super::rdata::HostRef, sink: &mut Sink) {
+    let found = if h.group {
+        stack.hosts.iter().any(|x| x.name.text == h.name)
+    } else {
+        stack.host.iter().any(|x| x.name.text == h.name)
+    };
+    if !found {
+        let (what, candidates) = if h.group {
+            ("hosts group", stack.hosts.iter().map(|x| x.name.text.as_str()).collect())
+        } else {
+            ("host", stack.host.iter().map(|x| x.name.text.as_str()).collect())
+        };
+        unknown(sink, file, h.name_span.clone(), what, &h.name, candidates);
+    }
+}
+
+fn check_routing_attrs(r: &Record, file: FileId, sink: &mut Sink) {
+    let ro = &r.routing;
+    let policies = ro.policies();
+    if let [(first, first_span), rest @ ..] = policies.as_slice() {
+        for (p, span) in rest {
+            sink.push(
+                Diagnostic::new(E_MIXED_POLICY, file, span.clone(), format!("a record has one routing policy; this is {}", p.as_str()))
+                    .with_label("second routing policy")
+                    .with_secondary(file, first_span.clone(), format!("{} here", first.as_str()))
+                    .with_help("keep one policy per record; all records of a name and type share it"),
+            );
+        }
+    }
+    if let Some(c) = &ro.continent {
+        if !geo::is_continent(&c.value) {
+            let upper = c.value.to_ascii_uppercase();
+            let mut d = Diagnostic::new(E_GEO, file, c.span.clone(), format!("`{}` is not a continent code", c.value))
+                .with_label("expected AF, AN, AS, EU, NA, OC or SA");
+            if geo::is_continent(&upper) {
+                d = d.with_help(format!("codes are upper case: `{upper}`")).with_fix(format!("replace with `{upper}`"), file, c.span.clone(), upper);
+            } else {
+                d = d.with_help(
+                    geo::CONTINENTS.iter().map(|(c, n)| format!("{c} ({n})")).collect::<Vec<_>>().join(", "),
+                );
+            }
+            sink.push(d);
+        }
+        if let Some(k) = &ro.country {
+            sink.push(
+                Diagnostic::new(E_GEO, file, k.span.clone(), "a record routes by continent or by country, not both")
+                    .with_secondary(file, c.span.clone(), "continent given here")
+                    .with_help("remove one; use `country = \"*\"` for the default record"),
+            );
+        }
+    }
+    if let Some(k) = &ro.country {
+        if !geo::is_country(&k.value) {
+            let upper = k.value.to_ascii_uppercase();
+            let mut d = Diagnostic::new(E_GEO, file, k.span.clone(), format!("`{}` is not an ISO 3166 country code", k.value))
+                .with_label("expected a two-letter country code or `*`");
+            if geo::is_country(&upper) {
+                d = d.with_help(format!("codes are upper case: `{upper}`")).with_fix(format!("replace with `{upper}`"), file, k.span.clone(), upper);
+            } else if geo::is_continent(&upper) {
+                d = d.with_help(format!("`{upper}` is a continent: write `continent = {upper}`"));
+            } else {
+                d = d.with_help("countries are ISO 3166-1 alpha-2 codes such as `JP`, `DE`, `US`; `*` is the default record");
+            }
+            sink.push(d);
+        }
+    }
+    if let Some(s) = &ro.subdivision {
+        match &ro.country {
+            None => sink.push(
+                Diagnostic::new(E_GEO, file, s.span.clone(), "a subdivision needs its country")
+                    .with_help("add `country = US` (or the subdivision's country)"),
+            ),
+            Some(k) if geo::is_country(&k.value) && k.value != "*" && !geo::is_subdivision(&k.value, &s.value) => sink.push(
+                Diagnostic::new(E_GEO, file, s.span.clone(), format!("`{}` is not a subdivision of {}", s.value, k.value))
+                    .with_label("unknown subdivision")
+                    .with_help(if k.value == "US" {
+                        "US subdivisions are state codes such as `WA`, `NY`, `DC`".to_string()
+                    } else {
+                        "subdivisions are ISO 3166-2 codes without the country prefix".to_string()
+                    }),
+            ),
+            _ => {}
+        }
+    }
+    if let Some(region) = &ro.region {
+        if crate::catalog::region(&region.value).is_none() {
+            let mut d = Diagnostic::new(E_REGION, file, region.span.clone(), format!("`{}` is not an AWS region", region.value))
+                .with_label("unknown region");
+            if let Some(s) = crate::catalog::regions::suggest(&region.value).first() {
+                d = d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), file, region.span.clone(), *s);
+            }
+            sink.push(d);
+        }
+    }
+    if let Some(m) = ro.multivalue.as_ref().filter(|m| m.value) {
+        if !r.rtype.multivalue_allowed() {
+            sink.push(
+                Diagnostic::new(E_MULTIVALUE, file, m.span.clone(), format!("Route53 has no multivalue answers for {} records", r.rtype))
+                    .with_secondary(file, r.type_span.clone(), "record type")
+                    .with_help("use weighted or failover routing instead"),
+            );
+        }
+        if matches!(r.data, RecordData::Alias(_)) {
+            sink.push(
+                Diagnostic::new(E_MULTIVALUE, file, m.span.clone(), "an alias record cannot use multivalue answers")
+                    .with_help("give the record its values, or use another routing policy"),
+            );
+        }
+    }
+}
+
+
+fn check_alias(stack: &Stack, z: &Zone, zone: &Name, r: &Record, a: &Alias, sink: &mut Sink) {
+    let file = z.file;
+    if a.target.is_within(zone) {
+        if !r.rtype.alias_allowed() {
+            sink.push(
+                Diagnostic::new(E_ALIAS_TYPE, file, r.type_span.clone(), format!("Route53 has no alias {} records", r.rtype))
+                    .with_secondary(file, a.keyword_span.clone(), "alias here")
+                    .with_help("give the record its values instead"),
+            );
+            return;
+        }
+        let same = z.records.iter().any(|o| o.owner == a.target && o.rtype == r.rtype && !std::ptr::eq(o, r));
+        if !same {
+            let names: Vec<String> = z
+                .records
+                .iter()
+                .filter(|o| o.rtype == r.rtype && !std::ptr::eq(*o, r))
+                .map(|o| o.owner.relative_to(zone))
+                .collect();
+            let written = a.target.relative_to(zone);
+            let mut d = Diagnostic::new(
+                E_ALIAS_TARGET,
+                file,
+                a.target_span.clone(),
+                format!("no {} record `{}` in this zone for the alias to point at", r.rtype, a.target),
+            )
+            .with_label("alias target not found");
+            if let Some(s) = did_you_mean(&written, names.iter().map(String::as_str)) {
+                d = d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), file, a.target_span.clone(), s);
+            } else {
+                d = d.with_help(format!("an alias points at a record of the same type ({}) in the same zone", r.rtype));
+            }
+            sink.push(d);
+        }
+        return;
+    }
+    if let Some(other) = stack.zones.iter().find(|o| o.name.as_ref().is_some_and(|n| a.target.is_within(n) && n != zone)) {
+        sink.push(
+            Diagnostic::new(E_ALIAS_TARGET, file, a.target_span.clone(), "an alias to a record of the stack must stay in its zone")
+                .with_secondary(other.file, other.ident.span.clone(), "the target is in this zone")
+                .with_help("Route53 aliases records of the same hosted zone only; use a CNAME to reach another zone"),
+        );
+        return;
+    }
+    if !matches!(r.rtype, RType::A | RType::Aaaa) {
+        sink.push(
+            Diagnostic::new(E_ALIAS_TYPE, file, r.type_span.clone(), format!("an alias to an AWS resource is an A or AAAA record, not {}", r.rtype))
+                .with_secondary(file, a.keyword_span.clone(), "alias here"),
+        );
+    }
+    if a.zone_id.is_none() && alias_targets::known_zone(&a.target.to_string()).is_none() {
+        sink.push(
+            Diagnostic::new(E_ALIAS_ZONE_ID, file, a.target_span.clone(), format!("drove does not know the hosted zone of `{}`", a.target))
+                .with_label("alias target outside the stack")
+                .with_help("add `{ zone_id = \"Z…\" }` with the target's hosted zone id (a load balancer's `CanonicalHostedZoneId`)"),
+        );
+    }
+}
+
+fn check_cname_beside(records: &[&Record], file: FileId, sink: &mut Sink) {
+    let mut by_owner: BTreeMap<&Name, Vec<&Record>> = BTreeMap::new();
+    for r in records {
+        by_owner.entry(&r.owner).or_default().push(r);
+    }
+    for rs in by_owner.values() {
+        let Some(cname) = rs.iter().find(|r| r.rtype == RType::Cname) else { continue };
+        if let Some(other) = rs.iter().find(|r| r.rtype != RType::Cname) {
+            sink.push(
+                Diagnostic::new(E_CNAME_BESIDE, file, cname.type_span.clone(), format!("`{}` has a CNAME and other records", cname.owner))
+                    .with_label("CNAME here")
+                    .with_secondary(file, other.type_span.clone(), format!("{} record at the same name", other.rtype))
+                    .with_help("a name with a CNAME can hold nothing else; use an alias (`A alias TARGET`) or move the other records"),
+            );
+        }
+    }
+}
+
+fn ttl_of(z: &Zone, r: &Record) -> u64 {
+    r.ttl.as_ref().map(|t| t.value).or(z.ttl.as_ref().map(|t| t.value)).unwrap_or(DEFAULT_TTL)
+}
+
+/// Duplicates, TTLs and alias/value mixes inside each record set.
+fn check_sets(z: &Zone, records: &[&Record], sink: &mut Sink) {
+    let file = z.file;
+    let mut sets: HashMap<SetKey, Vec<&Record>> = HashMap::new();
+    let mut order = Vec::new();
+    for r in records {
+        let k = set_key(r);
+        if !sets.contains_key(&k) {
+            order.push(k.clone());
+        }
+        sets.entry(k).or_default().push(r);
+    }
+    for k in order {
+        let rs = &sets[&k];
+        let Some(first) = rs.first() else { continue };
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        for r in rs {
+            if ttl_of(z, r) != ttl_of(z, first) {
+                let at = r.ttl.as_ref().map(|t| t.span.clone()).unwrap_or(r.type_span.clone());
+                let there = first.ttl.as_ref().map(|t| t.span.clone()).unwrap_or(first.type_span.clone());
+                sink.push(
+                    Diagnostic::new(E_TTL_MISMATCH, file, at, format!("{} `{}` has two TTLs: {} and {}", r.rtype, r.owner, ttl_of(z, first), ttl_of(z, r)))
+                        .with_label(format!("TTL {}", ttl_of(z, r)))
+                        .with_secondary(file, there, format!("TTL {} here", ttl_of(z, first)))
+                        .with_help("records of one name and type form one record set with one TTL; give them the same TTL"),
+                );
+            }
+            if !std::ptr::eq(*r, *first) && r.routing != first.routing && r.routing.set.is_some() {
+                if let Some(s) = &r.routing.set {
+                    sink.push(
+                        Diagnostic::new(E_DUPLICATE_SET, file, s.span.clone(), format!("set `{}` is used twice with different routing", s.value))
+                            .with_label("set used again here")
+                            .with_secondary(file, first.routing.set.as_ref().map(|s| s.span.clone()).unwrap_or(first.type_span.clone()), "first used here")
+                            .with_help("each record of a routed group needs its own `set`; records with the same `set` must have the same routing"),
+                    );
+                }
+            }
+            match &r.data {
+                RecordData::Alias(a) => {
+                    if let Some(v) = rs.iter().find(|o| matches!(o.data, RecordData::Values(_))) {
+                        sink.push(
+                            Diagnostic::new(E_ALIAS_TYPE, file, a.keyword_span.clone(), "an alias cannot share its name and type with records that have values")
+                                .with_secondary(file, v.type_span.clone(), "record with values here")
+                                .with_help("keep either the alias or the values"),
+                        );
+                    }
+                    let key = format!("alias {}", a.target);
+                    if let Some(span) = seen.get(&key) {
+                        dup(sink, file, a.target_span.clone(), span.clone());
+                    } else {
+                        seen.insert(key, a.target_span.clone());
+                    }
+                }
+                RecordData::Values(values) => {
+                    for v in values {
+                        let key = match &v.data {
+                            Rdata::A(AValue::Host(h)) => format!("{} {} {}", h.group, h.name, h.attribute.as_str()),
+                            d => d.presentation().unwrap_or_default(),
+                        };
+                        if let Some(span) = seen.get(&key) {
+                            dup(sink, file, v.span.clone(), span.clone());
+                        } else {
+                            seen.insert(key, v.span.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn dup(sink: &mut Sink, file: FileId, span: Span, first: Span) {
+    sink.push(
+        Diagnostic::new(E_DUPLICATE_RECORD, file, span.clone(), "duplicate record")
+            .with_label("same name, type and value again")
+            .with_secondary(file, first, "first declared here")
+            .with_help("remove one of them")
+            .with_fix("remove the duplicate value", file, span, ""),
+    );
+}
+
+/// Routing groups: all records of one owner and type, routed or not.
+fn check_groups(records: &[&Record], file: FileId, sink: &mut Sink) {
+    let mut groups: BTreeMap<(&Name, RType), Vec<&Record>> = BTreeMap::new();
+    for r in records {
+        groups.entry((&r.owner, r.rtype)).or_default().push(r);
+    }
+    for rs in groups.values() {
+        let Some(routed) = rs.iter().find(|r| r.routing.is_routed()) else { continue };
+        let group_policy = rs.iter().find_map(|r| r.routing.policies().first().cloned());
+        for r in rs {
+            let ro = &r.routing;
+            if !ro.is_routed() {
+                sink.push(
+                    Diagnostic::new(E_ROUTING_INCOMPLETE, file, r.type_span.clone(), format!("{} `{}` has no routing, but others of its group do", r.rtype, r.owner))
+                        .with_label("simple record in a routed group")
+                        .with_secondary(file, routed.routing.block.clone().unwrap_or(routed.type_span.clone()), "routed record here")
+                        .with_help("give every record of this name and type a `{ set = \"…\" … }` block with the same policy"),
+                );
+                continue;
+            }
+            let at = ro.block.clone().unwrap_or(r.type_span.clone());
+            if ro.set.is_none() {
+                sink.push(
+                    Diagnostic::new(E_ROUTING_INCOMPLETE, file, at.clone(), "a routed record needs a `set` identifier")
+                        .with_label("no `set`")
+                        .with_help("add `set = \"NAME\"`, unique among the records of this name and type"),
+                );
+            }
+            match (ro.policies().first(), &group_policy) {
+                (None, _) => sink.push(
+                    Diagnostic::new(E_ROUTING_INCOMPLETE, file, at, "a record with a `set` needs a routing policy")
+                        .with_label("no policy")
+                        .with_help("add `weight`, `failover`, `continent`/`country`, `region` or `multivalue = true`"),
+                ),
+                (Some((p, span)), Some((gp, gspan))) if p != gp => sink.push(
+                    Diagnostic::new(E_MIXED_POLICY, file, span.clone(), format!("this record uses {}, its group {}", p.as_str(), gp.as_str()))
+                        .with_label("different policy")
+                        .with_secondary(file, gspan.clone(), "the group's policy")
+                        .with_help("all records of one name and type use the same routing policy"),
+                ),
+                _ => {}
+            }
+        }
+        check_policy_group(rs, file, sink);
+    }
+}
+
+/// Distinct records by `set`: merged lines share a set and count once.
+fn by_set<'r>(rs: &[&'r Record]) -> Vec<&'r Record> {
+    let mut seen = HashSet::new();
+    rs.iter().copied().filter(|r| seen.insert(r.routing.set.as_ref().map(|s| s.value.clone()))).collect()
+}
+
+fn check_policy_group(rs: &[&Record], file: FileId, sink: &mut Sink) {
+    let distinct = by_set(rs);
+    let failover: Vec<(&Record, Failover, Span)> = distinct
+        .iter()
+        .filter_map(|r| r.routing.failover.as_ref().map(|f| (*r, f.value, f.span.clone())))
+        .collect();
+    if !failover.is_empty() {
+        for role in [Failover::Primary, Failover::Secondary] {
+            let of: Vec<_> = failover.iter().filter(|(_, f, _)| *f == role).collect();
+            let other = if role == Failover::Primary { "secondary" } else { "primary" };
+            let this = if role == Failover::Primary { "primary" } else { "secondary" };
+            if let [(_, _, first), rest @ ..] = of.as_slice() {
+                for (_, _, span) in rest {
+                    sink.push(
+                        Diagnostic::new(E_FAILOVER, file, span.clone(), format!("a failover group has one {this}"))
+                            .with_label(format!("second {this}"))
+                            .with_secondary(file, first.clone(), format!("first {this} here"))
+                            .with_help(format!("make this one the {other}, or remove it")),
+                    );
+                }
+                if failover.iter().all(|(_, f, _)| *f == role) {
+                    sink.push(
+                        Diagnostic::new(E_FAILOVER, file, first.clone(), format!("failover {this} without a {other}"))
+                            .with_label(format!("no {other} in this group"))
+                            .with_help(format!("add a record of the same name and type with `{{ set = \"…\" failover = {other} }}`")),
+                    );
+                }
+            }
+        }
+    }
+    let mut locations: HashMap<(String, String, String), Span> = HashMap::new();
+    let mut regions: HashMap<String, Span> = HashMap::new();
+    for r in &distinct {
+        let ro = &r.routing;
+        if ro.continent.is_some() || ro.country.is_some() || ro.subdivision.is_some() {
+            let v = |s: &Option<crate::hir::Spanned<String>>| s.as_ref().map(|s| s.value.clone()).unwrap_or_default();
+            let key = (v(&ro.continent), v(&ro.country), v(&ro.subdivision));
+            let span = ro.subdivision.as_ref().or(ro.country.as_ref()).or(ro.continent.as_ref()).map(|s| s.span.clone()).unwrap_or_default();
+            if let Some(first) = locations.get(&key) {
+                sink.push(
+                    Diagnostic::new(E_GEO, file, span, "this location is already routed in this group")
+                        .with_secondary(file, first.clone(), "first routed here")
+                        .with_help("each record of a geolocation group covers a different location"),
+                );
+            } else {
+                locations.insert(key, span);
+            }
+        }
+        if let Some(reg) = &ro.region {
+            if let Some(first) = regions.get(&reg.value) {
+                sink.push(
+                    Diagnostic::new(E_REGION, file, reg.span.clone(), format!("region `{}` is already routed in this group", reg.value))
+                        .with_secondary(file, first.clone(), "first routed here")
+                        .with_help("each record of a latency group names a different region"),
+                );
+            } else {
+                regions.insert(reg.value.clone(), reg.span.clone());
+            }
+        }
+    }
+}
+
+/// In-zone targets (CNAME, MX, SRV, NS…) that name nothing in the zone.
+fn check_dangling(records: &[&Record], zone: &Name, file: FileId, sink: &mut Sink) {
+    let owners: HashSet<&Name> = records.iter().map(|r| &r.owner).collect();
+    let wildcards: Vec<&Name> = owners.iter().copied().filter(|n| n.is_wildcard()).collect();
+    for r in records {
+        let RecordData::Values(values) = &r.data else { continue };
+        for v in values {
+            let Some(t) = v.data.target() else { continue };
+            if t.is_root() || !t.is_within(zone) || owners.contains(t) || r.rtype == RType::Ns {
+                continue;
+            }
+            let covered = wildcards.iter().any(|w| {
+                let parent = &w.labels()[1..];
+                t.labels().len() > parent.len() && t.labels().ends_with(parent)
+            });
+            if !covered {
+                sink.push(
+                    Diagnostic::new(W_DANGLING_TARGET, file, v.span.clone(), format!("`{t}` has no record in this zone"))
+                        .with_label("target not declared")
+                        .with_help(format!("add a record for `{}`, or correct the name", t.relative_to(zone))),
+                );
+            }
+        }
+    }
+}
+
+fn check_healthcheck(h: &HealthCheck, sink: &mut Sink) {
+    let file = h.file;
+    if h.host.is_none() && h.ip.is_none() {
+        sink.push(
+            Diagnostic::new(E_HEALTHCHECK_TARGET, file, h.name.span.clone(), format!("health check `{}` has nothing to check", h.name.text))
+                .with_label("no `host` or `ip`")
+                .with_help("add `host = www.acme.example.` or `ip = 192.0.2.10`"),
+        );
+    }
+    if let Some(k) = &h.kind {
+        if k.value == CheckType::Tcp {
+            if let Some(p) = &h.path {
+                sink.push(
+                    Diagnostic::new(E_HEALTHCHECK_TARGET, file, p.span.clone(), "a TCP health check has no path")
+                        .with_secondary(file, k.span.clone(), "TCP check")
+                        .with_help("use `type = http` or `https` to request a path, or remove `path`"),
+                );
+            }
+            if h.port.is_none() {
+                sink.push(
+                    Diagnostic::new(E_HEALTHCHECK_TARGET, file, k.span.clone(), "a TCP health check needs a `port`")
+                        .with_help("add `port = …`"),
+                );
+            }
+        }
+    }
+    if let Some(p) = &h.path {
+        if !p.value.starts_with('/') {
+            sink.push(
+                Diagnostic::new(E_HEALTHCHECK, file, p.span.clone(), "a health check path starts with `/`")
+                    .with_fix("add the leading slash", file, p.span.clone(), format!("\"/{}\"", p.value)),
+            );
+        }
+    }
+    if let Some(ip) = &h.ip {
+        if is_private(ip.value) {
+            sink.push(
+                Diagnostic::new(E_HEALTHCHECK, file, ip.span.clone(), format!("Route53 health checkers cannot reach the private address {}", ip.value))
+                    .with_help("check a public address or name; Route53's checkers run on the internet"),
+            );
+        }
+    }
+}
+
+fn check_healthcheck_use(stack: &Stack, sink: &mut Sink) {
+    let mut seen: HashMap<&str, &HealthCheck> = HashMap::new();
+    for h in &stack.healthchecks {
+        if let Some(first) = seen.get(h.name.text.as_str()) {
+            sink.push(
+                Diagnostic::new(E_DUPLICATE_NAME, h.file, h.name.span.clone(), format!("healthcheck `{}` is declared twice", h.name.text))
+                    .with_label("declared again here")
+                    .with_secondary(first.file, first.name.span.clone(), "first declared here")
+                    .with_help("rename one of them or remove the duplicate healthcheck"),
+            );
+        } else {
+            seen.insert(&h.name.text, h);
+        }
+    }
+    let mut used = HashSet::new();
+    for z in &stack.zones {
+        for r in &z.records {
+            let Some(h) = &r.routing.health else { continue };
+            let r: &Ref = h;
+            if seen.contains_key(r.text.as_str()) {
+                used.insert(r.text.as_str());
+            } else {
+                unknown(sink, z.file, r.span.clone(), "healthcheck", &r.text, seen.keys().copied().collect());
+            }
+        }
+    }
+    for h in &stack.healthchecks {
+        if !used.contains(h.name.text.as_str()) {
+            sink.push(
+                Diagnostic::new(W_UNUSED_HEALTHCHECK, h.file, h.name.span.clone(), format!("health check `{}` is not used by any record", h.name.text))
+                    .with_label("unused")
+                    .with_help("reference it from a routed record with `health = NAME`, or remove it (Route53 bills every health check)"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

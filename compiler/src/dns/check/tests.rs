@@ -1,0 +1,156 @@
+use crate::diag::{Diagnostic, Sink};
+
+fn run(text: &str) -> Vec<Diagnostic> {
+    let (file, parse) = crate::syntax::parse(0, text);
+    assert!(parse.is_empty(), "{parse:#?}");
+    let mut sink = Sink::default();
+    let stack = crate::lower::lower(&[file], &mut sink);
+    assert!(sink.diagnostics.is_empty(), "{:#?}", sink.diagnostics);
+    super::check(&stack, &mut sink);
+    sink.diagnostics
+}
+
+/// Codes in sorted order: the order checks run in is not part of the contract.
+fn codes(d: &[Diagnostic]) -> Vec<&'static str> {
+    let mut c: Vec<_> = d.iter().map(|d| d.code).collect();
+    c.sort_unstable();
+    c
+}
+
+fn find<'d>(d: &'d [Diagnostic], code: &str) -> &'d Diagnostic {
+    d.iter().find(|x| x.code == code).unwrap_or_else(|| panic!("no {code} in {d:#?}"))
+}
+
+fn text<'t>(src: &'t str, d: &Diagnostic) -> &'t str {
+    &src[d.primary.span.clone()]
+}
+
+#[test]
+fn clean_zone() {
+    let src = r#"
+network main { cidr = 10.0.0.0/16  subnet a { cidr = 10.0.1.0/24  zone = a } }
+role app { image = image("base-*")  type = t3.micro }
+hosts app { role = app  count = 2  subnets = [main.a] }
+zone "acme.example." {
+  @ 300 A 54.64.225.166
+  www CNAME acme.example.
+  app 60 A hosts.app.public_ip
+  @ MX 10 mx1, 20 mx2
+  mx1 A 192.0.2.1
+  mx2 A 192.0.2.2
+  api 60 A 192.0.2.10 { set = "blue" weight = 90 health = web }
+  api 60 A 192.0.2.20 { set = "green" weight = 10 }
+  cdn A alias d111111abcdef8.cloudfront.net.
+  apex AAAA 2001:db8::1
+  top AAAA alias apex
+}
+zone "inside.acme.example." { private = [main]  db A 10.0.0.5 }
+healthcheck web { type = https  host = www.acme.example. }
+"#;
+    let d = run(src);
+    assert!(d.is_empty(), "{d:#?}");
+}
+
+#[test]
+fn zone_rules() {
+    let src = r#"
+zone "acme.example." {
+  @ CNAME www
+  www A 192.0.2.1
+  www CNAME other.example.
+  x.other.example. A 192.0.2.1
+  d A 192.0.2.1, 192.0.2.1
+  t 60 A 192.0.2.2
+  t 120 A 192.0.2.3
+  p A 10.1.2.3
+  @ NS ns1.example.net.
+  m MX 10 nowhere
+  host.acme.example A 192.0.2.9
+}
+"#;
+    let d = run(src);
+    assert_eq!(
+        codes(&d),
+        ["E0275", "E0276", "E0277", "E0277", "E0278", "E0279", "E0294", "W0020", "W0022", "W0023"],
+        "{d:#?}"
+    );
+    assert_eq!(text(src, find(&d, "E0275")), "x.other.example.");
+    let dup = find(&d, "E0278");
+    assert_eq!((text(src, dup), dup.primary.span.start), ("192.0.2.1", src.find("192.0.2.1, 192.0.2.1").unwrap() + 11));
+    assert_eq!(dup.secondary[0].message, "first declared here");
+    assert_eq!(text(src, find(&d, "E0277")), "CNAME");
+    assert_eq!(find(&d, "W0023").fixes[0].replacement, "host.acme.example.");
+    assert_eq!(text(src, find(&d, "W0022")), "10 nowhere");
+    assert_eq!(text(src, find(&d, "E0279")), "120");
+}
+
+#[test]
+fn routing_rules() {
+    let src = r#"
+zone "acme.example." {
+  w A 192.0.2.1 { set = "a" weight = 1 }
+  w A 192.0.2.2
+  f A 192.0.2.1 { set = "p" failover = primary }
+  g A 192.0.2.1 { set = "x" country = jp }
+  g A 192.0.2.2 { set = "y" continent = XX }
+  g A 192.0.2.3 { set = "z" region = ap-northeast-1 }
+  l A 192.0.2.1 { set = "t" region = ap-northeest-1 }
+  c CNAME x { set = "m" multivalue = true }
+  s A 192.0.2.1 { weight = 5 }
+  h A 192.0.2.1 { set = "h" weight = 5 health = webb }
+}
+healthcheck web { type = tcp port = 80 ip = 192.0.2.1 }
+"#;
+    let d = run(src);
+    assert_eq!(
+        codes(&d),
+        ["E0100", "E0282", "E0282", "E0284", "E0286", "E0287", "E0287", "E0288", "E0289", "W0021", "W0022"],
+        "{d:#?}"
+    );
+    assert_eq!(find(&d, "E0287").fixes[0].replacement, "JP");
+    assert_eq!(find(&d, "E0288").fixes[0].replacement, "ap-northeast-1");
+    assert_eq!(find(&d, "E0100").fixes[0].replacement, "web");
+    assert_eq!(text(src, find(&d, "E0286")), "primary");
+}
+
+#[test]
+fn alias_rules() {
+    let src = r#"
+zone "acme.example." {
+  a A alias wwww
+  www A 192.0.2.1
+  b A alias lb.example.net.
+  c TXT alias d3.cloudfront.net.
+  s A alias site.s3-website-ap-northeast-1.amazonaws.com.
+  e A alias lb.example.net. { zone_id = "Z14GRHDCWA56QT" }
+}
+"#;
+    let d = run(src);
+    assert_eq!(codes(&d), ["E0290", "E0291", "E0293"], "{d:#?}");
+    assert_eq!(find(&d, "E0290").fixes[0].replacement, "www");
+    assert_eq!(text(src, find(&d, "E0291")), "lb.example.net.");
+}
+
+#[test]
+fn healthcheck_rules() {
+    let src = r#"
+zone "acme.example." { a A 192.0.2.1 { set = "a" failover = primary health = t }  a A 192.0.2.2 { set = "b" failover = secondary health = t } }
+healthcheck t { type = tcp  path = "/x" }
+healthcheck t { type = http  ip = 10.0.0.1  path = "health" }
+"#;
+    let d = run(src);
+    assert_eq!(codes(&d), ["E0101", "E0295", "E0295", "E0296", "E0296", "E0296"], "{d:#?}");
+}
+
+#[test]
+fn duplicate_zones_and_private_networks() {
+    let src = r#"
+network main { cidr = 10.0.0.0/16 }
+zone "acme.example." { }
+zone "acme.example." { }
+zone "acme.example." { private = [mian] }
+"#;
+    let d = run(src);
+    assert_eq!(codes(&d), ["E0100", "E0297"], "{d:#?}");
+    assert_eq!(find(&d, "E0100").fixes[0].replacement, "main");
+}
