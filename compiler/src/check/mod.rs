@@ -9,6 +9,7 @@ use crate::hir::Stack;
 pub fn run(stack: &Stack, sink: &mut Sink) {
     roles::check(stack, sink);
     hosts::check(stack, sink);
+    crate::dns::check::check(stack, sink);
 }
 
 #[cfg(test)]
