@@ -14,3 +14,7 @@ pub mod literal;
 pub mod lower;
 pub mod dns;
 pub mod ide;
+pub mod analysis;
+pub mod names;
+
+pub use analysis::{analyze, Analysis};

@@ -1,15 +1,40 @@
-//! Checks over the typed HIR.
+//! Rules over the typed stack. [`run`] is the one entry point: it builds the symbol
+//! table, resolves names, then runs each area's rules, so a rule may assume references it
+//! follows were resolved (and skip quietly when they were not: that was reported once).
+//!
+//! [`run_syntax`] holds the rules that look at the syntax tree itself because they are
+//! about where text stands, not what it means: secrets flowing out of provisioning and
+//! credential-looking literals anywhere.
 
+mod credentials;
+mod firewall;
 pub mod hosts;
+mod network;
 pub mod roles;
+mod secrets;
 
 use crate::diag::Sink;
-use crate::hir::Stack;
+use crate::hir;
+use crate::names::{self, Symbols};
+use crate::syntax::cst;
 
-pub fn run(stack: &Stack, sink: &mut Sink) {
+pub use firewall::world_open;
+
+/// Checks a lowered stack. Each area adds one line here.
+pub fn run(stack: &hir::Stack, sink: &mut Sink) {
+    let symbols = Symbols::build(stack, sink);
+    names::check(stack, &symbols, sink);
+    network::check(stack, sink);
+    firewall::check(stack, &symbols, sink);
     roles::check(stack, sink);
     hosts::check(stack, sink);
     crate::dns::check::check(stack, sink);
+}
+
+/// Checks on the syntax trees of all files.
+pub fn run_syntax(files: &[cst::File], sink: &mut Sink) {
+    secrets::check(files, sink);
+    credentials::check(files, sink);
 }
 
 #[cfg(test)]

@@ -108,6 +108,10 @@ impl<'t> Attrs<'t> {
         for key in keys {
             if self.attr(key).is_none() {
                 all = false;
+                // `zone a` (missing `=`) was already reported as a statement.
+                if self.stmts.iter().any(|s| s.head().text == *key) {
+                    continue;
+                }
                 let d = Diagnostic::new(
                     E_MISSING_ATTRIBUTE,
                     cx.file,

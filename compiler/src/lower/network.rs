@@ -190,6 +190,7 @@ fn lower_rule(cx: &mut Cx, stmt: &Stmt) -> Option<Rule> {
     let direction = Spanned::new(if dir_word.text == "from" { Direction::Ingress } else { Direction::Egress }, dir_word.span.clone());
 
     let mut ports = Vec::new();
+    let mut bad_port = false;
     for w in word_list(cx, port_terms, "a port")? {
         match literal::port_range(&w.text) {
             Ok(p) => ports.push(Spanned::new(p, w.span.clone())),
@@ -202,6 +203,7 @@ fn lower_rule(cx: &mut Cx, stmt: &Stmt) -> Option<Rule> {
                     d = d.with_fix(format!("replace with `{f}`"), cx.file, w.span.clone(), f);
                 }
                 cx.report(d);
+                bad_port = true;
             }
         }
     }
@@ -229,6 +231,9 @@ fn lower_rule(cx: &mut Cx, stmt: &Stmt) -> Option<Rule> {
         } else {
             peers.push(Peer::Name(Ref::from_word(&w.text, w.span.clone())));
         }
+    }
+    if bad_port {
+        return None;
     }
     Some(Rule { span: stmt.span.clone(), protocol: Spanned::new(protocol, proto_word.span.clone()), ports, direction, peers })
 }

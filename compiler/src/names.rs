@@ -1,0 +1,424 @@
+//! The symbol table: every declared name by kind, and the resolution of name uses.
+//!
+//! Each kind is its own namespace (`role app` and `hosts app` may coexist); subnets are
+//! named `NETWORK.SUBNET`. Resolution reports unknown names (E0100, with did-you-mean and
+//! a quick fix), names of the wrong kind (E0102, "`web` is a role, expected a firewall")
+//! and malformed paths (E0106). Duplicates are E0101; the stack block is E0103 (missing)
+//! and E0104 (more than one).
+
+use crate::diag::{did_you_mean, Diagnostic, Sink};
+use crate::hir::{self, Ident, Ref, Spanned};
+use crate::source::{FileId, Span};
+use crate::syntax::cst::Expr;
+use ipnet::IpNet;
+use std::collections::HashMap;
+
+pub const E_UNKNOWN_NAME: &str = "E0100";
+pub const E_DUPLICATE: &str = "E0101";
+pub const E_WRONG_KIND: &str = "E0102";
+pub const E_NO_STACK: &str = "E0103";
+pub const E_TWO_STACKS: &str = "E0104";
+pub const E_BAD_PATH: &str = "E0106";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Stack,
+    Let,
+    Network,
+    Subnet,
+    Firewall,
+    Role,
+    Hosts,
+    Host,
+    Secret,
+    Zone,
+    HealthCheck,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 11] = [
+        Kind::Stack,
+        Kind::Let,
+        Kind::Network,
+        Kind::Subnet,
+        Kind::Firewall,
+        Kind::Role,
+        Kind::Hosts,
+        Kind::Host,
+        Kind::Secret,
+        Kind::Zone,
+        Kind::HealthCheck,
+    ];
+
+    /// The declaration keyword.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Kind::Stack => "stack",
+            Kind::Let => "let",
+            Kind::Network => "network",
+            Kind::Subnet => "subnet",
+            Kind::Firewall => "firewall",
+            Kind::Role => "role",
+            Kind::Hosts => "hosts",
+            Kind::Host => "host",
+            Kind::Secret => "secret",
+            Kind::Zone => "zone",
+            Kind::HealthCheck => "healthcheck",
+        }
+    }
+
+    /// "a firewall", for messages.
+    pub fn article(self) -> &'static str {
+        match self {
+            Kind::Stack => "the stack",
+            Kind::Let => "a constant (`let`)",
+            Kind::Network => "a network",
+            Kind::Subnet => "a subnet",
+            Kind::Firewall => "a firewall",
+            Kind::Role => "a role",
+            Kind::Hosts => "a hosts group",
+            Kind::Host => "a host",
+            Kind::Secret => "a secret",
+            Kind::Zone => "a zone",
+            Kind::HealthCheck => "a health check",
+        }
+    }
+}
+
+/// One declared name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Symbol {
+    pub kind: Kind,
+    /// As referenced: `web`, `main.public-a`, `db.yml`.
+    pub name: String,
+    pub file: FileId,
+    /// The span of the name in the declaration.
+    pub span: Span,
+}
+
+#[derive(Debug, Default)]
+pub struct Symbols {
+    list: Vec<Symbol>,
+    index: HashMap<(Kind, String), usize>,
+}
+
+impl Symbols {
+    /// Collects every declaration of the stack, reporting duplicates and the stack block
+    /// rules. Zones and health checks are added by the DNS part with [`Symbols::add`].
+    pub fn build(stack: &hir::Stack, sink: &mut Sink) -> Symbols {
+        let mut s = Symbols::default();
+        match stack.stacks.as_slice() {
+            [] => {
+                let file = first_file(stack);
+                sink.push(
+                    Diagnostic::new(E_NO_STACK, file, 0..0, "this stack has no `stack` block")
+                        .with_label("no `stack { … }` in any file")
+                        .with_help("add `stack NAME { region = \"ap-northeast-1\" }` to one of the files"),
+                );
+            }
+            [first, rest @ ..] => {
+                s.add(Kind::Stack, &first.name.text, first.file, first.name.span.clone(), sink);
+                for other in rest {
+                    sink.push(
+                        Diagnostic::new(E_TWO_STACKS, other.file, other.name.span.clone(), "a stack has exactly one `stack` block")
+                            .with_label("second `stack` block")
+                            .with_secondary(first.file, first.name.span.clone(), "first `stack` block here")
+                            .with_help("merge the two blocks; one directory of `.drove` files is one stack"),
+                    );
+                }
+            }
+        }
+        for l in &stack.lets {
+            s.add(Kind::Let, &l.name.text, l.file, l.name.span.clone(), sink);
+        }
+        for n in &stack.networks {
+            s.add(Kind::Network, &n.name.text, n.file, n.name.span.clone(), sink);
+            for sub in &n.subnets {
+                s.add(Kind::Subnet, &format!("{}.{}", n.name.text, sub.name.text), n.file, sub.name.span.clone(), sink);
+            }
+        }
+        for f in &stack.firewalls {
+            s.add(Kind::Firewall, &f.name.text, f.file, f.name.span.clone(), sink);
+        }
+        for r in &stack.roles {
+            s.add(Kind::Role, &r.name.text, r.file, r.name.span.clone(), sink);
+        }
+        for h in &stack.hosts {
+            s.add(Kind::Hosts, &h.name.text, h.file, h.name.span.clone(), sink);
+        }
+        for h in &stack.host {
+            s.add(Kind::Host, &h.name.text, h.file, h.name.span.clone(), sink);
+        }
+        for x in &stack.secrets {
+            s.add(Kind::Secret, &x.name.text, x.file, x.name.span.clone(), sink);
+        }
+        s
+    }
+
+    /// Declares a name; a second declaration of the same kind and name is E0101.
+    pub fn add(&mut self, kind: Kind, name: &str, file: FileId, span: Span, sink: &mut Sink) {
+        if let Some(&i) = self.index.get(&(kind, name.to_string())) {
+            if let Some(first) = self.list.get(i) {
+                let what = kind.keyword();
+                sink.push(
+                    Diagnostic::new(E_DUPLICATE, file, span, format!("{what} `{name}` is declared twice"))
+                        .with_label("declared again here")
+                        .with_secondary(first.file, first.span.clone(), "first declared here")
+                        .with_help(format!("rename one of them or remove the duplicate {what}")),
+                );
+            }
+            return;
+        }
+        self.index.insert((kind, name.to_string()), self.list.len());
+        self.list.push(Symbol { kind, name: name.to_string(), file, span });
+    }
+
+    pub fn get(&self, kind: Kind, name: &str) -> Option<&Symbol> {
+        self.index.get(&(kind, name.to_string())).and_then(|&i| self.list.get(i))
+    }
+
+    pub fn all(&self) -> &[Symbol] {
+        &self.list
+    }
+
+    pub fn names_of(&self, kind: Kind) -> impl Iterator<Item = &str> {
+        self.list.iter().filter(move |s| s.kind == kind).map(|s| s.name.as_str())
+    }
+
+    /// Resolves a name use to a declaration of one of `kinds` (tried in order), reporting
+    /// E0100 / E0102 / E0106 at the use. `file` is the file holding the use.
+    pub fn resolve_any(&self, kinds: &[Kind], file: FileId, r: &Ref, sink: &mut Sink) -> Option<&Symbol> {
+        let expected = kinds.iter().map(|k| k.article()).collect::<Vec<_>>().join(" or ");
+        if kinds.contains(&Kind::Subnet) {
+            return self.resolve_subnet(file, r, sink);
+        }
+        if r.segments.len() != 1 {
+            sink.push(
+                Diagnostic::new(E_BAD_PATH, file, r.span.clone(), format!("expected {expected}, found the path `{}`", r.text))
+                    .with_label("a plain name is expected here"),
+            );
+            return None;
+        }
+        if let Some(s) = kinds.iter().find_map(|k| self.get(*k, &r.text)) {
+            return Some(s);
+        }
+        self.unknown(kinds, &expected, file, &r.text, r.span.clone(), sink);
+        None
+    }
+
+    pub fn resolve(&self, kind: Kind, file: FileId, r: &Ref, sink: &mut Sink) -> Option<&Symbol> {
+        self.resolve_any(&[kind], file, r, sink)
+    }
+
+    /// Resolves a name given as an identifier (e.g. a secret name from `secret("db.yml")`).
+    pub fn resolve_ident(&self, kind: Kind, file: FileId, name: &Ident, sink: &mut Sink) -> Option<&Symbol> {
+        if let Some(s) = self.get(kind, &name.text) {
+            return Some(s);
+        }
+        self.unknown(&[kind], kind.article(), file, &name.text, name.span.clone(), sink);
+        None
+    }
+
+    fn unknown(&self, kinds: &[Kind], expected: &str, file: FileId, name: &str, span: Span, sink: &mut Sink) {
+        // Declared, but as something else: say what it is.
+        if let Some(other) = Kind::ALL.iter().filter(|k| !kinds.contains(k) && **k != Kind::Stack).find_map(|k| self.get(*k, name)) {
+            sink.push(
+                Diagnostic::new(E_WRONG_KIND, file, span, format!("`{name}` is {}, expected {expected}", other.kind.article()))
+                    .with_label(format!("expected {expected}"))
+                    .with_secondary(other.file, other.span.clone(), format!("`{name}` is declared here as {}", other.kind.article())),
+            );
+            return;
+        }
+        let candidates: Vec<&str> = kinds.iter().flat_map(|k| self.names_of(*k)).collect();
+        let mut d = Diagnostic::new(E_UNKNOWN_NAME, file, span.clone(), format!("unknown {}: `{name}`", noun(kinds)))
+            .with_label(format!("no {} of this name", noun(kinds)));
+        if let Some(s) = did_you_mean(name, candidates.iter().copied()) {
+            let replacement = if kinds == [Kind::Secret] { format!("\"{s}\"") } else { s.to_string() };
+            d = d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), file, span, replacement);
+        } else if candidates.is_empty() {
+            d = d.with_help(format!("declare it with `{} …`", kinds.first().map(|k| k.keyword()).unwrap_or("let")));
+        } else {
+            let mut c = candidates.clone();
+            c.sort_unstable();
+            c.truncate(8);
+            d = d.with_help(format!("known: {}", c.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")));
+        }
+        sink.push(d);
+    }
+
+    /// `NETWORK.SUBNET` → the subnet symbol.
+    pub fn resolve_subnet(&self, file: FileId, r: &Ref, sink: &mut Sink) -> Option<&Symbol> {
+        match r.segments.as_slice() {
+            [net, sub] => {
+                if self.get(Kind::Network, &net.text).is_none() {
+                    let one = Ref { text: net.text.clone(), span: net.span.clone(), segments: vec![net.clone()] };
+                    self.resolve(Kind::Network, file, &one, sink);
+                    return None;
+                }
+                if let Some(s) = self.get(Kind::Subnet, &r.text) {
+                    return Some(s);
+                }
+                let prefix = format!("{}.", net.text);
+                let siblings: Vec<&str> = self.names_of(Kind::Subnet).filter_map(|n| n.strip_prefix(&prefix)).collect();
+                let mut d = Diagnostic::new(
+                    E_UNKNOWN_NAME,
+                    file,
+                    sub.span.clone(),
+                    format!("network `{}` has no subnet `{}`", net.text, sub.text),
+                )
+                .with_label("unknown subnet");
+                if let Some(s) = did_you_mean(&sub.text, siblings.iter().copied()) {
+                    d = d.with_help(format!("did you mean `{}.{s}`?", net.text)).with_fix(format!("replace with `{s}`"), file, sub.span.clone(), s);
+                } else if !siblings.is_empty() {
+                    d = d.with_help(format!("its subnets: {}", siblings.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")));
+                }
+                sink.push(d);
+                None
+            }
+            [single] => {
+                let holders: Vec<&str> = self
+                    .names_of(Kind::Subnet)
+                    .filter(|n| n.rsplit_once('.').is_some_and(|(_, s)| s == single.text))
+                    .collect();
+                let mut d = Diagnostic::new(E_BAD_PATH, file, r.span.clone(), format!("a subnet is named `NETWORK.SUBNET`, found `{}`", r.text))
+                    .with_label("network missing");
+                if let [full] = holders.as_slice() {
+                    d = d.with_help(format!("write `{full}`")).with_fix(format!("replace with `{full}`"), file, r.span.clone(), *full);
+                } else {
+                    d = d.with_help(format!("write `NETWORK.{}`", r.text));
+                }
+                sink.push(d);
+                None
+            }
+            _ => {
+                sink.push(
+                    Diagnostic::new(E_BAD_PATH, file, r.span.clone(), format!("`{}` is not a subnet path", r.text))
+                        .with_label("expected `NETWORK.SUBNET`"),
+                );
+                None
+            }
+        }
+    }
+
+    /// `hosts.NAME.ATTR` or `host.NAME.ATTR` (an instance address) → the declaration and
+    /// the attribute (`public_ip` or `private_ip`).
+    pub fn resolve_address<'r>(&self, file: FileId, r: &'r Ref, sink: &mut Sink) -> Option<(&Symbol, &'r Ident)> {
+        let [group, name, attr] = r.segments.as_slice() else {
+            sink.push(
+                Diagnostic::new(E_BAD_PATH, file, r.span.clone(), format!("`{}` is not an address reference", r.text))
+                    .with_label("expected `hosts.NAME.public_ip` or `host.NAME.private_ip`"),
+            );
+            return None;
+        };
+        let kind = match group.text.as_str() {
+            "hosts" => Kind::Hosts,
+            "host" => Kind::Host,
+            _ => {
+                let mut d = Diagnostic::new(E_BAD_PATH, file, group.span.clone(), format!("`{}` does not name instances", group.text))
+                    .with_label("expected `hosts` or `host`");
+                if let Some(s) = did_you_mean(&group.text, ["hosts", "host"]) {
+                    d = d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), file, group.span.clone(), s);
+                }
+                sink.push(d);
+                return None;
+            }
+        };
+        let one = Ref { text: name.text.clone(), span: name.span.clone(), segments: vec![name.clone()] };
+        let sym = self.resolve(kind, file, &one, sink)?;
+        const ATTRS: [&str; 2] = ["public_ip", "private_ip"];
+        if !ATTRS.contains(&attr.text.as_str()) {
+            let mut d = Diagnostic::new(E_BAD_PATH, file, attr.span.clone(), format!("instances have no attribute `{}`", attr.text))
+                .with_label("expected `public_ip` or `private_ip`");
+            if let Some(s) = did_you_mean(&attr.text, ATTRS) {
+                d = d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), file, attr.span.clone(), s);
+            }
+            sink.push(d);
+            return None;
+        }
+        Some((sym, attr))
+    }
+}
+
+fn noun(kinds: &[Kind]) -> String {
+    kinds.iter().map(|k| k.keyword()).collect::<Vec<_>>().join(" or ")
+}
+
+fn first_file(stack: &hir::Stack) -> FileId {
+    let files = stack
+        .lets
+        .iter()
+        .map(|x| x.file)
+        .chain(stack.networks.iter().map(|x| x.file))
+        .chain(stack.firewalls.iter().map(|x| x.file))
+        .chain(stack.roles.iter().map(|x| x.file))
+        .chain(stack.hosts.iter().map(|x| x.file))
+        .chain(stack.host.iter().map(|x| x.file))
+        .chain(stack.secrets.iter().map(|x| x.file));
+    files.min().unwrap_or(0)
+}
+
+/// The CIDRs a `let` constant holds (a CIDR or a list of them), or the span of the first
+/// member that is not one.
+pub fn let_cidrs(l: &hir::Let) -> Result<Vec<Spanned<IpNet>>, Span> {
+    let members: Vec<&Expr> = match &l.value {
+        Expr::List(list) => list.items.iter().collect(),
+        other => vec![other],
+    };
+    let mut out = Vec::new();
+    for m in members {
+        match m {
+            Expr::Word(w) => match crate::literal::cidr(&w.text) {
+                Ok(net) => out.push(Spanned::new(net, w.span.clone())),
+                Err(_) => return Err(w.span.clone()),
+            },
+            other => return Err(other.span()),
+        }
+    }
+    Ok(out)
+}
+
+/// Resolves every name use of the declarations lowered here (not DNS): firewall networks,
+/// role firewalls, hosts and host roles and subnets, secrets used by provisioning, and
+/// firewall rule peers that are names (a firewall or a `let`).
+pub fn check(stack: &hir::Stack, symbols: &Symbols, sink: &mut Sink) {
+    for f in &stack.firewalls {
+        if let Some(n) = &f.network {
+            symbols.resolve(Kind::Network, f.file, n, sink);
+        }
+        for rule in &f.rules {
+            for peer in &rule.peers {
+                if let hir::Peer::Name(r) = peer {
+                    symbols.resolve_any(&[Kind::Firewall, Kind::Let], f.file, r, sink);
+                }
+            }
+        }
+    }
+    for r in &stack.roles {
+        for fw in &r.firewalls {
+            symbols.resolve(Kind::Firewall, r.file, fw, sink);
+        }
+        for step in &r.provision {
+            if let hir::StepKind::File { content, .. } = &step.kind {
+                if let hir::FileContent::Secret(name) = &content.value {
+                    symbols.resolve_ident(Kind::Secret, r.file, name, sink);
+                }
+            }
+        }
+    }
+    for h in &stack.hosts {
+        if let Some(role) = &h.role {
+            symbols.resolve(Kind::Role, h.file, role, sink);
+        }
+        for s in &h.subnets {
+            symbols.resolve_subnet(h.file, s, sink);
+        }
+    }
+    for h in &stack.host {
+        if let Some(role) = &h.role {
+            symbols.resolve(Kind::Role, h.file, role, sink);
+        }
+        if let Some(s) = &h.subnet {
+            symbols.resolve_subnet(h.file, s, sink);
+        }
+    }
+}
