@@ -18,3 +18,4 @@ pub mod analysis;
 pub mod names;
 
 pub use analysis::{analyze, Analysis};
+pub mod fmt;

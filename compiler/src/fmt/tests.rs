@@ -1,0 +1,263 @@
+use super::format;
+use crate::syntax::cst::{Expr, File, Item, Term};
+
+/// The tree without spans (and with record types in upper case, which the formatter
+/// normalises), so two parses can be compared for meaning.
+pub fn shape(file: &File) -> String {
+    let mut out = String::new();
+    for it in &file.items {
+        item(&mut out, it, true);
+    }
+    out.push_str("comments:");
+    for c in &file.comments {
+        out.push_str(c.text.trim_end());
+        out.push('|');
+    }
+    out
+}
+
+fn item(out: &mut String, it: &Item, top: bool) {
+    match it {
+        Item::Attr(a) => {
+            out.push_str(&format!("attr {} = ", a.key.text));
+            expr(out, &a.value);
+        }
+        Item::Stmt(s) => {
+            let head = matches!(s.terms.first(), Some(Term::Word(w)) if w.text == "zone");
+            out.push_str("stmt(");
+            for (i, t) in s.terms.iter().enumerate() {
+                match t {
+                    Term::Word(w) if i > 0 && i < 3 && super::is_record_type(&w.text) => {
+                        out.push_str(&format!("w:{} ", w.text.to_ascii_uppercase()))
+                    }
+                    Term::Word(w) => out.push_str(&format!("w:{} ", w.text)),
+                    Term::Str(s) => out.push_str(&format!("s:{:?}{} ", s.value, s.triple)),
+                    Term::Comma(_) => out.push_str(", "),
+                }
+            }
+            out.push(')');
+            if let Some(v) = &s.value {
+                out.push_str(" = ");
+                expr(out, v);
+            }
+            if let Some(b) = &s.block {
+                out.push_str(if top && head { " zone{" } else { " {" });
+                for it in &b.items {
+                    item(out, it, false);
+                }
+                out.push('}');
+            }
+        }
+        Item::Error(_) => out.push_str("error"),
+    }
+    out.push('\n');
+}
+
+fn expr(out: &mut String, e: &Expr) {
+    match e {
+        Expr::Word(w) => out.push_str(&format!("w:{}", w.text)),
+        Expr::Str(s) => out.push_str(&format!("s:{:?}{}", s.value, s.triple)),
+        Expr::List(l) => {
+            out.push('[');
+            for i in &l.items {
+                expr(out, i);
+                out.push(',');
+            }
+            out.push(']');
+        }
+        Expr::Map(m) => {
+            out.push('{');
+            for en in &m.entries {
+                match &en.key {
+                    Term::Word(w) => out.push_str(&w.text),
+                    Term::Str(s) => out.push_str(&format!("{:?}", s.value)),
+                    Term::Comma(_) => out.push(','),
+                }
+                out.push('=');
+                expr(out, &en.value);
+                out.push(';');
+            }
+            out.push('}');
+        }
+        Expr::Call(c) => {
+            out.push_str(&format!("{}(", c.name.text));
+            for a in &c.args {
+                expr(out, a);
+                out.push(',');
+            }
+            out.push(')');
+        }
+        Expr::Error(_) => out.push_str("error"),
+    }
+}
+
+/// Formats, then checks the output is stable and means the same as the input.
+pub fn check(input: &str) -> String {
+    let out = match format(input) {
+        Ok(out) => out,
+        Err(d) => panic!("input does not parse: {d:?}\n{input}"),
+    };
+    let again = format(&out).unwrap_or_else(|d| panic!("output does not parse: {d:?}\n{out}"));
+    assert_eq!(again, out, "not idempotent; first output:\n{out}");
+    let (a, _) = crate::syntax::parse(0, input);
+    let (b, _) = crate::syntax::parse(0, &out);
+    assert_eq!(shape(&a), shape(&b), "meaning changed; output:\n{out}");
+    out
+}
+
+const BRIEF: &str = r#"stack reservation {
+  region = "ap-northeast-1"
+  state  = s3("acme-drove-state", "reservation.json")
+  tags   = { service = "reservation" }
+}
+
+let office = 203.0.113.0/24
+
+network main {
+  cidr = 10.0.0.0/16
+  subnet public-a  { cidr = 10.0.1.0/24   zone = a  public = true }
+  subnet public-c  { cidr = 10.0.2.0/24   zone = c  public = true }
+  subnet private-a { cidr = 10.0.11.0/24  zone = a }
+}
+
+firewall web in main {
+  allow tcp 80, 443 from 0.0.0.0/0
+  allow tcp 22      from office
+}
+
+firewall db in main {
+  allow tcp 3306 from web
+}
+
+role app {
+  image    = image("base-ruby-*")
+  type     = t3.medium
+  firewall = [web]
+  provision {
+    package "nginx"
+    file "/etc/app/db.yml" mode 0600 = secret("db.yml")
+    run "systemctl enable --now nginx"
+  }
+  drain = "test ! -s /var/log/td-agent/buffer/*"
+}
+
+role mysql { image = image("base-mysql-*")  type = r6g.large  firewall = [db] }
+
+hosts app { role = app    count = 4  subnets = [main.public-a, main.public-c] }
+host  db  { role = mysql  subnet = main.private-a  protect = true }
+
+zone "acme.example." {
+  @    300   A      54.64.225.166
+  www  300   CNAME  acme.example.
+  app  60    A      hosts.app.public_ip
+  @    3600  MX     10 mx1.acme.example., 20 mx2.acme.example.
+  @    300   TXT    "v=spf1 include:_spf.google.com ~all"
+}
+"#;
+
+#[test]
+fn the_brief_example_is_already_canonical() {
+    assert_eq!(check(BRIEF), BRIEF);
+}
+
+#[test]
+fn squashed_input_comes_out_canonical() {
+    let squashed: String = BRIEF
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let squashed = squashed.replace(" A ", " a ").replace("CNAME", "cname");
+    assert_eq!(check(&squashed), BRIEF);
+}
+
+#[test]
+fn comments_stay_where_they_were() {
+    let input = "# header\n\n# about main\nnetwork main { # the vpc\n  cidr = 10.0.0.0/16 # sixteen\n  # before the subnet\n  subnet a { cidr = 10.0.1.0/24 }\n  # end of block\n}\n# end of file\n";
+    let want = "# header\n\n# about main\nnetwork main {  # the vpc\n  cidr = 10.0.0.0/16  # sixteen\n  # before the subnet\n  subnet a { cidr = 10.0.1.0/24 }\n  # end of block\n}\n# end of file\n";
+    assert_eq!(check(input), want);
+}
+
+#[test]
+fn comments_inside_lists_maps_and_continued_statements() {
+    let input = "role app {\n  firewall = [web, # public\n    db]\n  tags = { a = \"1\" # one\n  bb = \"2\" }\n  provision {\n    package \"nginx\", # web server\n      # and\n      \"ruby\"\n  }\n}\n";
+    let want = "role app {\n  firewall = [\n    web,  # public\n    db,\n  ]\n  tags = {\n    a  = \"1\"  # one\n    bb = \"2\"\n  }\n  provision {\n    package \"nginx\",  # web server\n            # and\n            \"ruby\"\n  }\n}\n";
+    assert_eq!(check(input), want);
+}
+
+#[test]
+fn trailing_comments_of_a_run_line_up() {
+    let input = "stack s {\n  region = \"x\" # where\n  max_delete = 25% # share\n}\n";
+    let want = "stack s {\n  region     = \"x\"  # where\n  max_delete = 25%  # share\n}\n";
+    assert_eq!(check(input), want);
+}
+
+#[test]
+fn blank_lines_are_kept_once_and_declarations_set_apart() {
+    let input = "\n\nlet a = 1\n\n\n\nlet b = 2\nlet c = 3\nnetwork n {\n\n\n  cidr = 10.0.0.0/16\n\n\n  subnet x {}\n\n}\nlet d = 4\n\n";
+    let want = "let a = 1\n\nlet b = 2\nlet c = 3\n\nnetwork n {\n  cidr = 10.0.0.0/16\n\n  subnet x {}\n}\n\nlet d = 4\n";
+    assert_eq!(check(input), want);
+}
+
+#[test]
+fn one_line_blocks_that_do_not_fit_are_split() {
+    let long = "x".repeat(60);
+    let input = format!("network main {{ cidr = 10.0.0.0/16  comment = \"{long}\"  other = 1 }}\n");
+    let want = format!("network main {{\n  cidr    = 10.0.0.0/16\n  comment = \"{long}\"\n  other   = 1\n}}\n");
+    assert_eq!(check(&input), want);
+}
+
+#[test]
+fn statements_in_a_one_line_block_are_split() {
+    assert_eq!(check("role r { provision { run \"a\"; run \"b\" } }\n"), "role r {\n  provision {\n    run \"a\"\n    run \"b\"\n  }\n}\n");
+}
+
+#[test]
+fn long_lists_take_one_member_per_line() {
+    let members: Vec<String> = (0..12).map(|i| format!("main.subnet-number-{i}")).collect();
+    let input = format!("hosts app {{\n  subnets = [{}]\n}}\n", members.join(","));
+    let out = check(&input);
+    assert!(out.contains("  subnets = [\n    main.subnet-number-0,\n"), "{out}");
+    assert!(out.contains("    main.subnet-number-11,\n  ]\n"), "{out}");
+    assert_eq!(check("let a = [ 1 ,2,\n 3 ]\n"), "let a = [1, 2, 3]\n");
+}
+
+#[test]
+fn strings_are_escaped_canonically_and_long_strings_kept() {
+    assert_eq!(check("let a = \"tab\\u{9}quote\\\" \\u{e9}\"\n"), "let a = \"tab\\tquote\\\" é\"\n");
+    let long = "role r {\n  provision {\n    file \"/etc/motd\" = \"\"\"\n   keep   this\n\t as is  \n\"\"\"\n  }\n}\n";
+    assert_eq!(check(long), long);
+}
+
+#[test]
+fn zone_records_line_up_like_a_zone_file() {
+    let input = "zone \"a.example.\" {\n ttl = 300\n  comment = \"x\"\n\n @ a 192.0.2.1\n www 60 cname @ # web\n @ 3600 mx 10 mx1,\n    20 mx2\n api 60 a 192.0.2.10 { set = \"blue\" weight = 90 }\n api 60 a 192.0.2.2 { set = \"green\" weight = 10 }\n}\n";
+    let want = "zone \"a.example.\" {\n  ttl     = 300\n  comment = \"x\"\n\n  @          A      192.0.2.1\n  www  60    CNAME  @  # web\n  @    3600  MX     10 mx1,\n                    20 mx2\n  api  60    A      192.0.2.10  { set = \"blue\"   weight = 90 }\n  api  60    A      192.0.2.2   { set = \"green\"  weight = 10 }\n}\n";
+    assert_eq!(check(input), want);
+}
+
+#[test]
+fn firewall_rules_line_up() {
+    let input = "firewall web in main {\n  allow tcp 80,443 from 0.0.0.0/0, ::/0\n  allow tcp 22 from office\n  allow icmp from 10.0.0.0/8\n  description = \"web\"\n}\n";
+    let want = "firewall web in main {\n  allow tcp  80, 443 from 0.0.0.0/0, ::/0\n  allow tcp  22      from office\n  allow icmp         from 10.0.0.0/8\n  description = \"web\"\n}\n";
+    assert_eq!(check(input), want);
+}
+
+#[test]
+fn crlf_and_semicolons() {
+    assert_eq!(check("let a = 1 # one\r\nlet b = 2; let c = 3\r\n"), "let a = 1  # one\nlet b = 2\nlet c = 3\n");
+}
+
+#[test]
+fn broken_files_are_refused() {
+    let errs = format("network main {\n  cidr = \n").unwrap_err();
+    assert!(errs.iter().all(|d| d.code.starts_with("E00")), "{errs:?}");
+    assert!(!errs.is_empty());
+}
+
+#[test]
+fn empty_and_comment_only_files() {
+    assert_eq!(check(""), "");
+    assert_eq!(check("\n\n"), "");
+    assert_eq!(check("# only\n\n\n# comments"), "# only\n\n# comments\n");
+}
