@@ -261,3 +261,69 @@ fn empty_and_comment_only_files() {
     assert_eq!(check("\n\n"), "");
     assert_eq!(check("# only\n\n\n# comments"), "# only\n\n# comments\n");
 }
+
+/// Every `.drove` file under the valid fixtures and the examples, read at test time.
+fn corpus() -> Vec<(String, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut out = vec![("brief".to_string(), BRIEF.to_string())];
+    let mut dirs = vec![root.join("tests/fixtures/ok"), root.join("examples")];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "drove") {
+                if let Ok(text) = std::fs::read_to_string(&p) {
+                    out.push((p.display().to_string(), text));
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn every_valid_fixture_formats_stably_and_keeps_its_meaning() {
+    for (name, text) in corpus() {
+        let out = check(&text);
+        let comments = |t: &str| crate::syntax::parse(0, t).0.comments.len();
+        assert_eq!(comments(&text), comments(&out), "{name}: comment lost");
+    }
+}
+
+/// Where extra blanks may go without changing any token: between two tokens on a line.
+fn gaps(text: &str) -> Vec<usize> {
+    use crate::syntax::lexer::{lex, Token};
+    lex(text)
+        .into_iter()
+        .filter(|(t, _)| !matches!(t, Token::Newline))
+        .map(|(_, s)| s.end)
+        .filter(|&end| !text[end..].starts_with('\n') && !text[end..].starts_with('\r') && end < text.len())
+        .collect()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Blanks added between tokens change nothing in the output: the layout depends on
+    /// the tree, line breaks and comments only.
+    #[test]
+    fn extra_blanks_between_tokens_are_normalised(seed in proptest::collection::vec(0usize..10_000, 1..40)) {
+        for (name, text) in corpus() {
+            let want = format(&text).unwrap_or_else(|d| panic!("{name}: {d:?}"));
+            let gaps = gaps(&text);
+            if gaps.is_empty() { continue; }
+            let mut at: Vec<usize> = seed.iter().map(|s| gaps[s % gaps.len()]).collect();
+            at.sort_unstable();
+            at.dedup();
+            let mut spaced = text.clone();
+            for (k, pos) in at.iter().rev().enumerate() {
+                spaced.insert_str(*pos, if k % 2 == 0 { " " } else { "   " });
+            }
+            let got = format(&spaced).unwrap_or_else(|d| panic!("{name}: {d:?}\n{spaced}"));
+            proptest::prop_assert_eq!(got, want, "{}", name);
+        }
+    }
+}
