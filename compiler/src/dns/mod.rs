@@ -10,6 +10,7 @@
 pub mod alias_targets;
 pub mod check;
 pub mod codes;
+pub mod compile;
 pub mod geo;
 pub mod hir;
 pub mod lower;

@@ -1,0 +1,282 @@
+//! Zones, records and health checks → `route53.hosted_zone`, `route53.record_set` and
+//! `route53.health_check` resources (attributes as listed in `crate::model`).
+//!
+//! Records of one name, type and set identifier merge into one record set whose `values`
+//! keep the order written. An A value taken from `hosts.NAME.ATTR` becomes one
+//! `{"ref": "hosts.NAME[i]", "attribute": ATTR}` per instance. Only a stack without
+//! errors is compiled, so everything here is already checked.
+
+use super::check::DEFAULT_TTL;
+use super::hir::*;
+use super::name::Name;
+use super::rdata::{AValue, Rdata};
+use super::rtype::RType;
+use crate::hir::Stack;
+use crate::model::{reference, Resource};
+use serde_json::{json, Map, Value};
+
+pub fn resources(stack: &Stack) -> Vec<Resource> {
+    let mut out = Vec::new();
+    for h in &stack.healthchecks {
+        out.push(health_check(h));
+    }
+    for z in &stack.zones {
+        let Some(name) = &z.name else { continue };
+        out.push(hosted_zone(stack, z, name));
+        out.extend(record_sets(stack, z, name));
+    }
+    out
+}
+
+/// What tells a private zone apart from another zone of the same name (split-horizon
+/// DNS): `@NETWORK`, its first network. Empty for every other zone, so the usual address
+/// is `zone.NAME`.
+fn zone_suffix(stack: &Stack, z: &Zone, name: &Name) -> String {
+    let shared = stack.zones.iter().filter(|o| o.name.as_ref() == Some(name)).count() > 1;
+    match z.private.first() {
+        Some(n) if shared => format!("@{}", n.text),
+        _ => String::new(),
+    }
+}
+
+pub fn zone_address(stack: &Stack, z: &Zone, name: &Name) -> String {
+    format!("zone.{name}{}", zone_suffix(stack, z, name))
+}
+
+fn hosted_zone(stack: &Stack, z: &Zone, name: &Name) -> Resource {
+    let mut tags = Map::new();
+    if let Some(info) = stack.info() {
+        for t in &info.tags {
+            tags.insert(t.key.value.clone(), Value::String(t.value.value.clone()));
+        }
+    }
+    let vpcs: Vec<Value> = z.private.iter().map(|n| reference(&format!("network.{}", n.text), "id")).collect();
+    Resource {
+        address: zone_address(stack, z, name),
+        kind: "route53.hosted_zone".into(),
+        attributes: json!({
+            "name": name.to_string(),
+            "comment": z.comment.as_ref().map(|c| c.value.clone()),
+            "private_vpcs": vpcs,
+            "tags": tags,
+        }),
+        depends_on: z.private.iter().map(|n| format!("network.{}", n.text)).collect(),
+        protect: false,
+    }
+}
+
+fn health_check(h: &HealthCheck) -> Resource {
+    let kind = h.kind.as_ref().map(|k| k.value).unwrap_or(CheckType::Https);
+    let port = h.port.as_ref().map(|p| p.value).unwrap_or(kind.default_port());
+    let path = match kind {
+        CheckType::Tcp => None,
+        _ => Some(h.path.as_ref().map(|p| p.value.clone()).unwrap_or_else(|| "/".into())),
+    };
+    Resource {
+        address: format!("healthcheck.{}", h.name.text),
+        kind: "route53.health_check".into(),
+        attributes: json!({
+            "type": kind.as_str(),
+            "fqdn": h.host.as_ref().map(|n| n.value.to_string()),
+            "ip": h.ip.as_ref().map(|i| i.value.to_string()),
+            "port": port,
+            "resource_path": path,
+            "request_interval": h.interval.as_ref().map(|i| i.value).unwrap_or(30),
+            "failure_threshold": h.threshold.as_ref().map(|t| t.value).unwrap_or(3),
+        }),
+        depends_on: Vec::new(),
+        protect: false,
+    }
+}
+
+/// The values of one A value: an address, or one reference per instance.
+fn values_of(stack: &Stack, data: &Rdata) -> (Vec<Value>, Vec<String>) {
+    match data {
+        Rdata::A(AValue::Host(h)) => {
+            let addresses: Vec<String> = if h.group {
+                let count = stack.hosts.iter().find(|x| x.name.text == h.name).and_then(|x| x.count.as_ref()).map(|c| c.value).unwrap_or(0);
+                (0..count).map(|i| format!("hosts.{}[{i}]", h.name)).collect()
+            } else {
+                vec![format!("host.{}", h.name)]
+            };
+            (addresses.iter().map(|a| reference(a, h.attribute.as_str())).collect(), addresses)
+        }
+        d => (d.presentation().map(Value::String).into_iter().collect(), Vec::new()),
+    }
+}
+
+fn record_sets(stack: &Stack, z: &Zone, zone: &Name) -> Vec<Resource> {
+    let zone_addr = zone_address(stack, z, zone);
+    let suffix = zone_suffix(stack, z, zone);
+    let mut sets: Vec<(String, Resource)> = Vec::new();
+    for r in &z.records {
+        let set = r.routing.set.as_ref().map(|s| s.value.clone());
+        let mut address = format!("record.{}/{}", r.owner, r.rtype);
+        if let Some(s) = &set {
+            address = format!("{address}/{s}");
+        }
+        address.push_str(&suffix);
+        let (values, deps) = match &r.data {
+            RecordData::Values(vs) => {
+                let mut values = Vec::new();
+                let mut deps = Vec::new();
+                for v in vs {
+                    let (vals, d) = values_of(stack, &v.data);
+                    values.extend(vals);
+                    deps.extend(d);
+                }
+                (values, deps)
+            }
+            RecordData::Alias(_) => (Vec::new(), Vec::new()),
+        };
+        if let Some((_, existing)) = sets.iter_mut().find(|(a, _)| *a == address) {
+            if let Some(Value::Array(vals)) = existing.attributes.get_mut("values") {
+                vals.extend(values);
+            }
+            for d in deps {
+                if !existing.depends_on.contains(&d) {
+                    existing.depends_on.push(d);
+                }
+            }
+            continue;
+        }
+        let mut attrs = Map::new();
+        attrs.insert("zone".into(), reference(&zone_addr, "id"));
+        attrs.insert("name".into(), Value::String(r.owner.to_string()));
+        attrs.insert("type".into(), Value::String(r.rtype.as_str().into()));
+        let mut depends_on = vec![zone_addr.clone()];
+        match &r.data {
+            RecordData::Values(_) => {
+                let ttl = r.ttl.as_ref().or(z.ttl.as_ref()).map(|t| t.value).unwrap_or(DEFAULT_TTL);
+                attrs.insert("ttl".into(), json!(ttl));
+                attrs.insert("values".into(), Value::Array(values));
+                depends_on.extend(deps);
+            }
+            RecordData::Alias(a) => {
+                let zone_id = match &a.zone_id {
+                    Some(id) => Value::String(id.value.clone()),
+                    None if a.target.is_within(zone) => reference(&zone_addr, "id"),
+                    None => super::alias_targets::known_zone(&a.target.to_string()).map(|z| Value::String(z.into())).unwrap_or(Value::Null),
+                };
+                attrs.insert(
+                    "alias".into(),
+                    json!({
+                        "dns_name": a.target.to_string(),
+                        "zone_id": zone_id,
+                        "evaluate_health": a.evaluate_health.as_ref().is_some_and(|e| e.value),
+                    }),
+                );
+            }
+        }
+        routing_fields(&r.routing, r.rtype, &mut attrs, &mut depends_on);
+        sets.push((address.clone(), Resource { address, kind: "route53.record_set".into(), attributes: Value::Object(attrs), depends_on, protect: false }));
+    }
+    sets.into_iter().map(|(_, r)| r).collect()
+}
+
+fn routing_fields(ro: &Routing, _rtype: RType, attrs: &mut Map<String, Value>, depends_on: &mut Vec<String>) {
+    let Some(set) = &ro.set else { return };
+    attrs.insert("set_identifier".into(), Value::String(set.value.clone()));
+    if let Some(w) = &ro.weight {
+        attrs.insert("weight".into(), json!(w.value));
+    }
+    if let Some(f) = &ro.failover {
+        attrs.insert("failover".into(), Value::String(f.value.as_str().into()));
+    }
+    if ro.continent.is_some() || ro.country.is_some() || ro.subdivision.is_some() {
+        let v = |s: &Option<crate::hir::Spanned<String>>| s.as_ref().map(|s| Value::String(s.value.clone())).unwrap_or(Value::Null);
+        attrs.insert(
+            "geolocation".into(),
+            json!({ "continent": v(&ro.continent), "country": v(&ro.country), "subdivision": v(&ro.subdivision) }),
+        );
+    }
+    if let Some(r) = &ro.region {
+        attrs.insert("region".into(), Value::String(r.value.clone()));
+    }
+    if let Some(m) = ro.multivalue.as_ref().filter(|m| m.value) {
+        attrs.insert("multivalue".into(), json!(m.value));
+    }
+    if let Some(h) = &ro.health {
+        let address = format!("healthcheck.{}", h.text);
+        attrs.insert("health_check".into(), reference(&address, "id"));
+        depends_on.push(address);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diag::Sink;
+    use serde_json::json;
+
+    fn compile(text: &str) -> Vec<crate::model::Resource> {
+        let (file, parse) = crate::syntax::parse(0, text);
+        assert!(parse.is_empty(), "{parse:#?}");
+        let mut sink = Sink::default();
+        let stack = crate::lower::lower(&[file], &mut sink);
+        crate::dns::check::check(&stack, &mut sink);
+        assert!(!sink.has_errors(), "{:#?}", sink.diagnostics);
+        super::resources(&stack)
+    }
+
+    #[test]
+    fn zone_records_and_health_checks() {
+        let rs = compile(
+            r#"
+stack s { region = "ap-northeast-1"  tags = { team = "ops" } }
+network main { cidr = 10.0.0.0/16  subnet a { cidr = 10.0.1.0/24  zone = a  public = true } }
+role app { image = image("base-*")  type = t3.micro }
+hosts app { role = app  count = 2  subnets = [main.a] }
+zone "Acme.Example." {
+  ttl = 600
+  @ 300 A 54.64.225.166
+  app 60 A hosts.app.public_ip
+  @ MX 10 mx1, 20 mx2.example.net.
+  @ MX 30 mx3
+  mx1 A 192.0.2.1
+  mx3 A 192.0.2.3
+  @ TXT "v=spf1 -all"
+  api 60 A 192.0.2.10 { set = "blue" weight = 90 health = web }
+  api 60 A 192.0.2.20 { set = "green" weight = 10 }
+  www A alias @ { evaluate_health = true }
+  geo A 192.0.2.1 { set = "jp" country = JP }
+  geo A 192.0.2.2 { set = "default" country = "*" }
+}
+zone "acme.example." { private = [main]  db A 10.0.1.5 }
+healthcheck web { type = https  host = www.acme.example.  path = "/health" }
+"#,
+        );
+        let get = |a: &str| rs.iter().find(|r| r.address == a).unwrap_or_else(|| panic!("no {a}: {rs:#?}"));
+        assert_eq!(get("record.db.acme.example./A@main").attributes["zone"], json!({"ref": "zone.acme.example.@main", "attribute": "id"}));
+        assert_eq!(get("zone.acme.example.@main").attributes["private_vpcs"], json!([{"ref": "network.main", "attribute": "id"}]));
+        let z = get("zone.acme.example.");
+        assert_eq!(z.kind, "route53.hosted_zone");
+        assert_eq!(z.attributes, json!({"name": "acme.example.", "comment": null, "private_vpcs": [], "tags": {"team": "ops"}}));
+        let app = get("record.app.acme.example./A");
+        assert_eq!(
+            app.attributes,
+            json!({"zone": {"ref": "zone.acme.example.", "attribute": "id"}, "name": "app.acme.example.", "type": "A", "ttl": 60,
+                   "values": [{"ref": "hosts.app[0]", "attribute": "public_ip"}, {"ref": "hosts.app[1]", "attribute": "public_ip"}]})
+        );
+        assert_eq!(app.depends_on, ["zone.acme.example.", "hosts.app[0]", "hosts.app[1]"]);
+        let mx = get("record.acme.example./MX");
+        assert_eq!(mx.attributes["values"], json!(["10 mx1.acme.example.", "20 mx2.example.net.", "30 mx3.acme.example."]));
+        assert_eq!(mx.attributes["ttl"], json!(600));
+        let blue = get("record.api.acme.example./A/blue");
+        assert_eq!(blue.attributes["set_identifier"], json!("blue"));
+        assert_eq!(blue.attributes["weight"], json!(90));
+        assert_eq!(blue.attributes["health_check"], json!({"ref": "healthcheck.web", "attribute": "id"}));
+        let www = get("record.www.acme.example./A");
+        assert_eq!(
+            www.attributes["alias"],
+            json!({"dns_name": "acme.example.", "zone_id": {"ref": "zone.acme.example.", "attribute": "id"}, "evaluate_health": true})
+        );
+        assert!(www.attributes.get("ttl").is_none() && www.attributes.get("values").is_none());
+        assert_eq!(get("record.geo.acme.example./A/default").attributes["geolocation"], json!({"continent": null, "country": "*", "subdivision": null}));
+        assert_eq!(get("record.acme.example./TXT").attributes["values"], json!(["\"v=spf1 -all\""]));
+        assert_eq!(
+            get("healthcheck.web").attributes,
+            json!({"type": "HTTPS", "fqdn": "www.acme.example.", "ip": null, "port": 443, "resource_path": "/health",
+                   "request_interval": 30, "failure_threshold": 3})
+        );
+    }
+}
