@@ -321,14 +321,14 @@ fn lower_routing(cx: &mut Cx, attrs: &Attrs, block: crate::source::Span) -> Rout
             None
         }
     });
-    let weight = attrs.integer(cx, "weight").filter(|w| {
+    // An out-of-range weight is reported and kept, so the group still reads as weighted.
+    let weight = attrs.integer(cx, "weight").inspect(|w| {
         if w.value > 255 {
             let d = Diagnostic::new(E_WEIGHT, cx.file, w.span.clone(), format!("weight {} is out of range", w.value))
                 .with_label("expected 0–255")
                 .with_help("Route53 weights are 0–255; a record's share is its weight over the sum of the group's");
             cx.report(d);
         }
-        w.value <= 255
     });
     Routing {
         block: Some(block),

@@ -21,3 +21,5 @@ pub mod svcb;
 
 #[cfg(test)]
 mod oracle_tests;
+#[cfg(test)]
+mod fixture_tests;
