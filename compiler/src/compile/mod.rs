@@ -1,3 +1,238 @@
 //! HIR → the desired state (`crate::model`). Each area adds its resources here.
+//!
+//! [`compile`] refuses a stack with errors: it runs the checks itself, so no caller can
+//! compile what `drove check` would reject. Resources come out in a fixed order (stack
+//! declarations in source order, each area in turn) so the output is deterministic.
 
 pub mod instances;
+mod network;
+mod security_groups;
+
+use crate::diag::{Diagnostic, Sink};
+use crate::hir;
+use crate::model::{self, DesiredState, Resource, StackInfo, StateBackend};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+pub const DEFAULT_STATE_PATH: &str = "drove.state.json";
+pub const DEFAULT_MAX_DELETE: f64 = 0.25;
+pub const DEFAULT_MAX_ZONE_DELETE: f64 = 0.5;
+
+/// Why a stack was not compiled.
+#[derive(Debug)]
+pub enum CompileError {
+    /// The checks found errors (warnings are not included).
+    Invalid(Vec<Diagnostic>),
+    /// A required value is missing; lowering reported it (compile the output of
+    /// [`crate::analyze`] only when it has no errors).
+    Incomplete(String),
+}
+
+impl std::fmt::Display for CompileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CompileError::Invalid(d) => write!(f, "the stack has {} error(s); run `drove check`", d.len()),
+            CompileError::Incomplete(what) => write!(f, "the stack is incomplete: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+pub fn compile(stack: &hir::Stack) -> Result<DesiredState, CompileError> {
+    let mut sink = Sink::default();
+    crate::check::run(stack, &mut sink);
+    let errors: Vec<Diagnostic> = sink.diagnostics.into_iter().filter(Diagnostic::is_error).collect();
+    if !errors.is_empty() {
+        return Err(CompileError::Invalid(errors));
+    }
+    let info = stack_info(stack)?;
+    let mut resources = Vec::new();
+    resources.extend(network::resources(stack, &info)?);
+    resources.extend(security_groups::resources(stack, &info)?);
+    resources.extend(instances::instances(stack));
+    // DNS: hosted zones, record sets and health checks go here.
+    for r in &mut resources {
+        fill_depends_on(r);
+    }
+    Ok(DesiredState { stack: info, resources })
+}
+
+fn stack_info(stack: &hir::Stack) -> Result<StackInfo, CompileError> {
+    let s = stack.info().ok_or_else(|| CompileError::Incomplete("no `stack` block".into()))?;
+    let region = s.region.as_ref().ok_or_else(|| CompileError::Incomplete(format!("stack `{}` has no region", s.name.text)))?;
+    let state = match s.state.as_ref().map(|st| &st.value) {
+        None => StateBackend::Local { path: DEFAULT_STATE_PATH.into() },
+        Some(hir::StateBackend::Local { path }) => StateBackend::Local { path: path.clone() },
+        Some(hir::StateBackend::S3 { bucket, key }) => StateBackend::S3 { bucket: bucket.clone(), key: key.clone() },
+    };
+    Ok(StackInfo {
+        name: s.name.text.clone(),
+        region: region.value.clone(),
+        state,
+        tags: s.tags.iter().map(|t| (t.key.value.clone(), t.value.value.clone())).collect::<BTreeMap<_, _>>(),
+        max_delete: s.max_delete.as_ref().map_or(DEFAULT_MAX_DELETE, |m| m.value),
+        max_zone_delete: s.max_zone_delete.as_ref().map_or(DEFAULT_MAX_ZONE_DELETE, |m| m.value),
+        recipients: s.recipients.iter().map(|r| r.value.clone()).collect(),
+    })
+}
+
+/// The stack's tags with `Name` set, for a taggable resource.
+pub(crate) fn tags(info: &StackInfo, name: &str) -> Value {
+    let mut m: Map<String, Value> = info.tags.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+    m.insert("Name".into(), Value::String(name.to_string()));
+    Value::Object(m)
+}
+
+/// Adds every `{"ref"}` of the attributes to `depends_on`, keeping the order of first
+/// appearance (what the area listed first, then the refs in attribute order).
+fn fill_depends_on(r: &mut Resource) {
+    let mut refs = Vec::new();
+    collect_refs(&r.attributes, &mut refs);
+    for a in refs {
+        if a != r.address && !r.depends_on.contains(&a) {
+            r.depends_on.push(a);
+        }
+    }
+}
+
+fn collect_refs(v: &Value, out: &mut Vec<String>) {
+    if let Some((addr, _)) = model::as_reference(v) {
+        out.push(addr.to_string());
+        return;
+    }
+    match v {
+        Value::Array(a) => a.iter().for_each(|x| collect_refs(x, out)),
+        Value::Object(o) => o.values().for_each(|x| collect_refs(x, out)),
+        _ => {}
+    }
+}
+
+fn missing(what: String) -> CompileError {
+    CompileError::Incomplete(what)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Sources;
+    use serde_json::json;
+
+    fn compiled(text: &str) -> Result<DesiredState, CompileError> {
+        let a = crate::analyze(&Sources::single("t.drove", text));
+        compile(&a.stack)
+    }
+
+    const STACK: &str = r#"
+stack shop {
+  region = "ap-northeast-1"
+  state  = s3("acme-state", "shop.json")
+  tags   = { team = "ops" }
+  max_delete = 10%
+}
+let office = [203.0.113.0/24, 2001:db8::/32]
+network main {
+  cidr = 10.0.0.0/16
+  subnet public-a  { cidr = 10.0.1.0/24  zone = a  public = true }
+  subnet private-c { cidr = 10.0.2.0/24  zone = ap-northeast-1c }
+}
+network back { cidr = 10.1.0.0/16  subnet x { cidr = 10.1.0.0/24  zone = d } }
+firewall web in main {
+  allow tcp 80, 8000-8080 from 0.0.0.0/0
+  allow tcp 22 from office
+  allow icmp from web
+}
+firewall out in main { allow udp 53 to 10.0.0.2/32 }
+role app { image = image("base-*")  type = t3.micro  firewall = [web, out] }
+"#;
+
+    #[test]
+    fn stack_info_and_defaults() {
+        let s = compiled(STACK).unwrap().stack;
+        assert_eq!(s.name, "shop");
+        assert_eq!(s.state, StateBackend::S3 { bucket: "acme-state".into(), key: "shop.json".into() });
+        assert_eq!((s.max_delete, s.max_zone_delete), (0.1, DEFAULT_MAX_ZONE_DELETE));
+        let d = compiled("stack x { region = \"ap-northeast-1\" }").unwrap().stack;
+        assert_eq!(d.state, StateBackend::Local { path: DEFAULT_STATE_PATH.into() });
+        assert_eq!(d.max_delete, DEFAULT_MAX_DELETE);
+    }
+
+    #[test]
+    fn network_resources_in_order_with_derived_gateway() {
+        let st = compiled(STACK).unwrap();
+        let addrs: Vec<&str> = st.resources.iter().map(|r| r.address.as_str()).collect();
+        assert_eq!(
+            addrs,
+            [
+                "network.main",
+                "network.main.subnet.public-a",
+                "network.main.subnet.private-c",
+                "network.main.internet_gateway",
+                "network.main.route_table.public",
+                "network.main.subnet.public-a.route_table",
+                "network.back",
+                "network.back.subnet.x",
+                "firewall.web",
+                "firewall.web.rules",
+                "firewall.out",
+                "firewall.out.rules",
+            ]
+        );
+        let r = |a: &str| st.resources.iter().find(|r| r.address == a).unwrap();
+        assert_eq!(r("network.main").attributes["tags"], json!({"team": "ops", "Name": "main"}));
+        let sub = r("network.main.subnet.private-c");
+        assert_eq!(sub.attributes["availability_zone"], "ap-northeast-1c");
+        assert_eq!(sub.attributes["map_public_ip_on_launch"], false);
+        assert_eq!(sub.depends_on, ["network.main"]);
+        assert_eq!(r("network.main.subnet.public-a").attributes["availability_zone"], "ap-northeast-1a");
+        assert_eq!(r("network.main.route_table.public").depends_on, ["network.main", "network.main.internet_gateway"]);
+        assert_eq!(
+            r("network.main.subnet.public-a.route_table").depends_on,
+            ["network.main.subnet.public-a", "network.main.route_table.public"]
+        );
+    }
+
+    #[test]
+    fn security_group_rules() {
+        let st = compiled(STACK).unwrap();
+        let r = |a: &str| st.resources.iter().find(|r| r.address == a).unwrap();
+        let sg = r("firewall.web");
+        assert_eq!(sg.attributes["name"], "shop-web");
+        assert_eq!(sg.attributes["vpc"], json!({"ref": "network.main", "attribute": "id"}));
+        let rules = &r("firewall.web.rules").attributes;
+        assert_eq!(rules["egress"], Value::Null);
+        assert_eq!(
+            rules["ingress"],
+            json!([
+                {"protocol": "tcp", "from_port": 80, "to_port": 80, "cidr": "0.0.0.0/0"},
+                {"protocol": "tcp", "from_port": 8000, "to_port": 8080, "cidr": "0.0.0.0/0"},
+                {"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "203.0.113.0/24"},
+                {"protocol": "tcp", "from_port": 22, "to_port": 22, "ipv6_cidr": "2001:db8::/32"},
+                {"protocol": "icmp", "from_port": -1, "to_port": -1, "group": {"ref": "firewall.web", "attribute": "id"}},
+            ])
+        );
+        // A self-reference is not a dependency.
+        assert_eq!(r("firewall.web.rules").depends_on, ["firewall.web"]);
+        let out = &r("firewall.out.rules").attributes;
+        assert_eq!(out["ingress"], json!([]));
+        assert_eq!(out["egress"], json!([{"protocol": "udp", "from_port": 53, "to_port": 53, "cidr": "10.0.0.2/32"}]));
+    }
+
+    #[test]
+    fn no_gateway_without_public_subnets_and_deterministic() {
+        let text = "stack x { region = \"ap-northeast-1\" }\nnetwork n { cidr = 10.0.0.0/16  subnet a { cidr = 10.0.0.0/24  zone = a } }\n";
+        let a = compiled(text).unwrap();
+        assert!(a.resources.iter().all(|r| !r.kind.contains("internet_gateway") && !r.kind.contains("route_table")));
+        assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&compiled(text).unwrap()).unwrap());
+    }
+
+    #[test]
+    fn refuses_stacks_with_errors() {
+        let err = compiled("stack x { region = \"ap-northeast-1\" }\nnetwork n { cidr = 10.0.0.0/8 }\n").unwrap_err();
+        assert!(matches!(&err, CompileError::Invalid(d) if d.iter().any(|d| d.code == "E0211")), "{err:?}");
+        assert!(matches!(compiled("network n { cidr = 10.0.0.0/16 }").unwrap_err(), CompileError::Invalid(_)));
+        // Lowering errors leave holes; compile refuses instead of emitting a partial state.
+        let holes = compiled("stack x { region = \"ap-northeast-1\" }\nnetwork n { }\n").unwrap_err();
+        assert!(matches!(holes, CompileError::Incomplete(_)), "{holes:?}");
+    }
+}

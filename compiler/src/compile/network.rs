@@ -1,0 +1,93 @@
+//! `network` → VPC, subnets, and (only when some subnet is public) the derived internet
+//! gateway, public route table and its associations.
+
+use super::{missing, tags, CompileError};
+use crate::hir::{self, Network};
+use crate::model::{reference, Resource, StackInfo};
+use serde_json::json;
+
+pub fn resources(stack: &hir::Stack, info: &StackInfo) -> Result<Vec<Resource>, CompileError> {
+    let mut out = Vec::new();
+    for n in &stack.networks {
+        network(n, info, &mut out)?;
+    }
+    Ok(out)
+}
+
+pub fn vpc_address(network: &str) -> String {
+    format!("network.{network}")
+}
+
+pub fn subnet_address(network: &str, subnet: &str) -> String {
+    format!("network.{network}.subnet.{subnet}")
+}
+
+/// `a` → `ap-northeast-1a`; a full name stays as written.
+fn availability_zone(region: &str, zone: &str) -> String {
+    match crate::catalog::region(region).map(|r| r.zone(zone)) {
+        Some(Ok(full)) => full,
+        _ if zone.len() == 1 => format!("{region}{zone}"),
+        _ => zone.to_string(),
+    }
+}
+
+fn resource(address: String, kind: &str, attributes: serde_json::Value) -> Resource {
+    Resource { address, kind: kind.into(), attributes, depends_on: Vec::new(), protect: false }
+}
+
+fn network(n: &Network, info: &StackInfo, out: &mut Vec<Resource>) -> Result<(), CompileError> {
+    let name = &n.name.text;
+    let vpc = vpc_address(name);
+    let cidr = n.cidr.as_ref().ok_or_else(|| missing(format!("network `{name}` has no cidr")))?;
+    out.push(resource(
+        vpc.clone(),
+        "ec2.vpc",
+        json!({
+            "cidr": cidr.value.to_string(),
+            "enable_dns_support": true,
+            "enable_dns_hostnames": true,
+            "tags": tags(info, name),
+        }),
+    ));
+    for s in &n.subnets {
+        let sub = &s.name.text;
+        let cidr = s.cidr.as_ref().ok_or_else(|| missing(format!("subnet `{name}.{sub}` has no cidr")))?;
+        let zone = s.zone.as_ref().ok_or_else(|| missing(format!("subnet `{name}.{sub}` has no zone")))?;
+        out.push(resource(
+            subnet_address(name, sub),
+            "ec2.subnet",
+            json!({
+                "vpc": reference(&vpc, "id"),
+                "cidr": cidr.value.to_string(),
+                "availability_zone": availability_zone(&info.region, &zone.value),
+                "map_public_ip_on_launch": s.is_public(),
+                "tags": tags(info, &format!("{name}-{sub}")),
+            }),
+        ));
+    }
+    let public: Vec<&hir::Subnet> = n.subnets.iter().filter(|s| s.is_public()).collect();
+    if public.is_empty() {
+        return Ok(());
+    }
+    let igw = format!("{vpc}.internet_gateway");
+    let table = format!("{vpc}.route_table.public");
+    out.push(resource(igw.clone(), "ec2.internet_gateway", json!({ "vpc": reference(&vpc, "id"), "tags": tags(info, name) })));
+    out.push(resource(
+        table.clone(),
+        "ec2.route_table",
+        json!({
+            "vpc": reference(&vpc, "id"),
+            "routes": [{ "destination": "0.0.0.0/0", "gateway": reference(&igw, "id") }],
+            "tags": tags(info, &format!("{name}-public")),
+        }),
+    ));
+    for s in public {
+        let sub = subnet_address(name, &s.name.text);
+        out.push(resource(
+            format!("{sub}.route_table"),
+            "ec2.route_table_association",
+            json!({ "subnet": reference(&sub, "id"), "route_table": reference(&table, "id") }),
+        ));
+    }
+    Ok(())
+}
