@@ -4,9 +4,11 @@
 
 pub mod catalog;
 pub mod check;
+pub mod codes;
 pub mod compile;
 pub mod diag;
 pub mod model;
+pub mod render;
 pub mod source;
 pub mod syntax;
 pub mod hir;

@@ -1,0 +1,62 @@
+//! The `drove` command line. Each command lives in its own module; this file only parses
+//! arguments and maps outcomes to the exit codes of the CLI contract.
+
+mod check;
+mod completions;
+mod explain;
+mod output;
+mod stack;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// drove: infrastructure as code for AWS, checked before it is applied.
+#[derive(Debug, Parser)]
+#[command(name = "drove", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a stack and report every problem (exit 0: no errors, 1: errors, 2: usage or I/O error)
+    Check {
+        /// A stack directory or a single .drove file
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, value_enum, default_value_t = check::Format::Text)]
+        format: check::Format,
+    },
+    /// Print the page of a diagnostic code, e.g. `drove explain E0101`
+    Explain {
+        /// A code such as E0101 or W0003
+        code: String,
+    },
+    /// Print a shell completion script
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to stdout
+    Man,
+}
+
+/// Exit codes of the CLI contract.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const PROBLEMS: u8 = 1;
+    pub const USAGE: u8 = 2;
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check { path, format } => check::run(&path, format),
+        Command::Explain { code } => explain::run(&code),
+        Command::Completions { shell } => completions::completions(shell),
+        Command::Man => completions::man(),
+    };
+    ExitCode::from(code)
+}

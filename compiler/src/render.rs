@@ -1,0 +1,282 @@
+//! The terminal and JSON renderers of [`Diagnostic`]s. The language server has its own
+//! conversion; both read the same diagnostic, so a check is written once.
+
+use crate::diag::{Diagnostic, Label, Severity};
+use crate::source::{SourceFile, Sources, Span};
+use ariadne::{CharSet, Config, IndexType, Report, ReportKind, Source};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+/// Lines longer than this (in bytes) are not printed under a diagnostic: a 10 MB
+/// generated line would bury the message. The location is still given.
+const MAX_SHOWN_LINE: usize = 1000;
+
+/// One entry of `drove check --format json`; the field set is part of the CLI contract.
+/// Lines and columns are 1-based, columns count characters, the end is exclusive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JsonDiagnostic {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// The contract's JSON shape of one diagnostic.
+pub fn to_json(sources: &Sources, d: &Diagnostic) -> JsonDiagnostic {
+    let (file, (line, column), (end_line, end_column)) = match sources.files.get(d.primary.file) {
+        Some(f) => {
+            let span = clamp(f, &d.primary.span);
+            (f.path.display().to_string(), f.line_col(span.start), f.line_col(span.end))
+        }
+        None => (String::new(), (0, 0), (0, 0)),
+    };
+    JsonDiagnostic {
+        file,
+        line: line + 1,
+        column: column + 1,
+        end_line: end_line + 1,
+        end_column: end_column + 1,
+        severity: d.severity,
+        code: d.code,
+        message: d.message.clone(),
+    }
+}
+
+/// `drove check --format json`: a pretty JSON array, in the order given.
+pub fn json(sources: &Sources, diagnostics: &[Diagnostic]) -> String {
+    let all: Vec<JsonDiagnostic> = diagnostics.iter().map(|d| to_json(sources, d)).collect();
+    // Serialising plain strings and numbers cannot fail.
+    serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".to_string())
+}
+
+/// All diagnostics as terminal reports, one after another. `color` is decided by the
+/// caller (NO_COLOR, whether the stream is a terminal).
+pub fn text(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> String {
+    let mut cache = Cache { sources, loaded: HashMap::new() };
+    let mut out = String::new();
+    for d in diagnostics {
+        out.push_str(&report(&mut cache, d, color));
+    }
+    out
+}
+
+/// "2 errors, 1 warning", or "no problems".
+pub fn summary(diagnostics: &[Diagnostic]) -> String {
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let warnings = diagnostics.len() - errors;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (0, 0) => "no problems".to_string(),
+        (e, 0) => plural(e, "error"),
+        (0, w) => plural(w, "warning"),
+        (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+    }
+}
+
+fn report(cache: &mut Cache<'_>, d: &Diagnostic, color: bool) -> String {
+    let labels: Vec<&Label> = std::iter::once(&d.primary).chain(&d.secondary).collect();
+    let showable = labels.iter().all(|l| {
+        cache.sources.files.get(l.file).is_some_and(|f| longest_line_under(f, &l.span) <= MAX_SHOWN_LINE)
+    });
+    if showable {
+        if let Some(s) = ariadne_report(cache, d, color) {
+            return s;
+        }
+    }
+    plain_report(cache.sources, d, &labels)
+}
+
+fn ariadne_report(cache: &mut Cache<'_>, d: &Diagnostic, color: bool) -> Option<String> {
+    let kind = match d.severity {
+        Severity::Error => ReportKind::Error,
+        Severity::Warning => ReportKind::Warning,
+    };
+    let config = Config::default()
+        .with_color(color)
+        .with_index_type(IndexType::Byte)
+        .with_char_set(CharSet::Unicode);
+    let primary = located(cache.sources, &d.primary)?;
+    let primary_text = if d.primary.message.is_empty() { d.message.clone() } else { d.primary.message.clone() };
+    let mut builder = Report::build(kind, primary.clone())
+        .with_config(config)
+        .with_code(d.code)
+        .with_message(&d.message)
+        .with_label(with_color(ariadne::Label::new(primary).with_message(primary_text).with_order(0), kind, color));
+    for (i, l) in d.secondary.iter().enumerate() {
+        let span = located(cache.sources, l)?;
+        let label = ariadne::Label::new(span).with_message(&l.message).with_order(i as i32 + 1);
+        builder = builder.with_label(if color { label.with_color(ariadne::Color::Cyan) } else { label });
+    }
+    if let Some(help) = &d.help {
+        builder = builder.with_help(help);
+    }
+    let mut buf = Vec::new();
+    builder.finish().write(&mut *cache, &mut buf).ok()?;
+    String::from_utf8(buf).ok()
+}
+
+fn with_color(label: ariadne::Label<(String, Span)>, kind: ReportKind<'_>, color: bool) -> ariadne::Label<(String, Span)> {
+    match (color, kind) {
+        (false, _) => label,
+        (true, ReportKind::Warning) => label.with_color(ariadne::Color::Yellow),
+        (true, _) => label.with_color(ariadne::Color::Red),
+    }
+}
+
+/// A compact form for diagnostics whose lines are too long to print.
+fn plain_report(sources: &Sources, d: &Diagnostic, labels: &[&Label]) -> String {
+    let kind = match d.severity {
+        Severity::Error => "Error",
+        Severity::Warning => "Warning",
+    };
+    let mut out = format!("[{}] {kind}: {}\n", d.code, d.message);
+    for (i, l) in labels.iter().enumerate() {
+        let Some(f) = sources.files.get(l.file) else { continue };
+        let span = clamp(f, &l.span);
+        let (line, col) = f.line_col(span.start);
+        let note = match (i, l.message.is_empty()) {
+            (0, true) => d.message.as_str(),
+            _ => l.message.as_str(),
+        };
+        let _ = writeln!(out, "   ╭─[ {}:{}:{} ] {note} (line not shown: too long)", f.path.display(), line + 1, col + 1);
+    }
+    if let Some(help) = &d.help {
+        let _ = writeln!(out, "   │ Help: {help}");
+    }
+    out
+}
+
+/// The ariadne span of a label, or None when it names no file of `sources`.
+fn located(sources: &Sources, l: &Label) -> Option<(String, Span)> {
+    let f = sources.files.get(l.file)?;
+    Some((f.path.display().to_string(), clamp(f, &l.span)))
+}
+
+/// A span that is inside the text and on character boundaries, so neither renderer can
+/// slice out of range whatever a check produced.
+fn clamp(f: &SourceFile, span: &Span) -> Span {
+    let len = f.text.len();
+    let mut start = span.start.min(len);
+    while !f.text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = span.end.clamp(start, len);
+    while !f.text.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
+}
+
+fn longest_line_under(f: &SourceFile, span: &Span) -> usize {
+    let span = clamp(f, span);
+    let text = f.text.as_bytes();
+    let line_start = text[..span.start].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line_end = text[span.end..].iter().position(|&b| b == b'\n').map_or(text.len(), |i| span.end + i);
+    text[line_start..line_end].split(|&b| b == b'\n').map(<[u8]>::len).max().unwrap_or(0)
+}
+
+/// Feeds ariadne the files of a stack by path, each indexed once per render.
+struct Cache<'s> {
+    sources: &'s Sources,
+    loaded: HashMap<String, Source<&'s str>>,
+}
+
+impl<'s> ariadne::Cache<String> for Cache<'s> {
+    type Storage = &'s str;
+
+    fn fetch(&mut self, id: &String) -> Result<&Source<&'s str>, impl std::fmt::Debug> {
+        if !self.loaded.contains_key(id) {
+            let Some(f) = self.sources.files.iter().find(|f| f.path.display().to_string() == *id) else {
+                return Err(format!("no file {id} in this stack"));
+            };
+            self.loaded.insert(id.clone(), Source::from(f.text.as_str()));
+        }
+        self.loaded.get(id).ok_or_else(|| format!("no file {id} in this stack"))
+    }
+
+    fn display<'a>(&self, id: &'a String) -> Option<impl std::fmt::Display + 'a> {
+        Some(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> (Sources, Diagnostic) {
+        let mut sources = Sources::default();
+        let a = sources.add("net.drove", "network main {\n  subnet a { cidr = 10.0.1.0/24 }\n}\n");
+        let b = sources.add("more.drove", "network mäin {}\n");
+        let d = Diagnostic::new(code(), b, 8..13, "duplicate network `mäin`")
+            .with_label("declared again here")
+            .with_secondary(a, 8..12, "first declared here")
+            .with_help("rename one of them");
+        (sources, d)
+    }
+
+    /// Any code works for rendering; a page-backed one keeps the code test honest.
+    fn code() -> &'static str {
+        crate::codes::all().first().map_or("E0000", |(c, _)| c)
+    }
+
+    #[test]
+    fn json_counts_characters_not_bytes_and_is_one_based() {
+        let (sources, d) = sample();
+        let j = to_json(&sources, &d);
+        assert_eq!((j.line, j.column, j.end_line, j.end_column), (1, 9, 1, 13));
+        assert_eq!(j.file, "more.drove");
+        let v: serde_json::Value = serde_json::from_str(&json(&sources, &[d])).unwrap();
+        let keys: Vec<&str> = v[0].as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, ["file", "line", "column", "end_line", "end_column", "severity", "code", "message"]);
+        assert_eq!(v[0]["severity"], "error");
+    }
+
+    #[test]
+    fn text_has_code_labels_and_help_without_colour() {
+        let (sources, d) = sample();
+        let out = text(&sources, &[d.clone()], false);
+        assert!(!out.contains('\u{1b}'), "{out}");
+        for part in [d.code, "duplicate network `mäin`", "declared again here", "first declared here", "Help: rename one of them", "more.drove:1:9", "net.drove"] {
+            assert!(out.contains(part), "missing {part:?} in\n{out}");
+        }
+        assert!(text(&sources, &[d], true).contains('\u{1b}'));
+    }
+
+    #[test]
+    fn out_of_range_and_mid_character_spans_do_not_panic() {
+        let (sources, d) = sample();
+        let mut bad = d.clone();
+        bad.primary.span = 10..400;
+        bad.secondary[0].span = 9999..2;
+        let out = text(&sources, &[bad.clone()], false);
+        assert!(out.contains(d.code));
+        let j = to_json(&sources, &bad);
+        assert_eq!((j.line, j.end_line), (1, 2));
+    }
+
+    #[test]
+    fn very_long_lines_are_not_printed() {
+        let long = format!("let x = \"{}", "a".repeat(50_000));
+        let sources = Sources::single("big.drove", long);
+        let d = Diagnostic::new(code(), 0, 8..9, "unterminated string");
+        let out = text(&sources, &[d], false);
+        assert!(out.len() < 500, "{}", out.len());
+        assert!(out.contains("big.drove:1:9"), "{out}");
+    }
+
+    #[test]
+    fn summary_counts_each_severity() {
+        let (_, e) = sample();
+        let mut w = e.clone();
+        w.severity = Severity::Warning;
+        assert_eq!(summary(&[]), "no problems");
+        assert_eq!(summary(&[e.clone(), e.clone(), w.clone()]), "2 errors, 1 warning");
+        assert_eq!(summary(&[w.clone(), w]), "2 warnings");
+        assert_eq!(summary(&[e]), "1 error");
+    }
+}

@@ -1,0 +1,53 @@
+//! Every valid fixture gives no diagnostic; every invalid one gives exactly the codes its
+//! `# expect:` line names. Rendered diagnostics are kept as insta snapshots.
+
+use drove_compiler::render;
+use drove_tests::{diagnostics, display_path, expected_codes, fixtures, load};
+use std::collections::BTreeSet;
+
+#[test]
+fn ok_fixtures_give_no_diagnostics() {
+    let mut failures = Vec::new();
+    for path in fixtures("ok") {
+        let sources = load(&path);
+        let diags = diagnostics(&sources);
+        if !diags.is_empty() {
+            failures.push(format!("{}:\n{}", display_path(&path), render::text(&sources, &diags, false)));
+        }
+    }
+    assert!(failures.is_empty(), "valid fixtures with diagnostics:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn err_fixtures_give_exactly_the_expected_codes() {
+    let mut failures = Vec::new();
+    for path in fixtures("err") {
+        let sources = load(&path);
+        let Some(expected) = expected_codes(&sources.files[0].text) else {
+            failures.push(format!("{}: first line must be `# expect: CODE[, CODE…]`", display_path(&path)));
+            continue;
+        };
+        let diags = diagnostics(&sources);
+        let got: BTreeSet<String> = diags.iter().map(|d| d.code.to_string()).collect();
+        if got != expected {
+            failures.push(format!(
+                "{}: expected {expected:?}, got {got:?}\n{}",
+                display_path(&path),
+                render::text(&sources, &diags, false)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{} fixture(s) failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn err_fixture_diagnostics_render_as_snapshotted() {
+    if fixtures("err").is_empty() {
+        return;
+    }
+    insta::glob!("fixtures/err", "**/*.drove", |path| {
+        let sources = load(path);
+        let diags = diagnostics(&sources);
+        insta::assert_snapshot!(render::text(&sources, &diags, false));
+    });
+}
