@@ -41,7 +41,7 @@ fn err_fixtures_give_exactly_the_expected_codes() {
 }
 
 #[test]
-fn err_fixture_diagnostics_render_as_snapshotted() {
+fn rendered_errors() {
     if fixtures("err").is_empty() {
         return;
     }

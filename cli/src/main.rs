@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 /// drove: infrastructure as code for AWS, checked before it is applied.
 #[derive(Debug, Parser)]
-#[command(name = "drove", version, about, max_term_width = 100)]
+#[command(name = "drove", version, max_term_width = 100)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -21,7 +21,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Check a stack and report every problem (exit 0: no errors, 1: errors, 2: usage or I/O error)
+    /// Check a stack and report every problem; exit 1 on errors, 2 when it can't be read
     Check {
         /// A stack directory or a single .drove file
         #[arg(default_value = ".")]
