@@ -69,16 +69,7 @@ pub fn expected_codes(text: &str) -> Option<BTreeSet<String>> {
 
 /// Every diagnostic the front end reports for a stack: what `drove check` reports.
 pub fn diagnostics(sources: &Sources) -> Vec<Diagnostic> {
-    let mut sink = drove_compiler::diag::Sink::default();
-    let mut files = Vec::new();
-    for (id, f) in sources.files.iter().enumerate() {
-        let (file, diags) = drove_compiler::syntax::parse(id, &f.text);
-        sink.diagnostics.extend(diags);
-        files.push(file);
-    }
-    let stack = drove_compiler::lower::lower(&files, &mut sink);
-    drove_compiler::check::run(&stack, &mut sink);
-    sink.diagnostics
+    drove_compiler::analysis::analyze(sources).diagnostics
 }
 
 #[cfg(test)]

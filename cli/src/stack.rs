@@ -25,16 +25,7 @@ fn line_of(path: &Path, offset: usize) -> String {
     format!(" (line {line}, column {column})")
 }
 
-/// Every diagnostic of the stack, in file and position order.
+/// Every diagnostic of the stack, sorted by file and position.
 pub fn diagnostics(sources: &Sources) -> Vec<Diagnostic> {
-    let mut sink = drove_compiler::diag::Sink::default();
-    let mut files = Vec::new();
-    for (id, f) in sources.files.iter().enumerate() {
-        let (file, diags) = drove_compiler::syntax::parse(id, &f.text);
-        sink.diagnostics.extend(diags);
-        files.push(file);
-    }
-    let stack = drove_compiler::lower::lower(&files, &mut sink);
-    drove_compiler::check::run(&stack, &mut sink);
-    sink.diagnostics
+    drove_compiler::analysis::analyze(sources).diagnostics
 }
