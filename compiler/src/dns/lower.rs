@@ -3,6 +3,10 @@
 //! unknown type, a malformed value) are reported here; problems between records are
 //! left to `check`.
 
+// A FieldError (message, help, fix) is built only on the error path, once per bad
+// value, so its size is not worth boxing.
+#![allow(clippy::result_large_err)]
+
 use super::codes::*;
 use super::hir::*;
 use super::name::{Name, NameUse};

@@ -2,6 +2,10 @@
 //! typed fields, and rendered in the presentation format Route53's
 //! `ResourceRecords[].Value` takes. Errors name the field and what it should hold.
 
+// A FieldError (message, help, fix) is built only on the error path, once per bad
+// value, so its size is not worth boxing.
+#![allow(clippy::result_large_err)]
+
 use super::name::{Name, NameError, NameUse};
 use super::rtype::RType;
 use super::svcb::SvcParams;
@@ -235,7 +239,7 @@ impl<'a> Fields<'a> {
             }
             out.push_str(&w.text.to_ascii_uppercase());
         }
-        if out.len() % 2 != 0 {
+        if !out.len().is_multiple_of(2) {
             return Err(self.err(span, field, "an even number of hex digits", &format!("{} digits", out.len())));
         }
         if let Some(bytes) = lengths {

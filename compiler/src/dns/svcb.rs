@@ -1,6 +1,10 @@
 //! SvcParams of HTTPS and SVCB records (RFC 9460 §7), written in drove as one or more
 //! strings of `key=value` pairs: `1 . "alpn=h2,h3 port=443"`.
 
+// A FieldError (message, help, fix) is built only on the error path, once per bad
+// value, so its size is not worth boxing.
+#![allow(clippy::result_large_err)]
+
 use super::rdata::{quote, FieldError};
 use crate::syntax::cst::Str;
 use base64::Engine as _;
@@ -85,7 +89,7 @@ fn at(s: &Str, range: std::ops::Range<usize>, message: String) -> FieldError {
     }
 }
 
-fn list<'a>(value: &'a str) -> impl Iterator<Item = &'a str> {
+fn list(value: &str) -> impl Iterator<Item = &str> {
     value.split(',')
 }
 
