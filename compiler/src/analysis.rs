@@ -103,4 +103,13 @@ mod tests {
         assert!(failures.is_empty(), "{}", failures.join("\n"));
         assert!(seen >= 40, "expected error fixtures, found {seen}");
     }
+
+    proptest::proptest! {
+        /// Lowering and checking never panic, whatever the parser hands them.
+        #[test]
+        fn analysis_never_panics(text in "(stack|network|firewall|role|hosts|host|let|secret|subnet|allow|provision|file|user|cidr|zone|in|from|to|tcp|icmp|all|=|\\{|\\}|\\[|\\]|\\(|\\)|,|\n| |10\\.0\\.0\\.0/16|0\\.0\\.0\\.0/0|22|8080-80|main\\.a|secret\\(\"x\"\\)|\"s\"|AKIAIOSFODNN7EXAMPLE|-----BEGIN PRIVATE KEY-----|a){0,60}") {
+            let a = analyze(&Sources::single("p.drove", text));
+            let _ = crate::compile::compile(&a.stack);
+        }
+    }
 }

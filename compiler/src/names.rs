@@ -422,3 +422,78 @@ pub fn check(stack: &hir::Stack, symbols: &Symbols, sink: &mut Sink) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::diag::Diagnostic;
+    use crate::source::Sources;
+
+    const HEAD: &str = "stack s { region = \"ap-northeast-1\" }\nnetwork main {\n  cidr = 10.0.0.0/16\n  subnet public-a { cidr = 10.0.1.0/24  zone = a }\n}\n";
+
+    fn diags(text: &str) -> (String, Vec<Diagnostic>) {
+        let full = format!("{HEAD}{text}");
+        let a = crate::analyze(&Sources::single("t.drove", full.clone()));
+        (full, a.diagnostics)
+    }
+
+    fn at<'t>(text: &'t str, span: &std::ops::Range<usize>) -> &'t str {
+        text.get(span.clone()).unwrap_or("")
+    }
+
+    #[test]
+    fn unknown_name_points_at_the_use_with_a_fix() {
+        let (t, d) = diags("firewall web in main { allow tcp 443 from 10.0.0.0/8 }\nrole app { image = image(\"b-*\")  type = t3.micro  firewall = [wep] }\n");
+        let e = d.iter().find(|d| d.code == "E0100").expect("E0100");
+        assert_eq!(at(&t, &e.primary.span), "wep");
+        assert_eq!(e.fixes.first().map(|f| f.replacement.as_str()), Some("web"));
+    }
+
+    #[test]
+    fn wrong_kind_and_duplicates_name_the_other_place() {
+        let (t, d) = diags("role app { image = image(\"b-*\")  type = t3.micro  firewall = [app] }\nrole app { image = image(\"b-*\")  type = t3.micro }\n");
+        let wrong = d.iter().find(|d| d.code == "E0102").expect("E0102");
+        assert_eq!(wrong.message, "`app` is a role, expected a firewall");
+        let dup = d.iter().find(|d| d.code == "E0101").expect("E0101");
+        assert_eq!(dup.secondary[0].message, "first declared here");
+        assert!(dup.primary.span.start > dup.secondary[0].span.start);
+        assert_eq!(at(&t, &dup.secondary[0].span), "app");
+    }
+
+    #[test]
+    fn subnet_paths_resolve_per_segment() {
+        let (t, d) = diags("role r { image = image(\"b-*\")  type = t3.micro }\nhosts h { role = r  count = 1  subnets = [main.public-b] }\nhost p { role = r  subnet = public-a }\n");
+        let e = d.iter().find(|d| d.code == "E0100").expect("E0100");
+        assert_eq!(at(&t, &e.primary.span), "public-b");
+        assert_eq!(e.fixes[0].replacement, "public-a");
+        let p = d.iter().find(|d| d.code == "E0106").expect("E0106");
+        assert_eq!(p.fixes[0].replacement, "main.public-a");
+    }
+
+    #[test]
+    fn let_constants_are_substituted_and_their_uses_recorded() {
+        let text = "stack s { region = \"ap-northeast-1\" }\nlet block = 10.9.0.0/16\nnetwork n { cidr = block }\n";
+        let a = crate::analyze(&Sources::single("t.drove", text));
+        assert!(a.diagnostics.is_empty(), "{:?}", a.diagnostics);
+        assert_eq!(a.stack.networks[0].cidr.as_ref().map(|c| c.value.to_string()).as_deref(), Some("10.9.0.0/16"));
+        assert_eq!(a.stack.let_uses.len(), 1);
+        assert_eq!(at(text, &a.stack.let_uses[0].name.span), "block");
+    }
+
+    #[test]
+    fn overlap_and_outside_have_secondary_labels() {
+        let (t, d) = diags("network other {\n  cidr = 10.1.0.0/16\n  subnet a { cidr = 10.1.0.0/20  zone = a }\n  subnet b { cidr = 10.1.1.0/24  zone = a }\n  subnet c { cidr = 10.2.0.0/24  zone = a }\n}\n");
+        let o = d.iter().find(|d| d.code == "E0213").expect("E0213");
+        assert_eq!(at(&t, &o.primary.span), "10.1.1.0/24");
+        assert_eq!(o.secondary[0].message, "overlaps 10.1.0.0/20 declared here");
+        let out = d.iter().find(|d| d.code == "E0212").expect("E0212");
+        assert_eq!(at(&t, &out.secondary[0].span), "10.1.0.0/16");
+    }
+
+    #[test]
+    fn secrets_only_flow_into_provisioned_files() {
+        let (t2, d2) = diags("role r {\n  image = image(\"b-*\")\n  type = t3.micro\n  drain = secret(\"k\")\n  provision { file \"/k\" = secret(\"k\") }\n}\nsecret \"k\" = \"YWdl\"\n");
+        let flows: Vec<&Diagnostic> = d2.iter().filter(|d| d.code == "E0105").collect();
+        assert_eq!(flows.len(), 1, "{d2:?}");
+        assert_eq!(at(&t2, &flows[0].primary.span), "secret(\"k\")");
+    }
+}
