@@ -1,16 +1,20 @@
-//! Every example under `examples/` checks clean; its rendered diagnostics (none) and its
-//! compiled desired state are kept as snapshots.
+//! Every example under `examples/` checks clean and compiles; its desired state is kept
+//! as a snapshot.
 
-use drove_compiler::render;
-use drove_tests::{diagnostics, display_path, examples, load};
+use drove_compiler::{analysis::analyze, render};
+use drove_tests::{examples, load};
 
 #[test]
-fn examples_check_clean() {
+fn examples_check_clean_and_compile() {
     let all = examples();
-    assert!(!all.is_empty(), "examples/ holds no stack");
+    assert!(all.len() >= 2, "examples/ holds the reservation and seed stacks");
     for dir in all {
         let sources = load(&dir);
-        let diags = diagnostics(&sources);
-        assert!(diags.is_empty(), "{}:\n{}", display_path(&dir), render::text(&sources, &diags, false));
+        let analysis = analyze(&sources);
+        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        assert!(analysis.diagnostics.is_empty(), "{name}:\n{}", render::text(&sources, &analysis.diagnostics, false));
+        let state = drove_compiler::compile::compile(&analysis.stack).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let json = serde_json::to_string_pretty(&state).expect("the desired state serialises");
+        insta::assert_snapshot!(format!("compile@{name}"), json);
     }
 }

@@ -1,7 +1,7 @@
 //! Every valid fixture gives no diagnostic; every invalid one gives exactly the codes its
 //! `# expect:` line names. Rendered diagnostics are kept as insta snapshots.
 
-use drove_compiler::render;
+use drove_compiler::{analysis::analyze, render};
 use drove_tests::{diagnostics, display_path, expected_codes, fixtures, load};
 use std::collections::BTreeSet;
 
@@ -49,5 +49,18 @@ fn rendered_errors() {
         let sources = load(path);
         let diags = diagnostics(&sources);
         insta::assert_snapshot!(render::text(&sources, &diags, false));
+    });
+}
+
+#[test]
+fn compiled_ok_fixtures() {
+    if fixtures("ok").is_empty() {
+        return;
+    }
+    insta::glob!("fixtures/ok", "**/*.drove", |path| {
+        let analysis = analyze(&load(path));
+        let state = drove_compiler::compile::compile(&analysis.stack)
+            .unwrap_or_else(|e| panic!("{}: {e}", display_path(path)));
+        insta::assert_snapshot!(serde_json::to_string_pretty(&state).expect("the desired state serialises"));
     });
 }

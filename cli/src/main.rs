@@ -2,6 +2,7 @@
 //! arguments and maps outcomes to the exit codes of the CLI contract.
 
 mod check;
+mod compile;
 mod completions;
 mod explain;
 mod output;
@@ -29,6 +30,12 @@ enum Command {
         #[arg(long, value_enum, default_value_t = check::Format::Text)]
         format: check::Format,
     },
+    /// Print the desired state of a stack as JSON; refuses a stack with errors (exit 1)
+    Compile {
+        /// A stack directory or a single .drove file
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
     /// Print the page of a diagnostic code, e.g. `drove explain E0101`
     Explain {
         /// A code such as E0101 or W0003
@@ -54,6 +61,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Check { path, format } => check::run(&path, format),
+        Command::Compile { path } => compile::run(&path),
         Command::Explain { code } => explain::run(&code),
         Command::Completions { shell } => completions::completions(shell),
         Command::Man => completions::man(),

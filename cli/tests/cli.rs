@@ -105,6 +105,38 @@ fn check_text_shows_code_location_and_summary() {
 }
 
 #[test]
+fn two_stack_blocks_are_an_error_pointing_at_both() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.drove", STACK);
+    let b = write(dir.path(), "b.drove", "stack other {\n  region = \"ap-northeast-1\"\n}\n");
+    let run = drove(&["check", &dir.path().display().to_string()]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains(&format!("{b}:1:")), "{}", run.stdout);
+    assert!(run.stdout.contains("a.drove"), "the first stack block is labelled:\n{}", run.stdout);
+}
+
+#[test]
+fn compile_prints_the_desired_state_and_refuses_errors() {
+    let example = repo().join("examples/reservation").display().to_string();
+    let run = drove(&["compile", &example]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let state: serde_json::Value = serde_json::from_str(&run.stdout).expect("stdout is JSON");
+    assert_eq!(state["stack"]["name"], "reservation");
+    let resources = state["resources"].as_array().expect("resources is an array");
+    assert!(resources.iter().any(|r| r["address"] == "network.main" && r["kind"] == "ec2.vpc"), "{}", run.stdout);
+    for r in resources {
+        assert!(r["address"].is_string() && r["kind"].is_string() && r["attributes"].is_object(), "{r}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "bad.drove", "stack demo {\n  region = \"ap-northeast-1\n}\n");
+    let bad = drove(&["compile", &file]);
+    assert_eq!(bad.code, 1);
+    assert!(bad.stdout.is_empty(), "no JSON for a broken stack: {}", bad.stdout);
+    assert!(bad.stderr.contains(&format!("{file}:2:12")), "{}", bad.stderr);
+}
+
+#[test]
 fn a_missing_path_is_an_io_error() {
     let run = drove(&["check", "/nonexistent/drove/stack"]);
     assert_eq!(run.code, 2);
@@ -190,5 +222,5 @@ fn help_lists_only_finished_commands() {
         .filter(|l| !l.starts_with("   "))
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert_eq!(listed, ["check", "explain", "completions", "man", "help"], "{help}");
+    assert_eq!(listed, ["check", "compile", "explain", "completions", "man", "help"], "{help}");
 }

@@ -1,0 +1,42 @@
+//! `drove compile [PATH]`: the desired state as pretty JSON on stdout. Diagnostics go to
+//! stderr so the JSON stays clean; a stack with errors is refused (exit 1).
+
+use crate::output::{color, fail, write, Stream};
+use drove_compiler::analysis::analyze;
+use drove_compiler::compile::{compile, CompileError};
+use drove_compiler::render;
+use std::path::Path;
+
+pub fn run(path: &Path) -> u8 {
+    let sources = match crate::stack::load(path) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let analysis = analyze(&sources);
+    let stderr_color = color(Stream::Stderr);
+    if !analysis.diagnostics.is_empty() {
+        write(Stream::Stderr, &render::text(&sources, &analysis.diagnostics, stderr_color));
+    }
+    if analysis.has_errors() {
+        write(Stream::Stderr, &format!("{}: not compiled: {}\n", path.display(), render::summary(&analysis.diagnostics)));
+        return crate::exit::PROBLEMS;
+    }
+    match compile(&analysis.stack) {
+        Ok(state) => match serde_json::to_string_pretty(&state) {
+            Ok(json) => {
+                write(Stream::Stdout, &format!("{json}\n"));
+                crate::exit::OK
+            }
+            Err(e) => fail(format!("cannot serialise the desired state: {e}")),
+        },
+        Err(CompileError::Invalid(diagnostics)) => {
+            write(Stream::Stderr, &render::text(&sources, &diagnostics, stderr_color));
+            write(Stream::Stderr, &format!("{}: not compiled: {}\n", path.display(), render::summary(&diagnostics)));
+            crate::exit::PROBLEMS
+        }
+        Err(e @ CompileError::Incomplete(_)) => {
+            write(Stream::Stderr, &format!("drove: {}: {e}\n", path.display()));
+            crate::exit::PROBLEMS
+        }
+    }
+}
