@@ -5,6 +5,7 @@ mod check;
 mod compile;
 mod completions;
 mod explain;
+mod fmt;
 mod output;
 mod stack;
 
@@ -29,6 +30,15 @@ enum Command {
         path: PathBuf,
         #[arg(long, value_enum, default_value_t = check::Format::Text)]
         format: check::Format,
+    },
+    /// Rewrite the stack's files in the canonical style (comments are kept)
+    Fmt {
+        /// A stack directory or a single .drove file
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Change nothing; exit 1 when a file would be reformatted
+        #[arg(long)]
+        check: bool,
     },
     /// Print the desired state of a stack as JSON; refuses a stack with errors (exit 1)
     Compile {
@@ -61,6 +71,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Check { path, format } => check::run(&path, format),
+        Command::Fmt { path, check } => fmt::run(&path, check),
         Command::Compile { path } => compile::run(&path),
         Command::Explain { code } => explain::run(&code),
         Command::Completions { shell } => completions::completions(shell),

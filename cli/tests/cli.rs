@@ -137,6 +137,47 @@ fn compile_prints_the_desired_state_and_refuses_errors() {
 }
 
 #[test]
+fn fmt_rewrites_checks_and_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "stack.drove", "stack   demo {\n      region =   \"ap-northeast-1\"   # where\n}\n");
+    let stack = dir.path().display().to_string();
+    let check = drove(&["fmt", "--check", &stack]);
+    assert_eq!(check.code, 1, "{}{}", check.stdout, check.stderr);
+    assert!(check.stdout.contains(&file), "{}", check.stdout);
+    let original = std::fs::read_to_string(&file).unwrap();
+    assert!(original.contains("stack   demo"), "--check changes nothing");
+
+    assert_eq!(drove(&["fmt", &stack]).code, 0);
+    let formatted = std::fs::read_to_string(&file).unwrap();
+    assert_ne!(formatted, original);
+    assert!(formatted.contains("# where"), "comments are kept:\n{formatted}");
+    assert_eq!(drove(&["fmt", "--check", &stack]).code, 0, "formatting is idempotent");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), formatted);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(leftovers.len(), 1, "no temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn fmt_leaves_a_file_with_syntax_errors_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "stack demo {\n  region = \"ap-northeast-1\n}\n";
+    let file = write(dir.path(), "bad.drove", text);
+    let run = drove(&["fmt", &file]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains(&format!("{file}:2:12")), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+}
+
+#[test]
+fn examples_are_formatted() {
+    for example in ["examples/reservation", "examples/seed"] {
+        let path = repo().join(example).display().to_string();
+        let run = drove(&["fmt", "--check", &path]);
+        assert_eq!(run.code, 0, "{example} needs `drove fmt`:\n{}{}", run.stdout, run.stderr);
+    }
+}
+
+#[test]
 fn a_missing_path_is_an_io_error() {
     let run = drove(&["check", "/nonexistent/drove/stack"]);
     assert_eq!(run.code, 2);
@@ -222,5 +263,5 @@ fn help_lists_only_finished_commands() {
         .filter(|l| !l.starts_with("   "))
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert_eq!(listed, ["check", "compile", "explain", "completions", "man", "help"], "{help}");
+    assert_eq!(listed, ["check", "fmt", "compile", "explain", "completions", "man", "help"], "{help}");
 }
