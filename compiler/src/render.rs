@@ -102,15 +102,20 @@ fn ariadne_report(cache: &mut Cache<'_>, d: &Diagnostic, color: bool) -> Option<
         .with_char_set(CharSet::Unicode);
     let primary = located(cache.sources, &d.primary)?;
     let primary_text = if d.primary.message.is_empty() { d.message.clone() } else { d.primary.message.clone() };
-    let mut builder = Report::build(kind, primary.clone())
-        .with_config(config)
-        .with_code(d.code)
-        .with_message(&d.message)
-        .with_label(with_color(ariadne::Label::new(primary).with_message(primary_text).with_order(0), kind, color));
-    for (i, l) in d.secondary.iter().enumerate() {
+    // ariadne starts a new snippet whenever a label lies above the previous one, so labels
+    // go in reading order (the primary's file first) to share one snippet per file.
+    let mut labels: Vec<(bool, &Label)> = std::iter::once((true, &d.primary)).chain(d.secondary.iter().map(|l| (false, l))).collect();
+    labels.sort_by_key(|(_, l)| (l.file != d.primary.file, l.file, l.span.start));
+    let mut builder = Report::build(kind, primary).with_config(config).with_code(d.code).with_message(&d.message);
+    for (order, (is_primary, l)) in labels.into_iter().enumerate() {
         let span = located(cache.sources, l)?;
-        let label = ariadne::Label::new(span).with_message(&l.message).with_order(i as i32 + 1);
-        builder = builder.with_label(if color { label.with_color(ariadne::Color::Cyan) } else { label });
+        let text = if is_primary { primary_text.clone() } else { l.message.clone() };
+        let label = ariadne::Label::new(span).with_message(text).with_order(order as i32);
+        builder = builder.with_label(match (color, is_primary) {
+            (false, _) => label,
+            (true, true) => with_color(label, kind),
+            (true, false) => label.with_color(ariadne::Color::Cyan),
+        });
     }
     if let Some(help) = &d.help {
         builder = builder.with_help(help);
@@ -120,11 +125,10 @@ fn ariadne_report(cache: &mut Cache<'_>, d: &Diagnostic, color: bool) -> Option<
     String::from_utf8(buf).ok()
 }
 
-fn with_color(label: ariadne::Label<(String, Span)>, kind: ReportKind<'_>, color: bool) -> ariadne::Label<(String, Span)> {
-    match (color, kind) {
-        (false, _) => label,
-        (true, ReportKind::Warning) => label.with_color(ariadne::Color::Yellow),
-        (true, _) => label.with_color(ariadne::Color::Red),
+fn with_color(label: ariadne::Label<(String, Span)>, kind: ReportKind<'_>) -> ariadne::Label<(String, Span)> {
+    match kind {
+        ReportKind::Warning => label.with_color(ariadne::Color::Yellow),
+        _ => label.with_color(ariadne::Color::Red),
     }
 }
 
@@ -245,6 +249,15 @@ mod tests {
             assert!(out.contains(part), "missing {part:?} in\n{out}");
         }
         assert!(text(&sources, &[d], true).contains('\u{1b}'));
+    }
+
+    #[test]
+    fn labels_of_one_file_share_one_snippet_headed_by_the_primary() {
+        let sources = Sources::single("net.drove", "subnet a { cidr = 10.0.1.0/24 }\nsubnet b { cidr = 10.0.1.0/25 }\n");
+        let d = Diagnostic::new(code(), 0, 50..61, "overlap").with_secondary(0, 18..29, "declared here");
+        let out = text(&sources, &[d], false);
+        assert_eq!(out.matches("─[ ").count(), 1, "{out}");
+        assert!(out.contains("net.drove:2:19"), "{out}");
     }
 
     #[test]
