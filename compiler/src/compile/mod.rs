@@ -51,7 +51,7 @@ pub fn compile(stack: &hir::Stack) -> Result<DesiredState, CompileError> {
     resources.extend(network::resources(stack, &info)?);
     resources.extend(security_groups::resources(stack, &info)?);
     resources.extend(instances::instances(stack));
-    // DNS: hosted zones, record sets and health checks go here.
+    resources.extend(crate::dns::compile::resources(stack));
     for r in &mut resources {
         fill_depends_on(r);
     }
