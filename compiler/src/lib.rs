@@ -21,3 +21,4 @@ pub mod names;
 
 pub use analysis::{analyze, Analysis};
 pub mod fmt;
+pub mod graph;

@@ -1,0 +1,151 @@
+use super::{to_dot, to_mermaid};
+use crate::model::{reference, DesiredState, Resource, StackInfo, StateBackend};
+use serde_json::json;
+
+fn res(address: &str, kind: &str, attributes: serde_json::Value, depends_on: &[&str]) -> Resource {
+    Resource {
+        address: address.into(),
+        kind: kind.into(),
+        attributes,
+        depends_on: depends_on.iter().map(|s| s.to_string()).collect(),
+        protect: false,
+    }
+}
+
+/// A network with one subnet, a firewall, two instances (one protected), a zone with a
+/// record filled from the instances, and a health check outside every cluster.
+fn state() -> DesiredState {
+    let vpc = "network.main";
+    let subnet = "network.main.subnet.public-a";
+    let mut db = res(
+        "host.db",
+        "ec2.instance",
+        json!({ "subnet": reference(subnet, "id"), "security_groups": [reference("firewall.web", "id")] }),
+        &[subnet],
+    );
+    db.protect = true;
+    DesiredState {
+        stack: StackInfo {
+            name: "reservation".into(),
+            region: "ap-northeast-1".into(),
+            state: StateBackend::Local { path: "drove.state.json".into() },
+            tags: Default::default(),
+            max_delete: 0.25,
+            max_zone_delete: 0.5,
+            recipients: Vec::new(),
+        },
+        resources: vec![
+            res(vpc, "ec2.vpc", json!({ "cidr": "10.0.0.0/16" }), &[]),
+            res(subnet, "ec2.subnet", json!({ "vpc": reference(vpc, "id") }), &[vpc]),
+            res("network.main.internet_gateway", "ec2.internet_gateway", json!({ "vpc": reference(vpc, "id") }), &[]),
+            res("firewall.web", "ec2.security_group", json!({ "vpc": reference(vpc, "id") }), &[vpc]),
+            res("firewall.web.rules", "ec2.security_group_rules", json!({ "group": reference("firewall.web", "id") }), &[]),
+            res("hosts.app[0]", "ec2.instance", json!({ "subnet": reference(subnet, "id") }), &[subnet, "firewall.web"]),
+            db,
+            res("zone.acme.example.", "route53.hosted_zone", json!({ "name": "acme.example." }), &[]),
+            res(
+                "record.app.acme.example./A",
+                "route53.record_set",
+                json!({ "zone": reference("zone.acme.example.", "id"), "values": [reference("hosts.app[0]", "public_ip")] }),
+                &["zone.acme.example."],
+            ),
+            res("healthcheck.web", "route53.health_check", json!({ "fqdn": "www.acme.example." }), &[]),
+        ],
+    }
+}
+
+#[test]
+fn dot_nests_networks_subnets_and_zones() {
+    let want = r#"digraph "stack reservation" {
+  rankdir = LR
+  node [shape = box, fontname = "Helvetica"]
+  edge [fontname = "Helvetica"]
+  "healthcheck.web" [label = "healthcheck.web\nroute53.health_check"]
+  subgraph cluster_0 {
+    label = "network main"
+    "network.main" [label = "network.main\nec2.vpc"]
+    "network.main.internet_gateway" [label = "network.main.internet_gateway\nec2.internet_gateway"]
+    "firewall.web" [label = "firewall.web\nec2.security_group"]
+    "firewall.web.rules" [label = "firewall.web.rules\nec2.security_group_rules"]
+    subgraph cluster_2 {
+      label = "subnet public-a"
+      "network.main.subnet.public-a" [label = "network.main.subnet.public-a\nec2.subnet"]
+      "hosts.app[0]" [label = "hosts.app[0]\nec2.instance"]
+      "host.db" [label = "host.db\nec2.instance", style = bold]
+    }
+  }
+  subgraph cluster_1 {
+    label = "zone acme.example."
+    "zone.acme.example." [label = "zone.acme.example.\nroute53.hosted_zone"]
+    "record.app.acme.example./A" [label = "record.app.acme.example./A\nroute53.record_set"]
+  }
+  "network.main.subnet.public-a" -> "network.main"
+  "network.main.internet_gateway" -> "network.main"
+  "firewall.web" -> "network.main"
+  "firewall.web.rules" -> "firewall.web"
+  "hosts.app[0]" -> "network.main.subnet.public-a"
+  "hosts.app[0]" -> "firewall.web"
+  "host.db" -> "network.main.subnet.public-a"
+  "host.db" -> "firewall.web"
+  "record.app.acme.example./A" -> "zone.acme.example."
+  "record.app.acme.example./A" -> "hosts.app[0]"
+}
+"#;
+    assert_eq!(to_dot(&state()), want);
+}
+
+#[test]
+fn mermaid_has_the_same_shape() {
+    let want = r#"flowchart LR
+  n9["healthcheck.web<br/>route53.health_check"]
+  subgraph c0["network main"]
+    n0["network.main<br/>ec2.vpc"]
+    n2["network.main.internet_gateway<br/>ec2.internet_gateway"]
+    n3["firewall.web<br/>ec2.security_group"]
+    n4["firewall.web.rules<br/>ec2.security_group_rules"]
+    subgraph c2["subnet public-a"]
+      n1["network.main.subnet.public-a<br/>ec2.subnet"]
+      n5["hosts.app[0]<br/>ec2.instance"]
+      n6["host.db<br/>ec2.instance"]
+    end
+  end
+  subgraph c1["zone acme.example."]
+    n7["zone.acme.example.<br/>route53.hosted_zone"]
+    n8["record.app.acme.example./A<br/>route53.record_set"]
+  end
+  n1 --> n0
+  n2 --> n0
+  n3 --> n0
+  n4 --> n3
+  n5 --> n1
+  n5 --> n3
+  n6 --> n1
+  n6 --> n3
+  n8 --> n7
+  n8 --> n5
+  style n6 stroke-width:3px
+"#;
+    assert_eq!(to_mermaid(&state()), want);
+}
+
+#[test]
+fn labels_are_escaped_and_unknown_references_dropped() {
+    let mut s = state();
+    s.resources.truncate(1);
+    s.resources[0].address = "network.\"odd\"#<x>".into();
+    s.resources[0].depends_on = vec!["network.gone".into()];
+    let dot = to_dot(&s);
+    assert!(dot.contains(r##""network.\"odd\"#<x>" [label = "network.\"odd\"#<x>\nec2.vpc"]"##), "{dot}");
+    assert!(!dot.contains("->"), "{dot}");
+    let mermaid = to_mermaid(&s);
+    assert!(mermaid.contains("n0[\"network.#quot;odd#quot;#35;#lt;x#gt;<br/>ec2.vpc\"]"), "{mermaid}");
+    assert!(!mermaid.contains("-->"), "{mermaid}");
+}
+
+#[test]
+fn an_empty_stack_is_an_empty_graph() {
+    let mut s = state();
+    s.resources.clear();
+    assert_eq!(to_mermaid(&s), "flowchart LR\n");
+    assert!(to_dot(&s).ends_with("edge [fontname = \"Helvetica\"]\n}\n"));
+}
