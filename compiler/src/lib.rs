@@ -18,6 +18,7 @@ pub mod dns;
 pub mod ide;
 pub mod analysis;
 pub mod names;
+pub mod zonefile;
 
 pub use analysis::{analyze, Analysis};
 pub mod fmt;

@@ -1,0 +1,1 @@
+//! Zone files from compiled record sets.

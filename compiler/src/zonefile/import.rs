@@ -1,0 +1,1 @@
+//! drove source from a read zone file.
