@@ -80,3 +80,6 @@ pub struct Zone {
     /// Records of types Route53 does not serve.
     pub unsupported: Vec<Skipped>,
 }
+
+#[cfg(test)]
+mod tests;

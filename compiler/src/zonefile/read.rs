@@ -208,7 +208,7 @@ impl Reader<'_> {
         let kind = match tw {
             TypeWord::Route53(t) => Kind::Data(t, data::parse(t, data, &origin).map_err(|m| format!("{t} record: {m}"))?),
             TypeWord::Soa => {
-                let minimum = soa_minimum(data, &origin)?;
+                let minimum = soa_minimum(data)?;
                 if state.default_ttl.is_none() {
                     if let Some(m) = minimum {
                         state.default_ttl = Some(m);
@@ -276,7 +276,7 @@ impl Reader<'_> {
 }
 
 /// Checks an SOA's fields and returns its minimum (None for generic data).
-fn soa_minimum(data: &[Token], origin: &Name) -> Result<Option<u64>, String> {
+fn soa_minimum(data: &[Token]) -> Result<Option<u64>, String> {
     if data.first().is_some_and(|t| t.raw == "\\#") {
         data::generic_bytes(data)?;
         return Ok(None);
@@ -284,9 +284,8 @@ fn soa_minimum(data: &[Token], origin: &Name) -> Result<Option<u64>, String> {
     if data.len() != 7 {
         return Err(format!("SOA record: expected 7 fields (mname rname serial refresh retry expire minimum), found {}", data.len()));
     }
-    for t in &data[..2] {
-        name(t, Some(origin), NameUse::Target)?;
-    }
+    // The two names may hold escapes (`Action\\.domains`); the SOA is left out, so they are
+    // only counted.
     let serial = token_text(&data[2])?;
     if serial.parse::<u32>().is_err() {
         return Err(format!("SOA record: the serial `{serial}` is not a 32-bit number"));
