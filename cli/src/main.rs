@@ -5,7 +5,9 @@ mod check;
 mod compile;
 mod completions;
 mod explain;
+mod export;
 mod fmt;
+mod import;
 mod output;
 mod stack;
 
@@ -46,6 +48,12 @@ enum Command {
         #[arg(default_value = ".")]
         path: PathBuf,
     },
+    /// Print drove source for existing DNS data
+    #[command(subcommand)]
+    Import(import::What),
+    /// Write part of a stack in another tool's format
+    #[command(subcommand)]
+    Export(export::What),
     /// Print the page of a diagnostic code, e.g. `drove explain E0101`
     Explain {
         /// A code such as E0101 or W0003
@@ -73,6 +81,8 @@ fn main() -> ExitCode {
         Command::Check { path, format } => check::run(&path, format),
         Command::Fmt { path, check } => fmt::run(&path, check),
         Command::Compile { path } => compile::run(&path),
+        Command::Import(what) => import::run(what),
+        Command::Export(what) => export::run(what),
         Command::Explain { code } => explain::run(&code),
         Command::Completions { shell } => completions::completions(shell),
         Command::Man => completions::man(),
