@@ -45,6 +45,7 @@ for n in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
 done
 
 # 3. Run the install scripts (code-server's postinstall installs lib/vscode's dependencies).
-#    unsafe-perm lets them run as root on npm versions that still drop privileges.
-TMPDIR="$tmp/cache" npm_config_unsafe_perm=true npm rebuild --prefix "$dest" code-server >&2
+#    unsafe-perm lets them run as root on npm versions that still drop privileges; `yes`
+#    lets node-pty's postinstall fetch node-gyp with npx without a prompt.
+TMPDIR="$tmp/cache" npm_config_unsafe_perm=true npm_config_yes=true npm rebuild --prefix "$dest" code-server >&2
 test -x "$dest/node_modules/code-server/lib/vscode/node_modules/@vscode/ripgrep/bin/rg"

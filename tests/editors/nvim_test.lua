@@ -1,0 +1,125 @@
+-- Headless test of the Neovim plugin (editors/nvim), run by tests/editors/nvim-test.sh:
+--   nvim --headless -u NONE -i NONE -c 'luafile tests/editors/nvim_test.lua'
+-- Environment:
+--   DROVE_REPO    the repository root          DROVE_BIN   the drove binary
+--   DROVE_PARSER  directory holding parser/drove.so
+--   DROVE_FILE    a stack file with one error   DROVE_CODE  the code that error has
+--   DROVE_LINE    its 1-based line              DROVE_FIX   "old=new": an edit that removes it
+--   DROVE_MODE    setup | attach | native (native: lsp/drove.lua + vim.lsp.enable, 0.11+)
+-- Prints one line per check and ends Neovim with status 0 only when all passed.
+
+local env = vim.env
+local passed, failed = 0, 0
+
+local function check(name, ok, detail)
+  if ok then
+    passed = passed + 1
+    io.stdout:write('ok   ' .. name .. '\n')
+  else
+    failed = failed + 1
+    io.stdout:write('FAIL ' .. name .. (detail and (': ' .. tostring(detail)) or '') .. '\n')
+  end
+end
+
+local function finish()
+  io.stdout:write(string.format('nvim %s (%s): %d passed, %d failed\n',
+    tostring(vim.version and vim.version().minor and
+      (vim.version().major .. '.' .. vim.version().minor .. '.' .. vim.version().patch) or '?'),
+    env.DROVE_MODE, passed, failed))
+  vim.cmd(failed == 0 and passed > 0 and 'qall!' or 'cquit! 1')
+end
+
+local ok_all, err = xpcall(function()
+  local mode = env.DROVE_MODE or 'setup'
+  vim.opt.runtimepath:prepend(env.DROVE_REPO .. '/editors/nvim')
+  vim.opt.runtimepath:append(env.DROVE_PARSER)
+  vim.cmd('filetype plugin on')
+
+  local drove = require('drove')
+  if mode == 'native' then
+    -- What a 0.11 user without the setup function does: lsp/drove.lua from the plugin,
+    -- with only the binary changed.
+    vim.lsp.config('drove', { cmd = { env.DROVE_BIN, 'lsp' } })
+    vim.lsp.enable('drove')
+  else
+    drove.setup({ cmd = { env.DROVE_BIN, 'lsp' }, lsp = mode == 'setup' })
+  end
+
+  vim.cmd('edit ' .. vim.fn.fnameescape(env.DROVE_FILE))
+  local buf = vim.api.nvim_get_current_buf()
+  if mode == 'attach' then
+    drove.attach(buf)
+  end
+  check('filetype is drove', vim.bo[buf].filetype == 'drove', vim.bo[buf].filetype)
+
+  -- Tree-sitter: the parser loads, parses without errors and the highlight query
+  -- captures the words that carry meaning.
+  check('tree-sitter parser loads', drove.has_parser())
+  local parser = vim.treesitter.get_parser(buf, 'drove')
+  local tree = parser:parse()[1]
+  local root = tree:root()
+  check('parse has no error node', not root:has_error(), root:sexpr():sub(1, 200))
+  local get_query = vim.treesitter.query.get or vim.treesitter.query.get_query
+  local query = get_query('drove', 'highlights')
+  check('highlights query found', query ~= nil)
+  local by_text = {}
+  for id, node in query:iter_captures(root, buf, 0, -1) do
+    local text = vim.treesitter.get_node_text and vim.treesitter.get_node_text(node, buf)
+      or vim.treesitter.query.get_node_text(node, buf)
+    by_text[text] = by_text[text] or {}
+    by_text[text][query.captures[id]] = true
+  end
+  check('`stack` is a keyword', by_text['stack'] and by_text['stack']['keyword'])
+  check('comment captured', by_text['# expect: E0100, W0005'] and by_text['# expect: E0100, W0005']['comment'])
+  check('string captured', by_text['"ap-northeast-1"'] and by_text['"ap-northeast-1"']['string'])
+  local active = vim.treesitter.highlighter.active and vim.treesitter.highlighter.active[buf]
+  check('tree-sitter highlighting started', active ~= nil)
+
+  -- The language server: its diagnostic arrives with the compiler's code on the word.
+  local want_code, want_line = env.DROVE_CODE, tonumber(env.DROVE_LINE)
+  local function find()
+    for _, d in ipairs(vim.diagnostic.get(buf)) do
+      if d.code == want_code then
+        return d
+      end
+    end
+  end
+  local got = vim.wait(30000, function() return find() ~= nil end, 50)
+  local d = find()
+  check('diagnostic ' .. want_code .. ' published', got and d ~= nil,
+    vim.inspect(vim.diagnostic.get(buf)))
+  if d then
+    check('diagnostic on line ' .. want_line, d.lnum == want_line - 1, d.lnum + 1)
+    check('diagnostic is an error', d.severity == vim.diagnostic.severity.ERROR, d.severity)
+    local line = vim.api.nvim_buf_get_lines(buf, d.lnum, d.lnum + 1, false)[1] or ''
+    local old = env.DROVE_FIX:match('^(.-)=')
+    check('diagnostic spans the offending word', line:sub(d.col + 1, d.end_col) == old,
+      line:sub(d.col + 1, d.end_col))
+  end
+  local clients = (vim.lsp.get_clients or vim.lsp.get_active_clients)({ bufnr = buf })
+  check('one drove client attached', #clients == 1 and clients[1].name == 'drove',
+    #clients)
+
+  -- An edit (didChange) that fixes the mistake clears the diagnostic.
+  local old, new = env.DROVE_FIX:match('^(.-)=(.*)$')
+  local lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+  for i, l in ipairs(lines) do
+    local s, e = l:find(old, 1, true)
+    if s then
+      vim.api.nvim_buf_set_text(buf, i - 1, s - 1, i - 1, e, { new })
+      break
+    end
+  end
+  local cleared = d ~= nil and vim.wait(30000, function() return find() == nil end, 50)
+  check('fixing the text clears ' .. want_code, cleared)
+
+  for _, c in ipairs(clients) do
+    vim.lsp.stop_client(c.id)
+  end
+  vim.wait(5000, function()
+    return #(vim.lsp.get_clients or vim.lsp.get_active_clients)() == 0
+  end, 50)
+end, debug.traceback)
+
+check('test ran without a Lua error', ok_all, err)
+finish()
