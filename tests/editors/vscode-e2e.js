@@ -6,6 +6,7 @@
 //   E2E_CODE       the code expected                      E2E_WORD   the offending word
 //   E2E_PROFILE    a fresh Chromium profile directory     E2E_SHOT   where the screenshot goes
 //   E2E_CHROMIUM   the browser (default /usr/bin/chromium)
+//   E2E_FAILSHOT   where the screenshot of a failure goes
 'use strict';
 
 const { chromium } = require('playwright-core');
@@ -48,7 +49,7 @@ async function main() {
     await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
     await page.locator('.explorer-folders-view, .monaco-list').first().waitFor({ timeout: 60000 });
 
-    step(`quick open ${file}`);
+    step(`opening ${file} from the explorer`);
     // The explorer lists the workspace once the file service is up; opening through it
     // is what a user does.
     const entry = page.locator(`.explorer-folders-view .monaco-list-row[aria-label^="${file}"]`);
@@ -90,7 +91,7 @@ async function main() {
     await page.screenshot({ path: shot });
     console.log(`screenshot: ${shot}`);
   } catch (err) {
-    const failShot = shot.replace(/\.png$/, '') + '-failure.png';
+    const failShot = process.env.E2E_FAILSHOT || shot.replace(/\.png$/, '') + '-failure.png';
     await page.screenshot({ path: failShot }).catch(() => {});
     console.log(`failure screenshot: ${failShot}`);
     throw err;

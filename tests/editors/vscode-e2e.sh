@@ -15,6 +15,24 @@ mkdir -p "$work"
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 
+if ! [ -d editors/vscode/node_modules/vscode-languageclient ] || ! [ -d editors/vscode/node_modules/@vscode/vsce ]; then
+  log "installing the extension's npm dependencies"
+  (cd editors/vscode && npm ci --no-audit --no-fund)
+fi
+# DROVE_BIN: test another binary instead of building the workspace's.
+drove=${DROVE_BIN:-$repo/target/debug/drove}
+if [ -z "${DROVE_BIN:-}" ]; then
+  log "building drove"
+  cargo build -q -p drove
+fi
+
+log "packaging the extension"
+(cd editors/vscode && npx vsce package --no-update-package-json --skip-license \
+  --allow-missing-repository --out "$work/drove.vsix" >/dev/null)
+
+log "extension tests (manifest, settings, snippets, .vsix)"
+DROVE_BIN=$drove DROVE_VSIX=$work/drove.vsix node --test tests/editors/vscode-extension.test.js
+
 if ! command -v chromium >/dev/null 2>&1 && [ "${CI:-}" != "true" ]; then
   cat >&2 <<'MSG'
 
@@ -37,10 +55,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if ! [ -d editors/vscode/node_modules/vscode-languageclient ] || ! [ -d editors/vscode/node_modules/@vscode/vsce ]; then
-  log "installing the extension's npm dependencies"
-  (cd editors/vscode && npm ci --no-audit --no-fund)
-fi
 if ! [ -d tests/editors/node_modules/playwright-core ]; then
   log "installing playwright-core"
   (cd tests/editors && npm ci --no-audit --no-fund)
@@ -50,16 +64,6 @@ if ! [ -x "$work/code-server/node_modules/.bin/code-server" ]; then
 fi
 tests/editors/install-code-server.sh "$work/code-server"
 code_server=$work/code-server/node_modules/.bin/code-server
-
-drove=$repo/target/debug/drove
-if ! [ -x "$drove" ] || [ -n "${DROVE_REBUILD:-}" ]; then
-  log "building drove"
-  cargo build -q -p drove
-fi
-
-log "packaging the extension"
-(cd editors/vscode && npx vsce package --no-update-package-json --skip-license \
-  --allow-missing-repository --out "$work/drove.vsix" >/dev/null)
 
 tmp=$(mktemp -d)
 server_pid=
@@ -120,7 +124,7 @@ mkdir -p docs/images
 log "driving VS Code in Chromium"
 status=0
 E2E_URL="http://127.0.0.1:$port/?folder=$ws" E2E_FILE=roles.drove E2E_CODE=E0100 E2E_WORD=wbe \
-  E2E_PROFILE="$tmp/chromium" E2E_SHOT="$repo/docs/images/vscode-diagnostics.png" \
+  E2E_PROFILE="$tmp/chromium" E2E_SHOT="$repo/docs/images/vscode-diagnostics.png" E2E_FAILSHOT="$work/vscode-e2e-failure.png" \
   timeout 300 node tests/editors/vscode-e2e.js || status=$?
 if [ $status -ne 0 ]; then
   echo "--- code-server log" >&2
