@@ -127,7 +127,7 @@ fn apply(text: &str, edits: &[Edit]) -> String {
             Edit::InsertToken { .. } | Edit::DeleteToken { .. } | Edit::SwapTokens { .. } => {
                 let s = String::from_utf8_lossy(&bytes).into_owned();
                 let toks: Vec<std::ops::Range<usize>> =
-                    lex(&s).into_iter().filter(|(t, _)| !matches!(t, Token::Newline)).map(|(_, r)| r).collect();
+                    lex(&s).filter(|(t, _)| !matches!(t, Token::Newline)).map(|(_, r)| r).collect();
                 if toks.is_empty() {
                     continue;
                 }

@@ -11,7 +11,7 @@ mod strings;
 use crate::diag::Diagnostic;
 use crate::syntax::cst::{File, Item};
 use printer::Printer;
-pub use stmt::{is_record_type, RECORD_TYPES};
+pub use stmt::is_record_type;
 
 /// Formats one file. Returns the syntax errors instead when the file does not parse
 /// cleanly, so a broken file is never rewritten.

@@ -16,17 +16,14 @@ pub enum Ctx {
     Other,
 }
 
-/// Record types as Route53 names them; the formatter writes them in upper case.
-pub const RECORD_TYPES: &[&str] = &[
-    "A", "AAAA", "CAA", "CNAME", "DS", "HTTPS", "MX", "NAPTR", "NS", "PTR", "SOA", "SPF", "SRV", "SSHFP", "SVCB", "TLSA",
-    "TXT",
-];
-
+/// A record type as the DNS checks read it (case-insensitive); the formatter writes it in
+/// upper case.
 pub fn is_record_type(word: &str) -> bool {
-    RECORD_TYPES.iter().any(|t| t.eq_ignore_ascii_case(word))
+    crate::dns::rtype::RType::parse(word).is_some()
 }
 
-/// The index of the type word of a record line `NAME [TTL] TYPE …`.
+/// The index of the type word of a record line `NAME [TTL] TYPE …`, read as
+/// `dns::lower` reads it: a second word starting with a digit is the TTL.
 pub fn record_type_index(terms: &[Term]) -> Option<usize> {
     let word = |i: usize| match terms.get(i) {
         Some(Term::Word(w)) => Some(w.text.as_str()),

@@ -297,7 +297,6 @@ fn every_valid_fixture_formats_stably_and_keeps_its_meaning() {
 fn gaps(text: &str) -> Vec<usize> {
     use crate::syntax::lexer::{lex, Token};
     lex(text)
-        .into_iter()
         .filter(|(t, _)| !matches!(t, Token::Newline))
         .map(|(_, s)| s.end)
         .filter(|&end| !text[end..].starts_with('\n') && !text[end..].starts_with('\r') && end < text.len())
