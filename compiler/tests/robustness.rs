@@ -15,6 +15,9 @@ fn exercise(text: &str) {
     let _ = drove_compiler::syntax::parse(0, text);
     let _ = drove_compiler::analyze(&Sources::single("fuzz.drove", text));
     if let Ok(once) = drove_compiler::fmt::format(text) {
+        let before = drove_compiler::fmt::shape(&drove_compiler::syntax::parse(0, text).0);
+        let after = drove_compiler::fmt::shape(&drove_compiler::syntax::parse(0, &once).0);
+        assert_eq!(after, before, "formatting changed the meaning of {text:?}\noutput {once:?}");
         match drove_compiler::fmt::format(&once) {
             Ok(twice) => assert_eq!(twice, once, "format is not idempotent for input {text:?}"),
             Err(d) => panic!("formatted output does not parse: {d:?}\ninput {text:?}\noutput {once:?}"),

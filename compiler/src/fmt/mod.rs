@@ -2,6 +2,7 @@
 //! style (see `docs/language.md`, "Formatting") and puts every comment back where it
 //! was relative to the code. A file with syntax errors is never reformatted.
 
+mod equiv;
 mod expr;
 mod layout;
 mod printer;
@@ -11,6 +12,7 @@ mod strings;
 use crate::diag::Diagnostic;
 use crate::syntax::cst::{File, Item};
 use printer::Printer;
+pub use equiv::shape;
 pub use stmt::is_record_type;
 
 /// Formats one file. Returns the syntax errors instead when the file does not parse
