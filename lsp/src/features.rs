@@ -1,0 +1,300 @@
+//! Each protocol feature as a function of a snapshot: position conversion around one call
+//! into `drove_compiler::ide` (or `fmt`).
+
+use crate::convert::{self, location, offset, position, range};
+use crate::workspace::Snapshot;
+use drove_compiler::ide::{self, CompletionKind, SymbolKind as Kind, TokenKind};
+use drove_compiler::source::FileId;
+use std::collections::HashMap;
+use tower_lsp_server::ls_types::{self as lsp, *};
+
+const TOKEN_TYPES: &[SemanticTokenType] = &[
+    SemanticTokenType::KEYWORD,
+    SemanticTokenType::COMMENT,
+    SemanticTokenType::STRING,
+    SemanticTokenType::NUMBER,
+    SemanticTokenType::PROPERTY,
+    SemanticTokenType::TYPE,
+    SemanticTokenType::FUNCTION,
+    SemanticTokenType::NAMESPACE,
+    SemanticTokenType::ENUM_MEMBER,
+    SemanticTokenType::INTERFACE,
+    SemanticTokenType::CLASS,
+    SemanticTokenType::VARIABLE,
+];
+const TOKEN_MODIFIERS: &[SemanticTokenModifier] = &[SemanticTokenModifier::DECLARATION, SemanticTokenModifier::READONLY];
+
+fn token_type(kind: TokenKind) -> u32 {
+    match kind {
+        TokenKind::Keyword => 0,
+        TokenKind::Comment => 1,
+        TokenKind::String => 2,
+        TokenKind::Number => 3,
+        TokenKind::Property => 4,
+        TokenKind::Type => 5,
+        TokenKind::Function => 6,
+        TokenKind::Symbol(Kind::Stack | Kind::Network | Kind::Zone) => 7,
+        TokenKind::Symbol(Kind::Subnet) => 8,
+        TokenKind::Symbol(Kind::Firewall) => 9,
+        TokenKind::Symbol(Kind::Role) => 10,
+        TokenKind::Symbol(Kind::Hosts | Kind::Host | Kind::Let | Kind::Secret | Kind::HealthCheck) => 11,
+    }
+}
+
+pub fn capabilities() -> ServerCapabilities {
+    ServerCapabilities {
+        text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
+            open_close: Some(true),
+            change: Some(TextDocumentSyncKind::INCREMENTAL),
+            save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+            ..Default::default()
+        })),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        definition_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Right(RenameOptions { prepare_provider: Some(true), work_done_progress_options: Default::default() })),
+        completion_provider: Some(CompletionOptions {
+            trigger_characters: Some(vec![" ".into(), ".".into(), "[".into()]),
+            ..Default::default()
+        }),
+        document_symbol_provider: Some(OneOf::Left(true)),
+        workspace_symbol_provider: Some(OneOf::Left(true)),
+        document_formatting_provider: Some(OneOf::Left(true)),
+        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+            ..Default::default()
+        })),
+        semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(SemanticTokensOptions {
+            legend: SemanticTokensLegend { token_types: TOKEN_TYPES.to_vec(), token_modifiers: TOKEN_MODIFIERS.to_vec() },
+            full: Some(SemanticTokensFullOptions::Bool(true)),
+            range: None,
+            work_done_progress_options: Default::default(),
+        })),
+        inlay_hint_provider: Some(OneOf::Left(true)),
+        ..Default::default()
+    }
+}
+
+/// One edit replacing the whole text with `drove fmt`'s output; none when it is already
+/// formatted or cannot be (syntax errors, which the diagnostics show).
+pub fn format(text: &str) -> Option<Vec<TextEdit>> {
+    let formatted = drove_compiler::fmt::format(text).ok()?;
+    if formatted == text {
+        return Some(Vec::new());
+    }
+    let file = drove_compiler::source::SourceFile::new("", text);
+    Some(vec![TextEdit { range: range(&file, &(0..text.len())), new_text: formatted }])
+}
+
+fn at(snap: &Snapshot, file: FileId, p: Position) -> Option<usize> {
+    Some(offset(snap.sources.files.get(file)?, p))
+}
+
+pub fn hover(snap: &Snapshot, file: FileId, p: Position) -> Option<Hover> {
+    let a = snap.analysis.as_ref()?;
+    let (span, md) = ide::hover(&a.stack, &snap.index, file, at(snap, file, p)?)?;
+    Some(Hover {
+        contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: md }),
+        range: Some(range(snap.sources.file(file), &span)),
+    })
+}
+
+pub fn definition(snap: &Snapshot, file: FileId, p: Position) -> Option<GotoDefinitionResponse> {
+    let id = snap.index.at(file, at(snap, file, p)?)?;
+    let s = snap.index.symbol(id)?;
+    Some(GotoDefinitionResponse::Scalar(location(snap, s.file, &s.name_span)?))
+}
+
+pub fn references(snap: &Snapshot, file: FileId, p: Position, with_decl: bool) -> Option<Vec<Location>> {
+    let id = snap.index.at(file, at(snap, file, p)?)?;
+    Some(snap.index.occurrences(id, with_decl).iter().filter_map(|(f, s)| location(snap, *f, s)).collect())
+}
+
+pub fn prepare_rename(snap: &Snapshot, file: FileId, p: Position) -> Option<PrepareRenameResponse> {
+    let off = at(snap, file, p)?;
+    let id = snap.index.at(file, off)?;
+    let (_, span) = snap.index.occurrences(id, true).into_iter().find(|(f, s)| *f == file && s.start <= off && off <= s.end)?;
+    Some(PrepareRenameResponse::Range(range(snap.sources.file(file), &span)))
+}
+
+pub fn rename(snap: &Snapshot, file: FileId, p: Position, new_name: &str) -> std::result::Result<WorkspaceEdit, String> {
+    let off = at(snap, file, p).ok_or("no such position")?;
+    let edits = snap.index.rename(file, off, new_name).map_err(|e| e.to_string())?;
+    let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
+    for (f, span, text) in edits {
+        if let (Some(uri), Some(src)) = (snap.uris.get(f), snap.sources.files.get(f)) {
+            changes.entry(uri.clone()).or_default().push(TextEdit { range: range(src, &span), new_text: text });
+        }
+    }
+    Ok(WorkspaceEdit { changes: Some(changes), ..Default::default() })
+}
+
+pub fn completion(snap: &Snapshot, file: FileId, p: Position) -> Option<CompletionResponse> {
+    let a = snap.analysis.as_ref()?;
+    let tree = a.files.get(file)?;
+    let items = ide::completions(&a.stack, &snap.index, tree, snap.sources.file(file), at(snap, file, p)?);
+    let items = items
+        .into_iter()
+        .map(|c| CompletionItem {
+            label: c.label,
+            kind: Some(match c.kind {
+                CompletionKind::Keyword => CompletionItemKind::KEYWORD,
+                CompletionKind::Attribute => CompletionItemKind::PROPERTY,
+                CompletionKind::Name(Kind::Firewall) => CompletionItemKind::INTERFACE,
+                CompletionKind::Name(Kind::Role) => CompletionItemKind::CLASS,
+                CompletionKind::Name(Kind::Network | Kind::Stack) => CompletionItemKind::MODULE,
+                CompletionKind::Name(Kind::Subnet) => CompletionItemKind::ENUM_MEMBER,
+                CompletionKind::Name(_) => CompletionItemKind::VARIABLE,
+                CompletionKind::InstanceType => CompletionItemKind::VALUE,
+                CompletionKind::Zone => CompletionItemKind::VALUE,
+                CompletionKind::RecordType => CompletionItemKind::TYPE_PARAMETER,
+            }),
+            detail: c.detail,
+            ..Default::default()
+        })
+        .collect();
+    Some(CompletionResponse::Array(items))
+}
+
+fn symbol_kind(k: Kind) -> lsp::SymbolKind {
+    match k {
+        Kind::Stack => lsp::SymbolKind::PACKAGE,
+        Kind::Network => lsp::SymbolKind::NAMESPACE,
+        Kind::Subnet => lsp::SymbolKind::ENUM_MEMBER,
+        Kind::Firewall => lsp::SymbolKind::INTERFACE,
+        Kind::Role => lsp::SymbolKind::CLASS,
+        Kind::Hosts | Kind::Host => lsp::SymbolKind::OBJECT,
+        Kind::Let => lsp::SymbolKind::CONSTANT,
+        Kind::Secret => lsp::SymbolKind::KEY,
+        Kind::Zone => lsp::SymbolKind::MODULE,
+        Kind::HealthCheck => lsp::SymbolKind::EVENT,
+    }
+}
+
+#[allow(deprecated)] // `deprecated` is a required field of the protocol struct
+pub fn document_symbols(snap: &Snapshot, file: FileId) -> Option<DocumentSymbolResponse> {
+    let src = snap.sources.files.get(file)?;
+    let ix = &snap.index;
+    let make = |id: usize, children: Option<Vec<DocumentSymbol>>| {
+        let s = &ix.symbols[id];
+        DocumentSymbol {
+            name: s.name.clone(),
+            detail: Some(s.kind.keyword().into()),
+            kind: symbol_kind(s.kind),
+            tags: None,
+            deprecated: None,
+            range: range(src, &s.span),
+            selection_range: range(src, &s.name_span),
+            children,
+        }
+    };
+    let mut out = Vec::new();
+    for (id, s) in ix.symbols.iter().enumerate().filter(|(_, s)| s.file == file && s.parent.is_none()) {
+        let kids: Vec<_> = ix.symbols.iter().enumerate().filter(|(_, c)| c.parent == Some(id)).map(|(c, _)| make(c, None)).collect();
+        let _ = s;
+        out.push(make(id, (!kids.is_empty()).then_some(kids)));
+    }
+    Some(DocumentSymbolResponse::Nested(out))
+}
+
+#[allow(deprecated)]
+pub fn workspace_symbols(snaps: &[std::sync::Arc<Snapshot>], query: &str) -> Vec<SymbolInformation> {
+    let q = query.to_lowercase();
+    let mut out = Vec::new();
+    for snap in snaps {
+        for s in &snap.index.symbols {
+            let path = s.path(&snap.index);
+            if !path.to_lowercase().contains(&q) {
+                continue;
+            }
+            if let Some(location) = location(snap, s.file, &s.name_span) {
+                out.push(SymbolInformation {
+                    name: path,
+                    kind: symbol_kind(s.kind),
+                    tags: None,
+                    deprecated: None,
+                    location,
+                    container_name: Some(s.kind.keyword().into()),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Quick fixes from the diagnostics' `fixes` that touch the requested range.
+pub fn code_actions(snap: &Snapshot, file: FileId, want: Range) -> Option<CodeActionResponse> {
+    let a = snap.analysis.as_ref()?;
+    let src = snap.sources.files.get(file)?;
+    let (lo, hi) = (offset(src, want.start), offset(src, want.end));
+    let mut out = Vec::new();
+    for d in a.diagnostics.iter().filter(|d| d.primary.file == file) {
+        let s = &d.primary.span;
+        if s.end < lo || s.start > hi {
+            continue;
+        }
+        for fix in &d.fixes {
+            let (Some(uri), Some(fsrc)) = (snap.uris.get(fix.file), snap.sources.files.get(fix.file)) else { continue };
+            let edit = TextEdit { range: range(fsrc, &fix.span), new_text: fix.replacement.clone() };
+            out.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: fix.title.clone(),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: convert::diagnostic(snap, d).map(|d| vec![d]),
+                edit: Some(WorkspaceEdit { changes: Some(HashMap::from([(uri.clone(), vec![edit])])), ..Default::default() }),
+                is_preferred: Some(d.fixes.len() == 1),
+                ..Default::default()
+            }));
+        }
+    }
+    Some(out)
+}
+
+pub fn semantic_tokens(snap: &Snapshot, file: FileId) -> Option<SemanticTokensResult> {
+    let a = snap.analysis.as_ref()?;
+    let tree = a.files.get(file)?;
+    let src = snap.sources.files.get(file)?;
+    let tokens = ide::semantic_tokens(&snap.index, tree, file, &src.text);
+    let mut data = Vec::new();
+    let (mut last_line, mut last_col) = (0u32, 0u32);
+    for t in tokens {
+        let ty = token_type(t.kind);
+        let mods = u32::from(t.declaration) | if matches!(t.kind, TokenKind::Symbol(Kind::Let)) { 2 } else { 0 };
+        // The protocol wants single-line tokens: split long strings at line breaks.
+        let text = src.text.get(t.span.clone()).unwrap_or("");
+        let mut start = t.span.start;
+        for piece in text.split('\n') {
+            let p = position(src, start);
+            let len = piece.encode_utf16().count() as u32;
+            if len > 0 {
+                let delta_line = p.line - last_line;
+                let delta_start = if delta_line == 0 { p.character - last_col } else { p.character };
+                data.push(SemanticToken { delta_line, delta_start, length: len, token_type: ty, token_modifiers_bitset: mods });
+                (last_line, last_col) = (p.line, p.character);
+            }
+            start += piece.len() + 1;
+        }
+    }
+    Some(SemanticTokensResult::Tokens(SemanticTokens { result_id: None, data }))
+}
+
+pub fn inlay_hints(snap: &Snapshot, file: FileId, want: Range) -> Option<Vec<InlayHint>> {
+    let a = snap.analysis.as_ref()?;
+    let src = snap.sources.files.get(file)?;
+    let (lo, hi) = (offset(src, want.start), offset(src, want.end));
+    Some(
+        ide::inlay_hints(&a.stack, file)
+            .into_iter()
+            .filter(|h| lo <= h.offset && h.offset <= hi)
+            .map(|h| InlayHint {
+                position: position(src, h.offset),
+                label: InlayHintLabel::String(h.label),
+                kind: None,
+                text_edits: None,
+                tooltip: None,
+                padding_left: Some(true),
+                padding_right: None,
+                data: None,
+            })
+            .collect(),
+    )
+}

@@ -1,0 +1,31 @@
+//! drove's language server: a thin adapter from the Language Server Protocol to the
+//! compiler's own functions (`analyze`, `fmt::format`, the queries in
+//! `drove_compiler::ide`). It holds no parser or checks of its own, so the editor shows
+//! exactly what `drove check` reports.
+//!
+//! Concurrency: edits are applied under one lock in version order ([`docs`]); analysis
+//! runs on a worker thread that coalesces queued stacks and publishes diagnostics only
+//! for the generation it analysed, so a slow analysis never overwrites newer results.
+//! Requests read the newest snapshot, computing it if an edit made it stale.
+
+mod convert;
+mod docs;
+mod explain;
+mod features;
+mod guard;
+mod server;
+mod workspace;
+
+pub use server::Backend;
+
+use tower_lsp_server::{LspService, Server};
+
+/// Serves the protocol on stdin/stdout until the client sends `exit` or closes the pipe.
+pub fn serve_stdio() -> std::io::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(async {
+        let (service, socket) = LspService::new(Backend::new);
+        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(service).await;
+    });
+    Ok(())
+}

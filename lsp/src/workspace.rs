@@ -1,0 +1,225 @@
+//! Which files make a stack, and the analysed snapshot of each stack.
+//!
+//! A stack is the directory of a `.drove` file (as `drove check DIR` sees it): every
+//! `*.drove` file in it, with open buffers taking the place of their file on disk. Every
+//! edit bumps the stack's generation; a snapshot remembers the generation it was built
+//! from, so a result computed for older text is recognised and dropped.
+
+use crate::docs::{Applied, Document};
+use crate::guard;
+use drove_compiler::ide::Index;
+use drove_compiler::source::Sources;
+use drove_compiler::Analysis;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
+
+/// The stack directory; for a buffer with no file behind it (`untitled:`), its URI.
+pub type StackKey = PathBuf;
+
+/// One analysed state of a stack.
+pub struct Snapshot {
+    pub generation: u64,
+    pub sources: Sources,
+    /// The URI and, for open buffers, the version of every file, by `FileId`.
+    pub uris: Vec<Uri>,
+    pub versions: Vec<Option<i32>>,
+    /// `None` when the compiler panicked on this text (reported to the client as an error).
+    pub analysis: Option<Analysis>,
+    pub index: Index,
+}
+
+#[derive(Default)]
+struct Stack {
+    /// `*.drove` files on disk, read when the stack is first seen and again when the client
+    /// reports a saved, closed or changed file.
+    disk: BTreeMap<PathBuf, String>,
+    generation: u64,
+    cache: Option<Arc<Snapshot>>,
+    /// URIs that got diagnostics last time, so files that left the stack are cleared.
+    pub published: BTreeSet<Uri>,
+}
+
+#[derive(Default)]
+pub struct Workspace {
+    docs: HashMap<PathBuf, (Uri, Document)>,
+    stacks: HashMap<StackKey, Stack>,
+}
+
+/// The path a URI stands for; URIs that are not files keep their text as a pseudo path.
+pub fn path_of(uri: &Uri) -> PathBuf {
+    if uri.scheme().as_str() == "file" {
+        if let Some(p) = uri.to_file_path() {
+            return p.into_owned();
+        }
+    }
+    PathBuf::from(uri.as_str())
+}
+
+fn is_drove(path: &Path) -> bool {
+    path.extension().is_some_and(|x| x == "drove")
+}
+
+impl Workspace {
+    pub fn stack_of(&self, uri: &Uri) -> StackKey {
+        let path = path_of(uri);
+        if uri.scheme().as_str() == "file" && is_drove(&path) {
+            if let Some(dir) = path.parent() {
+                return dir.to_path_buf();
+            }
+        }
+        path
+    }
+
+    fn stack_mut(&mut self, key: &StackKey) -> &mut Stack {
+        self.stacks.entry(key.clone()).or_insert_with(|| Stack { disk: read_dir(key), ..Stack::default() })
+    }
+
+    fn touch(&mut self, key: &StackKey) {
+        let s = self.stack_mut(key);
+        s.generation += 1;
+        s.cache = None;
+    }
+
+    pub fn open(&mut self, uri: Uri, version: i32, text: String) -> StackKey {
+        let key = self.stack_of(&uri);
+        self.docs.insert(path_of(&uri), (uri, Document::new(version, text)));
+        self.touch(&key);
+        key
+    }
+
+    /// Applies a change in version order; `None` when nothing changed yet.
+    pub fn change(&mut self, uri: &Uri, version: i32, changes: Vec<TextDocumentContentChangeEvent>) -> Option<StackKey> {
+        let (_, doc) = self.docs.get_mut(&path_of(uri))?;
+        match doc.change(version, changes) {
+            Applied::Changed => {
+                let key = self.stack_of(uri);
+                self.touch(&key);
+                Some(key)
+            }
+            Applied::Parked | Applied::Stale => None,
+        }
+    }
+
+    pub fn close(&mut self, uri: &Uri) -> StackKey {
+        self.docs.remove(&path_of(uri));
+        let key = self.stack_of(uri);
+        self.reload(&key);
+        key
+    }
+
+    /// Re-reads the stack's files from disk (after a save, a close, or a watched-file event).
+    pub fn reload(&mut self, key: &StackKey) {
+        let disk = read_dir(key);
+        self.stack_mut(key).disk = disk;
+        self.touch(key);
+    }
+
+    pub fn is_open(&self, uri: &Uri) -> bool {
+        self.docs.contains_key(&path_of(uri))
+    }
+
+    pub fn text(&self, uri: &Uri) -> Option<&str> {
+        self.docs.get(&path_of(uri)).map(|(_, d)| d.text.as_str())
+    }
+
+    pub fn generation(&self, key: &StackKey) -> u64 {
+        self.stacks.get(key).map_or(0, |s| s.generation)
+    }
+
+    pub fn stacks(&self) -> Vec<StackKey> {
+        self.stacks.keys().cloned().collect()
+    }
+
+    /// The current snapshot, if it is up to date.
+    pub fn cached(&self, key: &StackKey) -> Option<Arc<Snapshot>> {
+        let s = self.stacks.get(key)?;
+        s.cache.clone().filter(|c| c.generation == s.generation)
+    }
+
+    /// The texts to analyse, in path order (as `drove check` orders them).
+    pub fn inputs(&mut self, key: &StackKey) -> Inputs {
+        let generation = self.stack_mut(key).generation;
+        let mut files: BTreeMap<PathBuf, (Uri, Option<i32>, String)> = BTreeMap::new();
+        if let Some(s) = self.stacks.get(key) {
+            for (path, text) in &s.disk {
+                if let Some(uri) = Uri::from_file_path(path) {
+                    files.insert(path.clone(), (uri, None, text.clone()));
+                }
+            }
+        }
+        for (path, (uri, doc)) in &self.docs {
+            if self.stack_of(uri) == *key {
+                files.insert(path.clone(), (uri.clone(), Some(doc.version), doc.text.clone()));
+            }
+        }
+        let mut inputs = Inputs { generation, sources: Sources::default(), uris: Vec::new(), versions: Vec::new() };
+        for (path, (uri, version, text)) in files {
+            inputs.sources.add(path, text);
+            inputs.uris.push(uri);
+            inputs.versions.push(version);
+        }
+        inputs
+    }
+
+    /// Keeps a snapshot unless the stack changed while it was computed.
+    pub fn store(&mut self, key: &StackKey, snap: Arc<Snapshot>) -> bool {
+        let Some(s) = self.stacks.get_mut(key) else { return false };
+        if s.generation != snap.generation {
+            return false;
+        }
+        s.cache = Some(snap);
+        true
+    }
+
+    /// Records which URIs got diagnostics; returns the ones to clear.
+    pub fn set_published(&mut self, key: &StackKey, now: BTreeSet<Uri>) -> Vec<Uri> {
+        let s = self.stack_mut(key);
+        let gone = s.published.difference(&now).cloned().collect();
+        s.published = now;
+        gone
+    }
+}
+
+pub struct Inputs {
+    pub generation: u64,
+    pub sources: Sources,
+    pub uris: Vec<Uri>,
+    pub versions: Vec<Option<i32>>,
+}
+
+impl Inputs {
+    /// Runs the compiler. A panic inside it leaves `analysis` empty instead of taking the
+    /// server down.
+    pub fn analyze(self) -> Snapshot {
+        let analysis = guard::catch(|| drove_compiler::analyze(&self.sources)).ok();
+        let index = analysis
+            .as_ref()
+            .and_then(|a| guard::catch(|| Index::build(&a.stack)).ok())
+            .unwrap_or_default();
+        Snapshot {
+            generation: self.generation,
+            sources: self.sources,
+            uris: self.uris,
+            versions: self.versions,
+            analysis,
+            index,
+        }
+    }
+}
+
+fn read_dir(dir: &Path) -> BTreeMap<PathBuf, String> {
+    let mut out = BTreeMap::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    for e in entries.flatten() {
+        let p = e.path();
+        if is_drove(&p) && p.is_file() {
+            // A file that is not UTF-8 is left out here; `drove check` reports it.
+            if let Ok(text) = std::fs::read_to_string(&p) {
+                out.insert(p, text);
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,129 @@
+"""Published diagnostics: codes, links to explain pages, related information, stacks that
+span files, and a storm of random edits that must end where `drove check` does."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import random
+
+import pytest
+from lsprotocol import types
+
+from conftest import APP, NET, change, diagnostics_for, drove, open_doc, uri, wait_for
+
+
+@pytest.mark.asyncio
+async def test_clean_stack_publishes_empty_for_every_file(client, stack):
+    u = open_doc(client, stack / "app.drove")
+    assert await diagnostics_for(client, u, 1) == []
+    # The file that is not open is part of the stack and gets (empty) diagnostics too.
+    assert await diagnostics_for(client, uri(stack / "net.drove")) == []
+
+
+@pytest.mark.asyncio
+async def test_edit_in_one_file_updates_another(client, stack):
+    net = open_doc(client, stack / "net.drove")
+    app = open_doc(client, stack / "app.drove")
+    await diagnostics_for(client, app, 1)
+    # Rename subnet `public-a` to `public-b` in net.drove only (line 4, `public-a` at 9..17).
+    line = NET.splitlines()[4]
+    col = line.index("public-a")
+    change(client, net, 2, (4, col + 7), (4, col + 8), "b")
+    await wait_for(lambda: client.versions.get(net) == 2 and len(client.diagnostics.get(app, [])) > 0)
+    [d] = client.diagnostics[app]
+    assert d.code.startswith("E01")
+    row = APP.splitlines()[6]
+    start = row.index("public-a")
+    assert (d.range.start.line, d.range.start.character) == (6, start)
+    assert d.range.end.character == start + len("public-a")
+    assert d.severity == types.DiagnosticSeverity.Error
+    # Undo: the other file becomes clean again.
+    change(client, net, 3, (4, col + 7), (4, col + 8), "a")
+    await wait_for(lambda: client.versions.get(net) == 3 and list(client.diagnostics.get(app, [1])) == [])
+
+
+@pytest.mark.asyncio
+async def test_code_description_and_related_information(client, stack):
+    text = NET + "\nnetwork main { cidr = 10.1.0.0/16 }\n"
+    u = open_doc(client, stack / "net.drove", text)
+    diags = await diagnostics_for(client, u, 1)
+    dup = [d for d in diags if d.code.startswith("E01")]
+    assert dup, diags
+    d = dup[0]
+    assert d.source == "drove"
+    href = d.code_description.href
+    assert href.startswith("file://")
+    page = pathlib.Path(href.removeprefix("file://")).read_text()
+    assert page == drove("explain", d.code).stdout
+    [rel] = d.related_information
+    assert rel.location.uri == u
+    assert rel.location.range.start.line == 2  # the first `network main`
+
+
+@pytest.mark.asyncio
+async def test_unknown_file_and_version_ordering(client, tmp_path):
+    # A change reaching the server for a version it already has is ignored.
+    path = tmp_path / "a.drove"
+    path.write_text(NET + APP)
+    u = open_doc(client, path, NET + APP, version=5)
+    await diagnostics_for(client, u, 5)
+    change(client, u, 5, (0, 0), (0, 0), "garbage {{{ ")
+    change(client, u, 6, (0, 0), (0, 0), "\n")
+    assert await diagnostics_for(client, u, 6) == []
+
+
+def check_json(dir: pathlib.Path) -> list[dict]:
+    out = drove("check", str(dir), "--format", "json")
+    assert out.returncode in (0, 1), out.stderr
+    return json.loads(out.stdout)
+
+
+def as_check(d: types.Diagnostic) -> tuple:
+    return (d.range.start.line + 1, d.range.start.character + 1, d.range.end.line + 1, d.range.end.character + 1, d.code)
+
+
+def offset_to_pos(text: str, offset: int) -> tuple[int, int]:
+    before = text[:offset]
+    line = before.count("\n")
+    col = len(before) - (before.rfind("\n") + 1)
+    return line, len(before[len(before) - col :].encode("utf-16-le")) // 2
+
+
+@pytest.mark.asyncio
+async def test_random_edit_storm_ends_like_drove_check(client, stack, tmp_path):
+    rng = random.Random(4)
+    text = NET
+    u = open_doc(client, stack / "net.drove", text)
+    pieces = ["a", " ", "\n", "{", "}", "=", '"', "10.0.", "/24", "subnet x ", "é", "😀", "#", ",", "[", "]"]
+    version = 1
+    for _ in range(3000):
+        version += 1
+        if text and rng.random() < 0.45:
+            a = rng.randrange(len(text))
+            b = min(len(text), a + rng.randrange(1, 6))
+            start, end = offset_to_pos(text, a), offset_to_pos(text, b)
+            text = text[:a] + text[b:]
+            change(client, u, version, start, end, "")
+        else:
+            a = rng.randrange(len(text) + 1)
+            piece = rng.choice(pieces)
+            pos = offset_to_pos(text, a)
+            text = text[:a] + piece + text[a:]
+            change(client, u, version, pos, pos, piece)
+    published = await diagnostics_for(client, u, version, timeout=60)
+    # The server is alive and answers requests.
+    await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(u), types.Position(0, 0))
+    )
+    final = tmp_path / "final"
+    final.mkdir()
+    (final / "net.drove").write_text(text)
+    (final / "app.drove").write_text(APP)
+    expected = sorted(
+        (d["line"], d["column"], d["end_line"], d["end_column"], d["code"])
+        for d in check_json(final)
+        if d["file"].endswith("net.drove")
+    )
+    got = sorted(as_check(d) for d in published)
+    assert got == expected
