@@ -8,6 +8,7 @@ mod explain;
 mod export;
 mod fmt;
 mod import;
+mod lsp;
 mod output;
 mod stack;
 
@@ -59,6 +60,8 @@ enum Command {
         /// A code such as E0101 or W0003
         code: String,
     },
+    /// Run the language server on stdin/stdout (for editors)
+    Lsp,
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]
@@ -84,6 +87,7 @@ fn main() -> ExitCode {
         Command::Import(what) => import::run(what),
         Command::Export(what) => export::run(what),
         Command::Explain { code } => explain::run(&code),
+        Command::Lsp => lsp::run(),
         Command::Completions { shell } => completions::completions(shell),
         Command::Man => completions::man(),
     };
