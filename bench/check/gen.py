@@ -15,13 +15,15 @@ def records(n):
         kind = i % 10
         name = f"h{i}"
         if kind < 5:
-            yield name, 300, "A", [f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"]
+            # Public addresses: private ones in a public zone are a lint (W0020).
+            yield name, 300, "A", [f"54.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"]
         elif kind < 7:
             yield name, 300, "CNAME", [f"h{i - 1}.{ORIGIN}"]
         elif kind == 7:
             yield name, 300, "AAAA", [f"2001:db8::{i:x}"]
         elif kind == 8:
-            yield name, 3600, "MX", [f"10 mx{i}.{ORIGIN}", f"20 mx{i}b.{ORIGIN}"]
+            # Exchangers are A records of the zone (h{i-8}, h{i-7}), as the W0022 lint wants.
+            yield name, 3600, "MX", [f"10 h{i - 8}.{ORIGIN}", f"20 h{i - 7}.{ORIGIN}"]
         else:
             yield name, 300, "TXT", [f'"v=spf1 ip4:192.0.2.{i % 256} -all"']
 

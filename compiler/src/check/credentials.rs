@@ -35,12 +35,22 @@ fn item_texts(file: FileId, item: &Item, context: &str, sink: &mut Sink) {
         Item::Attr(a) => expr_texts(file, &a.value, &a.key.text, sink),
         Item::Stmt(s) => {
             let head = s.head().text.as_str();
-            let ctx: String = s
-                .terms
-                .iter()
-                .filter_map(|t| if let Term::Word(w) = t { Some(w.text.as_str()) } else { None })
-                .collect::<Vec<_>>()
-                .join(" ");
+            // The words of the statement are the context of the AWS-secret-key test; only
+            // a statement with a term long enough to match anything needs them.
+            let long = |t: &Term| match t {
+                Term::Word(w) => w.text.len() >= SHORTEST_MATCH,
+                Term::Str(st) => st.value.len() >= SHORTEST_MATCH,
+                Term::Comma(_) => false,
+            };
+            let ctx: String = if s.terms.iter().any(long) || s.value.is_some() {
+                s.terms
+                    .iter()
+                    .filter_map(|t| if let Term::Word(w) = t { Some(w.text.as_str()) } else { None })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            } else {
+                String::new()
+            };
             for t in s.terms.iter().skip(1) {
                 match t {
                     Term::Word(w) => scan(file, &w.text, w.span.start, w.span.clone(), &ctx, sink),
@@ -124,79 +134,105 @@ fn is_key_char(b: u8) -> bool {
     b.is_ascii_alphanumeric()
 }
 
+/// The shortest text any pattern below can match (`xoxb-` and ten characters).
+const SHORTEST_MATCH: usize = 15;
+
+/// GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_ + 36 characters; fine-grained
+/// github_pat_) and Slack tokens (xoxb-, xoxp-, xoxa-, xoxr-, xoxs-) and webhooks.
+const TOKENS: [(&str, usize, &str); 8] = [
+    ("ghp_", 36, "a GitHub token"),
+    ("gho_", 36, "a GitHub token"),
+    ("ghu_", 36, "a GitHub token"),
+    ("ghs_", 36, "a GitHub token"),
+    ("ghr_", 36, "a GitHub token"),
+    ("github_pat_", 22, "a GitHub token"),
+    ("xox", 10, "a Slack token"),
+    ("hooks.slack.com/services/", 20, "a Slack webhook URL"),
+];
+
 /// All credential-looking parts of `text`: (code, what, byte range).
+///
+/// One pass over the bytes, dispatching on the first byte of each pattern: this runs on
+/// every word and string of the stack (250,000 of them in a 50,000-record zone), where a
+/// substring search per pattern was most of `drove check`'s time.
 fn find(text: &str, context: &str, out: &mut Vec<(&'static str, &'static str, std::ops::Range<usize>)>) {
     let bytes = text.as_bytes();
-    // AWS access key ids: AKIA (long-term) or ASIA (temporary) + 16 upper-case letters/digits.
-    for prefix in ["AKIA", "ASIA"] {
-        for (i, _) in text.match_indices(prefix) {
-            let end = i + 20;
-            let Some(body) = bytes.get(i + 4..end) else { continue };
-            let before_ok = i == 0 || bytes.get(i - 1).is_none_or(|b| !is_key_char(*b));
-            let after_ok = bytes.get(end).is_none_or(|b| !is_key_char(*b));
-            if before_ok && after_ok && body.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
-                out.push((W_AWS_KEY_ID, "an AWS access key id", i..end));
+    if bytes.len() < SHORTEST_MATCH {
+        return;
+    }
+    for i in 0..bytes.len() {
+        let rest = &bytes[i..];
+        match bytes[i] {
+            // AWS access key ids: AKIA (long-term) or ASIA (temporary) + 16 upper-case letters/digits.
+            b'A' if rest.starts_with(b"AKIA") || rest.starts_with(b"ASIA") => {
+                let end = i + 20;
+                let Some(body) = bytes.get(i + 4..end) else { continue };
+                let before_ok = i == 0 || !is_key_char(bytes[i - 1]);
+                let after_ok = bytes.get(end).is_none_or(|b| !is_key_char(*b));
+                if before_ok && after_ok && body.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+                    out.push((W_AWS_KEY_ID, "an AWS access key id", i..end));
+                }
             }
+            // PEM private keys of any kind (RSA, EC, OPENSSH, plain PKCS#8).
+            b'-' if rest.starts_with(b"-----BEGIN ") => {
+                let rest = &text[i..];
+                let close = rest.find("-----\n").or_else(|| rest.get(11..).and_then(|r| r.find("-----")).map(|p| p + 11));
+                if let Some(close) = close {
+                    if rest.get(..close).is_some_and(|h| h.ends_with("PRIVATE KEY")) {
+                        out.push((W_PRIVATE_KEY, "a private key", i..i + close + 5));
+                    }
+                }
+            }
+            b'g' | b'x' | b'h' => {
+                for (prefix, min, what) in TOKENS {
+                    if !rest.starts_with(prefix.as_bytes()) {
+                        continue;
+                    }
+                    let mut j = i + prefix.len();
+                    if prefix == "xox" {
+                        if !bytes.get(j).is_some_and(|b| b"bpars".contains(b)) || bytes.get(j + 1) != Some(&b'-') {
+                            continue;
+                        }
+                        j += 2;
+                    }
+                    let body_start = j;
+                    while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || matches!(bytes[j], b'_' | b'-' | b'/')) {
+                        j += 1;
+                    }
+                    if j - body_start >= min {
+                        out.push((W_TOKEN, what, i..j));
+                    }
+                }
+            }
+            _ => {}
         }
     }
     // AWS secret access keys: 40 base64 characters, only when AWS is mentioned nearby
     // (40-character runs are common otherwise: hashes, fingerprints).
-    let lower_ctx = format!("{} {}", context, text).to_ascii_lowercase();
-    if lower_ctx.contains("aws") || lower_ctx.contains("secret_access") {
-        let mut i = 0;
-        while i < bytes.len() {
-            let start = i;
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'/' || bytes[i] == b'+') {
-                i += 1;
-            }
-            if let Some(run) = bytes.get(start..i) {
-                let mixed = run.iter().any(u8::is_ascii_uppercase) && run.iter().any(u8::is_ascii_lowercase) && run.iter().any(u8::is_ascii_digit);
-                if run.len() == 40 && mixed {
-                    out.push((W_AWS_SECRET_KEY, "an AWS secret access key", start..i));
-                }
-            }
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'/' || bytes[i] == b'+') {
             i += 1;
         }
-    }
-    // PEM private keys of any kind (RSA, EC, OPENSSH, plain PKCS#8).
-    for (i, _) in text.match_indices("-----BEGIN ") {
-        let rest = &text[i..];
-        if let Some(close) = rest.find("-----\n").or_else(|| rest.get(11..).and_then(|r| r.find("-----")).map(|p| p + 11)) {
-            if rest.get(..close).is_some_and(|h| h.ends_with("PRIVATE KEY")) {
-                out.push((W_PRIVATE_KEY, "a private key", i..i + close + 5));
-            }
+        let run = &bytes[start..i];
+        let mixed = run.len() == 40
+            && run.iter().any(u8::is_ascii_uppercase)
+            && run.iter().any(u8::is_ascii_lowercase)
+            && run.iter().any(u8::is_ascii_digit);
+        if mixed && mentions_aws(context, text) {
+            out.push((W_AWS_SECRET_KEY, "an AWS secret access key", start..i));
         }
+        i += 1;
     }
-    // GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_ + 36 characters; fine-grained
-    // github_pat_) and Slack tokens (xoxb-, xoxp-, xoxa-, xoxr-, xoxs-).
-    let tokens: [(&str, usize, &'static str); 8] = [
-        ("ghp_", 36, "a GitHub token"),
-        ("gho_", 36, "a GitHub token"),
-        ("ghu_", 36, "a GitHub token"),
-        ("ghs_", 36, "a GitHub token"),
-        ("ghr_", 36, "a GitHub token"),
-        ("github_pat_", 22, "a GitHub token"),
-        ("xox", 10, "a Slack token"),
-        ("hooks.slack.com/services/", 20, "a Slack webhook URL"),
-    ];
-    for (prefix, min, what) in tokens {
-        for (i, _) in text.match_indices(prefix) {
-            let mut j = i + prefix.len();
-            if prefix == "xox" {
-                if !bytes.get(j).is_some_and(|b| b"bpars".contains(b)) || bytes.get(j + 1) != Some(&b'-') {
-                    continue;
-                }
-                j += 2;
-            }
-            let body_start = j;
-            while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_' || bytes[j] == b'-' || bytes[j] == b'/') {
-                j += 1;
-            }
-            if j - body_start >= min {
-                out.push((W_TOKEN, what, i..j));
-            }
-        }
-    }
+    out.sort_by_key(|(_, _, r)| (r.start, r.end));
+}
+
+fn mentions_aws(context: &str, text: &str) -> bool {
+    [context, text].iter().any(|t| {
+        let lower = t.to_ascii_lowercase();
+        lower.contains("aws") || lower.contains("secret_access")
+    })
 }
 
 #[cfg(test)]

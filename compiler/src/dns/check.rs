@@ -64,13 +64,6 @@ fn check_zone_names(stack: &Stack, sink: &mut Sink) {
     }
 }
 
-/// Record sets: records of one owner and type (and set identifier) become one set.
-type SetKey = (Name, RType, Option<String>);
-
-fn set_key(r: &Record) -> SetKey {
-    (r.owner.clone(), r.rtype, r.routing.set.as_ref().map(|s| s.value.clone()))
-}
-
 fn check_zone(stack: &Stack, z: &Zone, sink: &mut Sink) {
     let file = z.file;
     for n in &z.private {
@@ -134,15 +127,12 @@ fn check_repeated_origin(r: &Record, zone: &Name, file: FileId, sink: &mut Sink)
     }
 }
 
-fn is_private_v4(a: std::net::Ipv4Addr) -> bool {
-    const NETS: [&str; 4] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"];
-    NETS.iter().filter_map(|n| n.parse::<ipnet::Ipv4Net>().ok()).any(|n| n.contains(&a))
-}
-
+/// RFC 1918 space plus carrier-grade NAT (100.64.0.0/10), and IPv6 unique local
+/// addresses (fc00::/7). Tested bitwise: this runs on every address record.
 fn is_private(addr: IpAddr) -> bool {
     match addr {
-        IpAddr::V4(a) => is_private_v4(a),
-        IpAddr::V6(a) => "fc00::/7".parse::<ipnet::Ipv6Net>().is_ok_and(|n| n.contains(&a)),
+        IpAddr::V4(a) => a.is_private() || (a.octets()[0] == 100 && a.octets()[1] & 0xc0 == 64),
+        IpAddr::V6(a) => a.segments()[0] & 0xfe00 == 0xfc00,
     }
 }
 
@@ -355,20 +345,27 @@ fn check_alias(stack: &Stack, z: &Zone, zone: &Name, r: &Record, a: &Alias, sink
 }
 
 fn check_cname_beside(records: &[&Record], file: FileId, sink: &mut Sink) {
-    let mut by_owner: BTreeMap<&Name, Vec<&Record>> = BTreeMap::new();
-    for r in records {
-        by_owner.entry(&r.owner).or_default().push(r);
+    // Only names that hold a CNAME matter, and they are few: find them first instead of
+    // grouping every record of the zone by name.
+    let mut cnames: HashMap<&Name, &Record> = HashMap::new();
+    for r in records.iter().filter(|r| r.rtype == RType::Cname) {
+        cnames.entry(&r.owner).or_insert(r);
     }
-    for rs in by_owner.values() {
-        let Some(cname) = rs.iter().find(|r| r.rtype == RType::Cname) else { continue };
-        if let Some(other) = rs.iter().find(|r| r.rtype != RType::Cname) {
-            sink.push(
-                Diagnostic::new(E_CNAME_BESIDE, file, cname.type_span.clone(), format!("`{}` has a CNAME and other records", cname.owner))
-                    .with_label("CNAME here")
-                    .with_secondary(file, other.type_span.clone(), format!("{} record at the same name", other.rtype))
-                    .with_help("a name with a CNAME can hold nothing else; use an alias (`A alias TARGET`) or move the other records"),
-            );
+    if cnames.is_empty() {
+        return;
+    }
+    let mut reported = std::collections::HashSet::new();
+    for other in records.iter().filter(|r| r.rtype != RType::Cname) {
+        let Some(cname) = cnames.get(&other.owner) else { continue };
+        if !reported.insert(&other.owner) {
+            continue;
         }
+        sink.push(
+            Diagnostic::new(E_CNAME_BESIDE, file, cname.type_span.clone(), format!("`{}` has a CNAME and other records", cname.owner))
+                .with_label("CNAME here")
+                .with_secondary(file, other.type_span.clone(), format!("{} record at the same name", other.rtype))
+                .with_help("a name with a CNAME can hold nothing else; use an alias (`A alias TARGET`) or move the other records"),
+        );
     }
 }
 
@@ -379,18 +376,22 @@ fn ttl_of(z: &Zone, r: &Record) -> u64 {
 /// Duplicates, TTLs and alias/value mixes inside each record set.
 fn check_sets(z: &Zone, records: &[&Record], sink: &mut Sink) {
     let file = z.file;
-    let mut sets: HashMap<SetKey, Vec<&Record>> = HashMap::new();
-    let mut order = Vec::new();
+    // Sets in the order they first appear, keyed by borrowed parts: a zone can hold
+    // tens of thousands of records, and cloning each key was a large part of the check.
+    let mut index: HashMap<(&Name, RType, Option<&str>), usize> = HashMap::with_capacity(records.len());
+    let mut sets: Vec<Vec<&Record>> = Vec::with_capacity(records.len());
     for r in records {
-        let k = set_key(r);
-        if !sets.contains_key(&k) {
-            order.push(k.clone());
-        }
-        sets.entry(k).or_default().push(r);
+        let k = (&r.owner, r.rtype, r.routing.set.as_ref().map(|s| s.value.as_str()));
+        let i = *index.entry(k).or_insert_with(|| {
+            sets.push(Vec::new());
+            sets.len() - 1
+        });
+        sets[i].push(r);
     }
-    for k in order {
-        let rs = &sets[&k];
+    for rs in &sets {
         let Some(first) = rs.first() else { continue };
+        // A set of one record with one value can hold no duplicate.
+        let single = rs.len() == 1 && matches!(&first.data, RecordData::Values(v) if v.len() <= 1);
         let mut seen: HashMap<String, Span> = HashMap::new();
         for r in rs {
             if ttl_of(z, r) != ttl_of(z, first) {
@@ -422,6 +423,9 @@ fn check_sets(z: &Zone, records: &[&Record], sink: &mut Sink) {
                                 .with_help("keep either the alias or the values"),
                         );
                     }
+                    if single {
+                        continue;
+                    }
                     let key = format!("alias {}", a.target);
                     if let Some(span) = seen.get(&key) {
                         dup(sink, file, a.target_span.clone(), span.clone());
@@ -429,6 +433,7 @@ fn check_sets(z: &Zone, records: &[&Record], sink: &mut Sink) {
                         seen.insert(key, a.target_span.clone());
                     }
                 }
+                RecordData::Values(_) if single => {}
                 RecordData::Values(values) => {
                     for v in values {
                         let key = match &v.data {
@@ -459,8 +464,14 @@ fn dup(sink: &mut Sink, file: FileId, span: Span, first: Span) {
 
 /// Routing groups: all records of one owner and type, routed or not.
 fn check_groups(records: &[&Record], file: FileId, sink: &mut Sink) {
+    // Only groups with a routed record have rules to break; most zones have none.
+    let routed: std::collections::HashSet<(&Name, RType)> =
+        records.iter().filter(|r| r.routing.is_routed()).map(|r| (&r.owner, r.rtype)).collect();
+    if routed.is_empty() {
+        return;
+    }
     let mut groups: BTreeMap<(&Name, RType), Vec<&Record>> = BTreeMap::new();
-    for r in records {
+    for r in records.iter().filter(|r| routed.contains(&(&r.owner, r.rtype))) {
         groups.entry((&r.owner, r.rtype)).or_default().push(r);
     }
     for rs in groups.values() {

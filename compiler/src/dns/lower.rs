@@ -169,9 +169,9 @@ pub fn lower_record(cx: &mut Cx, stmt: &Stmt, origin: &Name) -> Option<Record> {
                     .with_fix("remove it", cx.file, a.span.clone(), "");
                 cx.report(d);
             }
-            lower_routing(cx, &attrs, b.span.clone())
+            Routed::from(lower_routing(cx, &attrs, b.span.clone()))
         }
-        None => Routing::default(),
+        None => Routed::default(),
     };
     if let (RecordData::Alias(a), Some(t)) = (&data, &ttl) {
         let d = Diagnostic::new(E_ALIAS_TTL, cx.file, t.span.clone(), "an alias record has no TTL")
