@@ -12,6 +12,9 @@ use crate::source::Sources;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+/// Warnings of `drove check` on the output listed as notes; the rest are counted.
+const MAX_WARNINGS_SHOWN: usize = 20;
+
 pub struct Options {
     /// The zone file as named on the command line, for the header comment.
     pub file_label: String,
@@ -189,16 +192,27 @@ pub fn to_drove(zone: &Zone, opts: &Options) -> Result<Imported, Vec<Error>> {
     let sources = Sources::single("import.drove", checked.clone());
     let analysis = analyze(&sources);
     let file = sources.file(0);
+    let lines: Vec<&str> = checked.lines().collect();
     let mut errors = Vec::new();
+    let mut warnings = 0;
     for d in &analysis.diagnostics {
         let (l, _) = file.line_col(d.primary.span.start);
         let at = origins.get(l).cloned().flatten().unwrap_or(Location { file: opts.file_label.clone().into(), line: 0 });
-        let message = format!("{} [{}] in the drove source: {}", d.message, d.code, checked.lines().nth(l).unwrap_or("").trim());
+        let message = format!("{} [{}] in the drove source: {}", d.message, d.code, lines.get(l).unwrap_or(&"").trim());
         if d.severity == Severity::Error {
             errors.push(Error { at, message });
         } else {
-            notes.push(format!("{at}: warning: {message}"));
+            warnings += 1;
+            if warnings <= MAX_WARNINGS_SHOWN {
+                notes.push(format!("{at}: warning: {message}"));
+            }
         }
+    }
+    if warnings > MAX_WARNINGS_SHOWN {
+        notes.push(format!(
+            "{} more warnings: run `drove check` on the output to see them all",
+            warnings - MAX_WARNINGS_SHOWN
+        ));
     }
     if !errors.is_empty() {
         return Err(errors);
