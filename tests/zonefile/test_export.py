@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, compiled, compiled_sets, drove
+from zonetools import ROOT, compiled, compiled_sets, drove
 
 STACKS = sorted((ROOT / "tests" / "fixtures" / "ok").rglob("*.drove")) + sorted(
     p for p in (ROOT / "examples").iterdir() if p.is_dir())

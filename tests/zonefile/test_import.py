@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from conftest import ZONEFILES, compiled, compiled_sets, dnspython_sets, drove
+from zonetools import ZONEFILES, compiled, compiled_sets, dnspython_sets, drove
 
 ZONES = [
     ("rfc1035.zone", None),

@@ -41,3 +41,63 @@ fn every_zone_file_imports_and_checks_clean() {
         assert_eq!(crate::fmt::format(&out.source).ok().as_deref(), Some(out.source.as_str()), "{file}: not canonical");
     }
 }
+
+#[test]
+fn reader_edge_cases() {
+    let z = read_text("$TTL 1h30m\n@ IN 60 A 192.0.2.1\n  A 192.0.2.2\nWWW 2w in CNAME @\n", &[]).unwrap();
+    assert_eq!(sets(&z), ["example.com. 60 A 192.0.2.1", "example.com. 5400 A 192.0.2.2", "www.example.com. 1209600 CNAME example.com."]);
+    let inc = read_text("$TTL 300\n$INCLUDE sub/part.inc lab\nback A 192.0.2.9\n", &[("sub/part.inc", "$TTL 60\nx A 192.0.2.3\n")]).unwrap();
+    assert_eq!(sets(&inc), ["x.lab.example.com. 60 A 192.0.2.3", "back.example.com. 300 A 192.0.2.9"]);
+    let loop_ = read_text("$TTL 300\n$INCLUDE zone.db\n", &[]).unwrap_err();
+    assert!(loop_.iter().any(|e| e.message.contains("nested")), "{loop_:?}");
+    let e = read_text("$TTL 300\na A 192.0.2.1\nb TXT \"x\n", &[]).unwrap_err();
+    assert_eq!((e[0].at.line, e[0].at.file.as_path()), (3, Path::new("zone.db")));
+    let e = read_text("$TTL 300\n$INCLUDE bad.inc\n", &[("bad.inc", "ok A 192.0.2.1\nbad A nope\n")]).unwrap_err();
+    assert_eq!((e[0].at.line, e[0].at.file.as_path()), (2, Path::new("bad.inc")));
+    let e = read_text("$TTL 300\nother.net. A 192.0.2.1\n", &[]).unwrap_err();
+    assert!(e[0].message.contains("outside the zone"));
+}
+
+mod mutations {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn corpus() -> Vec<Vec<u8>> {
+        ["rfc1035.zone", "isc/example.com.db", "provider-export.zone", "rfc3597.zone", "unsupported.zone"]
+            .iter()
+            .filter_map(|f| std::fs::read(zonefiles().join(f)).ok())
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Random edits of the test zone files (bytes replaced, removed, truncated) read,
+        /// import and never panic.
+        #[test]
+        fn mutated_zone_files_never_panic(
+            which in 0usize..5,
+            edits in proptest::collection::vec((any::<usize>(), any::<u8>(), 0u8..3), 1..8),
+            cut in proptest::option::of(any::<usize>()),
+        ) {
+            let files = corpus();
+            let mut bytes = files[which % files.len()].clone();
+            for (at, b, op) in edits {
+                if bytes.is_empty() { break; }
+                let i = at % bytes.len();
+                match op {
+                    0 => bytes[i] = b,
+                    1 => { bytes.remove(i); }
+                    _ => bytes.insert(i, [b'(', b')', b'"', b'\\', b';', b'\n', b' ', b'@'][b as usize % 8]),
+                }
+            }
+            if let Some(c) = cut { bytes.truncate(c % (bytes.len() + 1)); }
+            let load = move |p: &Path| if p == Path::new("m.zone") { Ok(bytes.clone()) } else { Err(std::io::Error::from(std::io::ErrorKind::NotFound)) };
+            // The files' own `$ORIGIN` or SOA names the zone (the ISC one needs it given).
+            let origin = (which % files.len() == 1).then(|| Name::parse("example.com.", None, NameUse::Zone).ok()).flatten();
+            if let Ok(zone) = read(Path::new("m.zone"), origin.as_ref(), &load) {
+                let _ = to_drove(&zone, &Options { file_label: "m.zone".into(), stack: None });
+            }
+        }
+    }
+}
