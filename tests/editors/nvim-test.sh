@@ -55,4 +55,9 @@ for mode in setup attach native; do
   cp tests/fixtures/err/names/E0100-unknown-name.drove "$tmp/stack/main.drove"
   run "$work/nvim-venv/bin/nvim" "$mode" || status=1
 done
+# nvim-lspconfig is not in a package registry: checked when a checkout is given.
+if [ -n "${DROVE_LSPCONFIG:-}" ]; then
+  cp tests/fixtures/err/names/E0100-unknown-name.drove "$tmp/stack/main.drove"
+  DROVE_LSPCONFIG=$DROVE_LSPCONFIG run "$work/nvim-venv/bin/nvim" lspconfig || status=1
+fi
 exit $status

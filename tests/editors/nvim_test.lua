@@ -6,9 +6,12 @@
 --   DROVE_FILE    a stack file with one error   DROVE_CODE  the code that error has
 --   DROVE_LINE    its 1-based line              DROVE_FIX   "old=new": an edit that removes it
 --   DROVE_MODE    setup | attach | native (native: lsp/drove.lua + vim.lsp.enable, 0.11+)
+--                 | lspconfig (DROVE_LSPCONFIG: an nvim-lspconfig checkout)
+--   DROVE_LSP_LOG  when set, the client logs every message (lsp.log in Neovim's state directory)
 -- Prints one line per check and ends Neovim with status 0 only when all passed.
 
 local env = vim.env
+if env.DROVE_LSP_LOG then vim.lsp.set_log_level("debug") end
 local passed, failed = 0, 0
 
 local function check(name, ok, detail)
@@ -36,7 +39,12 @@ local ok_all, err = xpcall(function()
   vim.cmd('filetype plugin on')
 
   local drove = require('drove')
-  if mode == 'native' then
+  if mode == 'lspconfig' then
+    -- nvim-lspconfig's framework (DROVE_LSPCONFIG: a checkout of it) with the plugin's config.
+    vim.opt.runtimepath:append(env.DROVE_LSPCONFIG)
+    drove.setup({ lsp = false })
+    require('lspconfig').drove.setup({ cmd = { env.DROVE_BIN, 'lsp' } })
+  elseif mode == 'native' then
     -- What a 0.11 user without the setup function does: lsp/drove.lua from the plugin,
     -- with only the binary changed.
     vim.lsp.config('drove', { cmd = { env.DROVE_BIN, 'lsp' } })
@@ -110,7 +118,7 @@ local ok_all, err = xpcall(function()
       break
     end
   end
-  local cleared = d ~= nil and vim.wait(30000, function() return find() == nil end, 50)
+  local cleared = d ~= nil and vim.wait(10000, function() return find() == nil end, 50)
   check('fixing the text clears ' .. want_code, cleared)
 
   for _, c in ipairs(clients) do

@@ -3,7 +3,7 @@
 'use strict';
 
 const vscode = require('vscode');
-const { LanguageClient, TransportKind } = require('vscode-languageclient/node');
+const { LanguageClient } = require('vscode-languageclient/node');
 const { serverCommand } = require('./server-command');
 
 let client;
@@ -21,7 +21,9 @@ async function startClient() {
   );
   output.appendLine(`starting ${command} ${args.join(' ')}`);
 
-  const executable = { command, args, transport: TransportKind.stdio };
+  // No `transport`: with TransportKind.stdio the client would append `--stdio` to the
+  // arguments, which `drove lsp` does not take; stdio is the default all the same.
+  const executable = { command, args };
   client = new LanguageClient(
     'drove',
     'drove language server',

@@ -107,7 +107,7 @@ end
 
 --- Starts tree-sitter highlighting in `buf` when the parser is available.
 function M.start_treesitter(buf)
-  if not M.has_parser() then
+  if vim.treesitter.highlighter.active[buf] or not M.has_parser() then
     return false
   end
   if vim.treesitter.start then
@@ -158,18 +158,12 @@ local function register_nvim_treesitter()
   end
 end
 
+-- Highlighting itself is started by ftplugin/drove.lua, for every drove buffer.
 local function register_treesitter()
   if vim.treesitter and vim.treesitter.language and vim.treesitter.language.register then
     vim.treesitter.language.register('drove', 'drove')
   end
   register_nvim_treesitter()
-  vim.api.nvim_create_autocmd('FileType', {
-    group = vim.api.nvim_create_augroup('drove_treesitter', { clear = true }),
-    pattern = 'drove',
-    callback = function(args)
-      M.start_treesitter(args.buf)
-    end,
-  })
 end
 
 -- Clients started by `start_client` (0.7), one per root directory.
@@ -216,6 +210,7 @@ end
 function M.setup(opts)
   M.options = vim.tbl_deep_extend('force', vim.deepcopy(defaults), opts or {})
   register_filetype()
+  vim.g.drove_treesitter = M.options.treesitter
   if M.options.treesitter then
     register_treesitter()
   end
