@@ -4,14 +4,28 @@
 use crate::output::{color, fail, write, Stream};
 use drove_compiler::analysis::analyze;
 use drove_compiler::compile::{compile, CompileError};
+use drove_compiler::model::DesiredState;
 use drove_compiler::render;
 use std::path::Path;
 
 pub fn run(path: &Path) -> u8 {
-    let sources = match crate::stack::load(path) {
-        Ok(s) => s,
+    let state = match desired_state(path) {
+        Ok(state) => state,
         Err(code) => return code,
     };
+    match serde_json::to_string_pretty(&state) {
+        Ok(json) => {
+            write(Stream::Stdout, &format!("{json}\n"));
+            crate::exit::OK
+        }
+        Err(e) => fail(format!("cannot serialise the desired state: {e}")),
+    }
+}
+
+/// The stack's desired state, or the exit code after its diagnostics went to stderr.
+/// Shared by every command that needs a compiled stack (`compile`, `graph`).
+pub fn desired_state(path: &Path) -> Result<DesiredState, u8> {
+    let sources = crate::stack::load(path)?;
     let analysis = analyze(&sources);
     let stderr_color = color(Stream::Stderr);
     if !analysis.diagnostics.is_empty() {
@@ -19,24 +33,18 @@ pub fn run(path: &Path) -> u8 {
     }
     if analysis.has_errors() {
         write(Stream::Stderr, &format!("{}: not compiled: {}\n", path.display(), render::summary(&analysis.diagnostics)));
-        return crate::exit::PROBLEMS;
+        return Err(crate::exit::PROBLEMS);
     }
     match compile(&analysis.stack) {
-        Ok(state) => match serde_json::to_string_pretty(&state) {
-            Ok(json) => {
-                write(Stream::Stdout, &format!("{json}\n"));
-                crate::exit::OK
-            }
-            Err(e) => fail(format!("cannot serialise the desired state: {e}")),
-        },
+        Ok(state) => Ok(state),
         Err(CompileError::Invalid(diagnostics)) => {
             write(Stream::Stderr, &render::text(&sources, &diagnostics, stderr_color));
             write(Stream::Stderr, &format!("{}: not compiled: {}\n", path.display(), render::summary(&diagnostics)));
-            crate::exit::PROBLEMS
+            Err(crate::exit::PROBLEMS)
         }
         Err(e @ CompileError::Incomplete(_)) => {
             write(Stream::Stderr, &format!("drove: {}: {e}\n", path.display()));
-            crate::exit::PROBLEMS
+            Err(crate::exit::PROBLEMS)
         }
     }
 }

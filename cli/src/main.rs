@@ -7,6 +7,7 @@ mod completions;
 mod explain;
 mod export;
 mod fmt;
+mod graph;
 mod import;
 mod lsp;
 mod output;
@@ -49,6 +50,14 @@ enum Command {
         #[arg(default_value = ".")]
         path: PathBuf,
     },
+    /// Print the stack's resources and their dependencies as a graph (DOT or Mermaid)
+    Graph {
+        /// A stack directory or a single .drove file
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, value_enum, default_value_t = graph::Format::Dot)]
+        format: graph::Format,
+    },
     /// Print drove source for existing DNS data
     #[command(subcommand)]
     Import(import::What),
@@ -84,6 +93,7 @@ fn main() -> ExitCode {
         Command::Check { path, format } => check::run(&path, format),
         Command::Fmt { path, check } => fmt::run(&path, check),
         Command::Compile { path } => compile::run(&path),
+        Command::Graph { path, format } => graph::run(&path, format),
         Command::Import(what) => import::run(what),
         Command::Export(what) => export::run(what),
         Command::Explain { code } => explain::run(&code),

@@ -137,6 +137,28 @@ fn compile_prints_the_desired_state_and_refuses_errors() {
 }
 
 #[test]
+fn graph_draws_networks_hosts_and_the_records_pointing_at_them() {
+    let example = repo().join("examples/reservation").display().to_string();
+    let dot = drove(&["graph", &example]);
+    assert_eq!(dot.code, 0, "{}", dot.stderr);
+    assert!(dot.stdout.starts_with("digraph"), "{}", dot.stdout);
+    assert!(dot.stdout.contains("subgraph cluster_") && dot.stdout.contains("hosts.app[0]"), "{}", dot.stdout);
+    let mermaid = drove(&["graph", &example, "--format", "mermaid"]);
+    assert_eq!(mermaid.code, 0, "{}", mermaid.stderr);
+    assert!(mermaid.stdout.starts_with("flowchart"), "{}", mermaid.stdout);
+    // The record filled from the app hosts depends on each of them.
+    let record = mermaid.stdout.lines().find(|l| l.contains("record.app.acme.example./A")).expect("the app record is drawn");
+    let id = record.trim().split('[').next().unwrap_or_default().to_string();
+    assert!(mermaid.stdout.lines().any(|l| l.trim().starts_with(&format!("{id} -->"))), "{}", mermaid.stdout);
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "bad.drove", "stack demo {}\n");
+    let bad = drove(&["graph", &file]);
+    assert_eq!(bad.code, 1, "a stack with errors has no graph");
+    assert!(bad.stdout.is_empty());
+}
+
+#[test]
 fn fmt_rewrites_checks_and_is_idempotent() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "stack.drove", "stack   demo {\n      region =   \"ap-northeast-1\"   # where\n}\n");
