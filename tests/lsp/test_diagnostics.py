@@ -127,3 +127,27 @@ async def test_random_edit_storm_ends_like_drove_check(client, stack, tmp_path):
     )
     got = sorted(as_check(d) for d in published)
     assert got == expected
+
+
+@pytest.mark.asyncio
+async def test_closing_a_buffer_falls_back_to_the_file_on_disk(client, stack):
+    app = uri(stack / "app.drove")
+    u = open_doc(client, stack / "app.drove", APP.replace("role = app", "role = nope"))
+    assert [d.code for d in await diagnostics_for(client, u, 1)][0].startswith("E01")
+    client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(u)))
+    # The unsaved edit is gone: the stack is analysed from disk again, and is clean.
+    await wait_for(lambda: client.versions.get(app, 1) is None and list(client.diagnostics.get(app, [1])) == [])
+
+
+@pytest.mark.asyncio
+async def test_a_file_that_leaves_the_stack_is_cleared(client, stack):
+    extra = stack / "extra.drove"
+    extra.write_text("bogus thing\n")
+    u = open_doc(client, stack / "net.drove")
+    await wait_for(lambda: len(client.diagnostics.get(uri(extra), [])) > 0)
+    extra.unlink()
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams([types.FileEvent(uri(extra), types.FileChangeType.Deleted)])
+    )
+    await wait_for(lambda: list(client.diagnostics.get(uri(extra), [1])) == [])
+    assert await diagnostics_for(client, u) == []
