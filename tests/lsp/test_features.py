@@ -175,3 +175,42 @@ async def test_inlay_hints_hosts_per_subnet(client, stack):
     )
     labels = [(h.position.line, h.label) for h in hints]
     assert (4, "2 hosts / 251 usable") in labels and (5, "2 hosts / 251 usable") in labels
+
+
+ZONE = '''zone "acme.example." {
+  ttl = 300
+  www A hosts.app.public_ip
+  mail.acme.example. 60 A 192.0.2.25
+}
+'''
+
+
+@pytest.mark.asyncio
+async def test_records_show_their_absolute_name(client, stack):
+    (stack / "dns.drove").write_text(ZONE)
+    u = open_doc(client, stack / "dns.drove")
+    assert await diagnostics_for(client, u, 1) == []
+    h = await client.text_document_hover_async(t.HoverParams(**doc_pos(u, pos_of(ZONE, "www"))))
+    assert "www.acme.example. 300 A hosts.app.public_ip" in h.contents.value
+    hints = await client.text_document_inlay_hint_async(
+        t.InlayHintParams(t.TextDocumentIdentifier(u), t.Range(t.Position(0, 0), t.Position(9, 0)))
+    )
+    # Only the relative name gets a hint; `mail.acme.example.` is written in full.
+    assert [(h.position.line, h.label) for h in hints] == [(2, "= www.acme.example.")]
+    # `hosts.app.public_ip` leads to the hosts declaration in another file.
+    loc = await client.text_document_definition_async(t.DefinitionParams(**doc_pos(u, pos_of(ZONE, "app.public_ip"))))
+    loc = loc[0] if isinstance(loc, list) else loc
+    assert loc.uri == uri(stack / "app.drove") and loc.range.start == pos_of(APP, "app {", 1, delta=0)
+
+
+@pytest.mark.asyncio
+async def test_requests_anywhere_answer_without_error(client, stack):
+    u = open_doc(client, stack / "net.drove")
+    await diagnostics_for(client, u, 1)
+    for p in [t.Position(0, 0), t.Position(3, 999), t.Position(999, 0), t.Position(4, 2)]:
+        await client.text_document_hover_async(t.HoverParams(**doc_pos(u, p)))
+        await client.text_document_definition_async(t.DefinitionParams(**doc_pos(u, p)))
+        await client.text_document_completion_async(t.CompletionParams(**doc_pos(u, p)))
+    # Requests for a file the server never saw get an empty answer, not an error.
+    other = uri(stack / "missing.drove")
+    assert await client.text_document_hover_async(t.HoverParams(**doc_pos(other, t.Position(0, 0)))) is None
