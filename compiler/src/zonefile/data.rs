@@ -125,7 +125,7 @@ pub fn generic_bytes(tokens: &[Token]) -> Result<Vec<u8>, String> {
     for t in tokens.iter().skip(2) {
         hex.push_str(plain(t)?);
     }
-    if hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !hex.len().is_multiple_of(2) || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(format!("generic data: `{hex}` is not an even number of hex digits"));
     }
     let bytes: Vec<u8> = (0..hex.len())

@@ -72,7 +72,7 @@ impl<'a> Reader<'a> {
 }
 
 fn ip_list<T>(v: &[u8], size: usize, f: impl Fn(&[u8]) -> T) -> Option<Vec<T>> {
-    (v.len() % size == 0 && !v.is_empty()).then(|| v.chunks(size).map(f).collect())
+    (v.len().is_multiple_of(size) && !v.is_empty()).then(|| v.chunks(size).map(f).collect())
 }
 
 fn svc_params(r: &mut Reader) -> Result<Option<String>, String> {
