@@ -11,6 +11,7 @@ mod graph;
 mod import;
 mod lsp;
 mod output;
+mod secret;
 mod stack;
 
 use clap::{Parser, Subcommand};
@@ -71,6 +72,11 @@ enum Command {
     },
     /// Run the language server on stdin/stdout (for editors)
     Lsp,
+    /// Encrypt, decrypt, edit and re-encrypt the stack's age secrets
+    Secret {
+        #[command(subcommand)]
+        command: secret::SecretCommand,
+    },
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]
@@ -98,6 +104,7 @@ fn main() -> ExitCode {
         Command::Export(what) => export::run(what),
         Command::Explain { code } => explain::run(&code),
         Command::Lsp => lsp::run(),
+        Command::Secret { command } => secret::run(command),
         Command::Completions { shell } => completions::completions(shell),
         Command::Man => completions::man(),
     };

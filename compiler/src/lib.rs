@@ -19,6 +19,7 @@ pub mod ide;
 pub mod analysis;
 pub mod names;
 pub mod zonefile;
+pub mod secrets;
 
 pub use analysis::{analyze, Analysis};
 pub mod fmt;

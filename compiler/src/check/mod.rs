@@ -29,6 +29,7 @@ pub fn run(stack: &hir::Stack, sink: &mut Sink) {
     roles::check(stack, sink);
     hosts::check(stack, sink);
     crate::dns::check::check(stack, sink);
+    crate::secrets::check(stack, sink);
 }
 
 /// Checks on the syntax trees of all files.
