@@ -6,7 +6,7 @@
 //! Stanzas of other types are not counted: age adds a random "grease" stanza to headers,
 //! which looks the same as an SSH or plugin recipient would.
 
-use super::cipher::{inspect, parse_recipients};
+use super::cipher::inspect;
 use crate::diag::{Diagnostic, Sink};
 use crate::hir;
 
@@ -16,16 +16,17 @@ pub const W_STALE: &str = "W0034";
 
 const ENCRYPT_HELP: &str = "write secrets with `drove secret encrypt NAME`, which replaces the whole declaration";
 
+/// Diagnostics about a value point at the secret's name: the value is one long line.
 pub fn check(stack: &hir::Stack, sink: &mut Sink) {
     let info = stack.info();
     let recipients = info.map(|s| s.recipients.as_slice()).unwrap_or_default();
     let mut recipients_ok = true;
     for r in recipients {
-        if let Err(e) = parse_recipients(std::slice::from_ref(&r.value)) {
+        if let Err(e) = r.value.parse::<age::x25519::Recipient>() {
             recipients_ok = false;
             let file = info.map_or(0, |s| s.file);
             let mut d = Diagnostic::new(E_BAD_RECIPIENT, file, r.span.clone(), format!("`{}` is not an age X25519 recipient", r.value))
-                .with_label(e.to_string().trim_start_matches("bad recipient in the stack: ").to_string())
+                .with_label(format!("not an `age1…` key: {e}"))
                 .with_help("a recipient is the `age1…` public key that `drove secret init` (or `age-keygen`) prints; never the `AGE-SECRET-KEY-1…` line");
             if r.value.starts_with("AGE-SECRET-KEY-") {
                 d = d.with_help("this is a private key: remove it from the source now, generate a new identity with `drove secret init`, and list its `age1…` public key");
@@ -42,7 +43,7 @@ pub fn check(stack: &hir::Stack, sink: &mut Sink) {
             Ok(summary) => summary,
             Err(e) => {
                 sink.push(
-                    Diagnostic::new(E_MALFORMED, s.file, text.span.clone(), format!("secret `{}` does not hold an age ciphertext", s.name.text))
+                    Diagnostic::new(E_MALFORMED, s.file, s.name.span.clone(), format!("secret `{}` does not hold an age ciphertext", s.name.text))
                         .with_label(e.to_string())
                         .with_help(ENCRYPT_HELP),
                 );
@@ -62,7 +63,7 @@ pub fn check(stack: &hir::Stack, sink: &mut Sink) {
         if let Some(why) = why {
             let anchor = recipients.first().map_or(info.name.span.clone(), |r| r.span.clone());
             sink.push(
-                Diagnostic::new(W_STALE, s.file, text.span.clone(), format!("secret `{}` is not encrypted for the stack's recipients", s.name.text))
+                Diagnostic::new(W_STALE, s.file, s.name.span.clone(), format!("secret `{}` is not encrypted for the stack's recipients", s.name.text))
                     .with_label(why)
                     .with_secondary(info.file, anchor, "the stack's recipients")
                     .with_help("run `drove secret rekey` to re-encrypt every secret for the current recipients"),
@@ -98,6 +99,6 @@ mod tests {
         let text = "stack s {\n  region = \"ap-northeast-1\"\n  recipients = [\"age1nope\"]\n}\nsecret \"x\" = \"aGVsbG8=\"\n";
         let a = crate::analyze(&Sources::single("s.drove", text));
         let got: Vec<(&str, &str)> = a.diagnostics.iter().map(|d| (d.code, &text[d.primary.span.clone()])).collect();
-        assert_eq!(got, vec![("E0260", "\"age1nope\""), ("E0259", "\"aGVsbG8=\"")]);
+        assert_eq!(got, vec![("E0260", "\"age1nope\""), ("E0259", "\"x\"")]);
     }
 }
