@@ -312,6 +312,9 @@ fn scratch(name: &str, content: &[u8]) -> std::io::Result<Scratch> {
         b
     };
     let dir = if shm.is_dir() { builder.tempdir_in(shm).or_else(|_| builder.tempdir())? } else { builder.tempdir()? };
+    // tempfile leaves the directory to the umask; nobody else may list or enter it.
+    #[cfg(unix)]
+    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
     // Keep the name's extension so the editor picks a mode; nothing else of it.
     let ext = Path::new(name).extension().and_then(|e| e.to_str()).filter(|e| e.chars().all(|c| c.is_ascii_alphanumeric()));
     let file = dir.path().join(ext.map_or_else(|| "secret".to_string(), |e| format!("secret.{e}")));
