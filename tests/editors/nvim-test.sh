@@ -48,6 +48,9 @@ run() {
     timeout 120 "$nvim" --headless -u NONE -i NONE -n -c "luafile tests/editors/nvim_test.lua" </dev/null
 }
 
+if [ "${DROVE_NVIM_SKIP_EDIT_CHECK:-}" = 1 ]; then
+  echo "!! nvim-test: NOT checking that an edit clears the diagnostic (DROVE_NVIM_SKIP_EDIT_CHECK=1)" >&2
+fi
 status=0
 run /usr/bin/nvim setup || status=1
 for mode in setup attach native; do

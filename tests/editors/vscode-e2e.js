@@ -1,9 +1,10 @@
 // Drives VS Code (code-server, already serving a workspace) in Debian's Chromium through
 // playwright-core: opens a file with a deliberate error and checks that the drove
 // extension's language server reports it, in the editor (squiggle and hover) and in the
-// Problems panel. Run by tests/editors/vscode-e2e.sh, which sets:
+// Problems panel, then types the fix and checks both go away. Run by tests/editors/vscode-e2e.sh, which sets:
 //   E2E_URL        the code-server URL with ?folder=…   E2E_FILE   the file to open (base name)
 //   E2E_CODE       the code expected                      E2E_WORD   the offending word
+//   E2E_FIX        what replaces the offending word to fix the error
 //   E2E_PROFILE    a fresh Chromium profile directory     E2E_SHOT   where the screenshot goes
 //   E2E_CHROMIUM   the browser (default /usr/bin/chromium)
 //   E2E_FAILSHOT   where the screenshot of a failure goes
@@ -22,6 +23,7 @@ const file = env('E2E_FILE');
 const code = env('E2E_CODE');
 const word = env('E2E_WORD');
 const shot = env('E2E_SHOT');
+const fix = env('E2E_FIX');
 
 const step = (msg) => console.log(`--- ${msg}`);
 
@@ -90,6 +92,13 @@ async function main() {
     await page.waitForTimeout(500);
     await page.screenshot({ path: shot });
     console.log(`screenshot: ${shot}`);
+
+    step(`typing the fix over "${word}"`);
+    await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
+    await page.keyboard.type(fix);
+    await squiggle.first().waitFor({ state: 'detached', timeout: 60000 });
+    await row.first().waitFor({ state: 'detached', timeout: 30000 });
+    console.log('the fix cleared the squiggle and the problem');
   } catch (err) {
     const failShot = process.env.E2E_FAILSHOT || shot.replace(/\.png$/, '') + '-failure.png';
     await page.screenshot({ path: failShot }).catch(() => {});

@@ -2,7 +2,8 @@
 # End-to-end test of the VS Code extension in real VS Code: packages editors/vscode to a
 # .vsix, installs it into code-server, opens the reservation example with a deliberate
 # error, and checks in Chromium (playwright-core) that the diagnostic shows: squiggle,
-# hover naming the code, row in the Problems panel. Saves docs/images/vscode-diagnostics.png.
+# hover naming the code, row in the Problems panel; typing the fix clears them.
+# Saves docs/images/vscode-diagnostics.png.
 #
 # Installs what it needs when missing (apt: chromium libkrb5-dev ripgrep; npm: the
 # extension's dependencies, playwright-core, code-server under target/editors); idempotent.
@@ -123,7 +124,7 @@ done
 mkdir -p docs/images
 log "driving VS Code in Chromium"
 status=0
-E2E_URL="http://127.0.0.1:$port/?folder=$ws" E2E_FILE=roles.drove E2E_CODE=E0100 E2E_WORD=wbe \
+E2E_URL="http://127.0.0.1:$port/?folder=$ws" E2E_FILE=roles.drove E2E_CODE=E0100 E2E_WORD=wbe E2E_FIX=web \
   E2E_PROFILE="$tmp/chromium" E2E_SHOT="$repo/docs/images/vscode-diagnostics.png" E2E_FAILSHOT="$work/vscode-e2e-failure.png" \
   timeout 300 node tests/editors/vscode-e2e.js || status=$?
 if [ $status -ne 0 ]; then
