@@ -18,7 +18,7 @@ pub fn placements(stack: &hir::Stack) -> Vec<Placement> {
     let mut out = Vec::new();
     for h in &stack.hosts {
         let Some(count) = h.count.as_ref().map(|c| c.value) else { continue };
-        let subnets: Vec<_> = h.subnets.iter().filter_map(|r| split(r)).collect();
+        let subnets: Vec<_> = h.subnets.iter().filter_map(split).collect();
         let n = subnets.len() as u64;
         if n == 0 {
             continue;

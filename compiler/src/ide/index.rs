@@ -298,7 +298,7 @@ impl Index {
                 (f, s, text)
             })
             .collect();
-        edits.sort_by(|a, b| (a.0, a.1.start).cmp(&(b.0, b.1.start)));
+        edits.sort_by_key(|e| (e.0, e.1.start));
         edits.dedup();
         Ok(edits)
     }
