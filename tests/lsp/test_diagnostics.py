@@ -79,8 +79,13 @@ def check_json(dir: pathlib.Path) -> list[dict]:
     return json.loads(out.stdout)
 
 
+SEVERITY = {types.DiagnosticSeverity.Error: "error", types.DiagnosticSeverity.Warning: "warning"}
+
+
 def as_check(d: types.Diagnostic) -> tuple:
-    return (d.range.start.line + 1, d.range.start.character + 1, d.range.end.line + 1, d.range.end.character + 1, d.code)
+    """The fields `drove check --format json` has (help lines go after the message here)."""
+    message = d.message.split("\nhelp: ")[0]
+    return (d.range.start.line + 1, d.range.start.character + 1, d.range.end.line + 1, d.range.end.character + 1, SEVERITY[d.severity], d.code, message)
 
 
 def offset_to_pos(text: str, offset: int) -> tuple[int, int]:
@@ -90,43 +95,68 @@ def offset_to_pos(text: str, offset: int) -> tuple[int, int]:
     return line, len(before[len(before) - col :].encode("utf-16-le")) // 2
 
 
+PIECES = [
+    "a", " ", "\n", "{", "}", "=", '"', "10.0.", "/24", "é", "😀", "#", ",", "[", "]",
+    "\nnetwork edge {\n  cidr = 10.1.0.0/16\n",
+    "  subnet public-b { cidr = 10.0.1.128/25  zone = b }\n",
+    "\nfirewall db in main {\n  allow tcp 3306 from web\n}\n",
+    "  allow tcp 22 from 0.0.0.0/0\n",
+    "\nstack again { region = \"us-east-1\" }\n",
+    "cidr = 10.0.3.0/24 ",
+]
+
+
 @pytest.mark.asyncio
 async def test_random_edit_storm_ends_like_drove_check(client, stack, tmp_path):
     rng = random.Random(4)
     text = NET
     u = open_doc(client, stack / "net.drove", text)
-    pieces = ["a", " ", "\n", "{", "}", "=", '"', "10.0.", "/24", "subnet x ", "é", "😀", "#", ",", "[", "]"]
     version = 1
     for _ in range(3000):
         version += 1
-        if text and rng.random() < 0.45:
+        if text and (rng.random() < 0.35 or len(text) > 2500):
             a = rng.randrange(len(text))
-            b = min(len(text), a + rng.randrange(1, 6))
+            b = min(len(text), a + rng.randrange(1, 5))
             start, end = offset_to_pos(text, a), offset_to_pos(text, b)
             text = text[:a] + text[b:]
             change(client, u, version, start, end, "")
         else:
             a = rng.randrange(len(text) + 1)
-            piece = rng.choice(pieces)
+            piece = rng.choice(PIECES)
             pos = offset_to_pos(text, a)
             text = text[:a] + piece + text[a:]
             change(client, u, version, pos, pos, piece)
     published = await diagnostics_for(client, u, version, timeout=60)
     # The server is alive and answers requests.
-    await client.text_document_hover_async(
-        types.HoverParams(types.TextDocumentIdentifier(u), types.Position(0, 0))
-    )
+    await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(u), types.Position(0, 0)))
+    app = uri(stack / "app.drove")
     final = tmp_path / "final"
     final.mkdir()
     (final / "net.drove").write_text(text)
     (final / "app.drove").write_text(APP)
+    lines = text.split("\n")
+
+    def utf16(line: int, column: int) -> int:
+        """`drove check` counts columns in characters, the protocol in UTF-16 units."""
+        before = lines[line - 1][: column - 1] if line - 1 < len(lines) else ""
+        return len(before.encode("utf-16-le")) // 2 + 1
+
+    report = check_json(final)
     expected = sorted(
-        (d["line"], d["column"], d["end_line"], d["end_column"], d["code"])
-        for d in check_json(final)
+        (d["line"], utf16(d["line"], d["column"]), d["end_line"], utf16(d["end_line"], d["end_column"]), d["severity"], d["code"], d["message"])
+        for d in report
         if d["file"].endswith("net.drove")
     )
-    got = sorted(as_check(d) for d in published)
-    assert got == expected
+    assert len(expected) >= 3, "the storm should leave diagnostics to compare"
+    assert sorted(as_check(d) for d in published) == expected
+    app_expected = sorted(
+        (d["line"], d["column"], d["end_line"], d["end_column"], d["severity"], d["code"], d["message"])
+        for d in report
+        if d["file"].endswith("app.drove")
+    )
+    # The file that is not open gets the diagnostics of the same final stack.
+    await wait_for(lambda: sorted(as_check(d) for d in client.diagnostics.get(app, [])) == app_expected)
+    print(f"storm: {len(text)} bytes, {len(expected)} + {len(app_expected)} diagnostics")
 
 
 @pytest.mark.asyncio
