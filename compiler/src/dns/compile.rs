@@ -109,6 +109,9 @@ fn record_sets(stack: &Stack, z: &Zone, zone: &Name) -> Vec<Resource> {
     let zone_addr = zone_address(stack, z, zone);
     let suffix = zone_suffix(stack, z, zone);
     let mut sets: Vec<(String, Resource)> = Vec::new();
+    // Position of each address in `sets`: records of one set may be far apart, and a
+    // linear search made compiling a 50,000-record zone quadratic.
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::with_capacity(z.records.len());
     for r in &z.records {
         let set = r.routing.set.as_ref().map(|s| s.value.clone());
         let mut address = format!("record.{}/{}", r.owner, r.rtype);
@@ -129,7 +132,7 @@ fn record_sets(stack: &Stack, z: &Zone, zone: &Name) -> Vec<Resource> {
             }
             RecordData::Alias(_) => (Vec::new(), Vec::new()),
         };
-        if let Some((_, existing)) = sets.iter_mut().find(|(a, _)| *a == address) {
+        if let Some(existing) = index.get(&address).and_then(|&i| sets.get_mut(i)).map(|(_, r)| r) {
             if let Some(Value::Array(vals)) = existing.attributes.get_mut("values") {
                 vals.extend(values);
             }
@@ -169,6 +172,7 @@ fn record_sets(stack: &Stack, z: &Zone, zone: &Name) -> Vec<Resource> {
             }
         }
         routing_fields(&r.routing, r.rtype, &mut attrs, &mut depends_on);
+        index.insert(address.clone(), sets.len());
         sets.push((address.clone(), Resource { address, kind: "route53.record_set".into(), attributes: Value::Object(attrs), depends_on, protect: false }));
     }
     sets.into_iter().map(|(_, r)| r).collect()
