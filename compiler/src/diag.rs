@@ -100,13 +100,41 @@ impl Sink {
 }
 
 /// Closest candidate for a misspelt name, for "did you mean" help lines.
+///
+/// A candidate qualifies when it is a small edit away (one for names of up to three
+/// characters, two otherwise; a swap of two neighbours counts as one edit, so `wbe`
+/// finds `web`) or when Jaro-Winkler rates it as similar (long names with a shared
+/// prefix). The fewest edits win, then the higher similarity.
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let mut best: Option<(f64, &str)> = None;
+    let name = name.to_ascii_lowercase();
+    let limit = if name.chars().count() <= 3 { 1 } else { 2 };
+    let mut best: Option<(usize, f64, &str)> = None;
     for c in candidates {
-        let score = strsim::jaro_winkler(&name.to_ascii_lowercase(), &c.to_ascii_lowercase());
-        if score >= 0.8 && best.is_none_or(|(b, _)| score > b) {
-            best = Some((score, c));
+        let lower = c.to_ascii_lowercase();
+        let edits = strsim::osa_distance(&name, &lower);
+        let similarity = strsim::jaro_winkler(&name, &lower);
+        if edits > limit && similarity < 0.8 {
+            continue;
+        }
+        let better = best.is_none_or(|(e, s, _)| edits < e || (edits == e && similarity > s));
+        if better {
+            best = Some((edits, similarity, c));
         }
     }
-    best.map(|(_, c)| c)
+    best.map(|(_, _, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(did_you_mean("wbe", ["db", "web"]), Some("web"));
+        assert_eq!(did_you_mean("pubic-c", ["public-a", "public-c"]), Some("public-c"));
+        assert_eq!(did_you_mean("t3.mediun", ["t3.medium", "t3.micro", "t3a.medium"]), Some("t3.medium"));
+        assert_eq!(did_you_mean("CNAM", ["CNAME", "NAPTR"]), Some("CNAME"));
+        assert_eq!(did_you_mean("zzz", ["web", "db"]), None);
+        assert_eq!(did_you_mean("network", ["firewall", "role"]), None);
+    }
 }
