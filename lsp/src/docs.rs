@@ -1,23 +1,19 @@
-//! Open documents: their text and version, with edits applied strictly in version order.
+//! Open documents: their text and version, with edits applied in the order they arrive.
 //!
-//! tower-lsp-server may run notification handlers concurrently, so a `didChange` can in
-//! principle be seen before the one that precedes it. Incremental edits only make sense
-//! against the exact text they were computed for, so a change whose version is not the
-//! next one is parked until the gap is filled.
+//! The protocol only promises that versions increase: VS Code counts up by one, Neovim
+//! numbers them by its change counter (0, then 5, …). So a change is applied when its
+//! version is above the document's, and one at or below it (a duplicate) is ignored.
+//! Arrival order is application order because `didChange` applies its edit under the
+//! workspace lock before its handler first yields, and tower-lsp-server starts
+//! handlers in the order their messages arrive.
 
 use drove_compiler::source::SourceFile;
-use std::collections::BTreeMap;
 use tower_lsp_server::ls_types::{Position, TextDocumentContentChangeEvent};
-
-/// Parked changes beyond this many mean the client skips versions (allowed by the
-/// protocol, which only asks for increasing numbers): apply the oldest anyway.
-const MAX_PARKED: usize = 16;
 
 #[derive(Debug, Clone)]
 pub struct Document {
     pub version: i32,
     pub text: String,
-    parked: BTreeMap<i32, Vec<TextDocumentContentChangeEvent>>,
 }
 
 /// What happened to a `didChange`.
@@ -25,39 +21,24 @@ pub struct Document {
 pub enum Applied {
     /// The text changed; the document is now at this version.
     Changed,
-    /// Parked until an earlier version arrives.
-    Parked,
     /// At or below the current version: a duplicate or a late message; ignored.
     Stale,
 }
 
 impl Document {
     pub fn new(version: i32, text: String) -> Self {
-        Document { version, text, parked: BTreeMap::new() }
+        Document { version, text }
     }
 
     pub fn change(&mut self, version: i32, changes: Vec<TextDocumentContentChangeEvent>) -> Applied {
         if version <= self.version {
             return Applied::Stale;
         }
-        self.parked.insert(version, changes);
-        let mut changed = false;
-        while let Some((&next, _)) = self.parked.first_key_value() {
-            if next != self.version + 1 && self.parked.len() <= MAX_PARKED {
-                break;
-            }
-            let Some((v, changes)) = self.parked.pop_first() else { break };
-            for c in changes {
-                apply(&mut self.text, &c);
-            }
-            self.version = v;
-            changed = true;
+        for c in changes {
+            apply(&mut self.text, &c);
         }
-        if changed {
-            Applied::Changed
-        } else {
-            Applied::Parked
-        }
+        self.version = version;
+        Applied::Changed
     }
 }
 
@@ -103,13 +84,15 @@ mod tests {
     }
 
     #[test]
-    fn out_of_order_changes_wait_for_the_gap() {
-        let mut d = Document::new(1, "abc".into());
-        assert_eq!(d.change(3, vec![edit(0, 0, 0, 1, "X")]), Applied::Parked);
-        assert_eq!(d.text, "abc");
-        assert_eq!(d.change(2, vec![edit(0, 3, 0, 3, "d")]), Applied::Changed);
-        assert_eq!((d.text.as_str(), d.version), ("Xbcd", 3));
-        assert_eq!(d.change(3, vec![edit(0, 0, 0, 0, "!")]), Applied::Stale);
+    fn versions_may_skip_and_duplicates_are_ignored() {
+        // Neovim opens at version 0 and sends its first edit as version 5.
+        let mut d = Document::new(0, "abc".into());
+        assert_eq!(d.change(5, vec![edit(0, 0, 0, 1, "X")]), Applied::Changed);
+        assert_eq!(d.change(9, vec![edit(0, 3, 0, 3, "d")]), Applied::Changed);
+        assert_eq!((d.text.as_str(), d.version), ("Xbcd", 9));
+        assert_eq!(d.change(9, vec![edit(0, 0, 0, 0, "!")]), Applied::Stale);
+        assert_eq!(d.change(7, vec![edit(0, 0, 0, 0, "!")]), Applied::Stale);
+        assert_eq!(d.text, "Xbcd");
     }
 
     #[test]

@@ -98,7 +98,7 @@ impl Workspace {
                 self.touch(&key);
                 Some(key)
             }
-            Applied::Parked | Applied::Stale => None,
+            Applied::Stale => None,
         }
     }
 
