@@ -1,0 +1,398 @@
+//! Apply walks the plan's dependency graph in parallel with a bound. A replace is two
+//! nodes (delete, then create); deletes wait for the deletes of what depended on them;
+//! record sets ready at the same moment go to the provider together, one batch per zone,
+//! so a CNAME↔A swap of one name lands in one Route53 change batch. The state is saved
+//! after every completed call, so a run killed at any point loses at most what was in
+//! flight, and those resources are found again by tag on the next run.
+
+use crate::error::{codes, EngineError, Result};
+use crate::kinds;
+use crate::plan::resolve::resolve;
+use crate::plan::{Action, Plan, PlannedChange};
+use crate::provider::{record_zone, Change, Live, Operation, Provider};
+use crate::state::{Backend, ResourceRecord, State};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Route53 takes at most 1,000 changes per batch (an UPSERT counts as one here; a
+/// delete+create pair as two).
+pub const MAX_BATCH_CHANGES: usize = 1000;
+/// Route53 limits a batch to 32,000 characters of record values.
+pub const MAX_BATCH_VALUE_CHARS: usize = 32_000;
+
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    pub parallelism: usize,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions { parallelism: 10 }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct ApplyReport {
+    pub completed: Vec<(String, Action)>,
+    pub failed: Vec<(String, EngineError)>,
+    /// Changes not attempted because something they need failed.
+    pub skipped: Vec<String>,
+    /// Provider calls made (a batch counts once).
+    pub calls: usize,
+    pub state: Option<State>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Part {
+    Down,
+    Up,
+}
+
+struct Node {
+    change: usize,
+    part: Part,
+    deps: Vec<usize>,
+}
+
+/// Refuses a saved plan whose state moved since it was made.
+pub fn check_fresh(plan: &Plan, state: Option<&State>) -> Result<()> {
+    let now = state.map(|s| (s.lineage.clone(), s.serial));
+    let then = plan.lineage.clone().map(|l| (l, plan.serial));
+    if now != then {
+        let show = |x: &Option<(String, u64)>| match x {
+            Some((l, s)) => format!("lineage {l} serial {s}"),
+            None => "no state".to_string(),
+        };
+        return Err(EngineError::new(
+            codes::STALE_PLAN,
+            format!("the state changed since this plan was made (plan: {}; now: {})", show(&then), show(&now)),
+        )
+        .with_help("make a new plan with `drove plan --out FILE`"));
+    }
+    if let Some(s) = state {
+        if s.stack != plan.stack {
+            return Err(EngineError::new(codes::BAD_PLAN_FILE, format!("this plan is for stack `{}`, the state for `{}`", plan.stack, s.stack)));
+        }
+    }
+    Ok(())
+}
+
+fn build_graph(changes: &[PlannedChange]) -> Vec<Node> {
+    let mut nodes = Vec::new();
+    let mut up: HashMap<&str, usize> = HashMap::new();
+    let mut down: HashMap<&str, usize> = HashMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        if matches!(c.action, Action::Delete | Action::Replace) {
+            down.insert(&c.address, nodes.len());
+            nodes.push(Node { change: i, part: Part::Down, deps: vec![] });
+        }
+        if matches!(c.action, Action::Create | Action::Update | Action::Replace) {
+            up.insert(&c.address, nodes.len());
+            nodes.push(Node { change: i, part: Part::Up, deps: vec![] });
+        }
+    }
+    let mut deps: Vec<Vec<usize>> = vec![vec![]; nodes.len()];
+    for (n, node) in nodes.iter().enumerate() {
+        let c = &changes[node.change];
+        match node.part {
+            Part::Up => {
+                if let Some(&d) = down.get(c.address.as_str()) {
+                    deps[n].push(d);
+                }
+                deps[n].extend(c.depends_on.iter().filter_map(|d| up.get(d.as_str()).copied()));
+            }
+            Part::Down => {
+                for other in changes {
+                    if !other.state_depends_on.contains(&c.address) {
+                        continue;
+                    }
+                    if let Some(&d) = down.get(other.address.as_str()) {
+                        deps[n].push(d);
+                    }
+                    // Something that stops referencing this resource is changed first.
+                    if !other.depends_on.contains(&c.address) {
+                        if let Some(&u) = up.get(other.address.as_str()) {
+                            deps[n].push(u);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // A record set deleted at a name where another type is created waits until that
+    // create can run, so both go in one batch (a CNAME↔A swap is never half done).
+    for (n, node) in nodes.iter().enumerate() {
+        let c = &changes[node.change];
+        if node.part != Part::Down || c.kind != kinds::RECORD_SET {
+            continue;
+        }
+        let key = (record_zone(&c.before), c.before.get("name"));
+        for (m, other) in nodes.iter().enumerate() {
+            let o = &changes[other.change];
+            if other.part == Part::Up && o.kind == kinds::RECORD_SET && (record_zone(&o.after), o.after.get("name")) == key && m != n {
+                let extra: Vec<usize> = deps[m].iter().copied().filter(|&d| d != n && !reaches(&deps, d, n)).collect();
+                deps[n].extend(extra);
+            }
+        }
+    }
+    for (node, d) in nodes.iter_mut().zip(deps) {
+        let mut d = d;
+        d.sort_unstable();
+        d.dedup();
+        node.deps = d;
+    }
+    nodes
+}
+
+/// Whether `from` depends, directly or not, on `to`.
+fn reaches(deps: &[Vec<usize>], from: usize, to: usize) -> bool {
+    let mut seen = HashSet::new();
+    let mut stack = vec![from];
+    while let Some(x) = stack.pop() {
+        if x == to {
+            return true;
+        }
+        if seen.insert(x) {
+            stack.extend(deps.get(x).map(Vec::as_slice).unwrap_or(&[]));
+        }
+    }
+    false
+}
+
+fn value_chars(c: &Change) -> usize {
+    c.after.get("values").or_else(|| c.before.get("values")).map(|v| v.to_string().len()).unwrap_or(0)
+}
+
+/// Packs record changes of one zone into batches within Route53's limits, keeping all
+/// changes of one name in the same batch.
+fn pack(mut group: Vec<(usize, Change)>) -> Vec<Vec<(usize, Change)>> {
+    let name = |c: &Change| {
+        let v = if c.operation == Operation::Delete { &c.before } else { &c.after };
+        v.get("name").and_then(|n| n.as_str()).unwrap_or("").to_string()
+    };
+    group.sort_by_key(|(_, c)| name(c));
+    let mut batches: Vec<Vec<(usize, Change)>> = Vec::new();
+    let mut current: Vec<(usize, Change)> = Vec::new();
+    let mut chars = 0;
+    let mut i = 0;
+    while i < group.len() {
+        let n = name(&group[i].1);
+        let mut j = i;
+        while j < group.len() && name(&group[j].1) == n {
+            j += 1;
+        }
+        let run: Vec<(usize, Change)> = group[i..j].to_vec();
+        let run_chars: usize = run.iter().map(|(_, c)| value_chars(c)).sum();
+        if !current.is_empty() && (current.len() + run.len() > MAX_BATCH_CHANGES || chars + run_chars > MAX_BATCH_VALUE_CHARS) {
+            batches.push(std::mem::take(&mut current));
+            chars = 0;
+        }
+        chars += run_chars;
+        current.extend(run);
+        i = j;
+    }
+    if !current.is_empty() {
+        batches.push(current);
+    }
+    batches
+}
+
+/// Stable for one plan and address (a retry after a crash sends the same token), at most
+/// 64 characters as EC2's ClientToken requires.
+pub fn idempotency_token(plan: &Plan, address: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    address.hash(&mut h);
+    let lineage = plan.lineage.as_deref().unwrap_or("new");
+    format!("drove-{}-{}-{:016x}", lineage.get(..16).unwrap_or(lineage), plan.serial, h.finish())
+}
+
+type Progress<'a> = &'a (dyn Fn(&str) + Sync);
+
+/// Applies a plan to the state it was made against (the caller holds the lock).
+pub async fn apply(
+    plan: &Plan,
+    state: Option<State>,
+    backend: &dyn Backend,
+    provider: Arc<dyn Provider>,
+    opts: &ApplyOptions,
+    progress: Progress<'_>,
+) -> Result<ApplyReport> {
+    check_fresh(plan, state.as_ref())?;
+    let mut st = state.unwrap_or_else(|| State::new(&plan.stack));
+    let mut report = ApplyReport::default();
+    let changes = &plan.changes;
+
+    // What refresh and re-adoption learned goes into the state first.
+    let mut refreshed = false;
+    for c in changes.iter().filter(|c| c.action == Action::NoOp) {
+        let Some(id) = &c.id else { continue };
+        let rec = ResourceRecord {
+            kind: c.kind.clone(),
+            id: id.clone(),
+            attributes: c.before.clone(),
+            outputs: c.outputs.clone(),
+            depends_on: c.depends_on.clone(),
+            protect: c.protect,
+        };
+        if st.resources.get(&c.address) != Some(&rec) {
+            st.resources.insert(c.address.clone(), rec);
+            refreshed = true;
+        }
+    }
+    if refreshed {
+        st.serial += 1;
+        backend.write(&st).await?;
+    }
+
+    let nodes = build_graph(changes);
+    let mut waiting: Vec<usize> = nodes.iter().map(|n| n.deps.len()).collect();
+    let mut dependents: Vec<Vec<usize>> = vec![vec![]; nodes.len()];
+    for (i, n) in nodes.iter().enumerate() {
+        for &d in &n.deps {
+            if let Some(v) = dependents.get_mut(d) {
+                v.push(i);
+            }
+        }
+    }
+    let mut ready: Vec<usize> = (0..nodes.len()).filter(|&i| waiting[i] == 0).rev().collect();
+    let mut finished = vec![false; nodes.len()];
+    let mut inflight: tokio::task::JoinSet<(Vec<usize>, Result<Vec<Option<Live>>>, Instant)> = tokio::task::JoinSet::new();
+    let parallelism = opts.parallelism.max(1);
+    let mut write_error: Option<EngineError> = None;
+
+    loop {
+        if write_error.is_none() {
+            // Group what is ready: record sets per zone, everything else alone.
+            let mut singles = Vec::new();
+            let mut zones: BTreeMap<String, Vec<(usize, Change)>> = BTreeMap::new();
+            for n in ready.drain(..) {
+                let node = &nodes[n];
+                let c = &changes[node.change];
+                let after = if node.part == Part::Up {
+                    match resolve(&c.after, &st, None, &c.address) {
+                        Ok(v) => v,
+                        Err(e) => {
+                            report.failed.push((c.address.clone(), e));
+                            finished[n] = true;
+                            continue;
+                        }
+                    }
+                } else {
+                    serde_json::Value::Null
+                };
+                let id = st.resources.get(&c.address).map(|r| r.id.clone()).or_else(|| c.id.clone());
+                let operation = match (node.part, c.action) {
+                    (Part::Down, _) => Operation::Delete,
+                    (Part::Up, Action::Update) => Operation::Update,
+                    _ => Operation::Create,
+                };
+                let token = idempotency_token(plan, &c.address);
+                let change = Change { address: c.address.clone(), kind: c.kind.clone(), operation, id, before: c.before.clone(), after, token };
+                let zone = if provider.batches(&c.kind) {
+                    let v = if operation == Operation::Delete { &change.before } else { &change.after };
+                    record_zone(v).map(str::to_string)
+                } else {
+                    None
+                };
+                match zone {
+                    Some(z) => zones.entry(z).or_default().push((n, change)),
+                    None => singles.push(vec![(n, change)]),
+                }
+            }
+            let mut work: Vec<Vec<(usize, Change)>> = zones.into_values().flat_map(pack).collect();
+            work.extend(singles);
+            // Over the bound, the rest waits in `ready` for a free slot.
+            for batch in work {
+                if inflight.len() >= parallelism {
+                    ready.extend(batch.iter().map(|(n, _)| *n));
+                    continue;
+                }
+                let provider = provider.clone();
+                for (n, c) in &batch {
+                    let verb = match (nodes[*n].part, c.operation) {
+                        (_, Operation::Delete) => "deleting",
+                        (_, Operation::Update) => "updating",
+                        _ => "creating",
+                    };
+                    progress(&format!("{}: {verb}", c.address));
+                }
+                inflight.spawn(async move {
+                    let started = Instant::now();
+                    let ids: Vec<usize> = batch.iter().map(|(n, _)| *n).collect();
+                    let calls: Vec<Change> = batch.into_iter().map(|(_, c)| c).collect();
+                    (ids, provider.apply(&calls).await, started)
+                });
+            }
+        }
+        let Some(joined) = inflight.join_next().await else { break };
+        let (ids, result, started) = joined.map_err(|e| EngineError::new(codes::AWS_CALL, format!("an apply task failed: {e}")))?;
+        report.calls += 1;
+        let elapsed = started.elapsed().as_secs_f64();
+        match result {
+            Ok(lives) => {
+                for (n, live) in ids.iter().zip(lives) {
+                    let node = &nodes[*n];
+                    let c = &changes[node.change];
+                    match (node.part, live) {
+                        (Part::Down, _) => {
+                            st.resources.remove(&c.address);
+                            progress(&format!("{}: deleted ({elapsed:.1}s)", c.address));
+                        }
+                        (Part::Up, Some(l)) => {
+                            progress(&format!("{}: {} ({}, {elapsed:.1}s)", c.address, if c.action == Action::Update { "updated" } else { "created" }, l.id));
+                            st.resources.insert(
+                                c.address.clone(),
+                                ResourceRecord {
+                                    kind: c.kind.clone(),
+                                    id: l.id,
+                                    attributes: l.attributes,
+                                    outputs: l.outputs,
+                                    depends_on: c.depends_on.clone(),
+                                    protect: c.protect,
+                                },
+                            );
+                        }
+                        (Part::Up, None) => {}
+                    }
+                    finished[*n] = true;
+                    if node.part == Part::Up || c.action == Action::Delete {
+                        report.completed.push((c.address.clone(), c.action));
+                    }
+                    for &d in &dependents[*n] {
+                        if let Some(w) = waiting.get_mut(d) {
+                            *w = w.saturating_sub(1);
+                            if *w == 0 {
+                                ready.push(d);
+                            }
+                        }
+                    }
+                }
+                st.serial += 1;
+                if let Err(e) = backend.write(&st).await {
+                    write_error.get_or_insert(e);
+                }
+            }
+            Err(e) => {
+                for n in &ids {
+                    finished[*n] = true;
+                    let c = &changes[nodes[*n].change];
+                    progress(&format!("{}: failed: {}", c.address, e.message));
+                    report.failed.push((c.address.clone(), e.clone()));
+                }
+            }
+        }
+    }
+    for (i, n) in nodes.iter().enumerate() {
+        if !finished[i] {
+            report.skipped.push(changes[n.change].address.clone());
+        }
+    }
+    report.skipped.dedup();
+    if let Some(e) = write_error {
+        return Err(e);
+    }
+    report.state = Some(st);
+    Ok(report)
+}

@@ -1,0 +1,143 @@
+//! The AWS provider: the `Provider` trait over the SDK clients. Zone listings made
+//! during refresh are kept for the rest of the run, so refresh, re-adoption and the
+//! checks AWS makes cost one listing per zone.
+
+use super::route53;
+use crate::error::{codes, EngineError, Result};
+use crate::kinds;
+use crate::provider::{Change, Image, Known, Live, Operation, Provider, Wanted};
+use async_trait::async_trait;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+use tokio::sync::Mutex;
+
+pub struct AwsProvider {
+    route53: aws_sdk_route53::Client,
+    stack: String,
+    region: String,
+    zones: Mutex<HashMap<String, Vec<Value>>>,
+}
+
+impl AwsProvider {
+    pub fn new(conf: &aws_config::SdkConfig, stack: &str, region: &str) -> AwsProvider {
+        AwsProvider {
+            route53: aws_sdk_route53::Client::new(conf),
+            stack: stack.into(),
+            region: region.into(),
+            zones: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn zone_listing(&self, zone: &str) -> Result<Vec<Value>> {
+        let mut cache = self.zones.lock().await;
+        if let Some(v) = cache.get(zone) {
+            return Ok(v.clone());
+        }
+        let listed = match route53::list_zone(&self.route53, zone).await {
+            Ok(l) => l,
+            // A zone deleted behind drove's back has no records.
+            Err(e) if e.message.contains("NoSuchHostedZone") => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        cache.insert(zone.to_string(), listed.clone());
+        Ok(listed)
+    }
+
+    async fn find_record(&self, attrs: &Value) -> Result<Option<Live>> {
+        let Some(zone) = attrs.get("zone").and_then(Value::as_str) else { return Ok(None) };
+        let want = route53::record_id(zone, attrs);
+        Ok(self.zone_listing(zone).await?.into_iter().find(|r| route53::record_id(zone, r) == want).map(|r| {
+            let mut outputs = Map::new();
+            outputs.insert("fqdn".into(), r.get("name").cloned().unwrap_or(Value::Null));
+            Live { id: want.clone(), attributes: r, outputs }
+        }))
+    }
+}
+
+#[async_trait]
+impl Provider for AwsProvider {
+    fn supports(&self, kind: &str) -> bool {
+        matches!(kind, kinds::HOSTED_ZONE | kinds::RECORD_SET | kinds::HEALTH_CHECK)
+    }
+
+    async fn refresh(&self, known: &[Known]) -> Result<Vec<Option<Live>>> {
+        let mut out = Vec::with_capacity(known.len());
+        for k in known {
+            out.push(match k.kind.as_str() {
+                kinds::HOSTED_ZONE => route53::read_zone(&self.route53, &k.id, &self.region).await?,
+                kinds::RECORD_SET => self.find_record(&k.attributes).await?,
+                kinds::HEALTH_CHECK => route53::read_health_check(&self.route53, &k.id).await?.map(|x| x.0),
+                other => return Err(unsupported(&k.address, other)),
+            });
+        }
+        Ok(out)
+    }
+
+    async fn adopt(&self, wanted: &[Wanted]) -> Result<Vec<Option<Live>>> {
+        let mut out = Vec::with_capacity(wanted.len());
+        for w in wanted {
+            out.push(match w.kind.as_str() {
+                kinds::HOSTED_ZONE => {
+                    let name = w.attributes.get("name").and_then(Value::as_str).unwrap_or("");
+                    route53::find_zone(&self.route53, name, &self.stack, &w.address, &self.region).await?
+                }
+                kinds::RECORD_SET => self.find_record(&w.attributes).await?,
+                _ => None,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn zone_records(&self, zone_id: &str) -> Result<Vec<Value>> {
+        self.zone_listing(zone_id).await
+    }
+
+    async fn resolve_image(&self, pattern: &str, _owner: Option<&str>) -> Result<Image> {
+        Err(EngineError::new(codes::NO_IMAGE, format!("cannot resolve image(\"{pattern}\"): this provider manages no instances yet")))
+    }
+
+    async fn apply(&self, changes: &[Change]) -> Result<Vec<Option<Live>>> {
+        let Some(first) = changes.first() else { return Ok(vec![]) };
+        if first.kind == kinds::RECORD_SET {
+            let mut by_zone: BTreeMap<String, Vec<Change>> = BTreeMap::new();
+            for c in changes {
+                let body = if c.operation == Operation::Delete { &c.before } else { &c.after };
+                let zone = body.get("zone").and_then(Value::as_str).unwrap_or("").to_string();
+                by_zone.entry(zone).or_default().push(c.clone());
+            }
+            if by_zone.len() > 1 {
+                return Err(EngineError::new(codes::INVALID_CHANGE, "one change batch may hold the records of one zone only"));
+            }
+            let mut out = Vec::new();
+            for (zone, cs) in by_zone {
+                self.zones.lock().await.remove(&zone);
+                out.extend(route53::change_records(&self.route53, &zone, &cs).await?);
+            }
+            return Ok(out);
+        }
+        let mut out = Vec::new();
+        for c in changes {
+            let id = c.id.clone().unwrap_or_default();
+            out.push(match (c.kind.as_str(), c.operation) {
+                (kinds::HOSTED_ZONE, Operation::Create) => Some(route53::create_zone(&self.route53, c, &self.stack, &self.region, &c.token).await?),
+                (kinds::HOSTED_ZONE, Operation::Update) => Some(route53::update_zone(&self.route53, c, &self.stack, &self.region).await?),
+                (kinds::HOSTED_ZONE, Operation::Delete) => {
+                    route53::delete_zone(&self.route53, &id).await?;
+                    None
+                }
+                (kinds::HEALTH_CHECK, Operation::Create) => Some(route53::create_health_check(&self.route53, c, &self.stack, &c.token).await?),
+                (kinds::HEALTH_CHECK, Operation::Update) => Some(route53::update_health_check(&self.route53, c).await?),
+                (kinds::HEALTH_CHECK, Operation::Delete) => {
+                    route53::delete_health_check(&self.route53, &id).await?;
+                    None
+                }
+                (other, _) => return Err(unsupported(&c.address, other)),
+            });
+        }
+        Ok(out)
+    }
+}
+
+fn unsupported(address: &str, kind: &str) -> EngineError {
+    EngineError::new(codes::INVALID_CHANGE, format!("{address} has kind `{kind}`, which this provider does not manage yet"))
+}

@@ -1,0 +1,66 @@
+//! Engine errors carry a stable code (E03xx plan and state, E04xx AWS) so the CLI can print
+//! them like compiler diagnostics and `drove explain` has a page for each.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineError {
+    pub code: &'static str,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+impl EngineError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        EngineError { code, message: message.into(), help: None }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error[{}]: {}", self.code, self.message)?;
+        if let Some(h) = &self.help {
+            write!(f, "\n  help: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for EngineError {}
+
+/// The codes, in one place so their pages under `docs/codes/` are easy to keep complete.
+pub mod codes {
+    /// A plan file that cannot be read, is for another stack, or was edited.
+    pub const BAD_PLAN_FILE: &str = "E0300";
+    /// A saved plan whose state moved (serial or lineage) since it was made.
+    pub const STALE_PLAN: &str = "E0301";
+    /// A change would delete or replace a `protect`ed resource.
+    pub const PROTECTED: &str = "E0302";
+    /// A plan deletes more than the stack's threshold share.
+    pub const MASS_DELETE: &str = "E0303";
+    /// The state lock is held by someone else.
+    pub const LOCKED: &str = "E0304";
+    /// The state cannot be read or parsed, or belongs to another stack.
+    pub const BAD_STATE: &str = "E0305";
+    /// The state changed under us while writing (ETag mismatch) or cannot be written.
+    pub const STATE_WRITE: &str = "E0306";
+    /// `--target` names no resource of the stack or its state.
+    pub const UNKNOWN_TARGET: &str = "E0307";
+    /// A change set drove must refuse itself because AWS would (moto would not).
+    pub const INVALID_CHANGE: &str = "E0308";
+    /// An AWS call failed after retries.
+    pub const AWS_CALL: &str = "E0400";
+    /// No image matches a role's image pattern.
+    pub const NO_IMAGE: &str = "E0401";
+    /// The state bucket does not exist (run `drove init`).
+    pub const NO_BUCKET: &str = "E0402";
+    /// A lock id given to `drove state unlock` is not the current lock.
+    pub const LOCK_ID: &str = "E0309";
+}

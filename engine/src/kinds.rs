@@ -1,0 +1,106 @@
+//! What the planner must know per resource kind: which attribute changes force a
+//! replacement (AWS cannot change them in place), and which lists are sets (order does
+//! not matter when comparing desired and live).
+
+use serde_json::Value;
+
+pub const VPC: &str = "ec2.vpc";
+pub const SUBNET: &str = "ec2.subnet";
+pub const INTERNET_GATEWAY: &str = "ec2.internet_gateway";
+pub const ROUTE_TABLE: &str = "ec2.route_table";
+pub const ROUTE_TABLE_ASSOCIATION: &str = "ec2.route_table_association";
+pub const SECURITY_GROUP: &str = "ec2.security_group";
+pub const SECURITY_GROUP_RULES: &str = "ec2.security_group_rules";
+pub const INSTANCE: &str = "ec2.instance";
+pub const HOSTED_ZONE: &str = "route53.hosted_zone";
+pub const RECORD_SET: &str = "route53.record_set";
+pub const HEALTH_CHECK: &str = "route53.health_check";
+
+pub const ALL: &[&str] = &[
+    VPC,
+    SUBNET,
+    INTERNET_GATEWAY,
+    ROUTE_TABLE,
+    ROUTE_TABLE_ASSOCIATION,
+    SECURITY_GROUP,
+    SECURITY_GROUP_RULES,
+    INSTANCE,
+    HOSTED_ZONE,
+    RECORD_SET,
+    HEALTH_CHECK,
+];
+
+/// Attributes whose change needs a new resource.
+pub fn forces_replacement(kind: &str, attribute: &str) -> bool {
+    let list: &[&str] = match kind {
+        VPC => &["cidr"],
+        SUBNET => &["vpc", "cidr", "availability_zone"],
+        INTERNET_GATEWAY => &["vpc"],
+        ROUTE_TABLE => &["vpc"],
+        ROUTE_TABLE_ASSOCIATION => &["subnet"],
+        SECURITY_GROUP => &["vpc", "name", "description"],
+        SECURITY_GROUP_RULES => &["group"],
+        INSTANCE => &[
+            "image",
+            "instance_type",
+            "subnet",
+            "private_ip",
+            "associate_public_ip",
+            "root_volume",
+            "user_data",
+            "imdsv2_required",
+            "role",
+        ],
+        HOSTED_ZONE => &["name", "private_vpcs"],
+        RECORD_SET => &["zone", "name", "type", "set_identifier"],
+        HEALTH_CHECK => &["type", "request_interval"],
+        _ => &[],
+    };
+    list.contains(&attribute)
+}
+
+/// Lists compared without regard to order.
+fn is_set(kind: &str, attribute: &str) -> bool {
+    matches!(
+        (kind, attribute),
+        (RECORD_SET, "values")
+            | (INSTANCE, "security_groups")
+            | (SECURITY_GROUP_RULES, "ingress")
+            | (SECURITY_GROUP_RULES, "egress")
+            | (ROUTE_TABLE, "routes")
+            | (HOSTED_ZONE, "private_vpcs")
+    )
+}
+
+/// Whether resources of this kind carry tags (and so can be found again by tag).
+pub fn taggable(kind: &str) -> bool {
+    matches!(kind, VPC | SUBNET | INTERNET_GATEWAY | ROUTE_TABLE | SECURITY_GROUP | INSTANCE | HOSTED_ZONE | HEALTH_CHECK)
+}
+
+/// One attribute in canonical form: sets sorted, so equal values compare equal.
+pub fn normalize(kind: &str, attribute: &str, v: &Value) -> Value {
+    match v {
+        Value::Array(items) if is_set(kind, attribute) => {
+            let mut items = items.clone();
+            items.sort_by_cached_key(|x| x.to_string());
+            items.dedup();
+            Value::Array(items)
+        }
+        _ => v.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn sets_ignore_order_lists_do_not() {
+        let a = normalize(RECORD_SET, "values", &json!(["b", "a"]));
+        assert_eq!(a, json!(["a", "b"]));
+        assert_eq!(normalize(VPC, "cidr", &json!(["b", "a"])), json!(["b", "a"]));
+        assert!(forces_replacement(SUBNET, "cidr"));
+        assert!(!forces_replacement(RECORD_SET, "ttl"));
+    }
+}

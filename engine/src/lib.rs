@@ -1,0 +1,15 @@
+//! drove's back end: the state and its backends, the planner (refresh → diff → plan),
+//! the parallel apply walk, and the providers (in memory for tests, AWS for real).
+//! The front end (`drove-compiler`) produces the `DesiredState` this crate plans against.
+
+pub mod apply;
+#[cfg(feature = "aws")]
+pub mod aws;
+pub mod checks;
+pub mod error;
+pub mod kinds;
+pub mod plan;
+pub mod provider;
+pub mod state;
+
+pub use error::{EngineError, Result};

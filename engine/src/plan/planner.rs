@@ -1,0 +1,429 @@
+//! Refresh → diff → plan. The planner reads the live view of everything the state knows,
+//! re-adopts resources an interrupted run created but did not record, resolves references
+//! (unknown where the target is still to be created), diffs desired against live per
+//! attribute, and applies the safety rails before returning the plan.
+
+use super::resolve::{is_unknown, resolve};
+use super::{summarize, Action, AttributeDiff, Plan, PlannedChange, PLAN_FORMAT};
+use crate::error::{codes, EngineError, Result};
+use crate::kinds;
+use crate::provider::{Known, Live, Provider, Wanted};
+use crate::state::{ResourceRecord, State};
+use drove_compiler::model::{as_reference, DesiredState, Resource};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// Only these addresses (and what they need); `hosts.app` also matches `hosts.app[0]`.
+    pub targets: Vec<String>,
+    pub allow_mass_delete: bool,
+    /// Plan the deletion of everything the state holds.
+    pub destroy: bool,
+}
+
+/// Stacks or zones smaller than this are exempt from the mass-delete share (deleting one
+/// of three records is not a mass deletion).
+pub const MASS_DELETE_MIN: usize = 10;
+
+pub async fn plan(desired: &DesiredState, state: Option<&State>, provider: &dyn Provider, opts: &PlanOptions) -> Result<Plan> {
+    let lineage = state.map(|s| s.lineage.clone());
+    let fresh = State::new(&desired.stack.name);
+    let state = state.unwrap_or(&fresh);
+
+    let known: Vec<Known> = state
+        .resources
+        .iter()
+        .map(|(a, r)| Known { address: a.clone(), kind: r.kind.clone(), id: r.id.clone(), attributes: r.attributes.clone() })
+        .collect();
+    let lives = provider.refresh(&known).await?;
+    // `work` is the state as it really is now: refreshed, gone resources dropped.
+    let mut work = state.clone();
+    let mut gone = HashSet::new();
+    for (k, live) in known.iter().zip(lives) {
+        match live {
+            Some(l) => absorb(&mut work, &k.address, &k.kind, l),
+            None => {
+                work.resources.remove(&k.address);
+                gone.insert(k.address.clone());
+            }
+        }
+    }
+
+    let by_address = index(desired)?;
+    if let Some(r) = desired.resources.iter().find(|r| !provider.supports(&r.kind)) {
+        return Err(EngineError::new(codes::INVALID_CHANGE, format!("{} has kind `{}`, which this provider does not manage yet", r.address, r.kind)));
+    }
+    let order = topo_order(desired, &by_address)?;
+    let mut changes: Vec<PlannedChange> = Vec::new();
+
+    if !opts.destroy {
+        let adopted = adopt(desired, &by_address, &mut work, provider).await?;
+        let mut pending: HashSet<String> = HashSet::new();
+        let mut images: HashMap<String, crate::provider::Image> = HashMap::new();
+        for address in &order {
+            let Some(r) = by_address.get(address.as_str()) else { continue };
+            let mut after = resolve(&r.attributes, &work, Some(&pending), address)?;
+            let mut notes = Vec::new();
+            if r.kind == kinds::INSTANCE {
+                resolve_image(&mut after, provider, &mut images, &mut notes).await?;
+            }
+            let deps = dependencies(r, &by_address);
+            let prior = state.resources.get(address);
+            let mut change = PlannedChange {
+                address: address.clone(),
+                kind: r.kind.clone(),
+                action: Action::Create,
+                id: None,
+                before: Value::Null,
+                after: after.clone(),
+                outputs: Default::default(),
+                diffs: vec![],
+                notes,
+                depends_on: deps,
+                state_depends_on: prior.map(|p| p.depends_on.clone()).unwrap_or_default(),
+                protect: r.protect || prior.is_some_and(|p| p.protect),
+            };
+            match work.resources.get(address) {
+                None => {
+                    if gone.contains(address) {
+                        change.notes.push("deleted outside drove; it will be created again".into());
+                    }
+                    pending.insert(address.clone());
+                }
+                Some(rec) => {
+                    if adopted.contains(address) {
+                        change.notes.push(format!("{} exists but was not in the state; adopted", rec.id));
+                    }
+                    change.id = Some(rec.id.clone());
+                    change.before = rec.attributes.clone();
+                    change.outputs = rec.outputs.clone();
+                    change.diffs = diff(&r.kind, &rec.attributes, &after);
+                    change.action = if change.diffs.is_empty() {
+                        Action::NoOp
+                    } else if change.diffs.iter().any(|d| d.forces_replacement) {
+                        pending.insert(address.clone());
+                        Action::Replace
+                    } else {
+                        Action::Update
+                    };
+                }
+            }
+            changes.push(change);
+        }
+    }
+
+    for (address, rec) in &state.resources {
+        if !opts.destroy && by_address.contains_key(address.as_str()) {
+            continue;
+        }
+        let live = work.resources.get(address);
+        let mut notes = Vec::new();
+        if live.is_none() {
+            notes.push("already deleted outside drove; only the state entry goes".into());
+        }
+        changes.push(PlannedChange {
+            address: address.clone(),
+            kind: rec.kind.clone(),
+            action: Action::Delete,
+            id: Some(rec.id.clone()),
+            before: live.map(|l| l.attributes.clone()).unwrap_or_else(|| rec.attributes.clone()),
+            after: Value::Null,
+            outputs: live.map(|l| l.outputs.clone()).unwrap_or_default(),
+            diffs: vec![],
+            notes,
+            depends_on: vec![],
+            state_depends_on: rec.depends_on.clone(),
+            protect: rec.protect || by_address.get(address.as_str()).is_some_and(|r| r.protect),
+        });
+    }
+
+    if !opts.targets.is_empty() {
+        changes = select_targets(changes, &opts.targets, desired, state)?;
+    }
+    changes.sort_by(|a, b| a.address.cmp(&b.address));
+
+    check_protected(&changes)?;
+    if !opts.destroy && !opts.allow_mass_delete {
+        check_mass_delete(&changes, state, desired)?;
+    }
+    crate::checks::check_records(&changes, &work, provider).await?;
+
+    Ok(Plan {
+        format: PLAN_FORMAT,
+        stack: desired.stack.name.clone(),
+        region: desired.stack.region.clone(),
+        lineage,
+        serial: state.serial,
+        destroy: opts.destroy,
+        summary: summarize(&changes),
+        changes,
+    })
+}
+
+fn absorb(work: &mut State, address: &str, kind: &str, live: Live) {
+    let prior = work.resources.get(address);
+    let rec = ResourceRecord {
+        kind: kind.to_string(),
+        id: live.id,
+        attributes: live.attributes,
+        outputs: live.outputs,
+        depends_on: prior.map(|p| p.depends_on.clone()).unwrap_or_default(),
+        protect: prior.is_some_and(|p| p.protect),
+    };
+    work.resources.insert(address.to_string(), rec);
+}
+
+fn index(desired: &DesiredState) -> Result<BTreeMap<&str, &Resource>> {
+    let mut m = BTreeMap::new();
+    for r in &desired.resources {
+        if !kinds::ALL.contains(&r.kind.as_str()) {
+            return Err(EngineError::new(codes::INVALID_CHANGE, format!("{} has kind `{}`, which drove cannot manage", r.address, r.kind)));
+        }
+        if m.insert(r.address.as_str(), r).is_some() {
+            return Err(EngineError::new(codes::INVALID_CHANGE, format!("the desired state declares {} twice", r.address)));
+        }
+    }
+    Ok(m)
+}
+
+fn collect_refs(v: &Value, out: &mut BTreeSet<String>) {
+    if let Some((a, _)) = as_reference(v) {
+        out.insert(a.to_string());
+        return;
+    }
+    match v {
+        Value::Object(o) => o.values().for_each(|x| collect_refs(x, out)),
+        Value::Array(a) => a.iter().for_each(|x| collect_refs(x, out)),
+        _ => {}
+    }
+}
+
+/// Declared dependencies plus every reference, limited to declared resources.
+fn dependencies(r: &Resource, by_address: &BTreeMap<&str, &Resource>) -> Vec<String> {
+    let mut deps: BTreeSet<String> = r.depends_on.iter().cloned().collect();
+    collect_refs(&r.attributes, &mut deps);
+    deps.into_iter().filter(|d| d != &r.address && by_address.contains_key(d.as_str())).collect()
+}
+
+/// Dependencies before dependents (Kahn's algorithm, so no recursion on user data).
+fn topo_order(desired: &DesiredState, by_address: &BTreeMap<&str, &Resource>) -> Result<Vec<String>> {
+    let mut indegree: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut dependents: HashMap<String, Vec<&str>> = HashMap::new();
+    for r in &desired.resources {
+        let deps = dependencies(r, by_address);
+        indegree.insert(&r.address, deps.len());
+        for d in deps {
+            dependents.entry(d).or_default().push(&r.address);
+        }
+    }
+    let mut ready: Vec<&str> = indegree.iter().filter(|(_, n)| **n == 0).map(|(a, _)| *a).collect();
+    let mut order = Vec::new();
+    while let Some(a) = ready.pop() {
+        order.push(a.to_string());
+        for d in dependents.get(a).map(Vec::as_slice).unwrap_or(&[]) {
+            if let Some(n) = indegree.get_mut(d) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    ready.push(d);
+                }
+            }
+        }
+    }
+    if order.len() != indegree.len() {
+        let stuck: Vec<&str> = indegree.iter().filter(|(_, n)| **n > 0).map(|(a, _)| *a).take(5).collect();
+        return Err(EngineError::new(codes::INVALID_CHANGE, format!("the resources {} depend on each other in a cycle", stuck.join(", "))));
+    }
+    Ok(order)
+}
+
+/// Finds declared resources the state lacks but AWS has (an earlier run died after
+/// creating them). Zones come before their records, so a second round finds records of
+/// a zone adopted in the first.
+async fn adopt(
+    desired: &DesiredState,
+    by_address: &BTreeMap<&str, &Resource>,
+    work: &mut State,
+    provider: &dyn Provider,
+) -> Result<HashSet<String>> {
+    let mut adopted = HashSet::new();
+    let mut asked: HashSet<String> = HashSet::new();
+    for _round in 0..3 {
+        let missing: HashSet<String> =
+            desired.resources.iter().filter(|r| !work.resources.contains_key(&r.address)).map(|r| r.address.clone()).collect();
+        let mut wanted = Vec::new();
+        for r in &desired.resources {
+            if !missing.contains(&r.address) || asked.contains(&r.address) {
+                continue;
+            }
+            let attributes = resolve(&r.attributes, work, Some(&missing), &r.address)?;
+            if r.kind == kinds::RECORD_SET && attributes.get("zone").is_none_or(is_unknown) {
+                continue;
+            }
+            if !kinds::taggable(&r.kind) && r.kind != kinds::RECORD_SET {
+                continue;
+            }
+            asked.insert(r.address.clone());
+            wanted.push(Wanted { address: r.address.clone(), kind: r.kind.clone(), attributes });
+        }
+        if wanted.is_empty() {
+            break;
+        }
+        let found = provider.adopt(&wanted).await?;
+        let mut any = false;
+        for (w, f) in wanted.iter().zip(found) {
+            if let Some(live) = f {
+                let deps = by_address.get(w.address.as_str()).map(|r| dependencies(r, by_address)).unwrap_or_default();
+                absorb(work, &w.address, &w.kind, live);
+                if let Some(rec) = work.resources.get_mut(&w.address) {
+                    rec.depends_on = deps;
+                }
+                adopted.insert(w.address.clone());
+                any = true;
+            }
+        }
+        if !any {
+            break;
+        }
+    }
+    Ok(adopted)
+}
+
+async fn resolve_image(
+    after: &mut Value,
+    provider: &dyn Provider,
+    cache: &mut HashMap<String, crate::provider::Image>,
+    notes: &mut Vec<String>,
+) -> Result<()> {
+    let Some(image) = after.get("image") else { return Ok(()) };
+    let Some(pattern) = image.get("pattern").and_then(Value::as_str).map(str::to_string) else { return Ok(()) };
+    let owner = image.get("owner").and_then(Value::as_str).map(str::to_string);
+    let key = format!("{pattern}\u{0}{}", owner.as_deref().unwrap_or(""));
+    let img = match cache.get(&key) {
+        Some(i) => i.clone(),
+        None => {
+            let i = provider.resolve_image(&pattern, owner.as_deref()).await?;
+            cache.insert(key, i.clone());
+            i
+        }
+    };
+    notes.push(format!("image(\"{pattern}\") is {} ({}, created {})", img.id, img.name, img.created));
+    if let Some(o) = after.as_object_mut() {
+        o.insert("image".into(), json!({ "id": img.id }));
+    }
+    Ok(())
+}
+
+/// Attribute diffs over what the desired state sets; `null` leaves an attribute unmanaged.
+pub fn diff(kind: &str, before: &Value, after: &Value) -> Vec<AttributeDiff> {
+    let mut out = Vec::new();
+    let Some(attrs) = after.as_object() else { return out };
+    for (name, want) in attrs {
+        if want.is_null() {
+            continue;
+        }
+        let have = before.get(name).unwrap_or(&Value::Null);
+        if is_unknown(want) || kinds::normalize(kind, name, want) != kinds::normalize(kind, name, have) {
+            out.push(AttributeDiff {
+                name: name.clone(),
+                before: have.clone(),
+                after: want.clone(),
+                forces_replacement: kinds::forces_replacement(kind, name),
+            });
+        }
+    }
+    out
+}
+
+fn matches_target(address: &str, target: &str) -> bool {
+    address == target
+        || address.strip_prefix(target).is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+}
+
+fn select_targets(changes: Vec<PlannedChange>, targets: &[String], desired: &DesiredState, state: &State) -> Result<Vec<PlannedChange>> {
+    let all: Vec<&str> =
+        desired.resources.iter().map(|r| r.address.as_str()).chain(state.resources.keys().map(String::as_str)).collect();
+    for t in targets {
+        if !all.iter().any(|a| matches_target(a, t)) {
+            let mut e = EngineError::new(codes::UNKNOWN_TARGET, format!("--target {t} names no resource of this stack or its state"));
+            if let Some(s) = drove_compiler::diag::did_you_mean(t, all.iter().copied()) {
+                e = e.with_help(format!("did you mean `{s}`?"));
+            }
+            return Err(e);
+        }
+    }
+    // A targeted resource brings what it needs along, so it can be created.
+    let deps: HashMap<&str, &Vec<String>> = changes.iter().map(|c| (c.address.as_str(), &c.depends_on)).collect();
+    let mut keep: HashSet<String> = HashSet::new();
+    let mut stack: Vec<String> =
+        changes.iter().filter(|c| targets.iter().any(|t| matches_target(&c.address, t))).map(|c| c.address.clone()).collect();
+    while let Some(a) = stack.pop() {
+        if keep.insert(a.clone()) {
+            for d in deps.get(a.as_str()).map(|v| v.as_slice()).unwrap_or(&[]) {
+                stack.push(d.clone());
+            }
+        }
+    }
+    Ok(changes.into_iter().filter(|c| keep.contains(&c.address)).collect())
+}
+
+fn check_protected(changes: &[PlannedChange]) -> Result<()> {
+    let blocked: Vec<String> = changes
+        .iter()
+        .filter(|c| c.protect && matches!(c.action, Action::Delete | Action::Replace))
+        .map(|c| {
+            let why: Vec<&str> = c.diffs.iter().filter(|d| d.forces_replacement).map(|d| d.name.as_str()).collect();
+            if c.action == Action::Replace {
+                format!("{} would be replaced (because of {})", c.address, why.join(", "))
+            } else {
+                format!("{} would be deleted", c.address)
+            }
+        })
+        .collect();
+    if blocked.is_empty() {
+        return Ok(());
+    }
+    Err(EngineError::new(codes::PROTECTED, format!("refusing to touch protected resources: {}", blocked.join("; ")))
+        .with_help("keep the resource declared as it is, or remove `protect = true` and apply that first"))
+}
+
+fn check_mass_delete(changes: &[PlannedChange], state: &State, desired: &DesiredState) -> Result<()> {
+    let deletes = changes.iter().filter(|c| c.action == Action::Delete).count();
+    let total = state.resources.len();
+    let help = "check that no declaration was lost; if the deletion is meant, run again with --allow-mass-delete";
+    if total >= MASS_DELETE_MIN && (deletes as f64) > desired.stack.max_delete * total as f64 {
+        return Err(EngineError::new(
+            codes::MASS_DELETE,
+            format!(
+                "this plan deletes {deletes} of the stack's {total} resources, more than its max_delete share of {:.0}%",
+                desired.stack.max_delete * 100.0
+            ),
+        )
+        .with_help(help));
+    }
+    let zone_of = |v: &Value| v.get("zone").and_then(Value::as_str).map(str::to_string);
+    let mut per_zone: HashMap<String, (usize, usize)> = HashMap::new();
+    for rec in state.resources.values().filter(|r| r.kind == kinds::RECORD_SET) {
+        if let Some(z) = zone_of(&rec.attributes) {
+            per_zone.entry(z).or_default().0 += 1;
+        }
+    }
+    for c in changes.iter().filter(|c| c.action == Action::Delete && c.kind == kinds::RECORD_SET) {
+        if let Some(z) = zone_of(&c.before) {
+            per_zone.entry(z).or_default().1 += 1;
+        }
+    }
+    for (zone, (total, deletes)) in per_zone {
+        if total >= MASS_DELETE_MIN && (deletes as f64) > desired.stack.max_zone_delete * total as f64 {
+            return Err(EngineError::new(
+                codes::MASS_DELETE,
+                format!(
+                    "this plan deletes {deletes} of the {total} records of zone {zone}, more than the max_zone_delete share of {:.0}%",
+                    desired.stack.max_zone_delete * 100.0
+                ),
+            )
+            .with_help(help));
+        }
+    }
+    Ok(())
+}
