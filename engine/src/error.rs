@@ -63,4 +63,6 @@ pub mod codes {
     pub const NO_BUCKET: &str = "E0402";
     /// A lock id given to `drove state unlock` is not the current lock.
     pub const LOCK_ID: &str = "E0309";
+    /// The command was interrupted (Ctrl-C); the lock was released.
+    pub const INTERRUPTED: &str = "E0310";
 }

@@ -10,6 +10,8 @@ pub mod error;
 pub mod kinds;
 pub mod plan;
 pub mod provider;
+#[cfg(feature = "aws")]
+pub mod session;
 pub mod state;
 
 pub use error::{EngineError, Result};

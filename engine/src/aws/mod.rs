@@ -4,6 +4,11 @@
 pub mod provider;
 pub mod route53;
 
+// Tests and tools reach the SDK types through the engine, so they build what it builds.
+pub use aws_sdk_route53;
+pub use aws_sdk_s3;
+pub use aws_config;
+
 use crate::error::{codes, EngineError};
 use aws_config::retry::RetryConfig;
 use aws_config::BehaviorVersion;
@@ -22,6 +27,18 @@ pub async fn load_config(region: &str) -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .region(aws_config::Region::new(region.to_string()))
         .retry_config(retry_config())
+        .load()
+        .await
+}
+
+/// A configuration for one endpoint with fixed credentials (tests against an emulator
+/// that run side by side cannot share the process environment).
+pub async fn endpoint_config(region: &str, endpoint: &str, key: &str, secret: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_string()))
+        .retry_config(retry_config())
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(key, secret, None, None, "drove-static"))
         .load()
         .await
 }

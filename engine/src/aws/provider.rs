@@ -43,6 +43,32 @@ impl AwsProvider {
         Ok(listed)
     }
 
+    /// AWS refuses to delete a zone that still holds records (moto does not): say which
+    /// ones, since drove never deletes records it does not manage.
+    async fn refuse_non_empty_zone(&self, c: &Change, id: &str) -> Result<()> {
+        self.zones.lock().await.remove(id);
+        let apex = c.before.get("name").and_then(Value::as_str).unwrap_or("");
+        let left: Vec<String> = self
+            .zone_listing(id)
+            .await?
+            .iter()
+            .filter(|r| {
+                let ty = r.get("type").and_then(Value::as_str).unwrap_or("");
+                let name = r.get("name").and_then(Value::as_str).unwrap_or("");
+                !(name == apex && (ty == "NS" || ty == "SOA"))
+            })
+            .map(|r| format!("{} {}", r.get("name").and_then(Value::as_str).unwrap_or(""), r.get("type").and_then(Value::as_str).unwrap_or("")))
+            .collect();
+        if left.is_empty() {
+            return Ok(());
+        }
+        Err(EngineError::new(
+            codes::INVALID_CHANGE,
+            format!("{} still holds records drove does not manage ({}); a zone with records cannot be deleted", c.address, left.join(", ")),
+        )
+        .with_help("delete those records first, or declare them so drove manages them"))
+    }
+
     async fn find_record(&self, attrs: &Value) -> Result<Option<Live>> {
         let Some(zone) = attrs.get("zone").and_then(Value::as_str) else { return Ok(None) };
         let want = route53::record_id(zone, attrs);
@@ -122,6 +148,7 @@ impl Provider for AwsProvider {
                 (kinds::HOSTED_ZONE, Operation::Create) => Some(route53::create_zone(&self.route53, c, &self.stack, &self.region, &c.token).await?),
                 (kinds::HOSTED_ZONE, Operation::Update) => Some(route53::update_zone(&self.route53, c, &self.stack, &self.region).await?),
                 (kinds::HOSTED_ZONE, Operation::Delete) => {
+                    self.refuse_non_empty_zone(c, &id).await?;
                     route53::delete_zone(&self.route53, &id).await?;
                     None
                 }

@@ -104,6 +104,11 @@ pub struct Plan {
     pub format: u32,
     pub stack: String,
     pub region: String,
+    /// Where the state lives, so `drove apply PLANFILE` finds it without the sources.
+    pub backend: drove_compiler::model::StateBackend,
+    /// The stack path `drove plan` was given (a local state path is relative to it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_path: Option<String>,
     /// The state this plan was made against; apply refuses a state that moved.
     pub lineage: Option<String>,
     pub serial: u64,

@@ -153,6 +153,8 @@ pub async fn plan(desired: &DesiredState, state: Option<&State>, provider: &dyn 
         format: PLAN_FORMAT,
         stack: desired.stack.name.clone(),
         region: desired.stack.region.clone(),
+        backend: desired.stack.state.clone(),
+        stack_path: None,
         lineage,
         serial: state.serial,
         destroy: opts.destroy,

@@ -1,0 +1,127 @@
+//! What the `init`, `plan`, `apply`, `destroy` and `state` commands share: the backend
+//! named by the stack block, the AWS provider, and running an operation under the state
+//! lock that is released however the operation ends, Ctrl-C included.
+
+use crate::apply::{apply, ApplyOptions, ApplyReport};
+use crate::aws::provider::AwsProvider;
+use crate::error::{codes, EngineError, Result};
+use crate::plan::{plan, Plan, PlanOptions};
+use crate::provider::Provider;
+use crate::state::{Backend, LocalBackend, S3Backend, State};
+use drove_compiler::model::{DesiredState, StateBackend};
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+
+pub struct Session {
+    pub backend: Box<dyn Backend>,
+    s3: Option<S3Backend>,
+    pub provider: Arc<dyn Provider>,
+    pub region: String,
+}
+
+
+impl Session {
+    /// The stack's backend (a local path is relative to the stack directory) and the AWS
+    /// provider for its region.
+    pub async fn open(desired: &DesiredState, stack_dir: &Path) -> Result<Session> {
+        let conf = crate::aws::load_config(&desired.stack.region).await;
+        Session::with_config(desired, stack_dir, &conf)
+    }
+
+    pub fn with_config(desired: &DesiredState, stack_dir: &Path, conf: &aws_config::SdkConfig) -> Result<Session> {
+        Session::for_stack(&desired.stack.name, &desired.stack.region, &desired.stack.state, stack_dir, conf)
+    }
+
+    /// The session a saved plan names (its stack, region and state backend).
+    pub async fn for_plan(plan: &Plan, stack_dir: &Path) -> Result<Session> {
+        let conf = crate::aws::load_config(&plan.region).await;
+        Session::for_stack(&plan.stack, &plan.region, &plan.backend, stack_dir, &conf)
+    }
+
+    pub fn for_stack(name: &str, region: &str, state: &StateBackend, stack_dir: &Path, conf: &aws_config::SdkConfig) -> Result<Session> {
+        let conf = conf.clone();
+        let (backend, s3): (Box<dyn Backend>, Option<S3Backend>) = match state {
+            StateBackend::Local { path } => (Box::new(LocalBackend::new(stack_dir.join(path), name)), None),
+            StateBackend::S3 { bucket, key } => {
+                let client = crate::aws::s3_client(&conf);
+                (
+                    Box::new(S3Backend::new(client.clone(), bucket, key, name)),
+                    Some(S3Backend::new(client, bucket, key, name)),
+                )
+            }
+        };
+        let provider: Arc<dyn Provider> = Arc::new(AwsProvider::new(&conf, name, region));
+        Ok(Session { backend, s3, provider, region: region.to_string() })
+    }
+
+    /// `drove init`: creates and secures the S3 bucket; a local state needs nothing.
+    pub async fn init(&self) -> Result<Vec<String>> {
+        match &self.s3 {
+            Some(s3) => s3.init(&self.region).await,
+            None => Ok(vec![format!("the state is the local file {}; nothing to prepare", self.backend.describe())]),
+        }
+    }
+
+    pub async fn plan(&self, desired: &DesiredState, opts: &PlanOptions) -> Result<Plan> {
+        let op = if opts.destroy { "plan (destroy)" } else { "plan" };
+        locked(self.backend.as_ref(), op, async {
+            let state = self.backend.read().await?;
+            plan(desired, state.as_ref(), self.provider.as_ref(), opts).await
+        })
+        .await
+    }
+
+    /// Makes a fresh plan (when `saved` is `None`) and applies it under one lock, or
+    /// applies a saved plan if the state has not moved since it was made. `confirm` sees
+    /// the plan first and may decline (returns `Ok(None)`).
+    pub async fn apply(
+        &self,
+        desired: Option<&DesiredState>,
+        saved: Option<Plan>,
+        plan_opts: &PlanOptions,
+        opts: &ApplyOptions,
+        confirm: &(dyn Fn(&Plan) -> bool + Sync),
+        progress: &(dyn Fn(&str) + Sync),
+    ) -> Result<Option<(Plan, ApplyReport)>> {
+        let op = if plan_opts.destroy { "destroy" } else { "apply" };
+        locked(self.backend.as_ref(), op, async {
+            let state = self.backend.read().await?;
+            let the_plan = match (saved, desired) {
+                (Some(p), _) => p,
+                (None, Some(d)) => plan(d, state.as_ref(), self.provider.as_ref(), plan_opts).await?,
+                (None, None) => return Err(EngineError::new(codes::BAD_PLAN_FILE, "nothing to apply: no plan and no stack")),
+            };
+            if !the_plan.has_changes() && the_plan.changes.iter().all(|c| c.notes.is_empty()) {
+                return Ok(Some((the_plan, ApplyReport { state, ..Default::default() })));
+            }
+            if !confirm(&the_plan) {
+                return Ok(None);
+            }
+            let report = apply(&the_plan, state, self.backend.as_ref(), self.provider.clone(), opts, progress).await?;
+            Ok(Some((the_plan, report)))
+        })
+        .await
+    }
+
+    pub async fn read_state(&self) -> Result<Option<State>> {
+        self.backend.read().await
+    }
+}
+
+/// Runs `work` holding the state lock for `operation`; the lock is released when `work`
+/// ends, fails, or the user presses Ctrl-C (what completed is already in the state).
+pub async fn locked<T>(backend: &dyn Backend, operation: &str, work: impl Future<Output = Result<T>>) -> Result<T> {
+    let lock = backend.lock(operation).await?;
+    let result = tokio::select! {
+        r = work => r,
+        _ = tokio::signal::ctrl_c() => Err(EngineError::new(codes::INTERRUPTED, format!("{operation} interrupted; what completed is in the state"))
+            .with_help("run it again: it continues from the state")),
+    };
+    let released = backend.unlock(&lock).await;
+    match (result, released) {
+        (Ok(v), Ok(())) => Ok(v),
+        (Err(e), _) => Err(e),
+        (Ok(_), Err(e)) => Err(e),
+    }
+}
