@@ -77,8 +77,20 @@ pub fn taggable(kind: &str) -> bool {
     matches!(kind, VPC | SUBNET | INTERNET_GATEWAY | ROUTE_TABLE | SECURITY_GROUP | INSTANCE | HOSTED_ZONE | HEALTH_CHECK)
 }
 
-/// One attribute in canonical form: sets sorted, so equal values compare equal.
+/// Drops `null` members of objects: an unset field and an absent one mean the same
+/// (`{"continent": null, "country": "JP"}` is `{"country": "JP"}` as AWS answers it).
+fn without_nulls(v: &Value) -> Value {
+    match v {
+        Value::Object(o) => Value::Object(o.iter().filter(|(_, x)| !x.is_null()).map(|(k, x)| (k.clone(), without_nulls(x))).collect()),
+        Value::Array(a) => Value::Array(a.iter().map(without_nulls).collect()),
+        other => other.clone(),
+    }
+}
+
+/// One attribute in canonical form: sets sorted, nulls inside objects dropped, so equal
+/// values compare equal.
 pub fn normalize(kind: &str, attribute: &str, v: &Value) -> Value {
+    let v = &without_nulls(v);
     match v {
         Value::Array(items) if is_set(kind, attribute) => {
             let mut items = items.clone();
@@ -102,5 +114,6 @@ mod tests {
         assert_eq!(normalize(VPC, "cidr", &json!(["b", "a"])), json!(["b", "a"]));
         assert!(forces_replacement(SUBNET, "cidr"));
         assert!(!forces_replacement(RECORD_SET, "ttl"));
+        assert_eq!(normalize(RECORD_SET, "geolocation", &json!({"continent": null, "country": "JP"})), json!({"country": "JP"}));
     }
 }

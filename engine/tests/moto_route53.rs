@@ -32,7 +32,7 @@ fn stack(state: Value, extra: Vec<Value>) -> DesiredState {
         json!({"address": "zone.shop.example.", "kind": "route53.hosted_zone",
                "attributes": {"name": "shop.example.", "comment": "drove test", "private_vpcs": [], "tags": {"team": "ops"}}}),
         json!({"address": "healthcheck.web", "kind": "route53.health_check",
-               "attributes": {"type": "https", "fqdn": "www.shop.example.", "ip": null, "port": 443, "resource_path": "/health",
+               "attributes": {"type": "HTTPS", "fqdn": "www.shop.example.", "ip": null, "port": 443, "resource_path": "/health",
                               "request_interval": 30, "failure_threshold": 3}}),
         record("shop.example.", "A", 300, json!(["192.0.2.1"])),
         record("www.shop.example.", "CNAME", 300, json!(["shop.example."])),

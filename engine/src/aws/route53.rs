@@ -62,7 +62,7 @@ pub fn record_to_model(zone: &str, r: &ResourceRecordSet) -> Value {
         m.insert("weight".into(), json!(x));
     }
     if let Some(x) = r.failover() {
-        m.insert("failover".into(), json!(x.as_str().to_ascii_lowercase()));
+        m.insert("failover".into(), json!(x.as_str()));
     }
     if let Some(g) = r.geo_location() {
         let mut o = Map::new();
@@ -416,7 +416,7 @@ pub async fn read_health_check(client: &Client, id: &str) -> Result<Option<(Live
     let Some(h) = r.health_check() else { return Ok(None) };
     let Some(c) = h.health_check_config() else { return Ok(None) };
     let mut m = Map::new();
-    m.insert("type".into(), json!(c.r#type().as_str().to_ascii_lowercase()));
+    m.insert("type".into(), json!(c.r#type().as_str()));
     if let Some(x) = c.fully_qualified_domain_name() {
         m.insert("fqdn".into(), json!(format!("{}.", x.trim_end_matches('.'))));
     }
