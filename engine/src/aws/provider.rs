@@ -1,5 +1,5 @@
 //! The AWS provider: the `Provider` trait over the SDK clients. Zone listings made
-//! during refresh are kept for the rest of the run, so refresh, re-adoption and the
+//! during refresh are kept until the next refresh, so refresh, re-adoption and the
 //! checks AWS makes cost one listing per zone.
 
 use super::route53;
@@ -87,6 +87,8 @@ impl Provider for AwsProvider {
     }
 
     async fn refresh(&self, known: &[Known]) -> Result<Vec<Option<Live>>> {
+        // A refresh starts a plan: listings from an earlier plan are stale.
+        self.zones.lock().await.clear();
         let mut out = Vec::with_capacity(known.len());
         for k in known {
             out.push(match k.kind.as_str() {

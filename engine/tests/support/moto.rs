@@ -53,7 +53,7 @@ impl Moto {
         panic!("moto_server did not answer on port {port} within 60 s");
     }
 
-    fn get(&self, path: &str) -> Option<String> {
+    pub fn get(&self, path: &str) -> Option<String> {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
         s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
         write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
