@@ -1,18 +1,23 @@
 //! The `drove` command line. Each command lives in its own module; this file only parses
 //! arguments and maps outcomes to the exit codes of the CLI contract.
 
+mod apply;
 mod check;
 mod compile;
 mod completions;
+mod engine_run;
 mod explain;
 mod export;
 mod fmt;
 mod graph;
 mod import;
+mod init;
 mod lsp;
 mod output;
+mod plan;
 mod secret;
 mod stack;
+mod state;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -59,6 +64,21 @@ enum Command {
         #[arg(long, value_enum, default_value_t = graph::Format::Dot)]
         format: graph::Format,
     },
+    /// Prepare the state backend: create the S3 bucket if missing (versioned, private, encrypted)
+    Init {
+        /// A stack directory or a single .drove file
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
+    /// Show what apply would change; --detailed-exitcode: 0 no changes, 1 error, 2 changes
+    Plan(plan::Args),
+    /// Apply a fresh plan of the stack, or exactly a plan saved with `drove plan --out`
+    Apply(apply::Args),
+    /// Delete everything the stack's state holds, in reverse dependency order
+    Destroy(apply::DestroyArgs),
+    /// Inspect the state or break a stale lock
+    #[command(subcommand)]
+    State(state::Command),
     /// Print drove source for existing DNS data
     #[command(subcommand)]
     Import(import::What),
@@ -100,6 +120,11 @@ fn main() -> ExitCode {
         Command::Fmt { path, check } => fmt::run(&path, check),
         Command::Compile { path } => compile::run(&path),
         Command::Graph { path, format } => graph::run(&path, format),
+        Command::Init { path } => init::run(&path),
+        Command::Plan(args) => plan::run(&args),
+        Command::Apply(args) => apply::run(&args),
+        Command::Destroy(args) => apply::destroy(&args),
+        Command::State(cmd) => state::run(&cmd),
         Command::Import(what) => import::run(what),
         Command::Export(what) => export::run(what),
         Command::Explain { code } => explain::run(&code),

@@ -1,0 +1,133 @@
+//! `drove apply [PATH | PLANFILE] [--auto-approve]` and `drove destroy [PATH] [--auto-approve]`
+
+use crate::engine_run::{confirm, desired, report, runtime, stack_dir};
+use crate::output::{color, write, Stream};
+use drove_engine::apply::{ApplyOptions, ApplyReport};
+use drove_engine::plan::{render, Plan, PlanOptions};
+use drove_engine::session::Session;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A stack directory or .drove file, or a plan saved with `drove plan --out`
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Apply without asking
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// How many changes may run at once
+    #[arg(long, default_value_t = 10)]
+    pub parallelism: usize,
+    /// Only this resource address and what it needs (repeatable)
+    #[arg(long = "target", value_name = "ADDRESS")]
+    pub targets: Vec<String>,
+    /// Allow deleting more than the stack's max_delete / max_zone_delete share
+    #[arg(long)]
+    pub allow_mass_delete: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DestroyArgs {
+    /// A stack directory or a single .drove file
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Destroy without asking
+    #[arg(long)]
+    pub auto_approve: bool,
+    #[arg(long, default_value_t = 10)]
+    pub parallelism: usize,
+}
+
+fn is_plan_file(path: &Path) -> bool {
+    path.is_file() && path.extension().is_some_and(|e| e == "json")
+}
+
+pub fn run(args: &Args) -> u8 {
+    let opts = PlanOptions { targets: args.targets.clone(), allow_mass_delete: args.allow_mass_delete, destroy: false };
+    if is_plan_file(&args.path) {
+        let text = match std::fs::read_to_string(&args.path) {
+            Ok(t) => t,
+            Err(e) => return crate::output::fail(format!("cannot read {}: {e}", args.path.display())),
+        };
+        let plan = match Plan::parse(&text, &args.path.display().to_string()) {
+            Ok(p) => p,
+            Err(e) => return report(&e),
+        };
+        let dir = stack_dir(Path::new(plan.stack_path.as_deref().unwrap_or(".")));
+        return execute(None, Some(plan), &dir, &opts, args.auto_approve, args.parallelism);
+    }
+    let d = match desired(&args.path) {
+        Ok(d) => d,
+        Err(code) => return code,
+    };
+    execute(Some(&d), None, &stack_dir(&args.path), &opts, args.auto_approve, args.parallelism)
+}
+
+pub fn destroy(args: &DestroyArgs) -> u8 {
+    let d = match desired(&args.path) {
+        Ok(d) => d,
+        Err(code) => return code,
+    };
+    let opts = PlanOptions { destroy: true, ..Default::default() };
+    execute(Some(&d), None, &stack_dir(&args.path), &opts, args.auto_approve, args.parallelism)
+}
+
+fn execute(
+    d: Option<&drove_compiler::model::DesiredState>,
+    saved: Option<Plan>,
+    dir: &Path,
+    opts: &PlanOptions,
+    auto_approve: bool,
+    parallelism: usize,
+) -> u8 {
+    let rt = match runtime() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let ask = |p: &Plan| {
+        write(Stream::Stdout, &render::text(p, color(Stream::Stdout)));
+        auto_approve || !p.has_changes() || confirm(if opts.destroy { "\nDestroy these resources?" } else { "\nApply these changes?" })
+    };
+    let progress = |line: &str| write(Stream::Stderr, &format!("{line}\n"));
+    let apply_opts = ApplyOptions { parallelism };
+    let result = rt.block_on(async {
+        let s = match (&saved, d) {
+            (Some(p), _) => Session::for_plan(p, dir).await?,
+            (None, Some(d)) => Session::open(d, dir).await?,
+            (None, None) => unreachable_stack()?,
+        };
+        s.apply(d, saved.clone(), opts, &apply_opts, &ask, &progress).await
+    });
+    match result {
+        Err(e) => report(&e),
+        Ok(None) => {
+            write(Stream::Stderr, "Nothing applied.\n");
+            crate::exit::PROBLEMS
+        }
+        Ok(Some((plan, rep))) => summarize(&plan, &rep),
+    }
+}
+
+fn unreachable_stack() -> drove_engine::Result<Session> {
+    Err(drove_engine::EngineError::new(drove_engine::error::codes::BAD_PLAN_FILE, "no stack and no plan to apply"))
+}
+
+fn summarize(plan: &Plan, rep: &ApplyReport) -> u8 {
+    if !plan.has_changes() {
+        write(Stream::Stdout, "No changes.\n");
+        return crate::exit::OK;
+    }
+    let mut text = format!("\nApplied: {} changes in {} calls.\n", rep.completed.len(), rep.calls);
+    for (address, e) in &rep.failed {
+        text.push_str(&format!("failed: {address}: error[{}]: {}\n", e.code, e.message));
+    }
+    for address in &rep.skipped {
+        text.push_str(&format!("not attempted (needs a failed change): {address}\n"));
+    }
+    write(Stream::Stdout, &text);
+    if rep.failed.is_empty() {
+        crate::exit::OK
+    } else {
+        crate::exit::PROBLEMS
+    }
+}

@@ -1,0 +1,73 @@
+//! What `init`, `plan`, `apply`, `destroy` and `state` share: compiling the stack to its
+//! desired state (refusing a stack with errors), a tokio runtime, and printing engine
+//! errors with their code and help line.
+
+use crate::output::{color, write, Stream};
+use drove_compiler::model::DesiredState;
+use drove_engine::EngineError;
+use std::path::{Path, PathBuf};
+
+pub fn runtime() -> Result<tokio::runtime::Runtime, u8> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| crate::output::fail(format!("cannot start the async runtime: {e}")))
+}
+
+/// The directory a stack path names (a file's parent), where a local state lives.
+pub fn stack_dir(path: &Path) -> PathBuf {
+    if path.is_file() {
+        path.parent().map(Path::to_path_buf).filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| PathBuf::from("."))
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// The stack's desired state; a stack with errors is reported as `drove check` would and
+/// gives exit code 1, since nothing may be planned from it.
+pub fn desired(path: &Path) -> Result<DesiredState, u8> {
+    use drove_compiler::compile::{compile, CompileError};
+    let sources = crate::stack::load(path)?;
+    let analysis = drove_compiler::analysis::analyze(&sources);
+    let refuse = |diagnostics: &[drove_compiler::diag::Diagnostic]| {
+        write(Stream::Stderr, &drove_compiler::render::text(&sources, diagnostics, color(Stream::Stderr)));
+        write(Stream::Stderr, &format!("{}: not planned: {}\n", path.display(), drove_compiler::render::summary(diagnostics)));
+        crate::exit::PROBLEMS
+    };
+    if analysis.has_errors() {
+        return Err(refuse(&analysis.diagnostics));
+    }
+    match compile(&analysis.stack) {
+        Ok(d) => Ok(d),
+        Err(CompileError::Invalid(diagnostics)) => Err(refuse(&diagnostics)),
+        Err(e @ CompileError::Incomplete(_)) => {
+            write(Stream::Stderr, &format!("drove: {}: {e}\n", path.display()));
+            Err(crate::exit::PROBLEMS)
+        }
+    }
+}
+
+/// Prints an engine error (`error[E0304]: …` and its help) and gives exit code 1.
+pub fn report(e: &EngineError) -> u8 {
+    let c = color(Stream::Stderr);
+    let head = if c { format!("\x1b[1;31merror[{}]\x1b[0m", e.code) } else { format!("error[{}]", e.code) };
+    let mut text = format!("{head}: {}\n", e.message);
+    if let Some(h) = &e.help {
+        text.push_str(&format!("  help: {h}\n"));
+    }
+    write(Stream::Stderr, &text);
+    crate::exit::PROBLEMS
+}
+
+/// Asks on the terminal; without one, `--auto-approve` is required.
+pub fn confirm(question: &str) -> bool {
+    use std::io::{BufRead, IsTerminal};
+    if !std::io::stdin().is_terminal() {
+        write(Stream::Stderr, "drove: not a terminal; pass --auto-approve to apply without asking\n");
+        return false;
+    }
+    write(Stream::Stderr, &format!("{question} Only 'yes' is accepted: "));
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    line.trim() == "yes"
+}

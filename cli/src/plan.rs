@@ -1,0 +1,81 @@
+//! `drove plan [PATH] [--out FILE] [--format text|json|markdown] [--detailed-exitcode]`
+
+use crate::engine_run::{desired, report, runtime, stack_dir};
+use crate::output::{color, write, Stream};
+use drove_engine::plan::{render, Plan, PlanOptions};
+use drove_engine::session::Session;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A stack directory or a single .drove file
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Save the plan to apply it exactly later with `drove apply FILE`
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit 0 when nothing changes, 2 when something does, 1 on error
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Only this resource address and what it needs (repeatable)
+    #[arg(long = "target", value_name = "ADDRESS")]
+    pub targets: Vec<String>,
+    /// Allow deleting more than the stack's max_delete / max_zone_delete share
+    #[arg(long)]
+    pub allow_mass_delete: bool,
+}
+
+pub fn print(plan: &Plan, format: Format) {
+    let text = match format {
+        Format::Text => render::text(plan, color(Stream::Stdout)),
+        Format::Json => plan.to_json(),
+        Format::Markdown => render::markdown(plan),
+    };
+    write(Stream::Stdout, &text);
+}
+
+pub fn save(plan: &Plan, out: &Path) -> Result<(), u8> {
+    std::fs::write(out, plan.to_json()).map_err(|e| crate::output::fail(format!("cannot write {}: {e}", out.display())))
+}
+
+pub fn run(args: &Args) -> u8 {
+    let d = match desired(&args.path) {
+        Ok(d) => d,
+        Err(code) => return code,
+    };
+    let rt = match runtime() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let opts = PlanOptions { targets: args.targets.clone(), allow_mass_delete: args.allow_mass_delete, destroy: false };
+    let result = rt.block_on(async {
+        let s = Session::open(&d, &stack_dir(&args.path)).await?;
+        s.plan(&d, &opts).await
+    });
+    let mut plan = match result {
+        Ok(p) => p,
+        Err(e) => return report(&e),
+    };
+    plan.stack_path = Some(args.path.display().to_string());
+    print(&plan, args.format);
+    if let Some(out) = &args.out {
+        if let Err(code) = save(&plan, out) {
+            return code;
+        }
+        write(Stream::Stderr, &format!("Saved the plan to {}; apply it with `drove apply {}`.\n", out.display(), out.display()));
+    }
+    if args.detailed_exitcode && plan.has_changes() {
+        2
+    } else {
+        crate::exit::OK
+    }
+}
