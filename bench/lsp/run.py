@@ -5,7 +5,7 @@
     python3 bench/lsp/run.py [--drove target/release/drove] [--edits 300] [--lines 20000]
 
 Writes the figures to stdout and, with --write, into docs/benchmarks.md (section
-"Language server"). Build first with `cargo build --release -p drove` (bench/run.sh does).
+"Language server"). Build first with `cargo build --release -p drove --no-default-features`.
 """
 
 from __future__ import annotations
@@ -221,7 +221,7 @@ def write(r: dict) -> None:
     section = f"""{start}
 ## Language server: diagnostics after an edit
 
-`python3 bench/lsp/run.py --write` (after `cargo build --release -p drove`) generates a
+`python3 bench/lsp/run.py --write` (after `cargo build --release -p drove --no-default-features`) generates a
 {r['lines']:,}-line stack in {r['files']} files (networks, subnets, firewalls, roles, hosts and
 zones of records), opens its largest file in `drove lsp` through a JSON-RPC client on
 stdio, and makes {r['edits']} edits, each retyping one record's address so that a
@@ -242,7 +242,7 @@ whole stack.
 {verdict}
 
 Measured on {cpu}, {os.cpu_count()} cores, load average {load:.1f} at the start of the run
-(other builds were running; rerun on an idle machine for clean figures). For scale (issue 4): taplo's language server on
+(latency grows with the machine's load: compare runs at a similar load). For scale (issue 4): taplo's language server on
 a 20,000-line TOML file takes 260 ms median and 180 MB.
 {end}"""
     if start in body and end in body:

@@ -1,22 +1,27 @@
 //! The `drove` command line. Each command lives in its own module; this file only parses
 //! arguments and maps outcomes to the exit codes of the CLI contract.
 
+#[cfg(feature = "aws")]
 mod apply;
 mod check;
 mod compile;
 mod completions;
+#[cfg(feature = "aws")]
 mod engine_run;
 mod explain;
 mod export;
 mod fmt;
 mod graph;
 mod import;
+#[cfg(feature = "aws")]
 mod init;
 mod lsp;
 mod output;
+#[cfg(feature = "aws")]
 mod plan;
 mod secret;
 mod stack;
+#[cfg(feature = "aws")]
 mod state;
 
 use clap::{Parser, Subcommand};
@@ -64,18 +69,23 @@ enum Command {
         #[arg(long, value_enum, default_value_t = graph::Format::Dot)]
         format: graph::Format,
     },
+    #[cfg(feature = "aws")]
     /// Prepare the state backend: create the S3 bucket if missing (versioned, private, encrypted)
     Init {
         /// A stack directory or a single .drove file
         #[arg(default_value = ".")]
         path: PathBuf,
     },
+    #[cfg(feature = "aws")]
     /// Show what apply would change; --detailed-exitcode: 0 no changes, 1 error, 2 changes
     Plan(plan::Args),
+    #[cfg(feature = "aws")]
     /// Apply a fresh plan of the stack, or exactly a plan saved with `drove plan --out`
     Apply(apply::Args),
+    #[cfg(feature = "aws")]
     /// Delete everything the stack's state holds, in reverse dependency order
     Destroy(apply::DestroyArgs),
+    #[cfg(feature = "aws")]
     /// Inspect the state or break a stale lock
     #[command(subcommand)]
     State(state::Command),
@@ -120,10 +130,15 @@ fn main() -> ExitCode {
         Command::Fmt { path, check } => fmt::run(&path, check),
         Command::Compile { path } => compile::run(&path),
         Command::Graph { path, format } => graph::run(&path, format),
+        #[cfg(feature = "aws")]
         Command::Init { path } => init::run(&path),
+        #[cfg(feature = "aws")]
         Command::Plan(args) => plan::run(&args),
+        #[cfg(feature = "aws")]
         Command::Apply(args) => apply::run(&args),
+        #[cfg(feature = "aws")]
         Command::Destroy(args) => apply::destroy(&args),
+        #[cfg(feature = "aws")]
         Command::State(cmd) => state::run(&cmd),
         Command::Import(what) => import::run(what),
         Command::Export(what) => export::run(what),
