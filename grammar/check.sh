@@ -35,7 +35,9 @@ cd "$here"
 # 2. Corpus tests (test/corpus) and highlight tests (test/highlight).
 tree-sitter test
 
-# 3. Neovim reads the same queries from editors/nvim/queries/drove.
+# 3. Neovim reads the same queries from editors/nvim/queries/drove (symlinks to these,
+#    so a plugin manager that clones the repository finds them; checked in case a
+#    checkout on a system without symlinks turned them into copies).
 for q in queries/*.scm; do
   if ! cmp -s "$q" "$root/editors/nvim/queries/drove/$(basename "$q")"; then
     echo "grammar: editors/nvim/queries/drove/$(basename "$q") differs from grammar/$q" >&2

@@ -14,55 +14,8 @@ pub fn check(input: &str) -> String {
     out
 }
 
-const BRIEF: &str = r#"stack reservation {
-  region = "ap-northeast-1"
-  state  = s3("acme-drove-state", "reservation.json")
-  tags   = { service = "reservation" }
-}
-
-let office = 203.0.113.0/24
-
-network main {
-  cidr = 10.0.0.0/16
-  subnet public-a  { cidr = 10.0.1.0/24   zone = a  public = true }
-  subnet public-c  { cidr = 10.0.2.0/24   zone = c  public = true }
-  subnet private-a { cidr = 10.0.11.0/24  zone = a }
-}
-
-firewall web in main {
-  allow tcp 80, 443 from 0.0.0.0/0
-  allow tcp 22      from office
-}
-
-firewall db in main {
-  allow tcp 3306 from web
-}
-
-role app {
-  image    = image("base-ruby-*")
-  type     = t3.medium
-  firewall = [web]
-  provision {
-    package "nginx"
-    file "/etc/app/db.yml" mode 0600 = secret("db.yml")
-    run "systemctl enable --now nginx"
-  }
-  drain = "test ! -s /var/log/td-agent/buffer/*"
-}
-
-role mysql { image = image("base-mysql-*")  type = r6g.large  firewall = [db] }
-
-hosts app { role = app    count = 4  subnets = [main.public-a, main.public-c] }
-host  db  { role = mysql  subnet = main.private-a  protect = true }
-
-zone "acme.example." {
-  @    300   A      54.64.225.166
-  www  300   CNAME  acme.example.
-  app  60    A      hosts.app.public_ip
-  @    3600  MX     10 mx1.acme.example., 20 mx2.acme.example.
-  @    300   TXT    "v=spf1 include:_spf.google.com ~all"
-}
-"#;
+/// The brief's example (`../shared/BRIEF.md` §3), as `drove fmt` writes it.
+const BRIEF: &str = include_str!("../testdata_brief.drove");
 
 #[test]
 fn the_brief_example_is_already_canonical() {

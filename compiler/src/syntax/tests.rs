@@ -1,52 +1,7 @@
 use super::cst::*;
 use super::parse;
 
-const BRIEF: &str = r#"
-stack reservation {
-  region = "ap-northeast-1"
-  state  = s3("acme-drove-state", "reservation.json")
-  tags   = { service = "reservation" }
-}
-
-let office = 203.0.113.0/24
-
-network main {
-  cidr = 10.0.0.0/16
-  subnet public-a  { cidr = 10.0.1.0/24   zone = a  public = true }
-  subnet public-c  { cidr = 10.0.2.0/24   zone = c  public = true }
-  subnet private-a { cidr = 10.0.11.0/24  zone = a }
-}
-
-firewall web in main {
-  allow tcp 80, 443 from 0.0.0.0/0
-  allow tcp 22      from office
-}
-
-role app {
-  image    = image("base-ruby-*")
-  type     = t3.medium
-  firewall = [web]
-  provision {
-    package "nginx"
-    file "/etc/app/db.yml" mode 0600 = secret("db.yml")
-    run "systemctl enable --now nginx"
-  }
-  drain = "test ! -s /var/log/td-agent/buffer/*"
-}
-
-role mysql { image = image("base-mysql-*")  type = r6g.large  firewall = [db] }
-
-hosts app { role = app  count = 4  subnets = [main.public-a, main.public-c] }
-host  db  { role = mysql  subnet = main.private-a  protect = true }
-
-zone "acme.example." {
-  @    300  A      54.64.225.166
-  www  300  CNAME  acme.example.
-  app  60   A      hosts.app.public_ip
-  @    3600 MX     10 mx1.acme.example., 20 mx2.acme.example.
-  @    300  TXT    "v=spf1 include:_spf.google.com ~all"
-}
-"#;
+const BRIEF: &str = include_str!("../testdata_brief.drove");
 
 fn words(stmt: &Stmt) -> Vec<String> {
     stmt.terms
@@ -71,7 +26,7 @@ fn brief_example_parses_clean() {
     let (file, diags) = parse(0, BRIEF);
     assert!(diags.is_empty(), "{diags:#?}");
     let heads: Vec<_> = file.items.iter().map(|i| stmt(i).head().text.clone()).collect();
-    assert_eq!(heads, ["stack", "let", "network", "firewall", "role", "role", "hosts", "host", "zone"]);
+    assert_eq!(heads, ["stack", "let", "network", "firewall", "firewall", "role", "role", "hosts", "host", "zone"]);
 
     let net = stmt(&file.items[2]);
     let block = net.block.as_ref().unwrap();
@@ -85,13 +40,13 @@ fn brief_example_parses_clean() {
     let rule = stmt(&fw.block.as_ref().unwrap().items[0]);
     assert_eq!(words(rule), ["allow", "tcp", "80", ",", "443", "from", "0.0.0.0/0"]);
 
-    let role = stmt(&file.items[4]);
+    let role = stmt(&file.items[5]);
     let provision = stmt(&role.block.as_ref().unwrap().items[3]);
     let file_step = stmt(&provision.block.as_ref().unwrap().items[1]);
     assert_eq!(words(file_step), ["file", "\"/etc/app/db.yml\"", "mode", "0600"]);
     assert!(matches!(&file_step.value, Some(Expr::Call(c)) if c.name.text == "secret"));
 
-    let zone = stmt(&file.items[8]);
+    let zone = stmt(&file.items[9]);
     let records: Vec<_> = zone.block.as_ref().unwrap().items.iter().map(|i| words(stmt(i))).collect();
     assert_eq!(records[3], ["@", "3600", "MX", "10", "mx1.acme.example.", ",", "20", "mx2.acme.example."]);
     assert_eq!(records[4], ["@", "300", "TXT", "\"v=spf1 include:_spf.google.com ~all\""]);

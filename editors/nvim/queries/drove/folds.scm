@@ -1,8 +1,1 @@
-; drove folds: blocks, multi-line values and long strings.
-[
-  (block)
-  (map)
-  (list)
-  (call)
-  (long_string)
-] @fold
+../../../../grammar/queries/folds.scm
