@@ -11,7 +11,8 @@ pub fn show_value(v: &Value) -> String {
         if o.get("unknown") == Some(&Value::Bool(true)) {
             let a = o.get("ref").and_then(Value::as_str).unwrap_or("?");
             let at = o.get("attribute").and_then(Value::as_str).unwrap_or("?");
-            return format!("(known after apply: {a}.{at})");
+            // `{at} of {a}`: addresses may end in a dot (zones), so `{a}.{at}` misreads.
+            return format!("(known after apply: {at} of {a})");
         }
         if let Some(name) = o.get("secret").and_then(Value::as_str) {
             return format!("(secret {name})");
