@@ -26,9 +26,8 @@ pub struct Completion {
 
 const DECLARATIONS: &[&str] = &["stack", "let", "network", "firewall", "role", "hosts", "host", "zone", "healthcheck", "secret"];
 
-/// Record types Route53 serves, as `docs/language.md` lists them.
-pub const RECORD_TYPES: &[&str] =
-    &["A", "AAAA", "CAA", "CNAME", "DS", "HTTPS", "MX", "NAPTR", "NS", "PTR", "SPF", "SRV", "SSHFP", "SVCB", "TLSA", "TXT"];
+/// Settings of a record's routing block (`www 60 A 192.0.2.1 { … }`).
+const ROUTING: &[&str] = &["set", "weight", "failover", "continent", "country", "subdivision", "region", "multivalue", "health", "zone_id", "evaluate_health"];
 
 fn attributes(block: &str) -> &'static [&'static str] {
     match block {
@@ -63,6 +62,16 @@ fn enclosing(items: &[Item], offset: usize, len: usize, out: &mut Vec<String>) {
     }
 }
 
+/// Whether the words before the cursor leave room for a routing setting's name:
+/// `www 60 A 192.0.2.1 {` or `… { set = "a"`.
+fn routing_key_expected(words: &[&str]) -> bool {
+    let tail = match words.iter().rposition(|w| w.ends_with('{')) {
+        Some(i) => &words[i + 1..],
+        None => words,
+    };
+    tail.is_empty() || (tail.len() >= 3 && tail[tail.len() - 2] == "=")
+}
+
 fn is_word_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "_-.*@/:%+".contains(c)
 }
@@ -75,7 +84,9 @@ pub fn completions(stack: &hir::Stack, index: &Index, tree: &cst::File, file: &S
     let lead = before[..before.len() - prefix_len].trim_end();
     let mut blocks = Vec::new();
     enclosing(&tree.items, offset, file.text.len(), &mut blocks);
-    let block = blocks.last().map(String::as_str).unwrap_or("");
+    // A block directly inside a zone is a record's routing block, whatever its owner name.
+    let in_record = blocks.len() >= 2 && blocks[blocks.len() - 2] == "zone";
+    let block = if in_record { "record" } else { blocks.last().map(String::as_str).unwrap_or("") };
     let words: Vec<&str> = lead.split_whitespace().collect();
 
     let mut out = Vec::new();
@@ -110,8 +121,26 @@ pub fn completions(stack: &hir::Stack, index: &Index, tree: &cst::File, file: &S
         }
         ("", _) if words.len() == 3 && words[0] == "firewall" && words[2] == "in" => names(SymbolKind::Network, &mut out),
         ("zone", None) if (1..=2).contains(&words.len()) => {
-            for t in RECORD_TYPES {
-                out.push(Completion { label: t.to_string(), kind: CompletionKind::RecordType, detail: Some("record type".into()) });
+            for t in crate::dns::rtype::RType::ALL {
+                out.push(Completion { label: t.as_str().to_string(), kind: CompletionKind::RecordType, detail: Some("record type".into()) });
+            }
+        }
+        ("zone", Some("private")) if after_eq => names(SymbolKind::Network, &mut out),
+        ("record", Some("health")) if after_eq => names(SymbolKind::HealthCheck, &mut out),
+        ("record", Some("failover")) if after_eq => {
+            for f in ["primary", "secondary"] {
+                out.push(Completion { label: f.into(), kind: CompletionKind::Keyword, detail: Some("failover role".into()) });
+            }
+        }
+        ("record", Some("region")) if after_eq => {
+            for r in catalog::regions::all() {
+                out.push(Completion { label: r.code.clone(), kind: CompletionKind::Zone, detail: Some("latency region".into()) });
+            }
+        }
+        // After the `{` of a routing block, or after a complete `key = value` in it.
+        ("record", None) if routing_key_expected(&words) => {
+            for a in ROUTING {
+                out.push(Completion { label: a.to_string(), kind: CompletionKind::Attribute, detail: Some("routing".into()) });
             }
         }
         ("", None) if words.is_empty() => {

@@ -184,3 +184,31 @@ fn records_hover_with_their_absolute_name_and_link_to_hosts() {
     let edits = f.index.rename(1, at(APP, "hosts app", 0) + 6, "web").unwrap();
     assert!(edits.iter().any(|(_, s, _)| s.start == at(APP, "app.public_ip", 0)));
 }
+
+const ZONE: &str = "stack demo { region = \"ap-northeast-1\" }
+network main { cidr = 10.0.0.0/16 }
+healthcheck web { type = https  host = www.acme.example. }
+zone \"acme.example.\" {
+  private = [main]
+  www 60 A 192.0.2.1 { set = \"a\"  health = web  failover = primary  region = ap-northeast-1 }
+  www 60 A 192.0.2.2 {  }
+}
+";
+
+#[test]
+fn completion_inside_zones_offers_networks_health_checks_and_routing() {
+    let mut sink = Sink::default();
+    let files = vec![parse(0, ZONE).0];
+    let stack = crate::lower::lower(&files, &mut sink);
+    let index = Index::build(&stack);
+    let src = SourceFile::new("z.drove", ZONE);
+    let labels = |offset: usize| -> Vec<String> {
+        completions(&stack, &index, &files[0], &src, offset).into_iter().map(|c| c.label).collect()
+    };
+    assert_eq!(labels(at(ZONE, "main]", 0)), vec!["main"]);
+    assert_eq!(labels(at(ZONE, "web  failover", 0)), vec!["web"]);
+    assert_eq!(labels(at(ZONE, "primary", 0)), vec!["primary", "secondary"]);
+    assert!(labels(at(ZONE, "ap-northeast-1 }", 0)).contains(&"eu-west-1".to_string()));
+    let routing = labels(at(ZONE, "{  }", 0) + 2);
+    assert!(routing.contains(&"weight".to_string()) && routing.contains(&"health".to_string()), "{routing:?}");
+}

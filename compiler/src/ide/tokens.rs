@@ -2,7 +2,7 @@
 //! names come from the index (so a subnet is coloured as a subnet wherever it is named);
 //! the rest from the word's place in the tree.
 
-use super::complete::RECORD_TYPES;
+use crate::dns::rtype::RType;
 use super::index::{Index, SymbolKind};
 use crate::source::{FileId, Span};
 use crate::syntax::cst::{self, Expr, Item, Term};
@@ -50,7 +50,7 @@ fn walk(items: &[Item], depth: usize, roles: &mut HashMap<usize, TokenKind>) {
                         let kw = (i == 0 && depth == 0 && DECLARATIONS.contains(&w.text.as_str())) || WORDS.contains(&w.text.as_str());
                         if kw {
                             roles.insert(w.span.start, TokenKind::Keyword);
-                        } else if i > 0 && RECORD_TYPES.contains(&w.text.as_str()) {
+                        } else if i > 0 && RType::ALL.iter().any(|t| t.as_str() == w.text) {
                             roles.insert(w.span.start, TokenKind::Type);
                         }
                     }
