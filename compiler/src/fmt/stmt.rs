@@ -96,7 +96,14 @@ impl<'a> Printer<'a> {
             _ => Ctx::Other,
         };
         let rtype = if ctx == Ctx::Zone && s.value.is_none() { record_type_index(&s.terms) } else { None };
-        let lines = self.term_lines(&s.terms, rtype);
+        let mut lines = self.term_lines(&s.terms, rtype);
+        // After a trailing comma a statement goes on over line breaks, so a statement
+        // that ends in one keeps a `;` to end it: otherwise the next line would join it.
+        if s.value.is_none() && s.block.is_none() && matches!(s.terms.last(), Some(Term::Comma(_))) {
+            if let Some(tok) = lines.last_mut().and_then(|l| l.tokens.last_mut()) {
+                tok.0.push(';');
+            }
+        }
         let spans_lines = lines.iter().any(|l| l.tokens.iter().any(|t| t.0.contains('\n')));
         let cont_col = level * 2 + width(head) + 1;
         let last_width = match lines.len() {

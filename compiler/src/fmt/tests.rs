@@ -188,3 +188,12 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_statement_ending_in_a_comma_keeps_its_end() {
+    // Found by the robustness proptest: without the `;`, the next line joins the statement.
+    let once = check("::q989-,,;xb@**");
+    assert_eq!(check(&once), once);
+    let shape = |t: &str| crate::fmt::shape(&crate::syntax::parse(0, t).0);
+    assert_eq!(shape(&once), shape("::q989-,,;xb@**"), "{once:?}");
+}
