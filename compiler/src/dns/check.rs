@@ -114,10 +114,13 @@ fn check_zone(stack: &Stack, z: &Zone, sink: &mut Sink) {
 /// `www.acme.example` (no trailing dot) in zone `acme.example.` means
 /// `www.acme.example.acme.example.`, which is almost never meant.
 fn check_repeated_origin(r: &Record, zone: &Name, file: FileId, sink: &mut Sink) {
-    let labels = r.owner.labels();
-    let z = zone.labels();
-    if labels.len() >= 2 * z.len() && !z.is_empty() && labels[..labels.len() - z.len()].ends_with(z) {
-        let fixed = r.owner.labels()[..labels.len() - z.len()].join(".") + ".";
+    // `www.acme.example.acme.example.`: what is left above the zone ends in the zone again.
+    let Some(above) = r.owner.prefix_in(zone) else { return };
+    let zone_text = zone.to_string();
+    let zone_text = zone_text.trim_end_matches('.');
+    let repeated = !zone_text.is_empty() && (above == zone_text || above.ends_with(&format!(".{zone_text}")));
+    if repeated {
+        let fixed = format!("{above}.");
         sink.push(
             Diagnostic::new(W_REPEATED_ORIGIN, file, r.owner_span.clone(), format!("this name is `{}`", r.owner))
                 .with_label("the zone's name is appended to a relative name")
@@ -594,10 +597,7 @@ fn check_dangling(records: &[&Record], zone: &Name, file: FileId, sink: &mut Sin
             if t.is_root() || !t.is_within(zone) || owners.contains(t) || r.rtype == RType::Ns {
                 continue;
             }
-            let covered = wildcards.iter().any(|w| {
-                let parent = &w.labels()[1..];
-                t.labels().len() > parent.len() && t.labels().ends_with(parent)
-            });
+            let covered = wildcards.iter().any(|w| t.strictly_below(&w.parent()));
             if !covered {
                 sink.push(
                     Diagnostic::new(W_DANGLING_TARGET, file, v.span.clone(), format!("`{t}` has no record in this zone"))

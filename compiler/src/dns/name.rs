@@ -10,10 +10,12 @@ pub const MAX_LABEL: usize = 63;
 /// Longest name in presentation form without the trailing dot; 255 bytes on the wire.
 pub const MAX_NAME: usize = 253;
 
-/// An absolute, lower-case DNS name. The root is the name with no labels.
+/// An absolute, lower-case DNS name, kept as its labels joined by dots without the
+/// trailing dot (the root is empty). One string, not a vector of labels: a zone holds
+/// tens of thousands of names, and they are hashed and compared in every check.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Name {
-    labels: Vec<String>,
+    text: Box<str>,
 }
 
 /// Where a name appears decides what it may hold.
@@ -91,7 +93,7 @@ impl fmt::Display for NameError {
 
 impl Name {
     pub fn root() -> Name {
-        Name { labels: Vec::new() }
+        Name { text: "".into() }
     }
 
     /// Parses `text`; relative names (and `@`) are completed with `origin`.
@@ -111,7 +113,7 @@ impl Name {
         }
         let absolute = text.ends_with('.');
         let body = if absolute { &text[..text.len() - 1] } else { text };
-        let mut labels = Vec::new();
+        let mut joined = String::with_capacity(body.len() + origin.map_or(0, |o| o.text.len() + 1));
         let mut start = 0;
         for (i, label) in body.split('.').enumerate() {
             let range = start..start + label.len();
@@ -136,15 +138,22 @@ impl Name {
             if label.len() > MAX_LABEL {
                 return Err(NameError { kind: NameErrorKind::LabelTooLong(label.len()), range });
             }
-            labels.push(label.to_ascii_lowercase());
+            if !joined.is_empty() {
+                joined.push('.');
+            }
+            joined.extend(label.chars().map(|c| c.to_ascii_lowercase()));
         }
         if !absolute {
             match origin {
-                Some(o) => labels.extend(o.labels.iter().cloned()),
+                Some(o) if !o.text.is_empty() => {
+                    joined.push('.');
+                    joined.push_str(&o.text);
+                }
+                Some(_) => {}
                 None => return Err(NameError { kind: NameErrorKind::NotAbsolute, range: whole }),
             }
         }
-        let name = Name { labels };
+        let name = Name { text: joined.into() };
         let len = name.text_len();
         if len > MAX_NAME {
             return Err(NameError { kind: NameErrorKind::NameTooLong(len), range: whole });
@@ -154,27 +163,49 @@ impl Name {
 
     /// Length in presentation form without the trailing dot.
     pub fn text_len(&self) -> usize {
-        if self.labels.is_empty() {
-            return 0;
-        }
-        self.labels.iter().map(|l| l.len() + 1).sum::<usize>() - 1
+        self.text.len()
     }
 
-    pub fn labels(&self) -> &[String] {
-        &self.labels
+    /// The labels, leftmost first; none for the root.
+    pub fn labels(&self) -> impl DoubleEndedIterator<Item = &str> + Clone {
+        self.text.split('.').filter(|l| !l.is_empty())
     }
 
     pub fn is_root(&self) -> bool {
-        self.labels.is_empty()
+        self.text.is_empty()
     }
 
     pub fn is_wildcard(&self) -> bool {
-        self.labels.first().is_some_and(|l| l == "*")
+        &*self.text == "*" || self.text.starts_with("*.")
     }
 
     /// Whether `self` is `zone` or below it.
     pub fn is_within(&self, zone: &Name) -> bool {
-        self.labels.len() >= zone.labels.len() && self.labels.ends_with(&zone.labels)
+        zone.text.is_empty() || self.text == zone.text || self.strictly_below(zone)
+    }
+
+    /// Whether `self` is below `zone` and not `zone` itself.
+    pub fn strictly_below(&self, zone: &Name) -> bool {
+        if zone.text.is_empty() {
+            return !self.text.is_empty();
+        }
+        self.text.strip_suffix(&*zone.text).is_some_and(|rest| rest.ends_with('.'))
+    }
+
+    /// The labels above `zone` joined by dots (`www` for `www.acme.example.` in
+    /// `acme.example.`), when `self` is strictly below it.
+    pub fn prefix_in(&self, zone: &Name) -> Option<&str> {
+        if !self.strictly_below(zone) {
+            return None;
+        }
+        let cut = if zone.text.is_empty() { self.text.len() } else { self.text.len() - zone.text.len() - 1 };
+        self.text.get(..cut)
+    }
+
+    /// The name with its leftmost label removed (the parent of a wildcard); the root
+    /// stays the root.
+    pub fn parent(&self) -> Name {
+        Name { text: self.text.split_once('.').map_or("", |(_, p)| p).into() }
     }
 
     /// The name relative to `zone` (`@` for the apex), as a zone file writes it.
@@ -182,24 +213,18 @@ impl Name {
         if self == zone {
             return "@".into();
         }
-        if self.is_within(zone) {
-            return self.labels[..self.labels.len() - zone.labels.len()].join(".");
+        match self.prefix_in(zone) {
+            Some(p) => p.to_string(),
+            None => self.to_string(),
         }
-        self.to_string()
     }
 }
 
 /// Absolute form with the trailing dot; the root is `.`.
 impl fmt::Display for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.labels.is_empty() {
-            return f.write_str(".");
-        }
-        for l in &self.labels {
-            f.write_str(l)?;
-            f.write_str(".")?;
-        }
-        Ok(())
+        f.write_str(&self.text)?;
+        f.write_str(".")
     }
 }
 
