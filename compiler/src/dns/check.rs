@@ -116,9 +116,8 @@ fn check_zone(stack: &Stack, z: &Zone, sink: &mut Sink) {
 fn check_repeated_origin(r: &Record, zone: &Name, file: FileId, sink: &mut Sink) {
     // `www.acme.example.acme.example.`: what is left above the zone ends in the zone again.
     let Some(above) = r.owner.prefix_in(zone) else { return };
-    let zone_text = zone.to_string();
-    let zone_text = zone_text.trim_end_matches('.');
-    let repeated = !zone_text.is_empty() && (above == zone_text || above.ends_with(&format!(".{zone_text}")));
+    let z = zone.as_str();
+    let repeated = !z.is_empty() && above.strip_suffix(z).is_some_and(|rest| rest.is_empty() || rest.ends_with('.'));
     if repeated {
         let fixed = format!("{above}.");
         sink.push(

@@ -166,6 +166,11 @@ impl Name {
         self.text.len()
     }
 
+    /// The name without its trailing dot (empty for the root).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
     /// The labels, leftmost first; none for the root.
     pub fn labels(&self) -> impl DoubleEndedIterator<Item = &str> + Clone {
         self.text.split('.').filter(|l| !l.is_empty())

@@ -171,6 +171,15 @@ impl<'a> Fields<'a> {
     }
 
     fn uint(&mut self, field: &str, max: u64) -> Result<u64, FieldError> {
+        // The common case without building the error text (a zone has thousands of these).
+        if let Some(Term::Word(w)) = self.terms.get(self.pos) {
+            if w.text.bytes().all(|b| b.is_ascii_digit()) {
+                if let Some(n) = w.text.parse::<u64>().ok().filter(|&n| n <= max) {
+                    self.pos += 1;
+                    return Ok(n);
+                }
+            }
+        }
         let expected = format!("an integer 0–{max}");
         let w = self.word(field, &expected)?;
         match w.text.parse::<u64>() {
