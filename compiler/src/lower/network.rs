@@ -195,14 +195,7 @@ fn lower_rule(cx: &mut Cx, stmt: &Stmt) -> Option<Rule> {
         match literal::port_range(&w.text) {
             Ok(p) => ports.push(Spanned::new(p, w.span.clone())),
             Err(e) => {
-                let mut d = Diagnostic::new(e.code, cx.file, w.span.clone(), e.message);
-                if let Some(h) = e.help {
-                    d = d.with_help(h);
-                }
-                if let Some(f) = e.fix {
-                    d = d.with_fix(format!("replace with `{f}`"), cx.file, w.span.clone(), f);
-                }
-                cx.report(d);
+                super::value::lit_error(cx, w, e);
                 bad_port = true;
             }
         }
@@ -218,14 +211,7 @@ fn lower_rule(cx: &mut Cx, stmt: &Stmt) -> Option<Rule> {
             match literal::cidr(&w.text) {
                 Ok(net) => peers.push(Peer::Cidr(Spanned::new(net, w.span.clone()))),
                 Err(e) => {
-                    let mut d = Diagnostic::new(e.code, cx.file, w.span.clone(), e.message);
-                    if let Some(h) = e.help {
-                        d = d.with_help(h);
-                    }
-                    if let Some(f) = e.fix {
-                        d = d.with_fix(format!("replace with `{f}`"), cx.file, w.span.clone(), f);
-                    }
-                    cx.report(d);
+                    super::value::lit_error(cx, w, e);
                 }
             }
         } else {

@@ -188,14 +188,7 @@ fn file(cx: &mut Cx, s: &Stmt, args: &[Term], form: &str) -> Option<StepKind> {
             ("mode", Term::Word(m)) => match literal::file_mode(&m.text) {
                 Ok(v) => mode = Some(Spanned::new(v, m.span.clone())),
                 Err(e) => {
-                    let mut d = Diagnostic::new(e.code, cx.file, m.span.clone(), e.message);
-                    if let Some(h) = e.help {
-                        d = d.with_help(h);
-                    }
-                    if let Some(f) = e.fix {
-                        d = d.with_fix(format!("replace with `{f}`"), cx.file, m.span.clone(), f);
-                    }
-                    cx.report(d);
+                    super::value::lit_error(cx, m, e);
                 }
             },
             _ => {

@@ -37,7 +37,8 @@ pub fn wrong_shape(cx: &mut Cx, e: &Expr, expected: &str) {
     cx.report(d);
 }
 
-fn lit_error(cx: &mut Cx, w: &Word, e: LitError) {
+/// Reports a bad literal at its word, with the literal's help and a replacement fix.
+pub fn lit_error(cx: &mut Cx, w: &Word, e: LitError) {
     let mut d = Diagnostic::new(e.code, cx.file, w.span.clone(), e.message);
     if let Some(h) = e.help {
         d = d.with_help(h);
