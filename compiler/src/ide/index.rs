@@ -5,38 +5,8 @@ use crate::dns::rdata::{AValue, Rdata};
 use crate::hir::{self, FileContent, Ident, Peer, Ref, StepKind};
 use crate::source::{FileId, Span};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SymbolKind {
-    Stack,
-    Let,
-    Network,
-    Subnet,
-    Firewall,
-    Role,
-    Hosts,
-    Host,
-    Secret,
-    Zone,
-    HealthCheck,
-}
-
-impl SymbolKind {
-    pub fn keyword(self) -> &'static str {
-        match self {
-            SymbolKind::Stack => "stack",
-            SymbolKind::Let => "let",
-            SymbolKind::Network => "network",
-            SymbolKind::Subnet => "subnet",
-            SymbolKind::Firewall => "firewall",
-            SymbolKind::Role => "role",
-            SymbolKind::Hosts => "hosts",
-            SymbolKind::Host => "host",
-            SymbolKind::Secret => "secret",
-            SymbolKind::Zone => "zone",
-            SymbolKind::HealthCheck => "healthcheck",
-        }
-    }
-}
+/// The kinds of declared names are the symbol table's (`names::Kind`).
+pub use crate::names::Kind as SymbolKind;
 
 pub type SymbolId = usize;
 
