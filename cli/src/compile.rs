@@ -9,7 +9,7 @@ use drove_compiler::render;
 use std::path::Path;
 
 pub fn run(path: &Path) -> u8 {
-    let state = match desired_state(path) {
+    let state = match desired_state(path, "compiled") {
         Ok(state) => state,
         Err(code) => return code,
     };
@@ -22,9 +22,10 @@ pub fn run(path: &Path) -> u8 {
     }
 }
 
-/// The stack's desired state, or the exit code after its diagnostics went to stderr.
-/// Shared by every command that needs a compiled stack (`compile`, `graph`).
-pub fn desired_state(path: &Path) -> Result<DesiredState, u8> {
+/// The stack's desired state, or the exit code after its diagnostics went to stderr
+/// ("PATH: not VERB: 2 errors"). Shared by every command that needs a compiled stack
+/// (`compile`, `graph`, and the engine's `init`, `plan`, `apply`, `state`).
+pub fn desired_state(path: &Path, verb: &str) -> Result<DesiredState, u8> {
     let sources = crate::stack::load(path)?;
     let analysis = analyze(&sources);
     let stderr_color = color(Stream::Stderr);
@@ -32,14 +33,14 @@ pub fn desired_state(path: &Path) -> Result<DesiredState, u8> {
         write(Stream::Stderr, &render::text(&sources, &analysis.diagnostics, stderr_color));
     }
     if analysis.has_errors() {
-        write(Stream::Stderr, &format!("{}: not compiled: {}\n", path.display(), render::summary(&analysis.diagnostics)));
+        write(Stream::Stderr, &format!("{}: not {verb}: {}\n", path.display(), render::summary(&analysis.diagnostics)));
         return Err(crate::exit::PROBLEMS);
     }
     match compile(&analysis.stack) {
         Ok(state) => Ok(state),
         Err(CompileError::Invalid(diagnostics)) => {
             write(Stream::Stderr, &render::text(&sources, &diagnostics, stderr_color));
-            write(Stream::Stderr, &format!("{}: not compiled: {}\n", path.display(), render::summary(&diagnostics)));
+            write(Stream::Stderr, &format!("{}: not {verb}: {}\n", path.display(), render::summary(&diagnostics)));
             Err(crate::exit::PROBLEMS)
         }
         Err(e @ CompileError::Incomplete(_)) => {

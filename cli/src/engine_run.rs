@@ -26,25 +26,7 @@ pub fn stack_dir(path: &Path) -> PathBuf {
 /// The stack's desired state; a stack with errors is reported as `drove check` would and
 /// gives exit code 1, since nothing may be planned from it.
 pub fn desired(path: &Path) -> Result<DesiredState, u8> {
-    use drove_compiler::compile::{compile, CompileError};
-    let sources = crate::stack::load(path)?;
-    let analysis = drove_compiler::analysis::analyze(&sources);
-    let refuse = |diagnostics: &[drove_compiler::diag::Diagnostic]| {
-        write(Stream::Stderr, &drove_compiler::render::text(&sources, diagnostics, color(Stream::Stderr)));
-        write(Stream::Stderr, &format!("{}: not planned: {}\n", path.display(), drove_compiler::render::summary(diagnostics)));
-        crate::exit::PROBLEMS
-    };
-    if analysis.has_errors() {
-        return Err(refuse(&analysis.diagnostics));
-    }
-    match compile(&analysis.stack) {
-        Ok(d) => Ok(d),
-        Err(CompileError::Invalid(diagnostics)) => Err(refuse(&diagnostics)),
-        Err(e @ CompileError::Incomplete(_)) => {
-            write(Stream::Stderr, &format!("drove: {}: {e}\n", path.display()));
-            Err(crate::exit::PROBLEMS)
-        }
-    }
+    crate::compile::desired_state(path, "planned")
 }
 
 /// Prints an engine error (`error[E0304]: …` and its help) and gives exit code 1.

@@ -13,7 +13,7 @@ pub enum Format {
 }
 
 pub fn run(path: &Path, format: Format) -> u8 {
-    let state = match crate::compile::desired_state(path) {
+    let state = match crate::compile::desired_state(path, "drawn") {
         Ok(state) => state,
         Err(code) => return code,
     };
