@@ -588,7 +588,8 @@ fn check_policy_group(rs: &[&Record], file: FileId, sink: &mut Sink) {
 /// In-zone targets (CNAME, MX, SRV, NS…) that name nothing in the zone.
 fn check_dangling(records: &[&Record], zone: &Name, file: FileId, sink: &mut Sink) {
     let owners: HashSet<&Name> = records.iter().map(|r| &r.owner).collect();
-    let wildcards: Vec<&Name> = owners.iter().copied().filter(|n| n.is_wildcard()).collect();
+    // The names each wildcard covers lie below its parent (`*.cdn` covers `x.cdn`).
+    let wildcard_parents: Vec<Name> = owners.iter().filter(|n| n.is_wildcard()).map(|n| n.parent()).collect();
     for r in records {
         let RecordData::Values(values) = &r.data else { continue };
         for v in values {
@@ -596,7 +597,7 @@ fn check_dangling(records: &[&Record], zone: &Name, file: FileId, sink: &mut Sin
             if t.is_root() || !t.is_within(zone) || owners.contains(t) || r.rtype == RType::Ns {
                 continue;
             }
-            let covered = wildcards.iter().any(|w| t.strictly_below(&w.parent()));
+            let covered = wildcard_parents.iter().any(|p| t.strictly_below(p));
             if !covered {
                 sink.push(
                     Diagnostic::new(W_DANGLING_TARGET, file, v.span.clone(), format!("`{t}` has no record in this zone"))

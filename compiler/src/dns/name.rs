@@ -171,11 +171,6 @@ impl Name {
         &self.text
     }
 
-    /// The labels, leftmost first; none for the root.
-    pub fn labels(&self) -> impl DoubleEndedIterator<Item = &str> + Clone {
-        self.text.split('.').filter(|l| !l.is_empty())
-    }
-
     pub fn is_root(&self) -> bool {
         self.text.is_empty()
     }
