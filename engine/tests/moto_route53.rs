@@ -12,11 +12,30 @@ use drove_engine::error::codes;
 use drove_engine::plan::{Action, Plan, PlanOptions};
 use drove_engine::session::Session;
 use drove_engine::state::{Backend, S3Backend};
+use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType};
 use serde_json::{json, Value};
 use std::path::Path;
 use support::moto::Moto;
 
 const REGION: &str = "ap-northeast-1";
+
+/// Writes one record set straight through the SDK, as someone outside drove would.
+async fn change_behind_drove(r53: &aws_sdk_route53::Client, zone: &str, action: ChangeAction, name: &str, ty: RrType, ttl: i64, value: &str) {
+    let set = ResourceRecordSet::builder()
+        .name(name)
+        .r#type(ty)
+        .ttl(ttl)
+        .resource_records(ResourceRecord::builder().value(value).build().unwrap())
+        .build()
+        .unwrap();
+    let change = Change::builder().action(action).resource_record_set(set).build().unwrap();
+    r53.change_resource_record_sets()
+        .hosted_zone_id(zone)
+        .change_batch(ChangeBatch::builder().changes(change).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+}
 
 fn zone_ref() -> Value {
     json!({"ref": "zone.shop.example.", "attribute": "id"})
@@ -129,24 +148,7 @@ async fn route53_lifecycle_against_moto() {
     assert!(!sets.resource_record_sets().iter().any(|r| r.r#type().as_str() == "TXT"));
 
     // Drift: a record changed behind drove's back shows up and is put back.
-    let rrs = aws_sdk_route53::types::ResourceRecordSet::builder()
-        .name("shop.example.")
-        .r#type(aws_sdk_route53::types::RrType::A)
-        .ttl(300)
-        .resource_records(aws_sdk_route53::types::ResourceRecord::builder().value("203.0.113.66").build().unwrap())
-        .build()
-        .unwrap();
-    r53.change_resource_record_sets()
-        .hosted_zone_id(&zone)
-        .change_batch(
-            aws_sdk_route53::types::ChangeBatch::builder()
-                .changes(aws_sdk_route53::types::Change::builder().action(aws_sdk_route53::types::ChangeAction::Upsert).resource_record_set(rrs).build().unwrap())
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    change_behind_drove(&r53, &zone, ChangeAction::Upsert, "shop.example.", RrType::A, 300, "203.0.113.66").await;
     let drift = s.plan(&d, &PlanOptions::default()).await.unwrap();
     assert_eq!(action(&drift, "record.shop.example./A"), Action::Update);
     let c = drift.changes.iter().find(|c| c.address == "record.shop.example./A").unwrap();
@@ -156,24 +158,7 @@ async fn route53_lifecycle_against_moto() {
 
     // A CNAME beside a record drove does not manage is refused before anything is sent.
     let extra = serde_json::from_value(record("txt.shop.example.", "CNAME", 60, json!(["shop.example."]))).unwrap();
-    let unmanaged = aws_sdk_route53::types::ResourceRecordSet::builder()
-        .name("txt.shop.example.")
-        .r#type(aws_sdk_route53::types::RrType::Txt)
-        .ttl(60)
-        .resource_records(aws_sdk_route53::types::ResourceRecord::builder().value("\"hand made\"").build().unwrap())
-        .build()
-        .unwrap();
-    r53.change_resource_record_sets()
-        .hosted_zone_id(&zone)
-        .change_batch(
-            aws_sdk_route53::types::ChangeBatch::builder()
-                .changes(aws_sdk_route53::types::Change::builder().action(aws_sdk_route53::types::ChangeAction::Create).resource_record_set(unmanaged).build().unwrap())
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    change_behind_drove(&r53, &zone, ChangeAction::Create, "txt.shop.example.", RrType::Txt, 60, "\"hand made\"").await;
     let mut clash = d.clone();
     clash.resources.push(extra);
     let e = s.plan(&clash, &PlanOptions::default()).await.unwrap_err();
