@@ -5,6 +5,7 @@ pub mod provider;
 pub mod route53;
 
 // Tests and tools reach the SDK types through the engine, so they build what it builds.
+pub use aws_sdk_ec2;
 pub use aws_sdk_route53;
 pub use aws_sdk_s3;
 pub use aws_config;

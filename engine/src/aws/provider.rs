@@ -13,6 +13,7 @@ use tokio::sync::Mutex;
 
 pub struct AwsProvider {
     route53: aws_sdk_route53::Client,
+    ec2: aws_sdk_ec2::Client,
     stack: String,
     region: String,
     zones: Mutex<HashMap<String, Vec<Value>>>,
@@ -22,6 +23,7 @@ impl AwsProvider {
     pub fn new(conf: &aws_config::SdkConfig, stack: &str, region: &str) -> AwsProvider {
         AwsProvider {
             route53: aws_sdk_route53::Client::new(conf),
+            ec2: aws_sdk_ec2::Client::new(conf),
             stack: stack.into(),
             region: region.into(),
             zones: Mutex::new(HashMap::new()),
