@@ -28,7 +28,8 @@ pub fn analyze(sources: &Sources) -> Analysis {
         sink.diagnostics.extend(diags);
         files.push(tree);
     }
-    let stack = crate::lower::lower(&files, &mut sink);
+    let mut stack = crate::lower::lower(&files, &mut sink);
+    stack.dir = sources.dir();
     crate::check::run_syntax(&files, &mut sink);
     crate::check::run(&stack, &mut sink);
     let mut diagnostics = sink.diagnostics;

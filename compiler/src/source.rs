@@ -79,6 +79,13 @@ impl Sources {
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id]
     }
+
+    /// The stack's directory: that of its files (`load` reads one directory), `.` for a
+    /// bare file name; `None` when there are no files.
+    pub fn dir(&self) -> Option<PathBuf> {
+        let parent = self.files.first()?.path.parent()?;
+        Some(if parent.as_os_str().is_empty() { PathBuf::from(".") } else { parent.to_path_buf() })
+    }
 }
 
 /// Why a stack could not be read. These are I/O and usage problems (exit code 2), not

@@ -30,6 +30,7 @@ pub fn run(stack: &hir::Stack, sink: &mut Sink) {
     hosts::check(stack, sink);
     crate::dns::check::check(stack, sink);
     crate::secrets::check(stack, sink);
+    crate::compile::cloud_config::size::check(stack, sink);
 }
 
 /// Checks on the syntax trees of all files.

@@ -4,6 +4,7 @@
 //! compile what `drove check` would reject. Resources come out in a fixed order (stack
 //! declarations in source order, each area in turn) so the output is deterministic.
 
+pub mod cloud_config;
 pub mod instances;
 mod network;
 mod security_groups;

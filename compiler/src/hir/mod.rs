@@ -93,6 +93,9 @@ pub struct Stack {
     pub healthchecks: Vec<crate::dns::hir::HealthCheck>,
     /// Uses of `let` constants that lowering substituted into attribute values.
     pub let_uses: Vec<NameUse>,
+    /// The directory `file("…")` paths are relative to (that of the stack's files), where
+    /// their sizes are read for the user-data limit; `None` for a stack only in memory.
+    pub dir: Option<std::path::PathBuf>,
 }
 
 impl Stack {

@@ -16,6 +16,8 @@ pub struct Role {
     pub imdsv2: Option<Spanned<bool>>,
     pub encrypted: Option<Spanned<bool>>,
     pub provision: Vec<Step>,
+    /// The `provision` keyword, where diagnostics about the whole block point.
+    pub provision_at: Option<Span>,
     pub drain: Option<Spanned<String>>,
     /// Seconds.
     pub drain_timeout: Option<Spanned<u64>>,

@@ -52,6 +52,7 @@ pub fn lower_role(cx: &mut Cx, stmt: &Stmt) -> Option<Role> {
         imdsv2: a.boolean(cx, "imdsv2"),
         encrypted: a.boolean(cx, "encrypted"),
         provision: steps,
+        provision_at: seen_provision.map(|s| s.head().span.clone()),
         drain: a.string(cx, "drain"),
         drain_timeout: a.duration(cx, "drain_timeout"),
         batch: a.integer(cx, "batch"),
