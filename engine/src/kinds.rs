@@ -2,7 +2,7 @@
 //! replacement (AWS cannot change them in place), and which lists are sets (order does
 //! not matter when comparing desired and live).
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 pub const VPC: &str = "ec2.vpc";
 pub const SUBNET: &str = "ec2.subnet";
@@ -77,6 +77,30 @@ pub fn taggable(kind: &str) -> bool {
     matches!(kind, VPC | SUBNET | INTERNET_GATEWAY | ROUTE_TABLE | SECURITY_GROUP | INSTANCE | HOSTED_ZONE | HEALTH_CHECK)
 }
 
+/// What `null` stands for where it does not mean "leave unmanaged": a firewall without
+/// `to` rules has AWS's default egress, the one rule every new group gets (all traffic to
+/// anywhere over IPv4; drove's networks have no IPv6). Filling it in makes drove put that
+/// rule back when the last `to` rule goes, and show drift when it is changed.
+pub fn null_means(kind: &str, attribute: &str) -> Option<Value> {
+    match (kind, attribute) {
+        (SECURITY_GROUP_RULES, "egress") => Some(json!([{"protocol": "-1", "from_port": -1, "to_port": -1, "cidr": "0.0.0.0/0"}])),
+        _ => None,
+    }
+}
+
+/// The desired attributes with `null`s that stand for a value replaced by it.
+pub fn fill_defaults(kind: &str, attributes: &mut Value) {
+    if let Some(o) = attributes.as_object_mut() {
+        for (name, v) in o.iter_mut() {
+            if v.is_null() {
+                if let Some(d) = null_means(kind, name) {
+                    *v = d;
+                }
+            }
+        }
+    }
+}
+
 /// Drops `null` members of objects: an unset field and an absent one mean the same
 /// (`{"continent": null, "country": "JP"}` is `{"country": "JP"}` as AWS answers it).
 fn without_nulls(v: &Value) -> Value {
@@ -115,5 +139,15 @@ mod tests {
         assert!(forces_replacement(SUBNET, "cidr"));
         assert!(!forces_replacement(RECORD_SET, "ttl"));
         assert_eq!(normalize(RECORD_SET, "geolocation", &json!({"continent": null, "country": "JP"})), json!({"country": "JP"}));
+    }
+
+    #[test]
+    fn null_egress_is_the_default_rule() {
+        let mut a = json!({"group": "sg-1", "ingress": [], "egress": null});
+        fill_defaults(SECURITY_GROUP_RULES, &mut a);
+        assert_eq!(a["egress"][0]["cidr"], json!("0.0.0.0/0"));
+        let mut z = json!({"comment": null});
+        fill_defaults(HOSTED_ZONE, &mut z);
+        assert_eq!(z["comment"], Value::Null);
     }
 }

@@ -1,6 +1,8 @@
 //! The AWS provider: the SDK clients, configured from the ordinary AWS places
 //! (environment, profiles, `AWS_ENDPOINT_URL` for an emulator) with retries.
 
+pub mod ec2_network;
+pub mod ec2_tags;
 pub mod provider;
 pub mod route53;
 

@@ -2,6 +2,7 @@
 //! during refresh are kept until the next refresh, so refresh, re-adoption and the
 //! checks AWS makes cost one listing per zone.
 
+use super::ec2_network::{self as net, Ctx};
 use super::route53;
 use crate::error::{codes, EngineError, Result};
 use crate::kinds;
@@ -85,7 +86,7 @@ impl AwsProvider {
 #[async_trait]
 impl Provider for AwsProvider {
     fn supports(&self, kind: &str) -> bool {
-        matches!(kind, kinds::HOSTED_ZONE | kinds::RECORD_SET | kinds::HEALTH_CHECK)
+        matches!(kind, kinds::HOSTED_ZONE | kinds::RECORD_SET | kinds::HEALTH_CHECK) || is_network(kind)
     }
 
     async fn refresh(&self, known: &[Known]) -> Result<Vec<Option<Live>>> {
@@ -97,6 +98,7 @@ impl Provider for AwsProvider {
                 kinds::HOSTED_ZONE => route53::read_zone(&self.route53, &k.id, &self.region).await?,
                 kinds::RECORD_SET => self.find_record(&k.attributes).await?,
                 kinds::HEALTH_CHECK => route53::read_health_check(&self.route53, &k.id).await?.map(|x| x.0),
+                kind if is_network(kind) => self.read_network(kind, &k.id).await?,
                 other => return Err(unsupported(&k.address, other)),
             });
         }
@@ -112,6 +114,7 @@ impl Provider for AwsProvider {
                     route53::find_zone(&self.route53, name, &self.stack, &w.address, &self.region).await?
                 }
                 kinds::RECORD_SET => self.find_record(&w.attributes).await?,
+                kind if is_network(kind) => self.find_network(kind, &w.address).await?,
                 _ => None,
             });
         }
@@ -162,10 +165,87 @@ impl Provider for AwsProvider {
                     route53::delete_health_check(&self.route53, &id).await?;
                     None
                 }
+                (kind, op) if is_network(kind) => self.apply_network(kind, op, c, &id).await?,
                 (other, _) => return Err(unsupported(&c.address, other)),
             });
         }
         Ok(out)
+    }
+}
+
+/// The EC2 networking kinds (`ec2_network`).
+fn is_network(kind: &str) -> bool {
+    matches!(
+        kind,
+        kinds::VPC
+            | kinds::SUBNET
+            | kinds::INTERNET_GATEWAY
+            | kinds::ROUTE_TABLE
+            | kinds::ROUTE_TABLE_ASSOCIATION
+            | kinds::SECURITY_GROUP
+            | kinds::SECURITY_GROUP_RULES
+    )
+}
+
+impl AwsProvider {
+    fn net(&self) -> Ctx<'_> {
+        Ctx { client: &self.ec2, stack: &self.stack }
+    }
+
+    async fn read_network(&self, kind: &str, id: &str) -> Result<Option<Live>> {
+        let c = &self.ec2;
+        match kind {
+            kinds::VPC => net::read_vpc(c, id).await,
+            kinds::SUBNET => net::read_subnet(c, id).await,
+            kinds::INTERNET_GATEWAY => net::read_gateway(c, id).await,
+            kinds::ROUTE_TABLE => net::read_table(c, id).await,
+            kinds::ROUTE_TABLE_ASSOCIATION => net::read_association(c, id).await,
+            kinds::SECURITY_GROUP => net::read_group(c, id).await,
+            kinds::SECURITY_GROUP_RULES => net::read_rules(c, id).await,
+            _ => Ok(None),
+        }
+    }
+
+    /// Rules and associations carry no tags: their creates find what exists instead.
+    async fn find_network(&self, kind: &str, address: &str) -> Result<Option<Live>> {
+        let x = self.net();
+        match kind {
+            kinds::VPC => net::find_vpc(&x, address).await,
+            kinds::SUBNET => net::find_subnet(&x, address).await,
+            kinds::INTERNET_GATEWAY => net::find_gateway(&x, address).await,
+            kinds::ROUTE_TABLE => net::find_table(&x, address).await,
+            kinds::SECURITY_GROUP => net::find_group(&x, address).await,
+            _ => Ok(None),
+        }
+    }
+
+    async fn apply_network(&self, kind: &str, op: Operation, c: &Change, id: &str) -> Result<Option<Live>> {
+        let x = self.net();
+        let (e, a) = (&self.ec2, c.address.as_str());
+        let live = match (kind, op) {
+            (kinds::VPC, Operation::Create) => net::create_vpc(&x, c).await?,
+            (kinds::VPC, Operation::Update) => net::update_vpc(&x, c, id).await?,
+            (kinds::VPC, Operation::Delete) => return net::delete_vpc(e, a, id).await.map(|_| None),
+            (kinds::SUBNET, Operation::Create) => net::create_subnet(&x, c).await?,
+            (kinds::SUBNET, Operation::Update) => net::update_subnet(&x, c, id).await?,
+            (kinds::SUBNET, Operation::Delete) => return net::delete_subnet(e, a, id).await.map(|_| None),
+            (kinds::INTERNET_GATEWAY, Operation::Create) => net::create_gateway(&x, c).await?,
+            (kinds::INTERNET_GATEWAY, Operation::Update) => net::update_gateway(&x, c, id).await?,
+            (kinds::INTERNET_GATEWAY, Operation::Delete) => return net::delete_gateway(e, a, id).await.map(|_| None),
+            (kinds::ROUTE_TABLE, Operation::Create) => net::create_table(&x, c).await?,
+            (kinds::ROUTE_TABLE, Operation::Update) => net::update_table(&x, c, id).await?,
+            (kinds::ROUTE_TABLE, Operation::Delete) => return net::delete_table(e, a, id).await.map(|_| None),
+            (kinds::ROUTE_TABLE_ASSOCIATION, Operation::Create) => net::create_association(&x, c).await?,
+            (kinds::ROUTE_TABLE_ASSOCIATION, Operation::Update) => net::update_association(&x, c, id).await?,
+            (kinds::ROUTE_TABLE_ASSOCIATION, Operation::Delete) => return net::delete_association(e, a, id).await.map(|_| None),
+            (kinds::SECURITY_GROUP, Operation::Create) => net::create_group(&x, c).await?,
+            (kinds::SECURITY_GROUP, Operation::Update) => net::update_group(&x, c, id).await?,
+            (kinds::SECURITY_GROUP, Operation::Delete) => return net::delete_group(e, a, id).await.map(|_| None),
+            (kinds::SECURITY_GROUP_RULES, Operation::Create | Operation::Update) => net::put_rules(&x, c).await?,
+            (kinds::SECURITY_GROUP_RULES, Operation::Delete) => return net::delete_rules(&x, a, id).await.map(|_| None),
+            (other, _) => return Err(unsupported(a, other)),
+        };
+        Ok(Some(live))
     }
 }
 

@@ -64,6 +64,7 @@ pub async fn plan(desired: &DesiredState, state: Option<&State>, provider: &dyn 
         for address in &order {
             let Some(r) = by_address.get(address.as_str()) else { continue };
             let mut after = resolve(&r.attributes, &work, Some(&pending), address)?;
+            kinds::fill_defaults(&r.kind, &mut after);
             let mut notes = Vec::new();
             if r.kind == kinds::INSTANCE {
                 resolve_image(&mut after, provider, &mut images, &mut notes).await?;
