@@ -154,7 +154,10 @@ fn gzipped(stack: &Stack, cc: &CloudConfig) -> Option<usize> {
     for e in &cc.entries {
         match &e.content {
             Content::Inline { .. } => {}
-            Content::Secret { name, .. } => secrets = secrets.saturating_add(b64_len(secret_size(stack, name))),
+            Content::Secret { name, marker } => {
+                secrets = secrets.saturating_add(b64_len(secret_size(stack, name)));
+                doc = doc.replace(marker.as_str(), "\"\"");
+            }
             Content::Repo { path, marker } => {
                 if filled.contains(&marker.as_str()) {
                     continue;
