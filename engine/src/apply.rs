@@ -13,7 +13,7 @@ use crate::provider::{record_zone, Change, Live, Operation, Provider};
 use crate::state::{Backend, ResourceRecord, State};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Route53 takes at most 1,000 changes per batch (an UPSERT counts as one here; a
 /// delete+create pair as two).
@@ -76,6 +76,14 @@ pub fn check_fresh(plan: &Plan, state: Option<&State>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn step_of(op: Operation) -> Step {
+    match op {
+        Operation::Create => Step::Create,
+        Operation::Update => Step::Update,
+        Operation::Delete => Step::Delete,
+    }
 }
 
 fn build_graph(changes: &[PlannedChange]) -> Vec<Node> {
@@ -210,7 +218,58 @@ pub fn idempotency_token(plan: &Plan, address: &str) -> String {
 
 type Progress<'a> = &'a (dyn Fn(&str) + Sync);
 
-/// Applies a plan to the state it was made against (the caller holds the lock).
+/// What an operation of apply does to its resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Create,
+    Update,
+    Delete,
+}
+
+impl Step {
+    pub fn doing(self) -> &'static str {
+        match self {
+            Step::Create => "creating",
+            Step::Update => "updating",
+            Step::Delete => "deleting",
+        }
+    }
+}
+
+/// Progress of an apply, for a display to show as it likes.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    /// The walk begins with this many operations (a replace is two).
+    Begin { operations: usize },
+    Start { address: &'a str, step: Step },
+    Done { address: &'a str, step: Step, id: Option<&'a str>, elapsed: Duration },
+    Failed { address: &'a str, step: Step, error: &'a EngineError, elapsed: Duration },
+}
+
+impl std::fmt::Display for Event<'_> {
+    /// The plain form: `ADDRESS: creating…`, `ADDRESS: creating… done (1.2s)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Event::Begin { operations } => write!(f, "applying {operations} changes"),
+            Event::Start { address, step } => write!(f, "{address}: {}…", step.doing()),
+            Event::Done { address, step, id, elapsed } => {
+                write!(f, "{address}: {}… done ({:.1}s", step.doing(), elapsed.as_secs_f64())?;
+                match id {
+                    Some(id) if *step != Step::Delete => write!(f, ", {id})"),
+                    _ => write!(f, ")"),
+                }
+            }
+            Event::Failed { address, step, error, elapsed } => {
+                write!(f, "{address}: {}… failed ({:.1}s): {}", step.doing(), elapsed.as_secs_f64(), error.message)
+            }
+        }
+    }
+}
+
+pub type Events<'a> = &'a (dyn Fn(&Event) + Sync);
+
+/// Applies a plan to the state it was made against (the caller holds the lock), telling
+/// `progress` each event in its plain form.
 pub async fn apply(
     plan: &Plan,
     state: Option<State>,
@@ -218,6 +277,23 @@ pub async fn apply(
     provider: Arc<dyn Provider>,
     opts: &ApplyOptions,
     progress: Progress<'_>,
+) -> Result<ApplyReport> {
+    let lines = |e: &Event| {
+        if !matches!(e, Event::Begin { .. }) {
+            progress(&e.to_string())
+        }
+    };
+    apply_with_events(plan, state, backend, provider, opts, &lines).await
+}
+
+/// Applies a plan to the state it was made against (the caller holds the lock).
+pub async fn apply_with_events(
+    plan: &Plan,
+    state: Option<State>,
+    backend: &dyn Backend,
+    provider: Arc<dyn Provider>,
+    opts: &ApplyOptions,
+    events: Events<'_>,
 ) -> Result<ApplyReport> {
     check_fresh(plan, state.as_ref())?;
     let mut st = state.unwrap_or_else(|| State::new(&plan.stack));
@@ -247,6 +323,7 @@ pub async fn apply(
     }
 
     let nodes = build_graph(changes);
+    events(&Event::Begin { operations: nodes.len() });
     let mut waiting: Vec<usize> = nodes.iter().map(|n| n.deps.len()).collect();
     let mut dependents: Vec<Vec<usize>> = vec![vec![]; nodes.len()];
     for (i, n) in nodes.iter().enumerate() {
@@ -274,6 +351,8 @@ pub async fn apply(
                     match resolve(&c.after, &st, None, &c.address) {
                         Ok(v) => v,
                         Err(e) => {
+                            let step = if c.action == Action::Update { Step::Update } else { Step::Create };
+                            events(&Event::Failed { address: &c.address, step, error: &e, elapsed: Duration::ZERO });
                             report.failed.push((c.address.clone(), e));
                             finished[n] = true;
                             continue;
@@ -310,13 +389,8 @@ pub async fn apply(
                     continue;
                 }
                 let provider = provider.clone();
-                for (n, c) in &batch {
-                    let verb = match (nodes[*n].part, c.operation) {
-                        (_, Operation::Delete) => "deleting",
-                        (_, Operation::Update) => "updating",
-                        _ => "creating",
-                    };
-                    progress(&format!("{}: {verb}", c.address));
+                for (_, c) in &batch {
+                    events(&Event::Start { address: &c.address, step: step_of(c.operation) });
                 }
                 inflight.spawn(async move {
                     let started = Instant::now();
@@ -329,7 +403,7 @@ pub async fn apply(
         let Some(joined) = inflight.join_next().await else { break };
         let (ids, result, started) = joined.map_err(|e| EngineError::new(codes::AWS_CALL, format!("an apply task failed: {e}")))?;
         report.calls += 1;
-        let elapsed = started.elapsed().as_secs_f64();
+        let elapsed = started.elapsed();
         match result {
             Ok(lives) => {
                 for (n, live) in ids.iter().zip(lives) {
@@ -338,10 +412,11 @@ pub async fn apply(
                     match (node.part, live) {
                         (Part::Down, _) => {
                             st.resources.remove(&c.address);
-                            progress(&format!("{}: deleted ({elapsed:.1}s)", c.address));
+                            events(&Event::Done { address: &c.address, step: Step::Delete, id: None, elapsed });
                         }
                         (Part::Up, Some(l)) => {
-                            progress(&format!("{}: {} ({}, {elapsed:.1}s)", c.address, if c.action == Action::Update { "updated" } else { "created" }, l.id));
+                            let step = if c.action == Action::Update { Step::Update } else { Step::Create };
+                            events(&Event::Done { address: &c.address, step, id: Some(&l.id), elapsed });
                             st.resources.insert(
                                 c.address.clone(),
                                 ResourceRecord {
@@ -354,7 +429,10 @@ pub async fn apply(
                                 },
                             );
                         }
-                        (Part::Up, None) => {}
+                        (Part::Up, None) => {
+                            let step = if c.action == Action::Update { Step::Update } else { Step::Create };
+                            events(&Event::Done { address: &c.address, step, id: None, elapsed });
+                        }
                     }
                     finished[*n] = true;
                     if node.part == Part::Up || c.action == Action::Delete {
@@ -377,8 +455,14 @@ pub async fn apply(
             Err(e) => {
                 for n in &ids {
                     finished[*n] = true;
-                    let c = &changes[nodes[*n].change];
-                    progress(&format!("{}: failed: {}", c.address, e.message));
+                    let node = &nodes[*n];
+                    let c = &changes[node.change];
+                    let step = match (node.part, c.action) {
+                        (Part::Down, _) => Step::Delete,
+                        (Part::Up, Action::Update) => Step::Update,
+                        _ => Step::Create,
+                    };
+                    events(&Event::Failed { address: &c.address, step, error: &e, elapsed });
                     report.failed.push((c.address.clone(), e.clone()));
                 }
             }

@@ -2,7 +2,7 @@
 //! named by the stack block, the AWS provider, and running an operation under the state
 //! lock that is released however the operation ends, Ctrl-C included.
 
-use crate::apply::{apply, ApplyOptions, ApplyReport};
+use crate::apply::{apply_with_events, ApplyOptions, ApplyReport, Event};
 use crate::aws::provider::AwsProvider;
 use crate::error::{codes, EngineError, Result};
 use crate::plan::{plan, Plan, PlanOptions};
@@ -84,6 +84,24 @@ impl Session {
         confirm: &(dyn Fn(&Plan) -> bool + Sync),
         progress: &(dyn Fn(&str) + Sync),
     ) -> Result<Option<(Plan, ApplyReport)>> {
+        let lines = |e: &Event| {
+            if !matches!(e, Event::Begin { .. }) {
+                progress(&e.to_string())
+            }
+        };
+        self.apply_with_events(desired, saved, plan_opts, opts, confirm, &lines).await
+    }
+
+    /// `apply`, telling `events` what starts, ends and fails, for a display of its own.
+    pub async fn apply_with_events(
+        &self,
+        desired: Option<&DesiredState>,
+        saved: Option<Plan>,
+        plan_opts: &PlanOptions,
+        opts: &ApplyOptions,
+        confirm: &(dyn Fn(&Plan) -> bool + Sync),
+        progress: &(dyn Fn(&Event) + Sync),
+    ) -> Result<Option<(Plan, ApplyReport)>> {
         let op = if plan_opts.destroy { "destroy" } else { "apply" };
         locked(self.backend.as_ref(), op, async {
             let state = self.backend.read().await?;
@@ -98,7 +116,7 @@ impl Session {
             if !confirm(&the_plan) {
                 return Ok(None);
             }
-            let report = apply(&the_plan, state, self.backend.as_ref(), self.provider.clone(), opts, progress).await?;
+            let report = apply_with_events(&the_plan, state, self.backend.as_ref(), self.provider.clone(), opts, progress).await?;
             Ok(Some((the_plan, report)))
         })
         .await

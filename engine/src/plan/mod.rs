@@ -1,6 +1,7 @@
 //! Plans are data: a list of changes with attribute diffs, saved as JSON (`--out`) and
 //! applied exactly later. The format is documented in `docs/plan.md`.
 
+pub mod cost;
 mod planner;
 pub mod render;
 pub(crate) mod resolve;
@@ -115,6 +116,10 @@ pub struct Plan {
     pub destroy: bool,
     pub summary: Summary,
     pub changes: Vec<PlannedChange>,
+    /// The monthly cost delta of the planned instances (an estimate); absent when the
+    /// plan has no instances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<cost::CostDelta>,
 }
 
 impl Plan {

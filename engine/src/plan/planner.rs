@@ -160,6 +160,7 @@ pub async fn plan(desired: &DesiredState, state: Option<&State>, provider: &dyn 
         serial: state.serial,
         destroy: opts.destroy,
         summary: summarize(&changes),
+        cost: super::cost::estimate(&desired.stack.region, &changes),
         changes,
     })
 }

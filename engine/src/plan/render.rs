@@ -101,6 +101,9 @@ pub fn text(plan: &Plan, color: bool) -> String {
         out.push('\n');
     }
     let _ = writeln!(out, "{}", summary_line(plan));
+    if let Some(c) = &plan.cost {
+        let _ = writeln!(out, "{}", c.line());
+    }
     out
 }
 
@@ -108,6 +111,9 @@ pub fn markdown(plan: &Plan) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "### drove plan: `{}` ({})\n", plan.stack, plan.region);
     let _ = writeln!(out, "**{}**\n", summary_line(plan));
+    if let Some(c) = &plan.cost {
+        let _ = writeln!(out, "{}\n", c.line());
+    }
     if !plan.has_changes() {
         return out;
     }

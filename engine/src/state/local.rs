@@ -80,19 +80,35 @@ impl Backend for LocalBackend {
         Ok(())
     }
 
+    /// A lock left by a process of this machine that no longer runs (killed, crashed) is
+    /// taken over; any other holder is reported.
     async fn lock(&self, operation: &str) -> Result<LockInfo> {
         let info = LockInfo::new(operation);
         let text = serde_json::to_string_pretty(&info).unwrap_or_default();
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(self.lock_path()) {
-            Ok(mut f) => {
-                f.write_all(text.as_bytes()).map_err(|e| write_err(&self.lock_path(), e))?;
-                Ok(info)
+        let mut broken: Option<String> = None;
+        loop {
+            match std::fs::OpenOptions::new().write(true).create_new(true).open(self.lock_path()) {
+                Ok(mut f) => {
+                    f.write_all(text.as_bytes()).map_err(|e| write_err(&self.lock_path(), e))?;
+                    return Ok(info);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => match self.current_lock().await? {
+                    // Read again just before removing, so a lock another run has just
+                    // taken over is not removed in its place.
+                    Some(holder) if holder.holder_is_gone() && broken.as_deref() != Some(holder.id.as_str()) => {
+                        if self.current_lock().await?.is_some_and(|now| now.id == holder.id) {
+                            std::fs::remove_file(self.lock_path()).or_else(|e| match e.kind() {
+                                std::io::ErrorKind::NotFound => Ok(()),
+                                _ => Err(write_err(&self.lock_path(), e)),
+                            })?;
+                        }
+                        broken = Some(holder.id);
+                    }
+                    Some(holder) => return Err(holder.held_error(&self.describe())),
+                    None => return Err(EngineError::new(codes::LOCKED, format!("the state {} is locked", self.describe()))),
+                },
+                Err(e) => return Err(write_err(&self.lock_path(), e)),
             }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => match self.current_lock().await? {
-                Some(holder) => Err(holder.held_error(&self.describe())),
-                None => Err(EngineError::new(codes::LOCKED, format!("the state {} is locked", self.describe()))),
-            },
-            Err(e) => Err(write_err(&self.lock_path(), e)),
         }
     }
 
@@ -139,6 +155,33 @@ mod tests {
         assert_eq!(b.force_unlock("nope").await.unwrap_err().code, codes::LOCK_ID);
         b.force_unlock(&l.id).await.unwrap();
         b.lock("plan").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_lock_of_a_process_that_died_is_taken_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = LocalBackend::new(dir.path().join("state.json"), "s");
+        // A child process that has exited: its pid names no running process.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let mut stale = LockInfo::new("apply");
+        stale.who = stale.who.replace(&format!("(pid {})", std::process::id()), &format!("(pid {dead})"));
+        std::fs::write(b.lock_path(), serde_json::to_string(&stale).unwrap()).unwrap();
+        assert!(stale.holder_is_gone() || !std::path::Path::new("/proc/self").exists());
+        if stale.holder_is_gone() {
+            let mine = b.lock("apply").await.unwrap();
+            assert_ne!(mine.id, stale.id);
+            assert_eq!(b.current_lock().await.unwrap().unwrap().id, mine.id);
+        }
+        // A live holder (this process) and a holder on another machine are never broken.
+        let live = LockInfo::new("apply");
+        assert!(!live.holder_is_gone());
+        let mut elsewhere = stale.clone();
+        elsewhere.who = format!("ci@another-machine (pid {dead})");
+        assert!(!elsewhere.holder_is_gone());
+        std::fs::write(b.lock_path(), serde_json::to_string(&elsewhere).unwrap()).unwrap();
+        assert_eq!(b.lock("plan").await.unwrap_err().code, codes::LOCKED);
     }
 
     #[tokio::test]

@@ -105,12 +105,7 @@ pub struct LockInfo {
 impl LockInfo {
     pub fn new(operation: &str) -> LockInfo {
         let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
-        let host = std::fs::read_to_string("/etc/hostname")
-            .map(|h| h.trim().to_string())
-            .ok()
-            .filter(|h| !h.is_empty())
-            .or_else(|| std::env::var("HOSTNAME").ok())
-            .unwrap_or_else(|| "unknown-host".into());
+        let host = this_host();
         let id = format!("{:016x}", rand::random::<u64>());
         LockInfo {
             id,
@@ -118,6 +113,19 @@ impl LockInfo {
             operation: operation.to_string(),
             created: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         }
+    }
+
+    /// Whether the holder was a process of this machine that no longer runs (a run
+    /// killed or crashed): such a lock protects nothing. Only Linux can tell (`/proc`);
+    /// elsewhere, and for a holder on another machine, the answer is no.
+    pub fn holder_is_gone(&self) -> bool {
+        let Some((user_host, rest)) = self.who.split_once(" (pid ") else { return false };
+        let Some(pid) = rest.strip_suffix(')').and_then(|p| p.parse::<u32>().ok()) else { return false };
+        let host = user_host.rsplit_once('@').map(|(_, h)| h).unwrap_or("");
+        if host != this_host() || pid == std::process::id() || !std::path::Path::new("/proc/self").exists() {
+            return false;
+        }
+        !std::path::Path::new("/proc").join(pid.to_string()).exists()
     }
 
     pub fn held_error(&self, backend: &str) -> EngineError {
@@ -133,6 +141,15 @@ impl LockInfo {
             self.id
         ))
     }
+}
+
+fn this_host() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown-host".into())
 }
 
 /// Where a state lives. Implementations keep what they need to write safely (the ETag read).

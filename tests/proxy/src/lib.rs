@@ -5,20 +5,23 @@
 //! serves calls concurrently, as AWS would, so parallel apply can be measured.
 //!
 //! The proxy runs on its own thread and runtime, so synchronous tests (driving the `drove`
-//! binary) and async ones use it alike.
+//! binary) and async ones use it alike. It forwards with hyper's client; its server side
+//! is a small HTTP/1.1 loop over `httparse` (the parser hyper uses), because turning on
+//! hyper's `server` feature would change the features of the hyper the AWS SDK is built
+//! with, and rebuild the whole SDK for every test build that uses the proxy.
 
 pub mod action;
 pub mod fault;
+mod http1;
 
 pub use action::Call;
 pub use fault::Fault;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
 use hyper::{Request, Response};
 use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioExecutor;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, HashMap};
@@ -188,11 +191,7 @@ async fn serve(listener: std::net::TcpListener, shared: Arc<Shared>, mut stopped
                 Err(_) => continue,
             },
         };
-        let shared = shared.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req| handle(shared.clone(), req));
-            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
-        });
+        tokio::spawn(http1::connection(stream, shared.clone()));
     }
 }
 
@@ -226,16 +225,12 @@ fn draw(shared: &Shared, action: &str) -> Option<(Fault, bool)> {
     }
 }
 
-async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, std::convert::Infallible> {
+async fn handle(shared: Arc<Shared>, req: Request<Bytes>) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
-    let body = match body.collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(e) => return Ok(respond(400, "text/plain", format!("drove-test-proxy: cannot read the request: {e}"))),
-    };
     let path = parts.uri.path().to_string();
     let call = action::classify(&parts.method, &path, &parts.headers, &body);
     let number = {
-        let Ok(mut c) = shared.counts.lock() else { return Ok(respond(500, "text/plain", "drove-test-proxy: poisoned")) };
+        let Ok(mut c) = shared.counts.lock() else { return respond(500, "text/plain", "drove-test-proxy: poisoned") };
         c.received += 1;
         *c.calls.entry(call.action.clone()).or_insert(0) += 1;
         c.received
@@ -258,7 +253,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     if !shared.config.latency.is_zero() {
         tokio::time::sleep(shared.config.latency).await;
     }
-    Ok(answer)
+    answer
 }
 
 async fn forward(shared: &Shared, parts: hyper::http::request::Parts, body: Bytes) -> Response<Full<Bytes>> {

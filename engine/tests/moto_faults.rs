@@ -1,0 +1,100 @@
+#![cfg(feature = "aws")]
+//! A Route53 stack applied through a proxy that answers a quarter of the calls with
+//! throttling (`Throttling`, `PriorRequestNotComplete`) or a 500/503: the SDK's retries
+//! carry the apply through, and it ends exactly where a clean run ends; a destroy through
+//! heavy throttling leaves nothing behind.
+
+mod support;
+
+use drove_compiler::model::DesiredState;
+use drove_engine::apply::ApplyOptions;
+use drove_engine::plan::PlanOptions;
+use drove_engine::session::Session;
+use drove_engine::state::State;
+use drove_test_proxy::{Config, Fault, Proxy};
+use std::path::Path;
+use support::moto::Moto;
+
+const REGION: &str = "ap-northeast-1";
+
+fn desired() -> DesiredState {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/route53-faults.drove");
+    let text = std::fs::read_to_string(&path).expect("the stack file");
+    let analysis = drove_compiler::analyze(&drove_compiler::source::Sources::single(&path, text));
+    assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics);
+    drove_compiler::compile::compile(&analysis.stack).expect("the stack compiles")
+}
+
+/// Applies the stack through `endpoint`; the state it ends with.
+async fn apply_through(endpoint: &str, dir: &Path) -> (Session, State) {
+    let d = desired();
+    let conf = drove_engine::aws::endpoint_config(REGION, endpoint, "testing", "testing").await;
+    let s = Session::with_config(&d, dir, &conf).expect("session");
+    let (plan, report) = s
+        .apply(Some(&d), None, &PlanOptions::default(), &ApplyOptions::default(), &|_| true, &|_| {})
+        .await
+        .expect("apply runs")
+        .expect("confirmed");
+    assert!(report.failed.is_empty() && report.skipped.is_empty(), "{:?} {:?}", report.failed, report.skipped);
+    assert_eq!(plan.summary.create, d.resources.len());
+    let again = s.plan(&d, &PlanOptions::default()).await.expect("plan after apply");
+    assert!(!again.has_changes(), "{}", drove_engine::plan::render::text(&again, false));
+    let st = s.read_state().await.unwrap().expect("a state");
+    (s, st)
+}
+
+/// The state as JSON with every id AWS chose replaced by the address it belongs to, so
+/// two runs against two emulators compare equal when they did the same.
+fn comparable(st: &State) -> serde_json::Value {
+    let mut text = serde_json::to_string(&st.resources).unwrap();
+    let mut ids: Vec<(&String, &String)> = st.resources.iter().map(|(a, r)| (a, &r.id)).collect();
+    // Zone ids are inside record ids: replace the longer ids first.
+    ids.sort_by_key(|(_, id)| std::cmp::Reverse(id.len()));
+    for (address, id) in ids {
+        text = text.replace(id.as_str(), &format!("<id of {address}>"));
+    }
+    serde_json::from_str(&text).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_rides_out_throttling_and_server_errors() {
+    let Some(clean_moto) = Moto::start() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (_, clean) = apply_through(&clean_moto.endpoint(), dir.path()).await;
+    drop(clean_moto);
+
+    let m = Moto::start().expect("moto");
+    let proxy = Proxy::start(&m.endpoint(), Config { seed: 11, fault_share: 0.3, ..Config::default() }).expect("proxy");
+    let dir = tempfile::tempdir().unwrap();
+    let (_, faulty) = apply_through(&proxy.endpoint(), dir.path()).await;
+
+    assert_eq!(comparable(&faulty), comparable(&clean));
+    let counts = proxy.counts();
+    let faults = counts.total_faults();
+    assert!(faults >= 4, "{faults} faults in {} calls: {counts:?}", counts.received);
+    for action in ["CreateHostedZone", "ChangeResourceRecordSets", "CreateHealthCheck", "ChangeTagsForResource"] {
+        assert!(counts.calls.get(action).copied().unwrap_or(0) > 0, "{action} was not called: {counts:?}");
+    }
+
+    // Destroying through a proxy that throttles half the calls leaves nothing behind.
+    let throttling = Proxy::start(&m.endpoint(), Config { seed: 5, fault_share: 0.5, faults: vec![Fault::Throttle], ..Config::default() }).expect("proxy");
+    let d = desired();
+    let conf = drove_engine::aws::endpoint_config(REGION, &throttling.endpoint(), "testing", "testing").await;
+    let s = Session::with_config(&d, dir.path(), &conf).expect("session");
+    let destroy = PlanOptions { destroy: true, ..Default::default() };
+    let (_, report) = s.apply(Some(&d), None, &destroy, &ApplyOptions::default(), &|_| true, &|_| {}).await.unwrap().unwrap();
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert!(s.read_state().await.unwrap().unwrap().resources.is_empty());
+    let direct = drove_engine::aws::aws_sdk_route53::Client::new(&m.config(REGION).await);
+    assert!(direct.list_hosted_zones().send().await.unwrap().hosted_zones().is_empty());
+    assert!(direct.list_health_checks().send().await.unwrap().health_checks().is_empty());
+
+    let mut codes = counts.fault_codes.clone();
+    for (code, n) in throttling.counts().fault_codes {
+        *codes.entry(code).or_insert(0) += n;
+    }
+    for code in ["Throttling", "PriorRequestNotComplete"] {
+        assert!(codes.get(code).copied().unwrap_or(0) > 0, "no {code} answer was sent: {codes:?}");
+    }
+    assert!(codes.get("InternalFailure").or(codes.get("ServiceUnavailable")).copied().unwrap_or(0) > 0, "no 5xx was sent: {codes:?}");
+}
