@@ -27,39 +27,43 @@ pub fn check(files: &[cst::File], sink: &mut Sink) {
     }
 }
 
-/// `context` is the nearest attribute key or statement head, for the "next to an AWS
-/// word" test of secret access keys.
+/// What a literal stands next to, for the "next to an AWS word" test of secret access
+/// keys: the nearest attribute key or statement head, or the words of its own statement.
+/// Only a literal holding a 40-character run ever looks at it, so a statement's words are
+/// not joined into one string up front (that was one allocation per record line).
+#[derive(Clone, Copy)]
+enum Context<'a> {
+    Key(&'a str),
+    Words(&'a [Term]),
+}
+
+impl Context<'_> {
+    fn mentions_aws(self) -> bool {
+        match self {
+            Context::Key(k) => mentions_aws(k),
+            // Neither needle holds a space, so testing each word is testing the words
+            // joined by spaces.
+            Context::Words(terms) => terms.iter().any(|t| matches!(t, Term::Word(w) if mentions_aws(&w.text))),
+        }
+    }
+}
+
 fn item_texts(file: FileId, item: &Item, context: &str, sink: &mut Sink) {
     match item {
         Item::Error(_) => {}
-        Item::Attr(a) => expr_texts(file, &a.value, &a.key.text, sink),
+        Item::Attr(a) => expr_texts(file, &a.value, Context::Key(&a.key.text), sink),
         Item::Stmt(s) => {
             let head = s.head().text.as_str();
-            // The words of the statement are the context of the AWS-secret-key test; only
-            // a statement with a term long enough to match anything needs them.
-            let long = |t: &Term| match t {
-                Term::Word(w) => w.text.len() >= SHORTEST_MATCH,
-                Term::Str(st) => st.value.len() >= SHORTEST_MATCH,
-                Term::Comma(_) => false,
-            };
-            let ctx: String = if s.terms.iter().any(long) || s.value.is_some() {
-                s.terms
-                    .iter()
-                    .filter_map(|t| if let Term::Word(w) = t { Some(w.text.as_str()) } else { None })
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            } else {
-                String::new()
-            };
+            let ctx = Context::Words(&s.terms);
             for t in s.terms.iter().skip(1) {
                 match t {
-                    Term::Word(w) => scan(file, &w.text, w.span.start, w.span.clone(), &ctx, sink),
-                    Term::Str(st) => string(file, st, &ctx, sink),
+                    Term::Word(w) => scan(file, &w.text, w.span.start, w.span.clone(), ctx, sink),
+                    Term::Str(st) => string(file, st, ctx, sink),
                     Term::Comma(_) => {}
                 }
             }
             if let Some(v) = &s.value {
-                expr_texts(file, v, &ctx, sink);
+                expr_texts(file, v, ctx, sink);
             }
             if let Some(b) = &s.block {
                 for i in &b.items {
@@ -70,7 +74,7 @@ fn item_texts(file: FileId, item: &Item, context: &str, sink: &mut Sink) {
     }
 }
 
-fn expr_texts(file: FileId, e: &Expr, context: &str, sink: &mut Sink) {
+fn expr_texts(file: FileId, e: &Expr, context: Context, sink: &mut Sink) {
     match e {
         Expr::Word(w) => scan(file, &w.text, w.span.start, w.span.clone(), context, sink),
         Expr::Str(s) => string(file, s, context, sink),
@@ -78,8 +82,8 @@ fn expr_texts(file: FileId, e: &Expr, context: &str, sink: &mut Sink) {
         Expr::Map(m) => {
             for en in &m.entries {
                 let key = match &en.key {
-                    Term::Word(w) => w.text.as_str(),
-                    Term::Str(s) => s.value.as_str(),
+                    Term::Word(w) => Context::Key(w.text.as_str()),
+                    Term::Str(s) => Context::Key(s.value.as_str()),
                     Term::Comma(_) => context,
                 };
                 expr_texts(file, &en.value, key, sink);
@@ -92,7 +96,7 @@ fn expr_texts(file: FileId, e: &Expr, context: &str, sink: &mut Sink) {
 
 /// Scans a string's value. When the value is the source text verbatim (no escapes) the
 /// spans point at the match; otherwise at the whole string.
-fn string(file: FileId, s: &cst::Str, context: &str, sink: &mut Sink) {
+fn string(file: FileId, s: &cst::Str, context: Context, sink: &mut Sink) {
     let len = s.span.end - s.span.start;
     let quote = if s.triple { 3 } else { 1 };
     let start = if len == s.value.len() + 2 * quote {
@@ -108,7 +112,7 @@ fn string(file: FileId, s: &cst::Str, context: &str, sink: &mut Sink) {
     }
 }
 
-fn scan_whole(file: FileId, text: &str, span: Span, context: &str, sink: &mut Sink) {
+fn scan_whole(file: FileId, text: &str, span: Span, context: Context, sink: &mut Sink) {
     let mut found = Vec::new();
     find(text, context, &mut found);
     for (code, what, _) in found {
@@ -116,7 +120,7 @@ fn scan_whole(file: FileId, text: &str, span: Span, context: &str, sink: &mut Si
     }
 }
 
-fn scan(file: FileId, text: &str, start: usize, whole: Span, context: &str, sink: &mut Sink) {
+fn scan(file: FileId, text: &str, start: usize, whole: Span, context: Context, sink: &mut Sink) {
     let mut found = Vec::new();
     find(text, context, &mut found);
     for (code, what, range) in found {
@@ -136,6 +140,8 @@ fn is_key_char(b: u8) -> bool {
 
 /// The shortest text any pattern below can match (`xoxb-` and ten characters).
 const SHORTEST_MATCH: usize = 15;
+/// An AWS secret access key is a run of exactly this many base64 characters.
+const SECRET_KEY_LEN: usize = 40;
 
 /// GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_ + 36 characters; fine-grained
 /// github_pat_) and Slack tokens (xoxb-, xoxp-, xoxa-, xoxr-, xoxs-) and webhooks.
@@ -155,13 +161,17 @@ const TOKENS: [(&str, usize, &str); 8] = [
 /// One pass over the bytes, dispatching on the first byte of each pattern: this runs on
 /// every word and string of the stack (250,000 of them in a 50,000-record zone), where a
 /// substring search per pattern was most of `drove check`'s time.
-fn find(text: &str, context: &str, out: &mut Vec<(&'static str, &'static str, std::ops::Range<usize>)>) {
+fn find(text: &str, context: Context, out: &mut Vec<(&'static str, &'static str, std::ops::Range<usize>)>) {
     let bytes = text.as_bytes();
     if bytes.len() < SHORTEST_MATCH {
         return;
     }
     for i in 0..bytes.len() {
         let rest = &bytes[i..];
+        // Nothing shorter than the shortest pattern can start here (or further on).
+        if rest.len() < SHORTEST_MATCH {
+            break;
+        }
         match bytes[i] {
             // AWS access key ids: AKIA (long-term) or ASIA (temporary) + 16 upper-case letters/digits.
             b'A' if rest.starts_with(b"AKIA") || rest.starts_with(b"ASIA") => {
@@ -210,17 +220,17 @@ fn find(text: &str, context: &str, out: &mut Vec<(&'static str, &'static str, st
     // AWS secret access keys: 40 base64 characters, only when AWS is mentioned nearby
     // (40-character runs are common otherwise: hashes, fingerprints).
     let mut i = 0;
-    while i < bytes.len() {
+    while bytes.len() >= SECRET_KEY_LEN && i < bytes.len() {
         let start = i;
         while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'/' || bytes[i] == b'+') {
             i += 1;
         }
         let run = &bytes[start..i];
-        let mixed = run.len() == 40
+        let mixed = run.len() == SECRET_KEY_LEN
             && run.iter().any(u8::is_ascii_uppercase)
             && run.iter().any(u8::is_ascii_lowercase)
             && run.iter().any(u8::is_ascii_digit);
-        if mixed && mentions_aws(context, text) {
+        if mixed && (mentions_aws(text) || context.mentions_aws()) {
             out.push((W_AWS_SECRET_KEY, "an AWS secret access key", start..i));
         }
         i += 1;
@@ -228,20 +238,18 @@ fn find(text: &str, context: &str, out: &mut Vec<(&'static str, &'static str, st
     out.sort_by_key(|(_, _, r)| (r.start, r.end));
 }
 
-fn mentions_aws(context: &str, text: &str) -> bool {
-    [context, text].iter().any(|t| {
-        let lower = t.to_ascii_lowercase();
-        lower.contains("aws") || lower.contains("secret_access")
-    })
+fn mentions_aws(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains("aws") || lower.contains("secret_access")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::find;
+    use super::{find, Context};
 
     fn codes(text: &str, ctx: &str) -> Vec<&'static str> {
         let mut out = Vec::new();
-        find(text, ctx, &mut out);
+        find(text, Context::Key(ctx), &mut out);
         out.into_iter().map(|(c, _, _)| c).collect()
     }
 

@@ -11,7 +11,10 @@ use super::rtype::RType;
 use crate::diag::{did_you_mean, Diagnostic, Sink};
 use crate::hir::{Ref, Stack};
 use crate::source::{FileId, Span};
-use std::collections::{BTreeMap, HashMap, HashSet};
+// Fx instead of the standard SipHash: the sets of a zone are keyed by names, hashed once
+// per record, and a zone file is the user's own input (no hash flooding to defend against).
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 pub const E_UNKNOWN_NAME: &str = "E0100";
@@ -349,14 +352,14 @@ fn check_alias(stack: &Stack, z: &Zone, zone: &Name, r: &Record, a: &Alias, sink
 fn check_cname_beside(records: &[&Record], file: FileId, sink: &mut Sink) {
     // Only names that hold a CNAME matter, and they are few: find them first instead of
     // grouping every record of the zone by name.
-    let mut cnames: HashMap<&Name, &Record> = HashMap::new();
+    let mut cnames: HashMap<&Name, &Record> = HashMap::default();
     for r in records.iter().filter(|r| r.rtype == RType::Cname) {
         cnames.entry(&r.owner).or_insert(r);
     }
     if cnames.is_empty() {
         return;
     }
-    let mut reported = std::collections::HashSet::new();
+    let mut reported = HashSet::default();
     for other in records.iter().filter(|r| r.rtype != RType::Cname) {
         let Some(cname) = cnames.get(&other.owner) else { continue };
         if !reported.insert(&other.owner) {
@@ -380,7 +383,7 @@ fn check_sets(z: &Zone, records: &[&Record], sink: &mut Sink) {
     let file = z.file;
     // Sets in the order they first appear, keyed by borrowed parts: a zone can hold
     // tens of thousands of records, and cloning each key was a large part of the check.
-    let mut index: HashMap<(&Name, RType, Option<&str>), usize> = HashMap::with_capacity(records.len());
+    let mut index: HashMap<(&Name, RType, Option<&str>), usize> = HashMap::with_capacity_and_hasher(records.len(), Default::default());
     let mut sets: Vec<Vec<&Record>> = Vec::with_capacity(records.len());
     for r in records {
         let k = (&r.owner, r.rtype, r.routing.set.as_ref().map(|s| s.value.as_str()));
@@ -394,7 +397,7 @@ fn check_sets(z: &Zone, records: &[&Record], sink: &mut Sink) {
         let Some(first) = rs.first() else { continue };
         // A set of one record with one value can hold no duplicate.
         let single = rs.len() == 1 && matches!(&first.data, RecordData::Values(v) if v.len() <= 1);
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut seen: HashMap<String, Span> = HashMap::default();
         for r in rs {
             if ttl_of(z, r) != ttl_of(z, first) {
                 let at = r.ttl.as_ref().map(|t| t.span.clone()).unwrap_or(r.type_span.clone());
@@ -467,7 +470,7 @@ fn dup(sink: &mut Sink, file: FileId, span: Span, first: Span) {
 /// Routing groups: all records of one owner and type, routed or not.
 fn check_groups(records: &[&Record], file: FileId, sink: &mut Sink) {
     // Only groups with a routed record have rules to break; most zones have none.
-    let routed: std::collections::HashSet<(&Name, RType)> =
+    let routed: HashSet<(&Name, RType)> =
         records.iter().filter(|r| r.routing.is_routed()).map(|r| (&r.owner, r.rtype)).collect();
     if routed.is_empty() {
         return;
@@ -519,7 +522,7 @@ fn check_groups(records: &[&Record], file: FileId, sink: &mut Sink) {
 
 /// Distinct records by `set`: merged lines share a set and count once.
 fn by_set<'r>(rs: &[&'r Record]) -> Vec<&'r Record> {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     rs.iter().copied().filter(|r| seen.insert(r.routing.set.as_ref().map(|s| s.value.clone()))).collect()
 }
 
@@ -553,8 +556,8 @@ fn check_policy_group(rs: &[&Record], file: FileId, sink: &mut Sink) {
             }
         }
     }
-    let mut locations: HashMap<(String, String, String), Span> = HashMap::new();
-    let mut regions: HashMap<String, Span> = HashMap::new();
+    let mut locations: HashMap<(String, String, String), Span> = HashMap::default();
+    let mut regions: HashMap<String, Span> = HashMap::default();
     for r in &distinct {
         let ro = &r.routing;
         if ro.continent.is_some() || ro.country.is_some() || ro.subdivision.is_some() {
@@ -654,7 +657,7 @@ fn check_healthcheck(h: &HealthCheck, sink: &mut Sink) {
 }
 
 fn check_healthcheck_use(stack: &Stack, sink: &mut Sink) {
-    let mut seen: HashMap<&str, &HealthCheck> = HashMap::new();
+    let mut seen: HashMap<&str, &HealthCheck> = HashMap::default();
     for h in &stack.healthchecks {
         if let Some(first) = seen.get(h.name.text.as_str()) {
             sink.push(
@@ -667,7 +670,7 @@ fn check_healthcheck_use(stack: &Stack, sink: &mut Sink) {
             seen.insert(&h.name.text, h);
         }
     }
-    let mut used = HashSet::new();
+    let mut used = HashSet::default();
     for z in &stack.zones {
         for r in &z.records {
             let Some(h) = &r.routing.health else { continue };

@@ -58,7 +58,7 @@ pub fn lower_zone(cx: &mut Cx, stmt: &Stmt) -> Option<Zone> {
     let head = stmt.head();
     let (text, span, inner) = match stmt.terms.get(1) {
         Some(Term::Str(s)) => (s.value.clone(), s.span.clone(), s.span.len() == s.value.len() + 2),
-        Some(Term::Word(w)) => (w.text.clone(), w.span.clone(), false),
+        Some(Term::Word(w)) => (w.text.to_string(), w.span.clone(), false),
         _ => {
             let d = Diagnostic::new(decl_code(), cx.file, head.span.clone(), "`zone` needs the zone's name")
                 .with_label("name missing")
@@ -155,9 +155,9 @@ pub fn lower_record(cx: &mut Cx, stmt: &Stmt, origin: &Name) -> Option<Record> {
     } else {
         RecordData::Values(lower_values(cx, rtype, type_word, value_terms, origin))
     };
-    let owner_ident = Ident { text: owner_word.text.clone(), span: owner_word.span.clone() };
     let routing = match &stmt.block {
         Some(b) => {
+            let owner_ident = Ident { text: owner_word.text.to_string(), span: owner_word.span.clone() };
             let known: &[&str] = if matches!(data, RecordData::Alias(_)) { &ALIAS_ATTRS } else { &ROUTING_ATTRS };
             let attrs = Attrs::read(cx, &b.items, known, "record", &owner_ident);
             if let RecordData::Alias(a) = &mut data {

@@ -113,7 +113,13 @@ impl Name {
         }
         let absolute = text.ends_with('.');
         let body = if absolute { &text[..text.len() - 1] } else { text };
-        let mut joined = String::with_capacity(body.len() + origin.map_or(0, |o| o.text.len() + 1));
+        // Exactly the final length, so the conversion to `Box<str>` does not reallocate:
+        // this runs for every owner and target of a zone.
+        let suffix = match origin {
+            Some(o) if !absolute && !o.text.is_empty() => o.text.len() + 1,
+            _ => 0,
+        };
+        let mut joined = String::with_capacity(body.len() + suffix);
         let mut start = 0;
         for (i, label) in body.split('.').enumerate() {
             let range = start..start + label.len();
@@ -128,9 +134,10 @@ impl Name {
                 if i != 0 {
                     return Err(NameError { kind: NameErrorKind::WildcardNotLeftmost, range });
                 }
-            } else if let Some((off, c)) =
-                label.char_indices().find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-            {
+            } else if let Some(off) = label.bytes().position(|b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_')) {
+                // The first byte that is not allowed starts a character (any byte of a
+                // multi-byte character is not allowed, its first one included).
+                let c = label[off..].chars().next().unwrap_or('?');
                 let at = range.start + off;
                 let kind = if c == '*' { NameErrorKind::WildcardNotLeftmost } else { NameErrorKind::BadChar(c) };
                 return Err(NameError { kind, range: at..at + c.len_utf8() });
@@ -141,8 +148,9 @@ impl Name {
             if !joined.is_empty() {
                 joined.push('.');
             }
-            joined.extend(label.chars().map(|c| c.to_ascii_lowercase()));
+            joined.push_str(label);
         }
+        joined.make_ascii_lowercase();
         if !absolute {
             match origin {
                 Some(o) if !o.text.is_empty() => {

@@ -313,7 +313,7 @@ pub fn parse(rtype: RType, terms: &[Term], origin: &Name, whole: Span) -> Result
         RType::Caa => {
             let flags = f.u8("flags")?;
             let tw = f.word("tag", "`issue`, `issuewild`, `issuemail` or `iodef`")?;
-            let tag = tw.text.to_ascii_lowercase();
+            let tag = tw.text.as_str().to_ascii_lowercase();
             if !CAA_TAGS.contains(&tag.as_str()) {
                 let mut e = f.err(tw.span.clone(), "tag", "`issue`, `issuewild`, `issuemail` or `iodef`", &format!("`{}`", tw.text));
                 if let Some(s) = crate::diag::did_you_mean(&tw.text, CAA_TAGS.iter().copied()) {
@@ -562,7 +562,7 @@ pub(crate) mod tests {
                 while i < b.len() && b[i] != b' ' {
                     i += 1;
                 }
-                out.push(Term::Word(Word { text: text[start..i].to_string(), span: start..i }));
+                out.push(Term::Word(Word { text: text[start..i].into(), span: start..i }));
             }
         }
         out

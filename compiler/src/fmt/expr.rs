@@ -19,7 +19,7 @@ impl<'a> Printer<'a> {
 
     fn inline_unchecked(&self, e: &Expr) -> Option<String> {
         let s = match e {
-            Expr::Word(w) => w.text.clone(),
+            Expr::Word(w) => w.text.to_string(),
             Expr::Str(s) => strings::render(s, self.text),
             Expr::Error(span) => self.slice(span).to_string(),
             Expr::List(l) => {
@@ -50,7 +50,7 @@ impl<'a> Printer<'a> {
 
     fn key(&self, t: &Term) -> String {
         match t {
-            Term::Word(w) => w.text.clone(),
+            Term::Word(w) => w.text.to_string(),
             Term::Str(s) => strings::render(s, self.text),
             Term::Comma(span) => self.slice(span).to_string(),
         }
@@ -63,7 +63,7 @@ impl<'a> Printer<'a> {
         match e {
             Expr::Word(_) | Expr::Str(_) | Expr::Error(_) => {
                 let text = match e {
-                    Expr::Word(w) => w.text.clone(),
+                    Expr::Word(w) => w.text.to_string(),
                     Expr::Str(s) => strings::render(s, self.text),
                     _ => self.slice(&e.span()).to_string(),
                 };

@@ -78,7 +78,7 @@ impl<'a> Printer<'a> {
         let value = self.expr(&a.value, level, col);
         if value.len() == 1 {
             let v = value.into_iter().next().unwrap_or_default();
-            return Body::Table(table_row(Kind::Attr, vec![a.key.text.clone(), format!("= {v}")]));
+            return Body::Table(table_row(Kind::Attr, vec![a.key.text.to_string(), format!("= {v}")]));
         }
         let mut lines = vec![format!("{}{} = ", indent(level), a.key.text)];
         append(&mut lines, value);
@@ -177,7 +177,7 @@ impl<'a> Printer<'a> {
         b.items
             .iter()
             .map(|it| match it {
-                Item::Attr(a) => Some((a.key.text.clone(), format!("{} = {}", a.key.text, self.inline(&a.value)?))),
+                Item::Attr(a) => Some((a.key.text.to_string(), format!("{} = {}", a.key.text, self.inline(&a.value)?))),
                 _ => None,
             })
             .collect()
@@ -192,8 +192,8 @@ impl<'a> Printer<'a> {
                     Some(tok) => tok.0.push(','),
                     None => line.tokens.push((",".into(), i)),
                 },
-                Term::Word(w) if upper == Some(i) => line.tokens.push((w.text.to_ascii_uppercase(), i)),
-                Term::Word(w) => line.tokens.push((w.text.clone(), i)),
+                Term::Word(w) if upper == Some(i) => line.tokens.push((w.text.as_str().to_ascii_uppercase(), i)),
+                Term::Word(w) => line.tokens.push((w.text.to_string(), i)),
                 Term::Str(s) => line.tokens.push((strings::render(s, self.text), i)),
             }
             let Some(next) = terms.get(i + 1) else { break };

@@ -53,7 +53,7 @@ fn enclosing(items: &[Item], offset: usize, len: usize, out: &mut Vec<String>) {
         if let Item::Stmt(s) = item {
             if let Some(b) = &s.block {
                 if b.span.start < offset && (offset < b.span.end || offset == len) {
-                    out.push(s.head().text.clone());
+                    out.push(s.head().text.to_string());
                     enclosing(&b.items, offset, len, out);
                     return;
                 }

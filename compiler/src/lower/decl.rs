@@ -16,7 +16,7 @@ pub fn valid_name(text: &str) -> bool {
 pub fn name(cx: &mut Cx, stmt: &Stmt, form: &str) -> Option<Ident> {
     let head = stmt.head();
     match stmt.terms.get(1) {
-        Some(Term::Word(w)) if valid_name(&w.text) => Some(Ident { text: w.text.clone(), span: w.span.clone() }),
+        Some(Term::Word(w)) if valid_name(&w.text) => Some(Ident { text: w.text.to_string(), span: w.span.clone() }),
         Some(Term::Word(w)) => {
             let d = Diagnostic::new(E_BAD_HEADER, cx.file, w.span.clone(), format!("`{}` is not a valid {} name", w.text, head.text))
                 .with_label("invalid name")

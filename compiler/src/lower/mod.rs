@@ -108,7 +108,7 @@ impl<'t> Cx<'t> {
         if self.let_depth >= 8 {
             return None;
         }
-        self.let_uses.push(NameUse { file: self.file, name: Ident { text: use_word.text.clone(), span: use_word.span.clone() } });
+        self.let_uses.push(NameUse { file: self.file, name: Ident { text: use_word.text.to_string(), span: use_word.span.clone() } });
         let saved = self.file;
         self.file = let_file;
         self.let_depth += 1;

@@ -91,7 +91,7 @@ fn lower_step(cx: &mut Cx, s: &Stmt) -> Option<Step> {
 
 fn word_or_string(t: &Term) -> Option<Spanned<String>> {
     match t {
-        Term::Word(w) => Some(Spanned::new(w.text.clone(), w.span.clone())),
+        Term::Word(w) => Some(Spanned::new(w.text.to_string(), w.span.clone())),
         Term::Str(s) => Some(Spanned::new(s.value.clone(), s.span.clone())),
         Term::Comma(_) => None,
     }

@@ -72,7 +72,7 @@ const SECRET_FORM: &str = "secret \"NAME\" = \"CIPHERTEXT\"";
 pub fn lower_secret(cx: &mut Cx, stmt: &Stmt) -> Option<Secret> {
     let name = match stmt.terms.get(1) {
         Some(Term::Str(s)) => Ident { text: s.value.clone(), span: s.span.clone() },
-        Some(Term::Word(w)) => Ident { text: w.text.clone(), span: w.span.clone() },
+        Some(Term::Word(w)) => Ident { text: w.text.to_string(), span: w.span.clone() },
         Some(t) => {
             let d = Diagnostic::new(E_BAD_HEADER, cx.file, t.span(), "expected the secret's name")
                 .with_help(format!("write `{SECRET_FORM}`"));

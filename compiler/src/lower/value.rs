@@ -151,7 +151,7 @@ pub fn string(cx: &mut Cx, e: &Expr) -> Option<Spanned<String>> {
 pub fn text(cx: &mut Cx, e: &Expr) -> Option<Spanned<String>> {
     match e {
         Expr::Str(s) => Some(Spanned::new(s.value.clone(), s.span.clone())),
-        Expr::Word(w) => Some(Spanned::new(w.text.clone(), w.span.clone())),
+        Expr::Word(w) => Some(Spanned::new(w.text.to_string(), w.span.clone())),
         other => {
             wrong_shape(cx, other, "a name");
             None
@@ -202,7 +202,7 @@ pub fn string_map(cx: &mut Cx, e: &Expr) -> Vec<(Spanned<String>, Spanned<String
     let mut out: Vec<(Spanned<String>, Spanned<String>)> = Vec::new();
     for entry in &m.entries {
         let key = match &entry.key {
-            Term::Word(w) => Spanned::new(w.text.clone(), w.span.clone()),
+            Term::Word(w) => Spanned::new(w.text.to_string(), w.span.clone()),
             Term::Str(s) => Spanned::new(s.value.clone(), s.span.clone()),
             Term::Comma(_) => continue,
         };

@@ -8,6 +8,7 @@
 //! and the tree-sitter grammar share one shape.
 
 use crate::source::{FileId, Span};
+use compact_str::CompactString;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct File {
@@ -100,9 +101,13 @@ pub struct Block {
 
 /// A run of non-blank characters that is not punctuation: names, numbers, addresses,
 /// CIDRs, DNS names, durations, dotted references. Its meaning is typed later.
+///
+/// The text is a `CompactString`: words up to 24 bytes (nearly all of them) are held
+/// inline, so a large zone's hundreds of thousands of words are not each a heap
+/// allocation to make and to free.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Word {
-    pub text: String,
+    pub text: CompactString,
     pub span: Span,
 }
 

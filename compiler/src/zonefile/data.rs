@@ -32,7 +32,7 @@ pub fn rtype_by_number(n: u16) -> Option<RType> {
 }
 
 fn word(text: &str) -> Term {
-    Term::Word(Word { text: text.to_string(), span: 0..0 })
+    Term::Word(Word { text: text.into(), span: 0..0 })
 }
 
 fn string(value: String) -> Term {
