@@ -7,7 +7,7 @@ fn words(stmt: &Stmt) -> Vec<String> {
     stmt.terms
         .iter()
         .map(|t| match t {
-            Term::Word(w) => w.text.clone(),
+            Term::Word(w) => w.text.to_string(),
             Term::Str(s) => format!("{:?}", s.value),
             Term::Comma(_) => ",".into(),
         })

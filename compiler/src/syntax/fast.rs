@@ -1,0 +1,187 @@
+//! The grammar of `parser.rs` by hand, for input without syntax errors: one pass over
+//! the prepared tokens, no backtracking, no error bookkeeping. It gives up (`None`) at the
+//! first token the grammar does not expect there, and `parse` then runs the chumsky
+//! grammar, which reports and recovers; so every error message still comes from one place.
+//!
+//! Why a second reading of the grammar: chumsky's combinators cost about 3,000
+//! instructions per record line, over a third of `drove check` on a large zone, where
+//! this loop needs a few hundred. `parser::tests` holds both to the same trees on every
+//! fixture and on random input.
+
+use super::cst::*;
+use super::lexer::Token;
+use super::parser::str_node;
+use crate::source::Span;
+use chumsky::span::SimpleSpan;
+
+/// The items of a whole file, or `None` when the tokens hold a syntax error.
+pub fn parse_items(tokens: &[(Token<'_>, SimpleSpan)]) -> Option<Vec<Item>> {
+    let mut p = Fast { tokens, pos: 0, last_end: 0 };
+    let items = p.items()?;
+    (p.pos == tokens.len()).then_some(items)
+}
+
+struct Fast<'t, 's> {
+    tokens: &'t [(Token<'s>, SimpleSpan)],
+    pos: usize,
+    /// End of the last token taken: where a node's span ends, as chumsky's spans do.
+    last_end: usize,
+}
+
+impl<'s> Fast<'_, 's> {
+    fn peek(&self) -> Option<&Token<'s>> {
+        self.tokens.get(self.pos).map(|(t, _)| t)
+    }
+
+    /// Takes the next token; returns its span.
+    fn bump(&mut self) -> Span {
+        let span = self.tokens[self.pos].1.into_range();
+        self.pos += 1;
+        self.last_end = span.end;
+        span
+    }
+
+    fn eat(&mut self, t: Token<'static>) -> Option<Span> {
+        (self.peek() == Some(&t)).then(|| self.bump())
+    }
+
+    fn newlines(&mut self) {
+        while self.eat(Token::Newline).is_some() {}
+    }
+
+    fn word(&mut self) -> Option<Word> {
+        let Some(Token::Word(w)) = self.peek() else { return None };
+        let text = (*w).into();
+        Some(Word { text, span: self.bump() })
+    }
+
+    fn string(&mut self) -> Option<Str> {
+        let tok = self.peek()?.clone();
+        let span = self.tokens[self.pos].1.into_range();
+        let s = str_node(&tok, span)?;
+        self.bump();
+        Some(s)
+    }
+
+    /// `item*`, separators left out, up to a token that starts no item.
+    fn items(&mut self) -> Option<Vec<Item>> {
+        let mut items = Vec::new();
+        loop {
+            match self.peek() {
+                Some(Token::Newline | Token::Semi) => {
+                    self.bump();
+                }
+                Some(Token::Word(_)) => items.push(self.statement()?),
+                _ => break,
+            }
+        }
+        items.shrink_to_fit();
+        Some(items)
+    }
+
+    /// `word term* [= value] [{ block }]`, or an attribute when only `= value` follows.
+    fn statement(&mut self) -> Option<Item> {
+        let head = self.word()?;
+        let start = head.span.start;
+        let mut terms = vec![Term::Word(head)];
+        loop {
+            match self.peek() {
+                Some(Token::Word(_)) => terms.push(Term::Word(self.word()?)),
+                Some(Token::Str(_) | Token::TripleStr(_)) => terms.push(Term::Str(self.string()?)),
+                Some(Token::Comma) => {
+                    terms.push(Term::Comma(self.bump()));
+                    self.newlines();
+                }
+                _ => break,
+            }
+        }
+        let value = match self.eat(Token::Eq) {
+            Some(_) => Some(self.value()?),
+            None => None,
+        };
+        let block = match self.peek() {
+            Some(Token::LBrace) => Some(self.block()?),
+            _ => None,
+        };
+        let span = start..self.last_end;
+        if terms.len() == 1 && block.is_none() {
+            if let Some(value) = value {
+                let Some(Term::Word(key)) = terms.pop() else { return None };
+                return Some(Item::Attr(Attr { key, value, span }));
+            }
+        }
+        terms.shrink_to_fit();
+        Some(Item::Stmt(Stmt { terms, value, block, span }))
+    }
+
+    fn block(&mut self) -> Option<Block> {
+        let open = self.eat(Token::LBrace)?;
+        let items = self.items()?;
+        self.eat(Token::RBrace)?;
+        Some(Block { items, span: open.start..self.last_end })
+    }
+
+    fn value(&mut self) -> Option<Expr> {
+        match self.peek()? {
+            Token::Word(_) => {
+                let name = self.word()?;
+                if self.peek() != Some(&Token::LParen) {
+                    return Some(Expr::Word(name));
+                }
+                let start = name.span.start;
+                let args = self.values(Token::LParen, Token::RParen)?.1;
+                Some(Expr::Call(Call { name, args, span: start..self.last_end }))
+            }
+            Token::Str(_) | Token::TripleStr(_) => self.string().map(Expr::Str),
+            Token::LBracket => {
+                let (start, items) = self.values(Token::LBracket, Token::RBracket)?;
+                Some(Expr::List(List { items, span: start..self.last_end }))
+            }
+            Token::LBrace => self.map(),
+            _ => None,
+        }
+    }
+
+    /// `open value, value… close` with line breaks around values and an optional
+    /// trailing comma: a list's items or a call's arguments. Returns where `open` starts.
+    fn values(&mut self, open: Token<'static>, close: Token<'static>) -> Option<(usize, Vec<Expr>)> {
+        let start = self.eat(open)?.start;
+        let mut items = Vec::new();
+        loop {
+            self.newlines();
+            if self.eat(close.clone()).is_some() {
+                return Some((start, items));
+            }
+            items.push(self.value()?);
+            self.newlines();
+            if self.eat(Token::Comma).is_none() {
+                self.eat(close)?;
+                return Some((start, items));
+            }
+        }
+    }
+
+    /// `{ key = value … }`, entries separated by line breaks, commas or semicolons (or
+    /// nothing).
+    fn map(&mut self) -> Option<Expr> {
+        let start = self.eat(Token::LBrace)?.start;
+        let mut entries = Vec::new();
+        loop {
+            while matches!(self.peek(), Some(Token::Newline | Token::Comma | Token::Semi)) {
+                self.bump();
+            }
+            if self.eat(Token::RBrace).is_some() {
+                return Some(Expr::Map(Map { entries, span: start..self.last_end }));
+            }
+            let key = match self.peek()? {
+                Token::Word(_) => Term::Word(self.word()?),
+                Token::Str(_) | Token::TripleStr(_) => Term::Str(self.string()?),
+                _ => return None,
+            };
+            self.eat(Token::Eq)?;
+            let value = self.value()?;
+            let span = key.span().start..self.last_end;
+            entries.push(MapEntry { key, value, span });
+        }
+    }
+}
