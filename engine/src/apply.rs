@@ -15,10 +15,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Route53 takes at most 1,000 changes per batch (an UPSERT counts as one here; a
-/// delete+create pair as two).
+/// Route53 takes at most 1,000 ResourceRecord elements per batch, an UPSERT's counted
+/// twice; a change with none (an alias) still takes a place, so it counts as one.
 pub const MAX_BATCH_CHANGES: usize = 1000;
-/// Route53 limits a batch to 32,000 characters of record values.
+/// Route53 limits a batch to 32,000 characters of record values, an UPSERT's counted twice.
 pub const MAX_BATCH_VALUE_CHARS: usize = 32_000;
 
 #[derive(Debug, Clone)]
@@ -168,8 +168,15 @@ fn reaches(deps: &[Vec<usize>], from: usize, to: usize) -> bool {
     false
 }
 
-fn value_chars(c: &Change) -> usize {
-    c.after.get("values").or_else(|| c.before.get("values")).map(|v| v.to_string().len()).unwrap_or(0)
+/// What a change costs against the batch limits: (ResourceRecord elements, characters of
+/// values), as Route53 counts them.
+fn batch_cost(c: &Change) -> (usize, usize) {
+    let body = if c.operation == Operation::Delete { &c.before } else { &c.after };
+    let values: Vec<&str> = body.get("values").and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|x| x.as_str()).collect()).unwrap_or_default();
+    let factor = if c.operation == Operation::Update { 2 } else { 1 };
+    let records = values.len().max(1) * factor;
+    let chars = values.iter().map(|v| v.chars().count()).sum::<usize>() * factor;
+    (records, chars)
 }
 
 /// Packs record changes of one zone into batches within Route53's limits, keeping all
@@ -182,7 +189,7 @@ fn pack(mut group: Vec<(usize, Change)>) -> Vec<Vec<(usize, Change)>> {
     group.sort_by_key(|(_, c)| name(c));
     let mut batches: Vec<Vec<(usize, Change)>> = Vec::new();
     let mut current: Vec<(usize, Change)> = Vec::new();
-    let mut chars = 0;
+    let (mut records, mut chars) = (0, 0);
     let mut i = 0;
     while i < group.len() {
         let n = name(&group[i].1);
@@ -191,11 +198,12 @@ fn pack(mut group: Vec<(usize, Change)>) -> Vec<Vec<(usize, Change)>> {
             j += 1;
         }
         let run: Vec<(usize, Change)> = group[i..j].to_vec();
-        let run_chars: usize = run.iter().map(|(_, c)| value_chars(c)).sum();
-        if !current.is_empty() && (current.len() + run.len() > MAX_BATCH_CHANGES || chars + run_chars > MAX_BATCH_VALUE_CHARS) {
+        let (run_records, run_chars) = run.iter().map(|(_, c)| batch_cost(c)).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        if !current.is_empty() && (records + run_records > MAX_BATCH_CHANGES || chars + run_chars > MAX_BATCH_VALUE_CHARS) {
             batches.push(std::mem::take(&mut current));
-            chars = 0;
+            (records, chars) = (0, 0);
         }
+        records += run_records;
         chars += run_chars;
         current.extend(run);
         i = j;
@@ -479,4 +487,37 @@ pub async fn apply_with_events(
     }
     report.state = Some(st);
     Ok(report)
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    fn change(name: &str, op: Operation, values: &[&str]) -> (usize, Change) {
+        let body = json!({"zone": "Z1", "name": name, "type": "MX", "ttl": 300, "values": values});
+        let (before, after) = if op == Operation::Delete { (body, Value::Null) } else { (Value::Null, body) };
+        (0, Change { address: name.into(), kind: kinds::RECORD_SET.into(), operation: op, id: None, before, after, token: String::new() })
+    }
+
+    #[test]
+    fn batches_count_resource_records_and_upserts_twice() {
+        // 600 creates of two values each are 1,200 ResourceRecord elements: two batches.
+        let creates: Vec<_> = (0..600).map(|i| change(&format!("h{i}."), Operation::Create, &["10 a.", "20 b."])).collect();
+        let batches = pack(creates);
+        assert_eq!(batches.iter().map(Vec::len).collect::<Vec<_>>(), vec![500, 100]);
+        // 600 upserts of one value count 1,200 too.
+        let upserts: Vec<_> = (0..600).map(|i| change(&format!("h{i}."), Operation::Update, &["10 a."])).collect();
+        assert_eq!(pack(upserts).iter().map(Vec::len).collect::<Vec<_>>(), vec![500, 100]);
+    }
+
+    #[test]
+    fn batches_stay_under_the_value_characters() {
+        let long = "x".repeat(250);
+        let creates: Vec<_> = (0..200).map(|i| change(&format!("h{i}."), Operation::Create, &[long.as_str()])).collect();
+        let batches = pack(creates);
+        assert!(batches.iter().all(|b| b.iter().map(|(_, c)| batch_cost(c).1).sum::<usize>() <= MAX_BATCH_VALUE_CHARS));
+        assert_eq!(batches.iter().map(Vec::len).sum::<usize>(), 200);
+        assert_eq!(batches.len(), 2);
+    }
 }
