@@ -11,6 +11,9 @@ use std::path::PathBuf;
 pub enum What {
     /// Print drove source for a BIND zone file (SOA and apex NS are left out: Route53 owns them)
     Zonefile(ZonefileArgs),
+    /// Print drove source for live Route53 zones and adopt them into the stack's state
+    #[cfg(feature = "aws")]
+    Aws(crate::import_aws::Args),
 }
 
 #[derive(Debug, clap::Args)]
@@ -34,6 +37,8 @@ pub struct ZonefileArgs {
 pub fn run(what: What) -> u8 {
     match what {
         What::Zonefile(args) => zonefile_cmd(args),
+        #[cfg(feature = "aws")]
+        What::Aws(args) => crate::import_aws::run(args),
     }
 }
 

@@ -14,7 +14,11 @@ mod fmt;
 mod graph;
 mod import;
 #[cfg(feature = "aws")]
+mod import_aws;
+#[cfg(feature = "aws")]
 mod init;
+#[cfg(feature = "aws")]
+mod inventory;
 mod lsp;
 mod output;
 #[cfg(feature = "aws")]
@@ -89,9 +93,18 @@ enum Command {
     /// Inspect the state or break a stale lock
     #[command(subcommand)]
     State(state::Command),
-    /// Print drove source for existing DNS data
+    /// Print drove source for existing DNS data (a zone file, or live Route53 zones)
     #[command(subcommand)]
     Import(import::What),
+    #[cfg(feature = "aws")]
+    /// List the stack's live instances by role (from their tags), as JSON or an Ansible inventory
+    Inventory {
+        /// A stack directory or a single .drove file
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, value_enum, default_value_t = inventory::Format::Json)]
+        format: inventory::Format,
+    },
     /// Write part of a stack in another tool's format
     #[command(subcommand)]
     Export(export::What),
@@ -141,6 +154,8 @@ fn main() -> ExitCode {
         #[cfg(feature = "aws")]
         Command::State(cmd) => state::run(&cmd),
         Command::Import(what) => import::run(what),
+        #[cfg(feature = "aws")]
+        Command::Inventory { path, format } => inventory::run(&path, format),
         Command::Export(what) => export::run(what),
         Command::Explain { code } => explain::run(&code),
         Command::Lsp => lsp::run(),

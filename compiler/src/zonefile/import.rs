@@ -39,7 +39,7 @@ struct Set {
 }
 
 /// A string literal of drove source; the formatter settles the canonical escapes.
-fn drove_string(value: &str) -> String {
+pub fn drove_string(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('"');
     for c in value.chars() {
@@ -58,7 +58,7 @@ fn drove_string(value: &str) -> String {
 
 /// One value as a drove record line writes it: like the presentation format, with
 /// character-strings as drove strings and SVCB parameters in one string.
-fn drove_value(data: &Rdata) -> String {
+pub fn drove_value(data: &Rdata) -> String {
     let strings = |s: &[String]| s.iter().map(|x| drove_string(x)).collect::<Vec<_>>().join(" ");
     match data {
         Rdata::Txt(s) | Rdata::Spf(s) => strings(s),

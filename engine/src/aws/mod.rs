@@ -1,6 +1,7 @@
 //! The AWS provider: the SDK clients, configured from the ordinary AWS places
 //! (environment, profiles, `AWS_ENDPOINT_URL` for an emulator) with retries.
 
+pub mod discover;
 pub mod ec2_network;
 pub mod ec2_tags;
 pub mod provider;

@@ -1,0 +1,126 @@
+//! Adoption: the compiled addresses of the imported source mapped to the live ids, read
+//! through the provider's refresh (so the state holds exactly what a plan would read),
+//! and written into the stack's state under its lock. A state that already holds any of
+//! these addresses is refused, and nothing is written.
+
+use drove_compiler::model::{as_reference, DesiredState, Resource};
+use drove_engine::error::{codes, EngineError, Result};
+use drove_engine::kinds;
+use drove_engine::plan::{Action, PlanOptions};
+use drove_engine::provider::{Known, Provider};
+use drove_engine::session::{locked, Session};
+use drove_engine::state::{Backend, ResourceRecord, State};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+fn collect_refs(v: &Value, out: &mut BTreeSet<String>) {
+    if let Some((a, _)) = as_reference(v) {
+        out.insert(a.to_string());
+        return;
+    }
+    match v {
+        Value::Object(o) => o.values().for_each(|x| collect_refs(x, out)),
+        Value::Array(a) => a.iter().for_each(|x| collect_refs(x, out)),
+        _ => {}
+    }
+}
+
+/// What a resource needs first, as the apply walk records it.
+fn dependencies(r: &Resource, declared: &BTreeSet<&str>) -> Vec<String> {
+    let mut deps: BTreeSet<String> = r.depends_on.iter().cloned().collect();
+    collect_refs(&r.attributes, &mut deps);
+    deps.into_iter().filter(|d| d != &r.address && declared.contains(d.as_str())).collect()
+}
+
+/// The live id of each resource: given for most, derived for record sets (their zone's id,
+/// name, type and set identifier).
+fn known(desired: &DesiredState, ids: &BTreeMap<String, String>) -> Result<Vec<Known>> {
+    let mut out = Vec::new();
+    for r in &desired.resources {
+        let (id, attributes) = if r.kind == kinds::RECORD_SET {
+            let zone_addr = r.attributes.get("zone").and_then(as_reference).map(|(a, _)| a.to_string()).unwrap_or_default();
+            let zone = ids.get(&zone_addr).ok_or_else(|| internal(&r.address, "its zone has no live id"))?;
+            let mut attrs = r.attributes.clone();
+            if let Some(o) = attrs.as_object_mut() {
+                o.insert("zone".into(), json!(zone));
+            }
+            (drove_engine::aws::route53::record_id(zone, &attrs), attrs)
+        } else {
+            let id = ids.get(&r.address).ok_or_else(|| internal(&r.address, "no live resource was read for it"))?;
+            (id.clone(), Value::Null)
+        };
+        out.push(Known { address: r.address.clone(), kind: r.kind.clone(), id, attributes });
+    }
+    Ok(out)
+}
+
+fn internal(address: &str, why: &str) -> EngineError {
+    EngineError::new(codes::INVALID_CHANGE, format!("cannot adopt {address}: {why} (a drove bug: please report it)"))
+}
+
+/// Writes the adopted resources into the state; returns how many.
+pub async fn adopt(session: &Session, desired: &DesiredState, ids: &BTreeMap<String, String>) -> Result<usize> {
+    let known = known(desired, ids)?;
+    let lives = session.provider.refresh(&known).await?;
+    let declared: BTreeSet<&str> = desired.resources.iter().map(|r| r.address.as_str()).collect();
+    let mut records = BTreeMap::new();
+    for ((k, live), r) in known.iter().zip(lives).zip(&desired.resources) {
+        let live = live.ok_or_else(|| {
+            EngineError::new(codes::AWS_CALL, format!("{} ({}) was deleted while it was being imported", k.address, k.id))
+        })?;
+        records.insert(
+            k.address.clone(),
+            ResourceRecord {
+                kind: k.kind.clone(),
+                id: live.id,
+                attributes: live.attributes,
+                outputs: live.outputs,
+                depends_on: dependencies(r, &declared),
+                protect: r.protect,
+            },
+        );
+    }
+    let backend = session.backend.as_ref();
+    locked(backend, "import", async {
+        let mut state = backend.read().await?.unwrap_or_else(|| State::new(&desired.stack.name));
+        let taken: Vec<&String> = records.keys().filter(|a| state.resources.contains_key(*a)).collect();
+        if let Some(first) = taken.first() {
+            return Err(EngineError::new(
+                codes::INVALID_CHANGE,
+                format!(
+                    "the state {} already holds {} of the imported addresses ({first}{}); nothing was written",
+                    backend.describe(),
+                    taken.len(),
+                    if taken.len() > 1 { ", …" } else { "" }
+                ),
+            )
+            .with_help("import into a new stack (--out DIR, or --stack NAME), or remove those entries first"));
+        }
+        let n = records.len();
+        state.resources.extend(records);
+        state.serial += 1;
+        backend.write(&state).await?;
+        Ok(n)
+    })
+    .await
+}
+
+/// The changes the first plan after the import would make, one line each (none when the
+/// import is exact).
+pub async fn first_plan(session: &Session, desired: &DesiredState) -> Result<Vec<String>> {
+    let plan = session.plan(desired, &PlanOptions::default()).await?;
+    Ok(plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .map(|c| {
+            let attrs: Vec<&str> = c.diffs.iter().map(|d| d.name.as_str()).collect();
+            let action = format!("{:?}", c.action).to_lowercase();
+            if attrs.is_empty() {
+                format!("{}: {action}", c.address)
+            } else {
+                format!("{}: {action} ({})", c.address, attrs.join(", "))
+            }
+        })
+        .collect())
+}
