@@ -7,9 +7,9 @@ use drove_compiler::model::{as_reference, DesiredState, Resource};
 use drove_engine::error::{codes, EngineError, Result};
 use drove_engine::kinds;
 use drove_engine::plan::{Action, PlanOptions};
-use drove_engine::provider::{Known, Provider};
+use drove_engine::provider::Known;
 use drove_engine::session::{locked, Session};
-use drove_engine::state::{Backend, ResourceRecord, State};
+use drove_engine::state::{ResourceRecord, State};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 

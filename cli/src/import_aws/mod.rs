@@ -20,7 +20,6 @@ use drove_compiler::source::Sources;
 use drove_compiler::zonefile::import::drove_string;
 use drove_engine::aws::discover;
 use drove_engine::session::Session;
-use drove_engine::state::Backend;
 use drove_engine::EngineError;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -89,10 +88,21 @@ fn common_tags(dumps: &[discover::ZoneDump]) -> BTreeMap<String, String> {
     common
 }
 
+/// A map key as a bare word where it is one, else a string.
+fn map_key(key: &str) -> String {
+    let word = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if word {
+        key.to_string()
+    } else {
+        drove_string(key)
+    }
+}
+
 fn stack_block(name: &str, region: &str, tags: &BTreeMap<String, String>) -> String {
     let mut text = format!("stack {name} {{\n  region = {}\n", drove_string(region));
     if !tags.is_empty() {
-        let entries: Vec<String> = tags.iter().map(|(k, v)| format!("{} = {}", drove_string(k), drove_string(v))).collect();
+        let entries: Vec<String> = tags.iter().map(|(k, v)| format!("{} = {}", map_key(k), drove_string(v))).collect();
         text.push_str(&format!("  tags = {{ {} }}\n", entries.join(", ")));
     }
     text.push_str("}\n\n");
