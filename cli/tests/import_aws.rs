@@ -215,9 +215,34 @@ fn stdout_import_every_zone_and_clear_refusals() {
     assert!(missing.stderr.contains("no hosted zone is named nope.example.") && missing.stderr.contains("plain.example."), "{}", missing.stderr);
     assert!(!tmp.path().join("drove.state.json").exists());
 
-    // Without --zone every zone is imported; the source goes to stdout, the state here.
+    // A private zone: networks are not imported yet, so it is refused when asked for by
+    // name and left out (with a note) otherwise.
+    let ec2 = drove_engine::aws::aws_sdk_ec2::Client::new(&conf);
+    let private = rt.block_on(async {
+        let vpc = ec2.create_vpc().cidr_block("10.9.0.0/16").send().await.unwrap();
+        let vpc = vpc.vpc().unwrap().vpc_id().unwrap().to_string();
+        client
+            .create_hosted_zone()
+            .name("inside.example.")
+            .caller_reference("test-inside")
+            .vpc(r53::types::Vpc::builder().vpc_id(&vpc).vpc_region(r53::types::VpcRegion::from(REGION)).build())
+            .hosted_zone_config(HostedZoneConfig::builder().private_zone(true).build())
+            .send()
+            .await
+            .unwrap();
+        vpc
+    });
+    let refused = drove(&moto, tmp.path(), &["import", "aws", "--zone", "inside.example"]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains("private zone inside.example.") && refused.stderr.contains(&private), "{}", refused.stderr);
+    assert!(refused.stderr.contains("nothing was written"), "{}", refused.stderr);
+    assert!(!tmp.path().join("drove.state.json").exists());
+
+    // Without --zone every public zone is imported; the source goes to stdout, the state here.
     let run = drove(&moto, tmp.path(), &["import", "aws"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("note: private zone inside.example.") && run.stderr.contains("left out"), "{}", run.stderr);
+    assert!(!run.stdout.contains("inside.example"), "{}", run.stdout);
     assert!(run.stdout.split_whitespace().collect::<Vec<_>>().join(" ").contains("www 120 A 198.51.100.7"), "{}", run.stdout);
     std::fs::write(tmp.path().join("main.drove"), &run.stdout).unwrap();
     let plan = drove(&moto, tmp.path(), &["plan", ".", "--detailed-exitcode"]);

@@ -162,6 +162,22 @@ async fn run_async(args: Args) -> u8 {
         Err(e) => return report(&e),
     };
 
+    // A private zone needs its network declared, and networks are not imported yet.
+    let (dumps, private): (Vec<_>, Vec<_>) = dumps.into_iter().partition(|z| z.private_vpcs().is_empty());
+    let mut left_out = Vec::new();
+    for z in &private {
+        let line = format!(
+            "private zone {} ({}, VPC {}) left out: a private zone needs its network declared, and `drove import aws` does not import networks yet",
+            z.name(),
+            z.id(),
+            z.private_vpcs().join(", ")
+        );
+        let asked = args.zones.iter().any(|n| n.trim_end_matches('.').eq_ignore_ascii_case(z.name().trim_end_matches('.')));
+        if asked && !dumps.iter().any(|d| d.name() == z.name()) {
+            return refuse(&[line]);
+        }
+        left_out.push(line);
+    }
     let mut namer = names::Namer::default();
     let mut imported = zones::Imported::default();
     let networks = BTreeMap::new();
@@ -195,7 +211,7 @@ async fn run_async(args: Args) -> u8 {
     // The state is written: a failing check plan is reported, not a reason to drop the source.
     let changes = adopt::first_plan(&session, &desired).await.map_err(|e| format!("the check plan failed: {e}"));
 
-    let mut notes: Vec<String> = imported.notes.iter().map(|n| format!("note: {n}")).collect();
+    let mut notes: Vec<String> = imported.notes.iter().chain(&left_out).map(|n| format!("note: {n}")).collect();
     notes.extend(warnings);
     notes.push(format!(
         "adopted {adopted} resource(s) of {} zone(s) into the state {}",

@@ -205,7 +205,7 @@ pub fn zones(all: &[ZoneDump], checks: &BTreeMap<String, String>, networks: &BTr
                 match networks.get(v) {
                     Some(n) => nets.push(n.clone()),
                     None => errors.push(format!(
-                        "private zone {} ({}) is associated with VPC {v}, which this import does not include: add --vpc {v}",
+                        "private zone {} ({}) is associated with VPC {v}, which this import does not declare as a network",
                         z.name(),
                         z.id()
                     )),
