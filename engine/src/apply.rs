@@ -217,11 +217,17 @@ fn pack(mut group: Vec<(usize, Change)>) -> Vec<Vec<(usize, Change)>> {
 /// Stable for one plan and address (a retry after a crash sends the same token), at most
 /// 64 characters as EC2's ClientToken requires.
 pub fn idempotency_token(plan: &Plan, address: &str) -> String {
+    let lineage = plan.lineage.as_deref().unwrap_or("new");
+    format!("drove-{}-{}{}", lineage.get(..16).unwrap_or(lineage), plan.serial, token_suffix(address))
+}
+
+/// How every token made for `address` ends, whatever the plan: a resource created by a
+/// run that died before tagging it is recognised by it (a zone's CallerReference).
+pub fn token_suffix(address: &str) -> String {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     address.hash(&mut h);
-    let lineage = plan.lineage.as_deref().unwrap_or("new");
-    format!("drove-{}-{}-{:016x}", lineage.get(..16).unwrap_or(lineage), plan.serial, h.finish())
+    format!("-{:016x}", h.finish())
 }
 
 type Progress<'a> = &'a (dyn Fn(&str) + Sync);

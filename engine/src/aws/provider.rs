@@ -114,6 +114,7 @@ impl Provider for AwsProvider {
                     route53::find_zone(&self.route53, name, &self.stack, &w.address, &self.region).await?
                 }
                 kinds::RECORD_SET => self.find_record(&w.attributes).await?,
+                kinds::HEALTH_CHECK => route53::find_health_check(&self.route53, &self.stack, &w.address).await?,
                 kind if is_network(kind) => self.find_network(kind, &w.address).await?,
                 _ => None,
             });

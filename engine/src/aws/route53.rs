@@ -365,7 +365,9 @@ pub async fn delete_zone(client: &Client, id: &str) -> Result<()> {
     }
 }
 
-/// Zones named `name` that carry this stack's and address's tags.
+/// Zones named `name` that carry this stack's and address's tags, or carry no drove tags
+/// but were created with a token for this address (the run died between creating the
+/// zone and tagging it; the next apply writes the tags).
 pub async fn find_zone(client: &Client, name: &str, stack: &str, address: &str, region: &str) -> Result<Option<Live>> {
     let r = client
         .list_hosted_zones_by_name()
@@ -380,8 +382,43 @@ pub async fn find_zone(client: &Client, name: &str, stack: &str, address: &str, 
         if tags.get("drove:stack").map(String::as_str) == Some(stack) && tags.get("drove:address").map(String::as_str) == Some(address) {
             return read_zone(client, &id, region).await;
         }
+        let untagged = !tags.contains_key("drove:stack");
+        let ours = z.caller_reference().starts_with("drove-") && z.caller_reference().ends_with(&crate::apply::token_suffix(address));
+        if untagged && ours {
+            return read_zone(client, &id, region).await;
+        }
     }
     Ok(None)
+}
+
+/// The health check carrying this stack's and address's tags, or no drove tags but a
+/// token for this address (a run that died between creating it and writing the state, or
+/// before tagging it, left it there).
+pub async fn find_health_check(client: &Client, stack: &str, address: &str) -> Result<Option<Live>> {
+    let mut marker: Option<String> = None;
+    loop {
+        let page = client
+            .list_health_checks()
+            .set_marker(marker.take())
+            .max_items(100)
+            .send()
+            .await
+            .map_err(|e| sdk_error("route53 ListHealthChecks", e))?;
+        for h in page.health_checks() {
+            let tags = read_tags(client, TagResourceType::Healthcheck, h.id()).await?;
+            let tagged = tags.get("drove:stack").map(String::as_str) == Some(stack) && tags.get("drove:address").map(String::as_str) == Some(address);
+            let created_untagged = !tags.contains_key("drove:stack")
+                && h.caller_reference().starts_with("drove-")
+                && h.caller_reference().ends_with(&crate::apply::token_suffix(address));
+            if tagged || created_untagged {
+                return Ok(read_health_check(client, h.id()).await?.map(|x| x.0));
+            }
+        }
+        match page.next_marker() {
+            Some(m) if page.is_truncated() && !m.is_empty() => marker = Some(m.to_string()),
+            _ => return Ok(None),
+        }
+    }
 }
 
 fn health_config(a: &Value) -> Result<HealthCheckConfig> {
