@@ -95,7 +95,9 @@ pub fn lower_zone(cx: &mut Cx, stmt: &Stmt) -> Option<Zone> {
     let private = attrs.references(cx, "private");
     let private_span = attrs.attr("private").map(|a| a.key.span.clone());
     let comment = attrs.string(cx, "comment");
-    let mut records = Vec::new();
+    // Sized up front: a zone's records are most of the memory `drove check` holds, and
+    // growing by doubling kept up to twice that for a moment.
+    let mut records = Vec::with_capacity(if name.is_some() { attrs.statements().len() } else { 0 });
     if let Some(origin) = &name {
         for s in attrs.statements() {
             records.extend(lower_record(cx, s, origin));
@@ -239,7 +241,9 @@ fn lower_values(cx: &mut Cx, rtype: RType, type_word: &Word, terms: &[Term], ori
         cx.report(d);
         return Vec::new();
     }
-    let mut out = Vec::new();
+    // One value per comma-separated part: a first push would reserve room for four, most
+    // records have one, and a value is over a hundred bytes (22 MB on 50,000 records).
+    let mut out = Vec::with_capacity(1 + terms.iter().filter(|t| matches!(t, Term::Comma(_))).count());
     let mut rest = terms;
     loop {
         let end = rest.iter().position(|t| matches!(t, Term::Comma(_))).unwrap_or(rest.len());
