@@ -66,6 +66,7 @@ def write_octodns(recs, conf):
             "  config:\n"
             "    class: octodns.provider.yaml.YamlProvider\n"
             f"    directory: {conf / 'zones'}\n"
+            "    enforce_order: false\n"
             "  route53:\n"
             "    class: octodns_route53.Route53Provider\n"
             "    access_key_id: testing\n"
@@ -89,11 +90,15 @@ def write_octodns(recs, conf):
 # Runs octodns-sync with moto's one gap patched: its ListHealthChecks answer lacks
 # IsTruncated, which octodns-route53 reads (see shared notes on moto).
 OCTODNS_SHIM = """
-import sys, boto3
-boto3.setup_default_session()
+import sys, boto3.session
+_client = boto3.session.Session.client
 def fill(parsed, **_):
     parsed.setdefault("IsTruncated", False)
-boto3.DEFAULT_SESSION.events.register("after-call.route53.ListHealthChecks", fill)
+def client(self, *args, **kwargs):
+    c = _client(self, *args, **kwargs)
+    c.meta.events.register("after-call.route53.ListHealthChecks", fill)
+    return c
+boto3.session.Session.client = client
 from octodns.cmds.sync import main
 sys.argv = ["octodns-sync"] + sys.argv[1:]
 main()

@@ -10,14 +10,22 @@ use crate::provider::{Change, Image, Known, Live, Operation, Provider, Wanted};
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use tokio::sync::Mutex;
+
+/// A zone's record sets as listed, indexed by record id: a refresh looks up every record
+/// of the state in it, so a scan per lookup would make a plan quadratic in the zone's size.
+struct Listing {
+    records: Vec<Value>,
+    by_id: HashMap<String, usize>,
+}
 
 pub struct AwsProvider {
     route53: aws_sdk_route53::Client,
     ec2: aws_sdk_ec2::Client,
     stack: String,
     region: String,
-    zones: Mutex<HashMap<String, Vec<Value>>>,
+    zones: Mutex<HashMap<String, Arc<Listing>>>,
 }
 
 impl AwsProvider {
@@ -31,19 +39,21 @@ impl AwsProvider {
         }
     }
 
-    async fn zone_listing(&self, zone: &str) -> Result<Vec<Value>> {
+    async fn zone_listing(&self, zone: &str) -> Result<Arc<Listing>> {
         let mut cache = self.zones.lock().await;
         if let Some(v) = cache.get(zone) {
             return Ok(v.clone());
         }
-        let listed = match route53::list_zone(&self.route53, zone).await {
+        let records = match route53::list_zone(&self.route53, zone).await {
             Ok(l) => l,
             // A zone deleted behind drove's back has no records.
             Err(e) if e.message.contains("NoSuchHostedZone") => Vec::new(),
             Err(e) => return Err(e),
         };
-        cache.insert(zone.to_string(), listed.clone());
-        Ok(listed)
+        let by_id = records.iter().enumerate().map(|(i, r)| (route53::record_id(zone, r), i)).collect();
+        let listing = Arc::new(Listing { records, by_id });
+        cache.insert(zone.to_string(), listing.clone());
+        Ok(listing)
     }
 
     /// AWS refuses to delete a zone that still holds records (moto does not): say which
@@ -54,6 +64,7 @@ impl AwsProvider {
         let left: Vec<String> = self
             .zone_listing(id)
             .await?
+            .records
             .iter()
             .filter(|r| {
                 let ty = r.get("type").and_then(Value::as_str).unwrap_or("");
@@ -75,10 +86,11 @@ impl AwsProvider {
     async fn find_record(&self, attrs: &Value) -> Result<Option<Live>> {
         let Some(zone) = attrs.get("zone").and_then(Value::as_str) else { return Ok(None) };
         let want = route53::record_id(zone, attrs);
-        Ok(self.zone_listing(zone).await?.into_iter().find(|r| route53::record_id(zone, r) == want).map(|r| {
+        let listing = self.zone_listing(zone).await?;
+        Ok(listing.by_id.get(&want).and_then(|&i| listing.records.get(i)).map(|r| {
             let mut outputs = Map::new();
             outputs.insert("fqdn".into(), r.get("name").cloned().unwrap_or(Value::Null));
-            Live { id: want.clone(), attributes: r, outputs }
+            Live { id: want.clone(), attributes: r.clone(), outputs }
         }))
     }
 }
@@ -123,7 +135,7 @@ impl Provider for AwsProvider {
     }
 
     async fn zone_records(&self, zone_id: &str) -> Result<Vec<Value>> {
-        self.zone_listing(zone_id).await
+        Ok(self.zone_listing(zone_id).await?.records.clone())
     }
 
     async fn resolve_image(&self, pattern: &str, _owner: Option<&str>) -> Result<Image> {
