@@ -65,4 +65,9 @@ pub mod codes {
     pub const LOCK_ID: &str = "E0309";
     /// The command was interrupted (Ctrl-C); the lock was released.
     pub const INTERRUPTED: &str = "E0310";
+    /// User data cannot be rendered: a secret does not decrypt, a file is missing, or the
+    /// document is over EC2's size limit.
+    pub const USER_DATA: &str = "E0320";
+    /// An instance did not reach the state it was waited for in time.
+    pub const INSTANCE_WAIT: &str = "E0410";
 }

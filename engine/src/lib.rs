@@ -13,5 +13,6 @@ pub mod provider;
 #[cfg(feature = "aws")]
 pub mod session;
 pub mod state;
+pub mod userdata;
 
 pub use error::{EngineError, Result};
