@@ -1,9 +1,9 @@
 //! `drove apply [PATH | PLANFILE] [--auto-approve]` and `drove destroy [PATH] [--auto-approve]`
 
-use crate::engine_run::{confirm, desired, report, runtime, stack_dir};
+use crate::engine_run::{confirm, desired, desired_user_data, report, runtime, stack_dir, user_data};
 use crate::output::{color, write, Stream};
 use drove_engine::apply::{ApplyOptions, ApplyReport};
-use drove_engine::plan::{render, Plan, PlanOptions};
+use drove_engine::plan::{render, Action, Plan, PlanOptions};
 use drove_engine::session::Session;
 use std::path::{Path, PathBuf};
 
@@ -43,7 +43,7 @@ fn is_plan_file(path: &Path) -> bool {
 }
 
 pub fn run(args: &Args) -> u8 {
-    let opts = PlanOptions { targets: args.targets.clone(), allow_mass_delete: args.allow_mass_delete, destroy: false };
+    let opts = PlanOptions { targets: args.targets.clone(), allow_mass_delete: args.allow_mass_delete, destroy: false, user_data: None };
     if is_plan_file(&args.path) {
         let text = match std::fs::read_to_string(&args.path) {
             Ok(t) => t,
@@ -53,14 +53,23 @@ pub fn run(args: &Args) -> u8 {
             Ok(p) => p,
             Err(e) => return report(&e),
         };
-        let dir = stack_dir(Path::new(plan.stack_path.as_deref().unwrap_or(".")));
-        return execute(None, Some(plan), &dir, &opts, args.auto_approve, args.parallelism);
+        let stack_path = Path::new(plan.stack_path.as_deref().unwrap_or("."));
+        let launched = plan.changes.iter().filter(|c| matches!(c.action, Action::Create | Action::Replace)).filter_map(|c| c.after.get("user_data"));
+        let ud = match user_data(stack_path, launched) {
+            Ok(u) => u,
+            Err(code) => return code,
+        };
+        return execute(None, Some(plan), &stack_dir(stack_path), &opts, ud, args.auto_approve, args.parallelism);
     }
     let d = match desired(&args.path) {
         Ok(d) => d,
         Err(code) => return code,
     };
-    execute(Some(&d), None, &stack_dir(&args.path), &opts, args.auto_approve, args.parallelism)
+    let ud = match user_data(&args.path, desired_user_data(&d)) {
+        Ok(u) => u,
+        Err(code) => return code,
+    };
+    execute(Some(&d), None, &stack_dir(&args.path), &opts, ud, args.auto_approve, args.parallelism)
 }
 
 pub fn destroy(args: &DestroyArgs) -> u8 {
@@ -69,7 +78,7 @@ pub fn destroy(args: &DestroyArgs) -> u8 {
         Err(code) => return code,
     };
     let opts = PlanOptions { destroy: true, ..Default::default() };
-    execute(Some(&d), None, &stack_dir(&args.path), &opts, args.auto_approve, args.parallelism)
+    execute(Some(&d), None, &stack_dir(&args.path), &opts, None, args.auto_approve, args.parallelism)
 }
 
 fn execute(
@@ -77,6 +86,7 @@ fn execute(
     saved: Option<Plan>,
     dir: &Path,
     opts: &PlanOptions,
+    ud: Option<std::sync::Arc<drove_engine::userdata::UserData>>,
     auto_approve: bool,
     parallelism: usize,
 ) -> u8 {
@@ -95,6 +105,10 @@ fn execute(
             (Some(p), _) => Session::for_plan(p, dir).await?,
             (None, Some(d)) => Session::open(d, dir).await?,
             (None, None) => unreachable_stack()?,
+        };
+        let s = match ud {
+            Some(u) => s.with_user_data(u),
+            None => s,
         };
         s.apply(d, saved.clone(), opts, &apply_opts, &ask, &progress).await
     });

@@ -53,3 +53,27 @@ pub fn confirm(question: &str) -> bool {
     let _ = std::io::stdin().lock().read_line(&mut line);
     line.trim() == "yes"
 }
+
+/// What renders instances' user data for a plan or apply: the secrets its documents name
+/// decrypted with the keys in the environment, and the repository files they name. Every
+/// failure (no key, a wrong key, an altered ciphertext, a missing file) stops here, before
+/// the state is locked or AWS called. `None` when no instance has user data.
+pub fn user_data<'a>(
+    path: &Path,
+    documents: impl IntoIterator<Item = &'a serde_json::Value>,
+) -> Result<Option<std::sync::Arc<drove_engine::userdata::UserData>>, u8> {
+    let documents: Vec<&serde_json::Value> = documents.into_iter().filter(|d| !d.is_null()).collect();
+    if documents.is_empty() {
+        return Ok(None);
+    }
+    let sources = crate::stack::load(path)?;
+    let stack = drove_compiler::analysis::analyze(&sources).stack;
+    drove_engine::userdata::UserData::open(&stack, documents, &stack_dir(path), drove_compiler::secrets::Keyring::from_env)
+        .map(|u| Some(std::sync::Arc::new(u)))
+        .map_err(|e| report(&e))
+}
+
+/// The `user_data` attributes of a desired state's instances.
+pub fn desired_user_data(d: &DesiredState) -> impl Iterator<Item = &serde_json::Value> {
+    d.resources.iter().filter(|r| r.kind == drove_engine::kinds::INSTANCE).filter_map(|r| r.attributes.get("user_data"))
+}

@@ -1,6 +1,6 @@
 //! `drove plan [PATH] [--out FILE] [--format text|json|markdown] [--detailed-exitcode]`
 
-use crate::engine_run::{desired, report, runtime, stack_dir};
+use crate::engine_run::{desired, desired_user_data, report, runtime, stack_dir, user_data};
 use crate::output::{color, write, Stream};
 use drove_engine::plan::{render, Plan, PlanOptions};
 use drove_engine::session::Session;
@@ -56,9 +56,16 @@ pub fn run(args: &Args) -> u8 {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let opts = PlanOptions { targets: args.targets.clone(), allow_mass_delete: args.allow_mass_delete, destroy: false };
+    let ud = match user_data(&args.path, desired_user_data(&d)) {
+        Ok(u) => u,
+        Err(code) => return code,
+    };
+    let opts = PlanOptions { targets: args.targets.clone(), allow_mass_delete: args.allow_mass_delete, destroy: false, user_data: None };
     let result = rt.block_on(async {
-        let s = Session::open(&d, &stack_dir(&args.path)).await?;
+        let mut s = Session::open(&d, &stack_dir(&args.path)).await?;
+        if let Some(u) = ud {
+            s = s.with_user_data(u);
+        }
         s.plan(&d, &opts).await
     });
     let mut plan = match result {

@@ -8,6 +8,7 @@ use crate::error::{codes, EngineError, Result};
 use crate::plan::{plan, Plan, PlanOptions};
 use crate::provider::Provider;
 use crate::state::{Backend, LocalBackend, S3Backend, State};
+use crate::userdata::UserData;
 use drove_compiler::model::{DesiredState, StateBackend};
 use std::future::Future;
 use std::path::Path;
@@ -18,6 +19,9 @@ pub struct Session {
     s3: Option<S3Backend>,
     pub provider: Arc<dyn Provider>,
     pub region: String,
+    conf: aws_config::SdkConfig,
+    stack: String,
+    user_data: Option<Arc<UserData>>,
 }
 
 
@@ -52,7 +56,23 @@ impl Session {
             }
         };
         let provider: Arc<dyn Provider> = Arc::new(AwsProvider::new(&conf, name, region));
-        Ok(Session { backend, s3, provider, region: region.to_string() })
+        Ok(Session { backend, s3, provider, region: region.to_string(), conf, stack: name.to_string(), user_data: None })
+    }
+
+    /// Plans and applies with instances' user data rendered by `user_data` (its secrets
+    /// decrypted and files read by the caller, before anything runs).
+    pub fn with_user_data(mut self, user_data: Arc<UserData>) -> Session {
+        self.provider = Arc::new(AwsProvider::new(&self.conf, &self.stack, &self.region).with_user_data(user_data.clone()));
+        self.user_data = Some(user_data);
+        self
+    }
+
+    fn options(&self, opts: &PlanOptions) -> PlanOptions {
+        let mut opts = opts.clone();
+        if opts.user_data.is_none() {
+            opts.user_data = self.user_data.clone();
+        }
+        opts
     }
 
     /// `drove init`: creates and secures the S3 bucket; a local state needs nothing.
@@ -67,7 +87,7 @@ impl Session {
         let op = if opts.destroy { "plan (destroy)" } else { "plan" };
         locked(self.backend.as_ref(), op, async {
             let state = self.backend.read().await?;
-            plan(desired, state.as_ref(), self.provider.as_ref(), opts).await
+            plan(desired, state.as_ref(), self.provider.as_ref(), &self.options(opts)).await
         })
         .await
     }
@@ -107,7 +127,7 @@ impl Session {
             let state = self.backend.read().await?;
             let the_plan = match (saved, desired) {
                 (Some(p), _) => p,
-                (None, Some(d)) => plan(d, state.as_ref(), self.provider.as_ref(), plan_opts).await?,
+                (None, Some(d)) => plan(d, state.as_ref(), self.provider.as_ref(), &self.options(plan_opts)).await?,
                 (None, None) => return Err(EngineError::new(codes::BAD_PLAN_FILE, "nothing to apply: no plan and no stack")),
             };
             if !the_plan.has_changes() && the_plan.changes.iter().all(|c| c.notes.is_empty()) {

@@ -2,6 +2,7 @@
 //! (environment, profiles, `AWS_ENDPOINT_URL` for an emulator) with retries.
 
 pub mod discover;
+pub mod ec2_instance;
 pub mod ec2_network;
 pub mod ec2_tags;
 pub mod provider;

@@ -3,6 +3,7 @@
 //! checks AWS makes cost one listing per zone.
 
 use super::ec2_network::{self as net, Ctx};
+use super::ec2_instance;
 use super::route53;
 use crate::error::{codes, EngineError, Result};
 use crate::kinds;
@@ -26,6 +27,9 @@ pub struct AwsProvider {
     stack: String,
     region: String,
     zones: Mutex<HashMap<String, Arc<Listing>>>,
+    /// Renders and fingerprints instances' user data; without it refresh keeps the
+    /// state's fingerprint and a create with user data fails.
+    user_data: Option<Arc<crate::userdata::UserData>>,
 }
 
 impl AwsProvider {
@@ -36,7 +40,13 @@ impl AwsProvider {
             stack: stack.into(),
             region: region.into(),
             zones: Mutex::new(HashMap::new()),
+            user_data: None,
         }
+    }
+
+    pub fn with_user_data(mut self, user_data: Arc<crate::userdata::UserData>) -> AwsProvider {
+        self.user_data = Some(user_data);
+        self
     }
 
     async fn zone_listing(&self, zone: &str) -> Result<Arc<Listing>> {
@@ -98,15 +108,26 @@ impl AwsProvider {
 #[async_trait]
 impl Provider for AwsProvider {
     fn supports(&self, kind: &str) -> bool {
-        matches!(kind, kinds::HOSTED_ZONE | kinds::RECORD_SET | kinds::HEALTH_CHECK) || is_network(kind)
+        matches!(kind, kinds::HOSTED_ZONE | kinds::RECORD_SET | kinds::HEALTH_CHECK | kinds::INSTANCE) || is_network(kind)
     }
 
     async fn refresh(&self, known: &[Known]) -> Result<Vec<Option<Live>>> {
         // A refresh starts a plan: listings from an earlier plan are stale.
         self.zones.lock().await.clear();
+        let instance_ids: Vec<String> = known.iter().filter(|k| k.kind == kinds::INSTANCE).map(|k| k.id.clone()).collect();
+        let mut instances = ec2_instance::read(&self.ec2, &instance_ids, self.user_data.as_deref()).await?;
         let mut out = Vec::with_capacity(known.len());
         for k in known {
             out.push(match k.kind.as_str() {
+                kinds::INSTANCE => instances.remove(&k.id).map(|mut live| {
+                    // Without a renderer the fingerprint cannot be recomputed: keep the state's.
+                    if self.user_data.is_none() {
+                        if let (Some(o), Some(ud)) = (live.attributes.as_object_mut(), k.attributes.get("user_data")) {
+                            o.insert("user_data".into(), ud.clone());
+                        }
+                    }
+                    live
+                }),
                 kinds::HOSTED_ZONE => route53::read_zone(&self.route53, &k.id, &self.region).await?,
                 kinds::RECORD_SET => self.find_record(&k.attributes).await?,
                 kinds::HEALTH_CHECK => route53::read_health_check(&self.route53, &k.id).await?.map(|x| x.0),
@@ -118,9 +139,15 @@ impl Provider for AwsProvider {
     }
 
     async fn adopt(&self, wanted: &[Wanted]) -> Result<Vec<Option<Live>>> {
+        let mut instances = if wanted.iter().any(|w| w.kind == kinds::INSTANCE) {
+            ec2_instance::find_by_address(&self.ec2, &self.stack, self.user_data.as_deref()).await?
+        } else {
+            HashMap::new()
+        };
         let mut out = Vec::with_capacity(wanted.len());
         for w in wanted {
             out.push(match w.kind.as_str() {
+                kinds::INSTANCE => instances.remove(&w.address),
                 kinds::HOSTED_ZONE => {
                     let name = w.attributes.get("name").and_then(Value::as_str).unwrap_or("");
                     route53::find_zone(&self.route53, name, &self.stack, &w.address, &self.region).await?
@@ -138,8 +165,8 @@ impl Provider for AwsProvider {
         Ok(self.zone_listing(zone_id).await?.records.clone())
     }
 
-    async fn resolve_image(&self, pattern: &str, _owner: Option<&str>) -> Result<Image> {
-        Err(EngineError::new(codes::NO_IMAGE, format!("cannot resolve image(\"{pattern}\"): this provider manages no instances yet")))
+    async fn resolve_image(&self, pattern: &str, owner: Option<&str>) -> Result<Image> {
+        ec2_instance::resolve_image(&self.ec2, pattern, owner).await
     }
 
     async fn apply(&self, changes: &[Change]) -> Result<Vec<Option<Live>>> {
@@ -176,6 +203,12 @@ impl Provider for AwsProvider {
                 (kinds::HEALTH_CHECK, Operation::Update) => Some(route53::update_health_check(&self.route53, c).await?),
                 (kinds::HEALTH_CHECK, Operation::Delete) => {
                     route53::delete_health_check(&self.route53, &id).await?;
+                    None
+                }
+                (kinds::INSTANCE, Operation::Create) => Some(ec2_instance::create(&self.ec2, c, &self.stack, self.user_data.as_deref()).await?),
+                (kinds::INSTANCE, Operation::Update) => Some(ec2_instance::update(&self.ec2, c, &self.stack, self.user_data.as_deref()).await?),
+                (kinds::INSTANCE, Operation::Delete) => {
+                    ec2_instance::terminate(&self.ec2, &id).await?;
                     None
                 }
                 (kind, op) if is_network(kind) => self.apply_network(kind, op, c, &id).await?,

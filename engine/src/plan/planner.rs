@@ -20,6 +20,9 @@ pub struct PlanOptions {
     pub allow_mass_delete: bool,
     /// Plan the deletion of everything the state holds.
     pub destroy: bool,
+    /// Renders instances' user data to fingerprint it; without it only documents with
+    /// no secret and no file can be planned.
+    pub user_data: Option<std::sync::Arc<crate::userdata::UserData>>,
 }
 
 /// Stacks or zones smaller than this are exempt from the mass-delete share (deleting one
@@ -68,6 +71,7 @@ pub async fn plan(desired: &DesiredState, state: Option<&State>, provider: &dyn 
             let mut notes = Vec::new();
             if r.kind == kinds::INSTANCE {
                 resolve_image(&mut after, provider, &mut images, &mut notes).await?;
+                fingerprint_user_data(&mut after, opts.user_data.as_deref())?;
             }
             let deps = dependencies(r, &by_address);
             let prior = state.resources.get(address);
@@ -314,6 +318,19 @@ async fn resolve_image(
     notes.push(format!("image(\"{pattern}\") is {} ({}, created {})", img.id, img.name, img.created));
     if let Some(o) = after.as_object_mut() {
         o.insert("image".into(), json!({ "id": img.id }));
+    }
+    Ok(())
+}
+
+/// The rendered user data's fingerprint goes into the plan; the plaintext does not.
+fn fingerprint_user_data(after: &mut Value, renderer: Option<&crate::userdata::UserData>) -> Result<()> {
+    let Some(ud) = after.get("user_data").filter(|v| !v.is_null()) else { return Ok(()) };
+    let planned = match renderer {
+        Some(r) => r.planned(ud)?,
+        None => crate::userdata::UserData::public().planned(ud)?,
+    };
+    if let Some(o) = after.as_object_mut() {
+        o.insert("user_data".into(), planned);
     }
     Ok(())
 }
