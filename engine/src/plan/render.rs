@@ -26,6 +26,41 @@ pub fn show_value(v: &Value) -> String {
     }
 }
 
+/// An instance's user data is shown by its fingerprint and what it embeds: the document
+/// is long, and its rendered form (with secrets) is never in a plan anyway.
+fn show_attribute(kind: &str, name: &str, v: &Value) -> String {
+    if kind != crate::kinds::INSTANCE || name != "user_data" || !v.is_object() {
+        return show_value(v);
+    }
+    let fp = v.get("fingerprint").and_then(Value::as_str).unwrap_or("?");
+    let short = match fp.split_once(':') {
+        Some((scheme, hex)) => format!("{scheme}:{}…", hex.get(..12).unwrap_or(hex)),
+        None => fp.to_string(),
+    };
+    let list = |key: &str| -> Vec<String> {
+        v.get(key).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect()
+    };
+    let mut parts = Vec::new();
+    if let Some(doc) = v.get("cloud_config").and_then(Value::as_str) {
+        parts.push(format!("cloud-config, {} lines", doc.lines().count()));
+    }
+    let (secrets, files) = (list("secrets"), list("files"));
+    if !secrets.is_empty() {
+        parts.push(format!("secrets {}", secrets.join(", ")));
+    }
+    if !files.is_empty() {
+        parts.push(format!("files {}", files.join(", ")));
+    }
+    if v.get("encoding").and_then(Value::as_str) == Some("gzip") {
+        parts.push("gzip".into());
+    }
+    if parts.is_empty() {
+        short
+    } else {
+        format!("{short} ({})", parts.join("; "))
+    }
+}
+
 fn paint(color: bool, code: &str, s: &str) -> String {
     if color {
         format!("\x1b[{code}m{s}\x1b[0m")
@@ -53,14 +88,14 @@ fn change_lines(c: &PlannedChange) -> Vec<String> {
         Action::Create => {
             if let Some(o) = c.after.as_object() {
                 for (k, v) in o.iter().filter(|(_, v)| !v.is_null()) {
-                    lines.push(format!("{k} = {}", show_value(v)));
+                    lines.push(format!("{k} = {}", show_attribute(&c.kind, k, v)));
                 }
             }
         }
         Action::Update | Action::Replace => {
             for d in &c.diffs {
                 let mark = if d.forces_replacement { "  # forces replacement" } else { "" };
-                lines.push(format!("{}: {} -> {}{mark}", d.name, show_value(&d.before), show_value(&d.after)));
+                lines.push(format!("{}: {} -> {}{mark}", d.name, show_attribute(&c.kind, &d.name, &d.before), show_attribute(&c.kind, &d.name, &d.after)));
             }
         }
         Action::Delete | Action::NoOp => {}
@@ -135,4 +170,18 @@ pub fn markdown(plan: &Plan) -> String {
     }
     let _ = writeln!(out, "```\n\n</details>");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::show_attribute;
+    use serde_json::json;
+
+    #[test]
+    fn user_data_is_shown_by_fingerprint_and_contents() {
+        let v = json!({"cloud_config": "#cloud-config\nruncmd:\n  - \"true\"\n", "secrets": ["db.yml"], "files": [], "fingerprint": "hmac-sha256:0123456789abcdef0123"});
+        assert_eq!(show_attribute("ec2.instance", "user_data", &v), "hmac-sha256:0123456789ab… (cloud-config, 3 lines; secrets db.yml)");
+        assert_eq!(show_attribute("ec2.instance", "user_data", &json!({"fingerprint": "sha256:abc"})), "sha256:abc…");
+        assert_eq!(show_attribute("ec2.vpc", "user_data", &json!("x")), "\"x\"");
+    }
 }
