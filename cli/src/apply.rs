@@ -53,13 +53,13 @@ pub fn run(args: &Args) -> u8 {
             Ok(p) => p,
             Err(e) => return report(&e),
         };
-        let stack_path = Path::new(plan.stack_path.as_deref().unwrap_or("."));
+        let stack_path = PathBuf::from(plan.stack_path.as_deref().unwrap_or("."));
         let launched = plan.changes.iter().filter(|c| matches!(c.action, Action::Create | Action::Replace)).filter_map(|c| c.after.get("user_data"));
-        let ud = match user_data(stack_path, launched) {
+        let ud = match user_data(&stack_path, launched) {
             Ok(u) => u,
             Err(code) => return code,
         };
-        return execute(None, Some(plan), &stack_dir(stack_path), &opts, ud, args.auto_approve, args.parallelism);
+        return execute(None, Some(plan), &stack_dir(&stack_path), &opts, ud, args.auto_approve, args.parallelism);
     }
     let d = match desired(&args.path) {
         Ok(d) => d,

@@ -194,10 +194,12 @@ impl UserData {
         };
         let size = bytes.expose_secret().len();
         if size > MAX_USER_DATA {
+            // The compiler picks gzip from its estimate; secrets and files are only
+            // measured here.
             let help = if gzip {
-                "move large content to files fetched at boot, or split the role"
+                "make the embedded secrets and files smaller, or fetch large content at boot instead"
             } else {
-                "gzip the document (`user_data.encoding = \"gzip\"`), or move large content to files fetched at boot"
+                "the compiler estimated it would fit without gzip: make the embedded secrets and files smaller, or fetch large content at boot"
             };
             return Err(EngineError::new(
                 codes::USER_DATA,
@@ -358,11 +360,11 @@ mod tests {
     }
 
     #[test]
-    fn oversized_documents_are_refused_with_the_gzip_hint() {
+    fn oversized_documents_are_refused_unless_gzip_makes_them_fit() {
         let big = "#".repeat(MAX_USER_DATA + 1);
         let ud = UserData::public();
         let err = ud.render(&json!({"cloud_config": big, "secrets": [], "files": []})).err().expect("too big");
-        assert!(err.help.as_deref().is_some_and(|h| h.contains("gzip")));
+        assert!(err.message.contains("16384"), "{}", err.message);
         // The same document compresses far below the limit.
         assert!(ud.render(&json!({"cloud_config": big, "secrets": [], "files": [], "encoding": "gzip"})).is_ok());
     }
