@@ -6,6 +6,7 @@
 //! comes from the root device's volume, and `user_data` is `{"fingerprint"}` of what EC2
 //! holds (the plaintext is never kept). A terminated instance is gone.
 
+use super::ec2_tags;
 use super::sdk_error;
 use crate::error::{codes, EngineError, Result};
 use crate::provider::{Change, Image, Live};
@@ -13,21 +14,21 @@ use crate::userdata::UserData;
 use age::secrecy::ExposeSecret as _;
 use aws_sdk_ec2::types::{
     BlockDeviceMapping, EbsBlockDevice, Filter, HttpTokensState, InstanceAttributeName, InstanceMetadataEndpointState,
-    InstanceMetadataOptionsRequest, InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType, ResourceType, Tag,
-    TagSpecification, VolumeType,
+    InstanceMetadataOptionsRequest, InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType, ResourceType, VolumeType,
 };
 use aws_sdk_ec2::Client;
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// How long an instance may take to reach `running` or `terminated`.
 pub const WAIT: Duration = Duration::from_secs(600);
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-/// Tags drove sets itself and removes from the live view (`drove:role` is the model's).
-const OWN_TAGS: [&str; 2] = ["drove:stack", "drove:address"];
+/// Tags drove sets itself and removes from the live view. Unlike other kinds, an
+/// instance's `drove:role` tag is the model's (the compiler writes it), so it stays.
+const OWN_TAGS: [&str; 2] = [ec2_tags::STACK_TAG, ec2_tags::ADDRESS_TAG];
 
 fn filter(name: &str, values: impl IntoIterator<Item = impl Into<String>>) -> Filter {
     let mut f = Filter::builder().name(name);
@@ -88,20 +89,6 @@ fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
 }
 
-fn tags_of(after: &Value, stack: &str, address: &str) -> Vec<Tag> {
-    let mut all: BTreeMap<String, String> = BTreeMap::new();
-    if let Some(t) = after.get("tags").and_then(Value::as_object) {
-        for (k, v) in t {
-            if let Some(s) = v.as_str() {
-                all.insert(k.clone(), s.to_string());
-            }
-        }
-    }
-    all.insert("drove:stack".into(), stack.into());
-    all.insert("drove:address".into(), address.into());
-    all.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
-}
-
 /// Launches the instance of a create change and waits until it runs.
 pub async fn create(ec2: &Client, c: &Change, stack: &str, user_data: Option<&UserData>) -> Result<Live> {
     let a = &c.after;
@@ -145,7 +132,6 @@ pub async fn create(ec2: &Client, c: &Change, stack: &str, user_data: Option<&Us
         .delete_on_termination(true)
         .build();
     let tokens = if a.get("imdsv2_required").and_then(Value::as_bool).unwrap_or(true) { HttpTokensState::Required } else { HttpTokensState::Optional };
-    let tags = tags_of(a, stack, &c.address);
     let mut req = ec2
         .run_instances()
         .image_id(image)
@@ -158,7 +144,7 @@ pub async fn create(ec2: &Client, c: &Change, stack: &str, user_data: Option<&Us
         .metadata_options(InstanceMetadataOptionsRequest::builder().http_tokens(tokens).http_endpoint(InstanceMetadataEndpointState::Enabled).build())
         .set_user_data(encoded);
     for kind in [ResourceType::Instance, ResourceType::Volume] {
-        req = req.tag_specifications(TagSpecification::builder().resource_type(kind).set_tags(Some(tags.clone())).build());
+        req = req.tag_specifications(ec2_tags::specification(kind, stack, &c.address, a.get("tags")));
     }
     let out = req.send().await.map_err(|e| sdk_error("ec2 RunInstances", e))?;
     let id = out
@@ -197,21 +183,7 @@ pub async fn update(ec2: &Client, c: &Change, stack: &str, user_data: Option<&Us
             .map_err(|e| sdk_error("ec2 ModifyInstanceAttribute", e))?;
     }
     if c.after.get("tags").is_some_and(Value::is_object) {
-        let want = tags_of(&c.after, stack, &c.address);
-        let keep: Vec<&str> = want.iter().filter_map(|t| t.key()).collect();
-        let stale: Vec<Tag> = c
-            .before
-            .get("tags")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-            .filter(|(k, _)| !keep.contains(&k.as_str()))
-            .map(|(k, _)| Tag::builder().key(k).build())
-            .collect();
-        if !stale.is_empty() {
-            ec2.delete_tags().resources(&id).set_tags(Some(stale)).send().await.map_err(|e| sdk_error("ec2 DeleteTags", e))?;
-        }
-        ec2.create_tags().resources(&id).set_tags(Some(want)).send().await.map_err(|e| sdk_error("ec2 CreateTags", e))?;
+        ec2_tags::update(ec2, &id, stack, &c.address, c.before.get("tags"), c.after.get("tags")).await?;
     }
     let mut lives = read(ec2, std::slice::from_ref(&id), user_data).await?;
     lives.remove(&id).ok_or_else(|| EngineError::new(codes::AWS_CALL, format!("{}: {id} is gone", c.address)))
@@ -282,12 +254,12 @@ pub async fn read(ec2: &Client, ids: &[String], user_data: Option<&UserData>) ->
 pub async fn find_by_address(ec2: &Client, stack: &str, user_data: Option<&UserData>) -> Result<HashMap<String, Live>> {
     let found = describe(
         ec2,
-        vec![filter("tag:drove:stack", [stack]), filter("instance-state-name", ["pending", "running", "stopping", "stopped"])],
+        ec2_tags::filters(stack, None).into_iter().chain([filter("instance-state-name", ["pending", "running", "stopping", "stopped"])]).collect(),
     )
     .await?;
     let mut by_address: HashMap<String, aws_sdk_ec2::types::Instance> = HashMap::new();
     for i in found {
-        let Some(address) = tag(&i, "drove:address").map(str::to_string) else { continue };
+        let Some(address) = ec2_tags::tag(i.tags(), ec2_tags::ADDRESS_TAG).map(str::to_string) else { continue };
         // Two instances for one address: keep the older; the newer is a leak a later plan reports.
         let older = by_address.get(&address).is_some_and(|o| o.launch_time() <= i.launch_time());
         if !older {
@@ -297,10 +269,6 @@ pub async fn find_by_address(ec2: &Client, stack: &str, user_data: Option<&UserD
     let (addresses, instances): (Vec<String>, Vec<_>) = by_address.into_iter().unzip();
     let lives = views(ec2, instances, user_data).await?;
     Ok(addresses.into_iter().zip(lives).collect())
-}
-
-fn tag<'a>(i: &'a aws_sdk_ec2::types::Instance, key: &str) -> Option<&'a str> {
-    i.tags().iter().find(|t| t.key() == Some(key)).and_then(|t| t.value())
 }
 
 /// Every instance matching the filters that is not terminated, all pages followed.
@@ -385,7 +353,7 @@ async fn views(ec2: &Client, instances: Vec<aws_sdk_ec2::types::Instance>, user_
         groups.sort_unstable();
         let tokens = i.metadata_options().and_then(|m| m.http_tokens());
         let attributes = json!({
-            "role": tag(&i, "drove:role"),
+            "role": ec2_tags::tag(i.tags(), "drove:role"),
             "image": { "id": i.image_id() },
             "instance_type": i.instance_type().map(|t| t.as_str()),
             "subnet": i.subnet_id(),
