@@ -1,6 +1,6 @@
 #![cfg(feature = "aws")]
-//! `ec2.instance` through the real AWS SDK against moto: a stack of hosts (count 3 over two
-//! subnets) with a secret in their user data and a record pointing at their public IPs;
+//! `ec2.instance` through the real AWS SDK against moto: a stack with a network, a firewall,
+//! a role and its hosts (count 3 over two subnets) with a secret in their user data and a record pointing at their public IPs;
 //! apply, a plan with no changes, what moto holds (user data, IMDSv2, the encrypted root
 //! volume, tags), re-adoption across DescribeInstances pages, a changed secret and a
 //! changed type planning replacements, and count 3 → 2 deleting the highest index.
@@ -20,7 +20,6 @@ use drove_engine::session::Session;
 use drove_engine::userdata::UserData;
 use aws_sdk_ec2::types::{Filter, InstanceAttributeName};
 use serde_json::Value;
-use std::collections::HashMap;
 use std::sync::Arc;
 use support::moto::Moto;
 
@@ -99,50 +98,10 @@ fn compile(text: &str) -> Compiled {
     Compiled { stack: a.stack, desired }
 }
 
-/// The network the hosts need, made through the SDK while the engine has no network
-/// provider: the desired state keeps instances and DNS, with the subnet and security
-/// group references replaced by the ids made here.
-async fn network(ec2: &aws_sdk_ec2::Client) -> HashMap<String, String> {
-    let vpc = ec2.create_vpc().cidr_block("10.0.0.0/16").send().await.unwrap().vpc.unwrap().vpc_id.unwrap();
-    let mut ids = HashMap::new();
-    for (name, cidr, az) in [("a", "10.0.1.0/24", "ap-northeast-1a"), ("c", "10.0.2.0/24", "ap-northeast-1c")] {
-        let s = ec2.create_subnet().vpc_id(&vpc).cidr_block(cidr).availability_zone(az).send().await.unwrap();
-        ids.insert(format!("network.main.subnet.{name}"), s.subnet.unwrap().subnet_id.unwrap());
-    }
-    let sg = ec2.create_security_group().group_name("web").description("web").vpc_id(&vpc).send().await.unwrap();
-    ids.insert("firewall.web".into(), sg.group_id.unwrap());
-    ids
-}
-
-fn substitute(v: &mut Value, ids: &HashMap<String, String>) {
-    if let Some((address, "id")) = drove_compiler::model::as_reference(v) {
-        if let Some(id) = ids.get(address) {
-            *v = Value::String(id.clone());
-            return;
-        }
-    }
-    match v {
-        Value::Object(o) => o.values_mut().for_each(|x| substitute(x, ids)),
-        Value::Array(a) => a.iter_mut().for_each(|x| substitute(x, ids)),
-        _ => {}
-    }
-}
-
-fn without_network(mut d: DesiredState, ids: &HashMap<String, String>) -> DesiredState {
-    d.resources.retain(|r| r.kind == kinds::INSTANCE || r.kind.starts_with("route53."));
-    let kept: Vec<String> = d.resources.iter().map(|r| r.address.clone()).collect();
-    for r in &mut d.resources {
-        substitute(&mut r.attributes, ids);
-        r.depends_on.retain(|a| kept.contains(a));
-    }
-    d
-}
-
 struct Fixture {
     m: Moto,
     dir: tempfile::TempDir,
     keys: Keys,
-    ids: HashMap<String, String>,
     ec2: aws_sdk_ec2::Client,
 }
 
@@ -151,14 +110,13 @@ impl Fixture {
         let m = Moto::start()?;
         let conf = m.config(REGION).await;
         let ec2 = aws_sdk_ec2::Client::new(&conf);
-        let ids = network(&ec2).await;
-        Some(Fixture { m, dir: tempfile::tempdir().unwrap(), keys: Keys::new(), ids, ec2 })
+        Some(Fixture { m, dir: tempfile::tempdir().unwrap(), keys: Keys::new(), ec2 })
     }
 
     /// A session for the stack, its desired state, and the user-data renderer.
     async fn open(&self, text: &str) -> (Session, DesiredState, Arc<UserData>) {
         let c = compile(text);
-        let d = without_network(c.desired, &self.ids);
+        let d = c.desired;
         let docs: Vec<&Value> = d.resources.iter().filter_map(|r| r.attributes.get("user_data")).collect();
         let me = self.keys.me.clone();
         let ud = Arc::new(UserData::open(&c.stack, docs, self.dir.path(), move || Ok(Keyring::from_identities(vec![me]))).expect("user data"));
@@ -208,7 +166,8 @@ async fn instances_lifecycle_against_moto() {
     let (s, d, ud) = f.open(&text).await;
 
     let first = apply(&s, &d).await;
-    assert_eq!(first.summary.create, 5, "3 instances, a zone and a record");
+    let created = |kind: &str| first.changes.iter().filter(|c| c.kind == kind && c.action == Action::Create).count();
+    assert_eq!((created(kinds::INSTANCE), created(kinds::SUBNET), created(kinds::RECORD_SET)), (3, 2, 1));
     let note = first.changes.iter().find(|c| c.address == "hosts.app[0]").map(|c| c.notes.join("\n")).unwrap_or_default();
     assert!(note.contains("ami-0990bd2af79bd53a7") && note.contains("al2023-ami-2023.12.20260930.0-kernel-6.18-x86_64"), "{note}");
     let again = s.plan(&d, &PlanOptions::default()).await.unwrap();
