@@ -24,6 +24,12 @@ pub struct Args {
     /// Allow deleting more than the stack's max_delete / max_zone_delete share
     #[arg(long)]
     pub allow_mass_delete: bool,
+    /// Replace this resource even if nothing forces it; the only way to replace a protected one (repeatable)
+    #[arg(long = "replace", value_name = "ADDRESS")]
+    pub replace: Vec<String>,
+    /// Terminate instances without running their role's drain check
+    #[arg(long)]
+    pub skip_drain: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -36,6 +42,9 @@ pub struct DestroyArgs {
     pub auto_approve: bool,
     #[arg(long, default_value_t = 10)]
     pub parallelism: usize,
+    /// Terminate instances without running their role's drain check
+    #[arg(long)]
+    pub skip_drain: bool,
 }
 
 fn is_plan_file(path: &Path) -> bool {
@@ -43,7 +52,8 @@ fn is_plan_file(path: &Path) -> bool {
 }
 
 pub fn run(args: &Args) -> u8 {
-    let opts = PlanOptions { targets: args.targets.clone(), allow_mass_delete: args.allow_mass_delete, destroy: false, user_data: None };
+    let opts = PlanOptions { targets: args.targets.clone(), allow_mass_delete: args.allow_mass_delete, destroy: false, user_data: None, replace: args.replace.clone() };
+    let apply_opts = ApplyOptions { parallelism: args.parallelism, skip_drain: args.skip_drain };
     if is_plan_file(&args.path) {
         let text = match std::fs::read_to_string(&args.path) {
             Ok(t) => t,
@@ -59,7 +69,7 @@ pub fn run(args: &Args) -> u8 {
             Ok(u) => u,
             Err(code) => return code,
         };
-        return execute(None, Some(plan), &stack_dir(&stack_path), &opts, ud, args.auto_approve, args.parallelism);
+        return execute(None, Some(plan), &stack_dir(&stack_path), &opts, ud, args.auto_approve, &apply_opts);
     }
     let d = match desired(&args.path) {
         Ok(d) => d,
@@ -69,7 +79,7 @@ pub fn run(args: &Args) -> u8 {
         Ok(u) => u,
         Err(code) => return code,
     };
-    execute(Some(&d), None, &stack_dir(&args.path), &opts, ud, args.auto_approve, args.parallelism)
+    execute(Some(&d), None, &stack_dir(&args.path), &opts, ud, args.auto_approve, &apply_opts)
 }
 
 pub fn destroy(args: &DestroyArgs) -> u8 {
@@ -78,7 +88,8 @@ pub fn destroy(args: &DestroyArgs) -> u8 {
         Err(code) => return code,
     };
     let opts = PlanOptions { destroy: true, ..Default::default() };
-    execute(Some(&d), None, &stack_dir(&args.path), &opts, None, args.auto_approve, args.parallelism)
+    let apply_opts = ApplyOptions { parallelism: args.parallelism, skip_drain: args.skip_drain };
+    execute(Some(&d), None, &stack_dir(&args.path), &opts, None, args.auto_approve, &apply_opts)
 }
 
 fn execute(
@@ -88,7 +99,7 @@ fn execute(
     opts: &PlanOptions,
     ud: Option<std::sync::Arc<drove_engine::userdata::UserData>>,
     auto_approve: bool,
-    parallelism: usize,
+    apply_opts: &ApplyOptions,
 ) -> u8 {
     let rt = match runtime() {
         Ok(r) => r,
@@ -99,7 +110,6 @@ fn execute(
         auto_approve || !p.has_changes() || confirm(if opts.destroy { "\nDestroy these resources?" } else { "\nApply these changes?" })
     };
     let progress = |line: &str| write(Stream::Stderr, &format!("{line}\n"));
-    let apply_opts = ApplyOptions { parallelism };
     let result = rt.block_on(async {
         let s = match (&saved, d) {
             (Some(p), _) => Session::for_plan(p, dir).await?,
@@ -110,7 +120,7 @@ fn execute(
             Some(u) => s.with_user_data(u),
             None => s,
         };
-        s.apply(d, saved.clone(), opts, &apply_opts, &ask, &progress).await
+        s.apply(d, saved.clone(), opts, apply_opts, &ask, &progress).await
     });
     match result {
         Err(e) => report(&e),

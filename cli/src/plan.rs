@@ -32,6 +32,9 @@ pub struct Args {
     /// Allow deleting more than the stack's max_delete / max_zone_delete share
     #[arg(long)]
     pub allow_mass_delete: bool,
+    /// Replace this resource even if nothing forces it; the only way to replace a protected one (repeatable)
+    #[arg(long = "replace", value_name = "ADDRESS")]
+    pub replace: Vec<String>,
 }
 
 pub fn print(plan: &Plan, format: Format) {
@@ -60,7 +63,7 @@ pub fn run(args: &Args) -> u8 {
         Ok(u) => u,
         Err(code) => return code,
     };
-    let opts = PlanOptions { targets: args.targets.clone(), allow_mass_delete: args.allow_mass_delete, destroy: false, user_data: None };
+    let opts = PlanOptions { targets: args.targets.clone(), allow_mass_delete: args.allow_mass_delete, destroy: false, user_data: None, replace: args.replace.clone() };
     let result = rt.block_on(async {
         let mut s = Session::open(&d, &stack_dir(&args.path)).await?;
         if let Some(u) = ud {

@@ -19,7 +19,9 @@
 //!   names it (`tcp`, `udp`, `icmp`, `icmpv6`, `-1`)
 //! - `ec2.instance`: `role`, `image` (`{pattern, owner}` or `{id}`), `instance_type`,
 //!   `subnet`, `security_groups`, `private_ip`, `associate_public_ip`, `root_volume`
-//!   (`{size_gib, encrypted}`), `imdsv2_required`, `user_data`, `tags`
+//!   (`{size_gib, encrypted}`), `imdsv2_required`, `user_data`, `tags`, and `rollout`
+//!   (`{batch, drain, drain_timeout}`: the role's replacement settings, seconds for the
+//!   timeout; the engine takes it out before diffing, it is not an AWS attribute)
 //! - `route53.hosted_zone`: `name`, `comment`, `private_vpcs`, `tags`
 //! - `route53.record_set`: `zone`, `name`, `type`, `ttl`, `values`, and when routed
 //!   `set_identifier`, `weight`, `failover`, `geolocation` (`{continent, country,

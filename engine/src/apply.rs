@@ -4,11 +4,15 @@
 //! so a CNAME↔A swap of one name lands in one Route53 change batch. The state is saved
 //! after every completed call, so a run killed at any point loses at most what was in
 //! flight, and those resources are found again by tag on the next run.
+//!
+//! Instances a rollout replaces go create-before-destroy, in batches, each old one drained
+//! before it is terminated: `crate::rollout` wires those edges and runs the drain check.
 
 use crate::error::{codes, EngineError, Result};
 use crate::kinds;
 use crate::plan::resolve::resolve;
 use crate::plan::{Action, Plan, PlannedChange};
+use crate::rollout::{self, Walk};
 use crate::provider::{record_zone, Change, Live, Operation, Provider};
 use crate::state::{Backend, ResourceRecord, State};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -24,11 +28,13 @@ pub const MAX_BATCH_VALUE_CHARS: usize = 32_000;
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
     pub parallelism: usize,
+    /// Terminate instances without running their role's drain check (`--skip-drain`).
+    pub skip_drain: bool,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        ApplyOptions { parallelism: 10 }
+        ApplyOptions { parallelism: 10, skip_drain: false }
     }
 }
 
@@ -44,15 +50,17 @@ pub struct ApplyReport {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Part {
+pub(crate) enum Part {
     Down,
     Up,
+    /// A dependent's update between two batches of a rollout (see `rollout::wire`).
+    Sync,
 }
 
-struct Node {
-    change: usize,
-    part: Part,
-    deps: Vec<usize>,
+pub(crate) struct Node {
+    pub(crate) change: usize,
+    pub(crate) part: Part,
+    pub(crate) deps: Vec<usize>,
 }
 
 /// Refuses a saved plan whose state moved since it was made.
@@ -86,7 +94,7 @@ fn step_of(op: Operation) -> Step {
     }
 }
 
-fn build_graph(changes: &[PlannedChange]) -> Vec<Node> {
+fn build_graph(changes: &[PlannedChange], rollouts: &[rollout::Rollout]) -> Vec<Node> {
     let mut nodes = Vec::new();
     let mut up: HashMap<&str, usize> = HashMap::new();
     let mut down: HashMap<&str, usize> = HashMap::new();
@@ -110,6 +118,7 @@ fn build_graph(changes: &[PlannedChange]) -> Vec<Node> {
                 }
                 deps[n].extend(c.depends_on.iter().filter_map(|d| up.get(d.as_str()).copied()));
             }
+            Part::Sync => {}
             Part::Down => {
                 for other in changes {
                     if !other.state_depends_on.contains(&c.address) {
@@ -144,6 +153,7 @@ fn build_graph(changes: &[PlannedChange]) -> Vec<Node> {
             }
         }
     }
+    rollout::wire(changes, rollouts, &mut nodes, &mut deps);
     for (node, d) in nodes.iter_mut().zip(deps) {
         let mut d = d;
         d.sort_unstable();
@@ -214,6 +224,54 @@ fn pack(mut group: Vec<(usize, Change)>) -> Vec<Vec<(usize, Change)>> {
     batches
 }
 
+/// Moves the instance at `address` to its deposed key while its replacement is created.
+/// A deposed instance is no longer protected: its replacement was asked for.
+fn depose(st: &mut State, address: &str) -> Result<bool> {
+    let key = rollout::deposed(address);
+    if !st.resources.contains_key(address) {
+        return Ok(false);
+    }
+    if st.resources.contains_key(&key) {
+        return Err(EngineError::new(codes::INVALID_CHANGE, format!("{address} cannot be replaced while {key} is still in the state"))
+            .with_help("apply again: the next plan terminates the deposed instance first"));
+    }
+    let Some(mut rec) = st.resources.remove(address) else { return Ok(false) };
+    rec.protect = false;
+    st.resources.insert(key, rec);
+    Ok(true)
+}
+
+/// The state as a rollout's intermediate updates see it: an address whose old instance is
+/// deposed and whose new one is not created yet still stands for the old one.
+fn rollout_view(st: &State) -> State {
+    let mut view = st.clone();
+    for (key, rec) in &st.resources {
+        let base = rollout::base(key);
+        if base != key && !st.resources.contains_key(base) {
+            view.resources.insert(base.to_string(), rec.clone());
+        }
+    }
+    view
+}
+
+fn drain_of(r: &rollout::Rollout, c: &Change, rec: Option<&ResourceRecord>, stack: &str) -> rollout::Drain {
+    let out = |k: &str| rec.and_then(|r| r.outputs.get(k)).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let address = rollout::base(&c.address).to_string();
+    rollout::Drain {
+        command: r.drain.clone().unwrap_or_default(),
+        timeout: std::time::Duration::from_secs(r.drain_timeout),
+        address: address.clone(),
+        env: vec![
+            ("DROVE_INSTANCE_ID".into(), c.id.clone().unwrap_or_default()),
+            ("DROVE_PRIVATE_IP".into(), out("private_ip")),
+            ("DROVE_PUBLIC_IP".into(), out("public_ip")),
+            ("DROVE_ROLE".into(), r.role.clone()),
+            ("DROVE_ADDRESS".into(), address),
+            ("DROVE_STACK".into(), stack.to_string()),
+        ],
+    }
+}
+
 /// Stable for one plan and address (a retry after a crash sends the same token), at most
 /// 64 characters as EC2's ClientToken requires.
 pub fn idempotency_token(plan: &Plan, address: &str) -> String {
@@ -258,6 +316,9 @@ pub enum Event<'a> {
     Start { address: &'a str, step: Step },
     Done { address: &'a str, step: Step, id: Option<&'a str>, elapsed: Duration },
     Failed { address: &'a str, step: Step, error: &'a EngineError, elapsed: Duration },
+    /// Something worth saying about an operation (a rollout's batch, a drain check); an
+    /// empty address is about the whole run.
+    Note { address: &'a str, note: &'a str },
 }
 
 impl std::fmt::Display for Event<'_> {
@@ -276,6 +337,8 @@ impl std::fmt::Display for Event<'_> {
             Event::Failed { address, step, error, elapsed } => {
                 write!(f, "{address}: {}… failed ({:.1}s): {}", step.doing(), elapsed.as_secs_f64(), error.message)
             }
+            Event::Note { address: "", note } => write!(f, "{note}"),
+            Event::Note { address, note } => write!(f, "{address}: {note}"),
         }
     }
 }
@@ -336,8 +399,12 @@ pub async fn apply_with_events(
         backend.write(&st).await?;
     }
 
-    let nodes = build_graph(changes);
+    let nodes = build_graph(changes, &plan.rollouts);
     events(&Event::Begin { operations: nodes.len() });
+    let walk = Walk::new(changes, &plan.rollouts);
+    if opts.skip_drain && !plan.rollouts.is_empty() {
+        events(&Event::Note { address: "", note: "--skip-drain: instances are terminated without their drain check" });
+    }
     let mut waiting: Vec<usize> = nodes.iter().map(|n| n.deps.len()).collect();
     let mut dependents: Vec<Vec<usize>> = vec![vec![]; nodes.len()];
     for (i, n) in nodes.iter().enumerate() {
@@ -358,12 +425,15 @@ pub async fn apply_with_events(
             // Group what is ready: record sets per zone, everything else alone.
             let mut singles = Vec::new();
             let mut zones: BTreeMap<String, Vec<(usize, Change)>> = BTreeMap::new();
+            let mut deposed_now = false;
             for n in ready.drain(..) {
                 let node = &nodes[n];
                 let c = &changes[node.change];
-                let after = if node.part == Part::Up {
-                    match resolve(&c.after, &st, None, &c.address) {
-                        Ok(v) => v,
+                let create_first = walk.create_first(node.change);
+                if node.part == Part::Up && create_first {
+                    // The old instance steps aside (recorded before anything is launched).
+                    match depose(&mut st, &c.address) {
+                        Ok(moved) => deposed_now |= moved,
                         Err(e) => {
                             let step = if c.action == Action::Update { Step::Update } else { Step::Create };
                             events(&Event::Failed { address: &c.address, step, error: &e, elapsed: Duration::ZERO });
@@ -372,17 +442,38 @@ pub async fn apply_with_events(
                             continue;
                         }
                     }
-                } else {
-                    serde_json::Value::Null
+                }
+                let resolved = match node.part {
+                    Part::Up => resolve(&c.after, &st, None, &c.address),
+                    Part::Sync => resolve(&c.after, &rollout_view(&st), None, &c.address),
+                    Part::Down => Ok(serde_json::Value::Null),
                 };
-                let id = st.resources.get(&c.address).map(|r| r.id.clone()).or_else(|| c.id.clone());
+                let after = match resolved {
+                    Ok(v) => v,
+                    Err(e) => {
+                        let step = if c.action == Action::Update || node.part == Part::Sync { Step::Update } else { Step::Create };
+                        events(&Event::Failed { address: &c.address, step, error: &e, elapsed: Duration::ZERO });
+                        report.failed.push((c.address.clone(), e));
+                        finished[n] = true;
+                        continue;
+                    }
+                };
+                // The state key a termination removes: the deposed one in a rollout.
+                let key = if node.part == Part::Down && create_first { rollout::deposed(&c.address) } else { c.address.clone() };
+                let id = st.resources.get(&key).map(|r| r.id.clone()).or_else(|| c.id.clone());
                 let operation = match (node.part, c.action) {
                     (Part::Down, _) => Operation::Delete,
-                    (Part::Up, Action::Update) => Operation::Update,
+                    (Part::Sync, _) | (Part::Up, Action::Update) => Operation::Update,
                     _ => Operation::Create,
                 };
-                let token = idempotency_token(plan, &c.address);
-                let change = Change { address: c.address.clone(), kind: c.kind.clone(), operation, id, before: c.before.clone(), after, token };
+                let token = match st.resources.get(&rollout::deposed(&c.address)) {
+                    Some(old) if node.part == Part::Up && c.kind == kinds::INSTANCE => {
+                        rollout::replacement_token(plan.lineage.as_deref().unwrap_or(&st.lineage), &c.address, &old.id)
+                    }
+                    _ => idempotency_token(plan, &c.address),
+                };
+                let before = if node.part == Part::Sync { st.resources.get(&c.address).map(|r| r.attributes.clone()).unwrap_or_default() } else { c.before.clone() };
+                let change = Change { address: key, kind: c.kind.clone(), operation, id, before, after, token };
                 let zone = if provider.batches(&c.kind) {
                     let v = if operation == Operation::Delete { &change.before } else { &change.after };
                     record_zone(v).map(str::to_string)
@@ -396,6 +487,13 @@ pub async fn apply_with_events(
             }
             let mut work: Vec<Vec<(usize, Change)>> = zones.into_values().flat_map(pack).collect();
             work.extend(singles);
+            if deposed_now {
+                st.serial += 1;
+                if let Err(e) = backend.write(&st).await {
+                    write_error.get_or_insert(e);
+                    work.clear();
+                }
+            }
             // Over the bound, the rest waits in `ready` for a free slot.
             for batch in work {
                 if inflight.len() >= parallelism {
@@ -403,12 +501,35 @@ pub async fn apply_with_events(
                     continue;
                 }
                 let provider = provider.clone();
-                for (_, c) in &batch {
+                let mut drains = Vec::new();
+                for (n, c) in &batch {
                     events(&Event::Start { address: &c.address, step: step_of(c.operation) });
+                    if nodes[*n].part == Part::Sync {
+                        events(&Event::Note { address: &c.address, note: "pointed at the rollout batch's new instances" });
+                    }
+                    if let Some((b, of)) = walk.batch_of(rollout::base(&c.address)).filter(|_| c.kind == kinds::INSTANCE) {
+                        events(&Event::Note { address: &c.address, note: &format!("rollout batch {b} of {of}") });
+                    }
+                    if c.operation == Operation::Delete && c.kind == kinds::INSTANCE {
+                        match (walk.drain_for(&c.address), opts.skip_drain) {
+                            (Some(_), true) => events(&Event::Note { address: &c.address, note: "drain check skipped (--skip-drain)" }),
+                            (Some(r), false) => {
+                                let d = drain_of(r, c, st.resources.get(&c.address), &plan.stack);
+                                events(&Event::Note { address: &c.address, note: &format!("running the drain check `{}`", d.command) });
+                                drains.push(d);
+                            }
+                            (None, _) => {}
+                        }
+                    }
                 }
                 inflight.spawn(async move {
                     let started = Instant::now();
                     let ids: Vec<usize> = batch.iter().map(|(n, _)| *n).collect();
+                    for d in &drains {
+                        if let Err(e) = rollout::run_drain(d).await {
+                            return (ids, Err(e), started);
+                        }
+                    }
                     let calls: Vec<Change> = batch.into_iter().map(|(_, c)| c).collect();
                     (ids, provider.apply(&calls).await, started)
                 });
@@ -425,8 +546,17 @@ pub async fn apply_with_events(
                     let c = &changes[node.change];
                     match (node.part, live) {
                         (Part::Down, _) => {
-                            st.resources.remove(&c.address);
-                            events(&Event::Done { address: &c.address, step: Step::Delete, id: None, elapsed });
+                            let key = if walk.create_first(node.change) { rollout::deposed(&c.address) } else { c.address.clone() };
+                            st.resources.remove(&key);
+                            events(&Event::Done { address: &key, step: Step::Delete, id: None, elapsed });
+                        }
+                        (Part::Sync, Some(l)) => {
+                            events(&Event::Done { address: &c.address, step: Step::Update, id: Some(&l.id), elapsed });
+                            if let Some(rec) = st.resources.get_mut(&c.address) {
+                                rec.id = l.id;
+                                rec.attributes = l.attributes;
+                                rec.outputs = l.outputs;
+                            }
                         }
                         (Part::Up, Some(l)) => {
                             let step = if c.action == Action::Update { Step::Update } else { Step::Create };
@@ -443,7 +573,7 @@ pub async fn apply_with_events(
                                 },
                             );
                         }
-                        (Part::Up, None) => {
+                        (Part::Up | Part::Sync, None) => {
                             let step = if c.action == Action::Update { Step::Update } else { Step::Create };
                             events(&Event::Done { address: &c.address, step, id: None, elapsed });
                         }

@@ -70,4 +70,6 @@ pub mod codes {
     pub const USER_DATA: &str = "E0320";
     /// An instance did not reach the state it was waited for in time.
     pub const INSTANCE_WAIT: &str = "E0410";
+    /// An instance's drain check did not pass within its role's `drain_timeout`.
+    pub const DRAIN_FAILED: &str = "E0311";
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod kinds;
 pub mod plan;
 pub mod provider;
+pub mod rollout;
 #[cfg(feature = "aws")]
 pub mod session;
 pub mod state;

@@ -235,7 +235,7 @@ async fn cname_to_a_swap_goes_in_one_batch_and_failures_stop_dependents() {
     let pl = plan_now(&r2, &d2, &p2, &PlanOptions::default()).await.unwrap();
     let st = r2.backend.read().await.unwrap();
     let prov: Arc<dyn Provider> = p2.clone();
-    let rep = apply(&pl, st, &r2.backend, prov, &ApplyOptions { parallelism: 2 }, &|_| {}).await.unwrap();
+    let rep = apply(&pl, st, &r2.backend, prov, &ApplyOptions { parallelism: 2, ..Default::default() }, &|_| {}).await.unwrap();
     assert_eq!(rep.failed.len(), 1);
     assert_eq!(rep.skipped.len(), 4, "{:?}", rep.skipped);
     let st: State = r2.backend.read().await.unwrap().unwrap();

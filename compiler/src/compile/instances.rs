@@ -17,6 +17,10 @@ use std::collections::HashMap;
 
 /// Root volume size when a role gives no `disk`.
 pub const DEFAULT_DISK_GIB: u64 = 8;
+/// Instances replaced at a time when a role gives no `batch`.
+pub const DEFAULT_BATCH: u64 = 1;
+/// How long a drain check is retried when a role gives no `drain_timeout` (5 minutes).
+pub const DEFAULT_DRAIN_TIMEOUT_SECS: u64 = 300;
 
 /// The instances of a stack, `hosts` first, each in declaration order. References that do
 /// not resolve (already reported by the checks) leave the instance out.
@@ -99,10 +103,23 @@ fn instance(cx: &Cx, role: &Role, address: String, name: String, subnet: &Ref, p
         "imdsv2_required": role.imdsv2.as_ref().is_none_or(|i| i.value),
         "user_data": cx.user_data.get(role.name.text.as_str()).cloned().unwrap_or(Value::Null),
         "tags": tags,
+        "rollout": rollout(role),
     });
     let mut depends_on = vec![subnet_address];
     depends_on.extend(groups);
     Some(Resource { address, kind: "ec2.instance".into(), attributes, depends_on, protect })
+}
+
+/// How the engine replaces and terminates the role's instances: `batch` instances at a
+/// time, each old one terminated only once `drain` (a shell command, or null for none)
+/// succeeds, retried for `drain_timeout` seconds. Not an AWS attribute: the engine takes it
+/// out before diffing, so changing it replaces nothing.
+pub fn rollout(role: &Role) -> Value {
+    json!({
+        "batch": role.batch.as_ref().map_or(DEFAULT_BATCH, |b| b.value),
+        "drain": role.drain.as_ref().map(|d| d.value.clone()),
+        "drain_timeout": role.drain_timeout.as_ref().map_or(DEFAULT_DRAIN_TIMEOUT_SECS, |t| t.value),
+    })
 }
 
 #[cfg(test)]
@@ -199,6 +216,32 @@ host db { role = mysql  subnet = main.db  ip = 10.0.11.10  protect = true }
         let expected = cloud_config::user_data(&s, s.role("app").expect("role"));
         assert_eq!(expected["encoding"], "plain");
         assert!(r[..3].iter().all(|i| i.attributes["user_data"] == expected));
+    }
+
+    #[test]
+    fn lowering_count_drops_the_highest_indexes_and_keeps_the_spread_even() {
+        let app = |count: u32| -> Vec<(String, Value)> {
+            instances(&stack(&BASE.replace("count = 3", &format!("count = {count}"))))
+                .into_iter()
+                .filter(|r| r.address.starts_with("hosts."))
+                .map(|r| (r.address, r.attributes["subnet"]["ref"].clone()))
+                .collect()
+        };
+        let five = app(5);
+        for n in (1..5).rev() {
+            let fewer = app(n);
+            // The same instances in the same subnets, less the highest indexes.
+            assert_eq!(fewer[..], five[..n as usize]);
+            let in_a = fewer.iter().filter(|(_, s)| s == "network.main.subnet.a").count();
+            assert!(in_a.abs_diff(fewer.len() - in_a) <= 1, "{fewer:?}");
+        }
+    }
+
+    #[test]
+    fn rollout_settings_reach_each_instance() {
+        let r = instances(&stack(&BASE.replace("  disk = 30GiB", "  disk = 30GiB\n  drain = \"test -e /ok\"\n  drain_timeout = 90s\n  batch = 2")));
+        assert_eq!(r[0].attributes["rollout"], json!({"batch": 2, "drain": "test -e /ok", "drain_timeout": 90}));
+        assert_eq!(r[3].attributes["rollout"], json!({"batch": 1, "drain": null, "drain_timeout": 300}));
     }
 
     #[test]

@@ -120,6 +120,9 @@ pub struct Plan {
     /// plan has no instances.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<cost::CostDelta>,
+    /// How instances are replaced and terminated, per role (see `crate::rollout`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rollouts: Vec<crate::rollout::Rollout>,
 }
 
 impl Plan {

@@ -23,6 +23,9 @@ pub struct PlanOptions {
     /// Renders instances' user data to fingerprint it; without it only documents with
     /// no secret and no file can be planned.
     pub user_data: Option<std::sync::Arc<crate::userdata::UserData>>,
+    /// Replace these resources even if nothing forces it (`--replace ADDRESS`); the only
+    /// way a protected resource is replaced.
+    pub replace: Vec<String>,
 }
 
 /// Stacks or zones smaller than this are exempt from the mass-delete share (deleting one
@@ -30,6 +33,8 @@ pub struct PlanOptions {
 pub const MASS_DELETE_MIN: usize = 10;
 
 pub async fn plan(desired: &DesiredState, state: Option<&State>, provider: &dyn Provider, opts: &PlanOptions) -> Result<Plan> {
+    let (desired, roles) = crate::rollout::split(desired);
+    let desired: &DesiredState = &desired;
     let lineage = state.map(|s| s.lineage.clone());
     let fresh = State::new(&desired.stack.name);
     let state = state.unwrap_or(&fresh);
@@ -58,6 +63,15 @@ pub async fn plan(desired: &DesiredState, state: Option<&State>, provider: &dyn 
         return Err(EngineError::new(codes::INVALID_CHANGE, format!("{} has kind `{}`, which this provider does not manage yet", r.address, r.kind)));
     }
     let order = topo_order(desired, &by_address)?;
+    for a in &opts.replace {
+        if !by_address.contains_key(a.as_str()) {
+            let mut e = EngineError::new(codes::UNKNOWN_TARGET, format!("--replace {a} names no resource this stack declares"));
+            if let Some(s) = drove_compiler::diag::did_you_mean(a, by_address.keys().copied()) {
+                e = e.with_help(format!("did you mean `{s}`?"));
+            }
+            return Err(e);
+        }
+    }
     let mut changes: Vec<PlannedChange> = Vec::new();
 
     if !opts.destroy {
@@ -104,7 +118,14 @@ pub async fn plan(desired: &DesiredState, state: Option<&State>, provider: &dyn 
                     change.before = rec.attributes.clone();
                     change.outputs = rec.outputs.clone();
                     change.diffs = diff(&r.kind, &rec.attributes, &after);
-                    change.action = if change.diffs.is_empty() {
+                    let asked = opts.replace.iter().any(|a| a == address);
+                    if asked {
+                        change.notes.push("replaced on request (--replace)".into());
+                    }
+                    change.action = if asked {
+                        pending.insert(address.clone());
+                        Action::Replace
+                    } else if change.diffs.is_empty() {
                         Action::NoOp
                     } else if change.diffs.iter().any(|d| d.forces_replacement) {
                         pending.insert(address.clone());
@@ -148,11 +169,12 @@ pub async fn plan(desired: &DesiredState, state: Option<&State>, provider: &dyn 
     }
     changes.sort_by(|a, b| a.address.cmp(&b.address));
 
-    check_protected(&changes)?;
+    check_protected(&changes, &opts.replace)?;
     if !opts.destroy && !opts.allow_mass_delete {
         check_mass_delete(&changes, state, desired)?;
     }
     crate::checks::check_records(&changes, &work, provider).await?;
+    let rollouts = crate::rollout::schedule(&changes, &roles, &gone);
 
     Ok(Plan {
         format: PLAN_FORMAT,
@@ -166,6 +188,7 @@ pub async fn plan(desired: &DesiredState, state: Option<&State>, provider: &dyn 
         summary: summarize(&changes),
         cost: super::cost::estimate(&desired.stack.region, &changes),
         changes,
+        rollouts,
     })
 }
 
@@ -279,8 +302,11 @@ async fn adopt(
         }
         let found = provider.adopt(&wanted).await?;
         let mut any = false;
+        // One resource is never two addresses: the old instance of an interrupted
+        // replacement, deposed in the state, carries the same tags as its replacement.
+        let held: HashSet<String> = work.resources.values().map(|r| r.id.clone()).collect();
         for (w, f) in wanted.iter().zip(found) {
-            if let Some(live) = f {
+            if let Some(live) = f.filter(|l| !held.contains(&l.id)) {
                 let deps = by_address.get(w.address.as_str()).map(|r| dependencies(r, by_address)).unwrap_or_default();
                 absorb(work, &w.address, &w.kind, live);
                 if let Some(rec) = work.resources.get_mut(&w.address) {
@@ -358,7 +384,7 @@ pub fn diff(kind: &str, before: &Value, after: &Value) -> Vec<AttributeDiff> {
 
 fn matches_target(address: &str, target: &str) -> bool {
     address == target
-        || address.strip_prefix(target).is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+        || address.strip_prefix(target).is_some_and(|rest| rest.starts_with('.') || rest.starts_with('[') || rest.starts_with('#'))
 }
 
 fn select_targets(changes: Vec<PlannedChange>, targets: &[String], desired: &DesiredState, state: &State) -> Result<Vec<PlannedChange>> {
@@ -388,24 +414,36 @@ fn select_targets(changes: Vec<PlannedChange>, targets: &[String], desired: &Des
     Ok(changes.into_iter().filter(|c| keep.contains(&c.address)).collect())
 }
 
-fn check_protected(changes: &[PlannedChange]) -> Result<()> {
-    let blocked: Vec<String> = changes
-        .iter()
-        .filter(|c| c.protect && matches!(c.action, Action::Delete | Action::Replace))
-        .map(|c| {
-            let why: Vec<&str> = c.diffs.iter().filter(|d| d.forces_replacement).map(|d| d.name.as_str()).collect();
-            if c.action == Action::Replace {
-                format!("{} would be replaced (because of {})", c.address, why.join(", "))
-            } else {
-                format!("{} would be deleted", c.address)
+/// A protected resource is never deleted, and replaced only when `--replace` names it.
+fn check_protected(changes: &[PlannedChange], replace: &[String]) -> Result<()> {
+    let mut replaced = Vec::new();
+    let mut deleted = Vec::new();
+    for c in changes.iter().filter(|c| c.protect) {
+        match c.action {
+            Action::Replace if !replace.contains(&c.address) => {
+                let why: Vec<&str> = c.diffs.iter().filter(|d| d.forces_replacement).map(|d| d.name.as_str()).collect();
+                replaced.push(format!("{} would be replaced (because of {})", c.address, why.join(", ")));
             }
-        })
-        .collect();
-    if blocked.is_empty() {
+            Action::Delete => deleted.push(c.address.clone()),
+            _ => {}
+        }
+    }
+    if replaced.is_empty() && deleted.is_empty() {
         return Ok(());
     }
-    Err(EngineError::new(codes::PROTECTED, format!("refusing to touch protected resources: {}", blocked.join("; ")))
-        .with_help("keep the resource declared as it is, or remove `protect = true` and apply that first"))
+    let mut what = replaced.clone();
+    what.extend(deleted.iter().map(|a| format!("{a} would be deleted")));
+    let help = if deleted.is_empty() {
+        let names: Vec<String> = changes
+            .iter()
+            .filter(|c| c.protect && c.action == Action::Replace && !replace.contains(&c.address))
+            .map(|c| format!("--replace {}", c.address))
+            .collect();
+        format!("to replace it anyway, run again with `{}`; or keep it declared as it is", names.join(" "))
+    } else {
+        "a protected resource is never deleted: keep it declared, or remove `protect = true` and apply that first".to_string()
+    };
+    Err(EngineError::new(codes::PROTECTED, format!("refusing to touch protected resources: {}", what.join("; "))).with_help(help))
 }
 
 fn check_mass_delete(changes: &[PlannedChange], state: &State, desired: &DesiredState) -> Result<()> {

@@ -132,6 +132,7 @@ pub fn text(plan: &Plan, color: bool) -> String {
             let _ = writeln!(out, "    {}  # {n}", c.address);
         }
     }
+    out.push_str(&crate::rollout::render::text(&plan.rollouts));
     if plan.has_changes() {
         out.push('\n');
     }
@@ -169,6 +170,7 @@ pub fn markdown(plan: &Plan) -> String {
         }
     }
     let _ = writeln!(out, "```\n\n</details>");
+    out.push_str(&crate::rollout::render::markdown(&plan.rollouts));
     out
 }
 

@@ -30,6 +30,10 @@ struct Inner {
     images: Vec<Image>,
     fail: HashSet<String>,
     apply_calls: usize,
+    /// `create ADDRESS`, `update ADDRESS`, `delete ADDRESS` per change, in call order.
+    log: Vec<String>,
+    /// Idempotency tokens of creates and what they created (EC2's ClientToken).
+    tokens: BTreeMap<String, String>,
 }
 
 fn poisoned() -> EngineError {
@@ -52,6 +56,11 @@ impl MemoryProvider {
         if let Ok(mut g) = self.inner.lock() {
             g.fail.insert(address.into());
         }
+    }
+
+    /// Every change applied so far, `OPERATION ADDRESS`, in order.
+    pub fn log(&self) -> Vec<String> {
+        self.inner.lock().map(|g| g.log.clone()).unwrap_or_default()
     }
 
     pub fn apply_calls(&self) -> usize {
@@ -168,7 +177,19 @@ impl Provider for MemoryProvider {
         }
         let mut out = Vec::with_capacity(changes.len());
         for c in changes {
+            let verb = match c.operation {
+                Operation::Create => "create",
+                Operation::Update => "update",
+                Operation::Delete => "delete",
+            };
+            g.log.push(format!("{verb} {}", c.address));
+            let repeated = g.tokens.get(&c.token).filter(|id| g.resources.contains_key(*id)).cloned();
             match c.operation {
+                // A retried create with the same token gets what the first one created.
+                Operation::Create if repeated.is_some() && c.kind == kinds::INSTANCE => {
+                    let id = repeated.unwrap_or_default();
+                    out.push(g.resources.get(&id).map(|e| Self::live(&id, e)));
+                }
                 Operation::Create => {
                     g.next += 1;
                     let n = g.next;
@@ -185,6 +206,7 @@ impl Provider for MemoryProvider {
                         outputs: outputs_for(&c.kind, &id, n, &c.after),
                     };
                     out.push(Some(Self::live(&id, &e)));
+                    g.tokens.insert(c.token.clone(), id.clone());
                     g.resources.insert(id, e);
                 }
                 Operation::Update => {

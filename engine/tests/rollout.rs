@@ -1,0 +1,445 @@
+//! Rolling replacement against the in-memory provider, from drove source through the
+//! compiler: the exact order of provider calls and drain checks for a role of 4 hosts in
+//! batches of 2, a drain check that times out, `--skip-drain`, a run killed after each
+//! provider call in turn (the next run converges), pets, and lowering `count`.
+
+use async_trait::async_trait;
+use drove_compiler::model::DesiredState;
+use drove_engine::apply::{apply, ApplyOptions, ApplyReport};
+use drove_engine::error::codes;
+use drove_engine::plan::{plan, render, Action, Plan, PlanOptions};
+use drove_engine::provider::memory::MemoryProvider;
+use drove_engine::provider::{Change, Image, Known, Live, Operation, Provider, Wanted};
+use drove_engine::state::{Backend, LocalBackend, State};
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+struct Stack<'a> {
+    app_type: &'a str,
+    db_type: &'a str,
+    count: u32,
+    drain: String,
+    timeout: &'a str,
+}
+
+fn source(s: &Stack) -> String {
+    format!(
+        r#"stack web {{
+  region = "ap-northeast-1"
+}}
+network main {{
+  cidr = 10.0.0.0/16
+  subnet a {{ cidr = 10.0.1.0/24  zone = a  public = true }}
+  subnet c {{ cidr = 10.0.2.0/24  zone = c  public = true }}
+}}
+firewall web in main {{
+  allow tcp 443 from 0.0.0.0/0
+}}
+role app {{
+  image = image("base-ruby-*")
+  type = {}
+  firewall = [web]
+  public_ip = true
+  drain = "{}"
+  drain_timeout = {}
+  batch = 2
+}}
+role mysql {{
+  image = image("base-mysql-*")
+  type = {}
+}}
+hosts app {{ role = app  count = {}  subnets = [main.a, main.c] }}
+host db {{ role = mysql  subnet = main.a  ip = 10.0.1.10  protect = true }}
+zone "acme.example." {{
+  app 60 A hosts.app.public_ip
+}}
+"#,
+        s.app_type, s.drain, s.timeout, s.db_type, s.count
+    )
+}
+
+fn compile(s: &Stack) -> DesiredState {
+    let sources = drove_compiler::source::Sources::single("web.drove", source(s));
+    let analysis = drove_compiler::analysis::analyze(&sources);
+    assert!(!analysis.has_errors(), "{:#?}", analysis.diagnostics);
+    drove_compiler::compile::compile(&analysis.stack).expect("compiles")
+}
+
+/// Appends the drain check's environment to `log` (and fails while `block` exists).
+fn drain_command(log: &Path, block: &Path) -> String {
+    format!(
+        "test ! -e '{}' && echo drain $DROVE_ADDRESS $DROVE_INSTANCE_ID $DROVE_ROLE $DROVE_STACK $DROVE_PRIVATE_IP $DROVE_PUBLIC_IP >> '{}'",
+        block.display(),
+        log.display()
+    )
+}
+
+/// The in-memory provider, writing each call to the same log file the drain command
+/// appends to (so the file is the one true order), and able to die at its k-th call:
+/// the call takes effect but its answer never comes back, as when drove is killed
+/// while AWS acts.
+struct Recorder {
+    inner: Arc<MemoryProvider>,
+    log: PathBuf,
+    calls: AtomicUsize,
+    die_at: Option<usize>,
+    died: tokio::sync::Notify,
+}
+
+impl Recorder {
+    fn append(&self, line: &str) {
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("log opens");
+        writeln!(f, "{line}").expect("log writes");
+    }
+}
+
+#[async_trait]
+impl Provider for Recorder {
+    async fn refresh(&self, known: &[Known]) -> drove_engine::Result<Vec<Option<Live>>> {
+        self.inner.refresh(known).await
+    }
+    async fn adopt(&self, wanted: &[Wanted]) -> drove_engine::Result<Vec<Option<Live>>> {
+        self.inner.adopt(wanted).await
+    }
+    async fn zone_records(&self, zone_id: &str) -> drove_engine::Result<Vec<Value>> {
+        self.inner.zone_records(zone_id).await
+    }
+    async fn resolve_image(&self, pattern: &str, owner: Option<&str>) -> drove_engine::Result<Image> {
+        self.inner.resolve_image(pattern, owner).await
+    }
+    async fn apply(&self, changes: &[Change]) -> drove_engine::Result<Vec<Option<Live>>> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        let result = self.inner.apply(changes).await;
+        for c in changes {
+            let op = match c.operation {
+                Operation::Create => "create",
+                Operation::Update => "update",
+                Operation::Delete => "delete",
+            };
+            match c.after.get("values") {
+                Some(v) if c.operation != Operation::Delete => self.append(&format!("{op} {} {v}", c.address)),
+                _ => self.append(&format!("{op} {}", c.address)),
+            }
+        }
+        if self.die_at == Some(n) {
+            self.died.notify_one();
+            std::future::pending::<()>().await;
+        }
+        result
+    }
+}
+
+struct World {
+    dir: tempfile::TempDir,
+    backend: LocalBackend,
+    cloud: Arc<MemoryProvider>,
+}
+
+impl World {
+    fn new() -> World {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path().join("state.json"), "web");
+        let cloud = MemoryProvider::new();
+        cloud.add_image("ami-ruby", "base-ruby-2024-06", "2024-06-01T00:00:00Z");
+        cloud.add_image("ami-sql", "base-mysql-2025", "2025-01-01T00:00:00Z");
+        World { dir, backend, cloud: Arc::new(cloud) }
+    }
+
+    fn log(&self) -> PathBuf {
+        self.dir.path().join("calls.log")
+    }
+
+    fn block(&self) -> PathBuf {
+        self.dir.path().join("busy")
+    }
+
+    fn stack(&self, app_type: &str) -> Stack<'static> {
+        let t: &'static str = if app_type == "t3.medium" { "t3.medium" } else { "t3.large" };
+        Stack { app_type: t, db_type: "r6g.large", count: 4, drain: drain_command(&self.log(), &self.block()), timeout: "2s" }
+    }
+
+    fn recorder(&self, die_at: Option<usize>) -> Arc<Recorder> {
+        Arc::new(Recorder { inner: self.cloud.clone(), log: self.log(), calls: AtomicUsize::new(0), die_at, died: tokio::sync::Notify::new() })
+    }
+
+    async fn plan(&self, d: &DesiredState, opts: &PlanOptions) -> drove_engine::Result<Plan> {
+        let st = self.backend.read().await?;
+        plan(d, st.as_ref(), self.cloud.as_ref(), opts).await
+    }
+
+    async fn apply(&self, pl: &Plan, opts: &ApplyOptions) -> (ApplyReport, Vec<String>) {
+        let st = self.backend.read().await.expect("state reads");
+        let lines = Mutex::new(Vec::new());
+        let progress = |l: &str| lines.lock().expect("lock").push(l.to_string());
+        let prov: Arc<dyn Provider> = self.recorder(None);
+        let rep = apply(pl, st, &self.backend, prov, opts, &progress).await.expect("apply runs");
+        (rep, lines.into_inner().expect("lines"))
+    }
+
+    /// Plans and applies until nothing is left to do.
+    async fn converge(&self, d: &DesiredState) {
+        let pl = self.plan(d, &PlanOptions::default()).await.expect("plans");
+        let (rep, _) = self.apply(&pl, &serial()).await;
+        assert!(rep.failed.is_empty(), "{:?}", rep.failed);
+        let again = self.plan(d, &PlanOptions::default()).await.expect("plans");
+        assert!(!again.has_changes(), "{}", render::text(&again, false));
+    }
+
+    fn take_log(&self) -> Vec<String> {
+        let text = std::fs::read_to_string(self.log()).unwrap_or_default();
+        let _ = std::fs::remove_file(self.log());
+        text.lines().map(str::to_string).collect()
+    }
+
+    async fn state(&self) -> State {
+        self.backend.read().await.expect("reads").expect("a state")
+    }
+}
+
+/// One change at a time, so the order is exact.
+fn serial() -> ApplyOptions {
+    ApplyOptions { parallelism: 1, ..Default::default() }
+}
+
+fn outputs(st: &State, address: &str) -> (String, String, String) {
+    let r = &st.resources[address];
+    let s = |k: &str| r.outputs.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    (r.id.clone(), s("private_ip"), s("public_ip"))
+}
+
+fn record_values(st: &State) -> Value {
+    st.resources["record.app.acme.example./A"].attributes["values"].clone()
+}
+
+fn ips(list: &[&(String, String, String)]) -> String {
+    serde_json::to_string(&list.iter().map(|o| o.2.clone()).collect::<Vec<_>>()).expect("json")
+}
+
+#[tokio::test]
+async fn four_hosts_in_batches_of_two_create_first_and_drain_before_terminating() {
+    let w = World::new();
+    w.converge(&compile(&w.stack("t3.medium"))).await;
+    let _ = w.take_log();
+    let st = w.state().await;
+    let old: Vec<(String, String, String)> = (0..4).map(|i| outputs(&st, &format!("hosts.app[{i}]"))).collect();
+
+    let d = compile(&w.stack("t3.large"));
+    let pl = w.plan(&d, &PlanOptions::default()).await.expect("plans");
+    assert_eq!(pl.summary.replace, 4);
+    let r = &pl.rollouts[0];
+    assert_eq!(r.role, "app");
+    assert_eq!(r.batches, vec![vec!["hosts.app[0]", "hosts.app[1]"], vec!["hosts.app[2]", "hosts.app[3]"]]);
+    assert_eq!((r.batch, r.drain_timeout), (2, 2));
+    let text = render::text(&pl, false);
+    assert!(text.contains("role app: 2 at a time; drain check `test ! -e"), "{text}");
+    assert!(text.contains("batch 1: create hosts.app[0], hosts.app[1]; then drain and terminate the old ones"), "{text}");
+    assert!(text.contains("batch 2: create hosts.app[2], hosts.app[3]"), "{text}");
+    assert!(render::markdown(&pl).contains("#### Rollout"));
+    let json: Value = serde_json::from_str(&pl.to_json()).expect("json");
+    assert_eq!(json["rollouts"][0]["batches"][1][0], "hosts.app[2]");
+    assert!(pl.changes.iter().all(|c| c.after.get("rollout").is_none()), "rollout settings are not diffed or sent");
+
+    let (rep, progress) = w.apply(&pl, &serial()).await;
+    assert!(rep.failed.is_empty(), "{:?}", rep.failed);
+    assert!(progress.iter().any(|l| l == "hosts.app[0]: rollout batch 1 of 2"), "{progress:?}");
+    let st = w.state().await;
+    let new: Vec<(String, String, String)> = (0..4).map(|i| outputs(&st, &format!("hosts.app[{i}]"))).collect();
+    let drain = |o: &(String, String, String), i: usize| format!("drain hosts.app[{i}] {} app web {} {}", o.0, o.1, o.2);
+    let expected = vec![
+        "create hosts.app[1]".to_string(),
+        "create hosts.app[0]".to_string(),
+        // The record moves to batch 1's new instances, still naming batch 2's old ones.
+        format!("update record.app.acme.example./A {}", ips(&[&new[0], &new[1], &old[2], &old[3]])),
+        drain(&old[0], 0),
+        "delete hosts.app[0]#deposed".to_string(),
+        drain(&old[1], 1),
+        "delete hosts.app[1]#deposed".to_string(),
+        "create hosts.app[2]".to_string(),
+        "create hosts.app[3]".to_string(),
+        format!("update record.app.acme.example./A {}", ips(&[&new[0], &new[1], &new[2], &new[3]])),
+        drain(&old[2], 2),
+        "delete hosts.app[2]#deposed".to_string(),
+        drain(&old[3], 3),
+        "delete hosts.app[3]#deposed".to_string(),
+    ];
+    assert_eq!(w.take_log(), expected);
+    assert!(st.resources.keys().all(|k| !k.contains("#deposed")));
+    assert_eq!(w.cloud.entries().iter().filter(|(_, e)| e.kind == "ec2.instance").count(), 5);
+    assert_eq!(record_values(&st), serde_json::from_str::<Value>(&ips(&[&new[0], &new[1], &new[2], &new[3]])).expect("json"));
+    assert!(!w.plan(&d, &PlanOptions::default()).await.expect("plans").has_changes());
+}
+
+#[tokio::test]
+async fn a_drain_that_times_out_keeps_the_old_instance_and_the_next_run_finishes() {
+    let w = World::new();
+    w.converge(&compile(&w.stack("t3.medium"))).await;
+    let _ = w.take_log();
+    let old0 = outputs(&w.state().await, "hosts.app[0]").0;
+    std::fs::write(w.block(), "").expect("block");
+    let mut s = w.stack("t3.large");
+    s.timeout = "1s";
+    let d = compile(&s);
+    let pl = w.plan(&d, &PlanOptions::default()).await.expect("plans");
+    let (rep, _) = w.apply(&pl, &serial()).await;
+    // Batch 1's checks fail; batch 2 never starts.
+    let failed: Vec<&str> = rep.failed.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(failed, ["hosts.app[0]", "hosts.app[1]"], "{:?}", rep.failed);
+    let e = &rep.failed[1].1;
+    assert_eq!(e.code, codes::DRAIN_FAILED);
+    assert!(e.message.contains("the drain check of hosts.app[1] did not pass within 1s"), "{}", e.message);
+    assert!(rep.skipped.contains(&"hosts.app[2]".to_string()) && rep.skipped.contains(&"hosts.app[3]".to_string()), "{:?}", rep.skipped);
+    let st = w.state().await;
+    assert!(st.resources.contains_key("hosts.app[1]#deposed"));
+    assert!(st.resources.contains_key("hosts.app[1]"), "the new instance stays");
+    assert_eq!(st.resources["hosts.app[0]#deposed"].id, old0);
+    assert!(w.take_log().iter().all(|l| !l.starts_with("delete")), "nothing was terminated");
+
+    // The next plan finishes the job once the instances can drain.
+    std::fs::remove_file(w.block()).expect("unblock");
+    let pl = w.plan(&d, &PlanOptions::default()).await.expect("plans");
+    let action = |a: &str| pl.changes.iter().find(|c| c.address == a).map(|c| c.action);
+    assert_eq!(action("hosts.app[0]#deposed"), Some(Action::Delete));
+    assert_eq!(action("hosts.app[1]#deposed"), Some(Action::Delete));
+    assert_eq!(action("hosts.app[2]"), Some(Action::Replace));
+    assert_eq!(pl.rollouts[0].terminate, vec!["hosts.app[0]#deposed", "hosts.app[1]#deposed"]);
+    let (rep, _) = w.apply(&pl, &serial()).await;
+    assert!(rep.failed.is_empty(), "{:?}", rep.failed);
+    let log = w.take_log();
+    assert!(log.iter().any(|l| l.starts_with(&format!("drain hosts.app[0] {old0} "))), "{log:?}");
+    assert!(!w.plan(&d, &PlanOptions::default()).await.expect("plans").has_changes());
+    assert_eq!(w.cloud.entries().iter().filter(|(_, e)| e.kind == "ec2.instance").count(), 5);
+}
+
+#[tokio::test]
+async fn skip_drain_terminates_without_the_check_and_says_so() {
+    let w = World::new();
+    w.converge(&compile(&w.stack("t3.medium"))).await;
+    let _ = w.take_log();
+    std::fs::write(w.block(), "").expect("block");
+    let d = compile(&w.stack("t3.large"));
+    let pl = w.plan(&d, &PlanOptions::default()).await.expect("plans");
+    let (rep, progress) = w.apply(&pl, &ApplyOptions { parallelism: 1, skip_drain: true }).await;
+    assert!(rep.failed.is_empty(), "{:?}", rep.failed);
+    assert!(progress.iter().any(|l| l.contains("without their drain check")), "{progress:?}");
+    assert_eq!(progress.iter().filter(|l| l.ends_with("drain check skipped (--skip-drain)")).count(), 4, "{progress:?}");
+    let log = w.take_log();
+    assert!(log.iter().all(|l| !l.starts_with("drain")), "{log:?}");
+    assert_eq!(log.iter().filter(|l| l.starts_with("delete")).count(), 4);
+}
+
+/// Kills the run right after its k-th provider call took effect, for every k, and checks
+/// that the next plan and apply converge: every old instance drained and terminated, no
+/// instance launched twice, the record on the new addresses.
+#[tokio::test]
+async fn a_run_killed_after_any_call_converges_on_the_next() {
+    let probe = World::new();
+    probe.converge(&compile(&probe.stack("t3.medium"))).await;
+    let pl = probe.plan(&compile(&probe.stack("t3.large")), &PlanOptions::default()).await.expect("plans");
+    let before = probe.cloud.apply_calls();
+    probe.apply(&pl, &serial()).await;
+    let total = probe.cloud.apply_calls() - before;
+    assert_eq!(total, 10, "4 creates, 2 record updates, 4 terminations");
+
+    for k in 1..=total {
+        let w = World::new();
+        w.converge(&compile(&w.stack("t3.medium"))).await;
+        let _ = w.take_log();
+        let d = compile(&w.stack("t3.large"));
+        let old: Vec<String> = (0..4).map(|i| w.cloud.id_of(&format!("hosts.app[{i}]")).expect("exists")).collect();
+        let pl = w.plan(&d, &PlanOptions::default()).await.expect("plans");
+        let st = w.backend.read().await.expect("reads");
+        let dying = w.recorder(Some(k));
+        let prov: Arc<dyn Provider> = dying.clone();
+        let opts = serial();
+        tokio::select! {
+            r = apply(&pl, st, &w.backend, prov, &opts, &|_| {}) => panic!("run {k} should have died: {:?}", r.map(|r| r.failed)),
+            _ = dying.died.notified() => {}
+        }
+        w.converge(&d).await;
+        // Both runs' calls and checks, in order.
+        let log = w.take_log();
+        let st = w.state().await;
+        assert!(st.resources.keys().all(|key| !key.contains("#deposed")), "k={k}: {:?}", st.resources.keys());
+        let instances: Vec<String> = w.cloud.entries().into_iter().filter(|(_, e)| e.kind == "ec2.instance").map(|(id, _)| id).collect();
+        assert_eq!(instances.len(), 5, "k={k}: no instance launched twice: {instances:?}");
+        assert!(old.iter().all(|o| !instances.contains(o)), "k={k}: every old instance terminated");
+        let now: Vec<Value> = (0..4).map(|i| st.resources[&format!("hosts.app[{i}]")].outputs["public_ip"].clone()).collect();
+        assert_eq!(record_values(&st), Value::Array(now), "k={k}");
+        // Every old instance was drained before it was terminated, by one run or the other.
+        for (i, o) in old.iter().enumerate() {
+            let terminated = log.iter().position(|l| l == &format!("delete hosts.app[{i}]#deposed"));
+            let drained = log.iter().position(|l| l.starts_with(&format!("drain hosts.app[{i}] {o} ")));
+            assert!(matches!((drained, terminated), (Some(d), Some(t)) if d < t), "k={k}: {o}: {log:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn pets_are_replaced_only_when_asked_and_never_deleted() {
+    let w = World::new();
+    let base = w.stack("t3.medium");
+    w.converge(&compile(&base)).await;
+    let _ = w.take_log();
+    let mut s = w.stack("t3.medium");
+    s.db_type = "r6g.xlarge";
+    let d = compile(&s);
+    let e = w.plan(&d, &PlanOptions::default()).await.expect_err("refused");
+    assert_eq!(e.code, codes::PROTECTED);
+    assert!(e.message.contains("host.db would be replaced (because of instance_type)"), "{}", e.message);
+    assert!(e.help.as_deref().is_some_and(|h| h.contains("--replace host.db")), "{:?}", e.help);
+
+    let opts = PlanOptions { replace: vec!["host.db".into()], ..Default::default() };
+    let pl = w.plan(&d, &opts).await.expect("plans with --replace");
+    let db = pl.changes.iter().find(|c| c.address == "host.db").expect("db");
+    assert_eq!(db.action, Action::Replace);
+    // A fixed private address cannot be held by two instances: the pet goes destroy-first.
+    assert_eq!(pl.rollouts.iter().find(|r| r.role == "mysql").map(|r| r.destroy_first.clone()), Some(vec!["host.db".to_string()]));
+    let (rep, _) = w.apply(&pl, &serial()).await;
+    assert!(rep.failed.is_empty(), "{:?}", rep.failed);
+    assert_eq!(w.take_log(), vec!["delete host.db", "create host.db"]);
+    assert!(w.state().await.resources["host.db"].protect, "still protected after its replacement");
+
+    // Destroy never deletes it.
+    let e = w.plan(&d, &PlanOptions { destroy: true, ..Default::default() }).await.expect_err("refused");
+    assert_eq!(e.code, codes::PROTECTED);
+    assert!(e.message.contains("host.db would be deleted"), "{}", e.message);
+
+    // --replace forces a replacement of anything, and names only declared resources.
+    let opts = PlanOptions { replace: vec!["hosts.app[2]".into()], ..Default::default() };
+    let pl = w.plan(&d, &opts).await.expect("plans");
+    let c = pl.changes.iter().find(|c| c.address == "hosts.app[2]").expect("app[2]");
+    assert_eq!(c.action, Action::Replace);
+    assert!(c.notes.iter().any(|n| n.contains("--replace")));
+    assert_eq!(pl.rollouts[0].batches, vec![vec!["hosts.app[2]"]]);
+    let e = w.plan(&d, &PlanOptions { replace: vec!["hosts.app[9]".into()], ..Default::default() }).await.expect_err("unknown");
+    assert_eq!(e.code, codes::UNKNOWN_TARGET);
+}
+
+#[tokio::test]
+async fn lowering_count_drains_and_terminates_the_highest_indexes() {
+    let w = World::new();
+    w.converge(&compile(&w.stack("t3.medium"))).await;
+    let _ = w.take_log();
+    let st = w.state().await;
+    let gone = outputs(&st, "hosts.app[3]");
+    let mut s = w.stack("t3.medium");
+    s.count = 3;
+    let d = compile(&s);
+    let pl = w.plan(&d, &PlanOptions::default()).await.expect("plans");
+    assert_eq!(pl.summary.delete, 1);
+    assert_eq!(pl.rollouts[0].terminate, vec!["hosts.app[3]"]);
+    let (rep, _) = w.apply(&pl, &serial()).await;
+    assert!(rep.failed.is_empty(), "{:?}", rep.failed);
+    let three = outputs(&w.state().await, "hosts.app[2]");
+    assert_eq!(
+        w.take_log(),
+        vec![
+            format!("update record.app.acme.example./A {}", ips(&[&outputs(&st, "hosts.app[0]"), &outputs(&st, "hosts.app[1]"), &three])),
+            format!("drain hosts.app[3] {} app web {} {}", gone.0, gone.1, gone.2),
+            "delete hosts.app[3]".to_string(),
+        ]
+    );
+}
