@@ -144,6 +144,9 @@ fn summarize(plan: &Plan, rep: &ApplyReport) -> u8 {
     let mut text = format!("\nApplied: {} changes in {} calls.\n", rep.completed.len(), rep.calls);
     for (address, e) in &rep.failed {
         text.push_str(&format!("failed: {address}: error[{}]: {}\n", e.code, e.message));
+        if let Some(h) = &e.help {
+            text.push_str(&format!("  help: {h}\n"));
+        }
     }
     for address in &rep.skipped {
         text.push_str(&format!("not attempted (needs a failed change): {address}\n"));
