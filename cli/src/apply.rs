@@ -2,7 +2,7 @@
 
 use crate::engine_run::{confirm, desired, desired_user_data, report, runtime, stack_dir, user_data};
 use crate::output::{color, write, Stream};
-use drove_engine::apply::{ApplyOptions, ApplyReport};
+use drove_engine::apply::{ApplyOptions, ApplyReport, Event};
 use drove_engine::plan::{render, Action, Plan, PlanOptions};
 use drove_engine::session::Session;
 use std::path::{Path, PathBuf};
@@ -109,7 +109,8 @@ fn execute(
         write(Stream::Stdout, &render::text(p, color(Stream::Stdout)));
         auto_approve || !p.has_changes() || confirm(if opts.destroy { "\nDestroy these resources?" } else { "\nApply these changes?" })
     };
-    let progress = |line: &str| write(Stream::Stderr, &format!("{line}\n"));
+    let shown = crate::progress::ApplyProgress::new();
+    let progress = |e: &Event| shown.event(e);
     let result = rt.block_on(async {
         let s = match (&saved, d) {
             (Some(p), _) => Session::for_plan(p, dir).await?,
@@ -120,8 +121,9 @@ fn execute(
             Some(u) => s.with_user_data(u),
             None => s,
         };
-        s.apply(d, saved.clone(), opts, apply_opts, &ask, &progress).await
+        s.apply_with_events(d, saved.clone(), opts, apply_opts, &ask, &progress).await
     });
+    shown.finish();
     match result {
         Err(e) => report(&e),
         Ok(None) => {

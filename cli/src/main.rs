@@ -23,6 +23,8 @@ mod lsp;
 mod output;
 #[cfg(feature = "aws")]
 mod plan;
+#[cfg(feature = "aws")]
+mod progress;
 mod secret;
 mod stack;
 #[cfg(feature = "aws")]
