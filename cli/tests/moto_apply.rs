@@ -160,14 +160,28 @@ fn kill_at(k: u64) {
     assert_eq!(l.records, record_ids, "the zones hold exactly the declared records (k = {k})");
 }
 
+/// How many calls a whole uninterrupted apply of the test stack makes.
+fn calls_of_a_whole_apply() -> u64 {
+    let m = Moto::start().expect("moto");
+    let proxy = Proxy::start(&m.endpoint(), Config::default()).expect("proxy");
+    let dir = stack_dir();
+    let out = run(&proxy.endpoint(), dir.path(), &["apply", "--auto-approve"]);
+    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    proxy.counts().answered
+}
+
 #[test]
 fn applies_killed_at_any_point_converge_on_the_next_run() {
     if Moto::start().is_none() {
         return;
     }
-    // Calls of a whole apply of this stack: about 25. Each k kills inside another step:
-    // zone creation and tagging, the health check, the record batches.
-    for k in [1, 3, 5, 7, 9, 12, 15, 18] {
-        kill_at(k);
+    // Each k kills inside another step (zone creation and tagging, the health check, the
+    // record batches), spread over the whole apply, its last call included.
+    let total = calls_of_a_whole_apply();
+    assert!(total >= 6, "a whole apply made only {total} calls");
+    let mut ks: Vec<u64> = (1..=6).map(|i| (total * i / 6).max(1)).collect();
+    ks.dedup();
+    for k in ks {
+        kill_at(k.min(total - 1).max(1));
     }
 }
