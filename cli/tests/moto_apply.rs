@@ -2,6 +2,8 @@
 //! apply off a terminal, and applies killed with SIGKILL at several points that converge
 //! on the next run, with no duplicate and no orphan.
 
+// The engine tests' moto starter; this test reaches moto through drove, not the SDK config.
+#[allow(dead_code)]
 #[path = "../../engine/tests/support/moto.rs"]
 mod moto;
 
