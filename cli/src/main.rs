@@ -29,6 +29,8 @@ mod secret;
 mod stack;
 #[cfg(feature = "aws")]
 mod state;
+#[cfg(feature = "aws")]
+mod verify;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -95,6 +97,9 @@ enum Command {
     /// Inspect the state or break a stale lock
     #[command(subcommand)]
     State(state::Command),
+    #[cfg(feature = "aws")]
+    /// Check live resources and DNS answers against the stack; exit 1 on drift or a wrong answer
+    Verify(verify::Args),
     /// Print drove source for existing DNS data (a zone file, or live Route53 zones)
     #[command(subcommand)]
     Import(import::What),
@@ -155,6 +160,8 @@ fn main() -> ExitCode {
         Command::Destroy(args) => apply::destroy(&args),
         #[cfg(feature = "aws")]
         Command::State(cmd) => state::run(&cmd),
+        #[cfg(feature = "aws")]
+        Command::Verify(args) => verify::run(&args),
         Command::Import(what) => import::run(what),
         #[cfg(feature = "aws")]
         Command::Inventory { path, format } => inventory::run(&path, format),
