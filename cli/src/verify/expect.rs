@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 pub type Outputs = BTreeMap<String, Map<String, Value>>;
 
 pub struct Zone {
-    pub address: String,
     pub name: String,
     pub private: bool,
     /// The delegation set's host names, when the zone was applied.
@@ -45,15 +44,6 @@ impl Policy {
             Policy::Geolocation => "geolocation",
             Policy::Latency => "latency",
             Policy::Multivalue => "multivalue",
-        }
-    }
-
-    /// How an answer is judged against the sets of the group.
-    pub fn rule(self) -> &'static str {
-        match self {
-            Policy::Simple => "the answer must be exactly the set's values",
-            Policy::Multivalue => "the answer must be a non-empty subset of the sets' values",
-            _ => "the answer must be exactly the values of one of the sets",
         }
     }
 }
@@ -110,7 +100,6 @@ pub fn zones(desired: &DesiredState, outputs: &Outputs) -> Vec<Zone> {
                 .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
                 .unwrap_or_default();
             Zone {
-                address: z.address.clone(),
                 name: lower_dot(text(z, "name").unwrap_or("")),
                 private: z.attributes.get("private_vpcs").and_then(Value::as_array).is_some_and(|v| !v.is_empty()),
                 name_servers,
