@@ -285,5 +285,5 @@ fn help_lists_only_finished_commands() {
         .filter(|l| !l.starts_with("   "))
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert_eq!(listed, ["check", "fmt", "compile", "graph", "init", "plan", "apply", "destroy", "state", "import", "inventory", "export", "explain", "lsp", "secret", "completions", "man", "help"], "{help}");
+    assert_eq!(listed, ["check", "fmt", "compile", "graph", "init", "plan", "apply", "destroy", "state", "verify", "import", "inventory", "export", "explain", "lsp", "secret", "completions", "man", "help"], "{help}");
 }

@@ -61,6 +61,11 @@ impl Session {
 
     /// Plans and applies with instances' user data rendered by `user_data` (its secrets
     /// decrypted and files read by the caller, before anything runs).
+    /// The rendered user data plans of this session fingerprint instances with, if any.
+    pub fn user_data(&self) -> Option<Arc<UserData>> {
+        self.user_data.clone()
+    }
+
     pub fn with_user_data(mut self, user_data: Arc<UserData>) -> Session {
         self.provider = Arc::new(AwsProvider::new(&self.conf, &self.stack, &self.region).with_user_data(user_data.clone()));
         self.user_data = Some(user_data);

@@ -50,7 +50,7 @@ pub struct Checked {
 
 pub async fn check(session: &Session, desired: &DesiredState, state: Option<&State>) -> Result<Checked, EngineError> {
     // The mass-delete rail guards apply; here a large difference is exactly what to report.
-    let opts = PlanOptions { targets: Vec::new(), allow_mass_delete: true, destroy: false };
+    let opts = PlanOptions { allow_mass_delete: true, user_data: session.user_data(), ..Default::default() };
     let planned = match plan(desired, state, session.provider.as_ref(), &opts).await {
         Ok(p) => p,
         // A protected resource that would be replaced or deleted is drift, not a failure.

@@ -66,9 +66,22 @@ pub fn run(args: &Args) -> u8 {
         Err(code) => return code,
     };
     let limits = query::Limits { timeout: Duration::from_secs(args.timeout), tries: args.tries };
+    // Instances are compared by the fingerprint of their rendered user data, which needs
+    // the stack's secrets, as a plan does.
+    let ud = if args.skip_live {
+        None
+    } else {
+        match crate::engine_run::user_data(&args.path, crate::engine_run::desired_user_data(&desired)) {
+            Ok(u) => u,
+            Err(code) => return code,
+        }
+    };
     rt.block_on(async {
         let session = match Session::open(&desired, &stack_dir(&args.path)).await {
-            Ok(s) => s,
+            Ok(s) => match ud {
+                Some(u) => s.with_user_data(u),
+                None => s,
+            },
             Err(e) => {
                 engine_error(&e);
                 return crate::exit::USAGE;
