@@ -107,27 +107,18 @@ pub struct RunningInstance {
     pub tags: BTreeMap<String, String>,
 }
 
-/// Running and pending instances whose tags match every `(key, value)` of `tags`,
-/// following pages (moto pages at 100 reservations even without MaxResults).
+/// Running and pending instances whose tags match every `(key, value)` of `tags`.
 pub async fn running_instances(client: &aws_sdk_ec2::Client, tags: &[(String, String)]) -> Result<Vec<RunningInstance>> {
     let mut filters = vec![Filter::builder().name("instance-state-name").values("running").values("pending").build()];
     for (k, v) in tags {
         filters.push(Filter::builder().name(format!("tag:{k}")).values(v).build());
     }
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = client
-            .describe_instances()
-            .set_filters(Some(filters.clone()))
-            .set_next_token(token.clone())
-            .send()
-            .await
-            .map_err(|e| sdk_error("ec2 DescribeInstances", e))?;
-        for i in page.reservations().iter().flat_map(|r| r.instances()) {
-            let Some(id) = i.instance_id() else { continue };
-            out.push(RunningInstance {
-                id: id.to_string(),
+    let mut out: Vec<RunningInstance> = super::ec2_instance::describe(client, filters)
+        .await?
+        .iter()
+        .filter_map(|i| {
+            Some(RunningInstance {
+                id: i.instance_id()?.to_string(),
                 state: i.state().and_then(|s| s.name()).map(|n| n.as_str().to_string()).unwrap_or_default(),
                 private_ip: i.private_ip_address().map(str::to_string),
                 public_ip: i.public_ip_address().map(str::to_string),
@@ -135,13 +126,9 @@ pub async fn running_instances(client: &aws_sdk_ec2::Client, tags: &[(String, St
                 availability_zone: i.placement().and_then(|p| p.availability_zone()).map(str::to_string),
                 instance_type: i.instance_type().map(|t| t.as_str().to_string()),
                 tags: i.tags().iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string()))).collect(),
-            });
-        }
-        match page.next_token() {
-            Some(t) if !t.is_empty() && token.as_deref() != Some(t) => token = Some(t.to_string()),
-            _ => break,
-        }
-    }
+            })
+        })
+        .collect();
     out.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(out)
 }

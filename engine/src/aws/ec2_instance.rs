@@ -271,8 +271,9 @@ pub async fn find_by_address(ec2: &Client, stack: &str, user_data: Option<&UserD
     Ok(addresses.into_iter().zip(lives).collect())
 }
 
-/// Every instance matching the filters that is not terminated, all pages followed.
-async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<aws_sdk_ec2::types::Instance>> {
+/// Every instance matching the filters that is not terminated, all pages followed (moto
+/// pages at 100 reservations even without MaxResults; a repeated token ends the walk).
+pub(crate) async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<aws_sdk_ec2::types::Instance>> {
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -291,9 +292,9 @@ async fn describe(ec2: &Client, filters: Vec<Filter>) -> Result<Vec<aws_sdk_ec2:
                 }
             }
         }
-        token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
-        if token.is_none() {
-            return Ok(out);
+        match page.next_token() {
+            Some(t) if !t.is_empty() && token.as_deref() != Some(t) => token = Some(t.to_string()),
+            _ => return Ok(out),
         }
     }
 }
