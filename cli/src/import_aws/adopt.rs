@@ -3,7 +3,7 @@
 //! and written into the stack's state under its lock. A state that already holds any of
 //! these addresses is refused, and nothing is written.
 
-use drove_compiler::model::{as_reference, DesiredState, Resource};
+use drove_compiler::model::{as_reference, DesiredState};
 use drove_engine::error::{codes, EngineError, Result};
 use drove_engine::kinds;
 use drove_engine::plan::{Action, PlanOptions};
@@ -12,25 +12,6 @@ use drove_engine::session::{locked, Session};
 use drove_engine::state::{ResourceRecord, State};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-
-fn collect_refs(v: &Value, out: &mut BTreeSet<String>) {
-    if let Some((a, _)) = as_reference(v) {
-        out.insert(a.to_string());
-        return;
-    }
-    match v {
-        Value::Object(o) => o.values().for_each(|x| collect_refs(x, out)),
-        Value::Array(a) => a.iter().for_each(|x| collect_refs(x, out)),
-        _ => {}
-    }
-}
-
-/// What a resource needs first, as the apply walk records it.
-fn dependencies(r: &Resource, declared: &BTreeSet<&str>) -> Vec<String> {
-    let mut deps: BTreeSet<String> = r.depends_on.iter().cloned().collect();
-    collect_refs(&r.attributes, &mut deps);
-    deps.into_iter().filter(|d| d != &r.address && declared.contains(d.as_str())).collect()
-}
 
 /// The live id of each resource: given for most, derived for record sets (their zone's id,
 /// name, type and set identifier).
@@ -75,7 +56,7 @@ pub async fn adopt(session: &Session, desired: &DesiredState, ids: &BTreeMap<Str
                 id: live.id,
                 attributes: live.attributes,
                 outputs: live.outputs,
-                depends_on: dependencies(r, &declared),
+                depends_on: drove_engine::plan::dependencies(r, |a| declared.contains(a)),
                 protect: r.protect,
             },
         );

@@ -6,7 +6,7 @@ mod planner;
 pub mod render;
 pub(crate) mod resolve;
 
-pub use planner::{plan, PlanOptions};
+pub use planner::{dependencies, plan, PlanOptions};
 pub use resolve::{is_unknown, unknown};
 
 use crate::error::{codes, EngineError, Result};

@@ -87,7 +87,7 @@ pub async fn plan(desired: &DesiredState, state: Option<&State>, provider: &dyn 
                 resolve_image(&mut after, provider, &mut images, &mut notes).await?;
                 fingerprint_user_data(&mut after, opts.user_data.as_deref())?;
             }
-            let deps = dependencies(r, &by_address);
+            let deps = dependencies(r, |a| by_address.contains_key(a));
             let prior = state.resources.get(address);
             let mut change = PlannedChange {
                 address: address.clone(),
@@ -231,10 +231,13 @@ fn collect_refs(v: &Value, out: &mut BTreeSet<String>) {
 }
 
 /// Declared dependencies plus every reference, limited to declared resources.
-fn dependencies(r: &Resource, by_address: &BTreeMap<&str, &Resource>) -> Vec<String> {
+/// What a resource needs first (its `depends_on` and every address its attributes refer
+/// to), among the addresses `declared` accepts: the edges the apply walk follows and the
+/// state records.
+pub fn dependencies(r: &Resource, declared: impl Fn(&str) -> bool) -> Vec<String> {
     let mut deps: BTreeSet<String> = r.depends_on.iter().cloned().collect();
     collect_refs(&r.attributes, &mut deps);
-    deps.into_iter().filter(|d| d != &r.address && by_address.contains_key(d.as_str())).collect()
+    deps.into_iter().filter(|d| d != &r.address && declared(d)).collect()
 }
 
 /// Dependencies before dependents (Kahn's algorithm, so no recursion on user data).
@@ -242,7 +245,7 @@ fn topo_order(desired: &DesiredState, by_address: &BTreeMap<&str, &Resource>) ->
     let mut indegree: BTreeMap<&str, usize> = BTreeMap::new();
     let mut dependents: HashMap<String, Vec<&str>> = HashMap::new();
     for r in &desired.resources {
-        let deps = dependencies(r, by_address);
+        let deps = dependencies(r, |a| by_address.contains_key(a));
         indegree.insert(&r.address, deps.len());
         for d in deps {
             dependents.entry(d).or_default().push(&r.address);
@@ -307,7 +310,7 @@ async fn adopt(
         let held: HashSet<String> = work.resources.values().map(|r| r.id.clone()).collect();
         for (w, f) in wanted.iter().zip(found) {
             if let Some(live) = f.filter(|l| !held.contains(&l.id)) {
-                let deps = by_address.get(w.address.as_str()).map(|r| dependencies(r, by_address)).unwrap_or_default();
+                let deps = by_address.get(w.address.as_str()).map(|r| dependencies(r, |a| by_address.contains_key(a))).unwrap_or_default();
                 absorb(work, &w.address, &w.kind, live);
                 if let Some(rec) = work.resources.get_mut(&w.address) {
                     rec.depends_on = deps;
