@@ -6,6 +6,7 @@ import base64
 import gzip
 import json
 import os
+import sys
 import re
 import shutil
 import subprocess
@@ -14,6 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from drovebin import drove_binary  # noqa: E402  (tests/drovebin.py, shared by the suites)
+
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = Path(__file__).resolve().parent / "stacks"
 # EC2's limit on user data, counted before base64.
@@ -21,17 +25,6 @@ LIMIT = 16_384
 # The passphrase the secrets under stacks/ are encrypted with.
 PASSPHRASE = "drove-cloudinit-test"
 MARKER = re.compile(r"\{\{(secret|file):([^}]*)\}\}")
-
-
-def drove_binary() -> str:
-    """DROVE, else `drove` on PATH, else the debug build of this checkout."""
-    found = os.environ.get("DROVE") or shutil.which("drove")
-    if found:
-        return found
-    built = ROOT / "target" / "debug" / "drove"
-    if not built.exists():
-        pytest.fail("no drove binary: run `cargo build -p drove` or set DROVE")
-    return str(built)
 
 
 def drove(*args, check=True, env=None, stdin=None):

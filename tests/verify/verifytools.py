@@ -2,6 +2,7 @@
 file on a free loopback port (UDP and TCP) from a scratch directory."""
 
 import os
+import sys
 import shutil
 import socket
 import subprocess
@@ -13,19 +14,12 @@ import dns.query
 import dns.rdatatype
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from drovebin import drove_binary  # noqa: E402  (tests/drovebin.py, shared by the suites)
+
 ROOT = Path(__file__).resolve().parents[2]
 STACK = Path(__file__).resolve().parent / "stack"
 ZONE = "acme.example."
-
-
-def drove_binary() -> str:
-    found = os.environ.get("DROVE") or shutil.which("drove")
-    if found:
-        return found
-    built = ROOT / "target" / "debug" / "drove"
-    if not built.exists():
-        pytest.fail("no drove binary: run `cargo build -p drove` or set DROVE")
-    return str(built)
 
 
 def drove(*args, env=None, cwd=None):

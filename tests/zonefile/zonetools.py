@@ -3,7 +3,7 @@ record sets in one comparable shape (dnspython's presentation format, names lowe
 
 import json
 import os
-import shutil
+import sys
 import subprocess
 from pathlib import Path
 
@@ -12,21 +12,12 @@ import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 import dns.zone
-import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from drovebin import drove_binary  # noqa: E402  (tests/drovebin.py, shared by the suites)
 
 ROOT = Path(__file__).resolve().parents[2]
 ZONEFILES = ROOT / "tests" / "zonefiles"
-
-
-def drove_binary() -> str:
-    """DROVE, else `drove` on PATH, else the debug build of this checkout."""
-    found = os.environ.get("DROVE") or shutil.which("drove")
-    if found:
-        return found
-    built = ROOT / "target" / "debug" / "drove"
-    if not built.exists():
-        pytest.fail("no drove binary: run `cargo build -p drove` or set DROVE")
-    return str(built)
 
 
 def drove(*args, check=True, cwd=None):
