@@ -16,18 +16,13 @@ use drove_engine::plan::PlanOptions;
 use drove_engine::session::Session;
 use drove_test_proxy::{Config, Proxy};
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::time::Duration;
 use support::moto::Moto;
 
 const REGION: &str = "ap-northeast-1";
 
 fn desired() -> DesiredState {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/route53-faults.drove");
-    let text = std::fs::read_to_string(&path).expect("the stack file");
-    let analysis = drove_compiler::analyze(&drove_compiler::source::Sources::single(&path, text));
-    assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics);
-    drove_compiler::compile::compile(&analysis.stack).expect("the stack compiles")
+    support::compile_data("route53-faults.drove")
 }
 
 /// What moto holds: zone names, health check ids, record set ids (apex NS/SOA left out)

@@ -18,11 +18,7 @@ use support::moto::Moto;
 const REGION: &str = "ap-northeast-1";
 
 fn desired() -> DesiredState {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/route53-faults.drove");
-    let text = std::fs::read_to_string(&path).expect("the stack file");
-    let analysis = drove_compiler::analyze(&drove_compiler::source::Sources::single(&path, text));
-    assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics);
-    drove_compiler::compile::compile(&analysis.stack).expect("the stack compiles")
+    support::compile_data("route53-faults.drove")
 }
 
 /// Applies the stack through `endpoint`; the state it ends with.
