@@ -9,14 +9,15 @@ the test, so a new step can't slip through unexercised."""
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from motoserver import running_moto  # noqa: E402  (tests/motoserver.py, shared by the suites)
 
 ROOT = Path(__file__).resolve().parents[2]
 GITHUB = ROOT / "ci" / "github" / "drove.yml"
@@ -50,13 +51,6 @@ def drove_bin():
     if not Path(found).exists():
         pytest.fail("no drove binary: run `cargo build -p drove` or set DROVE")
     return Path(found).resolve()
-
-
-def moto_server_bin():
-    for candidate in (ROOT / ".venv" / "bin" / "moto_server", Path(sys.executable).parent / "moto_server"):
-        if candidate.exists():
-            return candidate
-    pytest.fail("no moto_server: run scripts/setup-moto")
 
 
 def load(path):
@@ -172,31 +166,11 @@ def test_circleci_filters_and_jobs():
 
 # --- running the drove steps ------------------------------------------------------------
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture
 def moto():
-    port = free_port()
-    proc = subprocess.Popen([str(moto_server_bin()), "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    pytest.fail("moto_server did not start")
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with running_moto() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

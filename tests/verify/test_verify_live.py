@@ -3,16 +3,16 @@ drift (exit 0); a record changed behind drove's back through the AWS API is drif
 named with its attribute); a verify while another run holds the state lock still works."""
 
 import json
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import boto3
 import pytest
 
 from verifytools import ROOT, drove
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from motoserver import running_moto  # noqa: E402  (tests/motoserver.py, shared by the suites)
 
 STACK = """stack verify-live { region = "ap-northeast-1" }
 
@@ -25,34 +25,10 @@ zone "acme.example." {
 """
 
 
-def moto_server_bin():
-    for candidate in (ROOT / ".venv" / "bin" / "moto_server", Path(sys.executable).parent / "moto_server"):
-        if candidate.exists():
-            return candidate
-    pytest.fail("no moto_server: run scripts/setup-moto")
-
-
 @pytest.fixture
 def moto():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([str(moto_server_bin()), "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    pytest.fail("moto_server did not start")
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with running_moto() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
