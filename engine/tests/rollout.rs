@@ -3,19 +3,19 @@
 //! batches of 2, a drain check that times out, `--skip-drain`, a run killed after each
 //! provider call in turn (the next run converges), pets, and lowering `count`.
 
-use async_trait::async_trait;
+mod support;
+
 use drove_compiler::model::DesiredState;
 use drove_engine::apply::{apply, ApplyOptions, ApplyReport};
 use drove_engine::error::codes;
 use drove_engine::plan::{plan, render, Action, Plan, PlanOptions};
 use drove_engine::provider::memory::MemoryProvider;
-use drove_engine::provider::{Change, Image, Known, Live, Operation, Provider, Wanted};
+use drove_engine::provider::Provider;
 use drove_engine::state::{Backend, LocalBackend, State};
 use serde_json::Value;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use support::recorder::{drain_command, take_log, Recorder};
 
 struct Stack<'a> {
     app_type: &'a str,
@@ -68,70 +68,6 @@ fn compile(s: &Stack) -> DesiredState {
     drove_compiler::compile::compile(&analysis.stack).expect("compiles")
 }
 
-/// Appends the drain check's environment to `log` (and fails while `block` exists).
-fn drain_command(log: &Path, block: &Path) -> String {
-    format!(
-        "test ! -e '{}' && echo drain $DROVE_ADDRESS $DROVE_INSTANCE_ID $DROVE_ROLE $DROVE_STACK $DROVE_PRIVATE_IP $DROVE_PUBLIC_IP >> '{}'",
-        block.display(),
-        log.display()
-    )
-}
-
-/// The in-memory provider, writing each call to the same log file the drain command
-/// appends to (so the file is the one true order), and able to die at its k-th call:
-/// the call takes effect but its answer never comes back, as when drove is killed
-/// while AWS acts.
-struct Recorder {
-    inner: Arc<MemoryProvider>,
-    log: PathBuf,
-    calls: AtomicUsize,
-    die_at: Option<usize>,
-    died: tokio::sync::Notify,
-}
-
-impl Recorder {
-    fn append(&self, line: &str) {
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("log opens");
-        writeln!(f, "{line}").expect("log writes");
-    }
-}
-
-#[async_trait]
-impl Provider for Recorder {
-    async fn refresh(&self, known: &[Known]) -> drove_engine::Result<Vec<Option<Live>>> {
-        self.inner.refresh(known).await
-    }
-    async fn adopt(&self, wanted: &[Wanted]) -> drove_engine::Result<Vec<Option<Live>>> {
-        self.inner.adopt(wanted).await
-    }
-    async fn zone_records(&self, zone_id: &str) -> drove_engine::Result<Vec<Value>> {
-        self.inner.zone_records(zone_id).await
-    }
-    async fn resolve_image(&self, pattern: &str, owner: Option<&str>) -> drove_engine::Result<Image> {
-        self.inner.resolve_image(pattern, owner).await
-    }
-    async fn apply(&self, changes: &[Change]) -> drove_engine::Result<Vec<Option<Live>>> {
-        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
-        let result = self.inner.apply(changes).await;
-        for c in changes {
-            let op = match c.operation {
-                Operation::Create => "create",
-                Operation::Update => "update",
-                Operation::Delete => "delete",
-            };
-            match c.after.get("values") {
-                Some(v) if c.operation != Operation::Delete => self.append(&format!("{op} {} {v}", c.address)),
-                _ => self.append(&format!("{op} {}", c.address)),
-            }
-        }
-        if self.die_at == Some(n) {
-            self.died.notify_one();
-            std::future::pending::<()>().await;
-        }
-        result
-    }
-}
-
 struct World {
     dir: tempfile::TempDir,
     backend: LocalBackend,
@@ -162,7 +98,7 @@ impl World {
     }
 
     fn recorder(&self, die_at: Option<usize>) -> Arc<Recorder> {
-        Arc::new(Recorder { inner: self.cloud.clone(), log: self.log(), calls: AtomicUsize::new(0), die_at, died: tokio::sync::Notify::new() })
+        Arc::new(Recorder::new(self.cloud.clone(), self.log(), die_at))
     }
 
     async fn plan(&self, d: &DesiredState, opts: &PlanOptions) -> drove_engine::Result<Plan> {
@@ -189,9 +125,7 @@ impl World {
     }
 
     fn take_log(&self) -> Vec<String> {
-        let text = std::fs::read_to_string(self.log()).unwrap_or_default();
-        let _ = std::fs::remove_file(self.log());
-        text.lines().map(str::to_string).collect()
+        take_log(&self.log())
     }
 
     async fn state(&self) -> State {

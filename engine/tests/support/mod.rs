@@ -1,4 +1,6 @@
+#[cfg(feature = "aws")]
 pub mod moto;
+pub mod recorder;
 
 use drove_compiler::model::DesiredState;
 use std::path::Path;

@@ -1,0 +1,91 @@
+//! A provider that writes every change it applies to a log file, the same file the
+//! drain command of the rollout tests appends to, so the file holds the one true order of
+//! calls and checks. It can also die at its k-th call: the call takes effect but its
+//! answer never comes back, as when drove is killed while AWS acts.
+
+use async_trait::async_trait;
+use drove_engine::provider::{Change, Image, Known, Live, Operation, Provider, Wanted};
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+pub struct Recorder {
+    inner: Arc<dyn Provider>,
+    log: PathBuf,
+    calls: AtomicUsize,
+    die_at: Option<usize>,
+    pub died: tokio::sync::Notify,
+}
+
+impl Recorder {
+    pub fn new(inner: Arc<dyn Provider>, log: PathBuf, die_at: Option<usize>) -> Recorder {
+        Recorder { inner, log, calls: AtomicUsize::new(0), die_at, died: tokio::sync::Notify::new() }
+    }
+
+    fn append(&self, line: &str) {
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("log opens");
+        writeln!(f, "{line}").expect("log writes");
+    }
+}
+
+/// A drain check that appends its environment to `log`, and fails while `block` exists.
+#[allow(dead_code)] // not every test binary has a drain check
+pub fn drain_command(log: &Path, block: &Path) -> String {
+    format!(
+        "test ! -e '{}' && echo drain $DROVE_ADDRESS $DROVE_INSTANCE_ID $DROVE_ROLE $DROVE_STACK $DROVE_PRIVATE_IP $DROVE_PUBLIC_IP >> '{}'",
+        block.display(),
+        log.display()
+    )
+}
+
+/// The lines of the log, and the log emptied.
+#[allow(dead_code)]
+pub fn take_log(log: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let _ = std::fs::remove_file(log);
+    text.lines().map(str::to_string).collect()
+}
+
+#[async_trait]
+impl Provider for Recorder {
+    async fn refresh(&self, known: &[Known]) -> drove_engine::Result<Vec<Option<Live>>> {
+        self.inner.refresh(known).await
+    }
+    async fn adopt(&self, wanted: &[Wanted]) -> drove_engine::Result<Vec<Option<Live>>> {
+        self.inner.adopt(wanted).await
+    }
+    async fn zone_records(&self, zone_id: &str) -> drove_engine::Result<Vec<Value>> {
+        self.inner.zone_records(zone_id).await
+    }
+    async fn resolve_image(&self, pattern: &str, owner: Option<&str>) -> drove_engine::Result<Image> {
+        self.inner.resolve_image(pattern, owner).await
+    }
+    fn supports(&self, kind: &str) -> bool {
+        self.inner.supports(kind)
+    }
+    fn batches(&self, kind: &str) -> bool {
+        self.inner.batches(kind)
+    }
+    async fn apply(&self, changes: &[Change]) -> drove_engine::Result<Vec<Option<Live>>> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        let result = self.inner.apply(changes).await;
+        for c in changes {
+            let op = match c.operation {
+                Operation::Create => "create",
+                Operation::Update => "update",
+                Operation::Delete => "delete",
+            };
+            match c.after.get("values") {
+                Some(v) if c.operation != Operation::Delete => self.append(&format!("{op} {} {v}", c.address)),
+                _ => self.append(&format!("{op} {}", c.address)),
+            }
+        }
+        if self.die_at == Some(n) {
+            self.died.notify_one();
+            std::future::pending::<()>().await;
+        }
+        result
+    }
+}
