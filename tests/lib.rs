@@ -50,8 +50,11 @@ pub fn display_path(path: &Path) -> String {
 }
 
 /// Loads a file or a stack directory with repository-relative paths, so rendered output
-/// does not depend on where the repository is checked out.
+/// does not depend on where the repository is checked out. The checker reads the files a
+/// stack names (`file("…")`) relative to those paths, so the process works from the
+/// repository's root: every test of this crate wants the same directory.
 pub fn load(path: &Path) -> Sources {
+    std::env::set_current_dir(repo_root()).unwrap_or_else(|e| panic!("cd {}: {e}", repo_root().display()));
     let loaded = drove_compiler::source::load(path).unwrap_or_else(|e| panic!("{e}"));
     let mut sources = Sources::default();
     for f in loaded.files {

@@ -4,7 +4,7 @@
 
 use crate::catalog;
 use crate::diag::{Diagnostic, Sink};
-use crate::hir::{Direction, Image, Peer, Role, Stack, StepKind};
+use crate::hir::{Direction, FileContent, Image, Peer, Role, Stack, StepKind};
 use crate::syntax::cst::Expr;
 use std::collections::HashMap;
 
@@ -16,6 +16,7 @@ pub const E_EMPTY_NAME: &str = "E0254";
 pub const E_DRAIN_TIMEOUT: &str = "E0255";
 pub const E_BATCH: &str = "E0256";
 pub const E_DUPLICATE_FILE: &str = "E0258";
+pub const E_REPO_FILE: &str = "E0264";
 pub const W_PUBLIC_IP_UNREACHABLE: &str = "W0010";
 
 /// EBS gp3 volume size limits, in GiB.
@@ -29,6 +30,7 @@ pub fn check(stack: &Stack, sink: &mut Sink) {
         image(role, sink);
         ranges(role, sink);
         provision(role, sink);
+        repo_files(stack, role, sink);
         public_ip_reachable(stack, role, sink);
     }
 }
@@ -165,6 +167,53 @@ fn provision(role: &Role, sink: &mut Sink) {
     }
 }
 
+/// A `file("path")` the engine would fail to read when it launches an instance: found
+/// while typing rather than in the middle of an apply. Paths are relative to the stack's
+/// directory, as the engine reads them; without a directory (a buffer never saved) there
+/// is nothing to look in.
+fn repo_files(stack: &Stack, role: &Role, sink: &mut Sink) {
+    let Some(dir) = stack.dir.as_deref() else { return };
+    for step in &role.provision {
+        let StepKind::File { content, .. } = &step.kind else { continue };
+        let FileContent::RepoFile(path) = &content.value else { continue };
+        let full = dir.join(path);
+        let problem = match std::fs::metadata(&full) {
+            Ok(m) if m.is_file() => continue,
+            Ok(_) => "is not a regular file",
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => "does not exist",
+            Err(_) => "cannot be read",
+        };
+        let mut d = Diagnostic::new(E_REPO_FILE, role.file, content.span.clone(), format!("`{path}` {problem} (looked for {})", full.display()))
+            .with_label("no such file beside the stack");
+        d = match nearby_file(&full) {
+            Some(near) => {
+                let fixed = match path.rsplit_once('/') {
+                    Some((parent, _)) => format!("{parent}/{near}"),
+                    None => near,
+                };
+                let call = format!("file({})", serde_json::Value::String(fixed.clone()));
+                d.with_help(format!("did you mean `{fixed}`? paths in `file(…)` are relative to the stack's directory"))
+                    .with_fix(format!("use `{fixed}`"), role.file, content.span.clone(), call)
+            }
+            None => d.with_help("paths in `file(…)` are relative to the stack's directory; add the file to the repository or fix the path"),
+        };
+        sink.push(d);
+    }
+}
+
+/// The closest name among the files in the wanted file's directory.
+fn nearby_file(full: &std::path::Path) -> Option<String> {
+    let wanted = full.file_name()?.to_str()?;
+    let names: Vec<String> = std::fs::read_dir(full.parent()?)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    let best = *crate::catalog::closest(wanted, names.iter().map(String::as_str), 1).first()?;
+    Some(best.to_string())
+}
+
 fn empty_names<'a>(role: &Role, what: &str, names: impl Iterator<Item = &'a crate::hir::Spanned<String>>, sink: &mut Sink) {
     for n in names {
         if n.value.trim().is_empty() {
@@ -255,6 +304,25 @@ mod tests {
 
     fn role(body: &str) -> String {
         format!("{NET}role app {{\n  image = image(\"base-*\")\n  type = t3.micro\n{body}\n}}\n")
+    }
+
+    #[test]
+    fn repository_files_must_exist_beside_the_stack() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("files")).expect("mkdir");
+        std::fs::write(dir.path().join("files/nginx.conf"), "events {}\n").expect("write");
+        let src = role("  provision {\n    file \"/etc/nginx/nginx.conf\" = file(\"files/nginx.conf\")\n    file \"/etc/a\" = file(\"files/ngnix.conf\")\n    file \"/etc/b\" = file(\"files\")\n    file \"/etc/c\" = file(\"nothing/here\")\n  }");
+        let stack_file = dir.path().join("main.drove");
+        let a = crate::analysis::analyze(&crate::source::Sources::single(&stack_file, src.clone()));
+        let d: Vec<_> = a.diagnostics.iter().filter(|d| d.code == "E0264").collect();
+        assert_eq!(d.len(), 3, "{d:#?}");
+        assert_eq!(primary_text(&src, d[0]), "file(\"files/ngnix.conf\")");
+        assert!(d[0].message.contains("does not exist"), "{}", d[0].message);
+        assert_eq!(d[0].fixes[0].replacement, "file(\"files/nginx.conf\")");
+        assert!(d[1].message.contains("`files` is not a regular file"), "{}", d[1].message);
+        assert!(d[2].fixes.is_empty() && d[2].help.as_deref().is_some_and(|h| h.contains("relative to the stack's directory")));
+        // A buffer with no directory has nothing to look in.
+        assert!(codes(&run(&src, check)).is_empty());
     }
 
     #[test]
