@@ -1,12 +1,15 @@
 //! The `drove` binary against moto behind the test proxy: the plain progress lines of an
 //! apply off a terminal, and applies killed with SIGKILL at several points that converge
-//! on the next run, with no duplicate and no orphan.
+//! on the next run, with no duplicate and no orphan: of a Route53 stack (zones, records,
+//! a health check) and of an EC2 stack (a VPC and its parts, security groups, instances
+//! and a record on their addresses).
 
 // The engine tests' moto starter; this test reaches moto through drove, not the SDK config.
 #[allow(dead_code)]
 #[path = "../../engine/tests/support/moto.rs"]
 mod moto;
 
+use drove_engine::aws::aws_sdk_ec2;
 use drove_engine::aws::aws_sdk_route53::types::TagResourceType;
 use drove_engine::aws::aws_sdk_route53::Client;
 use drove_test_proxy::{Config, Proxy};
@@ -19,10 +22,15 @@ use std::time::Duration;
 
 const REGION: &str = "ap-northeast-1";
 
-/// A stack directory holding the Route53 test stack of the engine's fault test.
-fn stack_dir() -> tempfile::TempDir {
+/// The Route53 stack of the engine's fault tests.
+const ROUTE53: &str = "route53-faults.drove";
+/// The EC2 stack of the crash tests.
+const EC2: &str = "ec2-crash.drove";
+
+/// A stack directory holding one of the engine's test stacks.
+fn stack_dir(stack: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/data/route53-faults.drove");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/data").join(stack);
     std::fs::copy(src, dir.path().join("stack.drove")).unwrap();
     dir
 }
@@ -62,7 +70,7 @@ fn state(dir: &Path) -> Value {
 #[test]
 fn apply_off_a_terminal_prints_plain_progress_lines() {
     let Some(m) = Moto::start() else { return };
-    let dir = stack_dir();
+    let dir = stack_dir(ROUTE53);
     let out = run(&m.endpoint(), dir.path(), &["apply", "--auto-approve"]);
     assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
     let st = state(dir.path());
@@ -125,11 +133,11 @@ fn wait_exit(child: &mut Child) {
 /// Kills an apply once the proxy has answered `k` calls (the k-th answer still held back
 /// by the latency, so its effect exists and drove does not know), then applies again: the
 /// state and AWS must match.
-fn kill_at(k: u64) {
+fn kill_at(stack: &str, k: u64) {
     let m = Moto::start().expect("moto");
     let proxy = Proxy::start(&m.endpoint(), Config { latency: Duration::from_millis(150), ..Config::default() }).expect("proxy");
     let endpoint = proxy.endpoint();
-    let dir = stack_dir();
+    let dir = stack_dir(stack);
     let mut child = drove(&endpoint, dir.path(), &["apply", "--auto-approve"]).spawn().expect("drove starts");
     assert!(proxy.wait_answered(k, Duration::from_secs(120)), "the apply never made {k} calls");
     assert!(child.try_wait().unwrap().is_none(), "the apply ended before call {k}: pick a smaller k");
@@ -148,6 +156,10 @@ fn kill_at(k: u64) {
     let st = state(dir.path());
     let resources = st["resources"].as_object().unwrap();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    if stack == EC2 {
+        rt.block_on(ec2_matches_the_state(&m.endpoint(), resources, k));
+        return;
+    }
     let l = rt.block_on(live(&m.endpoint()));
     let mut zones = l.zones.clone();
     zones.sort();
@@ -162,14 +174,75 @@ fn kill_at(k: u64) {
     assert_eq!(l.records, record_ids, "the zones hold exactly the declared records (k = {k})");
 }
 
-/// How many calls a whole uninterrupted apply of the test stack makes.
-fn calls_of_a_whole_apply() -> u64 {
+/// Every resource of the EC2 stack exists once: what moto holds tagged for the stack is
+/// exactly what the state holds, kind by kind (an instance launched twice, or a VPC left
+/// behind by the killed run, would be one more), and the record holds the instances'
+/// addresses.
+async fn ec2_matches_the_state(endpoint: &str, resources: &serde_json::Map<String, Value>, k: u64) {
+    let conf = drove_engine::aws::endpoint_config(REGION, endpoint, "testing", "testing").await;
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let ours = || aws_sdk_ec2::types::Filter::builder().name("tag:drove:stack").values("shop").build();
+    let in_state = |kind: &str| -> BTreeSet<String> {
+        resources.values().filter(|r| r["kind"] == kind).map(|r| r["id"].as_str().unwrap_or("").to_string()).collect()
+    };
+    let vpcs: BTreeSet<String> = ec2.describe_vpcs().filters(ours()).send().await.unwrap().vpcs().iter().filter_map(|v| v.vpc_id().map(str::to_string)).collect();
+    let subnets: BTreeSet<String> =
+        ec2.describe_subnets().filters(ours()).send().await.unwrap().subnets().iter().filter_map(|v| v.subnet_id().map(str::to_string)).collect();
+    let gateways: BTreeSet<String> = ec2
+        .describe_internet_gateways()
+        .filters(ours())
+        .send()
+        .await
+        .unwrap()
+        .internet_gateways()
+        .iter()
+        .filter_map(|v| v.internet_gateway_id().map(str::to_string))
+        .collect();
+    let tables = ec2.describe_route_tables().filters(ours()).send().await.unwrap();
+    let route_tables: BTreeSet<String> = tables.route_tables().iter().filter_map(|v| v.route_table_id().map(str::to_string)).collect();
+    let associations = tables.route_tables().iter().flat_map(|t| t.associations()).filter(|a| a.main() != Some(true)).count();
+    let groups: BTreeSet<String> =
+        ec2.describe_security_groups().filters(ours()).send().await.unwrap().security_groups().iter().filter_map(|v| v.group_id().map(str::to_string)).collect();
+    let alive = aws_sdk_ec2::types::Filter::builder().name("instance-state-name").values("pending").values("running").build();
+    let reservations = ec2.describe_instances().filters(ours()).filters(alive).send().await.unwrap();
+    let instances: Vec<_> = reservations.reservations().iter().flat_map(|r| r.instances()).collect();
+    let instance_ids: BTreeSet<String> = instances.iter().filter_map(|i| i.instance_id().map(str::to_string)).collect();
+
+    assert_eq!(vpcs, in_state("ec2.vpc"), "one VPC (k = {k})");
+    assert_eq!(subnets, in_state("ec2.subnet"), "the subnets (k = {k})");
+    assert_eq!(gateways, in_state("ec2.internet_gateway"), "the internet gateway (k = {k})");
+    assert_eq!(route_tables, in_state("ec2.route_table"), "the route tables (k = {k})");
+    assert_eq!(associations, in_state("ec2.route_table_association").len(), "the subnet associations (k = {k})");
+    assert_eq!(groups, in_state("ec2.security_group"), "the security groups (k = {k})");
+    assert_eq!(instance_ids, in_state("ec2.instance"), "no instance launched twice or left behind (k = {k})");
+    assert_eq!(instance_ids.len(), 2, "k = {k}");
+
+    let mut addresses: Vec<Value> = instances.iter().filter_map(|i| i.public_ip_address()).map(|a| Value::String(a.to_string())).collect();
+    addresses.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+    let mut values = resources["record.app.shop.example./A"]["attributes"]["values"].as_array().cloned().unwrap_or_default();
+    values.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+    assert_eq!(values, addresses, "the record holds the live instances' addresses (k = {k})");
+}
+
+/// How many calls a whole uninterrupted apply of a test stack makes.
+fn calls_of_a_whole_apply(stack: &str) -> u64 {
     let m = Moto::start().expect("moto");
     let proxy = Proxy::start(&m.endpoint(), Config::default()).expect("proxy");
-    let dir = stack_dir();
+    let dir = stack_dir(stack);
     let out = run(&proxy.endpoint(), dir.path(), &["apply", "--auto-approve"]);
     assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
     proxy.counts().answered
+}
+
+/// Kills at `points` places spread over a whole apply, its last call included.
+fn kill_throughout(stack: &str, points: u64) {
+    let total = calls_of_a_whole_apply(stack);
+    assert!(total >= points, "a whole apply made only {total} calls");
+    let mut ks: Vec<u64> = (1..=points).map(|i| (total * i / points).clamp(1, total - 1)).collect();
+    ks.dedup();
+    for k in ks {
+        kill_at(stack, k);
+    }
 }
 
 #[test]
@@ -178,12 +251,16 @@ fn applies_killed_at_any_point_converge_on_the_next_run() {
         return;
     }
     // Each k kills inside another step (zone creation and tagging, the health check, the
-    // record batches), spread over the whole apply, its last call included.
-    let total = calls_of_a_whole_apply();
-    assert!(total >= 6, "a whole apply made only {total} calls");
-    let mut ks: Vec<u64> = (1..=6).map(|i| (total * i / 6).max(1)).collect();
-    ks.dedup();
-    for k in ks {
-        kill_at(k.min(total - 1).max(1));
+    // record batches).
+    kill_throughout(ROUTE53, 6);
+}
+
+#[test]
+fn ec2_applies_killed_at_any_point_converge_on_the_next_run() {
+    if Moto::start().is_none() {
+        return;
     }
+    // Each k kills inside another step: the VPC and its attributes, subnets, the gateway
+    // and route tables, security groups and their rules, RunInstances, the record.
+    kill_throughout(EC2, 8);
 }
