@@ -3,14 +3,33 @@ pub mod moto;
 pub mod recorder;
 
 use drove_compiler::model::DesiredState;
+use drove_engine::userdata::UserData;
 use std::path::Path;
+use std::sync::Arc;
 
-/// A stack file of tests/data, compiled; any error fails the test.
-#[allow(dead_code)] // not every test binary that includes the support module compiles a file
-pub fn compile_data(name: &str) -> DesiredState {
+fn analyze_data(name: &str) -> drove_compiler::analysis::Analysis {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
     let text = std::fs::read_to_string(&path).expect("the stack file");
     let analysis = drove_compiler::analyze(&drove_compiler::source::Sources::single(&path, text));
     assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics);
-    drove_compiler::compile::compile(&analysis.stack).expect("the stack compiles")
+    analysis
+}
+
+/// A stack file of tests/data, compiled; any error fails the test.
+#[allow(dead_code)] // not every test binary that includes the support module compiles a file
+pub fn compile_data(name: &str) -> DesiredState {
+    drove_compiler::compile::compile(&analyze_data(name).stack).expect("the stack compiles")
+}
+
+/// A stack file of tests/data with secret-free user data: compiled, and the renderer the
+/// engine launches its instances with.
+#[allow(dead_code)]
+pub fn compile_data_with_user_data(name: &str) -> (DesiredState, Arc<UserData>) {
+    let a = analyze_data(name);
+    let d = drove_compiler::compile::compile(&a.stack).expect("the stack compiles");
+    let docs = d.resources.iter().filter_map(|r| r.attributes.get("user_data"));
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let no_keys = || Ok(drove_compiler::secrets::Keyring::from_identities(Vec::new()));
+    let ud = UserData::open(&a.stack, docs, &dir, no_keys).expect("user data without secrets needs no key");
+    (d, Arc::new(ud))
 }

@@ -33,9 +33,14 @@ fn signed_service(headers: &HeaderMap) -> Option<String> {
     scope.split('/').nth(3).map(str::to_string)
 }
 
-fn form_action(body: &[u8]) -> Option<String> {
+/// A field of a form-encoded (query protocol) body, as sent.
+pub fn form_field(body: &[u8], name: &str) -> Option<String> {
     let text = std::str::from_utf8(body).ok()?;
-    text.split('&').find_map(|kv| kv.strip_prefix("Action=")).map(str::to_string)
+    text.split('&').find_map(|kv| kv.strip_prefix(name)?.strip_prefix('=')).map(str::to_string)
+}
+
+fn form_action(body: &[u8]) -> Option<String> {
+    form_field(body, "Action")
 }
 
 /// Route53's operation for a method and path (`/2013-04-01/hostedzone/Z1/rrset`); ids
@@ -114,5 +119,13 @@ mod tests {
         assert_eq!(c.action, "ListTagsForResource");
         let c = classify(&Method::PUT, "/bucket/key", &signed("s3"), b"{}");
         assert_eq!((c.service.as_str(), c.action.as_str(), c.protocol), ("s3", "PUT /bucket/key", Protocol::S3));
+    }
+
+    #[test]
+    fn form_fields_match_whole_names() {
+        let body = b"Action=RunInstances&ClientTokenX=no&ClientToken=drove-abc-1-00ff&MaxCount=1";
+        assert_eq!(form_field(body, "ClientToken").as_deref(), Some("drove-abc-1-00ff"));
+        assert_eq!(form_field(body, "Token"), None);
+        assert_eq!(form_field(b"\xff", "Action"), None);
     }
 }

@@ -42,6 +42,11 @@ pub struct Config {
     /// Added to every call after the emulator answered it: the call's effect exists, the
     /// caller does not know yet (a crash in that window is the interesting one).
     pub latency: Duration,
+    /// When not empty, only calls of these actions meet faults.
+    pub only: Vec<String>,
+    /// Forward a faulted call before answering with the fault: the call takes effect but
+    /// the caller sees an error, as when AWS acted and the answer was lost on the way.
+    pub lose_answers: bool,
 }
 
 impl Default for Config {
@@ -52,6 +57,8 @@ impl Default for Config {
             faults: vec![Fault::Throttle, Fault::InternalError, Fault::Unavailable],
             max_faults_in_a_row: 3,
             latency: Duration::ZERO,
+            only: Vec::new(),
+            lose_answers: false,
         }
     }
 }
@@ -70,6 +77,9 @@ pub struct Counts {
     /// Calls answered by the emulator or with a fault (the answer may still be held back
     /// by the latency).
     pub answered: u64,
+    /// The `ClientToken` of each query-protocol call that had one (EC2's idempotency
+    /// token), with its action, in arrival order, as sent.
+    pub client_tokens: Vec<(String, String)>,
 }
 
 impl Counts {
@@ -207,7 +217,7 @@ fn respond(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response<
 /// Draws whether this call fails and how (under the lock, so draws follow arrival order).
 fn draw(shared: &Shared, action: &str) -> Option<(Fault, bool)> {
     let cfg = &shared.config;
-    if cfg.fault_share <= 0.0 || cfg.faults.is_empty() {
+    if cfg.fault_share <= 0.0 || cfg.faults.is_empty() || !(cfg.only.is_empty() || cfg.only.iter().any(|a| a == action)) {
         return None;
     }
     let mut g = shared.draws.lock().ok()?;
@@ -233,10 +243,16 @@ async fn handle(shared: Arc<Shared>, req: Request<Bytes>) -> Response<Full<Bytes
         let Ok(mut c) = shared.counts.lock() else { return respond(500, "text/plain", "drove-test-proxy: poisoned") };
         c.received += 1;
         *c.calls.entry(call.action.clone()).or_insert(0) += 1;
+        if let Some(token) = action::form_field(&body, "ClientToken") {
+            c.client_tokens.push((call.action.clone(), token));
+        }
         c.received
     };
     let answer = match draw(&shared, &call.action) {
         Some((fault, alternate)) => {
+            if shared.config.lose_answers {
+                let _ = forward(&shared, parts, body).await;
+            }
             let a = fault::answer(fault, &call, alternate, &format!("drove-test-proxy-{number}"));
             if let Ok(mut c) = shared.counts.lock() {
                 *c.faults.entry(call.action.clone()).or_insert(0) += 1;
