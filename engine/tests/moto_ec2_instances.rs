@@ -22,12 +22,10 @@ use aws_sdk_ec2::types::{Filter, InstanceAttributeName};
 use serde_json::Value;
 use std::sync::Arc;
 use support::moto::Moto;
+use support::{MOTO_IMAGE as IMAGE, NETWORK};
 
 const REGION: &str = "ap-northeast-1";
 const SECRET: &[u8] = b"password: s3cr3t-plaintext-in-user-data\n";
-/// One image in moto's ap-northeast-1 catalogue matches (moto gives every image the same
-/// creation date, so the pattern pins one).
-const IMAGE: &str = "al2023-ami-2023.*-kernel-6.18-x86_64";
 
 struct Keys {
     me: age::x25519::Identity,
@@ -52,15 +50,7 @@ fn source(keys: &Keys, secret: &str, count: u32, instance_type: &str) -> String 
   region = "{REGION}"
   recipients = ["{recipient}"]
 }}
-network main {{
-  cidr = 10.0.0.0/16
-  subnet a {{ cidr = 10.0.1.0/24  zone = a  public = true }}
-  subnet c {{ cidr = 10.0.2.0/24  zone = c  public = true }}
-}}
-firewall web in main {{
-  allow tcp 443 from 0.0.0.0/0
-}}
-role app {{
+{NETWORK}role app {{
   image = image("{IMAGE}", "137112412989")
   type = {instance_type}
   firewall = [web]

@@ -20,26 +20,17 @@ use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
 use support::moto::Moto;
-use support::recorder::{drain_command, take_log, Recorder};
+use support::recorder::{drain_command, rollout_log, take_log, Host, Recorder};
+use support::{MOTO_IMAGE as IMAGE, NETWORK};
 
 const REGION: &str = "ap-northeast-1";
-/// One image of moto's ap-northeast-1 catalogue (see moto_ec2_instances.rs).
-const IMAGE: &str = "al2023-ami-2023.*-kernel-6.18-x86_64";
 
 fn source(instance_type: &str, drain: &str) -> String {
     format!(
         r#"stack shop {{
   region = "{REGION}"
 }}
-network main {{
-  cidr = 10.0.0.0/16
-  subnet a {{ cidr = 10.0.1.0/24  zone = a  public = true }}
-  subnet c {{ cidr = 10.0.2.0/24  zone = c  public = true }}
-}}
-firewall web in main {{
-  allow tcp 443 from 0.0.0.0/0
-}}
-role app {{
+{NETWORK}role app {{
   image = image("{IMAGE}", "137112412989")
   type = {instance_type}
   firewall = [web]
@@ -77,15 +68,10 @@ async fn apply(s: &Session, d: &DesiredState) -> drove_engine::plan::Plan {
     plan
 }
 
-/// (instance id, private IP, public IP) of a host in the state.
-fn host(st: &State, i: usize) -> (String, String, String) {
+fn host(st: &State, i: usize) -> Host {
     let r = &st.resources[&format!("hosts.app[{i}]")];
     let s = |k: &str| r.outputs.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     (r.id.clone(), s("private_ip"), s("public_ip"))
-}
-
-fn ips(hosts: &[&(String, String, String)]) -> String {
-    serde_json::to_string(&hosts.iter().map(|h| h.2.clone()).collect::<Vec<_>>()).expect("json")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -112,24 +98,7 @@ async fn a_rolling_replacement_on_moto_drains_each_old_instance_after_its_batch_
 
     let st = s.read_state().await.expect("reads").expect("a state");
     let new: Vec<_> = (0..4).map(|i| host(&st, i)).collect();
-    let drained = |h: &(String, String, String), i: usize| format!("drain hosts.app[{i}] {} app shop {} {}", h.0, h.1, h.2);
-    let expected = vec![
-        "create hosts.app[1]".to_string(),
-        "create hosts.app[0]".to_string(),
-        format!("update record.app.shop.example./A {}", ips(&[&new[0], &new[1], &old[2], &old[3]])),
-        drained(&old[0], 0),
-        "delete hosts.app[0]#deposed".to_string(),
-        drained(&old[1], 1),
-        "delete hosts.app[1]#deposed".to_string(),
-        "create hosts.app[2]".to_string(),
-        "create hosts.app[3]".to_string(),
-        format!("update record.app.shop.example./A {}", ips(&[&new[0], &new[1], &new[2], &new[3]])),
-        drained(&old[2], 2),
-        "delete hosts.app[2]#deposed".to_string(),
-        drained(&old[3], 3),
-        "delete hosts.app[3]#deposed".to_string(),
-    ];
-    assert_eq!(take_log(&log), expected);
+    assert_eq!(take_log(&log), rollout_log("record.app.shop.example./A", "shop", &old, &new));
 
     // What moto holds, read through the SDK.
     let conf = m.config(REGION).await;

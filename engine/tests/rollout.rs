@@ -15,7 +15,8 @@ use drove_engine::state::{Backend, LocalBackend, State};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use support::recorder::{drain_command, take_log, Recorder};
+use support::recorder::{drain_command, rollout_log, take_log, Recorder};
+use support::NETWORK;
 
 struct Stack<'a> {
     app_type: &'a str,
@@ -30,15 +31,7 @@ fn source(s: &Stack) -> String {
         r#"stack web {{
   region = "ap-northeast-1"
 }}
-network main {{
-  cidr = 10.0.0.0/16
-  subnet a {{ cidr = 10.0.1.0/24  zone = a  public = true }}
-  subnet c {{ cidr = 10.0.2.0/24  zone = c  public = true }}
-}}
-firewall web in main {{
-  allow tcp 443 from 0.0.0.0/0
-}}
-role app {{
+{NETWORK}role app {{
   image = image("base-ruby-*")
   type = {}
   firewall = [web]
@@ -181,25 +174,7 @@ async fn four_hosts_in_batches_of_two_create_first_and_drain_before_terminating(
     assert!(progress.iter().any(|l| l == "hosts.app[0]: rollout batch 1 of 2"), "{progress:?}");
     let st = w.state().await;
     let new: Vec<(String, String, String)> = (0..4).map(|i| outputs(&st, &format!("hosts.app[{i}]"))).collect();
-    let drain = |o: &(String, String, String), i: usize| format!("drain hosts.app[{i}] {} app web {} {}", o.0, o.1, o.2);
-    let expected = vec![
-        "create hosts.app[1]".to_string(),
-        "create hosts.app[0]".to_string(),
-        // The record moves to batch 1's new instances, still naming batch 2's old ones.
-        format!("update record.app.acme.example./A {}", ips(&[&new[0], &new[1], &old[2], &old[3]])),
-        drain(&old[0], 0),
-        "delete hosts.app[0]#deposed".to_string(),
-        drain(&old[1], 1),
-        "delete hosts.app[1]#deposed".to_string(),
-        "create hosts.app[2]".to_string(),
-        "create hosts.app[3]".to_string(),
-        format!("update record.app.acme.example./A {}", ips(&[&new[0], &new[1], &new[2], &new[3]])),
-        drain(&old[2], 2),
-        "delete hosts.app[2]#deposed".to_string(),
-        drain(&old[3], 3),
-        "delete hosts.app[3]#deposed".to_string(),
-    ];
-    assert_eq!(w.take_log(), expected);
+    assert_eq!(w.take_log(), rollout_log("record.app.acme.example./A", "web", &old, &new));
     assert!(st.resources.keys().all(|k| !k.contains("#deposed")));
     assert_eq!(w.cloud.entries().iter().filter(|(_, e)| e.kind == "ec2.instance").count(), 5);
     assert_eq!(record_values(&st), serde_json::from_str::<Value>(&ips(&[&new[0], &new[1], &new[2], &new[3]])).expect("json"));

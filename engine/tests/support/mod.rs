@@ -1,3 +1,6 @@
+// Each test binary compiles the support modules and uses a part of them.
+#![allow(dead_code)]
+
 #[cfg(feature = "aws")]
 pub mod moto;
 pub mod recorder;
@@ -6,6 +9,22 @@ use drove_compiler::model::DesiredState;
 use drove_engine::userdata::UserData;
 use std::path::Path;
 use std::sync::Arc;
+
+/// A network of two public subnets and a firewall `web` open on 443: the ground the
+/// instance tests' roles stand on.
+pub const NETWORK: &str = "network main {
+  cidr = 10.0.0.0/16
+  subnet a { cidr = 10.0.1.0/24  zone = a  public = true }
+  subnet c { cidr = 10.0.2.0/24  zone = c  public = true }
+}
+firewall web in main {
+  allow tcp 443 from 0.0.0.0/0
+}
+";
+
+/// One image of moto's ap-northeast-1 catalogue, owned by Amazon (137112412989); moto
+/// gives every image the same creation date, so the pattern pins one.
+pub const MOTO_IMAGE: &str = "al2023-ami-2023.*-kernel-6.18-x86_64";
 
 fn analyze_data(name: &str) -> drove_compiler::analysis::Analysis {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
@@ -16,14 +35,12 @@ fn analyze_data(name: &str) -> drove_compiler::analysis::Analysis {
 }
 
 /// A stack file of tests/data, compiled; any error fails the test.
-#[allow(dead_code)] // not every test binary that includes the support module compiles a file
 pub fn compile_data(name: &str) -> DesiredState {
     drove_compiler::compile::compile(&analyze_data(name).stack).expect("the stack compiles")
 }
 
 /// A stack file of tests/data with secret-free user data: compiled, and the renderer the
 /// engine launches its instances with.
-#[allow(dead_code)]
 pub fn compile_data_with_user_data(name: &str) -> (DesiredState, Arc<UserData>) {
     let a = analyze_data(name);
     let d = drove_compiler::compile::compile(&a.stack).expect("the stack compiles");

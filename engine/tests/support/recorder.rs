@@ -3,6 +3,9 @@
 //! calls and checks. It can also die at its k-th call: the call takes effect but its
 //! answer never comes back, as when drove is killed while AWS acts.
 
+// Each test binary compiles the support modules and uses a part of them.
+#![allow(dead_code)]
+
 use async_trait::async_trait;
 use drove_engine::provider::{Change, Image, Known, Live, Operation, Provider, Wanted};
 use serde_json::Value;
@@ -31,7 +34,6 @@ impl Recorder {
 }
 
 /// A drain check that appends its environment to `log`, and fails while `block` exists.
-#[allow(dead_code)] // not every test binary has a drain check
 pub fn drain_command(log: &Path, block: &Path) -> String {
     format!(
         "test ! -e '{}' && echo drain $DROVE_ADDRESS $DROVE_INSTANCE_ID $DROVE_ROLE $DROVE_STACK $DROVE_PRIVATE_IP $DROVE_PUBLIC_IP >> '{}'",
@@ -40,8 +42,36 @@ pub fn drain_command(log: &Path, block: &Path) -> String {
     )
 }
 
+/// (instance id, private IP, public IP) of a host.
+pub type Host = (String, String, String);
+
+/// The log of `hosts.app[0..4]` replaced in batches of 2 with one change at a time, the
+/// A record `record` following the public addresses: batch 1's new instances, the record
+/// moved to them (still naming batch 2's old ones), each old one drained then terminated;
+/// then batch 2 the same way.
+pub fn rollout_log(record: &str, stack: &str, old: &[Host], new: &[Host]) -> Vec<String> {
+    let ips = |hosts: [&Host; 4]| serde_json::to_string(&hosts.iter().map(|h| h.2.clone()).collect::<Vec<_>>()).expect("json");
+    let drained = |i: usize| format!("drain hosts.app[{i}] {} app {stack} {} {}", old[i].0, old[i].1, old[i].2);
+    let terminated = |i: usize| format!("delete hosts.app[{i}]#deposed");
+    vec![
+        "create hosts.app[1]".to_string(),
+        "create hosts.app[0]".to_string(),
+        format!("update {record} {}", ips([&new[0], &new[1], &old[2], &old[3]])),
+        drained(0),
+        terminated(0),
+        drained(1),
+        terminated(1),
+        "create hosts.app[2]".to_string(),
+        "create hosts.app[3]".to_string(),
+        format!("update {record} {}", ips([&new[0], &new[1], &new[2], &new[3]])),
+        drained(2),
+        terminated(2),
+        drained(3),
+        terminated(3),
+    ]
+}
+
 /// The lines of the log, and the log emptied.
-#[allow(dead_code)]
 pub fn take_log(log: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     let _ = std::fs::remove_file(log);
