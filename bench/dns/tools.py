@@ -165,17 +165,22 @@ class Moto:
         self.recorded_calls()
 
     def recorded_calls(self):
-        """Route53 calls since the last call, as `METHOD /path` with ids elided."""
+        """AWS calls since the last call: Route53's as `METHOD /path` with ids elided, any
+        other service's (none is expected) as `METHOD /path Action`, so none goes uncounted."""
         lines = self.call("GET", "/moto-api/recorder/download-recording").splitlines()
         self.call("POST", "/moto-api/recorder/reset-recording")
         calls = Counter()
         for line in lines:
             e = json.loads(line)
-            path = re.sub(r"^https?://[^/]+", "", e["url"]).split("?")[0]
-            if not path.startswith("/2013-04-01/"):
+            path = re.sub(r"^https?://[^/]+", "", e.get("url", "")).split("?")[0]
+            if path.startswith("/moto-api"):
                 continue
-            path = re.sub(r"/(hostedzone|change|healthcheck)/[^/]+", r"/\1/ID", path)
-            calls[f"{e['method']} {path}"] += 1
+            if path.startswith("/2013-04-01/"):
+                path = re.sub(r"/(hostedzone|change|healthcheck)/[^/]+", r"/\1/ID", path)
+            else:
+                action = re.search(r"Action=(\w+)", f"{e.get('url', '')} {e.get('body') or ''}")
+                path = f"{path} {action.group(1) if action else ''}".rstrip()
+            calls[f"{e.get('method', '?')} {path}"] += 1
         return calls
 
     def stop(self):
