@@ -60,7 +60,7 @@ def main():
             calls["octodns"]["first apply"] = moto.recorded_calls()
             times["octodns"]["no changes"].append(timed(octo, env))
             calls["octodns"]["no changes"] = moto.recorded_calls()
-            write_octodns(list(updated(base, r + 1)), conf)
+            write_octodns(list(updated(base, r + 1)), conf, update=True)
             times["octodns"]["10% update"].append(timed(octo + ["--doit", "--force"], env))
             calls["octodns"]["10% update"] = moto.recorded_calls()
     finally:

@@ -31,7 +31,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dns"))
-from tools import (ORIGIN, ROOT, Moto, aws_env, call_list, drove_binary, machine, octodns_sync,  # noqa: E402
+from tools import (ORIGIN, RELEASE_BUILD, ROOT, Moto, aws_env, call_list, drove_binary, machine, octodns_sync,  # noqa: E402
                    records, timed, updated, venv, write_drove, write_octodns, write_section)
 
 OUT = ROOT / "bench" / "out" / "latency"
@@ -42,7 +42,7 @@ TOOLS = {"drove": "drove", "octodns": "octoDNS", "ansible": "Ansible"}
 def proxy_binary():
     if os.environ.get("PROXY"):
         return Path(os.environ["PROXY"]).resolve()
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "drove-test-proxy"], cwd=ROOT, check=True)
+    subprocess.run(RELEASE_BUILD + ["-p", "drove-test-proxy"], cwd=ROOT, check=True)
     return ROOT / "target" / "release" / "drove-test-proxy"
 
 
@@ -73,12 +73,12 @@ class Tools:
     def __init__(self, drove, sync, ansible_bin):
         self.drove, self.sync, self.ansible_bin = drove, sync, ansible_bin
 
-    def write(self, tool, recs):
+    def write(self, tool, recs, update=False):
         d = OUT / tool
         if tool == "drove":
             write_drove(recs, d)
         elif tool == "octodns":
-            write_octodns(recs, d)
+            write_octodns(recs, d, update)
         else:
             write_ansible(recs, d / "records.json")
 
@@ -115,7 +115,7 @@ def measure(tools, moto, endpoint, tool, base, generation):
     out = {}
     for phase in PHASES:
         if phase == "10% update":
-            tools.write(tool, list(updated(base, generation)))
+            tools.write(tool, list(updated(base, generation)), update=True)
         # `drove plan --detailed-exitcode` exits 2 on changes: a no-change phase that found some fails here.
         t = timed(tools.command(tool, phase, endpoint), env)
         out[phase] = (t, moto.recorded_calls())
