@@ -83,6 +83,10 @@ enum Command {
         /// A stack directory or a single .drove file
         #[arg(default_value = ".")]
         path: PathBuf,
+        /// Copy the state kept in this local file (where the stack kept it before its
+        /// `state = s3(…)`) into the stack's backend, under both locks
+        #[arg(long, value_name = "FILE")]
+        migrate_state: Option<PathBuf>,
     },
     #[cfg(feature = "aws")]
     /// Show what apply would change; --detailed-exitcode: 0 no changes, 1 error, 2 changes
@@ -151,7 +155,7 @@ fn main() -> ExitCode {
         Command::Compile { path } => compile::run(&path),
         Command::Graph { path, format } => graph::run(&path, format),
         #[cfg(feature = "aws")]
-        Command::Init { path } => init::run(&path),
+        Command::Init { path, migrate_state } => init::run(&path, migrate_state.as_deref()),
         #[cfg(feature = "aws")]
         Command::Plan(args) => plan::run(&args),
         #[cfg(feature = "aws")]

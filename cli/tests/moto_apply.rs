@@ -264,3 +264,40 @@ fn ec2_applies_killed_at_any_point_converge_on_the_next_run() {
     // and route tables, security groups and their rules, RunInstances, the record.
     kill_throughout(EC2, 8);
 }
+
+/// A stack applied with its state in a local file moves it to S3 with `drove init
+/// --migrate-state`: the first plan from S3 has no changes, a second migration copies
+/// nothing, and a state of another history is never copied over the one in S3.
+#[test]
+fn init_migrates_a_local_state_to_s3_once_and_never_over_another() {
+    let Some(m) = Moto::start() else { return };
+    let endpoint = m.endpoint();
+    let dir = stack_dir(ROUTE53);
+    let out = run(&endpoint, dir.path(), &["apply", "--auto-approve"]);
+    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    let local = state(dir.path());
+
+    let stack = dir.path().join("stack.drove");
+    let text = std::fs::read_to_string(&stack).unwrap();
+    assert!(text.contains(r#"state  = local("drove.state.json")"#));
+    std::fs::write(&stack, text.replace(r#"local("drove.state.json")"#, r#"s3("shop-drove-state", "shop.json")"#)).unwrap();
+    let out = run(&endpoint, dir.path(), &["init", "--migrate-state", "drove.state.json"]);
+    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    let n = local["resources"].as_object().unwrap().len();
+    let moved = format!("moved the state ({n} resources, serial {}) from drove.state.json to s3://shop-drove-state/shop.json", local["serial"]);
+    assert!(out.stdout.contains(&moved), "{}", out.stdout);
+    let plan = run(&endpoint, dir.path(), &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, Some(0), "the first plan from S3 has changes:\n{}\n{}", plan.stdout, plan.stderr);
+    let again = run(&endpoint, dir.path(), &["init", "--migrate-state", "drove.state.json"]);
+    assert_eq!(again.code, Some(0), "{}", again.stderr);
+    assert!(again.stdout.contains("already holds this state"), "{}", again.stdout);
+
+    let mut other = local.clone();
+    other["lineage"] = Value::String("another-history".into());
+    std::fs::write(dir.path().join("other.json"), serde_json::to_string(&other).unwrap()).unwrap();
+    let refused = run(&endpoint, dir.path(), &["init", "--migrate-state", "other.json"]);
+    assert_eq!(refused.code, Some(1), "{}\n{}", refused.stdout, refused.stderr);
+    assert!(refused.stderr.contains("E0312") && refused.stderr.contains("already holds another state"), "{}", refused.stderr);
+    let listed = run(&endpoint, dir.path(), &["state", "list"]);
+    assert_eq!(listed.stdout.lines().count(), n, "the state in S3 is unchanged:\n{}", listed.stdout);
+}

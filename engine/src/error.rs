@@ -72,4 +72,6 @@ pub mod codes {
     pub const INSTANCE_WAIT: &str = "E0410";
     /// An instance's drain check did not pass within its role's `drain_timeout`.
     pub const DRAIN_FAILED: &str = "E0311";
+    /// A state cannot be migrated: nothing to copy, or the destination holds another history.
+    pub const MIGRATE: &str = "E0312";
 }

@@ -7,10 +7,10 @@ use crate::aws::provider::AwsProvider;
 use crate::error::{codes, EngineError, Result};
 use crate::plan::{plan, Plan, PlanOptions};
 use crate::provider::Provider;
+pub use crate::state::locked;
 use crate::state::{Backend, LocalBackend, S3Backend, State};
 use crate::userdata::UserData;
 use drove_compiler::model::{DesiredState, StateBackend};
-use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -88,6 +88,12 @@ impl Session {
         }
     }
 
+    /// Copies the state the stack kept in the local file `from` (before its stack block
+    /// named another backend) into its backend.
+    pub async fn migrate_state(&self, from: &Path) -> Result<crate::state::migrate::Migrated> {
+        crate::state::migrate::migrate(&LocalBackend::new(from, &self.stack), self.backend.as_ref()).await
+    }
+
     pub async fn plan(&self, desired: &DesiredState, opts: &PlanOptions) -> Result<Plan> {
         let op = if opts.destroy { "plan (destroy)" } else { "plan" };
         locked(self.backend.as_ref(), op, async {
@@ -152,19 +158,3 @@ impl Session {
     }
 }
 
-/// Runs `work` holding the state lock for `operation`; the lock is released when `work`
-/// ends, fails, or the user presses Ctrl-C (what completed is already in the state).
-pub async fn locked<T>(backend: &dyn Backend, operation: &str, work: impl Future<Output = Result<T>>) -> Result<T> {
-    let lock = backend.lock(operation).await?;
-    let result = tokio::select! {
-        r = work => r,
-        _ = tokio::signal::ctrl_c() => Err(EngineError::new(codes::INTERRUPTED, format!("{operation} interrupted; what completed is in the state"))
-            .with_help("run it again: it continues from the state")),
-    };
-    let released = backend.unlock(&lock).await;
-    match (result, released) {
-        (Ok(v), Ok(())) => Ok(v),
-        (Err(e), _) => Err(e),
-        (Ok(_), Err(e)) => Err(e),
-    }
-}

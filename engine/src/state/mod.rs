@@ -3,6 +3,7 @@
 //! so a saved plan can tell whether the state moved under it.
 
 mod local;
+pub mod migrate;
 #[cfg(feature = "aws")]
 mod s3;
 
@@ -12,6 +13,7 @@ pub use s3::S3Backend;
 
 use crate::error::{codes, EngineError, Result};
 use async_trait::async_trait;
+use std::future::Future;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -178,6 +180,23 @@ pub trait Backend: Send + Sync {
             .with_help(format!("held by {} since {} for `{}`", l.who, l.created, l.operation))),
             None => Err(EngineError::new(codes::LOCK_ID, format!("the state {} is not locked", self.describe()))),
         }
+    }
+}
+
+/// Runs `work` holding the state lock for `operation`; the lock is released when `work`
+/// ends, fails, or the user presses Ctrl-C (what completed is already in the state).
+pub async fn locked<T>(backend: &dyn Backend, operation: &str, work: impl Future<Output = Result<T>>) -> Result<T> {
+    let lock = backend.lock(operation).await?;
+    let result = tokio::select! {
+        r = work => r,
+        _ = tokio::signal::ctrl_c() => Err(EngineError::new(codes::INTERRUPTED, format!("{operation} interrupted; what completed is in the state"))
+            .with_help("run it again: it continues from the state")),
+    };
+    let released = backend.unlock(&lock).await;
+    match (result, released) {
+        (Ok(v), Ok(())) => Ok(v),
+        (Err(e), _) => Err(e),
+        (Ok(_), Err(e)) => Err(e),
     }
 }
 
