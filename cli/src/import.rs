@@ -11,7 +11,7 @@ use std::path::PathBuf;
 pub enum What {
     /// Print drove source for a BIND zone file (SOA and apex NS are left out: Route53 owns them)
     Zonefile(ZonefileArgs),
-    /// Print drove source for live Route53 zones and adopt them into the stack's state
+    /// Print drove source for live Route53 zones, VPCs and instances and adopt them into the stack's state
     #[cfg(feature = "aws")]
     Aws(crate::import_aws::Args),
 }

@@ -215,12 +215,10 @@ fn stdout_import_every_zone_and_clear_refusals() {
     assert!(missing.stderr.contains("no hosted zone is named nope.example.") && missing.stderr.contains("plain.example."), "{}", missing.stderr);
     assert!(!tmp.path().join("drove.state.json").exists());
 
-    // A private zone: networks are not imported yet, so it is refused when asked for by
-    // name and left out (with a note) otherwise.
-    let ec2 = drove_engine::aws::aws_sdk_ec2::Client::new(&conf);
+    // A private zone brings the VPC it is associated with.
+    let ec2c = drove_engine::aws::aws_sdk_ec2::Client::new(&conf);
     let private = rt.block_on(async {
-        let vpc = ec2.create_vpc().cidr_block("10.9.0.0/16").send().await.unwrap();
-        let vpc = vpc.vpc().unwrap().vpc_id().unwrap().to_string();
+        let vpc = vpc(&ec2c, "10.9.0.0/16", &[("Name", "inside")]).await;
         client
             .create_hosted_zone()
             .name("inside.example.")
@@ -232,20 +230,339 @@ fn stdout_import_every_zone_and_clear_refusals() {
             .unwrap();
         vpc
     });
-    let refused = drove(&moto, tmp.path(), &["import", "aws", "--zone", "inside.example"]);
-    assert_eq!(refused.code, 1, "{}", refused.stderr);
-    assert!(refused.stderr.contains("private zone inside.example.") && refused.stderr.contains(&private), "{}", refused.stderr);
-    assert!(refused.stderr.contains("nothing was written"), "{}", refused.stderr);
-    assert!(!tmp.path().join("drove.state.json").exists());
+    let inside = tmp.path().join("inside");
+    let one = drove(&moto, tmp.path(), &["import", "aws", "--zone", "inside.example", "--out", &inside.display().to_string()]);
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    assert!(one.stderr.contains("the first plan shows no changes"), "{}", one.stderr);
+    let source = std::fs::read_to_string(inside.join("main.drove")).unwrap();
+    let flat = source.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("network inside { cidr = 10.9.0.0/16 }") && flat.contains("zone \"inside.example.\" { private = [inside]"), "{source}");
+    assert!(!source.contains("plain.example"), "{source}");
+    assert_eq!(state_of(&inside)["resources"]["network.inside"]["id"], private.as_str());
 
-    // Without --zone every public zone is imported; the source goes to stdout, the state here.
+    // Without options every zone and every VPC but the default one is imported; the source
+    // goes to stdout, the state here.
     let run = drove(&moto, tmp.path(), &["import", "aws"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stderr.contains("note: private zone inside.example.") && run.stderr.contains("left out"), "{}", run.stderr);
-    assert!(!run.stdout.contains("inside.example"), "{}", run.stdout);
+    assert!(run.stdout.contains("inside.example") && run.stdout.contains("network inside"), "{}", run.stdout);
+    assert!(!run.stdout.contains("172.31."), "the default VPC is imported only by name: {}", run.stdout);
     assert!(run.stdout.split_whitespace().collect::<Vec<_>>().join(" ").contains("www 120 A 198.51.100.7"), "{}", run.stdout);
     std::fs::write(tmp.path().join("main.drove"), &run.stdout).unwrap();
     let plan = drove(&moto, tmp.path(), &["plan", ".", "--detailed-exitcode"]);
     assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
     assert_eq!(state_of(tmp.path())["resources"]["record.www.plain.example./A"]["id"], format!("{zone}/www.plain.example./A/"));
+}
+
+use drove_engine::aws::aws_sdk_ec2 as ec2;
+use ec2::types::{
+    AttributeBooleanValue, BlockDeviceMapping, EbsBlockDevice, Filter, InstanceNetworkInterfaceSpecification, InstanceType, IpPermission, IpRange, ResourceType,
+    Tag as Ec2Tag, TagSpecification, UserIdGroupPair,
+};
+
+fn tagged(kind: ResourceType, tags: &[(&str, &str)]) -> TagSpecification {
+    let mut spec = TagSpecification::builder().resource_type(kind);
+    for (k, v) in tags {
+        spec = spec.tags(Ec2Tag::builder().key(*k).value(*v).build());
+    }
+    spec.build()
+}
+
+/// An Amazon Linux image of moto's catalogue: (id, name).
+async fn an_image(client: &ec2::Client) -> (String, String) {
+    let out = client
+        .describe_images()
+        .owners("137112412989")
+        .filters(Filter::builder().name("name").values("al2023-ami-2023.*-x86_64").build())
+        .send()
+        .await
+        .unwrap();
+    let i = out.images().first().expect("moto ships Amazon Linux images");
+    (i.image_id().unwrap().to_string(), i.name().unwrap().to_string())
+}
+
+async fn vpc(client: &ec2::Client, cidr: &str, tags: &[(&str, &str)]) -> String {
+    let out = client.create_vpc().cidr_block(cidr).tag_specifications(tagged(ResourceType::Vpc, tags)).send().await.unwrap();
+    let id = out.vpc().unwrap().vpc_id().unwrap().to_string();
+    client
+        .modify_vpc_attribute()
+        .vpc_id(&id)
+        .enable_dns_hostnames(AttributeBooleanValue::builder().value(true).build())
+        .send()
+        .await
+        .unwrap();
+    id
+}
+
+async fn subnet(client: &ec2::Client, vpc: &str, cidr: &str, az: &str, public: bool, tags: &[(&str, &str)]) -> String {
+    let out = client
+        .create_subnet()
+        .vpc_id(vpc)
+        .cidr_block(cidr)
+        .availability_zone(az)
+        .tag_specifications(tagged(ResourceType::Subnet, tags))
+        .send()
+        .await
+        .unwrap();
+    let id = out.subnet().unwrap().subnet_id().unwrap().to_string();
+    if public {
+        client
+            .modify_subnet_attribute()
+            .subnet_id(&id)
+            .map_public_ip_on_launch(AttributeBooleanValue::builder().value(true).build())
+            .send()
+            .await
+            .unwrap();
+    }
+    id
+}
+
+fn tcp(port: i32) -> ec2::types::builders::IpPermissionBuilder {
+    IpPermission::builder().ip_protocol("tcp").from_port(port).to_port(port)
+}
+
+async fn group(client: &ec2::Client, vpc: &str, name: &str, description: &str, tags: &[(&str, &str)]) -> String {
+    let out = client
+        .create_security_group()
+        .vpc_id(vpc)
+        .group_name(name)
+        .description(description)
+        .tag_specifications(tagged(ResourceType::SecurityGroup, tags))
+        .send()
+        .await
+        .unwrap();
+    out.group_id().unwrap().to_string()
+}
+
+/// Launches as drove does: the root volume given on the image's root device (moto attaches
+/// a default volume elsewhere otherwise), 10 GiB, encrypted.
+async fn launch(client: &ec2::Client, image: &str, subnet: &str, groups: &[&str], public: bool, tags: &[(&str, &str)]) -> String {
+    let images = client.describe_images().image_ids(image).send().await.unwrap();
+    let root = images.images()[0].root_device_name().unwrap().to_string();
+    let mut nic = InstanceNetworkInterfaceSpecification::builder().device_index(0).subnet_id(subnet).associate_public_ip_address(public);
+    for g in groups {
+        nic = nic.groups(*g);
+    }
+    let out = client
+        .run_instances()
+        .image_id(image)
+        .instance_type(InstanceType::T3Micro)
+        .min_count(1)
+        .max_count(1)
+        .network_interfaces(nic.build())
+        .block_device_mappings(BlockDeviceMapping::builder().device_name(root).ebs(EbsBlockDevice::builder().volume_size(10).encrypted(true).build()).build())
+        .tag_specifications(tagged(ResourceType::Instance, tags))
+        .send()
+        .await
+        .unwrap();
+    out.instances()[0].instance_id().unwrap().to_string()
+}
+
+/// What the network test creates, by what it is.
+struct Shop {
+    vpc: String,
+    public_a: String,
+    private_c: String,
+    igw: String,
+    table: String,
+    association: String,
+    web: String,
+    db: String,
+    app: Vec<String>,
+    pet: String,
+    zone: String,
+    image_name: String,
+}
+
+/// A VPC made by hand: two public subnets and a private one, an internet gateway and a
+/// public route table, two security groups (one referring to the other, one with its own
+/// egress), two instances of role `app` and a pet database, and a private zone.
+async fn shop_network(client: &ec2::Client, r53c: &r53::Client) -> Shop {
+    let vpc = vpc(client, "10.20.0.0/16", &[("Name", "main")]).await;
+    let public_a = subnet(client, &vpc, "10.20.1.0/24", "ap-northeast-1a", true, &[("Name", "main-public-a")]).await;
+    let public_c = subnet(client, &vpc, "10.20.2.0/24", "ap-northeast-1c", true, &[("Name", "main-public-c")]).await;
+    let private_c = subnet(client, &vpc, "10.20.11.0/24", "ap-northeast-1c", false, &[("Name", "main-private-c")]).await;
+    let igw = client
+        .create_internet_gateway()
+        .tag_specifications(tagged(ResourceType::InternetGateway, &[("Name", "main")]))
+        .send()
+        .await
+        .unwrap();
+    let igw = igw.internet_gateway().unwrap().internet_gateway_id().unwrap().to_string();
+    client.attach_internet_gateway().internet_gateway_id(&igw).vpc_id(&vpc).send().await.unwrap();
+    let table = client
+        .create_route_table()
+        .vpc_id(&vpc)
+        .tag_specifications(tagged(ResourceType::RouteTable, &[("Name", "main-public")]))
+        .send()
+        .await
+        .unwrap();
+    let table = table.route_table().unwrap().route_table_id().unwrap().to_string();
+    client.create_route().route_table_id(&table).destination_cidr_block("0.0.0.0/0").gateway_id(&igw).send().await.unwrap();
+    let mut associations = Vec::new();
+    for s in [&public_a, &public_c] {
+        let a = client.associate_route_table().route_table_id(&table).subnet_id(s).send().await.unwrap();
+        associations.push(a.association_id().unwrap().to_string());
+    }
+
+    let web = group(client, &vpc, "shop-web", "web servers", &[("Name", "web")]).await;
+    let db = group(client, &vpc, "shop-db", "databases", &[("Name", "db")]).await;
+    let anywhere = || IpRange::builder().cidr_ip("0.0.0.0/0").build();
+    client
+        .authorize_security_group_ingress()
+        .group_id(&web)
+        .ip_permissions(tcp(80).ip_ranges(anywhere()).build())
+        .ip_permissions(tcp(443).ip_ranges(anywhere()).build())
+        .send()
+        .await
+        .unwrap();
+    client
+        .authorize_security_group_ingress()
+        .group_id(&db)
+        .ip_permissions(tcp(5432).user_id_group_pairs(UserIdGroupPair::builder().group_id(&web).build()).build())
+        .send()
+        .await
+        .unwrap();
+    // The database talks only to 10.20.0.0/16 on 443: AWS's default egress goes.
+    client
+        .revoke_security_group_egress()
+        .group_id(&db)
+        .ip_permissions(IpPermission::builder().ip_protocol("-1").ip_ranges(anywhere()).build())
+        .send()
+        .await
+        .unwrap();
+    client
+        .authorize_security_group_egress()
+        .group_id(&db)
+        .ip_permissions(tcp(443).ip_ranges(IpRange::builder().cidr_ip("10.20.0.0/16").build()).build())
+        .send()
+        .await
+        .unwrap();
+
+    let (image, image_name) = an_image(client).await;
+    let app = vec![
+        launch(client, &image, &public_a, &[&web], true, &[("Name", "app-0"), ("drove:role", "app")]).await,
+        launch(client, &image, &public_c, &[&web], true, &[("Name", "app-1"), ("drove:role", "app")]).await,
+    ];
+    let pet = launch(client, &image, &private_c, &[&db], false, &[("Name", "db")]).await;
+
+    let zone = r53c
+        .create_hosted_zone()
+        .name("internal.shop.")
+        .caller_reference("test-internal")
+        .vpc(r53::types::Vpc::builder().vpc_id(&vpc).vpc_region(r53::types::VpcRegion::from(REGION)).build())
+        .hosted_zone_config(HostedZoneConfig::builder().private_zone(true).build())
+        .send()
+        .await
+        .unwrap();
+    let zone = zone.hosted_zone().unwrap().id().trim_start_matches("/hostedzone/").to_string();
+    create(r53c, &zone, vec![set("db.internal.shop.", RrType::A, 300, &["10.20.11.10"])]).await;
+    Shop { vpc, public_a, private_c, igw, table, association: associations.remove(0), web, db, app, pet, zone, image_name }
+}
+
+#[test]
+fn networks_firewalls_instances_and_private_zones_are_imported_and_plan_clean() {
+    let Some(moto) = Moto::start() else { return };
+    let rt = runtime();
+    let conf = rt.block_on(moto.config(REGION));
+    let client = ec2::Client::new(&conf);
+    let shop = rt.block_on(shop_network(&client, &r53::Client::new(&conf)));
+    // Another VPC, which --network leaves out.
+    let other = rt.block_on(vpc(&client, "10.30.0.0/16", &[("Name", "other")]));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("shop");
+    let dir_arg = dir.display().to_string();
+    let run = drove(&moto, tmp.path(), &["import", "aws", "--network", "main", "--stack", "shop", "--out", &dir_arg]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("the first plan shows no changes"), "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("tagged 1 instance(s) with drove:role, the tag drove reads an instance's role from: {}=db", shop.pet)), "{}", run.stderr);
+    let source = std::fs::read_to_string(dir.join("main.drove")).unwrap();
+    let flat = source.split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in [
+        "network main { cidr = 10.20.0.0/16",
+        "subnet public-a { cidr = 10.20.1.0/24 zone = a public = true }",
+        "subnet public-c { cidr = 10.20.2.0/24 zone = c public = true }",
+        "subnet private-c { cidr = 10.20.11.0/24 zone = c }",
+        "firewall web in main { description = \"web servers\" allow tcp 80, 443 from 0.0.0.0/0 }",
+        "firewall db in main { description = \"databases\" allow tcp 5432 from web allow tcp 443 to 10.20.0.0/16 }",
+        &format!("role app {{ image = image(\"{}\", \"137112412989\") type = t3.micro firewall = [web] disk = 10GiB", shop.image_name),
+        "hosts app { role = app count = 2 subnets = [main.public-a, main.public-c] }",
+        "firewall = [db]",
+        "host db { role = db subnet = main.private-c }",
+        "zone \"internal.shop.\" { private = [main]",
+        "db 300 A 10.20.11.10",
+    ] {
+        assert!(flat.contains(expected), "missing `{expected}` in:\n{source}");
+    }
+    assert!(!source.contains("10.30.0.0"), "{source}");
+
+    assert_eq!(drove(&moto, &dir, &["fmt", "--check", "."]).code, 0);
+    let check = drove(&moto, &dir, &["check", "."]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    let plan = drove(&moto, &dir, &["plan", ".", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+
+    let state = state_of(&dir);
+    let res = &state["resources"];
+    for (address, id) in [
+        ("network.main", &shop.vpc),
+        ("network.main.subnet.public-a", &shop.public_a),
+        ("network.main.subnet.private-c", &shop.private_c),
+        ("network.main.internet_gateway", &shop.igw),
+        ("network.main.route_table.public", &shop.table),
+        ("network.main.subnet.public-a.route_table", &shop.association),
+        ("firewall.web", &shop.web),
+        ("firewall.db.rules", &shop.db),
+        ("hosts.app[0]", &shop.app[0]),
+        ("hosts.app[1]", &shop.app[1]),
+        ("host.db", &shop.pet),
+        ("zone.internal.shop.", &shop.zone),
+    ] {
+        assert_eq!(res[address]["id"], id.as_str(), "{address}");
+    }
+    assert!(!state.to_string().contains(&other));
+    // The default group is AWS's: not declared, not adopted.
+    assert!(!res.as_object().unwrap().keys().any(|k| k.contains("default")));
+}
+
+#[test]
+fn tag_filter_picks_vpcs_and_instances_and_role_tag_names_roles() {
+    let Some(moto) = Moto::start() else { return };
+    let rt = runtime();
+    let conf = rt.block_on(moto.config(REGION));
+    let client = ec2::Client::new(&conf);
+    let (blue, green, web, loose) = rt.block_on(async {
+        let blue = vpc(&client, "10.40.0.0/16", &[("Name", "blue"), ("env", "blue")]).await;
+        let green = vpc(&client, "10.41.0.0/16", &[("Name", "green"), ("env", "green")]).await;
+        let sub = subnet(&client, &blue, "10.40.1.0/24", "ap-northeast-1a", false, &[("Name", "blue-a"), ("env", "blue")]).await;
+        subnet(&client, &green, "10.41.1.0/24", "ap-northeast-1a", false, &[("Name", "green-a")]).await;
+        let (image, _) = an_image(&client).await;
+        let web = launch(&client, &image, &sub, &[], false, &[("Name", "web-0"), ("Role", "web"), ("env", "blue")]).await;
+        let loose = launch(&client, &image, &sub, &[], false, &[("Name", "scratch")]).await;
+        (blue, green, web, loose)
+    });
+
+    let tmp = tempfile::tempdir().unwrap();
+    let run = drove(&moto, tmp.path(), &["import", "aws", "--tag", "env=blue", "--stack", "blue"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let flat = run.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("tags = { env = \"blue\" }"), "the tag all imported resources share is the stack's: {}", run.stdout);
+    assert!(flat.contains("network blue { cidr = 10.40.0.0/16 subnet a { cidr = 10.40.1.0/24 zone = a } }"), "{}", run.stdout);
+    assert!(flat.contains("hosts web { role = web count = 1 subnets = [blue.a] }"), "{}", run.stdout);
+    assert!(!run.stdout.contains("green") && !run.stdout.contains("scratch"), "{}", run.stdout);
+    // The instance's role came from its Role tag; drove reads roles from drove:role, so
+    // the import wrote it. The Role tag itself is not drove's: the first plan removes it.
+    assert!(run.stderr.contains(&format!("tagged 1 instance(s) with drove:role, the tag drove reads an instance's role from: {web}=web")), "{}", run.stderr);
+    // It is in the VPC's default group, which drove does not declare: that goes too.
+    assert!(run.stderr.contains("hosts.web[0]: update (security_groups, tags)"), "{}", run.stderr);
+    let tags = rt.block_on(client.describe_tags().filters(Filter::builder().name("resource-id").values(&web).build()).send()).unwrap();
+    assert!(tags.tags().iter().any(|t| t.key() == Some("drove:role") && t.value() == Some("web")));
+
+    std::fs::write(tmp.path().join("main.drove"), &run.stdout).unwrap();
+    let check = drove(&moto, tmp.path(), &["check", "."]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    let state = state_of(tmp.path());
+    assert_eq!(state["resources"]["network.blue"]["id"], blue.as_str());
+    assert_eq!(state["resources"]["hosts.web[0]"]["id"], web.as_str());
+    assert!(!state.to_string().contains(&green) && !state.to_string().contains(&loose));
 }

@@ -14,7 +14,9 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The live id of each resource: given for most, derived for record sets (their zone's id,
-/// name, type and set identifier).
+/// name, type and set identifier). A resource drove derives that has no live counterpart
+/// (a public subnet's explicit route table association, say) is left to the first plan,
+/// which creates it.
 fn known(desired: &DesiredState, ids: &BTreeMap<String, String>) -> Result<Vec<Known>> {
     let mut out = Vec::new();
     for r in &desired.resources {
@@ -27,7 +29,7 @@ fn known(desired: &DesiredState, ids: &BTreeMap<String, String>) -> Result<Vec<K
             }
             (drove_engine::aws::route53::record_id(zone, &attrs), attrs)
         } else {
-            let id = ids.get(&r.address).ok_or_else(|| internal(&r.address, "no live resource was read for it"))?;
+            let Some(id) = ids.get(&r.address) else { continue };
             (id.clone(), Value::Null)
         };
         out.push(Known { address: r.address.clone(), kind: r.kind.clone(), id, attributes });
@@ -39,13 +41,41 @@ fn internal(address: &str, why: &str) -> EngineError {
     EngineError::new(codes::INVALID_CHANGE, format!("cannot adopt {address}: {why} (a drove bug: please report it)"))
 }
 
+fn taken_error(describe: String, taken: &[&String]) -> EngineError {
+    let first = taken.first().map(|s| s.as_str()).unwrap_or("");
+    EngineError::new(
+        codes::INVALID_CHANGE,
+        format!(
+            "the state {describe} already holds {} of the imported addresses ({first}{}); nothing was written",
+            taken.len(),
+            if taken.len() > 1 { ", …" } else { "" }
+        ),
+    )
+    .with_help("import into a new stack (--out DIR, or --stack NAME), or remove those entries first")
+}
+
+/// Refuses early (before anything is written to AWS) when the state holds any address
+/// of the import; [`adopt`] checks again under the lock.
+pub async fn refuse_taken(session: &Session, desired: &DesiredState) -> Result<()> {
+    let backend = session.backend.as_ref();
+    let Some(state) = backend.read().await? else { return Ok(()) };
+    let taken: Vec<&String> = desired.resources.iter().map(|r| &r.address).filter(|a| state.resources.contains_key(*a)).collect();
+    if taken.is_empty() {
+        Ok(())
+    } else {
+        Err(taken_error(backend.describe(), &taken))
+    }
+}
+
 /// Writes the adopted resources into the state; returns how many.
 pub async fn adopt(session: &Session, desired: &DesiredState, ids: &BTreeMap<String, String>) -> Result<usize> {
     let known = known(desired, ids)?;
     let lives = session.provider.refresh(&known).await?;
     let declared: BTreeSet<&str> = desired.resources.iter().map(|r| r.address.as_str()).collect();
+    let by_address: BTreeMap<&str, &drove_compiler::model::Resource> = desired.resources.iter().map(|r| (r.address.as_str(), r)).collect();
     let mut records = BTreeMap::new();
-    for ((k, live), r) in known.iter().zip(lives).zip(&desired.resources) {
+    for (k, live) in known.iter().zip(lives) {
+        let r = by_address.get(k.address.as_str()).ok_or_else(|| internal(&k.address, "it is not declared"))?;
         let live = live.ok_or_else(|| {
             EngineError::new(codes::AWS_CALL, format!("{} ({}) was deleted while it was being imported", k.address, k.id))
         })?;
@@ -65,17 +95,8 @@ pub async fn adopt(session: &Session, desired: &DesiredState, ids: &BTreeMap<Str
     locked(backend, "import", async {
         let mut state = backend.read().await?.unwrap_or_else(|| State::new(&desired.stack.name));
         let taken: Vec<&String> = records.keys().filter(|a| state.resources.contains_key(*a)).collect();
-        if let Some(first) = taken.first() {
-            return Err(EngineError::new(
-                codes::INVALID_CHANGE,
-                format!(
-                    "the state {} already holds {} of the imported addresses ({first}{}); nothing was written",
-                    backend.describe(),
-                    taken.len(),
-                    if taken.len() > 1 { ", …" } else { "" }
-                ),
-            )
-            .with_help("import into a new stack (--out DIR, or --stack NAME), or remove those entries first"));
+        if !taken.is_empty() {
+            return Err(taken_error(backend.describe(), &taken));
         }
         let n = records.len();
         state.resources.extend(records);

@@ -2,12 +2,18 @@
 //! front end and printed by its formatter), and adopts them into the stack's state so the
 //! first plan after the import changes nothing.
 //!
+//! - [`select`]: which zones and VPCs are imported.
+//! - [`networks`]: VPCs → `network` and `firewall` source.
+//! - [`instances`]: instances → `role`, `hosts` and `host` source.
 //! - [`zones`]: hosted zones, record sets and health checks → source.
 //! - [`names`]: declaration names from `Name` tags.
 //! - [`adopt`]: compiled addresses → live ids → the state.
 
 mod adopt;
+mod instances;
 mod names;
+mod networks;
+mod select;
 mod zones;
 
 use crate::engine_run::{report, runtime};
@@ -28,11 +34,31 @@ use std::path::{Path, PathBuf};
 const OUT_FILE: &str = "main.drove";
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "What is imported: with none of --zone, --network and --tag, every hosted zone and every VPC \
+of the region but the default VPC. Otherwise the zones and VPCs named, and those carrying every --tag. A private zone \
+brings the VPCs it is associated with; a VPC brings its private zones, its subnets, internet gateway, public route \
+table and security groups, and (unless --no-instances) its instances (with --tag, only those carrying the tags). \
+An instance's role is its drove:role tag, else its --role-tag tag; the import writes drove:role on the instances \
+that lack it, the one change it makes in AWS. User data is not read back: the roles get no provision block, and \
+drove leaves user data it does not declare alone.")]
 pub struct Args {
-    /// A hosted zone to import, by name (repeatable); default: every zone of the account
+    /// A hosted zone to import, by name (repeatable)
     #[arg(long = "zone", value_name = "NAME")]
     zones: Vec<String>,
-    /// The stack's name (the state is kept for it)
+    /// A VPC to import, by id or by its Name tag (repeatable); the default VPC only this way
+    #[arg(long = "network", value_name = "NAME_OR_VPC_ID")]
+    networks: Vec<String>,
+    /// Import the zones, VPCs and instances carrying this tag (repeatable: all of them)
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse_tag)]
+    tags: Vec<(String, String)>,
+    /// Leave the VPCs' instances out
+    #[arg(long)]
+    no_instances: bool,
+    /// The tag that names an instance's role when it has no drove:role tag; instances with
+    /// neither become `host`s of their own
+    #[arg(long, value_name = "KEY", default_value = "Role")]
+    role_tag: String,
+    /// The stack's name (the state is kept for it; security groups named STACK-NAME keep their names)
     #[arg(long, default_value = "imported")]
     stack: String,
     /// The stack's region (default: the AWS configuration's region)
@@ -42,6 +68,13 @@ pub struct Args {
     /// instead of printing it; without --out the state is ./drove.state.json
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+}
+
+fn parse_tag(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
 }
 
 pub fn run(args: Args) -> u8 {
@@ -68,24 +101,22 @@ async fn region_of(args: &Args) -> Result<String, u8> {
     conf.region().map(|r| r.to_string()).ok_or_else(|| fail("no region: pass --region or set AWS_REGION"))
 }
 
-/// The tags every zone carries (same key, same value): they become the stack's tags.
-fn common_tags(dumps: &[discover::ZoneDump]) -> BTreeMap<String, String> {
-    let tags_of = |z: &discover::ZoneDump| -> BTreeMap<String, String> {
-        z.zone
-            .attributes
+/// The tags every imported resource carries (same key, same value), `Name` and
+/// `drove:role` aside: they become the stack's tags.
+fn common_tags<'a>(all: impl IntoIterator<Item = &'a serde_json::Value>) -> BTreeMap<String, String> {
+    let mut common: Option<BTreeMap<String, String>> = None;
+    for attrs in all {
+        let t: BTreeMap<String, String> = attrs
             .get("tags")
             .and_then(serde_json::Value::as_object)
-            .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
-            .unwrap_or_default()
-    };
-    let mut iter = dumps.iter();
-    let Some(first) = iter.next() else { return BTreeMap::new() };
-    let mut common = tags_of(first);
-    for z in iter {
-        let t = tags_of(z);
-        common.retain(|k, v| t.get(k) == Some(v));
+            .map(|o| o.iter().filter(|(k, _)| *k != "Name" && *k != instances::ROLE_TAG).map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
+            .unwrap_or_default();
+        match &mut common {
+            None => common = Some(t),
+            Some(c) => c.retain(|k, v| t.get(k) == Some(v)),
+        }
     }
-    common
+    common.unwrap_or_default()
 }
 
 /// A map key as a bare word where it is one, else a string.
@@ -135,6 +166,50 @@ fn check_and_compile(text: &str) -> Result<(String, DesiredState, Vec<String>), 
     Ok((formatted, desired, warnings))
 }
 
+/// Everything read from AWS for the import.
+struct Read {
+    zones: Vec<discover::ZoneDump>,
+    checks: Vec<(drove_engine::provider::Live, Option<String>)>,
+    networks: Vec<discover::NetworkDump>,
+    instances: Vec<drove_engine::provider::Live>,
+    images: BTreeMap<String, discover::ImageName>,
+}
+
+async fn read(args: &Args, r53: &drove_engine::aws::aws_sdk_route53::Client, ec2: &drove_engine::aws::aws_sdk_ec2::Client, region: &str) -> Result<Read, EngineError> {
+    let ask = select::Ask { zones: &args.zones, networks: &args.networks, tags: &args.tags };
+    let all_zones: Vec<String> = discover::list_zones(r53).await?.into_iter().map(|(_, n)| n).collect();
+    select::check_zone_names(&ask, &all_zones)?;
+    let vpcs = discover::list_vpcs(ec2, &[]).await?;
+    let picked = select::vpcs(&ask, &vpcs)?;
+    let zones = discover::read_zones_where(r53, region, |z| select::wants_zone(&ask, z, &picked)).await?;
+    let checks = discover::read_health_checks(r53, &zones::used_health_checks(&zones)).await?;
+    let mut networks = Vec::new();
+    for id in select::with_zone_vpcs(picked, &zones, &vpcs) {
+        networks.extend(discover::read_network(ec2, &id).await?);
+    }
+    let vpc_ids: Vec<String> = networks.iter().map(|n| n.vpc.id.clone()).collect();
+    let instances = if args.no_instances { Vec::new() } else { discover::read_instances(ec2, &vpc_ids, &args.tags).await? };
+    let mut amis: Vec<String> = instances.iter().filter_map(|i| i.attributes.get("image")?.get("id")?.as_str().map(str::to_string)).collect();
+    amis.sort();
+    amis.dedup();
+    let images = discover::image_names(ec2, &amis).await?;
+    Ok(Read { zones, checks, networks, instances, images })
+}
+
+/// Writes `drove:role` on the instances that need it (see [`instances`]).
+async fn tag_roles(ec2: &drove_engine::aws::aws_sdk_ec2::Client, to_tag: &[(String, String)]) -> Result<(), EngineError> {
+    use drove_engine::aws::aws_sdk_ec2::types::Tag;
+    for (id, role) in to_tag {
+        ec2.create_tags()
+            .resources(id)
+            .tags(Tag::builder().key(instances::ROLE_TAG).value(role).build())
+            .send()
+            .await
+            .map_err(|e| drove_engine::aws::sdk_error("ec2 CreateTags", e))?;
+    }
+    Ok(())
+}
+
 async fn run_async(args: Args) -> u8 {
     let region = match region_of(&args).await {
         Ok(r) => r,
@@ -151,49 +226,54 @@ async fn run_async(args: Args) -> u8 {
     }
     let conf = drove_engine::aws::load_config(&region).await;
     let r53 = drove_engine::aws::aws_sdk_route53::Client::new(&conf);
-
-    let read = async {
-        let dumps = discover::read_zones(&r53, &args.zones, &region).await?;
-        let checks = discover::read_health_checks(&r53, &zones::used_health_checks(&dumps)).await?;
-        Ok::<_, EngineError>((dumps, checks))
-    };
-    let (dumps, checks) = match read.await {
+    let ec2 = drove_engine::aws::aws_sdk_ec2::Client::new(&conf);
+    let live = match read(&args, &r53, &ec2, &region).await {
         Ok(x) => x,
         Err(e) => return report(&e),
     };
 
-    // A private zone needs its network declared, and networks are not imported yet.
-    let (dumps, private): (Vec<_>, Vec<_>) = dumps.into_iter().partition(|z| z.private_vpcs().is_empty());
+    // A private zone associated with a VPC of another region cannot be declared here.
+    let here: Vec<&str> = live.networks.iter().map(|n| n.vpc.id.as_str()).collect();
+    let (zones, elsewhere): (Vec<_>, Vec<_>) = live.zones.iter().cloned().partition(|z| z.private_vpcs().iter().all(|v| here.contains(&v.as_str())));
     let mut left_out = Vec::new();
-    for z in &private {
+    for z in &elsewhere {
         let line = format!(
-            "private zone {} ({}, VPC {}) left out: a private zone needs its network declared, and `drove import aws` does not import networks yet",
+            "private zone {} ({}) left out: it is associated with VPC {}, which is not in {region}",
             z.name(),
             z.id(),
-            z.private_vpcs().join(", ")
+            z.private_vpcs().iter().filter(|v| !here.contains(&v.as_str())).cloned().collect::<Vec<_>>().join(", ")
         );
-        let asked = args.zones.iter().any(|n| n.trim_end_matches('.').eq_ignore_ascii_case(z.name().trim_end_matches('.')));
-        if asked && !dumps.iter().any(|d| d.name() == z.name()) {
+        if args.zones.iter().any(|n| n.trim_end_matches('.').eq_ignore_ascii_case(z.name().trim_end_matches('.'))) {
             return refuse(&[line]);
         }
         left_out.push(line);
     }
     let mut namer = names::Namer::default();
     let mut imported = zones::Imported::default();
-    let networks = BTreeMap::new();
     let mut problems = Vec::new();
-    let check_names = zones::health_checks(&checks, &mut namer, &mut imported).unwrap_or_else(|e| {
+    let declared = networks::networks(&live.networks, &args.stack, &region, &mut namer, &mut imported).unwrap_or_else(|e| {
+        problems.extend(e);
+        networks::Declared::default()
+    });
+    let roles = instances::roles(&live.instances, &args.role_tag, &live.images, &declared, &mut namer, &mut imported);
+    let check_names = zones::health_checks(&live.checks, &mut namer, &mut imported).unwrap_or_else(|e| {
         problems.extend(e);
         BTreeMap::new()
     });
-    if let Err(e) = zones::zones(&dumps, &check_names, &networks, &mut imported) {
+    if let Err(e) = zones::zones(&zones, &check_names, &declared.networks, &mut imported) {
         problems.extend(e);
     }
     if !problems.is_empty() {
         return refuse(&problems);
     }
+    let tagged = live
+        .zones
+        .iter()
+        .map(|z| &z.zone.attributes)
+        .chain(live.networks.iter().flat_map(|n| std::iter::once(&n.vpc.attributes).chain(n.subnets.iter().map(|s| &s.attributes)).chain(n.groups.iter().map(|g| &g.group.attributes))))
+        .chain(live.instances.iter().map(|i| &i.attributes));
     let mut text = format!("# Imported from AWS ({region}) by `drove import aws`.\n\n");
-    text.push_str(&stack_block(&args.stack, &region, &common_tags(&dumps)));
+    text.push_str(&stack_block(&args.stack, &region, &common_tags(tagged)));
     text.push_str(&imported.source);
     let (source, desired, warnings) = match check_and_compile(&text) {
         Ok(x) => x,
@@ -204,6 +284,13 @@ async fn run_async(args: Args) -> u8 {
         Ok(s) => s,
         Err(e) => return report(&e),
     };
+    // Nothing is written to AWS or the state when the state holds these addresses already.
+    if let Err(e) = adopt::refuse_taken(&session, &desired).await {
+        return report(&e);
+    }
+    if let Err(e) = tag_roles(&ec2, &roles.to_tag).await {
+        return report(&e);
+    }
     let adopted = match adopt::adopt(&session, &desired, &imported.ids).await {
         Ok(n) => n,
         Err(e) => return report(&e),
@@ -213,17 +300,27 @@ async fn run_async(args: Args) -> u8 {
 
     let mut notes: Vec<String> = imported.notes.iter().chain(&left_out).map(|n| format!("note: {n}")).collect();
     notes.extend(warnings);
+    if !roles.to_tag.is_empty() {
+        notes.push(format!(
+            "tagged {} instance(s) with {}, the tag drove reads an instance's role from: {}",
+            roles.to_tag.len(),
+            instances::ROLE_TAG,
+            roles.to_tag.iter().map(|(i, r)| format!("{i}={r}")).collect::<Vec<_>>().join(", ")
+        ));
+    }
     notes.push(format!(
-        "adopted {adopted} resource(s) of {} zone(s) into the state {}",
-        dumps.len(),
+        "adopted {adopted} resource(s) of {} network(s), {} instance(s) and {} zone(s) into the state {}",
+        live.networks.len(),
+        imported.ids.keys().filter(|a| a.starts_with("host")).count(),
+        zones.len(),
         session.backend.describe()
     ));
     match changes {
         Err(e) => notes.push(e),
         Ok(changes) if changes.is_empty() => notes.push("the first plan shows no changes".into()),
         Ok(changes) => {
-        notes.push(format!("the first plan would change {} resource(s), which drove cannot declare as they are:", changes.len()));
-        notes.extend(changes.iter().map(|c| format!("  {c}")));
+            notes.push(format!("the first plan would change {} resource(s), which drove cannot declare as they are:", changes.len()));
+            notes.extend(changes.iter().map(|c| format!("  {c}")));
         }
     }
     match &args.out {
