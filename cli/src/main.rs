@@ -104,7 +104,7 @@ enum Command {
     #[cfg(feature = "aws")]
     /// Check live resources and DNS answers against the stack; exit 1 on drift or a wrong answer
     Verify(verify::Args),
-    /// Print drove source for existing DNS data (a zone file, or live Route53 zones)
+    /// Print drove source for existing infrastructure (a zone file, or live AWS resources)
     #[command(subcommand)]
     Import(import::What),
     #[cfg(feature = "aws")]
