@@ -7,6 +7,7 @@ use super::rdata::Rdata;
 use super::rtype::RType;
 use crate::hir::{Ident, Ref, Spanned};
 use crate::source::{FileId, Span};
+use smallvec::SmallVec;
 use std::net::IpAddr;
 
 /// `zone "acme.example." { … }`
@@ -48,11 +49,15 @@ pub struct Record {
     pub routing: Routed,
 }
 
+/// A record's values, or its alias target. Most records have one value, held inline in
+/// the record (no allocation of its own); an alias, rarer and larger, is boxed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RecordData {
-    Values(Vec<Value>),
-    Alias(Alias),
+    Values(Values),
+    Alias(Box<Alias>),
 }
+
+pub type Values = SmallVec<[Value; 1]>;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Value {

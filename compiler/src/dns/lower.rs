@@ -153,7 +153,7 @@ pub fn lower_record(cx: &mut Cx, stmt: &Stmt, origin: &Name) -> Option<Record> {
     let rtype = record_type(cx, type_word)?;
     let value_terms = &stmt.terms[i + 1..];
     let mut data = if let Some(Term::Word(kw)) = value_terms.first().filter(|t| matches!(t, Term::Word(w) if w.text == "alias")) {
-        RecordData::Alias(lower_alias(cx, kw, &value_terms[1..], origin)?)
+        RecordData::Alias(Box::new(lower_alias(cx, kw, &value_terms[1..], origin)?))
     } else {
         RecordData::Values(lower_values(cx, rtype, type_word, value_terms, origin))
     };
@@ -233,17 +233,17 @@ fn record_type(cx: &mut Cx, w: &Word) -> Option<RType> {
     None
 }
 
-fn lower_values(cx: &mut Cx, rtype: RType, type_word: &Word, terms: &[Term], origin: &Name) -> Vec<super::hir::Value> {
+fn lower_values(cx: &mut Cx, rtype: RType, type_word: &Word, terms: &[Term], origin: &Name) -> Values {
     if terms.is_empty() {
         let d = Diagnostic::new(E_BAD_VALUE, cx.file, type_word.span.clone(), format!("{rtype} record has no value"))
             .with_label("value expected after this")
             .with_help(format!("a {rtype} value is {}", rdata::value_form(rtype)));
         cx.report(d);
-        return Vec::new();
+        return Values::new();
     }
-    // One value per comma-separated part: a first push would reserve room for four, most
-    // records have one, and a value is over a hundred bytes (22 MB on 50,000 records).
-    let mut out = Vec::with_capacity(1 + terms.iter().filter(|t| matches!(t, Term::Comma(_))).count());
+    // One value per comma-separated part: the one value of most records stays inline,
+    // and several are allocated once.
+    let mut out = Values::with_capacity(1 + terms.iter().filter(|t| matches!(t, Term::Comma(_))).count());
     let mut rest = terms;
     loop {
         let end = rest.iter().position(|t| matches!(t, Term::Comma(_))).unwrap_or(rest.len());

@@ -2,6 +2,7 @@
 //! `@`, or absolute with a trailing dot (`mx1.acme.example.`). Names are kept lower-case
 //! and absolute so that comparisons and the compiled output agree with what Route53 returns.
 
+use compact_str::CompactString;
 use std::fmt;
 use std::ops::Range;
 
@@ -12,10 +13,12 @@ pub const MAX_NAME: usize = 253;
 
 /// An absolute, lower-case DNS name, kept as its labels joined by dots without the
 /// trailing dot (the root is empty). One string, not a vector of labels: a zone holds
-/// tens of thousands of names, and they are hashed and compared in every check.
+/// tens of thousands of names, and they are hashed and compared in every check. The
+/// string is held inline up to 24 bytes (most names of a zone), so those are no
+/// allocation of their own.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Name {
-    text: Box<str>,
+    text: CompactString,
 }
 
 /// Where a name appears decides what it may hold.
@@ -91,9 +94,57 @@ impl fmt::Display for NameError {
     }
 }
 
+/// Checks each label of `body` (a name without its trailing dot) in one pass over its
+/// bytes, reporting the first bad label with the byte range at fault.
+fn check_labels(body: &str, usage: NameUse) -> Result<(), NameError> {
+    let bytes = body.as_bytes();
+    let mut start = 0;
+    let mut index = 0;
+    loop {
+        let mut end = start;
+        let mut bad = None;
+        while let Some(&b) = bytes.get(end) {
+            if b == b'.' {
+                break;
+            }
+            if bad.is_none() && !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                bad = Some(end);
+            }
+            end += 1;
+        }
+        let range = start..end;
+        let label = &body[range.clone()];
+        if label.is_empty() {
+            return Err(NameError { kind: NameErrorKind::EmptyLabel, range: start..start + 1 });
+        }
+        if label == "*" {
+            if usage != NameUse::Owner {
+                return Err(NameError { kind: NameErrorKind::WildcardNotAllowed, range });
+            }
+            if index != 0 {
+                return Err(NameError { kind: NameErrorKind::WildcardNotLeftmost, range });
+            }
+        } else if let Some(at) = bad {
+            // The first byte that is not allowed starts a character (any byte of a
+            // multi-byte character is not allowed, its first one included).
+            let c = body[at..].chars().next().unwrap_or('?');
+            let kind = if c == '*' { NameErrorKind::WildcardNotLeftmost } else { NameErrorKind::BadChar(c) };
+            return Err(NameError { kind, range: at..at + c.len_utf8() });
+        }
+        if label.len() > MAX_LABEL {
+            return Err(NameError { kind: NameErrorKind::LabelTooLong(label.len()), range });
+        }
+        if end == bytes.len() {
+            return Ok(());
+        }
+        start = end + 1;
+        index += 1;
+    }
+}
+
 impl Name {
     pub fn root() -> Name {
-        Name { text: "".into() }
+        Name { text: CompactString::const_new("") }
     }
 
     /// Parses `text`; relative names (and `@`) are completed with `origin`.
@@ -113,60 +164,27 @@ impl Name {
         }
         let absolute = text.ends_with('.');
         let body = if absolute { &text[..text.len() - 1] } else { text };
-        // Exactly the final length, so the conversion to `Box<str>` does not reallocate:
-        // this runs for every owner and target of a zone.
+        check_labels(body, usage)?;
         let suffix = match origin {
             Some(o) if !absolute && !o.text.is_empty() => o.text.len() + 1,
-            _ => 0,
+            Some(_) => 0,
+            None if absolute => 0,
+            None => return Err(NameError { kind: NameErrorKind::NotAbsolute, range: whole }),
         };
-        let mut joined = String::with_capacity(body.len() + suffix);
-        let mut start = 0;
-        for (i, label) in body.split('.').enumerate() {
-            let range = start..start + label.len();
-            start = range.end + 1;
-            if label.is_empty() {
-                return Err(NameError { kind: NameErrorKind::EmptyLabel, range: range.start..range.start + 1 });
-            }
-            if label == "*" {
-                if usage != NameUse::Owner {
-                    return Err(NameError { kind: NameErrorKind::WildcardNotAllowed, range });
-                }
-                if i != 0 {
-                    return Err(NameError { kind: NameErrorKind::WildcardNotLeftmost, range });
-                }
-            } else if let Some(off) = label.bytes().position(|b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_')) {
-                // The first byte that is not allowed starts a character (any byte of a
-                // multi-byte character is not allowed, its first one included).
-                let c = label[off..].chars().next().unwrap_or('?');
-                let at = range.start + off;
-                let kind = if c == '*' { NameErrorKind::WildcardNotLeftmost } else { NameErrorKind::BadChar(c) };
-                return Err(NameError { kind, range: at..at + c.len_utf8() });
-            }
-            if label.len() > MAX_LABEL {
-                return Err(NameError { kind: NameErrorKind::LabelTooLong(label.len()), range });
-            }
-            if !joined.is_empty() {
-                joined.push('.');
-            }
-            joined.push_str(label);
-        }
-        joined.make_ascii_lowercase();
-        if !absolute {
-            match origin {
-                Some(o) if !o.text.is_empty() => {
-                    joined.push('.');
-                    joined.push_str(&o.text);
-                }
-                Some(_) => {}
-                None => return Err(NameError { kind: NameErrorKind::NotAbsolute, range: whole }),
-            }
-        }
-        let name = Name { text: joined.into() };
-        let len = name.text_len();
+        let len = body.len() + suffix;
         if len > MAX_NAME {
             return Err(NameError { kind: NameErrorKind::NameTooLong(len), range: whole });
         }
-        Ok(name)
+        // Exactly the final length: names up to 24 bytes stay inline (no allocation), and
+        // a longer one is allocated once. This runs for every owner and target of a zone.
+        let mut joined = CompactString::with_capacity(len);
+        joined.push_str(body);
+        joined.make_ascii_lowercase();
+        if let (Some(o), true) = (origin, suffix > 0) {
+            joined.push('.');
+            joined.push_str(&o.text);
+        }
+        Ok(Name { text: joined })
     }
 
     /// Length in presentation form without the trailing dot.

@@ -17,24 +17,44 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 /// Longest character-string inside TXT, SPF, CAA and NAPTR data (one length byte).
 pub const MAX_STRING: usize = 255;
 
+/// One value of a record. The variants of rarely used types with many fields (CAA,
+/// NAPTR, HTTPS/SVCB, host references) are boxed so that a value is 32 bytes, not three
+/// times that: a large zone holds one per record, nearly all A, AAAA, CNAME, MX or TXT.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rdata {
     A(AValue),
     Aaaa(Ipv6Addr),
-    Caa { flags: u8, tag: String, value: String },
+    Caa(Box<Caa>),
     Cname(Name),
     Ds { key_tag: u16, algorithm: u8, digest_type: u8, digest: String },
-    Https(Svcb),
+    Https(Box<Svcb>),
     Mx { preference: u16, exchange: Name },
-    Naptr { order: u16, preference: u16, flags: String, service: String, regexp: String, replacement: Name },
+    Naptr(Box<Naptr>),
     Ns(Name),
     Ptr(Name),
     Spf(Vec<String>),
     Srv { priority: u16, weight: u16, port: u16, target: Name },
     Sshfp { algorithm: u8, fp_type: u8, fingerprint: String },
-    Svcb(Svcb),
+    Svcb(Box<Svcb>),
     Tlsa { usage: u8, selector: u8, matching: u8, data: String },
     Txt(Vec<String>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caa {
+    pub flags: u8,
+    pub tag: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Naptr {
+    pub order: u16,
+    pub preference: u16,
+    pub flags: String,
+    pub service: String,
+    pub regexp: String,
+    pub replacement: Name,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +68,7 @@ pub struct Svcb {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AValue {
     Addr(Ipv4Addr),
-    Host(HostRef),
+    Host(Box<HostRef>),
 }
 
 /// `hosts.NAME.ATTR` (every instance of a group) or `host.NAME.ATTR` (a pet).
@@ -326,7 +346,7 @@ pub fn parse(rtype: RType, terms: &[Term], origin: &Name, whole: Span) -> Result
             if tag == "iodef" && !IODEF_SCHEMES.iter().any(|s| value.value.starts_with(s)) {
                 return Err(f.err(value.span.clone(), "value", "a `mailto:`, `https:` or `http:` URL", &format!("\"{}\"", value.value)));
             }
-            Rdata::Caa { flags, tag, value: value.value.clone() }
+            Rdata::Caa(Box::new(Caa { flags, tag, value: value.value.clone() }))
         }
         RType::Cname => Rdata::Cname(f.name("target", origin)?),
         RType::Ns => Rdata::Ns(f.name("name server", origin)?),
@@ -360,7 +380,7 @@ pub fn parse(rtype: RType, terms: &[Term], origin: &Name, whole: Span) -> Result
                 return Err(FieldError::new(span, format!("{rtype} priority 0 (alias mode) takes no parameters"))
                     .help("use a priority of 1 or more for a service record with parameters"));
             }
-            let s = Svcb { priority, target, params };
+            let s = Box::new(Svcb { priority, target, params });
             if rtype == RType::Https { Rdata::Https(s) } else { Rdata::Svcb(s) }
         }
         RType::Mx => Rdata::Mx { preference: f.u16("preference")?, exchange: f.name("exchange", origin)? },
@@ -380,14 +400,14 @@ pub fn parse(rtype: RType, terms: &[Term], origin: &Name, whole: Span) -> Result
                 return Err(FieldError::new(rw.span.clone(), "NAPTR has both a regexp and a replacement".into())
                     .help("use one: with a regexp the replacement is `.`"));
             }
-            Rdata::Naptr {
+            Rdata::Naptr(Box::new(Naptr {
                 order,
                 preference,
                 flags: flags_s.value.to_ascii_uppercase(),
                 service,
                 regexp: regexp_s.value.clone(),
                 replacement,
-            }
+            }))
         }
         RType::Spf | RType::Txt => {
             let mut strings = Vec::new();
@@ -451,13 +471,13 @@ fn parse_a(w: &Word) -> Result<AValue, FieldError> {
                 return Err(e);
             }
         };
-        return Ok(AValue::Host(HostRef {
+        return Ok(AValue::Host(Box::new(HostRef {
             group: *kind == "hosts",
             name: name.to_string(),
             attribute,
             span: w.span.clone(),
             name_span: name_start..name_start + name.len(),
-        }));
+        })));
     }
     if w.text.parse::<Ipv6Addr>().is_ok() {
         return Err(FieldError::new(w.span.clone(), format!("`{}` is an IPv6 address, not IPv4", w.text))
@@ -495,7 +515,7 @@ impl Rdata {
             Rdata::A(AValue::Addr(a)) => a.to_string(),
             Rdata::A(AValue::Host(_)) => return None,
             Rdata::Aaaa(a) => a.to_string(),
-            Rdata::Caa { flags, tag, value } => format!("{flags} {tag} {}", quote(value)),
+            Rdata::Caa(c) => format!("{} {} {}", c.flags, c.tag, quote(&c.value)),
             Rdata::Cname(n) | Rdata::Ns(n) | Rdata::Ptr(n) => n.to_string(),
             Rdata::Ds { key_tag, algorithm, digest_type, digest } => format!("{key_tag} {algorithm} {digest_type} {digest}"),
             Rdata::Https(s) | Rdata::Svcb(s) => {
@@ -508,11 +528,14 @@ impl Rdata {
                 out
             }
             Rdata::Mx { preference, exchange } => format!("{preference} {exchange}"),
-            Rdata::Naptr { order, preference, flags, service, regexp, replacement } => format!(
-                "{order} {preference} {} {} {} {replacement}",
-                quote(flags),
-                quote(service),
-                quote(regexp)
+            Rdata::Naptr(n) => format!(
+                "{} {} {} {} {} {}",
+                n.order,
+                n.preference,
+                quote(&n.flags),
+                quote(&n.service),
+                quote(&n.regexp),
+                n.replacement
             ),
             Rdata::Spf(strings) | Rdata::Txt(strings) => strings.iter().map(|s| quote(s)).collect::<Vec<_>>().join(" "),
             Rdata::Srv { priority, weight, port, target } => format!("{priority} {weight} {port} {target}"),

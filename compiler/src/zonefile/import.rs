@@ -62,12 +62,15 @@ pub fn drove_value(data: &Rdata) -> String {
     let strings = |s: &[String]| s.iter().map(|x| drove_string(x)).collect::<Vec<_>>().join(" ");
     match data {
         Rdata::Txt(s) | Rdata::Spf(s) => strings(s),
-        Rdata::Caa { flags, tag, value } => format!("{flags} {tag} {}", drove_string(value)),
-        Rdata::Naptr { order, preference, flags, service, regexp, replacement } => format!(
-            "{order} {preference} {} {} {} {replacement}",
-            drove_string(flags),
-            drove_string(service),
-            drove_string(regexp)
+        Rdata::Caa(c) => format!("{} {} {}", c.flags, c.tag, drove_string(&c.value)),
+        Rdata::Naptr(n) => format!(
+            "{} {} {} {} {} {}",
+            n.order,
+            n.preference,
+            drove_string(&n.flags),
+            drove_string(&n.service),
+            drove_string(&n.regexp),
+            n.replacement
         ),
         Rdata::Https(s) | Rdata::Svcb(s) => {
             let params = unquote_params(&s.params.presentation());
