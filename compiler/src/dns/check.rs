@@ -108,10 +108,56 @@ fn check_zone(stack: &Stack, z: &Zone, sink: &mut Sink) {
             check_alias(stack, z, zone, r, a, sink);
         }
     }
-    check_cname_beside(&inside, file, sink);
-    check_sets(z, &inside, sink);
+    let grouping = Grouping::new(&inside);
+    check_cname_beside(&inside, &grouping, file, sink);
+    check_sets(z, &inside, &grouping, sink);
     check_groups(&inside, file, sink);
-    check_dangling(&inside, zone, file, sink);
+    check_dangling(&inside, &grouping, zone, file, sink);
+}
+
+/// The records of a zone by owner and by record set, for the rules between records.
+/// Built once per zone: each owner is hashed once, and a set is a run of one sorted list
+/// rather than a vector of its own (a zone may hold tens of thousands of sets).
+struct Grouping<'r> {
+    /// Owner names, numbered in the order they first appear.
+    owners: HashMap<&'r Name, u32>,
+    /// (owner number, type, `set` number, position in the records), sorted: the records
+    /// of one set are a run, in the order they are written, and the sets of one owner
+    /// are next to each other.
+    order: Vec<(u32, RType, u32, u32)>,
+}
+
+impl<'r> Grouping<'r> {
+    fn new(records: &[&'r Record]) -> Grouping<'r> {
+        let mut owners: HashMap<&Name, u32> = HashMap::with_capacity_and_hasher(records.len(), Default::default());
+        // `set` identifiers are rare: numbered only where given, 0 for none.
+        let mut sets: HashMap<&str, u32> = HashMap::default();
+        let mut order = Vec::with_capacity(records.len());
+        for (i, r) in records.iter().enumerate() {
+            let next = owners.len() as u32;
+            let owner = *owners.entry(&r.owner).or_insert(next);
+            let set = match &r.routing.set {
+                Some(s) => {
+                    let next = sets.len() as u32 + 1;
+                    *sets.entry(s.value.as_str()).or_insert(next)
+                }
+                None => 0,
+            };
+            order.push((owner, r.rtype, set, i as u32));
+        }
+        order.sort_unstable();
+        Grouping { owners, order }
+    }
+
+    /// The record sets: one owner, type and `set` each.
+    fn sets(&self) -> impl Iterator<Item = &[(u32, RType, u32, u32)]> {
+        self.order.chunk_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2))
+    }
+
+    /// The records of each owner name, by type.
+    fn names(&self) -> impl Iterator<Item = &[(u32, RType, u32, u32)]> {
+        self.order.chunk_by(|a, b| a.0 == b.0)
+    }
 }
 
 /// `www.acme.example` (no trailing dot) in zone `acme.example.` means
@@ -195,6 +241,9 @@ fn check_host_ref(stack: &Stack, file: FileId, h: &super::rdata::HostRef, sink: 
 }
 
 fn check_routing_attrs(r: &Record, file: FileId, sink: &mut Sink) {
+    if r.routing.is_simple() {
+        return;
+    }
     let ro = &r.routing;
     let policies = ro.policies();
     if let [(first, first_span), rest @ ..] = policies.as_slice() {
@@ -349,22 +398,12 @@ fn check_alias(stack: &Stack, z: &Zone, zone: &Name, r: &Record, a: &Alias, sink
     }
 }
 
-fn check_cname_beside(records: &[&Record], file: FileId, sink: &mut Sink) {
-    // Only names that hold a CNAME matter, and they are few: find them first instead of
-    // grouping every record of the zone by name.
-    let mut cnames: HashMap<&Name, &Record> = HashMap::default();
-    for r in records.iter().filter(|r| r.rtype == RType::Cname) {
-        cnames.entry(&r.owner).or_insert(r);
-    }
-    if cnames.is_empty() {
-        return;
-    }
-    let mut reported = HashSet::default();
-    for other in records.iter().filter(|r| r.rtype != RType::Cname) {
-        let Some(cname) = cnames.get(&other.owner) else { continue };
-        if !reported.insert(&other.owner) {
-            continue;
-        }
+fn check_cname_beside(records: &[&Record], grouping: &Grouping, file: FileId, sink: &mut Sink) {
+    for name in grouping.names().filter(|n| n.len() > 1) {
+        // The first CNAME and the first other record of the name, in the order written.
+        let first = |cname: bool| name.iter().filter(|k| (k.1 == RType::Cname) == cname).map(|k| k.3).min();
+        let (Some(c), Some(o)) = (first(true), first(false)) else { continue };
+        let (cname, other) = (records[c as usize], records[o as usize]);
         sink.push(
             Diagnostic::new(E_CNAME_BESIDE, file, cname.type_span.clone(), format!("`{}` has a CNAME and other records", cname.owner))
                 .with_label("CNAME here")
@@ -378,27 +417,33 @@ fn ttl_of(z: &Zone, r: &Record) -> u64 {
     r.ttl.as_ref().map(|t| t.value).or(z.ttl.as_ref().map(|t| t.value)).unwrap_or(DEFAULT_TTL)
 }
 
+/// What makes two values of a set the same record.
+#[derive(PartialEq, Eq, Hash)]
+enum Same<'r> {
+    Alias(&'r Name),
+    Host(bool, &'r str, HostAttr),
+    /// Values compare as they are typed (names are lower-case, hex upper-case)…
+    Data(&'r Rdata),
+    /// …except SVCB parameters, which compare as Route53 would read them.
+    Text(String),
+}
+
 /// Duplicates, TTLs and alias/value mixes inside each record set.
-fn check_sets(z: &Zone, records: &[&Record], sink: &mut Sink) {
+fn check_sets(z: &Zone, records: &[&Record], grouping: &Grouping, sink: &mut Sink) {
     let file = z.file;
-    // Sets in the order they first appear, keyed by borrowed parts: a zone can hold
-    // tens of thousands of records, and cloning each key was a large part of the check.
-    let mut index: HashMap<(&Name, RType, Option<&str>), usize> = HashMap::with_capacity_and_hasher(records.len(), Default::default());
-    let mut sets: Vec<Vec<&Record>> = Vec::with_capacity(records.len());
-    for r in records {
-        let k = (&r.owner, r.rtype, r.routing.set.as_ref().map(|s| s.value.as_str()));
-        let i = *index.entry(k).or_insert_with(|| {
-            sets.push(Vec::new());
-            sets.len() - 1
-        });
-        sets[i].push(r);
-    }
-    for rs in &sets {
-        let Some(first) = rs.first() else { continue };
-        // A set of one record with one value can hold no duplicate.
-        let single = rs.len() == 1 && matches!(&first.data, RecordData::Values(v) if v.len() <= 1);
-        let mut seen: HashMap<String, Span> = HashMap::default();
-        for r in rs {
+    // Reused from set to set: most sets are one record, and those are skipped.
+    let mut rs: Vec<&Record> = Vec::new();
+    let mut seen: HashMap<Same, Span> = HashMap::default();
+    for set in grouping.sets() {
+        let first = records[set[0].3 as usize];
+        // A set of one record with one value (or one alias) can break none of the rules.
+        if set.len() == 1 && !matches!(&first.data, RecordData::Values(v) if v.len() > 1) {
+            continue;
+        }
+        rs.clear();
+        rs.extend(set.iter().map(|k| records[k.3 as usize]));
+        seen.clear();
+        for r in &rs {
             if ttl_of(z, r) != ttl_of(z, first) {
                 let at = r.ttl.as_ref().map(|t| t.span.clone()).unwrap_or(r.type_span.clone());
                 let there = first.ttl.as_ref().map(|t| t.span.clone()).unwrap_or(first.type_span.clone());
@@ -409,7 +454,7 @@ fn check_sets(z: &Zone, records: &[&Record], sink: &mut Sink) {
                         .with_help("records of one name and type form one record set with one TTL; give them the same TTL"),
                 );
             }
-            if !std::ptr::eq(*r, *first) && r.routing != first.routing && r.routing.set.is_some() {
+            if !std::ptr::eq(*r, first) && r.routing != first.routing && r.routing.set.is_some() {
                 if let Some(s) = &r.routing.set {
                     sink.push(
                         Diagnostic::new(E_DUPLICATE_SET, file, s.span.clone(), format!("set `{}` is used twice with different routing", s.value))
@@ -428,22 +473,18 @@ fn check_sets(z: &Zone, records: &[&Record], sink: &mut Sink) {
                                 .with_help("keep either the alias or the values"),
                         );
                     }
-                    if single {
-                        continue;
-                    }
-                    let key = format!("alias {}", a.target);
-                    if let Some(span) = seen.get(&key) {
+                    if let Some(span) = seen.get(&Same::Alias(&a.target)) {
                         dup(sink, file, a.target_span.clone(), span.clone());
                     } else {
-                        seen.insert(key, a.target_span.clone());
+                        seen.insert(Same::Alias(&a.target), a.target_span.clone());
                     }
                 }
-                RecordData::Values(_) if single => {}
                 RecordData::Values(values) => {
                     for v in values {
                         let key = match &v.data {
-                            Rdata::A(AValue::Host(h)) => format!("{} {} {}", h.group, h.name, h.attribute.as_str()),
-                            d => d.presentation().unwrap_or_default(),
+                            Rdata::A(AValue::Host(h)) => Same::Host(h.group, &h.name, h.attribute),
+                            d @ (Rdata::Https(_) | Rdata::Svcb(_)) => Same::Text(d.presentation().unwrap_or_default()),
+                            d => Same::Data(d),
                         };
                         if let Some(span) = seen.get(&key) {
                             dup(sink, file, v.span.clone(), span.clone());
@@ -589,15 +630,15 @@ fn check_policy_group(rs: &[&Record], file: FileId, sink: &mut Sink) {
 }
 
 /// In-zone targets (CNAME, MX, SRV, NS…) that name nothing in the zone.
-fn check_dangling(records: &[&Record], zone: &Name, file: FileId, sink: &mut Sink) {
-    let owners: HashSet<&Name> = records.iter().map(|r| &r.owner).collect();
+fn check_dangling(records: &[&Record], grouping: &Grouping, zone: &Name, file: FileId, sink: &mut Sink) {
+    let owners = &grouping.owners;
     // The names each wildcard covers lie below its parent (`*.cdn` covers `x.cdn`).
-    let wildcard_parents: Vec<Name> = owners.iter().filter(|n| n.is_wildcard()).map(|n| n.parent()).collect();
+    let wildcard_parents: Vec<Name> = owners.keys().filter(|n| n.is_wildcard()).map(|n| n.parent()).collect();
     for r in records {
         let RecordData::Values(values) = &r.data else { continue };
         for v in values {
             let Some(t) = v.data.target() else { continue };
-            if t.is_root() || !t.is_within(zone) || owners.contains(t) || r.rtype == RType::Ns {
+            if t.is_root() || !t.is_within(zone) || owners.contains_key(t) || r.rtype == RType::Ns {
                 continue;
             }
             let covered = wildcard_parents.iter().any(|p| t.strictly_below(p));

@@ -119,6 +119,13 @@ impl std::ops::Deref for Routed {
     }
 }
 
+impl Routed {
+    /// Whether the record has no routing block (simple routing, nothing to check).
+    pub fn is_simple(&self) -> bool {
+        self.0.is_none()
+    }
+}
+
 impl From<Routing> for Routed {
     fn from(r: Routing) -> Self {
         Routed(Some(Box::new(r)))
@@ -184,8 +191,22 @@ impl Routing {
         out
     }
 
+    /// The first policy `policies` would list, without collecting them (this runs for
+    /// every record of a zone).
     pub fn policy(&self) -> Option<Policy> {
-        self.policies().first().map(|(p, _)| *p)
+        if self.weight.is_some() {
+            Some(Policy::Weighted)
+        } else if self.failover.is_some() {
+            Some(Policy::Failover)
+        } else if self.continent.is_some() || self.country.is_some() || self.subdivision.is_some() {
+            Some(Policy::Geolocation)
+        } else if self.region.is_some() {
+            Some(Policy::Latency)
+        } else if self.multivalue.as_ref().is_some_and(|m| m.value) {
+            Some(Policy::Multivalue)
+        } else {
+            None
+        }
     }
 
     pub fn is_routed(&self) -> bool {

@@ -134,7 +134,11 @@ pub fn lower_record(cx: &mut Cx, stmt: &Stmt, origin: &Name) -> Option<Record> {
     let mut ttl = None;
     if let Some(Term::Word(w)) = stmt.terms.get(1) {
         if looks_like_ttl(w) {
-            let t = value::ttl(cx, &Expr::Word(w.clone()));
+            // The common case directly; errors (and `let` constants) through the reader.
+            let t = match crate::literal::ttl(&w.text) {
+                Ok(t) => Some(Spanned::new(t, w.span.clone())),
+                Err(_) => value::ttl(cx, &Expr::Word(w.clone())),
+            };
             ttl = ttl_in_range(cx, t);
             i = 2;
         }

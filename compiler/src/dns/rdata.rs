@@ -20,7 +20,7 @@ pub const MAX_STRING: usize = 255;
 /// One value of a record. The variants of rarely used types with many fields (CAA,
 /// NAPTR, HTTPS/SVCB, host references) are boxed so that a value is 32 bytes, not three
 /// times that: a large zone holds one per record, nearly all A, AAAA, CNAME, MX or TXT.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Rdata {
     A(AValue),
     Aaaa(Ipv6Addr),
@@ -40,14 +40,14 @@ pub enum Rdata {
     Txt(Vec<String>),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Caa {
     pub flags: u8,
     pub tag: String,
     pub value: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Naptr {
     pub order: u16,
     pub preference: u16,
@@ -57,7 +57,7 @@ pub struct Naptr {
     pub replacement: Name,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Svcb {
     pub priority: u16,
     pub target: Name,
@@ -65,14 +65,14 @@ pub struct Svcb {
 }
 
 /// An A value: an address, or the address of instances known only after apply.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AValue {
     Addr(Ipv4Addr),
     Host(Box<HostRef>),
 }
 
 /// `hosts.NAME.ATTR` (every instance of a group) or `host.NAME.ATTR` (a pet).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct HostRef {
     pub group: bool,
     pub name: String,

@@ -11,13 +11,13 @@ use base64::Engine as _;
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct SvcParams {
     /// By key number, which is also the order of the wire format.
     params: BTreeMap<u16, ParamValue>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ParamValue {
     Flag,
     Keys(Vec<u16>),

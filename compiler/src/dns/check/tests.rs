@@ -154,3 +154,42 @@ zone "acme.example." { private = [mian] }
     assert_eq!(codes(&d), ["E0100", "E0297"], "{d:#?}");
     assert_eq!(find(&d, "E0100").fixes[0].replacement, "main");
 }
+
+#[test]
+fn record_sets_gather_lines_written_apart() {
+    let src = r#"
+hosts app { role = r  count = 1 }
+zone "acme.example." {
+  mx 300 MX 10 MAIL
+  other A 192.0.2.7
+  mx 300 MX 20 mail2, 10 mail
+  mail A 192.0.2.1
+  mail2 A 192.0.2.2
+  svc HTTPS 1 . "alpn=h2 port=443"
+  svc HTTPS 1 . "port=443 alpn=h2"
+  app A hosts.app.public_ip, hosts.app.public_ip
+  al A alias mail
+  al A alias mail
+  mix A alias mail
+  mix A 192.0.2.3
+  w A 192.0.2.1 { set = "a" weight = 1 }
+  w A 192.0.2.2 { set = "a" weight = 2 }
+  both TXT "first"
+  both CNAME mail
+  both AAAA 2001:db8::1
+}
+"#;
+    let (file, parse) = crate::syntax::parse(0, src);
+    assert!(parse.is_empty(), "{parse:#?}");
+    let mut sink = Sink::default();
+    let stack = crate::lower::lower(&[file], &mut sink);
+    super::check(&stack, &mut sink);
+    let d: Vec<_> = sink.diagnostics.into_iter().filter(|d| d.code.starts_with("E027") || d.code.starts_with("E028") || d.code == "E0293").collect();
+    assert_eq!(codes(&d), ["E0277", "E0278", "E0278", "E0278", "E0278", "E0283", "E0293"], "{d:#?}");
+    let dups: Vec<&str> = d.iter().filter(|x| x.code == "E0278").map(|x| text(src, x)).collect();
+    assert_eq!(dups, ["10 mail", "1 . \"port=443 alpn=h2\"", "hosts.app.public_ip", "mail"], "{d:#?}");
+    // The CNAME is reported with the first other record of its name, in the order written.
+    let beside = find(&d, "E0277");
+    assert_eq!(beside.primary.span.start, src.find("CNAME mail").unwrap());
+    assert_eq!(beside.secondary[0].span.start, src.find("TXT \"first\"").unwrap());
+}
