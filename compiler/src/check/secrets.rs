@@ -25,7 +25,7 @@ fn walk_item(file: usize, item: &Item, in_provision: bool, sink: &mut Sink) {
         Item::Error(_) => {}
         Item::Attr(a) => walk_expr(file, &a.value, sink),
         Item::Stmt(s) => {
-            if let Some(v) = &s.value {
+            if let Some(v) = s.value.as_deref() {
                 let allowed = in_provision && s.head().text == "file" && matches!(v, Expr::Call(c) if c.name.text == "secret");
                 if !allowed {
                     walk_expr(file, v, sink);

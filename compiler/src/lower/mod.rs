@@ -82,7 +82,7 @@ impl<'t> Cx<'t> {
             for item in &f.items {
                 if let Item::Stmt(s) = item {
                     if let (Some(cst::Term::Word(kw)), Some(cst::Term::Word(name)), Some(v)) =
-                        (s.terms.first(), s.terms.get(1), s.value.as_ref())
+                        (s.terms.first(), s.terms.get(1), s.value.as_deref())
                     {
                         if kw.text == "let" {
                             lets.entry(name.text.as_str()).or_insert((f.file, v));

@@ -198,7 +198,7 @@ fn file(cx: &mut Cx, s: &Stmt, args: &[Term], form: &str) -> Option<StepKind> {
         }
         i += 2;
     }
-    let Some(v) = &s.value else {
+    let Some(v) = s.value.as_deref() else {
         bad(cx, path.span.clone(), format!("`file \"{}\"` has no content", path.value), "add `= \"…\"`, `= file(\"path\")` or `= secret(\"name\")`");
         return None;
     };

@@ -57,7 +57,7 @@ pub fn lower_let(cx: &mut Cx, stmt: &Stmt) -> Option<Let> {
     let name = decl::name(cx, stmt, LET_FORM)?;
     decl::no_more_terms(cx, stmt, 2, LET_FORM);
     decl::no_block(cx, stmt, LET_FORM);
-    let Some(value) = &stmt.value else {
+    let Some(value) = stmt.value.as_deref() else {
         let d = Diagnostic::new(E_BAD_HEADER, cx.file, name.span.clone(), format!("`let {}` has no value", name.text))
             .with_label("`= VALUE` expected after this")
             .with_help(format!("write `let {} = VALUE`", name.text));

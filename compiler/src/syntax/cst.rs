@@ -25,9 +25,11 @@ pub struct Comment {
     pub text: String,
 }
 
+/// Statements are the bulk of a large file (a zone's record lines), so the item is as
+/// small as a statement: an attribute, larger and fewer, is boxed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {
-    Attr(Attr),
+    Attr(Box<Attr>),
     Stmt(Stmt),
     /// Input the parser skipped while recovering; a diagnostic was already reported.
     Error(Span),
@@ -58,8 +60,10 @@ pub struct Attr {
 pub struct Stmt {
     /// Never empty; the first term is always a word (the statement's keyword or name).
     pub terms: Vec<Term>,
-    pub value: Option<Expr>,
-    pub block: Option<Block>,
+    /// Boxed, like `block`: most statements (record lines, rules) have neither, and
+    /// inline they were two thirds of a statement's size.
+    pub value: Option<Box<Expr>>,
+    pub block: Option<Box<Block>>,
     pub span: Span,
 }
 

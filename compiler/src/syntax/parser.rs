@@ -254,13 +254,13 @@ where
                 let span: Span = sp(e.span());
                 if rest.is_empty() && block.is_none() {
                     if let Some(value) = value {
-                        return Item::Attr(Attr { key: head, value, span });
+                        return Item::Attr(Box::new(Attr { key: head, value, span }));
                     }
                 }
                 rest.insert(0, Term::Word(head));
                 // Zones hold tens of thousands of these; don't keep the doubling slack.
                 rest.shrink_to_fit();
-                Item::Stmt(Stmt { terms: rest, value, block, span })
+                Item::Stmt(Stmt { terms: rest, value: value.map(Box::new), block: block.map(Box::new), span })
             })
             .labelled("a declaration, attribute or statement");
 

@@ -44,7 +44,7 @@ fn brief_example_parses_clean() {
     let provision = stmt(&role.block.as_ref().unwrap().items[3]);
     let file_step = stmt(&provision.block.as_ref().unwrap().items[1]);
     assert_eq!(words(file_step), ["file", "\"/etc/app/db.yml\"", "mode", "0600"]);
-    assert!(matches!(&file_step.value, Some(Expr::Call(c)) if c.name.text == "secret"));
+    assert!(matches!(file_step.value.as_deref(), Some(Expr::Call(c)) if c.name.text == "secret"));
 
     let zone = stmt(&file.items[9]);
     let records: Vec<_> = zone.block.as_ref().unwrap().items.iter().map(|i| words(stmt(i))).collect();
@@ -77,8 +77,8 @@ fn lists_and_maps_span_lines() {
     assert!(diags.is_empty(), "{diags:#?}");
     let role = stmt(&file.items[0]);
     let items = &role.block.as_ref().unwrap().items;
-    assert!(matches!(&items[0], Item::Attr(Attr { value: Expr::List(l), .. }) if l.items.len() == 2));
-    assert!(matches!(&items[1], Item::Attr(Attr { value: Expr::Map(m), .. }) if m.entries.len() == 3));
+    assert!(matches!(&items[0], Item::Attr(a) if matches!(&a.value, Expr::List(l) if l.items.len() == 2)));
+    assert!(matches!(&items[1], Item::Attr(a) if matches!(&a.value, Expr::Map(m) if m.entries.len() == 3)));
 }
 
 #[test]
@@ -86,9 +86,9 @@ fn strings_unescape_and_long_strings_are_verbatim() {
     let (file, diags) = parse(0, "let a = \"x\\\"y\\\\z\\n\\u{263A}\"\nlet b = \"\"\"\nline \\n one\n\"\"\"\n");
     assert!(diags.is_empty(), "{diags:#?}");
     let a = stmt(&file.items[0]);
-    assert!(matches!(&a.value, Some(Expr::Str(s)) if s.value == "x\"y\\z\n\u{263A}"));
+    assert!(matches!(a.value.as_deref(), Some(Expr::Str(s)) if s.value == "x\"y\\z\n\u{263A}"));
     let b = stmt(&file.items[1]);
-    assert!(matches!(&b.value, Some(Expr::Str(s)) if s.value == "line \\n one\n" && s.triple));
+    assert!(matches!(b.value.as_deref(), Some(Expr::Str(s)) if s.value == "line \\n one\n" && s.triple));
 }
 
 fn codes(src: &str) -> Vec<&'static str> {
