@@ -104,11 +104,14 @@ fn check_labels(body: &str, usage: NameUse) -> Result<(), NameError> {
         let mut end = start;
         let mut bad = None;
         while let Some(&b) = bytes.get(end) {
-            if b == b'.' {
-                break;
-            }
-            if bad.is_none() && !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-                bad = Some(end);
+            match LABEL_BYTES[b as usize] {
+                Byte::Label => {}
+                Byte::Dot => break,
+                Byte::Other => {
+                    if bad.is_none() {
+                        bad = Some(end);
+                    }
+                }
             }
             end += 1;
         }
@@ -141,6 +144,29 @@ fn check_labels(body: &str, usage: NameUse) -> Result<(), NameError> {
         index += 1;
     }
 }
+
+#[derive(Clone, Copy)]
+enum Byte {
+    /// A letter, a digit, `-` or `_`.
+    Label,
+    Dot,
+    Other,
+}
+
+/// What each byte is in a name: one table lookup per byte in `check_labels`.
+static LABEL_BYTES: [Byte; 256] = {
+    let mut t = [Byte::Other; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' {
+            t[b] = Byte::Label;
+        }
+        b += 1;
+    }
+    t[b'.' as usize] = Byte::Dot;
+    t
+};
 
 impl Name {
     pub fn root() -> Name {
@@ -175,16 +201,21 @@ impl Name {
         if len > MAX_NAME {
             return Err(NameError { kind: NameErrorKind::NameTooLong(len), range: whole });
         }
-        // Exactly the final length: names up to 24 bytes stay inline (no allocation), and
-        // a longer one is allocated once. This runs for every owner and target of a zone.
-        let mut joined = CompactString::with_capacity(len);
-        joined.push_str(body);
-        joined.make_ascii_lowercase();
-        if let (Some(o), true) = (origin, suffix > 0) {
-            joined.push('.');
-            joined.push_str(&o.text);
+        // Put together on the stack, then stored once: names up to 24 bytes inline (no
+        // allocation), longer ones in one allocation of their length. This runs for every
+        // owner and target of a zone.
+        let mut buf = [0u8; MAX_NAME];
+        let (lower, rest) = buf.split_at_mut(body.len());
+        lower.copy_from_slice(body.as_bytes());
+        lower.make_ascii_lowercase();
+        if let (Some(o), Some((dot, tail))) = (origin.filter(|_| suffix > 0), rest.split_first_mut()) {
+            *dot = b'.';
+            tail[..o.text.len()].copy_from_slice(o.text.as_bytes());
         }
-        Ok(Name { text: joined })
+        // Only ASCII was let through above, so this never fails.
+        let text = std::str::from_utf8(&buf[..len])
+            .map_err(|e| NameError { kind: NameErrorKind::BadChar('?'), range: e.valid_up_to()..e.valid_up_to() + 1 })?;
+        Ok(Name { text: CompactString::new(text) })
     }
 
     /// Length in presentation form without the trailing dot.
