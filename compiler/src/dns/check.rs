@@ -75,9 +75,11 @@ fn check_zone(stack: &Stack, z: &Zone, sink: &mut Sink) {
         }
     }
     let Some(zone) = &z.name else { return };
-    let mut inside = Vec::new();
+    let mut inside = Vec::with_capacity(z.records.len());
     for r in &z.records {
-        if !r.owner.is_within(zone) {
+        // The labels above the zone, computed once for both rules that need them.
+        let above = r.owner.prefix_in(zone);
+        if above.is_none() && !(zone.is_root() || r.owner == *zone) {
             sink.push(
                 Diagnostic::new(E_OUTSIDE_ZONE, file, r.owner_span.clone(), format!("`{}` is not inside zone `{zone}`", r.owner))
                     .with_label("outside the zone")
@@ -87,7 +89,7 @@ fn check_zone(stack: &Stack, z: &Zone, sink: &mut Sink) {
             continue;
         }
         inside.push(r);
-        check_repeated_origin(r, zone, file, sink);
+        check_repeated_origin(r, above, zone, file, sink);
         if r.owner == *zone && r.rtype == RType::Ns {
             sink.push(
                 Diagnostic::new(E_APEX_NS, file, r.type_span.clone(), "the apex NS records belong to Route53")
@@ -162,9 +164,9 @@ impl<'r> Grouping<'r> {
 
 /// `www.acme.example` (no trailing dot) in zone `acme.example.` means
 /// `www.acme.example.acme.example.`, which is almost never meant.
-fn check_repeated_origin(r: &Record, zone: &Name, file: FileId, sink: &mut Sink) {
+fn check_repeated_origin(r: &Record, above: Option<&str>, zone: &Name, file: FileId, sink: &mut Sink) {
     // `www.acme.example.acme.example.`: what is left above the zone ends in the zone again.
-    let Some(above) = r.owner.prefix_in(zone) else { return };
+    let Some(above) = above else { return };
     let z = zone.as_str();
     let repeated = !z.is_empty() && above.strip_suffix(z).is_some_and(|rest| rest.is_empty() || rest.ends_with('.'));
     if repeated {

@@ -74,7 +74,9 @@ pub fn prepare<'s>(
             });
             continue;
         }
-        flush_bad(&mut pending_bad, diags);
+        if pending_bad.is_some() {
+            flush_bad(&mut pending_bad, diags);
+        }
 
         if let Some(depth) = dropping {
             if is_opener(&tok) {
