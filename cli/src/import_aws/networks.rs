@@ -33,6 +33,12 @@ fn name_tag(v: &Value) -> Option<&str> {
     v.get("tags").and_then(|t| s(t, "Name")).filter(|n| !n.is_empty())
 }
 
+/// Subnets print in address order: `10.0.2.0/24` before `10.0.11.0/24`.
+fn cidr_key(cidr: &str) -> (u32, String) {
+    let addr = cidr.split('/').next().and_then(|a| a.parse::<std::net::Ipv4Addr>().ok()).map_or(u32::MAX, u32::from);
+    (addr, cidr.to_string())
+}
+
 /// `ap-northeast-1a` → `a` in that region; other names stay whole.
 fn zone_suffix(region: &str, az: &str) -> String {
     match az.strip_prefix(region) {
@@ -62,7 +68,9 @@ pub fn networks(dumps: &[NetworkDump], stack: &str, region: &str, namer: &mut Na
             }
         }
         let mut subnet_names = Namer::default();
-        for sn in &d.subnets {
+        let mut subnets: Vec<&drove_engine::provider::Live> = d.subnets.iter().collect();
+        subnets.sort_by_key(|sn| cidr_key(s(&sn.attributes, "cidr").unwrap_or("")));
+        for sn in subnets {
             let a = &sn.attributes;
             // drove tags a subnet `NETWORK-SUBNET`: a tag written that way gives the subnet its name back.
             let wanted = name_tag(a).map(|t| sanitize(t, "subnet")).unwrap_or_else(|| sn.id.clone());
@@ -137,6 +145,7 @@ pub fn networks(dumps: &[NetworkDump], stack: &str, region: &str, namer: &mut Na
             firewalls.push((d, g, fw));
         }
     }
+    firewalls.sort_by(|a, b| a.2.cmp(&b.2));
     for (d, g, fw) in firewalls {
         let network = declared.networks.get(&d.vpc.id).cloned().unwrap_or_default();
         let text = firewall(d, g, &fw, &network, &declared, out);
@@ -242,5 +251,6 @@ mod tests {
         // An ICMP type, or a protocol drove has no word for, cannot be written.
         assert_eq!(protocol_and_ports("icmp", 8, -1), None);
         assert_eq!(protocol_and_ports("50", -1, -1), None);
+        assert!(cidr_key("10.0.2.0/24") < cidr_key("10.0.11.0/24"));
     }
 }
