@@ -14,16 +14,20 @@ use super::parser::str_node;
 use crate::source::Span;
 use chumsky::span::SimpleSpan;
 
-/// The items of a whole file, or `None` when the tokens hold a syntax error.
-pub fn parse_items(tokens: &[(Token<'_>, SimpleSpan)]) -> Option<Vec<Item>> {
-    let mut p = Fast { tokens, pos: 0, last_end: 0, terms: Vec::new(), items: Vec::new() };
+/// The items of a whole file, or `None` when the tokens hold a syntax error. The tokens
+/// are read one at a time, so they need not be collected first (see `parser::parse`).
+pub fn parse_items<'s>(tokens: impl Iterator<Item = (Token<'s>, SimpleSpan)>) -> Option<Vec<Item>> {
+    let mut tokens = tokens;
+    let next = tokens.next();
+    let mut p = Fast { tokens, next, last_end: 0, terms: Vec::new(), items: Vec::new() };
     let items = p.items()?;
-    (p.pos == tokens.len()).then_some(items)
+    p.next.is_none().then_some(items)
 }
 
-struct Fast<'t, 's> {
-    tokens: &'t [(Token<'s>, SimpleSpan)],
-    pos: usize,
+struct Fast<'s, I> {
+    tokens: I,
+    /// The token `peek` shows: the only lookahead the grammar needs.
+    next: Option<(Token<'s>, SimpleSpan)>,
     /// End of the last token taken: where a node's span ends, as chumsky's spans do.
     last_end: usize,
     /// Scratch stacks: the terms of the statement being read, and the items of each open
@@ -34,15 +38,19 @@ struct Fast<'t, 's> {
     items: Vec<Item>,
 }
 
-impl<'s> Fast<'_, 's> {
+impl<'s, I: Iterator<Item = (Token<'s>, SimpleSpan)>> Fast<'s, I> {
     fn peek(&self) -> Option<&Token<'s>> {
-        self.tokens.get(self.pos).map(|(t, _)| t)
+        self.next.as_ref().map(|(t, _)| t)
     }
 
-    /// Takes the next token; returns its span.
+    /// Takes the next token; returns its span (an empty one at the end, where the
+    /// callers have already peeked).
     fn bump(&mut self) -> Span {
-        let span = self.tokens[self.pos].1.into_range();
-        self.pos += 1;
+        let span = match self.next.take() {
+            Some((_, span)) => span.into_range(),
+            None => self.last_end..self.last_end,
+        };
+        self.next = self.tokens.next();
         self.last_end = span.end;
         span
     }
@@ -55,6 +63,7 @@ impl<'s> Fast<'_, 's> {
         while self.eat(Token::Newline).is_some() {}
     }
 
+    #[inline]
     fn word(&mut self) -> Option<Word> {
         let Some(Token::Word(w)) = self.peek() else { return None };
         let text = (*w).into();
@@ -62,9 +71,8 @@ impl<'s> Fast<'_, 's> {
     }
 
     fn string(&mut self) -> Option<Str> {
-        let tok = self.peek()?.clone();
-        let span = self.tokens[self.pos].1.into_range();
-        let s = str_node(&tok, span)?;
+        let (tok, span) = self.next.as_ref()?;
+        let s = str_node(tok, span.into_range())?;
         self.bump();
         Some(s)
     }

@@ -4,7 +4,7 @@
 
 use super::cst::*;
 use super::lexer::{lex, Token};
-use super::prepare::{long_string_value, prepare, unescape};
+use super::prepare::{long_string_value, prepare, unescape, Clean};
 use crate::diag::Diagnostic;
 use crate::source::{FileId, Span};
 use chumsky::error::{EmptyErr, LabelError};
@@ -31,10 +31,18 @@ where
 /// Parses one file. Never fails and never panics: broken input gives a tree with
 /// `Error` nodes plus diagnostics.
 pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
+    // Most files have nothing for `prepare` to report and no syntax error: they are read
+    // in one pass over the lexer's tokens, without collecting them first.
+    let mut clean = Clean::new(lex(text));
+    if let Some(items) = super::fast::parse_items(&mut clean) {
+        if !clean.failed {
+            return (File { file, items, comments: clean.comments }, Vec::new());
+        }
+    }
     let mut diags = Vec::new();
     let prepared = prepare(file, text, lex(text), &mut diags);
     let eoi: SimpleSpan = (text.len()..text.len()).into();
-    let items = match super::fast::parse_items(&prepared.tokens) {
+    let items = match super::fast::parse_items(prepared.tokens.iter().cloned()) {
         Some(items) => items,
         None => {
             let input = || prepared.tokens[..].split_token_span(eoi);
@@ -304,7 +312,21 @@ mod tests {
 
     fn fast_items(text: &str) -> Option<Vec<Item>> {
         let prepared = prepare(0, text, lex(text), &mut Vec::new());
-        super::super::fast::parse_items(&prepared.tokens)
+        super::super::fast::parse_items(prepared.tokens.iter().cloned())
+    }
+
+    /// The streamed tokens are `prepare`'s exactly when `prepare` reports nothing, and the
+    /// stream fails exactly when it reports something.
+    fn clean_is_prepare_without_reports(text: &str) {
+        let mut diags = Vec::new();
+        let prepared = prepare(0, text, lex(text), &mut diags);
+        let mut clean = Clean::new(lex(text));
+        let streamed: Vec<_> = (&mut clean).collect();
+        assert_eq!(clean.failed, !diags.is_empty(), "{text:?}: {diags:#?}");
+        if !clean.failed {
+            assert_eq!(streamed, prepared.tokens, "{text:?}");
+            assert_eq!(clean.comments, prepared.comments, "{text:?}");
+        }
     }
 
     /// The hand-written pass reads exactly what the grammar reads: the same tree for
@@ -332,6 +354,7 @@ mod tests {
                 } else if path.extension().is_some_and(|e| e == "drove") {
                     if let Ok(text) = std::fs::read_to_string(&path) {
                         same_as_grammar(&text);
+                        clean_is_prepare_without_reports(&text);
                         seen += 1;
                     }
                 }
@@ -348,15 +371,24 @@ mod tests {
             "x = y { z = 1 }\nallow tcp 80,\n  443 from a\ne A 1.2.3.4,\n",
             "zone \"a.\" {\n  @ 300 TXT \"v=1\" \"\"\"x\"\"\"\n}\n;;\n",
             "a = [,]\n", "a = f(,)\n", "m = { , }\n", "a = [1 2]\n", "a =\n", "} x\n", "x {\n",
+            "a = \"bad \\q escape\"\n", "a = \"open\n", "a = $\n", "a = [ ( ] )\n", "# only a comment",
         ] {
             same_as_grammar(text);
+            clean_is_prepare_without_reports(text);
         }
+        let deep = format!("a = {}{}\n", "[".repeat(super::super::MAX_DEPTH + 1), "]".repeat(super::super::MAX_DEPTH + 1));
+        clean_is_prepare_without_reports(&deep);
     }
 
     proptest::proptest! {
         #[test]
         fn fast_pass_matches_the_grammar_on_random_input(text in "(a|b1|\"s\"|\"\"\"t\"\"\"|=|\\{|\\}|\\[|\\]|\\(|\\)|,|;|\n| |#c\n){0,40}") {
             same_as_grammar(&text);
+        }
+
+        #[test]
+        fn clean_stream_is_prepare_without_reports(text in "(a|\"s\"|\"\\\\n\"|\"\\\\q\"|\"open|\"\"\"t\"\"\"|=|\\{|\\}|\\[|\\]|\\(|\\)|,|\n| |#c\n|\\$){0,40}") {
+            clean_is_prepare_without_reports(&text);
         }
     }
 }

@@ -179,6 +179,78 @@ pub fn prepare<'s>(
     Prepared { tokens, comments }
 }
 
+/// The lexer's tokens as `prepare` would hand them on when it has nothing to report or
+/// repair: comments set aside, strings properly escaped, delimiters balanced and at most
+/// `MAX_DEPTH` deep. Read one at a time, so a clean file's tokens are never collected
+/// (a 50,000-record zone has 280,000 of them). At the first token that `prepare` would
+/// report, the stream ends with `failed` set, and the caller starts over with `prepare`.
+pub struct Clean<'s, L> {
+    raw: L,
+    pub comments: Vec<Comment>,
+    /// The closers of the open delimiters, innermost last.
+    open: Vec<Token<'static>>,
+    pub failed: bool,
+    source: std::marker::PhantomData<&'s str>,
+}
+
+impl<'s, L: Iterator<Item = (Token<'s>, Span)>> Clean<'s, L> {
+    pub fn new(raw: L) -> Self {
+        Clean { raw, comments: Vec::new(), open: Vec::new(), failed: false, source: std::marker::PhantomData }
+    }
+
+    fn fail(&mut self) -> Option<(Token<'s>, SimpleSpan)> {
+        self.failed = true;
+        None
+    }
+}
+
+impl<'s, L: Iterator<Item = (Token<'s>, Span)>> Iterator for Clean<'s, L> {
+    type Item = (Token<'s>, SimpleSpan);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        loop {
+            let Some((tok, span)) = self.raw.next() else {
+                // Unclosed delimiters are reported (and closed) by `prepare`.
+                return if self.open.is_empty() { None } else { self.fail() };
+            };
+            match &tok {
+                // Most tokens: nothing to look at.
+                Token::Word(_) | Token::Newline | Token::Comma | Token::Eq | Token::Semi | Token::TripleStr(_) => {}
+                Token::Comment(c) => {
+                    self.comments.push(Comment { span, text: c.to_string() });
+                    continue;
+                }
+                Token::Error | Token::UnterminatedStr(_) => return self.fail(),
+                Token::Str(s) => {
+                    if s.as_bytes().contains(&b'\\') {
+                        let mut problems = Vec::new();
+                        check_escapes(0, &span, &s[1..s.len() - 1], &mut problems);
+                        if !problems.is_empty() {
+                            return self.fail();
+                        }
+                    }
+                }
+                Token::LBrace | Token::LBracket | Token::LParen => {
+                    if self.open.len() >= MAX_DEPTH {
+                        return self.fail();
+                    }
+                    self.open.push(closer_for(&tok));
+                }
+                Token::RBrace | Token::RBracket | Token::RParen => {
+                    if self.open.last() != Some(&tok) {
+                        return self.fail();
+                    }
+                    self.open.pop();
+                }
+            }
+            return Some((tok, span.into()));
+        }
+    }
+}
+
 fn unclosed(file: FileId, open: &Token, span: Span) -> Diagnostic {
     let closer = closer_for(open);
     Diagnostic::new("E0004", file, span, format!("unclosed {open}"))
@@ -221,6 +293,9 @@ fn check_escapes(file: FileId, span: &Span, body: &str, diags: &mut Vec<Diagnost
 /// The value of a `"…"` string's body with escapes resolved. Invalid escapes were
 /// reported by `check_escapes`; here they are kept literally.
 pub fn unescape(body: &str) -> String {
+    if !body.as_bytes().contains(&b'\\') {
+        return body.to_string();
+    }
     let mut out = String::with_capacity(body.len());
     let mut chars = body.chars().peekable();
     while let Some(c) = chars.next() {
