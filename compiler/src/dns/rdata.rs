@@ -230,7 +230,7 @@ impl<'a> Fields<'a> {
     fn string(&mut self, field: &str) -> Result<&'a Str, FieldError> {
         let expected = "a quoted string";
         match self.next(field, expected)? {
-            Term::Str(s) => check_len(s).map(|_| s),
+            Term::Str(s) => check_len(s).map(|_| &**s),
             Term::Word(w) => {
                 let mut e = self.err(w.span.clone(), field, expected, &format!("`{}`", w.text));
                 e.fix = Some((format!("quote `{}`", w.text), format!("\"{}\"", w.text)));
@@ -369,7 +369,7 @@ pub fn parse(rtype: RType, terms: &[Term], origin: &Name, whole: Span) -> Result
             let mut strings = Vec::new();
             while let Some(t) = f.terms.get(f.pos) {
                 match t {
-                    Term::Str(s) => strings.push(s),
+                    Term::Str(s) => strings.push(&**s),
                     t => return Err(f.err(t.span(), "params", "a quoted string of `key=value` parameters", &describe(t))),
                 }
                 f.pos += 1;
@@ -579,7 +579,7 @@ pub(crate) mod tests {
                     i += 1;
                 }
                 i += 1;
-                out.push(Term::Str(Str { value: v, triple: false, span: start..i }));
+                out.push(Term::Str(Box::new(Str { value: v, triple: false, span: start..i })));
             } else {
                 let start = i;
                 while i < b.len() && b[i] != b' ' {

@@ -19,7 +19,7 @@ use chumsky::span::SimpleSpan;
 pub fn parse_items<'s>(tokens: impl Iterator<Item = (Token<'s>, SimpleSpan)>) -> Option<Vec<Item>> {
     let mut tokens = tokens;
     let next = tokens.next();
-    let mut p = Fast { tokens, next, last_end: 0, terms: Vec::new(), items: Vec::new() };
+    let mut p = Fast { tokens, next, last_end: 0, terms: Vec::new() };
     let items = p.items()?;
     p.next.is_none().then_some(items)
 }
@@ -30,12 +30,10 @@ struct Fast<'s, I> {
     next: Option<(Token<'s>, SimpleSpan)>,
     /// End of the last token taken: where a node's span ends, as chumsky's spans do.
     last_end: usize,
-    /// Scratch stacks: the terms of the statement being read, and the items of each open
-    /// block (an inner block's above its parent's). A node takes its part off the top in
+    /// Scratch for the terms of the statement being read: each statement takes them in
     /// one allocation of the exact size, instead of growing its own vector by doubling
     /// and shrinking it after (tens of thousands of statements in a large zone).
     terms: Vec<Term>,
-    items: Vec<Item>,
 }
 
 impl<'s, I: Iterator<Item = (Token<'s>, SimpleSpan)>> Fast<'s, I> {
@@ -79,20 +77,22 @@ impl<'s, I: Iterator<Item = (Token<'s>, SimpleSpan)>> Fast<'s, I> {
 
     /// `item*`, separators left out, up to a token that starts no item.
     fn items(&mut self) -> Option<Vec<Item>> {
-        let mark = self.items.len();
+        // Grown in place and trimmed: a large block's vector is soon big enough for the
+        // allocator to map it on its own, and then growing and trimming it move or drop
+        // pages instead of copying them (collecting through a scratch stack wrote every
+        // item twice, and touched that much more memory).
+        let mut items = Vec::new();
         loop {
             match self.peek() {
                 Some(Token::Newline | Token::Semi) => {
                     self.bump();
                 }
-                Some(Token::Word(_)) => {
-                    let item = self.statement()?;
-                    self.items.push(item);
-                }
+                Some(Token::Word(_)) => items.push(self.statement()?),
                 _ => break,
             }
         }
-        Some(self.items.drain(mark..).collect())
+        items.shrink_to_fit();
+        Some(items)
     }
 
     /// `word term* [= value] [{ block }]`, or an attribute when only `= value` follows.
@@ -105,7 +105,7 @@ impl<'s, I: Iterator<Item = (Token<'s>, SimpleSpan)>> Fast<'s, I> {
         loop {
             let term = match self.peek() {
                 Some(Token::Word(_)) => Term::Word(self.word()?),
-                Some(Token::Str(_) | Token::TripleStr(_)) => Term::Str(self.string()?),
+                Some(Token::Str(_) | Token::TripleStr(_)) => Term::Str(Box::new(self.string()?)),
                 Some(Token::Comma) => {
                     let comma = Term::Comma(self.bump());
                     self.newlines();
@@ -195,7 +195,7 @@ impl<'s, I: Iterator<Item = (Token<'s>, SimpleSpan)>> Fast<'s, I> {
             }
             let key = match self.peek()? {
                 Token::Word(_) => Term::Word(self.word()?),
-                Token::Str(_) | Token::TripleStr(_) => Term::Str(self.string()?),
+                Token::Str(_) | Token::TripleStr(_) => Term::Str(Box::new(self.string()?)),
                 _ => return None,
             };
             self.eat(Token::Eq)?;

@@ -182,7 +182,7 @@ where
                 |span: SimpleSpan| Expr::Error(span.into_range()),
             )));
 
-        let key = word().map(Term::Word).or(string().map(Term::Str));
+        let key = word().map(Term::Word).or(string().map(|s| Term::Str(Box::new(s))));
         let entry = key
             .then_ignore(just(Token::Eq))
             .then(value.clone())
@@ -250,7 +250,7 @@ where
 
         let term = choice((
             word().map(Term::Word),
-            string().map(Term::Str),
+            string().map(|s| Term::Str(Box::new(s))),
             just(Token::Comma).map_with(|_, e| Term::Comma(sp(e.span()))).then_ignore(newlines()),
         ));
 

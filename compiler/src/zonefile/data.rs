@@ -36,7 +36,7 @@ fn word(text: &str) -> Term {
 }
 
 fn string(value: String) -> Term {
-    Term::Str(Str { value, triple: false, span: 0..0 })
+    Term::Str(Box::new(Str { value, triple: false, span: 0..0 }))
 }
 
 /// A token in a field that holds a number, a name or hex: escapes would change what the
