@@ -12,10 +12,17 @@ use async_trait::async_trait;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use futures::stream::{self, StreamExt, TryStreamExt};
 use tokio::sync::Mutex;
 
 /// A zone's record sets as listed, indexed by record id: a refresh looks up every record
 /// of the state in it, so a scan per lookup would make a plan quadratic in the zone's size.
+/// How many lookups a refresh or a re-adoption has in flight at once. Each is one
+/// Describe/Get call (a zone is listed once, whoever asks first), so a plan of a large
+/// stack pays its network latency about a tenth as many times; ten matches the apply's
+/// default parallelism and stays far below EC2's and Route53's request rates.
+const LOOKUPS: usize = 10;
+
 struct Listing {
     records: Vec<Value>,
     by_id: HashMap<String, usize>,
@@ -64,6 +71,42 @@ impl AwsProvider {
         let listing = Arc::new(Listing { records, by_id });
         cache.insert(zone.to_string(), listing.clone());
         Ok(listing)
+    }
+
+    /// The live view of one known resource (instances were read beforehand, all at once).
+    async fn refresh_one(&self, k: &Known, instances: &HashMap<String, Live>) -> Result<Option<Live>> {
+        Ok(match k.kind.as_str() {
+            kinds::INSTANCE => instances.get(&k.id).cloned().map(|mut live| {
+                // Without a renderer the fingerprint cannot be recomputed: keep the state's.
+                if self.user_data.is_none() {
+                    if let (Some(o), Some(ud)) = (live.attributes.as_object_mut(), k.attributes.get("user_data")) {
+                        o.insert("user_data".into(), ud.clone());
+                    }
+                }
+                live
+            }),
+            kinds::HOSTED_ZONE => route53::read_zone(&self.route53, &k.id, &self.region).await?,
+            kinds::RECORD_SET => self.find_record(&k.attributes).await?,
+            kinds::HEALTH_CHECK => route53::read_health_check(&self.route53, &k.id).await?.map(|x| x.0),
+            kind if is_network(kind) => self.read_network(kind, &k.id).await?,
+            other => return Err(unsupported(&k.address, other)),
+        })
+    }
+
+    /// The resource created earlier for one wanted address, if any (instances were found
+    /// beforehand, all at once).
+    async fn adopt_one(&self, w: &Wanted, instances: &HashMap<String, Live>) -> Result<Option<Live>> {
+        Ok(match w.kind.as_str() {
+            kinds::INSTANCE => instances.get(&w.address).cloned(),
+            kinds::HOSTED_ZONE => {
+                let name = w.attributes.get("name").and_then(Value::as_str).unwrap_or("");
+                route53::find_zone(&self.route53, name, &self.stack, &w.address, &self.region).await?
+            }
+            kinds::RECORD_SET => self.find_record(&w.attributes).await?,
+            kinds::HEALTH_CHECK => route53::find_health_check(&self.route53, &self.stack, &w.address).await?,
+            kind if is_network(kind) => self.find_network(kind, &w.address).await?,
+            _ => None,
+        })
     }
 
     /// AWS refuses to delete a zone that still holds records (moto does not): say which
@@ -115,50 +158,19 @@ impl Provider for AwsProvider {
         // A refresh starts a plan: listings from an earlier plan are stale.
         self.zones.lock().await.clear();
         let instance_ids: Vec<String> = known.iter().filter(|k| k.kind == kinds::INSTANCE).map(|k| k.id.clone()).collect();
-        let mut instances = ec2_instance::read(&self.ec2, &instance_ids, self.user_data.as_deref()).await?;
-        let mut out = Vec::with_capacity(known.len());
-        for k in known {
-            out.push(match k.kind.as_str() {
-                kinds::INSTANCE => instances.remove(&k.id).map(|mut live| {
-                    // Without a renderer the fingerprint cannot be recomputed: keep the state's.
-                    if self.user_data.is_none() {
-                        if let (Some(o), Some(ud)) = (live.attributes.as_object_mut(), k.attributes.get("user_data")) {
-                            o.insert("user_data".into(), ud.clone());
-                        }
-                    }
-                    live
-                }),
-                kinds::HOSTED_ZONE => route53::read_zone(&self.route53, &k.id, &self.region).await?,
-                kinds::RECORD_SET => self.find_record(&k.attributes).await?,
-                kinds::HEALTH_CHECK => route53::read_health_check(&self.route53, &k.id).await?.map(|x| x.0),
-                kind if is_network(kind) => self.read_network(kind, &k.id).await?,
-                other => return Err(unsupported(&k.address, other)),
-            });
-        }
-        Ok(out)
+        let instances = ec2_instance::read(&self.ec2, &instance_ids, self.user_data.as_deref()).await?;
+        let lookups: Vec<_> = known.iter().map(|k| self.refresh_one(k, &instances)).collect();
+        stream::iter(lookups).buffered(LOOKUPS).try_collect().await
     }
 
     async fn adopt(&self, wanted: &[Wanted]) -> Result<Vec<Option<Live>>> {
-        let mut instances = if wanted.iter().any(|w| w.kind == kinds::INSTANCE) {
+        let instances = if wanted.iter().any(|w| w.kind == kinds::INSTANCE) {
             ec2_instance::find_by_address(&self.ec2, &self.stack, self.user_data.as_deref()).await?
         } else {
             HashMap::new()
         };
-        let mut out = Vec::with_capacity(wanted.len());
-        for w in wanted {
-            out.push(match w.kind.as_str() {
-                kinds::INSTANCE => instances.remove(&w.address),
-                kinds::HOSTED_ZONE => {
-                    let name = w.attributes.get("name").and_then(Value::as_str).unwrap_or("");
-                    route53::find_zone(&self.route53, name, &self.stack, &w.address, &self.region).await?
-                }
-                kinds::RECORD_SET => self.find_record(&w.attributes).await?,
-                kinds::HEALTH_CHECK => route53::find_health_check(&self.route53, &self.stack, &w.address).await?,
-                kind if is_network(kind) => self.find_network(kind, &w.address).await?,
-                _ => None,
-            });
-        }
-        Ok(out)
+        let lookups: Vec<_> = wanted.iter().map(|w| self.adopt_one(w, &instances)).collect();
+        stream::iter(lookups).buffered(LOOKUPS).try_collect().await
     }
 
     async fn zone_records(&self, zone_id: &str) -> Result<Vec<Value>> {
