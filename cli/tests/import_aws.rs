@@ -132,6 +132,28 @@ fn state_of(dir: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("drove.state.json")).expect("the state was written")).expect("state JSON")
 }
 
+/// Text with its blanks collapsed: the formatter's column widths are its own business.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Fails unless each snippet is in the source, blanks collapsed.
+fn assert_has(source: &str, expected: &[&str]) {
+    let flat = flat(source);
+    for e in expected {
+        assert!(flat.contains(e), "missing `{e}` in:\n{source}");
+    }
+}
+
+/// The imported stack in `dir` is canonical, checks clean, and its first plan is empty.
+fn assert_clean_and_unchanged(moto: &Moto, dir: &Path) {
+    assert_eq!(drove(moto, dir, &["fmt", "--check", "."]).code, 0);
+    let check = drove(moto, dir, &["check", "."]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    let plan = drove(moto, dir, &["plan", ".", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+}
+
 #[test]
 fn route53_zones_are_imported_adopted_and_plan_clean() {
     let Some(moto) = Moto::start() else { return };
@@ -149,35 +171,29 @@ fn route53_zones_are_imported_adopted_and_plan_clean() {
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("the first plan shows no changes"), "{}", run.stderr);
     let source = std::fs::read_to_string(dir.join("main.drove")).unwrap();
-    // Compared with blanks collapsed: the formatter's column widths are its own business.
-    let flat = source.split_whitespace().collect::<Vec<_>>().join(" ");
-    for expected in [
-        "stack shop { region = \"ap-northeast-1\" tags = { team = \"ops\" } }",
-        "healthcheck api-blue { type = https host = \"api.shop.example.\" port = 443 path = \"/health\" interval = 30s threshold = 3 }",
-        "zone \"shop.example.\" { comment = \"the shop\"",
-        "@ 3600 MX 10 mx1.shop.example., 20 mx2.example.net.",
-        "@ 300 TXT \"v=spf1 include:_spf.example.net ~all\", \"say \\\"hi\\\"\"",
-        "@ 3600 CAA 0 issue \"letsencrypt.org\"",
-        "_sip._tcp 300 SRV 0 5 5060 sip.shop.example.",
-        "api 60 A 192.0.2.10 { set = \"blue\" weight = 90 health = api-blue }",
-        "app 60 A 192.0.2.41 { set = \"secondary\" failover = secondary }",
-        "alt A alias shop.example. ",
-        "cdn A alias d111111abcdef8.cloudfront.net. { zone_id = \"Z2FDTNDATAQYW2\" }",
-        "sub 86400 NS ns1.example.net., ns2.example.net.",
-        "*.wild 60 A 192.0.2.30",
-        "www 300 CNAME shop.example.",
-    ] {
-        assert!(flat.contains(expected), "missing `{expected}` in:\n{source}");
-    }
+    assert_has(
+        &source,
+        &[
+            "stack shop { region = \"ap-northeast-1\" tags = { team = \"ops\" } }",
+            "healthcheck api-blue { type = https host = \"api.shop.example.\" port = 443 path = \"/health\" interval = 30s threshold = 3 }",
+            "zone \"shop.example.\" { comment = \"the shop\"",
+            "@ 3600 MX 10 mx1.shop.example., 20 mx2.example.net.",
+            "@ 300 TXT \"v=spf1 include:_spf.example.net ~all\", \"say \\\"hi\\\"\"",
+            "@ 3600 CAA 0 issue \"letsencrypt.org\"",
+            "_sip._tcp 300 SRV 0 5 5060 sip.shop.example.",
+            "api 60 A 192.0.2.10 { set = \"blue\" weight = 90 health = api-blue }",
+            "app 60 A 192.0.2.41 { set = \"secondary\" failover = secondary }",
+            "alt A alias shop.example. ",
+            "cdn A alias d111111abcdef8.cloudfront.net. { zone_id = \"Z2FDTNDATAQYW2\" }",
+            "sub 86400 NS ns1.example.net., ns2.example.net.",
+            "*.wild 60 A 192.0.2.30",
+            "www 300 CNAME shop.example.",
+        ],
+    );
     assert!(!source.contains("other.example"), "{source}");
     assert!(!source.contains(" SOA "), "the apex SOA is Route53's: {source}");
 
-    // The source is canonical and clean, and the plan after the import is empty.
-    assert_eq!(drove(&moto, &dir, &["fmt", "--check", "."]).code, 0);
-    let check = drove(&moto, &dir, &["check", "."]);
-    assert_eq!(check.code, 0, "{}", check.stderr);
-    let plan = drove(&moto, &dir, &["plan", ".", "--detailed-exitcode"]);
-    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+    assert_clean_and_unchanged(&moto, &dir);
 
     // The state holds the live ids.
     let state = state_of(&dir);
@@ -235,8 +251,7 @@ fn stdout_import_every_zone_and_clear_refusals() {
     assert_eq!(one.code, 0, "{}", one.stderr);
     assert!(one.stderr.contains("the first plan shows no changes"), "{}", one.stderr);
     let source = std::fs::read_to_string(inside.join("main.drove")).unwrap();
-    let flat = source.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(flat.contains("network inside { cidr = 10.9.0.0/16 }") && flat.contains("zone \"inside.example.\" { private = [inside]"), "{source}");
+    assert_has(&source, &["network inside { cidr = 10.9.0.0/16 }", "zone \"inside.example.\" { private = [inside]"]);
     assert!(!source.contains("plain.example"), "{source}");
     assert_eq!(state_of(&inside)["resources"]["network.inside"]["id"], private.as_str());
 
@@ -246,7 +261,7 @@ fn stdout_import_every_zone_and_clear_refusals() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("inside.example") && run.stdout.contains("network inside"), "{}", run.stdout);
     assert!(!run.stdout.contains("172.31."), "the default VPC is imported only by name: {}", run.stdout);
-    assert!(run.stdout.split_whitespace().collect::<Vec<_>>().join(" ").contains("www 120 A 198.51.100.7"), "{}", run.stdout);
+    assert_has(&run.stdout, &["www 120 A 198.51.100.7"]);
     std::fs::write(tmp.path().join("main.drove"), &run.stdout).unwrap();
     let plan = drove(&moto, tmp.path(), &["plan", ".", "--detailed-exitcode"]);
     assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
@@ -477,30 +492,26 @@ fn networks_firewalls_instances_and_private_zones_are_imported_and_plan_clean() 
     assert!(run.stderr.contains("the first plan shows no changes"), "{}", run.stderr);
     assert!(run.stderr.contains(&format!("tagged 1 instance(s) with drove:role, the tag drove reads an instance's role from: {}=db", shop.pet)), "{}", run.stderr);
     let source = std::fs::read_to_string(dir.join("main.drove")).unwrap();
-    let flat = source.split_whitespace().collect::<Vec<_>>().join(" ");
-    for expected in [
-        "network main { cidr = 10.20.0.0/16",
-        "subnet public-a { cidr = 10.20.1.0/24 zone = a public = true }",
-        "subnet public-c { cidr = 10.20.2.0/24 zone = c public = true }",
-        "subnet private-c { cidr = 10.20.11.0/24 zone = c }",
-        "firewall web in main { description = \"web servers\" allow tcp 80, 443 from 0.0.0.0/0 }",
-        "firewall db in main { description = \"databases\" allow tcp 5432 from web allow tcp 443 to 10.20.0.0/16 }",
-        &format!("role app {{ image = image(\"{}\", \"137112412989\") type = t3.micro firewall = [web] disk = 10GiB", shop.image_name),
-        "hosts app { role = app count = 2 subnets = [main.public-a, main.public-c] }",
-        "firewall = [db]",
-        "host db { role = db subnet = main.private-c }",
-        "zone \"internal.shop.\" { private = [main]",
-        "db 300 A 10.20.11.10",
-    ] {
-        assert!(flat.contains(expected), "missing `{expected}` in:\n{source}");
-    }
+    let role = format!("role app {{ image = image(\"{}\", \"137112412989\") type = t3.micro firewall = [web] disk = 10GiB", shop.image_name);
+    assert_has(
+        &source,
+        &[
+            "network main { cidr = 10.20.0.0/16",
+            "subnet public-a { cidr = 10.20.1.0/24 zone = a public = true }",
+            "subnet public-c { cidr = 10.20.2.0/24 zone = c public = true }",
+            "subnet private-c { cidr = 10.20.11.0/24 zone = c }",
+            "firewall web in main { description = \"web servers\" allow tcp 80, 443 from 0.0.0.0/0 }",
+            "firewall db in main { description = \"databases\" allow tcp 5432 from web allow tcp 443 to 10.20.0.0/16 }",
+            &role,
+            "hosts app { role = app count = 2 subnets = [main.public-a, main.public-c] }",
+            "firewall = [db]",
+            "host db { role = db subnet = main.private-c }",
+            "zone \"internal.shop.\" { private = [main]",
+            "db 300 A 10.20.11.10",
+        ],
+    );
     assert!(!source.contains("10.30.0.0"), "{source}");
-
-    assert_eq!(drove(&moto, &dir, &["fmt", "--check", "."]).code, 0);
-    let check = drove(&moto, &dir, &["check", "."]);
-    assert_eq!(check.code, 0, "{}", check.stderr);
-    let plan = drove(&moto, &dir, &["plan", ".", "--detailed-exitcode"]);
-    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+    assert_clean_and_unchanged(&moto, &dir);
 
     let state = state_of(&dir);
     let res = &state["resources"];
@@ -545,7 +556,7 @@ fn tag_filter_picks_vpcs_and_instances_and_role_tag_names_roles() {
     let tmp = tempfile::tempdir().unwrap();
     let run = drove(&moto, tmp.path(), &["import", "aws", "--tag", "env=blue", "--stack", "blue"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let flat = run.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = flat(&run.stdout);
     assert!(flat.contains("tags = { env = \"blue\" }"), "the tag all imported resources share is the stack's: {}", run.stdout);
     assert!(flat.contains("network blue { cidr = 10.40.0.0/16 subnet a { cidr = 10.40.1.0/24 zone = a } }"), "{}", run.stdout);
     assert!(flat.contains("hosts web { role = web count = 1 subnets = [blue.a] }"), "{}", run.stdout);
