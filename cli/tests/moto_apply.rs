@@ -156,11 +156,16 @@ fn kill_at(stack: &str, k: u64) {
     let st = state(dir.path());
     let resources = st["resources"].as_object().unwrap();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    if stack == EC2 {
-        rt.block_on(ec2_matches_the_state(&m.endpoint(), resources, k));
-        return;
+    match stack {
+        EC2 => rt.block_on(ec2_matches_the_state(&m.endpoint(), resources, k)),
+        _ => rt.block_on(route53_matches_the_state(&m.endpoint(), resources, k)),
     }
-    let l = rt.block_on(live(&m.endpoint()));
+}
+
+/// Each zone and the health check exist once, everything tagged for the stack is in the
+/// state, and the zones hold exactly the state's records.
+async fn route53_matches_the_state(endpoint: &str, resources: &serde_json::Map<String, Value>, k: u64) {
+    let l = live(endpoint).await;
     let mut zones = l.zones.clone();
     zones.sort();
     assert_eq!(zones, ["shop.example.", "shop.test."], "each zone exactly once (k = {k})");
