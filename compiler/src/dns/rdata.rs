@@ -511,6 +511,12 @@ pub fn quote(s: &str) -> String {
 impl Rdata {
     /// The value as Route53 takes it; `None` for an A value only known after apply.
     pub fn presentation(&self) -> Option<String> {
+        self.presentation_quoting(quote)
+    }
+
+    /// The presentation format with each character-string written by `quote` (a drove
+    /// record line writes them as drove strings).
+    pub fn presentation_quoting(&self, quote: fn(&str) -> String) -> Option<String> {
         Some(match self {
             Rdata::A(AValue::Addr(a)) => a.to_string(),
             Rdata::A(AValue::Host(_)) => return None,

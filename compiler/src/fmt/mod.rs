@@ -14,6 +14,7 @@ use crate::syntax::cst::{File, Item};
 use printer::Printer;
 pub use equiv::shape;
 pub use stmt::is_record_type;
+pub use strings::quote;
 
 /// Formats one file. Returns the syntax errors instead when the file does not parse
 /// cleanly, so a broken file is never rewritten.

@@ -10,7 +10,6 @@ use crate::dns::rdata::Rdata;
 use crate::dns::rtype::RType;
 use crate::source::Sources;
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 /// Warnings of `drove check` on the output listed as notes; the rest are counted.
 const MAX_WARNINGS_SHOWN: usize = 20;
@@ -38,40 +37,15 @@ struct Set {
     at: Location,
 }
 
-/// A string literal of drove source; the formatter settles the canonical escapes.
+/// A string literal of drove source, escaped as the formatter writes one.
 pub fn drove_string(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    crate::fmt::quote(value)
 }
 
 /// One value as a drove record line writes it: like the presentation format, with
 /// character-strings as drove strings and SVCB parameters in one string.
 pub fn drove_value(data: &Rdata) -> String {
-    let strings = |s: &[String]| s.iter().map(|x| drove_string(x)).collect::<Vec<_>>().join(" ");
     match data {
-        Rdata::Txt(s) | Rdata::Spf(s) => strings(s),
-        Rdata::Caa(c) => format!("{} {} {}", c.flags, c.tag, drove_string(&c.value)),
-        Rdata::Naptr(n) => format!(
-            "{} {} {} {} {} {}",
-            n.order,
-            n.preference,
-            drove_string(&n.flags),
-            drove_string(&n.service),
-            drove_string(&n.regexp),
-            n.replacement
-        ),
         Rdata::Https(s) | Rdata::Svcb(s) => {
             let params = unquote_params(&s.params.presentation());
             if params.is_empty() {
@@ -80,7 +54,7 @@ pub fn drove_value(data: &Rdata) -> String {
                 format!("{} {} {}", s.priority, s.target, drove_string(&params))
             }
         }
-        other => other.presentation().unwrap_or_default(),
+        other => other.presentation_quoting(drove_string).unwrap_or_default(),
     }
 }
 
