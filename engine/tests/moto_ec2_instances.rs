@@ -11,7 +11,6 @@ use age::secrecy::ExposeSecret as _;
 use base64::Engine as _;
 use drove_compiler::model::DesiredState;
 use drove_compiler::secrets::{declaration, encrypt, new_hash_key, Encryption, Keyring, HASH_KEY_NAME};
-use drove_engine::apply::ApplyOptions;
 use drove_engine::aws::aws_sdk_ec2;
 use drove_engine::aws::aws_sdk_route53;
 use drove_engine::kinds;
@@ -21,6 +20,7 @@ use drove_engine::userdata::UserData;
 use aws_sdk_ec2::types::{Filter, InstanceAttributeName};
 use serde_json::Value;
 use std::sync::Arc;
+use support::apply;
 use support::moto::Moto;
 use support::{MOTO_IMAGE as IMAGE, NETWORK};
 
@@ -126,16 +126,6 @@ impl Fixture {
             .unwrap();
         out.reservations().iter().flat_map(|r| r.instances()).cloned().collect()
     }
-}
-
-async fn apply(s: &Session, d: &DesiredState) -> Plan {
-    let (plan, report) = s
-        .apply(Some(d), None, &PlanOptions::default(), &ApplyOptions::default(), &|_| true, &|_| {})
-        .await
-        .expect("apply runs")
-        .expect("confirmed");
-    assert!(report.failed.is_empty(), "{:?}", report.failed);
-    plan
 }
 
 fn action(p: &Plan, a: &str) -> Action {

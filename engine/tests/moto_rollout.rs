@@ -60,12 +60,9 @@ async fn session(m: &Moto, d: &DesiredState, dir: &Path, log: &Path) -> Session 
     s
 }
 
-/// Plans and applies one change at a time, so the log's order is exact.
-async fn apply(s: &Session, d: &DesiredState) -> drove_engine::plan::Plan {
-    let opts = ApplyOptions { parallelism: 1, ..Default::default() };
-    let (plan, report) = s.apply(Some(d), None, &PlanOptions::default(), &opts, &|_| true, &|_| {}).await.expect("apply runs").expect("confirmed");
-    assert!(report.failed.is_empty(), "{:?}", report.failed);
-    plan
+/// One change at a time, so the log's order is exact.
+async fn apply(s: &Session, d: &DesiredState) {
+    support::apply_with(s, d, &ApplyOptions { parallelism: 1, ..Default::default() }).await;
 }
 
 fn host(st: &State, i: usize) -> Host {

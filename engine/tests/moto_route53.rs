@@ -15,6 +15,7 @@ use drove_engine::state::{Backend, S3Backend};
 use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType};
 use serde_json::{json, Value};
 use std::path::Path;
+use support::apply;
 use support::moto::Moto;
 
 const REGION: &str = "ap-northeast-1";
@@ -79,16 +80,6 @@ fn stack(state: Value, extra: Vec<Value>) -> DesiredState {
 
 fn local() -> Value {
     json!({"backend": "local", "path": "drove.state.json"})
-}
-
-async fn apply(s: &Session, d: &DesiredState) -> Plan {
-    let (plan, report) = s
-        .apply(Some(d), None, &PlanOptions::default(), &ApplyOptions::default(), &|_| true, &|_| {})
-        .await
-        .expect("apply runs")
-        .expect("confirmed");
-    assert!(report.failed.is_empty(), "{:?}", report.failed);
-    plan
 }
 
 async fn open(m: &Moto, d: &DesiredState, dir: &Path) -> Session {

@@ -50,3 +50,26 @@ pub fn compile_data_with_user_data(name: &str) -> (DesiredState, Arc<UserData>) 
     let ud = UserData::open(&a.stack, docs, &dir, no_keys).expect("user data without secrets needs no key");
     (d, Arc::new(ud))
 }
+
+/// Plans and applies `d` through the session with `opts`, confirming; any failed change
+/// fails the test.
+#[cfg(feature = "aws")]
+pub async fn apply_with(
+    s: &drove_engine::session::Session,
+    d: &DesiredState,
+    opts: &drove_engine::apply::ApplyOptions,
+) -> drove_engine::plan::Plan {
+    let (plan, report) = s
+        .apply(Some(d), None, &drove_engine::plan::PlanOptions::default(), opts, &|_| true, &|_| {})
+        .await
+        .expect("apply runs")
+        .expect("confirmed");
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    plan
+}
+
+/// `apply_with` the default options.
+#[cfg(feature = "aws")]
+pub async fn apply(s: &drove_engine::session::Session, d: &DesiredState) -> drove_engine::plan::Plan {
+    apply_with(s, d, &drove_engine::apply::ApplyOptions::default()).await
+}
