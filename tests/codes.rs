@@ -63,7 +63,9 @@ fn every_front_end_code_has_an_error_fixture() {
     let missing: Vec<String> = code_literals(&repo_root().join("compiler/src"))
         .into_iter()
         .filter(|(code, _)| !named.contains(code))
-        .map(|(code, path)| format!("{code} (used in {}): add tests/fixtures/err/<area>/{code}-<slug>.drove", display_path(&path)))
+        .map(|(code, path)| {
+            format!("{code} (used in {}): add tests/fixtures/err/<area>/{code}-<slug>.drove", display_path(&path))
+        })
         .collect();
     assert!(missing.is_empty(), "codes no error fixture expects:\n{}", missing.join("\n"));
 }

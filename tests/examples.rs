@@ -13,8 +13,10 @@ fn examples_check_clean_and_compile() {
         let analysis = analyze(&sources);
         let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         assert!(analysis.diagnostics.is_empty(), "{name}:\n{}", render::text(&sources, &analysis.diagnostics, false));
-        let state = drove_compiler::compile::compile(&analysis.stack).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let state = drove_compiler::compile::compile(&analysis).unwrap_or_else(|e| panic!("{name}: {e}"));
         let json = serde_json::to_string_pretty(&state).expect("the desired state serialises");
+        let back: drove_compiler::model::DesiredState = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(serde_json::to_string_pretty(&back).expect("serialises"), json, "{name}");
         insta::assert_snapshot!(format!("compile@{name}"), json);
     }
 }

@@ -1,8 +1,10 @@
 //! `drove apply [PATH | PLANFILE] [--auto-approve]` and `drove destroy [PATH] [--auto-approve]`
 
-use crate::engine_run::{confirm, desired, desired_user_data, report, runtime, stack_dir, user_data};
+use crate::engine_run::{confirm, desired, report, runtime, stack_dir, user_data};
 use crate::output::{color, write, Stream};
+use drove_compiler::model::{instance, Instance};
 use drove_engine::apply::{ApplyOptions, ApplyReport, Event};
+use drove_engine::aws::Requests;
 use drove_engine::plan::{render, Action, Plan, PlanOptions};
 use drove_engine::session::Session;
 use std::path::{Path, PathBuf};
@@ -47,25 +49,36 @@ pub struct DestroyArgs {
     pub skip_drain: bool,
 }
 
-fn is_plan_file(path: &Path) -> bool {
-    path.is_file() && path.extension().is_some_and(|e| e == "json")
-}
-
 pub fn run(args: &Args) -> u8 {
-    let opts = PlanOptions { targets: args.targets.clone(), allow_mass_delete: args.allow_mass_delete, destroy: false, user_data: None, replace: args.replace.clone() };
+    let opts = PlanOptions {
+        targets: args.targets.clone(),
+        allow_mass_delete: args.allow_mass_delete,
+        destroy: false,
+        user_data: None,
+        replace: args.replace.clone(),
+    };
     let apply_opts = ApplyOptions { parallelism: args.parallelism, skip_drain: args.skip_drain };
-    if is_plan_file(&args.path) {
-        let text = match std::fs::read_to_string(&args.path) {
-            Ok(t) => t,
-            Err(e) => return crate::output::fail(format!("cannot read {}: {e}", args.path.display())),
-        };
+    let input = match crate::saved_plan::classify(&args.path) {
+        Ok(i) => i,
+        Err(e) => {
+            return crate::output::fail(format!(
+                "{e}\n  help: `drove apply` takes a stack directory, a .drove file, or a plan saved with `drove plan --out FILE`"
+            ))
+        }
+    };
+    if let crate::saved_plan::Input::Plan(text) = input {
         let plan = match Plan::parse(&text, &args.path.display().to_string()) {
             Ok(p) => p,
             Err(e) => return report(&e),
         };
         let stack_path = PathBuf::from(plan.stack_path.as_deref().unwrap_or("."));
-        let launched = plan.changes.iter().filter(|c| matches!(c.action, Action::Create | Action::Replace)).filter_map(|c| c.after.get("user_data"));
-        let ud = match user_data(&stack_path, launched) {
+        let launched: Vec<Instance> = plan
+            .changes
+            .iter()
+            .filter(|c| c.kind == instance::KIND && matches!(c.action, Action::Create | Action::Replace))
+            .filter_map(|c| serde_json::from_value(c.after.clone()).ok())
+            .collect();
+        let ud = match user_data(launched.iter().filter_map(|i| i.user_data.as_ref())) {
             Ok(u) => u,
             Err(code) => return code,
         };
@@ -75,7 +88,7 @@ pub fn run(args: &Args) -> u8 {
         Ok(d) => d,
         Err(code) => return code,
     };
-    let ud = match user_data(&args.path, desired_user_data(&d)) {
+    let ud = match user_data(d.user_data()) {
         Ok(u) => u,
         Err(code) => return code,
     };
@@ -105,10 +118,6 @@ fn execute(
         Ok(r) => r,
         Err(code) => return code,
     };
-    let ask = |p: &Plan| {
-        write(Stream::Stdout, &render::text(p, color(Stream::Stdout)));
-        auto_approve || !p.has_changes() || confirm(if opts.destroy { "\nDestroy these resources?" } else { "\nApply these changes?" })
-    };
     let shown = crate::progress::ApplyProgress::new();
     let progress = |e: &Event| shown.event(e);
     let result = rt.block_on(async {
@@ -121,7 +130,20 @@ fn execute(
             Some(u) => s.with_user_data(u),
             None => s,
         };
-        s.apply_with_events(d, saved.clone(), opts, apply_opts, &ask, &progress).await
+        // The requests sent until the plan is shown are the plan's; the rest apply it.
+        let planned = std::sync::Mutex::new(Requests::default());
+        let ask = |p: &Plan| {
+            if let Ok(mut r) = planned.lock() {
+                *r = s.requests();
+            }
+            write(Stream::Stdout, &render::text(p, color(Stream::Stdout)));
+            auto_approve
+                || !p.has_changes()
+                || confirm(if opts.destroy { "\nDestroy these resources?" } else { "\nApply these changes?" })
+        };
+        let applied = s.apply_with_events(d, saved.clone(), opts, apply_opts, &ask, &progress).await?;
+        let requests = s.requests().since(&planned.lock().map(|r| r.clone()).unwrap_or_default());
+        Ok::<_, drove_engine::EngineError>(applied.map(|(plan, rep)| (plan, rep, requests)))
     });
     shown.finish();
     match result {
@@ -130,7 +152,7 @@ fn execute(
             write(Stream::Stderr, "Nothing applied.\n");
             crate::exit::PROBLEMS
         }
-        Ok(Some((plan, rep))) => summarize(&plan, &rep),
+        Ok(Some((plan, rep, requests))) => summarize(&plan, &rep, &requests),
     }
 }
 
@@ -138,12 +160,20 @@ fn unreachable_stack() -> drove_engine::Result<Session> {
     Err(drove_engine::EngineError::new(drove_engine::error::codes::BAD_PLAN_FILE, "no stack and no plan to apply"))
 }
 
-fn summarize(plan: &Plan, rep: &ApplyReport) -> u8 {
+/// The requests counted are AWS's (retries included), not drove's steps: one create may
+/// take several, one batch of records takes one.
+fn summarize(plan: &Plan, rep: &ApplyReport, requests: &Requests) -> u8 {
     if !plan.has_changes() {
         write(Stream::Stdout, "No changes.\n");
         return crate::exit::OK;
     }
-    let mut text = format!("\nApplied: {} changes in {} calls.\n", rep.completed.len(), rep.calls);
+    // The provider's services only: the S3 state's writes are said apart.
+    let state = requests.of_service("S3");
+    let mut text = format!("\nApplied: {} changes in {} AWS requests", rep.completed.len(), requests.total() - state);
+    text.push_str(&match state {
+        0 => ".\n".to_string(),
+        n => format!(" (and {n} to the state in S3).\n"),
+    });
     for (address, e) in &rep.failed {
         text.push_str(&format!("failed: {address}: error[{}]: {}\n", e.code, e.message));
         if let Some(h) = &e.help {

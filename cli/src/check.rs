@@ -21,9 +21,18 @@ pub fn run(path: &Path, format: Format) -> u8 {
         Format::Text => {
             write(Stream::Stdout, &render::text(&sources, &diagnostics, color(Stream::Stdout)));
             let files = sources.files.len();
-            let summary = format!("{}: {} ({files} file{})\n", path.display(), render::summary(&diagnostics), if files == 1 { "" } else { "s" });
+            let summary = format!(
+                "{}: {} ({files} file{})\n",
+                path.display(),
+                render::summary(&diagnostics),
+                if files == 1 { "" } else { "s" }
+            );
             write(Stream::Stdout, &summary);
         }
     }
-    if diagnostics.iter().any(|d| d.is_error()) { crate::exit::PROBLEMS } else { crate::exit::OK }
+    if diagnostics.iter().any(|d| d.is_error()) {
+        crate::exit::PROBLEMS
+    } else {
+        crate::exit::OK
+    }
 }

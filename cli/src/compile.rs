@@ -36,7 +36,7 @@ pub fn desired_state(path: &Path, verb: &str) -> Result<DesiredState, u8> {
         write(Stream::Stderr, &format!("{}: not {verb}: {}\n", path.display(), render::summary(&analysis.diagnostics)));
         return Err(crate::exit::PROBLEMS);
     }
-    match compile(&analysis.stack) {
+    match compile(&analysis) {
         Ok(state) => Ok(state),
         Err(CompileError::Invalid(diagnostics)) => {
             write(Stream::Stderr, &render::text(&sources, &diagnostics, stderr_color));

@@ -3,6 +3,7 @@
 //! errors with their code and help line.
 
 use crate::output::{color, write, Stream};
+use drove_compiler::model::instance::UserData as Document;
 use drove_compiler::model::DesiredState;
 use drove_engine::EngineError;
 use std::path::{Path, PathBuf};
@@ -59,21 +60,13 @@ pub fn confirm(question: &str) -> bool {
 /// failure (no key, a wrong key, an altered ciphertext, a missing file) stops here, before
 /// the state is locked or AWS called. `None` when no instance has user data.
 pub fn user_data<'a>(
-    path: &Path,
-    documents: impl IntoIterator<Item = &'a serde_json::Value>,
+    documents: impl IntoIterator<Item = &'a Document>,
 ) -> Result<Option<std::sync::Arc<drove_engine::userdata::UserData>>, u8> {
-    let documents: Vec<&serde_json::Value> = documents.into_iter().filter(|d| !d.is_null()).collect();
+    let documents: Vec<&Document> = documents.into_iter().collect();
     if documents.is_empty() {
         return Ok(None);
     }
-    let sources = crate::stack::load(path)?;
-    let stack = drove_compiler::analysis::analyze(&sources).stack;
-    drove_engine::userdata::UserData::open(&stack, documents, &stack_dir(path), drove_compiler::secrets::Keyring::from_env)
+    drove_engine::userdata::UserData::open(documents, drove_compiler::secrets::Keyring::from_env)
         .map(|u| Some(std::sync::Arc::new(u)))
         .map_err(|e| report(&e))
-}
-
-/// The `user_data` attributes of a desired state's instances.
-pub fn desired_user_data(d: &DesiredState) -> impl Iterator<Item = &serde_json::Value> {
-    d.resources.iter().filter(|r| r.kind == drove_engine::kinds::INSTANCE).filter_map(|r| r.attributes.get("user_data"))
 }

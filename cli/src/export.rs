@@ -36,10 +36,13 @@ pub fn run(what: What) -> u8 {
     let analysis = analyze(&sources);
     if analysis.has_errors() {
         write(Stream::Stderr, &render::text(&sources, &analysis.diagnostics, color(Stream::Stderr)));
-        write(Stream::Stderr, &format!("{}: not exported: {}\n", args.path.display(), render::summary(&analysis.diagnostics)));
+        write(
+            Stream::Stderr,
+            &format!("{}: not exported: {}\n", args.path.display(), render::summary(&analysis.diagnostics)),
+        );
         return crate::exit::PROBLEMS;
     }
-    let state = match compile(&analysis.stack) {
+    let state = match compile(&analysis) {
         Ok(s) => s,
         Err(e) => {
             write(Stream::Stderr, &format!("drove: {}: {e}\n", args.path.display()));

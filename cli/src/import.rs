@@ -70,12 +70,14 @@ fn zonefile_cmd(args: ZonefileArgs) -> u8 {
         Ok(z) => z,
         Err(list) => return errors(&list),
     };
-    let mut notes = Vec::new();
+    // Records left out under `--skip-unsupported`: warnings, since the zone served from
+    // Route53 will lack them.
+    let mut warnings = Vec::new();
     if !zone.unsupported.is_empty() {
         let list: Vec<zonefile::Error> = zone
             .unsupported
             .iter()
-            .map(|s| zonefile::Error { at: s.at.clone(), message: format!("{} {}: Route53 does not serve {} records", s.owner, s.rtype, s.rtype) })
+            .map(|s| zonefile::Error { at: s.at.clone(), message: format!("{} {}: {}", s.owner, s.rtype, s.why) })
             .collect();
         if !args.skip_unsupported {
             let mut text: String = list.iter().map(|e| format!("{e}\n")).collect();
@@ -83,16 +85,16 @@ fn zonefile_cmd(args: ZonefileArgs) -> u8 {
             write(Stream::Stderr, &text);
             return crate::exit::PROBLEMS;
         }
-        notes.extend(list.iter().map(|e| format!("{e} (left out)")));
+        warnings.extend(list.iter().map(|e| format!("{e} (left out)")));
     }
-    let opts = import::Options {
-        file_label: args.file.display().to_string(),
-        stack: args.stack.zip(args.region),
-    };
+    let opts = import::Options { file_label: args.file.display().to_string(), stack: args.stack.zip(args.region) };
     match import::to_drove(&zone, &opts) {
         Ok(out) => {
             let mut text = String::new();
-            for n in notes.iter().chain(&out.notes) {
+            for w in &warnings {
+                text.push_str(&format!("warning: {w}\n"));
+            }
+            for n in &out.notes {
                 text.push_str(&format!("note: {n}\n"));
             }
             write(Stream::Stderr, &text);

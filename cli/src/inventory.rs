@@ -57,8 +57,10 @@ pub fn by_role(instances: &[RunningInstance]) -> BTreeMap<String, Vec<&RunningIn
 }
 
 pub fn json_inventory(stack: &str, region: &str, instances: &[RunningInstance]) -> Value {
-    let roles: Map<String, Value> =
-        by_role(instances).into_iter().map(|(role, hosts)| (role, Value::Array(hosts.into_iter().map(host_json).collect()))).collect();
+    let roles: Map<String, Value> = by_role(instances)
+        .into_iter()
+        .map(|(role, hosts)| (role, Value::Array(hosts.into_iter().map(host_json).collect())))
+        .collect();
     json!({ "stack": stack, "region": region, "roles": roles })
 }
 

@@ -25,6 +25,8 @@ mod output;
 mod plan;
 #[cfg(feature = "aws")]
 mod progress;
+#[cfg(feature = "aws")]
+mod saved_plan;
 mod secret;
 mod stack;
 #[cfg(feature = "aws")]

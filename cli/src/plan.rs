@@ -1,6 +1,6 @@
 //! `drove plan [PATH] [--out FILE] [--format text|json|markdown] [--detailed-exitcode]`
 
-use crate::engine_run::{desired, desired_user_data, report, runtime, stack_dir, user_data};
+use crate::engine_run::{desired, report, runtime, stack_dir, user_data};
 use crate::output::{color, write, Stream};
 use drove_engine::plan::{render, Plan, PlanOptions};
 use drove_engine::session::Session;
@@ -59,11 +59,17 @@ pub fn run(args: &Args) -> u8 {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let ud = match user_data(&args.path, desired_user_data(&d)) {
+    let ud = match user_data(d.user_data()) {
         Ok(u) => u,
         Err(code) => return code,
     };
-    let opts = PlanOptions { targets: args.targets.clone(), allow_mass_delete: args.allow_mass_delete, destroy: false, user_data: None, replace: args.replace.clone() };
+    let opts = PlanOptions {
+        targets: args.targets.clone(),
+        allow_mass_delete: args.allow_mass_delete,
+        destroy: false,
+        user_data: None,
+        replace: args.replace.clone(),
+    };
     let result = rt.block_on(async {
         let mut s = Session::open(&d, &stack_dir(&args.path)).await?;
         if let Some(u) = ud {
@@ -81,7 +87,10 @@ pub fn run(args: &Args) -> u8 {
         if let Err(code) = save(&plan, out) {
             return code;
         }
-        write(Stream::Stderr, &format!("Saved the plan to {}; apply it with `drove apply {}`.\n", out.display(), out.display()));
+        write(
+            Stream::Stderr,
+            &format!("Saved the plan to {}; apply it with `drove apply {}`.\n", out.display(), out.display()),
+        );
     }
     if args.detailed_exitcode && plan.has_changes() {
         2

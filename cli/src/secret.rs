@@ -115,9 +115,15 @@ fn init(out: Option<PathBuf>) -> Result<(), Failure> {
     let identity = age::x25519::Identity::generate();
     let recipient = identity.to_public().to_string();
     use age::secrecy::ExposeSecret as _;
-    let text = format!("# drove secret identity: keep this file private\n# public key: {recipient}\n{}\n", identity.to_string().expose_secret());
+    let text = format!(
+        "# drove secret identity: keep this file private\n# public key: {recipient}\n{}\n",
+        identity.to_string().expose_secret()
+    );
     write_private(&path, text.as_bytes()).map_err(|e| problem(format!("{}: {e}", path.display())))?;
-    note(&format!("wrote the identity to {}; add its recipient to the stack:\n  recipients = [\"{recipient}\"]", path.display()));
+    note(&format!(
+        "wrote the identity to {}; add its recipient to the stack:\n  recipients = [\"{recipient}\"]",
+        path.display()
+    ));
     write(Stream::Stdout, &format!("{recipient}\n"));
     Ok(())
 }
@@ -177,10 +183,16 @@ impl Stack {
 
     fn ciphertext(&self, name: &str) -> Result<&str, Failure> {
         match self.analysis.stack.secret(name) {
-            Some(s) => s.ciphertext.as_ref().map(|c| c.value.as_str()).ok_or_else(|| problem(format!("secret `{name}` has no value"))),
+            Some(s) => s
+                .ciphertext
+                .as_ref()
+                .map(|c| c.value.as_str())
+                .ok_or_else(|| problem(format!("secret `{name}` has no value"))),
             None => {
                 let names = self.analysis.stack.secrets.iter().map(|s| s.name.text.as_str());
-                let hint = drove_compiler::diag::did_you_mean(name, names).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+                let hint = drove_compiler::diag::did_you_mean(name, names)
+                    .map(|n| format!(" (did you mean `{n}`?)"))
+                    .unwrap_or_default();
                 Err(problem(format!("the stack has no secret `{name}`{hint}")))
             }
         }
@@ -201,7 +213,8 @@ impl Stack {
     /// Encrypts the values and writes them, adding the fingerprint key when the stack has none.
     fn store(&self, values: Vec<(String, Vec<u8>)>, to: &Encryption) -> Result<Vec<PathBuf>, Failure> {
         let mut encrypted = Vec::with_capacity(values.len() + 1);
-        let has_key = values.iter().any(|(n, _)| n == HASH_KEY_NAME) || self.analysis.stack.secret(HASH_KEY_NAME).is_some();
+        let has_key =
+            values.iter().any(|(n, _)| n == HASH_KEY_NAME) || self.analysis.stack.secret(HASH_KEY_NAME).is_some();
         if !has_key {
             use age::secrecy::ExposeSecret as _;
             encrypted.push((HASH_KEY_NAME.to_string(), encrypt(new_hash_key().expose_secret(), to)?));
@@ -273,7 +286,9 @@ fn encrypt_cmd(name: &str, path: &Path, from: Option<&Path>) -> Result<(), Failu
 
 fn decrypt_cmd(name: &str, path: &Path, force: bool) -> Result<(), Failure> {
     if std::io::stdout().is_terminal() && !force {
-        return Err(problem("stdout is a terminal: pipe the output, use `drove secret edit`, or pass --force to print it here"));
+        return Err(problem(
+            "stdout is a terminal: pipe the output, use `drove secret edit`, or pass --force to print it here",
+        ));
     }
     let stack = load(path)?;
     let text = stack.ciphertext(name)?;
@@ -316,7 +331,8 @@ fn scratch(name: &str, content: &[u8]) -> std::io::Result<Scratch> {
     #[cfg(unix)]
     std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
     // Keep the name's extension so the editor picks a mode; nothing else of it.
-    let ext = Path::new(name).extension().and_then(|e| e.to_str()).filter(|e| e.chars().all(|c| c.is_ascii_alphanumeric()));
+    let ext =
+        Path::new(name).extension().and_then(|e| e.to_str()).filter(|e| e.chars().all(|c| c.is_ascii_alphanumeric()));
     let file = dir.path().join(ext.map_or_else(|| "secret".to_string(), |e| format!("secret.{e}")));
     let s = Scratch { _dir: dir, file };
     write_private(&s.file, content)?;
@@ -331,12 +347,15 @@ fn edit(name: &str, path: &Path) -> Result<(), Failure> {
     let old = match stack.analysis.stack.secret(name) {
         Some(_) => {
             use age::secrecy::ExposeSecret as _;
-            let plain = Keyring::from_env()?.decrypt(stack.ciphertext(name)?).map_err(|e| problem(format!("secret `{name}`: {e}")))?;
+            let plain = Keyring::from_env()?
+                .decrypt(stack.ciphertext(name)?)
+                .map_err(|e| problem(format!("secret `{name}`: {e}")))?;
             Some(plain.expose_secret().clone())
         }
         None => None,
     };
-    let s = scratch(name, old.as_deref().unwrap_or_default()).map_err(|e| problem(format!("cannot create a private temporary file: {e}")))?;
+    let s = scratch(name, old.as_deref().unwrap_or_default())
+        .map_err(|e| problem(format!("cannot create a private temporary file: {e}")))?;
     let editor = ["VISUAL", "EDITOR"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|e| !e.trim().is_empty()))
@@ -377,7 +396,9 @@ fn rekey(path: &Path) -> Result<(), Failure> {
         }
         let text = stack.ciphertext(&s.name.text)?;
         use age::secrecy::ExposeSecret as _;
-        let plain = keyring.decrypt(text).map_err(|e| problem(format!("secret `{}`: {e}; nothing was changed", s.name.text)))?;
+        let plain = keyring
+            .decrypt(text)
+            .map_err(|e| problem(format!("secret `{}`: {e}; nothing was changed", s.name.text)))?;
         values.push((s.name.text.clone(), plain.expose_secret().clone()));
     }
     let count = values.iter().filter(|(n, _)| n != HASH_KEY_NAME).count();

@@ -147,7 +147,8 @@ fn graph_draws_networks_hosts_and_the_records_pointing_at_them() {
     assert_eq!(mermaid.code, 0, "{}", mermaid.stderr);
     assert!(mermaid.stdout.starts_with("flowchart"), "{}", mermaid.stdout);
     // The record filled from the app hosts depends on each of them.
-    let record = mermaid.stdout.lines().find(|l| l.contains("record.app.acme.example./A")).expect("the app record is drawn");
+    let record =
+        mermaid.stdout.lines().find(|l| l.contains("record.app.acme.example./A")).expect("the app record is drawn");
     let id = record.trim().split('[').next().unwrap_or_default().to_string();
     assert!(mermaid.stdout.lines().any(|l| l.trim().starts_with(&format!("{id} -->"))), "{}", mermaid.stdout);
 
@@ -285,5 +286,29 @@ fn help_lists_only_finished_commands() {
         .filter(|l| !l.starts_with("   "))
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert_eq!(listed, ["check", "fmt", "compile", "graph", "init", "plan", "apply", "destroy", "state", "verify", "import", "inventory", "export", "explain", "lsp", "secret", "completions", "man", "help"], "{help}");
+    assert_eq!(
+        listed,
+        [
+            "check",
+            "fmt",
+            "compile",
+            "graph",
+            "init",
+            "plan",
+            "apply",
+            "destroy",
+            "state",
+            "verify",
+            "import",
+            "inventory",
+            "export",
+            "explain",
+            "lsp",
+            "secret",
+            "completions",
+            "man",
+            "help"
+        ],
+        "{help}"
+    );
 }

@@ -6,8 +6,8 @@ mod support;
 
 use drove_engine::aws::aws_sdk_route53 as r53;
 use r53::types::{
-    AliasTarget, Change, ChangeAction, ChangeBatch, HealthCheckConfig, HealthCheckType, HostedZoneConfig, ResourceRecord,
-    ResourceRecordSet, ResourceRecordSetFailover, RrType, Tag, TagResourceType,
+    AliasTarget, Change, ChangeAction, ChangeBatch, HealthCheckConfig, HealthCheckType, HostedZoneConfig,
+    ResourceRecord, ResourceRecordSet, ResourceRecordSetFailover, RrType, Tag, TagResourceType,
 };
 use serde_json::Value;
 use std::path::Path;
@@ -22,7 +22,12 @@ fn set(name: &str, ty: RrType, ttl: i64, values: &[&str]) -> ResourceRecordSet {
     b.build().unwrap()
 }
 
-fn routed(name: &str, value: &str, ident: &str, f: impl FnOnce(r53::types::builders::ResourceRecordSetBuilder) -> r53::types::builders::ResourceRecordSetBuilder) -> ResourceRecordSet {
+fn routed(
+    name: &str,
+    value: &str,
+    ident: &str,
+    f: impl FnOnce(r53::types::builders::ResourceRecordSetBuilder) -> r53::types::builders::ResourceRecordSetBuilder,
+) -> ResourceRecordSet {
     let b = ResourceRecordSet::builder()
         .name(name)
         .r#type(RrType::A)
@@ -36,7 +41,14 @@ fn alias(name: &str, target: &str, zone: &str, evaluate: bool) -> ResourceRecord
     ResourceRecordSet::builder()
         .name(name)
         .r#type(RrType::A)
-        .alias_target(AliasTarget::builder().dns_name(target).hosted_zone_id(zone).evaluate_target_health(evaluate).build().unwrap())
+        .alias_target(
+            AliasTarget::builder()
+                .dns_name(target)
+                .hosted_zone_id(zone)
+                .evaluate_target_health(evaluate)
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap()
 }
@@ -46,7 +58,13 @@ async fn create(client: &r53::Client, zone: &str, sets: Vec<ResourceRecordSet>) 
     for s in sets {
         batch = batch.changes(Change::builder().action(ChangeAction::Create).resource_record_set(s).build().unwrap());
     }
-    client.change_resource_record_sets().hosted_zone_id(zone).change_batch(batch.build().unwrap()).send().await.unwrap();
+    client
+        .change_resource_record_sets()
+        .hosted_zone_id(zone)
+        .change_batch(batch.build().unwrap())
+        .send()
+        .await
+        .unwrap();
 }
 
 async fn new_zone(client: &r53::Client, name: &str, comment: &str) -> String {
@@ -119,7 +137,9 @@ async fn shop_zone(client: &r53::Client) -> (String, String) {
             routed("api.shop.example.", "192.0.2.10", "blue", |b| b.weight(90).health_check_id(hc2)),
             routed("api.shop.example.", "192.0.2.20", "green", |b| b.weight(10)),
             routed("app.shop.example.", "192.0.2.40", "primary", |b| b.failover(ResourceRecordSetFailover::Primary)),
-            routed("app.shop.example.", "192.0.2.41", "secondary", |b| b.failover(ResourceRecordSetFailover::Secondary)),
+            routed("app.shop.example.", "192.0.2.41", "secondary", |b| {
+                b.failover(ResourceRecordSetFailover::Secondary)
+            }),
             alias("alt.shop.example.", "shop.example.", &zone, false),
             alias("cdn.shop.example.", "d111111abcdef8.cloudfront.net.", "Z2FDTNDATAQYW2", false),
         ],
@@ -129,7 +149,8 @@ async fn shop_zone(client: &r53::Client) -> (String, String) {
 }
 
 fn state_of(dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("drove.state.json")).expect("the state was written")).expect("state JSON")
+    serde_json::from_str(&std::fs::read_to_string(dir.join("drove.state.json")).expect("the state was written"))
+        .expect("state JSON")
 }
 
 /// Text with its blanks collapsed: the formatter's column widths are its own business.
@@ -167,7 +188,8 @@ fn route53_zones_are_imported_adopted_and_plan_clean() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("shop");
     let dir_arg = dir.display().to_string();
-    let run = drove(&moto, tmp.path(), &["import", "aws", "--zone", "shop.example", "--stack", "shop", "--out", &dir_arg]);
+    let run =
+        drove(&moto, tmp.path(), &["import", "aws", "--zone", "shop.example", "--stack", "shop", "--out", &dir_arg]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("the first plan shows no changes"), "{}", run.stderr);
     let source = std::fs::read_to_string(dir.join("main.drove")).unwrap();
@@ -208,7 +230,8 @@ fn route53_zones_are_imported_adopted_and_plan_clean() {
 
     // A second import into the same state is refused and writes nothing.
     std::fs::remove_file(dir.join("main.drove")).unwrap();
-    let again = drove(&moto, tmp.path(), &["import", "aws", "--zone", "shop.example.", "--stack", "shop", "--out", &dir_arg]);
+    let again =
+        drove(&moto, tmp.path(), &["import", "aws", "--zone", "shop.example.", "--stack", "shop", "--out", &dir_arg]);
     assert_eq!(again.code, 1, "{}", again.stderr);
     assert!(again.stderr.contains("already holds"), "{}", again.stderr);
     assert!(!dir.join("main.drove").exists());
@@ -228,7 +251,11 @@ fn stdout_import_every_zone_and_clear_refusals() {
     let tmp = tempfile::tempdir().unwrap();
     let missing = drove(&moto, tmp.path(), &["import", "aws", "--zone", "nope.example."]);
     assert_eq!(missing.code, 1, "{}", missing.stderr);
-    assert!(missing.stderr.contains("no hosted zone is named nope.example.") && missing.stderr.contains("plain.example."), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("no hosted zone is named nope.example.") && missing.stderr.contains("plain.example."),
+        "{}",
+        missing.stderr
+    );
     assert!(!tmp.path().join("drove.state.json").exists());
 
     // A private zone brings the VPC it is associated with.
@@ -247,7 +274,11 @@ fn stdout_import_every_zone_and_clear_refusals() {
         vpc
     });
     let inside = tmp.path().join("inside");
-    let one = drove(&moto, tmp.path(), &["import", "aws", "--zone", "inside.example", "--out", &inside.display().to_string()]);
+    let one = drove(
+        &moto,
+        tmp.path(),
+        &["import", "aws", "--zone", "inside.example", "--out", &inside.display().to_string()],
+    );
     assert_eq!(one.code, 0, "{}", one.stderr);
     assert!(one.stderr.contains("the first plan shows no changes"), "{}", one.stderr);
     let source = std::fs::read_to_string(inside.join("main.drove")).unwrap();
@@ -265,13 +296,16 @@ fn stdout_import_every_zone_and_clear_refusals() {
     std::fs::write(tmp.path().join("main.drove"), &run.stdout).unwrap();
     let plan = drove(&moto, tmp.path(), &["plan", ".", "--detailed-exitcode"]);
     assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
-    assert_eq!(state_of(tmp.path())["resources"]["record.www.plain.example./A"]["id"], format!("{zone}/www.plain.example./A/"));
+    assert_eq!(
+        state_of(tmp.path())["resources"]["record.www.plain.example./A"]["id"],
+        format!("{zone}/www.plain.example./A/")
+    );
 }
 
 use drove_engine::aws::aws_sdk_ec2 as ec2;
 use ec2::types::{
-    AttributeBooleanValue, BlockDeviceMapping, EbsBlockDevice, Filter, InstanceNetworkInterfaceSpecification, InstanceType, IpPermission, IpRange, ResourceType,
-    Tag as Ec2Tag, TagSpecification, UserIdGroupPair,
+    AttributeBooleanValue, BlockDeviceMapping, EbsBlockDevice, Filter, InstanceNetworkInterfaceSpecification,
+    InstanceType, IpPermission, IpRange, ResourceType, Tag as Ec2Tag, TagSpecification, UserIdGroupPair,
 };
 
 fn tagged(kind: ResourceType, tags: &[(&str, &str)]) -> TagSpecification {
@@ -296,7 +330,8 @@ async fn an_image(client: &ec2::Client) -> (String, String) {
 }
 
 async fn vpc(client: &ec2::Client, cidr: &str, tags: &[(&str, &str)]) -> String {
-    let out = client.create_vpc().cidr_block(cidr).tag_specifications(tagged(ResourceType::Vpc, tags)).send().await.unwrap();
+    let out =
+        client.create_vpc().cidr_block(cidr).tag_specifications(tagged(ResourceType::Vpc, tags)).send().await.unwrap();
     let id = out.vpc().unwrap().vpc_id().unwrap().to_string();
     client
         .modify_vpc_attribute()
@@ -350,10 +385,20 @@ async fn group(client: &ec2::Client, vpc: &str, name: &str, description: &str, t
 
 /// Launches as drove does: the root volume given on the image's root device (moto attaches
 /// a default volume elsewhere otherwise), 10 GiB, encrypted.
-async fn launch(client: &ec2::Client, image: &str, subnet: &str, groups: &[&str], public: bool, tags: &[(&str, &str)]) -> String {
+async fn launch(
+    client: &ec2::Client,
+    image: &str,
+    subnet: &str,
+    groups: &[&str],
+    public: bool,
+    tags: &[(&str, &str)],
+) -> String {
     let images = client.describe_images().image_ids(image).send().await.unwrap();
     let root = images.images()[0].root_device_name().unwrap().to_string();
-    let mut nic = InstanceNetworkInterfaceSpecification::builder().device_index(0).subnet_id(subnet).associate_public_ip_address(public);
+    let mut nic = InstanceNetworkInterfaceSpecification::builder()
+        .device_index(0)
+        .subnet_id(subnet)
+        .associate_public_ip_address(public);
     for g in groups {
         nic = nic.groups(*g);
     }
@@ -364,7 +409,12 @@ async fn launch(client: &ec2::Client, image: &str, subnet: &str, groups: &[&str]
         .min_count(1)
         .max_count(1)
         .network_interfaces(nic.build())
-        .block_device_mappings(BlockDeviceMapping::builder().device_name(root).ebs(EbsBlockDevice::builder().volume_size(10).encrypted(true).build()).build())
+        .block_device_mappings(
+            BlockDeviceMapping::builder()
+                .device_name(root)
+                .ebs(EbsBlockDevice::builder().volume_size(10).encrypted(true).build())
+                .build(),
+        )
         .tag_specifications(tagged(ResourceType::Instance, tags))
         .send()
         .await
@@ -395,7 +445,8 @@ async fn shop_network(client: &ec2::Client, r53c: &r53::Client) -> Shop {
     let vpc = vpc(client, "10.20.0.0/16", &[("Name", "main")]).await;
     let public_a = subnet(client, &vpc, "10.20.1.0/24", "ap-northeast-1a", true, &[("Name", "main-public-a")]).await;
     let public_c = subnet(client, &vpc, "10.20.2.0/24", "ap-northeast-1c", true, &[("Name", "main-public-c")]).await;
-    let private_c = subnet(client, &vpc, "10.20.11.0/24", "ap-northeast-1c", false, &[("Name", "main-private-c")]).await;
+    let private_c =
+        subnet(client, &vpc, "10.20.11.0/24", "ap-northeast-1c", false, &[("Name", "main-private-c")]).await;
     let igw = client
         .create_internet_gateway()
         .tag_specifications(tagged(ResourceType::InternetGateway, &[("Name", "main")]))
@@ -412,7 +463,14 @@ async fn shop_network(client: &ec2::Client, r53c: &r53::Client) -> Shop {
         .await
         .unwrap();
     let table = table.route_table().unwrap().route_table_id().unwrap().to_string();
-    client.create_route().route_table_id(&table).destination_cidr_block("0.0.0.0/0").gateway_id(&igw).send().await.unwrap();
+    client
+        .create_route()
+        .route_table_id(&table)
+        .destination_cidr_block("0.0.0.0/0")
+        .gateway_id(&igw)
+        .send()
+        .await
+        .unwrap();
     let mut associations = Vec::new();
     for s in [&public_a, &public_c] {
         let a = client.associate_route_table().route_table_id(&table).subnet_id(s).send().await.unwrap();
@@ -471,7 +529,20 @@ async fn shop_network(client: &ec2::Client, r53c: &r53::Client) -> Shop {
         .unwrap();
     let zone = zone.hosted_zone().unwrap().id().trim_start_matches("/hostedzone/").to_string();
     create(r53c, &zone, vec![set("db.internal.shop.", RrType::A, 300, &["10.20.11.10"])]).await;
-    Shop { vpc, public_a, private_c, igw, table, association: associations.remove(0), web, db, app, pet, zone, image_name }
+    Shop {
+        vpc,
+        public_a,
+        private_c,
+        igw,
+        table,
+        association: associations.remove(0),
+        web,
+        db,
+        app,
+        pet,
+        zone,
+        image_name,
+    }
 }
 
 #[test]
@@ -490,9 +561,19 @@ fn networks_firewalls_instances_and_private_zones_are_imported_and_plan_clean() 
     let run = drove(&moto, tmp.path(), &["import", "aws", "--network", "main", "--stack", "shop", "--out", &dir_arg]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("the first plan shows no changes"), "{}", run.stderr);
-    assert!(run.stderr.contains(&format!("tagged 1 instance(s) with drove:role, the tag drove reads an instance's role from: {}=db", shop.pet)), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "tagged 1 instance(s) with drove:role, the tag drove reads an instance's role from: {}=db",
+            shop.pet
+        )),
+        "{}",
+        run.stderr
+    );
     let source = std::fs::read_to_string(dir.join("main.drove")).unwrap();
-    let role = format!("role app {{ image = image(\"{}\", \"137112412989\") type = t3.micro firewall = [web] disk = 10GiB", shop.image_name);
+    let role = format!(
+        "role app {{ image = image(\"{}\", \"137112412989\") type = t3.micro firewall = [web] disk = 10GiB",
+        shop.image_name
+    );
     assert_has(
         &source,
         &[
@@ -545,10 +626,13 @@ fn tag_filter_picks_vpcs_and_instances_and_role_tag_names_roles() {
     let (blue, green, web, loose) = rt.block_on(async {
         let blue = vpc(&client, "10.40.0.0/16", &[("Name", "blue"), ("env", "blue")]).await;
         let green = vpc(&client, "10.41.0.0/16", &[("Name", "green"), ("env", "green")]).await;
-        let sub = subnet(&client, &blue, "10.40.1.0/24", "ap-northeast-1a", false, &[("Name", "blue-a"), ("env", "blue")]).await;
+        let sub =
+            subnet(&client, &blue, "10.40.1.0/24", "ap-northeast-1a", false, &[("Name", "blue-a"), ("env", "blue")])
+                .await;
         subnet(&client, &green, "10.41.1.0/24", "ap-northeast-1a", false, &[("Name", "green-a")]).await;
         let (image, _) = an_image(&client).await;
-        let web = launch(&client, &image, &sub, &[], false, &[("Name", "web-0"), ("Role", "web"), ("env", "blue")]).await;
+        let web =
+            launch(&client, &image, &sub, &[], false, &[("Name", "web-0"), ("Role", "web"), ("env", "blue")]).await;
         let loose = launch(&client, &image, &sub, &[], false, &[("Name", "scratch")]).await;
         (blue, green, web, loose)
     });
@@ -557,16 +641,32 @@ fn tag_filter_picks_vpcs_and_instances_and_role_tag_names_roles() {
     let run = drove(&moto, tmp.path(), &["import", "aws", "--tag", "env=blue", "--stack", "blue"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let flat = flat(&run.stdout);
-    assert!(flat.contains("tags = { env = \"blue\" }"), "the tag all imported resources share is the stack's: {}", run.stdout);
-    assert!(flat.contains("network blue { cidr = 10.40.0.0/16 subnet a { cidr = 10.40.1.0/24 zone = a } }"), "{}", run.stdout);
+    assert!(
+        flat.contains("tags = { env = \"blue\" }"),
+        "the tag all imported resources share is the stack's: {}",
+        run.stdout
+    );
+    assert!(
+        flat.contains("network blue { cidr = 10.40.0.0/16 subnet a { cidr = 10.40.1.0/24 zone = a } }"),
+        "{}",
+        run.stdout
+    );
     assert!(flat.contains("hosts web { role = web count = 1 subnets = [blue.a] }"), "{}", run.stdout);
     assert!(!run.stdout.contains("green") && !run.stdout.contains("scratch"), "{}", run.stdout);
     // The instance's role came from its Role tag; drove reads roles from drove:role, so
     // the import wrote it. The Role tag itself is not drove's: the first plan removes it.
-    assert!(run.stderr.contains(&format!("tagged 1 instance(s) with drove:role, the tag drove reads an instance's role from: {web}=web")), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "tagged 1 instance(s) with drove:role, the tag drove reads an instance's role from: {web}=web"
+        )),
+        "{}",
+        run.stderr
+    );
     // It is in the VPC's default group, which drove does not declare: that goes too.
     assert!(run.stderr.contains("hosts.web[0]: update (security_groups, tags)"), "{}", run.stderr);
-    let tags = rt.block_on(client.describe_tags().filters(Filter::builder().name("resource-id").values(&web).build()).send()).unwrap();
+    let tags = rt
+        .block_on(client.describe_tags().filters(Filter::builder().name("resource-id").values(&web).build()).send())
+        .unwrap();
     assert!(tags.tags().iter().any(|t| t.key() == Some("drove:role") && t.value() == Some("web")));
 
     std::fs::write(tmp.path().join("main.drove"), &run.stdout).unwrap();

@@ -78,7 +78,8 @@ zone "shop.example." {{
         std::fs::create_dir_all(dir.path().join("stack")).expect("mkdir");
         std::fs::create_dir_all(dir.path().join("home")).expect("mkdir");
         std::fs::write(dir.path().join("stack/main.drove"), text).expect("write");
-        std::fs::write(dir.path().join("identity.txt"), format!("{}\n", me.to_string().expose_secret())).expect("write");
+        std::fs::write(dir.path().join("identity.txt"), format!("{}\n", me.to_string().expose_secret()))
+            .expect("write");
         Stack { dir, endpoint: m.endpoint() }
     }
 
@@ -134,7 +135,8 @@ async fn key_failures_stop_before_anything_is_launched() {
     let Some(m) = Moto::start() else { return };
     let good = Stack::new(&m, false);
     let other = good.path("other.txt");
-    std::fs::write(&other, format!("{}\n", age::x25519::Identity::generate().to_string().expose_secret())).expect("write");
+    std::fs::write(&other, format!("{}\n", age::x25519::Identity::generate().to_string().expose_secret()))
+        .expect("write");
     let wrong = good.drove(&["apply", "stack", "--auto-approve"], Some(&other));
     let missing = good.drove(&["apply", "stack", "--auto-approve"], None);
     let tampered = Stack::new(&m, true);
@@ -145,7 +147,11 @@ async fn key_failures_stop_before_anything_is_launched() {
         ("an altered ciphertext", &altered, "altered"),
     ] {
         assert_eq!(run.code, 1, "{what}:\n{}", run.out);
-        assert!(run.out.contains("error[E0320]") && run.out.contains("db.yml") && run.out.contains(why), "{what}:\n{}", run.out);
+        assert!(
+            run.out.contains("error[E0320]") && run.out.contains("db.yml") && run.out.contains(why),
+            "{what}:\n{}",
+            run.out
+        );
         assert_clean(what, &run.out);
     }
     assert!(instances(&m).await.is_empty(), "nothing was launched");
@@ -163,15 +169,23 @@ async fn the_plaintext_reaches_the_instance_and_nothing_else() {
         assert_eq!(p.code, 0, "{}", p.out);
         seen.push((format!("plan --format {format}"), p.out));
     }
-    let saved = s.drove(&["plan", "stack", "--out", "plan.json"], Some(&id));
+    // Named as Terraform users name theirs: a plan is known by its content.
+    let saved = s.drove(&["plan", "stack", "--out", "tfplan"], Some(&id));
     assert_eq!(saved.code, 0, "{}", saved.out);
-    let applied = s.drove(&["apply", "plan.json", "--auto-approve"], Some(&id));
+    let applied = s.drove(&["apply", "tfplan", "--auto-approve"], Some(&id));
     assert_eq!(applied.code, 0, "{}", applied.out);
     let again = s.drove(&["plan", "stack", "--detailed-exitcode"], Some(&id));
     assert_eq!(again.code, 0, "no changes after apply:\n{}", again.out);
     let shown = s.drove(&["state", "show", "hosts.app[0]", "--path", "stack"], Some(&id));
-    seen.extend([("plan --out".to_string(), saved.out), ("apply".into(), applied.out), ("plan again".into(), again.out), ("state show".into(), shown.out)]);
-    seen.push(("the plan file".into(), std::fs::read_to_string(s.path("plan.json")).expect("plan file")));
+    let state_given = s.drove(&["apply", "stack/drove.state.json", "--auto-approve"], Some(&id));
+    assert!(state_given.code != 0 && state_given.out.contains("is a drove state, not a plan"), "{}", state_given.out);
+    seen.extend([
+        ("plan --out".to_string(), saved.out),
+        ("apply".into(), applied.out),
+        ("plan again".into(), again.out),
+        ("state show".into(), shown.out),
+    ]);
+    seen.push(("the plan file".into(), std::fs::read_to_string(s.path("tfplan")).expect("plan file")));
     seen.push(("the state".into(), std::fs::read_to_string(s.path("stack/drove.state.json")).expect("state")));
     for (what, text) in &seen {
         assert_clean(what, text);
@@ -191,7 +205,10 @@ async fn the_plaintext_reaches_the_instance_and_nothing_else() {
             .expect("user data");
         use base64::Engine as _;
         let b64 = base64::engine::general_purpose::STANDARD;
-        let doc = String::from_utf8(b64.decode(attr.user_data().and_then(|u| u.value()).unwrap_or_default()).expect("base64")).expect("utf8");
+        let doc = String::from_utf8(
+            b64.decode(attr.user_data().and_then(|u| u.value()).unwrap_or_default()).expect("base64"),
+        )
+        .expect("utf8");
         assert!(doc.contains(&b64.encode(PLAINTEXT)), "{doc}");
     }
 }

@@ -62,10 +62,30 @@ fn instances_by_role_as_json_and_ansible() {
     let client = ec2::Client::new(&conf);
     let (web0, web1, db, gone) = rt.block_on(async {
         let image = any_image(&client).await;
-        let web0 = launch(&client, &image, &[("drove:stack", "shop"), ("drove:role", "web"), ("drove:address", "hosts.web[0]"), ("Name", "web-0")]).await;
-        let web1 = launch(&client, &image, &[("drove:stack", "shop"), ("drove:role", "web"), ("drove:address", "hosts.web[1]"), ("Name", "web-1")]).await;
-        let db = launch(&client, &image, &[("drove:stack", "shop"), ("drove:role", "mysql"), ("drove:address", "host.db"), ("Name", "db")]).await;
-        let gone = launch(&client, &image, &[("drove:stack", "shop"), ("drove:role", "web"), ("drove:address", "hosts.web[2]"), ("Name", "web-2")]).await;
+        let web0 = launch(
+            &client,
+            &image,
+            &[("drove:stack", "shop"), ("drove:role", "web"), ("drove:address", "hosts.web[0]"), ("Name", "web-0")],
+        )
+        .await;
+        let web1 = launch(
+            &client,
+            &image,
+            &[("drove:stack", "shop"), ("drove:role", "web"), ("drove:address", "hosts.web[1]"), ("Name", "web-1")],
+        )
+        .await;
+        let db = launch(
+            &client,
+            &image,
+            &[("drove:stack", "shop"), ("drove:role", "mysql"), ("drove:address", "host.db"), ("Name", "db")],
+        )
+        .await;
+        let gone = launch(
+            &client,
+            &image,
+            &[("drove:stack", "shop"), ("drove:role", "web"), ("drove:address", "hosts.web[2]"), ("Name", "web-2")],
+        )
+        .await;
         launch(&client, &image, &[("drove:stack", "other"), ("drove:role", "web"), ("Name", "elsewhere")]).await;
         client.terminate_instances().instance_ids(&gone).send().await.unwrap();
         (web0, web1, db, gone)

@@ -60,7 +60,11 @@ struct Out {
 
 fn run(endpoint: &str, dir: &Path, args: &[&str]) -> Out {
     let o = drove(endpoint, dir, args).output().expect("drove runs");
-    Out { code: o.status.code(), stdout: String::from_utf8_lossy(&o.stdout).into(), stderr: String::from_utf8_lossy(&o.stderr).into() }
+    Out {
+        code: o.status.code(),
+        stdout: String::from_utf8_lossy(&o.stdout).into(),
+        stderr: String::from_utf8_lossy(&o.stderr).into(),
+    }
 }
 
 fn state(dir: &Path) -> Value {
@@ -79,7 +83,11 @@ fn apply_off_a_terminal_prints_plain_progress_lines() {
     for a in addresses {
         assert!(out.stderr.lines().any(|l| l == format!("{a}: creating…")), "no start line for {a}:\n{}", out.stderr);
         let done = format!("{a}: creating… done (");
-        assert!(out.stderr.lines().any(|l| l.starts_with(&done) && l.ends_with(')')), "no done line for {a}:\n{}", out.stderr);
+        assert!(
+            out.stderr.lines().any(|l| l.starts_with(&done) && l.ends_with(')')),
+            "no done line for {a}:\n{}",
+            out.stderr
+        );
     }
     assert!(!out.stderr.contains('\x1b') && !out.stderr.contains('\r'), "nothing but plain lines: {:?}", out.stderr);
     assert!(out.stdout.contains("Applied: "), "{}", out.stdout);
@@ -110,7 +118,13 @@ async fn live(endpoint: &str) -> Live {
             }
             out.records.insert(format!("{id}/{}/{ty}/{}", r.name(), r.set_identifier().unwrap_or("")));
         }
-        let tags = r53.list_tags_for_resource().resource_type(TagResourceType::Hostedzone).resource_id(&id).send().await.unwrap();
+        let tags = r53
+            .list_tags_for_resource()
+            .resource_type(TagResourceType::Hostedzone)
+            .resource_id(&id)
+            .send()
+            .await
+            .unwrap();
         if tags.resource_tag_set().is_some_and(|t| t.tags().iter().any(|t| t.key() == Some("drove:stack"))) {
             out.tagged.insert(id);
         }
@@ -118,7 +132,13 @@ async fn live(endpoint: &str) -> Live {
     let checks = r53.list_health_checks().send().await.unwrap();
     for h in checks.health_checks() {
         out.health_checks.push(h.id().to_string());
-        let tags = r53.list_tags_for_resource().resource_type(TagResourceType::Healthcheck).resource_id(h.id()).send().await.unwrap();
+        let tags = r53
+            .list_tags_for_resource()
+            .resource_type(TagResourceType::Healthcheck)
+            .resource_id(h.id())
+            .send()
+            .await
+            .unwrap();
         if tags.resource_tag_set().is_some_and(|t| t.tags().iter().any(|t| t.key() == Some("drove:stack"))) {
             out.tagged.insert(h.id().to_string());
         }
@@ -135,7 +155,8 @@ fn wait_exit(child: &mut Child) {
 /// state and AWS must match.
 fn kill_at(stack: &str, k: u64) {
     let m = Moto::start().expect("moto");
-    let proxy = Proxy::start(&m.endpoint(), Config { latency: Duration::from_millis(150), ..Config::default() }).expect("proxy");
+    let proxy = Proxy::start(&m.endpoint(), Config { latency: Duration::from_millis(150), ..Config::default() })
+        .expect("proxy");
     let endpoint = proxy.endpoint();
     let dir = stack_dir(stack);
     let mut child = drove(&endpoint, dir.path(), &["apply", "--auto-approve"]).spawn().expect("drove starts");
@@ -145,7 +166,8 @@ fn kill_at(stack: &str, k: u64) {
     wait_exit(&mut child);
 
     // The killed run's lock is left behind; its process is gone, so the next run takes it over.
-    let lock = std::fs::read_to_string(dir.path().join("drove.state.json.lock")).expect("the killed run's lock is left");
+    let lock =
+        std::fs::read_to_string(dir.path().join("drove.state.json.lock")).expect("the killed run's lock is left");
     assert!(lock.contains(&format!("(pid {})", child.id())), "{lock}");
     let again = run(&endpoint, dir.path(), &["apply", "--auto-approve"]);
     assert_eq!(again.code, Some(0), "{}\n{}", again.stdout, again.stderr);
@@ -174,8 +196,11 @@ async fn route53_matches_the_state(endpoint: &str, resources: &serde_json::Map<S
     for t in &l.tagged {
         assert!(ids.contains(t), "{t} is tagged for the stack but not in the state (k = {k})");
     }
-    let record_ids: BTreeSet<String> =
-        resources.values().filter(|r| r["kind"] == "route53.record_set").map(|r| r["id"].as_str().unwrap_or("").to_string()).collect();
+    let record_ids: BTreeSet<String> = resources
+        .values()
+        .filter(|r| r["kind"] == "route53.record_set")
+        .map(|r| r["id"].as_str().unwrap_or("").to_string())
+        .collect();
     assert_eq!(l.records, record_ids, "the zones hold exactly the declared records (k = {k})");
 }
 
@@ -190,9 +215,26 @@ async fn ec2_matches_the_state(endpoint: &str, resources: &serde_json::Map<Strin
     let in_state = |kind: &str| -> BTreeSet<String> {
         resources.values().filter(|r| r["kind"] == kind).map(|r| r["id"].as_str().unwrap_or("").to_string()).collect()
     };
-    let vpcs: BTreeSet<String> = ec2.describe_vpcs().filters(ours()).send().await.unwrap().vpcs().iter().filter_map(|v| v.vpc_id().map(str::to_string)).collect();
-    let subnets: BTreeSet<String> =
-        ec2.describe_subnets().filters(ours()).send().await.unwrap().subnets().iter().filter_map(|v| v.subnet_id().map(str::to_string)).collect();
+    let vpcs: BTreeSet<String> = ec2
+        .describe_vpcs()
+        .filters(ours())
+        .send()
+        .await
+        .unwrap()
+        .vpcs()
+        .iter()
+        .filter_map(|v| v.vpc_id().map(str::to_string))
+        .collect();
+    let subnets: BTreeSet<String> = ec2
+        .describe_subnets()
+        .filters(ours())
+        .send()
+        .await
+        .unwrap()
+        .subnets()
+        .iter()
+        .filter_map(|v| v.subnet_id().map(str::to_string))
+        .collect();
     let gateways: BTreeSet<String> = ec2
         .describe_internet_gateways()
         .filters(ours())
@@ -204,11 +246,22 @@ async fn ec2_matches_the_state(endpoint: &str, resources: &serde_json::Map<Strin
         .filter_map(|v| v.internet_gateway_id().map(str::to_string))
         .collect();
     let tables = ec2.describe_route_tables().filters(ours()).send().await.unwrap();
-    let route_tables: BTreeSet<String> = tables.route_tables().iter().filter_map(|v| v.route_table_id().map(str::to_string)).collect();
-    let associations = tables.route_tables().iter().flat_map(|t| t.associations()).filter(|a| a.main() != Some(true)).count();
-    let groups: BTreeSet<String> =
-        ec2.describe_security_groups().filters(ours()).send().await.unwrap().security_groups().iter().filter_map(|v| v.group_id().map(str::to_string)).collect();
-    let alive = aws_sdk_ec2::types::Filter::builder().name("instance-state-name").values("pending").values("running").build();
+    let route_tables: BTreeSet<String> =
+        tables.route_tables().iter().filter_map(|v| v.route_table_id().map(str::to_string)).collect();
+    let associations =
+        tables.route_tables().iter().flat_map(|t| t.associations()).filter(|a| a.main() != Some(true)).count();
+    let groups: BTreeSet<String> = ec2
+        .describe_security_groups()
+        .filters(ours())
+        .send()
+        .await
+        .unwrap()
+        .security_groups()
+        .iter()
+        .filter_map(|v| v.group_id().map(str::to_string))
+        .collect();
+    let alive =
+        aws_sdk_ec2::types::Filter::builder().name("instance-state-name").values("pending").values("running").build();
     let reservations = ec2.describe_instances().filters(ours()).filters(alive).send().await.unwrap();
     let instances: Vec<_> = reservations.reservations().iter().flat_map(|r| r.instances()).collect();
     let instance_ids: BTreeSet<String> = instances.iter().filter_map(|i| i.instance_id().map(str::to_string)).collect();
@@ -222,9 +275,11 @@ async fn ec2_matches_the_state(endpoint: &str, resources: &serde_json::Map<Strin
     assert_eq!(instance_ids, in_state("ec2.instance"), "no instance launched twice or left behind (k = {k})");
     assert_eq!(instance_ids.len(), 2, "k = {k}");
 
-    let mut addresses: Vec<Value> = instances.iter().filter_map(|i| i.public_ip_address()).map(|a| Value::String(a.to_string())).collect();
+    let mut addresses: Vec<Value> =
+        instances.iter().filter_map(|i| i.public_ip_address()).map(|a| Value::String(a.to_string())).collect();
     addresses.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
-    let mut values = resources["record.app.shop.example./A"]["attributes"]["values"].as_array().cloned().unwrap_or_default();
+    let mut values =
+        resources["record.app.shop.example./A"]["attributes"]["values"].as_array().cloned().unwrap_or_default();
     values.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
     assert_eq!(values, addresses, "the record holds the live instances' addresses (k = {k})");
 }
@@ -285,11 +340,15 @@ fn init_migrates_a_local_state_to_s3_once_and_never_over_another() {
     let stack = dir.path().join("stack.drove");
     let text = std::fs::read_to_string(&stack).unwrap();
     assert!(text.contains(r#"state  = local("drove.state.json")"#));
-    std::fs::write(&stack, text.replace(r#"local("drove.state.json")"#, r#"s3("shop-drove-state", "shop.json")"#)).unwrap();
+    std::fs::write(&stack, text.replace(r#"local("drove.state.json")"#, r#"s3("shop-drove-state", "shop.json")"#))
+        .unwrap();
     let out = run(&endpoint, dir.path(), &["init", "--migrate-state", "drove.state.json"]);
     assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
     let n = local["resources"].as_object().unwrap().len();
-    let moved = format!("moved the state ({n} resources, serial {}) from drove.state.json to s3://shop-drove-state/shop.json", local["serial"]);
+    let moved = format!(
+        "moved the state ({n} resources, serial {}) from drove.state.json to s3://shop-drove-state/shop.json",
+        local["serial"]
+    );
     assert!(out.stdout.contains(&moved), "{}", out.stdout);
     let plan = run(&endpoint, dir.path(), &["plan", "--detailed-exitcode"]);
     assert_eq!(plan.code, Some(0), "the first plan from S3 has changes:\n{}\n{}", plan.stdout, plan.stderr);
@@ -302,7 +361,11 @@ fn init_migrates_a_local_state_to_s3_once_and_never_over_another() {
     std::fs::write(dir.path().join("other.json"), serde_json::to_string(&other).unwrap()).unwrap();
     let refused = run(&endpoint, dir.path(), &["init", "--migrate-state", "other.json"]);
     assert_eq!(refused.code, Some(1), "{}\n{}", refused.stdout, refused.stderr);
-    assert!(refused.stderr.contains("E0312") && refused.stderr.contains("already holds another state"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("E0312") && refused.stderr.contains("already holds another state"),
+        "{}",
+        refused.stderr
+    );
     let listed = run(&endpoint, dir.path(), &["state", "list"]);
     assert_eq!(listed.stdout.lines().count(), n, "the state in S3 is unchanged:\n{}", listed.stdout);
 }

@@ -51,7 +51,8 @@ impl Env {
         for (k, v) in &self.vars {
             cmd.env(k, v);
         }
-        let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("drove starts");
+        let mut child =
+            cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("drove starts");
         let mut input = child.stdin.take().expect("stdin");
         let data = stdin.to_vec();
         let writer = std::thread::spawn(move || {
@@ -239,7 +240,14 @@ fn edit_through_an_editor_script() {
 
     // The editor notes where it was asked to edit and what mode the file had, then appends.
     let script = env.path("editor.sh");
-    std::fs::write(&script, format!("#!/bin/sh\necho \"$1\" > {log}\nstat -c %a \"$1\" >> {log}\nprintf 'line two\\n' >> \"$1\"\n", log = env.path("log"))).expect("script");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"$1\" > {log}\nstat -c %a \"$1\" >> {log}\nprintf 'line two\\n' >> \"$1\"\n",
+            log = env.path("log")
+        ),
+    )
+    .expect("script");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;

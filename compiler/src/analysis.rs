@@ -34,8 +34,12 @@ pub fn analyze(sources: &Sources) -> Analysis {
     crate::check::run(&stack, &mut sink);
     let mut diagnostics = sink.diagnostics;
     diagnostics.sort_by(|a, b| {
-        (a.primary.file, a.primary.span.start, a.primary.span.end, a.code)
-            .cmp(&(b.primary.file, b.primary.span.start, b.primary.span.end, b.code))
+        (a.primary.file, a.primary.span.start, a.primary.span.end, a.code).cmp(&(
+            b.primary.file,
+            b.primary.span.start,
+            b.primary.span.end,
+            b.code,
+        ))
     });
     diagnostics.dedup();
     Analysis { files, stack, diagnostics }
@@ -50,7 +54,7 @@ mod tests {
         #[test]
         fn analysis_never_panics(text in "(stack|network|firewall|role|hosts|host|let|secret|subnet|allow|provision|file|user|cidr|zone|in|from|to|tcp|icmp|all|=|\\{|\\}|\\[|\\]|\\(|\\)|,|\n| |10\\.0\\.0\\.0/16|0\\.0\\.0\\.0/0|22|8080-80|main\\.a|secret\\(\"x\"\\)|\"s\"|AKIAIOSFODNN7EXAMPLE|-----BEGIN PRIVATE KEY-----|a){0,60}") {
             let a = analyze(&Sources::single("p.drove", text));
-            let _ = crate::compile::compile(&a.stack);
+            let _ = crate::compile::compile(&a);
         }
     }
 }

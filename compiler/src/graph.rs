@@ -4,8 +4,7 @@
 //! B is created first (from `depends_on` and every `{"ref"}` in the attributes), so a
 //! record filled from a host points at the host.
 
-use crate::model::{as_reference, DesiredState, Resource};
-use serde_json::Value;
+use crate::model::{DesiredState, Resource, Spec};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -25,26 +24,10 @@ struct Graph<'a> {
 }
 
 /// Every address a resource names: its `depends_on`, then its references in order.
-fn needs(r: &Resource) -> Vec<&str> {
-    let mut out: Vec<&str> = r.depends_on.iter().map(String::as_str).collect();
-    let mut stack = vec![&r.attributes];
-    while let Some(v) = stack.pop() {
-        if let Some((addr, _)) = as_reference(v) {
-            out.push(addr);
-            continue;
-        }
-        match v {
-            Value::Array(items) => stack.extend(items.iter().rev()),
-            Value::Object(map) => stack.extend(map.values().rev()),
-            _ => {}
-        }
-    }
+fn needs(r: &Resource) -> Vec<String> {
+    let mut out = r.depends_on.clone();
+    out.extend(r.references());
     out
-}
-
-/// The address an attribute refers to, when it is a `{"ref"}`.
-fn ref_attr<'r>(r: &'r Resource, key: &str) -> Option<&'r str> {
-    r.attributes.get(key).and_then(as_reference).map(|(a, _)| a)
 }
 
 /// The last segment of an address (`network.main.subnet.public-a` → `public-a`).
@@ -60,22 +43,19 @@ impl<'a> Graph<'a> {
         // Node index of a network, subnet or zone → its cluster.
         let mut own: HashMap<usize, usize> = HashMap::new();
         for (i, r) in nodes.iter().enumerate() {
-            let label = match r.kind.as_str() {
-                "ec2.vpc" => format!("network {}", short_name(r, "network.")),
-                "route53.hosted_zone" => {
-                    let name = r.attributes.get("name").and_then(Value::as_str);
-                    format!("zone {}", name.unwrap_or_else(|| short_name(r, "zone.")))
-                }
+            let label = match &r.spec {
+                Spec::Vpc(_) => format!("network {}", short_name(r, "network.")),
+                Spec::HostedZone(z) => format!("zone {}", z.name),
                 _ => continue,
             };
             own.insert(i, clusters.len());
             clusters.push(Cluster { label, parent: None });
         }
         for (i, r) in nodes.iter().enumerate() {
-            if r.kind != "ec2.subnet" {
+            if !matches!(r.spec, Spec::Subnet(_)) {
                 continue;
             }
-            let parent = ref_attr(r, "vpc").and_then(|a| index.get(a)).and_then(|n| own.get(n)).copied();
+            let parent = r.container().and_then(|a| index.get(a)).and_then(|n| own.get(n)).copied();
             let name = r.address.rsplit(".subnet.").next().unwrap_or(&r.address);
             own.insert(i, clusters.len());
             clusters.push(Cluster { label: format!("subnet {name}"), parent });
@@ -84,17 +64,12 @@ impl<'a> Graph<'a> {
         let cluster_of = |addr: Option<&str>| addr.and_then(|a| index.get(a)).and_then(|n| own.get(n)).copied();
         let mut place: Vec<Option<usize>> = vec![None; nodes.len()];
         for (i, r) in nodes.iter().enumerate() {
-            place[i] = own
-                .get(&i)
-                .copied()
-                .or_else(|| cluster_of(ref_attr(r, "subnet")))
-                .or_else(|| cluster_of(ref_attr(r, "vpc")))
-                .or_else(|| cluster_of(ref_attr(r, "zone")));
+            place[i] = own.get(&i).copied().or_else(|| cluster_of(r.container()));
         }
         // Rules of a security group sit with their group.
         for (i, r) in nodes.iter().enumerate() {
             if place[i].is_none() {
-                if let Some(&g) = ref_attr(r, "group").and_then(|a| index.get(a)) {
+                if let Some(&g) = r.container().and_then(|a| index.get(a)) {
                     place[i] = place[g];
                 }
             }
@@ -104,7 +79,7 @@ impl<'a> Graph<'a> {
         let mut seen = std::collections::HashSet::new();
         for (i, r) in nodes.iter().enumerate() {
             for addr in needs(r) {
-                if let Some(&j) = index.get(addr) {
+                if let Some(&j) = index.get(addr.as_str()) {
                     if j != i && seen.insert((i, j)) {
                         edges.push((i, j));
                     }
@@ -116,7 +91,13 @@ impl<'a> Graph<'a> {
 
     /// Clusters in order, each followed by what it holds: calls `open` for a cluster,
     /// `node` for a node and `close` at a cluster's end, with the nesting depth.
-    fn walk(&self, out: &mut String, open: impl Fn(&mut String, usize, &Cluster, usize), node: impl Fn(&mut String, usize, &Resource, usize), close: impl Fn(&mut String, usize)) {
+    fn walk(
+        &self,
+        out: &mut String,
+        open: impl Fn(&mut String, usize, &Cluster, usize),
+        node: impl Fn(&mut String, usize, &Resource, usize),
+        close: impl Fn(&mut String, usize),
+    ) {
         fn visit<'g>(
             g: &'g Graph,
             out: &mut String,
@@ -176,7 +157,7 @@ pub fn to_dot(state: &DesiredState) -> String {
         },
         |out, _, r, depth| {
             let pad = "  ".repeat(depth);
-            let label = format!("{}\n{}", r.address, r.kind);
+            let label = format!("{}\n{}", r.address, r.kind());
             let style = if r.protect { ", style = bold" } else { "" };
             let _ = writeln!(out, "{pad}{} [label = {}{style}]", dot_quote(&r.address), dot_quote(&label));
         },
@@ -219,7 +200,8 @@ pub fn to_mermaid(state: &DesiredState) -> String {
             let _ = writeln!(out, "{}subgraph c{c}[{}]", "  ".repeat(depth), mermaid_label(&cl.label));
         },
         |out, i, r, depth| {
-            let _ = writeln!(out, "{}n{i}[{}]", "  ".repeat(depth), mermaid_label(&format!("{}\n{}", r.address, r.kind)));
+            let _ =
+                writeln!(out, "{}n{i}[{}]", "  ".repeat(depth), mermaid_label(&format!("{}\n{}", r.address, r.kind())));
         },
         |out, depth| {
             let _ = writeln!(out, "{}end", "  ".repeat(depth));

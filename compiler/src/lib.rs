@@ -2,24 +2,24 @@
 //! The CLI (`drove check|fmt|compile|graph|explain`) and the language server call these
 //! functions; see `docs/architecture.md` for the map.
 
+pub mod analysis;
 pub mod catalog;
 pub mod check;
 pub mod codes;
 pub mod compile;
 pub mod diag;
-pub mod model;
-pub mod render;
-pub mod source;
-pub mod syntax;
+pub mod dns;
 pub mod hir;
+pub mod ide;
 pub mod literal;
 pub mod lower;
-pub mod dns;
-pub mod ide;
-pub mod analysis;
+pub mod model;
 pub mod names;
-pub mod zonefile;
+pub mod render;
 pub mod secrets;
+pub mod source;
+pub mod syntax;
+pub mod zonefile;
 
 pub use analysis::{analyze, Analysis};
 pub mod fmt;

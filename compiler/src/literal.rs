@@ -42,7 +42,9 @@ pub const E_BOOL: &str = "E0210";
 
 pub fn integer(text: &str) -> Result<u64, LitError> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(LitError::new(E_INTEGER, format!("`{text}` is not a whole number")).help("write decimal digits, e.g. `4`"));
+        return Err(
+            LitError::new(E_INTEGER, format!("`{text}` is not a whole number")).help("write decimal digits, e.g. `4`")
+        );
     }
     text.parse::<u64>().map_err(|_| LitError::new(E_INTEGER, format!("`{text}` is too large")))
 }
@@ -80,7 +82,9 @@ pub fn address(text: &str) -> Result<IpAddr, LitError> {
 pub fn ipv4(text: &str) -> Result<std::net::Ipv4Addr, LitError> {
     match address(text)? {
         IpAddr::V4(a) => Ok(a),
-        IpAddr::V6(_) => Err(LitError::new(E_ADDRESS, format!("`{text}` is an IPv6 address; an IPv4 address is needed here"))),
+        IpAddr::V6(_) => {
+            Err(LitError::new(E_ADDRESS, format!("`{text}` is an IPv6 address; an IPv4 address is needed here")))
+        }
     }
 }
 
@@ -152,8 +156,9 @@ pub fn port(text: &str) -> Result<u16, LitError> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(LitError::new(E_PORT, format!("`{text}` is not a port")).help("a port is a number from 0 to 65535"));
     }
-    text.parse::<u16>()
-        .map_err(|_| LitError::new(E_PORT, format!("port `{text}` is out of range")).help("a port is a number from 0 to 65535"))
+    text.parse::<u16>().map_err(|_| {
+        LitError::new(E_PORT, format!("port `{text}` is out of range")).help("a port is a number from 0 to 65535")
+    })
 }
 
 /// `443` or `8000-8080`.
@@ -212,7 +217,8 @@ pub fn ttl(text: &str) -> Result<u64, LitError> {
 
 /// A size in GiB: `30GiB`.
 pub fn size_gib(text: &str) -> Result<u64, LitError> {
-    let bad = || LitError::new(E_SIZE, format!("`{text}` is not a size")).help("write a whole number of GiB, e.g. `30GiB`");
+    let bad =
+        || LitError::new(E_SIZE, format!("`{text}` is not a size")).help("write a whole number of GiB, e.g. `30GiB`");
     let Some(num) = text.strip_suffix("GiB") else {
         let mut e = bad();
         let digits: String = text.chars().take_while(|c| c.is_ascii_digit()).collect();
@@ -231,7 +237,10 @@ pub fn size_gib(text: &str) -> Result<u64, LitError> {
 
 /// A share in percent, returned as 0.0–1.0: `25%`.
 pub fn share(text: &str) -> Result<f64, LitError> {
-    let bad = || LitError::new(E_SHARE, format!("`{text}` is not a share")).help("write a percentage from 0% to 100%, e.g. `25%`");
+    let bad = || {
+        LitError::new(E_SHARE, format!("`{text}` is not a share"))
+            .help("write a percentage from 0% to 100%, e.g. `25%`")
+    };
     let Some(num) = text.strip_suffix('%') else {
         let mut e = bad();
         if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
@@ -245,7 +254,9 @@ pub fn share(text: &str) -> Result<f64, LitError> {
     }
     let n: u32 = num.parse().map_err(|_| bad())?;
     if n > 100 {
-        return Err(LitError::new(E_SHARE, format!("`{text}` is more than 100%")).help("write a percentage from 0% to 100%"));
+        return Err(
+            LitError::new(E_SHARE, format!("`{text}` is more than 100%")).help("write a percentage from 0% to 100%")
+        );
     }
     Ok(f64::from(n) / 100.0)
 }

@@ -120,10 +120,15 @@ impl Symbols {
                 s.add(Kind::Stack, &first.name.text, first.file, first.name.span.clone(), sink);
                 for other in rest {
                     sink.push(
-                        Diagnostic::new(E_TWO_STACKS, other.file, other.name.span.clone(), "a stack has exactly one `stack` block")
-                            .with_label("second `stack` block")
-                            .with_secondary(first.file, first.name.span.clone(), "first `stack` block here")
-                            .with_help("merge the two blocks; one directory of `.drove` files is one stack"),
+                        Diagnostic::new(
+                            E_TWO_STACKS,
+                            other.file,
+                            other.name.span.clone(),
+                            "a stack has exactly one `stack` block",
+                        )
+                        .with_label("second `stack` block")
+                        .with_secondary(first.file, first.name.span.clone(), "first `stack` block here")
+                        .with_help("merge the two blocks; one directory of `.drove` files is one stack"),
                     );
                 }
             }
@@ -194,8 +199,13 @@ impl Symbols {
         }
         if r.segments.len() != 1 {
             sink.push(
-                Diagnostic::new(E_BAD_PATH, file, r.span.clone(), format!("expected {expected}, found the path `{}`", r.text))
-                    .with_label("a plain name is expected here"),
+                Diagnostic::new(
+                    E_BAD_PATH,
+                    file,
+                    r.span.clone(),
+                    format!("expected {expected}, found the path `{}`", r.text),
+                )
+                .with_label("a plain name is expected here"),
             );
             return None;
         }
@@ -221,11 +231,22 @@ impl Symbols {
 
     fn unknown(&self, kinds: &[Kind], expected: &str, file: FileId, name: &str, span: Span, sink: &mut Sink) {
         // Declared, but as something else: say what it is.
-        if let Some(other) = Kind::ALL.iter().filter(|k| !kinds.contains(k) && **k != Kind::Stack).find_map(|k| self.get(*k, name)) {
+        if let Some(other) =
+            Kind::ALL.iter().filter(|k| !kinds.contains(k) && **k != Kind::Stack).find_map(|k| self.get(*k, name))
+        {
             sink.push(
-                Diagnostic::new(E_WRONG_KIND, file, span, format!("`{name}` is {}, expected {expected}", other.kind.article()))
-                    .with_label(format!("expected {expected}"))
-                    .with_secondary(other.file, other.span.clone(), format!("`{name}` is declared here as {}", other.kind.article())),
+                Diagnostic::new(
+                    E_WRONG_KIND,
+                    file,
+                    span,
+                    format!("`{name}` is {}, expected {expected}", other.kind.article()),
+                )
+                .with_label(format!("expected {expected}"))
+                .with_secondary(
+                    other.file,
+                    other.span.clone(),
+                    format!("`{name}` is declared here as {}", other.kind.article()),
+                ),
             );
             return;
         }
@@ -234,7 +255,12 @@ impl Symbols {
             .with_label(format!("no {} of this name", noun(kinds)));
         if let Some(s) = did_you_mean(name, candidates.iter().copied()) {
             let replacement = if kinds == [Kind::Secret] { format!("\"{s}\"") } else { s.to_string() };
-            d = d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), file, span, replacement);
+            d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                format!("replace with `{s}`"),
+                file,
+                span,
+                replacement,
+            );
         } else if candidates.is_empty() {
             d = d.with_help(format!("declare it with `{} …`", kinds.first().map(|k| k.keyword()).unwrap_or("let")));
         } else {
@@ -268,9 +294,17 @@ impl Symbols {
                 )
                 .with_label("unknown subnet");
                 if let Some(s) = did_you_mean(&sub.text, siblings.iter().copied()) {
-                    d = d.with_help(format!("did you mean `{}.{s}`?", net.text)).with_fix(format!("replace with `{s}`"), file, sub.span.clone(), s);
+                    d = d.with_help(format!("did you mean `{}.{s}`?", net.text)).with_fix(
+                        format!("replace with `{s}`"),
+                        file,
+                        sub.span.clone(),
+                        s,
+                    );
                 } else if !siblings.is_empty() {
-                    d = d.with_help(format!("its subnets: {}", siblings.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")));
+                    d = d.with_help(format!(
+                        "its subnets: {}",
+                        siblings.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                    ));
                 }
                 sink.push(d);
                 None
@@ -280,10 +314,20 @@ impl Symbols {
                     .names_of(Kind::Subnet)
                     .filter(|n| n.rsplit_once('.').is_some_and(|(_, s)| s == single.text))
                     .collect();
-                let mut d = Diagnostic::new(E_BAD_PATH, file, r.span.clone(), format!("a subnet is named `NETWORK.SUBNET`, found `{}`", r.text))
-                    .with_label("network missing");
+                let mut d = Diagnostic::new(
+                    E_BAD_PATH,
+                    file,
+                    r.span.clone(),
+                    format!("a subnet is named `NETWORK.SUBNET`, found `{}`", r.text),
+                )
+                .with_label("network missing");
                 if let [full] = holders.as_slice() {
-                    d = d.with_help(format!("write `{full}`")).with_fix(format!("replace with `{full}`"), file, r.span.clone(), *full);
+                    d = d.with_help(format!("write `{full}`")).with_fix(
+                        format!("replace with `{full}`"),
+                        file,
+                        r.span.clone(),
+                        *full,
+                    );
                 } else {
                     d = d.with_help(format!("write `NETWORK.{}`", r.text));
                 }
@@ -314,10 +358,20 @@ impl Symbols {
             "hosts" => Kind::Hosts,
             "host" => Kind::Host,
             _ => {
-                let mut d = Diagnostic::new(E_BAD_PATH, file, group.span.clone(), format!("`{}` does not name instances", group.text))
-                    .with_label("expected `hosts` or `host`");
+                let mut d = Diagnostic::new(
+                    E_BAD_PATH,
+                    file,
+                    group.span.clone(),
+                    format!("`{}` does not name instances", group.text),
+                )
+                .with_label("expected `hosts` or `host`");
                 if let Some(s) = did_you_mean(&group.text, ["hosts", "host"]) {
-                    d = d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), file, group.span.clone(), s);
+                    d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                        format!("replace with `{s}`"),
+                        file,
+                        group.span.clone(),
+                        s,
+                    );
                 }
                 sink.push(d);
                 return None;
@@ -327,10 +381,20 @@ impl Symbols {
         let sym = self.resolve(kind, file, &one, sink)?;
         const ATTRS: [&str; 2] = ["public_ip", "private_ip"];
         if !ATTRS.contains(&attr.text.as_str()) {
-            let mut d = Diagnostic::new(E_BAD_PATH, file, attr.span.clone(), format!("instances have no attribute `{}`", attr.text))
-                .with_label("expected `public_ip` or `private_ip`");
+            let mut d = Diagnostic::new(
+                E_BAD_PATH,
+                file,
+                attr.span.clone(),
+                format!("instances have no attribute `{}`", attr.text),
+            )
+            .with_label("expected `public_ip` or `private_ip`");
             if let Some(s) = did_you_mean(&attr.text, ATTRS) {
-                d = d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), file, attr.span.clone(), s);
+                d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                    format!("replace with `{s}`"),
+                    file,
+                    attr.span.clone(),
+                    s,
+                );
             }
             sink.push(d);
             return None;
@@ -369,6 +433,10 @@ pub fn let_cidrs(l: &hir::Let) -> Result<Vec<Spanned<IpNet>>, Span> {
         match m {
             Expr::Word(w) => match crate::literal::cidr(&w.text) {
                 Ok(net) => out.push(Spanned::new(net, w.span.clone())),
+                // A CIDR with host bits, reported once at the `let` (lowering); left out
+                // rather than reported again at every use. Nothing is compiled from a
+                // stack with errors, so leaving it out changes no output.
+                Err(e) if e.code == crate::literal::E_CIDR_HOST_BITS => {}
                 Err(_) => return Err(w.span.clone()),
             },
             other => return Err(other.span()),

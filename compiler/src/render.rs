@@ -80,9 +80,9 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
 
 fn report(cache: &mut Cache<'_>, d: &Diagnostic, color: bool) -> String {
     let labels: Vec<&Label> = std::iter::once(&d.primary).chain(&d.secondary).collect();
-    let showable = labels.iter().all(|l| {
-        cache.sources.files.get(l.file).is_some_and(|f| longest_line_under(f, &l.span) <= MAX_SHOWN_LINE)
-    });
+    let showable = labels
+        .iter()
+        .all(|l| cache.sources.files.get(l.file).is_some_and(|f| longest_line_under(f, &l.span) <= MAX_SHOWN_LINE));
     if showable {
         if let Some(s) = ariadne_report(cache, d, color) {
             return s;
@@ -96,15 +96,13 @@ fn ariadne_report(cache: &mut Cache<'_>, d: &Diagnostic, color: bool) -> Option<
         Severity::Error => ReportKind::Error,
         Severity::Warning => ReportKind::Warning,
     };
-    let config = Config::default()
-        .with_color(color)
-        .with_index_type(IndexType::Byte)
-        .with_char_set(CharSet::Unicode);
+    let config = Config::default().with_color(color).with_index_type(IndexType::Byte).with_char_set(CharSet::Unicode);
     let primary = located(cache.sources, &d.primary)?;
     let primary_text = if d.primary.message.is_empty() { d.message.clone() } else { d.primary.message.clone() };
     // ariadne starts a new snippet whenever a label lies above the previous one, so labels
     // go in reading order (the primary's file first) to share one snippet per file.
-    let mut labels: Vec<(bool, &Label)> = std::iter::once((true, &d.primary)).chain(d.secondary.iter().map(|l| (false, l))).collect();
+    let mut labels: Vec<(bool, &Label)> =
+        std::iter::once((true, &d.primary)).chain(d.secondary.iter().map(|l| (false, l))).collect();
     labels.sort_by_key(|(_, l)| (l.file != d.primary.file, l.file, l.span.start));
     let mut builder = Report::build(kind, primary).with_config(config).with_code(d.code).with_message(&d.message);
     for (order, (is_primary, l)) in labels.into_iter().enumerate() {
@@ -147,7 +145,8 @@ fn plain_report(sources: &Sources, d: &Diagnostic, labels: &[&Label]) -> String 
             (0, true) => d.message.as_str(),
             _ => l.message.as_str(),
         };
-        let _ = writeln!(out, "   ╭─[ {}:{}:{} ] {note} (line not shown: too long)", f.path.display(), line + 1, col + 1);
+        let _ =
+            writeln!(out, "   ╭─[ {}:{}:{} ] {note} (line not shown: too long)", f.path.display(), line + 1, col + 1);
     }
     if let Some(help) = &d.help {
         let _ = writeln!(out, "   │ Help: {help}");
@@ -243,9 +242,17 @@ mod tests {
     #[test]
     fn text_has_code_labels_and_help_without_colour() {
         let (sources, d) = sample();
-        let out = text(&sources, &[d.clone()], false);
+        let out = text(&sources, std::slice::from_ref(&d), false);
         assert!(!out.contains('\u{1b}'), "{out}");
-        for part in [d.code, "duplicate network `mäin`", "declared again here", "first declared here", "Help: rename one of them", "more.drove:1:9", "net.drove"] {
+        for part in [
+            d.code,
+            "duplicate network `mäin`",
+            "declared again here",
+            "first declared here",
+            "Help: rename one of them",
+            "more.drove:1:9",
+            "net.drove",
+        ] {
             assert!(out.contains(part), "missing {part:?} in\n{out}");
         }
         assert!(text(&sources, &[d], true).contains('\u{1b}'));
@@ -253,7 +260,8 @@ mod tests {
 
     #[test]
     fn labels_of_one_file_share_one_snippet_headed_by_the_primary() {
-        let sources = Sources::single("net.drove", "subnet a { cidr = 10.0.1.0/24 }\nsubnet b { cidr = 10.0.1.0/25 }\n");
+        let sources =
+            Sources::single("net.drove", "subnet a { cidr = 10.0.1.0/24 }\nsubnet b { cidr = 10.0.1.0/25 }\n");
         let d = Diagnostic::new(code(), 0, 50..61, "overlap").with_secondary(0, 18..29, "declared here");
         let out = text(&sources, &[d], false);
         assert_eq!(out.matches("─[ ").count(), 1, "{out}");
@@ -261,6 +269,8 @@ mod tests {
     }
 
     #[test]
+    // A reversed span is exactly the bad input this test feeds the renderer.
+    #[allow(clippy::reversed_empty_ranges)]
     fn out_of_range_and_mid_character_spans_do_not_panic() {
         let (sources, d) = sample();
         let mut bad = d.clone();

@@ -56,14 +56,35 @@ fn corpus() -> Vec<String> {
 
 #[derive(Debug, Clone)]
 enum Edit {
-    Insert { at: usize, bytes: Vec<u8> },
-    Delete { at: usize, len: usize },
-    Duplicate { at: usize, len: usize },
-    Swap { a: usize, b: usize, len: usize },
+    Insert {
+        at: usize,
+        bytes: Vec<u8>,
+    },
+    Delete {
+        at: usize,
+        len: usize,
+    },
+    Duplicate {
+        at: usize,
+        len: usize,
+    },
+    Swap {
+        a: usize,
+        b: usize,
+        len: usize,
+    },
     /// Token-level: copy token `from` over position of token `to`.
-    InsertToken { from: usize, to: usize },
-    DeleteToken { at: usize },
-    SwapTokens { a: usize, b: usize },
+    InsertToken {
+        from: usize,
+        to: usize,
+    },
+    DeleteToken {
+        at: usize,
+    },
+    SwapTokens {
+        a: usize,
+        b: usize,
+    },
 }
 
 fn edit() -> impl Strategy<Value = Edit> {

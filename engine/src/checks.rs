@@ -4,15 +4,20 @@
 //! come from a reference the compiler could not check).
 
 use crate::error::{codes, EngineError, Result};
-use crate::kinds;
-use crate::plan::{is_unknown, Action, PlannedChange};
-use crate::provider::Provider;
+use crate::plan::{Action, PlannedChange};
+use crate::provider::{record_set as record, Provider};
 use crate::state::State;
+use drove_compiler::model::{record_set, RecordSet, Val};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-fn s<'a>(v: &'a Value, k: &str) -> &'a str {
-    v.get(k).and_then(Value::as_str).unwrap_or("")
+/// What Route53 knows a set by: name (normalised), type, set identifier.
+fn key(r: &RecordSet) -> (String, String, String) {
+    (normalize_name(&r.name), r.rtype.clone(), r.routing.set_identifier.clone().unwrap_or_default())
+}
+
+fn in_zone(r: &RecordSet, zone: &str) -> bool {
+    r.zone.text() == Some(zone)
 }
 
 /// Route53 answers `\052` for a leading `*`, moto a literal `*`: compare one form.
@@ -21,13 +26,16 @@ pub fn normalize_name(name: &str) -> String {
 }
 
 pub fn check_values(address: &str, after: &Value) -> Result<()> {
-    let kind = s(after, "type");
-    let Some(values) = after.get("values").and_then(Value::as_array) else { return Ok(()) };
-    for v in values {
-        if is_unknown(v) {
+    let Some(set) = record(after) else { return Ok(()) };
+    let kind = set.rtype.as_str();
+    for v in set.values.iter().flatten() {
+        if v.is_unknown() {
             continue;
         }
-        let text = v.as_str().unwrap_or("");
+        let text = match v {
+            Val::Lit(t) => t.as_str(),
+            _ => continue,
+        };
         let ok = match kind {
             "A" => text.parse::<std::net::Ipv4Addr>().is_ok(),
             "AAAA" => text.parse::<std::net::Ipv6Addr>().is_ok(),
@@ -44,53 +52,57 @@ pub fn check_values(address: &str, after: &Value) -> Result<()> {
 }
 
 pub async fn check_records(changes: &[PlannedChange], work: &State, provider: &dyn Provider) -> Result<()> {
-    let records: Vec<&PlannedChange> = changes.iter().filter(|c| c.kind == kinds::RECORD_SET).collect();
-    for c in &records {
-        if matches!(c.action, Action::Create | Action::Update | Action::Replace) {
-            check_values(&c.address, &c.after)?;
-        }
+    let records: Vec<&PlannedChange> = changes.iter().filter(|c| c.kind == record_set::KIND).collect();
+    let writes = |c: &&&PlannedChange| matches!(c.action, Action::Create | Action::Update | Action::Replace);
+    for c in records.iter().filter(writes) {
+        check_values(&c.address, &c.after)?;
     }
-    // Zones where something is created or changed, with a known id.
-    let zones: BTreeSet<&str> = records
+    let planned: Vec<(&PlannedChange, Option<RecordSet>, Option<RecordSet>)> =
+        records.iter().map(|c| (*c, record(&c.before), record(&c.after))).collect();
+    let stored: Vec<(&String, RecordSet)> = work
+        .resources
         .iter()
-        .filter(|c| matches!(c.action, Action::Create | Action::Update | Action::Replace))
-        .filter_map(|c| c.after.get("zone").and_then(Value::as_str))
+        .filter(|(_, r)| r.kind == record_set::KIND)
+        .filter_map(|(a, r)| record(&r.attributes).map(|s| (a, s)))
         .collect();
-    for zone in zones {
+    // Zones where something is created or changed, with a known id.
+    let zones: BTreeSet<String> = planned
+        .iter()
+        .filter(|(c, _, _)| writes(&c))
+        .filter_map(|(_, _, after)| after.as_ref().and_then(|a| a.zone.text().map(str::to_string)))
+        .collect();
+    for zone in &zones {
         // name -> (type, set identifier, who)
         let mut at: BTreeMap<String, Vec<(String, String, String)>> = BTreeMap::new();
-        let managed: HashSet<(String, String, String)> = work
-            .resources
-            .values()
-            .map(|r| &r.attributes)
-            .chain(records.iter().map(|c| &c.before))
-            .chain(records.iter().map(|c| &c.after))
-            .filter(|a| s(a, "zone") == zone)
-            .map(|a| (normalize_name(s(a, "name")), s(a, "type").to_string(), s(a, "set_identifier").to_string()))
+        let managed: HashSet<(String, String, String)> = stored
+            .iter()
+            .map(|(_, s)| s)
+            .chain(planned.iter().filter_map(|(_, before, _)| before.as_ref()))
+            .chain(planned.iter().filter_map(|(_, _, after)| after.as_ref()))
+            .filter(|s| in_zone(s, zone))
+            .map(key)
             .collect();
         for live in provider.zone_records(zone).await? {
-            let key = (normalize_name(s(&live, "name")), s(&live, "type").to_string(), s(&live, "set_identifier").to_string());
+            let Some(live) = record(&live) else { continue };
+            let key = key(&live);
             if !managed.contains(&key) {
                 at.entry(key.0).or_default().push((key.1, key.2, "a record drove does not manage".into()));
             }
         }
         let deleted: HashSet<&str> =
             records.iter().filter(|c| c.action == Action::Delete).map(|c| c.address.as_str()).collect();
-        for r in work.resources.iter().filter(|(a, r)| {
-            r.kind == kinds::RECORD_SET && s(&r.attributes, "zone") == zone && !deleted.contains(a.as_str())
+        for (address, set) in stored.iter().filter(|(a, s)| {
+            in_zone(s, zone)
+                && !deleted.contains(a.as_str())
                 && !records.iter().any(|c| &c.address == *a && c.action != Action::NoOp)
         }) {
-            at.entry(normalize_name(s(&r.1.attributes, "name")))
-                .or_default()
-                .push((s(&r.1.attributes, "type").into(), s(&r.1.attributes, "set_identifier").into(), r.0.clone()));
+            let (name, rtype, id) = key(set);
+            at.entry(name).or_default().push((rtype, id, address.to_string()));
         }
-        for c in records.iter().filter(|c| matches!(c.action, Action::Create | Action::Update | Action::Replace)) {
-            if s(&c.after, "zone") != zone {
-                continue;
-            }
-            at.entry(normalize_name(s(&c.after, "name")))
-                .or_default()
-                .push((s(&c.after, "type").into(), s(&c.after, "set_identifier").into(), c.address.clone()));
+        for (c, _, after) in planned.iter().filter(|(c, _, _)| writes(&c)) {
+            let Some(set) = after.as_ref().filter(|s| in_zone(s, zone)) else { continue };
+            let (name, rtype, id) = key(set);
+            at.entry(name).or_default().push((rtype, id, c.address.clone()));
         }
         for (name, entries) in at {
             let cname = entries.iter().find(|e| e.0 == "CNAME");
@@ -98,7 +110,10 @@ pub async fn check_records(changes: &[PlannedChange], work: &State, provider: &d
             if let (Some(c), Some(o)) = (cname, other) {
                 return Err(EngineError::new(
                     codes::INVALID_CHANGE,
-                    format!("{name} would have a CNAME ({}) beside a {} record ({}); Route53 rejects that", c.2, o.0, o.2),
+                    format!(
+                        "{name} would have a CNAME ({}) beside a {} record ({}); Route53 rejects that",
+                        c.2, o.0, o.2
+                    ),
                 )
                 .with_help("a name with a CNAME can hold no other record: remove one of them"));
             }
@@ -114,10 +129,30 @@ mod tests {
 
     #[test]
     fn bad_a_values_are_refused() {
-        assert!(check_values("r", &json!({"type": "A", "values": ["192.0.2.1"]})).is_ok());
-        assert_eq!(check_values("r", &json!({"type": "A", "values": ["not-an-ip"]})).unwrap_err().code, codes::INVALID_CHANGE);
-        assert!(check_values("r", &json!({"type": "AAAA", "values": ["192.0.2.1"]})).is_err());
-        assert!(check_values("r", &json!({"type": "A", "values": [{"ref": "h", "attribute": "public_ip", "unknown": true}]})).is_ok());
+        assert!(check_values(
+            "r",
+            &json!({"zone": "Z1", "name": "r.example.", "ttl": 60, "type": "A", "values": ["192.0.2.1"]})
+        )
+        .is_ok());
+        assert_eq!(
+            check_values(
+                "r",
+                &json!({"zone": "Z1", "name": "r.example.", "ttl": 60, "type": "A", "values": ["not-an-ip"]})
+            )
+            .unwrap_err()
+            .code,
+            codes::INVALID_CHANGE
+        );
+        assert!(check_values(
+            "r",
+            &json!({"zone": "Z1", "name": "r.example.", "ttl": 60, "type": "AAAA", "values": ["192.0.2.1"]})
+        )
+        .is_err());
+        assert!(check_values(
+            "r",
+            &json!({"zone": "Z1", "name": "r.example.", "ttl": 60, "type": "A", "values": [{"ref": "h", "attribute": "public_ip", "unknown": true}]})
+        )
+        .is_ok());
         assert_eq!(normalize_name("\\052.Example."), "*.example.");
     }
 }

@@ -55,6 +55,8 @@ pub mod codes {
     pub const UNKNOWN_TARGET: &str = "E0307";
     /// A change set drove must refuse itself because AWS would (moto would not).
     pub const INVALID_CHANGE: &str = "E0308";
+    /// Resources tagged for this stack belong to another state (another lineage).
+    pub const FOREIGN_RESOURCES: &str = "E0313";
     /// An AWS call failed after retries.
     pub const AWS_CALL: &str = "E0400";
     /// No image matches a role's image pattern.

@@ -7,7 +7,6 @@ pub mod apply;
 pub mod aws;
 pub mod checks;
 pub mod error;
-pub mod kinds;
 pub mod plan;
 pub mod provider;
 pub mod rollout;
@@ -15,5 +14,6 @@ pub mod rollout;
 pub mod session;
 pub mod state;
 pub mod userdata;
+pub mod walk;
 
 pub use error::{EngineError, Result};

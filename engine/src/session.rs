@@ -4,6 +4,7 @@
 
 use crate::apply::{apply_with_events, ApplyOptions, ApplyReport, Event};
 use crate::aws::provider::AwsProvider;
+use crate::aws::{RequestCounter, Requests};
 use crate::error::{codes, EngineError, Result};
 use crate::plan::{plan, Plan, PlanOptions};
 use crate::provider::Provider;
@@ -22,8 +23,8 @@ pub struct Session {
     conf: aws_config::SdkConfig,
     stack: String,
     user_data: Option<Arc<UserData>>,
+    requests: RequestCounter,
 }
-
 
 impl Session {
     /// The stack's backend (a local path is relative to the stack directory) and the AWS
@@ -43,20 +44,36 @@ impl Session {
         Session::for_stack(&plan.stack, &plan.region, &plan.backend, stack_dir, &conf)
     }
 
-    pub fn for_stack(name: &str, region: &str, state: &StateBackend, stack_dir: &Path, conf: &aws_config::SdkConfig) -> Result<Session> {
+    pub fn for_stack(
+        name: &str,
+        region: &str,
+        state: &StateBackend,
+        stack_dir: &Path,
+        conf: &aws_config::SdkConfig,
+    ) -> Result<Session> {
         let conf = conf.clone();
+        let requests = RequestCounter::default();
         let (backend, s3): (Box<dyn Backend>, Option<S3Backend>) = match state {
             StateBackend::Local { path } => (Box::new(LocalBackend::new(stack_dir.join(path), name)), None),
             StateBackend::S3 { bucket, key } => {
-                let client = crate::aws::s3_client(&conf);
+                let client = crate::aws::s3_client_counted(&conf, &requests);
                 (
                     Box::new(S3Backend::new(client.clone(), bucket, key, name)),
                     Some(S3Backend::new(client, bucket, key, name)),
                 )
             }
         };
-        let provider: Arc<dyn Provider> = Arc::new(AwsProvider::new(&conf, name, region));
-        Ok(Session { backend, s3, provider, region: region.to_string(), conf, stack: name.to_string(), user_data: None })
+        let provider: Arc<dyn Provider> = Arc::new(AwsProvider::counted(&conf, name, region, &requests));
+        Ok(Session {
+            backend,
+            s3,
+            provider,
+            region: region.to_string(),
+            conf,
+            stack: name.to_string(),
+            user_data: None,
+            requests,
+        })
     }
 
     /// Plans and applies with instances' user data rendered by `user_data` (its secrets
@@ -67,7 +84,10 @@ impl Session {
     }
 
     pub fn with_user_data(mut self, user_data: Arc<UserData>) -> Session {
-        self.provider = Arc::new(AwsProvider::new(&self.conf, &self.stack, &self.region).with_user_data(user_data.clone()));
+        self.provider = Arc::new(
+            AwsProvider::counted(&self.conf, &self.stack, &self.region, &self.requests)
+                .with_user_data(user_data.clone()),
+        );
         self.user_data = Some(user_data);
         self
     }
@@ -139,7 +159,9 @@ impl Session {
             let the_plan = match (saved, desired) {
                 (Some(p), _) => p,
                 (None, Some(d)) => plan(d, state.as_ref(), self.provider.as_ref(), &self.options(plan_opts)).await?,
-                (None, None) => return Err(EngineError::new(codes::BAD_PLAN_FILE, "nothing to apply: no plan and no stack")),
+                (None, None) => {
+                    return Err(EngineError::new(codes::BAD_PLAN_FILE, "nothing to apply: no plan and no stack"))
+                }
             };
             if !the_plan.has_changes() && the_plan.changes.iter().all(|c| c.notes.is_empty()) {
                 return Ok(Some((the_plan, ApplyReport { state, ..Default::default() })));
@@ -147,14 +169,21 @@ impl Session {
             if !confirm(&the_plan) {
                 return Ok(None);
             }
-            let report = apply_with_events(&the_plan, state, self.backend.as_ref(), self.provider.clone(), opts, progress).await?;
+            let report =
+                apply_with_events(&the_plan, state, self.backend.as_ref(), self.provider.clone(), opts, progress)
+                    .await?;
             Ok(Some((the_plan, report)))
         })
         .await
+    }
+
+    /// The AWS requests this session has sent so far (the provider's and the S3 state's),
+    /// retries included; the difference of two snapshots is what happened in between.
+    pub fn requests(&self) -> Requests {
+        self.requests.snapshot()
     }
 
     pub async fn read_state(&self) -> Result<Option<State>> {
         self.backend.read().await
     }
 }
-

@@ -13,15 +13,13 @@
 use crate::error::{codes, EngineError, Result};
 use age::secrecy::{ExposeSecret, SecretBox};
 use base64::Engine as _;
-use drove_compiler::hir;
+use drove_compiler::model::instance::{Encoding, UserData as Document};
 use drove_compiler::secrets::{Decrypted, Keyring, Plaintext, SecretError, HASH_KEY_NAME};
 use hmac::{Hmac, Mac};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{Read as _, Write as _};
-use std::path::Path;
 
 /// EC2 takes at most 16 KiB of user data before base64.
 pub const MAX_USER_DATA: usize = 16 * 1024;
@@ -40,7 +38,12 @@ pub struct UserData {
 
 impl std::fmt::Debug for UserData {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "UserData {{ keyed: {}, files: {:?} }}", self.hash_key.is_some(), self.files.keys().collect::<Vec<_>>())
+        write!(
+            f,
+            "UserData {{ keyed: {}, files: {:?} }}",
+            self.hash_key.is_some(),
+            self.files.keys().collect::<Vec<_>>()
+        )
     }
 }
 
@@ -56,8 +59,9 @@ impl std::fmt::Debug for Rendered {
     }
 }
 
-fn names<'a>(user_data: &'a Value, list: &str) -> impl Iterator<Item = &'a str> {
-    user_data.get(list).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
+/// The secret names or file paths a document lists.
+fn names(list: &Option<Vec<String>>) -> impl Iterator<Item = &str> {
+    list.iter().flatten().map(String::as_str)
 }
 
 fn secret_error(name: &str, e: &SecretError) -> EngineError {
@@ -71,31 +75,40 @@ impl UserData {
         UserData { secrets: None, hash_key: None, files: BTreeMap::new() }
     }
 
-    /// Decrypts what the given `user_data` attributes name and reads their files (paths
-    /// relative to `stack_dir`). The keyring is asked for only when the stack has a hash
-    /// key or a document names a secret; every failure comes before anything is planned.
+    /// Decrypts the secrets the given `user_data` attributes name and decodes their
+    /// files, from what the documents carry (no source tree needed, so a saved plan
+    /// applies anywhere). The keyring is asked for only when the stack has a hash key or a
+    /// document names a secret; every failure comes before anything is planned.
     pub fn open<'a>(
-        stack: &hir::Stack,
-        user_data: impl IntoIterator<Item = &'a Value>,
-        stack_dir: &Path,
+        user_data: impl IntoIterator<Item = &'a Document>,
         keyring: impl FnOnce() -> std::result::Result<Keyring, SecretError>,
     ) -> Result<UserData> {
-        let docs: Vec<&Value> = user_data.into_iter().filter(|v| !v.is_null()).collect();
-        let mut secret_names: Vec<&str> = docs.iter().flat_map(|d| names(d, "secrets")).collect();
+        let docs: Vec<&Document> = user_data.into_iter().collect();
+        let mut secret_names: Vec<&str> = docs.iter().flat_map(|d| names(&d.secrets)).collect();
         secret_names.sort_unstable();
         secret_names.dedup();
         let mut files = BTreeMap::new();
-        for path in docs.iter().flat_map(|d| names(d, "files")) {
-            if files.contains_key(path) {
-                continue;
+        for d in &docs {
+            for path in names(&d.files) {
+                if files.contains_key(path) {
+                    continue;
+                }
+                let bytes = d.contents.get(path).and_then(|b| B64.decode(b).ok()).ok_or_else(|| {
+                    EngineError::new(
+                        codes::USER_DATA,
+                        format!("user data names {path}, whose content it does not carry"),
+                    )
+                    .with_help("plan again with the file in place: `drove check` reports a missing file as E0264")
+                })?;
+                files.insert(path.to_string(), bytes);
             }
-            let bytes = std::fs::read(stack_dir.join(path)).map_err(|e| {
-                EngineError::new(codes::USER_DATA, format!("cannot read {path} for user data: {e}"))
-                    .with_help("a `file(\"…\")` path is relative to the stack directory")
-            })?;
-            files.insert(path.to_string(), bytes);
         }
-        let has_hash_key = stack.secret(HASH_KEY_NAME).is_some();
+        // Every document of a stack carries the same ciphertexts of a name.
+        let mut ciphertexts: BTreeMap<String, String> = BTreeMap::new();
+        for d in &docs {
+            ciphertexts.extend(d.ciphertexts.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        let has_hash_key = ciphertexts.contains_key(HASH_KEY_NAME);
         if !secret_names.is_empty() && !has_hash_key {
             return Err(EngineError::new(
                 codes::USER_DATA,
@@ -106,10 +119,12 @@ impl UserData {
         if docs.is_empty() || !has_hash_key {
             return Ok(UserData { secrets: None, hash_key: None, files });
         }
-        let keyring = keyring().map_err(|e| secret_error(secret_names.first().copied().unwrap_or(HASH_KEY_NAME), &e))?;
-        let secrets = Decrypted::decrypt(stack, secret_names.iter().copied(), &keyring).map_err(|(name, e)| secret_error(&name, &e))?;
-        let hash_key = match stack.secret(HASH_KEY_NAME).and_then(|s| s.ciphertext.as_ref()) {
-            Some(text) => keyring.decrypt(&text.value).map_err(|e| secret_error(HASH_KEY_NAME, &e))?,
+        let keyring =
+            keyring().map_err(|e| secret_error(secret_names.first().copied().unwrap_or(HASH_KEY_NAME), &e))?;
+        let secrets = Decrypted::from_ciphertexts(&ciphertexts, secret_names.iter().copied(), &keyring)
+            .map_err(|(name, e)| secret_error(&name, &e))?;
+        let hash_key = match secrets.hash_key() {
+            Some(k) => SecretBox::new(Box::new(k.expose_secret().clone())),
             None => return Err(secret_error(HASH_KEY_NAME, &SecretError::Malformed("no value".into()))),
         };
         Ok(UserData { secrets: Some(secrets), hash_key: Some(hash_key), files })
@@ -152,37 +167,44 @@ impl UserData {
         self.fingerprint(bytes)
     }
 
-    /// Renders a `user_data` attribute; `None` for `null`.
-    pub fn render(&self, user_data: &Value) -> Result<Option<Rendered>> {
-        if user_data.is_null() {
-            return Ok(None);
-        }
-        let Some(template) = user_data.get("cloud_config").and_then(Value::as_str) else {
+    /// Renders a `user_data` attribute.
+    pub fn render(&self, user_data: &Document) -> Result<Rendered> {
+        let Some(template) = &user_data.cloud_config else {
             return Err(EngineError::new(codes::USER_DATA, "user data without a `cloud_config` document"));
         };
-        let mut doc = template.to_string();
-        for name in names(user_data, "secrets") {
+        let mut doc = template.clone();
+        for name in names(&user_data.secrets) {
             let value = self.secrets.as_ref().and_then(|s| s.get(name)).ok_or_else(|| {
-                EngineError::new(codes::USER_DATA, format!("user data names secret `{name}`, which was not decrypted for this run"))
-                    .with_help("plan or apply from the stack's sources so its secrets can be decrypted")
+                EngineError::new(
+                    codes::USER_DATA,
+                    format!("user data names secret `{name}`, which was not decrypted for this run"),
+                )
+                .with_help("plan or apply from the stack's sources so its secrets can be decrypted")
             })?;
             doc = doc.replace(&format!("{{{{secret:{name}}}}}"), &B64.encode(value));
         }
-        for path in names(user_data, "files") {
+        for path in names(&user_data.files) {
             let bytes = self.files.get(path).ok_or_else(|| {
-                EngineError::new(codes::USER_DATA, format!("user data names file {path}, which was not read for this run"))
+                EngineError::new(
+                    codes::USER_DATA,
+                    format!("user data names file {path}, which was not read for this run"),
+                )
             })?;
             doc = doc.replace(&format!("{{{{file:{path}}}}}"), &B64.encode(bytes));
         }
         let doc = SecretBox::new(Box::new(doc.into_bytes()));
         // The compiler lists every marker it writes; one left over was not listed.
         if let Some(at) = find(doc.expose_secret(), b"{{secret:").or_else(|| find(doc.expose_secret(), b"{{file:")) {
-            let end = doc.expose_secret().get(at..).and_then(|s| s.iter().position(|&b| b == b'}')).map_or(at, |e| at + e);
+            let end =
+                doc.expose_secret().get(at..).and_then(|s| s.iter().position(|&b| b == b'}')).map_or(at, |e| at + e);
             let marker = String::from_utf8_lossy(doc.expose_secret().get(at..end).unwrap_or_default()).into_owned();
-            return Err(EngineError::new(codes::USER_DATA, format!("user data holds the marker `{marker}}}}}` but does not list it")));
+            return Err(EngineError::new(
+                codes::USER_DATA,
+                format!("user data holds the marker `{marker}}}}}` but does not list it"),
+            ));
         }
         let fingerprint = self.fingerprint(doc.expose_secret());
-        let gzip = user_data.get("encoding").and_then(Value::as_str) == Some("gzip");
+        let gzip = user_data.encoding == Some(Encoding::Gzip);
         let bytes = if gzip {
             let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
             enc.write_all(doc.expose_secret())
@@ -203,22 +225,21 @@ impl UserData {
             };
             return Err(EngineError::new(
                 codes::USER_DATA,
-                format!("user data is {size} bytes{}, over EC2's limit of {MAX_USER_DATA}", if gzip { " gzipped" } else { "" }),
+                format!(
+                    "user data is {size} bytes{}, over EC2's limit of {MAX_USER_DATA}",
+                    if gzip { " gzipped" } else { "" }
+                ),
             )
             .with_help(help));
         }
-        Ok(Some(Rendered { bytes, fingerprint }))
+        Ok(Rendered { bytes, fingerprint })
     }
 
     /// The `user_data` attribute as plans and the state hold it: the compiled attribute
     /// plus the fingerprint of its rendered document (the plaintext stays here).
-    pub fn planned(&self, user_data: &Value) -> Result<Value> {
-        let Some(rendered) = self.render(user_data)? else { return Ok(Value::Null) };
-        let mut v = user_data.clone();
-        if let Some(o) = v.as_object_mut() {
-            o.insert("fingerprint".into(), Value::String(rendered.fingerprint));
-        }
-        Ok(v)
+    pub fn planned(&self, user_data: &Document) -> Result<Document> {
+        let rendered = self.render(user_data)?;
+        Ok(Document { fingerprint: Some(rendered.fingerprint), ..user_data.clone() })
     }
 }
 
@@ -229,8 +250,10 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use drove_compiler::hir;
     use drove_compiler::secrets::{declaration, encrypt, new_hash_key, Encryption};
-    use serde_json::json;
+    use serde_json::{json, Value};
+    use std::path::Path;
 
     const PLAINTEXT: &[u8] = b"password: hunter2-user-data\n";
 
@@ -243,7 +266,8 @@ mod tests {
     fn fixture(with_hash_key: bool, secret: &[u8]) -> Fixture {
         let me = age::x25519::Identity::generate();
         let to = Encryption::Recipients(vec![me.to_public()]);
-        let mut text = format!("stack s {{\n  region = \"ap-northeast-1\"\n  recipients = [\"{}\"]\n}}\n", me.to_public());
+        let mut text =
+            format!("stack s {{\n  region = \"ap-northeast-1\"\n  recipients = [\"{}\"]\n}}\n", me.to_public());
         text.push_str(&declaration("db.yml", &encrypt(secret, &to).expect("encrypt")));
         text.push('\n');
         if with_hash_key {
@@ -257,23 +281,44 @@ mod tests {
         Fixture { stack, me, dir }
     }
 
-    fn attr() -> Value {
-        json!({
+    fn doc(v: Value) -> Document {
+        serde_json::from_value(v).expect("a user_data attribute")
+    }
+
+    fn attr() -> Document {
+        doc(json!({
             "cloud_config": "#cloud-config\nwrite_files:\n  - path: \"/etc/db.yml\"\n    encoding: \"b64\"\n    content: \"{{secret:db.yml}}\"\n  - path: \"/etc/nginx.conf\"\n    encoding: \"b64\"\n    content: \"{{file:files/nginx.conf}}\"\n",
             "secrets": ["db.yml"],
             "files": ["files/nginx.conf"],
-        })
+        }))
     }
 
-    fn open(f: &Fixture, ids: Vec<age::x25519::Identity>, ud: &Value) -> Result<UserData> {
-        UserData::open(&f.stack, [ud], f.dir.path(), || Ok(Keyring::from_identities(ids)))
+    /// The document as the compiler writes it: with the ciphertexts and file contents
+    /// of `stack` in `dir`.
+    fn carried(stack: &hir::Stack, dir: &Path, ud: &Document) -> Document {
+        let mut ud = ud.clone();
+        for name in names(&ud.secrets.clone()).chain([HASH_KEY_NAME]) {
+            if let Some(text) = stack.secret(name).and_then(|s| s.ciphertext.as_ref()) {
+                ud.ciphertexts.insert(name.to_string(), text.value.clone());
+            }
+        }
+        for path in ud.files.clone().iter().flatten() {
+            if let Ok(bytes) = std::fs::read(dir.join(path)) {
+                ud.contents.insert(path.clone(), B64.encode(bytes));
+            }
+        }
+        ud
+    }
+
+    fn open(f: &Fixture, ids: Vec<age::x25519::Identity>, ud: &Document) -> Result<UserData> {
+        UserData::open([&carried(&f.stack, f.dir.path(), ud)], || Ok(Keyring::from_identities(ids)))
     }
 
     #[test]
     fn markers_become_base64_and_the_fingerprint_is_keyed() {
         let f = fixture(true, PLAINTEXT);
         let ud = open(&f, vec![f.me.clone()], &attr()).expect("open");
-        let r = ud.render(&attr()).expect("render").expect("some");
+        let r = ud.render(&attr()).expect("render");
         let doc = String::from_utf8(r.bytes.expose_secret().clone()).expect("utf8");
         assert!(doc.contains(&format!("content: \"{}\"", B64.encode(PLAINTEXT))), "{doc}");
         assert!(doc.contains(&B64.encode("worker_processes 2;\n")));
@@ -281,8 +326,8 @@ mod tests {
         assert!(r.fingerprint.starts_with("hmac-sha256:") && r.fingerprint.len() == 12 + 64);
         assert_eq!(r.fingerprint, ud.fingerprint_live(r.bytes.expose_secret()));
         let planned = ud.planned(&attr()).expect("planned");
-        assert_eq!(planned["fingerprint"], json!(r.fingerprint));
-        assert!(!planned.to_string().contains("hunter2"));
+        assert_eq!(planned.fingerprint.as_deref(), Some(r.fingerprint.as_str()));
+        assert!(!serde_json::to_string(&planned).expect("json").contains("hunter2"));
         assert!(!format!("{ud:?} {r:?}").contains("hunter2"));
     }
 
@@ -295,17 +340,17 @@ mod tests {
         // Another stack has another hash key, and here another secret as well.
         let b = fixture(true, b"password: other\n");
         let fb = open(&b, vec![b.me.clone()], &attr()).expect("open").planned(&attr()).expect("planned");
-        assert_ne!(fa["fingerprint"], fb["fingerprint"]);
+        assert_ne!(fa.fingerprint, fb.fingerprint);
     }
 
     #[test]
     fn gzip_is_applied_and_fingerprinted_before_compression() {
         let f = fixture(true, PLAINTEXT);
         let mut gz = attr();
-        gz["encoding"] = json!("gzip");
+        gz.encoding = Some(Encoding::Gzip);
         let ud = open(&f, vec![f.me.clone()], &gz).expect("open");
-        let plain = ud.render(&attr()).expect("render").expect("some");
-        let zipped = ud.render(&gz).expect("render").expect("some");
+        let plain = ud.render(&attr()).expect("render");
+        let zipped = ud.render(&gz).expect("render");
         assert!(zipped.bytes.expose_secret().starts_with(&[0x1f, 0x8b]));
         assert_eq!(zipped.fingerprint, plain.fingerprint);
         assert_eq!(ud.fingerprint_live(zipped.bytes.expose_secret()), plain.fingerprint);
@@ -314,10 +359,17 @@ mod tests {
     #[test]
     fn wrong_key_missing_key_and_tampering_fail_before_rendering() {
         let f = fixture(true, PLAINTEXT);
-        let wrong = open(&f, vec![age::x25519::Identity::generate()], &attr()).err().expect("wrong key fails");
+        let wrong = open(&f, vec![age::x25519::Identity::generate()], &attr()).expect_err("wrong key fails");
         assert_eq!(wrong.code, codes::USER_DATA);
-        assert!(wrong.message.contains("db.yml") && wrong.message.contains("none of the available keys"), "{}", wrong.message);
-        let missing = UserData::open(&f.stack, [&attr()], f.dir.path(), || Err(SecretError::NoKeys("nothing set".into()))).err().expect("no key");
+        assert!(
+            wrong.message.contains("db.yml") && wrong.message.contains("none of the available keys"),
+            "{}",
+            wrong.message
+        );
+        let missing = UserData::open([&carried(&f.stack, f.dir.path(), &attr())], || {
+            Err(SecretError::NoKeys("nothing set".into()))
+        })
+        .expect_err("no key");
         assert!(missing.message.contains("no key to decrypt with"), "{}", missing.message);
 
         // Flip one payload byte of the secret's ciphertext in the source.
@@ -325,9 +377,23 @@ mod tests {
         let mut bytes = B64.decode(&decl.value).expect("b64");
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
-        let text = format!("{}\n{}\n", declaration("db.yml", &B64.encode(&bytes)), declaration(HASH_KEY_NAME, &f.stack.secret(HASH_KEY_NAME).and_then(|s| s.ciphertext.clone()).expect("key").value));
-        let tampered = drove_compiler::analyze(&drove_compiler::source::Sources::single("t.drove", &format!("stack s {{ region = \"ap-northeast-1\" }}\n{text}"))).stack;
-        let err = UserData::open(&tampered, [&attr()], f.dir.path(), || Ok(Keyring::from_identities(vec![f.me.clone()]))).err().expect("tampered");
+        let text = format!(
+            "{}\n{}\n",
+            declaration("db.yml", &B64.encode(&bytes)),
+            declaration(
+                HASH_KEY_NAME,
+                &f.stack.secret(HASH_KEY_NAME).and_then(|s| s.ciphertext.clone()).expect("key").value
+            )
+        );
+        let tampered = drove_compiler::analyze(&drove_compiler::source::Sources::single(
+            "t.drove",
+            format!("stack s {{ region = \"ap-northeast-1\" }}\n{text}"),
+        ))
+        .stack;
+        let err = UserData::open([&carried(&tampered, f.dir.path(), &attr())], || {
+            Ok(Keyring::from_identities(vec![f.me.clone()]))
+        })
+        .expect_err("tampered");
         assert!(err.message.contains("altered"), "{}", err.message);
         for e in [&wrong, &missing, &err] {
             assert!(!e.to_string().contains("hunter2"));
@@ -337,24 +403,23 @@ mod tests {
     #[test]
     fn secrets_need_the_hash_key_and_files_must_exist() {
         let f = fixture(false, PLAINTEXT);
-        let err = open(&f, vec![f.me.clone()], &attr()).err().expect("no hash key");
+        let err = open(&f, vec![f.me.clone()], &attr()).expect_err("no hash key");
         assert!(err.message.contains(HASH_KEY_NAME) && err.help.as_deref().is_some_and(|h| h.contains("rekey")));
         let g = fixture(true, PLAINTEXT);
         let mut missing = attr();
-        missing["files"] = json!(["files/missing.conf"]);
-        let err = open(&g, vec![g.me.clone()], &missing).err().expect("missing file");
+        missing.files = Some(vec!["files/missing.conf".into()]);
+        let err = open(&g, vec![g.me.clone()], &missing).expect_err("missing file");
         assert!(err.message.contains("files/missing.conf"));
     }
 
     #[test]
     fn public_documents_and_unlisted_markers() {
         let ud = UserData::public();
-        let doc = json!({"cloud_config": "#cloud-config\nruncmd:\n  - \"true\"\n", "secrets": [], "files": []});
-        let r = ud.render(&doc).expect("render").expect("some");
+        let public = doc(json!({"cloud_config": "#cloud-config\nruncmd:\n  - \"true\"\n", "secrets": [], "files": []}));
+        let r = ud.render(&public).expect("render");
         assert!(r.fingerprint.starts_with("sha256:"));
-        assert!(ud.render(&Value::Null).expect("null").is_none());
-        let unlisted = json!({"cloud_config": "#cloud-config\n# {{secret:x}}\n", "secrets": [], "files": []});
-        let err = ud.render(&unlisted).err().expect("unlisted marker");
+        let unlisted = doc(json!({"cloud_config": "#cloud-config\n# {{secret:x}}\n", "secrets": [], "files": []}));
+        let err = ud.render(&unlisted).expect_err("unlisted marker");
         assert!(err.message.contains("{{secret:x}}"), "{}", err.message);
         assert!(ud.render(&attr()).is_err(), "a public renderer has no secrets");
     }
@@ -363,9 +428,9 @@ mod tests {
     fn oversized_documents_are_refused_unless_gzip_makes_them_fit() {
         let big = "#".repeat(MAX_USER_DATA + 1);
         let ud = UserData::public();
-        let err = ud.render(&json!({"cloud_config": big, "secrets": [], "files": []})).err().expect("too big");
+        let err = ud.render(&doc(json!({"cloud_config": big, "secrets": [], "files": []}))).expect_err("too big");
         assert!(err.message.contains("16384"), "{}", err.message);
         // The same document compresses far below the limit.
-        assert!(ud.render(&json!({"cloud_config": big, "secrets": [], "files": [], "encoding": "gzip"})).is_ok());
+        assert!(ud.render(&doc(json!({"cloud_config": big, "secrets": [], "files": [], "encoding": "gzip"}))).is_ok());
     }
 }

@@ -19,7 +19,11 @@ fn desired() -> DesiredState {
 }
 
 fn instances(d: &DesiredState) -> Vec<String> {
-    d.resources.iter().filter(|r| r.kind == "ec2.instance").map(|r| r.attributes["instance_type"].as_str().unwrap_or("").to_string()).collect()
+    d.resources
+        .iter()
+        .filter(|r| r.kind() == "ec2.instance")
+        .map(|r| r.attributes()["instance_type"].as_str().unwrap_or("").to_string())
+        .collect()
 }
 
 fn month(t: &str) -> f64 {
@@ -74,10 +78,10 @@ async fn plans_show_the_monthly_cost_delta_of_their_instances() {
     assert!(render::text(&same, false).contains("Estimated cost: ±$0.00/month"));
 
     // A bigger type replaces the instance: the difference is counted.
-    let host = d.resources.iter_mut().find(|r| r.kind == "ec2.instance").unwrap();
-    let old = host.attributes["instance_type"].as_str().unwrap().to_string();
+    let host = d.resources.iter_mut().find(|r| r.kind() == "ec2.instance").unwrap();
+    let old = host.attributes()["instance_type"].as_str().unwrap().to_string();
     let new = if old == "t3.xlarge" { "t3.2xlarge" } else { "t3.xlarge" };
-    host.attributes["instance_type"] = json!(new);
+    host.edit(|a| a["instance_type"] = json!(new)).expect("fits its kind");
     let bigger = plan_and_apply(&backend, &d, &p).await;
     let c = bigger.cost.clone().unwrap();
     assert!(close(c.delta, month(new) - month(&old)), "{c:?}");
@@ -85,11 +89,13 @@ async fn plans_show_the_monthly_cost_delta_of_their_instances() {
 
     // Dropping the instances subtracts them all.
     let now: f64 = instances(&d).iter().map(|t| month(t)).sum();
-    d.resources.retain(|r| r.kind != "ec2.instance" && !r.kind.starts_with("route53.record"));
+    d.resources.retain(|r| r.kind() != "ec2.instance" && !r.kind().starts_with("route53.record"));
     d.stack.max_delete = 1.0;
     d.stack.max_zone_delete = 1.0;
     let st = backend.read().await.unwrap();
-    let gone = plan(&d, st.as_ref(), p.as_ref(), &PlanOptions { allow_mass_delete: true, ..Default::default() }).await.unwrap();
+    let gone = plan(&d, st.as_ref(), p.as_ref(), &PlanOptions { allow_mass_delete: true, ..Default::default() })
+        .await
+        .unwrap();
     let c = gone.cost.clone().unwrap();
     assert!(close(c.delta, -now) && close(c.monthly_after, 0.0), "{c:?}");
     assert!(render::text(&gone, false).contains("Estimated cost: -$"));

@@ -35,7 +35,12 @@ fn run() -> Run {
     Run { _dir: dir, backend }
 }
 
-async fn plan_now(r: &Run, d: &DesiredState, p: &Arc<MemoryProvider>, opts: &PlanOptions) -> drove_engine::Result<Plan> {
+async fn plan_now(
+    r: &Run,
+    d: &DesiredState,
+    p: &Arc<MemoryProvider>,
+    opts: &PlanOptions,
+) -> drove_engine::Result<Plan> {
     let st = r.backend.read().await?;
     plan(d, st.as_ref(), p.as_ref(), opts).await
 }
@@ -51,12 +56,16 @@ async fn apply_plan(r: &Run, pl: &Plan, p: &Arc<MemoryProvider>) -> drove_engine
 }
 
 fn action(pl: &Plan, address: &str) -> Action {
-    pl.changes.iter().find(|c| c.address == address).map(|c| c.action).unwrap_or_else(|| panic!("{address} not in plan"))
+    pl.changes
+        .iter()
+        .find(|c| c.address == address)
+        .map(|c| c.action)
+        .unwrap_or_else(|| panic!("{address} not in plan"))
 }
 
 fn set_attr(d: &mut DesiredState, address: &str, attr: &str, v: Value) {
     let r = d.resources.iter_mut().find(|r| r.address == address).expect("resource");
-    r.attributes[attr] = v;
+    r.edit(|a| a[attr] = v).expect("fits its kind");
 }
 
 #[tokio::test]
@@ -135,14 +144,56 @@ async fn drift_shows_and_is_repaired() {
     assert!(!plan_now(&r, &d, &p, &PlanOptions::default()).await.unwrap().has_changes());
 }
 
+fn forget_resources(path: &std::path::Path) {
+    let mut st: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    st["resources"] = json!({});
+    std::fs::write(path, st.to_string()).unwrap();
+}
+
+#[tokio::test]
+async fn a_copy_with_its_own_state_never_takes_the_first_ones_resources() {
+    let (r, p, d) = (run(), cloud(), desired());
+    apply_plan(&r, &plan_now(&r, &d, &p, &PlanOptions::default()).await.unwrap(), &p).await;
+    let before = p.entries();
+    // The copy: same stack name, same cloud, no state of its own (or a lost one).
+    let copy = run();
+    let e = plan_now(&copy, &d, &p, &PlanOptions::default()).await.unwrap_err();
+    assert_eq!(e.code, codes::FOREIGN_RESOURCES);
+    assert!(e.message.contains("network.main (") && e.message.contains("lineage"), "{}", e.message);
+    assert!(e.help.as_deref().unwrap_or("").contains("drove import aws"));
+    assert!(copy.backend.read().await.unwrap().is_none(), "the copy wrote no state");
+    assert_eq!(p.entries().len(), before.len());
+    // The first copy still plans nothing.
+    assert!(!plan_now(&r, &d, &p, &PlanOptions::default()).await.unwrap().has_changes());
+}
+
+#[tokio::test]
+async fn resources_without_this_lineage_are_claimed_by_the_state_that_holds_them() {
+    let (r, p, d) = (run(), cloud(), desired());
+    apply_plan(&r, &plan_now(&r, &d, &p, &PlanOptions::default()).await.unwrap(), &p).await;
+    // A state from before lineage tags, or tags removed by hand.
+    p.set_owner("network.main", None);
+    p.set_owner("hosts.app[0]", Some("0123456789abcdef0123456789abcdef"));
+    let pl = plan_now(&r, &d, &p, &PlanOptions::default()).await.unwrap();
+    for a in ["network.main", "hosts.app[0]"] {
+        let c = pl.changes.iter().find(|c| c.address == a).unwrap();
+        assert_eq!((c.action, c.claim), (Action::Update, true), "{a}");
+        assert!(c.notes.iter().any(|n| n.contains("ownership tags")), "{:?}", c.notes);
+    }
+    assert_eq!(pl.summary.update, 2, "{}", drove_engine::plan::render::text(&pl, false));
+    apply_plan(&r, &pl, &p).await;
+    assert!(!plan_now(&r, &d, &p, &PlanOptions::default()).await.unwrap().has_changes());
+}
+
 #[tokio::test]
 async fn resources_created_but_not_recorded_are_adopted() {
     let (r, p, d) = (run(), cloud(), desired());
     let pl = plan_now(&r, &d, &p, &PlanOptions::default()).await.unwrap();
     apply_plan(&r, &pl, &p).await;
     let before = p.entries().len();
-    // As if the run died before writing the state.
-    std::fs::remove_file(r._dir.path().join("state.json")).unwrap();
+    // As if the run died after its first state write (the lineage every create tags) and
+    // before recording anything it created.
+    forget_resources(&r._dir.path().join("state.json"));
     let pl = plan_now(&r, &d, &p, &PlanOptions::default()).await.unwrap();
     assert!(!pl.has_changes(), "{}", drove_engine::plan::render::text(&pl, false));
     assert!(pl.changes.iter().filter(|c| c.notes.iter().any(|n| n.contains("adopted"))).count() >= 9);
@@ -171,16 +222,47 @@ async fn protect_and_mass_delete_refuse() {
     for i in 0..8 {
         let mut rec = big.resources.iter().find(|r| r.address == "record.acme.example./A").unwrap().clone();
         rec.address = format!("record.h{i}.acme.example./A");
-        rec.attributes["name"] = json!(format!("h{i}.acme.example."));
+        rec.edit(|a| a["name"] = json!(format!("h{i}.acme.example."))).expect("fits its kind");
         big.resources.push(rec);
     }
     apply_plan(&r, &plan_now(&r, &big, &p, &PlanOptions::default()).await.unwrap(), &p).await;
     let mut small = big.clone();
-    small.resources.retain(|r| !r.address.starts_with("record.h") || r.address.starts_with("record.h0") || r.address.starts_with("record.h1"));
+    small.resources.retain(|r| {
+        !r.address.starts_with("record.h") || r.address.starts_with("record.h0") || r.address.starts_with("record.h1")
+    });
     let e = plan_now(&r, &small, &p, &PlanOptions::default()).await.unwrap_err();
     assert_eq!(e.code, codes::MASS_DELETE, "{e}");
     let ok = plan_now(&r, &small, &p, &PlanOptions { allow_mass_delete: true, ..Default::default() }).await.unwrap();
     assert_eq!(ok.summary.delete, 6);
+}
+
+#[tokio::test]
+async fn protect_lives_in_the_source() {
+    let (r, p, mut d) = (run(), cloud(), desired());
+    let protect = |d: &mut DesiredState, on: bool| {
+        for r in d.resources.iter_mut().filter(|r| r.address == "hosts.app[0]") {
+            r.protect = on;
+        }
+    };
+    protect(&mut d, true);
+    apply_plan(&r, &plan_now(&r, &d, &p, &PlanOptions::default()).await.unwrap(), &p).await;
+    let destroy = PlanOptions { destroy: true, ..Default::default() };
+    assert_eq!(plan_now(&r, &d, &p, &destroy).await.unwrap_err().code, codes::PROTECTED);
+    // A declaration removed while still protected in the state stays protected.
+    let mut dropped = d.clone();
+    dropped.resources.retain(|r| r.address != "hosts.app[0]");
+    assert_eq!(plan_now(&r, &dropped, &p, &PlanOptions::default()).await.unwrap_err().code, codes::PROTECTED);
+
+    // Removing `protect` is a plan with no changes whose apply records it.
+    protect(&mut d, false);
+    let lifted = plan_now(&r, &d, &p, &PlanOptions::default()).await.unwrap();
+    assert!(!lifted.has_changes(), "{}", drove_engine::plan::render::text(&lifted, false));
+    assert!(plan_now(&r, &d, &p, &destroy).await.is_ok(), "the source no longer protects it");
+    apply_plan(&r, &lifted, &p).await;
+    assert!(!r.backend.read().await.unwrap().unwrap().resources["hosts.app[0]"].protect);
+    let gone = plan_now(&r, &d, &p, &destroy).await.expect("destroy plans once protect is lifted");
+    assert!(gone.changes.iter().any(|c| c.address == "hosts.app[0]" && c.action == Action::Delete));
+    assert!(plan_now(&r, &dropped, &p, &PlanOptions::default()).await.is_ok());
 }
 
 #[tokio::test]
@@ -191,7 +273,9 @@ async fn targets_scope_the_plan() {
     let mut addrs: Vec<&str> = pl.changes.iter().map(|c| c.address.as_str()).collect();
     addrs.sort();
     assert_eq!(addrs, ["network.main", "network.main.subnet.public-a"]);
-    let e = plan_now(&r, &d, &p, &PlanOptions { targets: vec!["network.mian".into()], ..Default::default() }).await.unwrap_err();
+    let e = plan_now(&r, &d, &p, &PlanOptions { targets: vec!["network.mian".into()], ..Default::default() })
+        .await
+        .unwrap_err();
     assert_eq!(e.code, codes::UNKNOWN_TARGET);
     assert_eq!(e.help.as_deref(), Some("did you mean `network.main`?"));
 }
@@ -201,7 +285,8 @@ async fn saved_plan_refused_when_state_moved() {
     let (r, p, mut d) = (run(), cloud(), desired());
     apply_plan(&r, &plan_now(&r, &d, &p, &PlanOptions::default()).await.unwrap(), &p).await;
     set_attr(&mut d, "record.www.acme.example./CNAME", "ttl", json!(60));
-    let saved = Plan::parse(&plan_now(&r, &d, &p, &PlanOptions::default()).await.unwrap().to_json(), "plan.json").unwrap();
+    let saved =
+        Plan::parse(&plan_now(&r, &d, &p, &PlanOptions::default()).await.unwrap().to_json(), "plan.json").unwrap();
     set_attr(&mut d, "record.www.acme.example./CNAME", "ttl", json!(120));
     apply_plan(&r, &plan_now(&r, &d, &p, &PlanOptions::default()).await.unwrap(), &p).await;
     let st = r.backend.read().await.unwrap();
@@ -222,8 +307,8 @@ async fn cname_to_a_swap_goes_in_one_batch_and_failures_stop_dependents() {
     let calls = p.apply_calls();
     let www = d.resources.iter_mut().find(|r| r.address == "record.www.acme.example./CNAME").unwrap();
     www.address = "record.www.acme.example./A".into();
-    www.attributes["type"] = json!("A");
-    www.attributes["values"] = json!(["192.0.2.7"]);
+    www.edit(|a| a["type"] = json!("A")).expect("fits its kind");
+    www.edit(|a| a["values"] = json!(["192.0.2.7"])).expect("fits its kind");
     let pl = plan_now(&r, &d, &p, &PlanOptions::default()).await.unwrap();
     assert_eq!((pl.summary.create, pl.summary.delete), (1, 1));
     apply_plan(&r, &pl, &p).await;
@@ -235,7 +320,9 @@ async fn cname_to_a_swap_goes_in_one_batch_and_failures_stop_dependents() {
     let pl = plan_now(&r2, &d2, &p2, &PlanOptions::default()).await.unwrap();
     let st = r2.backend.read().await.unwrap();
     let prov: Arc<dyn Provider> = p2.clone();
-    let rep = apply(&pl, st, &r2.backend, prov, &ApplyOptions { parallelism: 2, ..Default::default() }, &|_| {}).await.unwrap();
+    let rep = apply(&pl, st, &r2.backend, prov, &ApplyOptions { parallelism: 2, ..Default::default() }, &|_| {})
+        .await
+        .unwrap();
     assert_eq!(rep.failed.len(), 1);
     assert_eq!(rep.skipped.len(), 4, "{:?}", rep.skipped);
     let st: State = r2.backend.read().await.unwrap().unwrap();
@@ -247,8 +334,8 @@ async fn cname_beside_other_data_is_refused() {
     let (r, p, mut d) = (run(), cloud(), desired());
     let mut clash = d.resources.iter().find(|r| r.address == "record.www.acme.example./CNAME").unwrap().clone();
     clash.address = "record.www.acme.example./TXT".into();
-    clash.attributes["type"] = json!("TXT");
-    clash.attributes["values"] = json!(["\"x\""]);
+    clash.edit(|a| a["type"] = json!("TXT")).expect("fits its kind");
+    clash.edit(|a| a["values"] = json!(["\"x\""])).expect("fits its kind");
     apply_plan(&r, &plan_now(&r, &d, &p, &PlanOptions::default()).await.unwrap(), &p).await;
     d.resources.push(clash);
     let e = plan_now(&r, &d, &p, &PlanOptions::default()).await.unwrap_err();

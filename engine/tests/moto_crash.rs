@@ -49,14 +49,26 @@ async fn live(r53: &Client) -> Live {
                 out.records.insert(format!("{id}/{}/{ty}/{}", r.name(), r.set_identifier().unwrap_or("")));
             }
         }
-        let tags = r53.list_tags_for_resource().resource_type(TagResourceType::Hostedzone).resource_id(&id).send().await.unwrap();
+        let tags = r53
+            .list_tags_for_resource()
+            .resource_type(TagResourceType::Hostedzone)
+            .resource_id(&id)
+            .send()
+            .await
+            .unwrap();
         if tagged(tags.resource_tag_set()) {
             out.tagged.insert(id);
         }
     }
     for h in r53.list_health_checks().send().await.unwrap().health_checks() {
         out.health_checks.push(h.id().to_string());
-        let tags = r53.list_tags_for_resource().resource_type(TagResourceType::Healthcheck).resource_id(h.id()).send().await.unwrap();
+        let tags = r53
+            .list_tags_for_resource()
+            .resource_type(TagResourceType::Healthcheck)
+            .resource_id(h.id())
+            .send()
+            .await
+            .unwrap();
         if tagged(tags.resource_tag_set()) {
             out.tagged.insert(h.id().to_string());
         }
@@ -68,7 +80,8 @@ async fn live(r53: &Client) -> Live {
 /// Dies after call `k`, then applies again; returns what was wrong, if anything.
 async fn crash_at(k: u64) -> Vec<String> {
     let m = Moto::start().expect("moto");
-    let proxy = Proxy::start(&m.endpoint(), Config { latency: Duration::from_millis(100), ..Config::default() }).expect("proxy");
+    let proxy = Proxy::start(&m.endpoint(), Config { latency: Duration::from_millis(100), ..Config::default() })
+        .expect("proxy");
     let dir = tempfile::tempdir().unwrap();
     let d = desired();
     let conf = drove_engine::aws::endpoint_config(REGION, &proxy.endpoint(), "testing", "testing").await;
@@ -89,14 +102,21 @@ async fn crash_at(k: u64) -> Vec<String> {
     let s = Session::with_config(&d, dir.path(), &conf).expect("session");
     let lock = s.backend.current_lock().await.unwrap().expect("the dead run's lock is left");
     s.backend.force_unlock(&lock.id).await.unwrap();
-    let (_, report) = s.apply(Some(&d), None, &popts, &aopts, &|_| true, &|_| {}).await.expect("the second apply runs").expect("confirmed");
+    let (_, report) = s
+        .apply(Some(&d), None, &popts, &aopts, &|_| true, &|_| {})
+        .await
+        .expect("the second apply runs")
+        .expect("confirmed");
     let mut wrong = Vec::new();
     if !report.failed.is_empty() {
         wrong.push(format!("k = {k}: the second apply failed: {:?}", report.failed));
     }
     let again = s.plan(&d, &popts).await.expect("plan");
     if again.has_changes() {
-        wrong.push(format!("k = {k}: a plan after the second apply has changes: {}", drove_engine::plan::render::summary_line(&again)));
+        wrong.push(format!(
+            "k = {k}: a plan after the second apply has changes: {}",
+            drove_engine::plan::render::summary_line(&again)
+        ));
     }
     let st = s.read_state().await.unwrap().expect("a state");
     let l = live(&Client::new(&m.config(REGION).await)).await;
@@ -110,9 +130,14 @@ async fn crash_at(k: u64) -> Vec<String> {
     for t in l.tagged.difference(&ids) {
         wrong.push(format!("k = {k}: {t} is tagged for the stack but not in the state"));
     }
-    let records: BTreeSet<String> = st.resources.values().filter(|r| r.kind == "route53.record_set").map(|r| r.id.clone()).collect();
+    let records: BTreeSet<String> =
+        st.resources.values().filter(|r| r.kind == "route53.record_set").map(|r| r.id.clone()).collect();
     if l.records != records {
-        wrong.push(format!("k = {k}: records in moto but not the state {:?}, in the state but not moto {:?}", l.records.difference(&records).collect::<Vec<_>>(), records.difference(&l.records).collect::<Vec<_>>()));
+        wrong.push(format!(
+            "k = {k}: records in moto but not the state {:?}, in the state but not moto {:?}",
+            l.records.difference(&records).collect::<Vec<_>>(),
+            records.difference(&l.records).collect::<Vec<_>>()
+        ));
     }
     wrong
 }

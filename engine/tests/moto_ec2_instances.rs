@@ -8,17 +8,16 @@
 mod support;
 
 use age::secrecy::ExposeSecret as _;
+use aws_sdk_ec2::types::{Filter, InstanceAttributeName};
 use base64::Engine as _;
 use drove_compiler::model::DesiredState;
+use drove_compiler::model::{instance, record_set, subnet};
 use drove_compiler::secrets::{declaration, encrypt, new_hash_key, Encryption, Keyring, HASH_KEY_NAME};
 use drove_engine::aws::aws_sdk_ec2;
 use drove_engine::aws::aws_sdk_route53;
-use drove_engine::kinds;
 use drove_engine::plan::{Action, Plan, PlanOptions};
 use drove_engine::session::Session;
 use drove_engine::userdata::UserData;
-use aws_sdk_ec2::types::{Filter, InstanceAttributeName};
-use serde_json::Value;
 use std::sync::Arc;
 use support::apply;
 use support::moto::Moto;
@@ -35,7 +34,8 @@ struct Keys {
 impl Keys {
     fn new() -> Keys {
         let me = age::x25519::Identity::generate();
-        let hash_key = encrypt(new_hash_key().expose_secret(), &Encryption::Recipients(vec![me.to_public()])).expect("encrypt");
+        let hash_key =
+            encrypt(new_hash_key().expose_secret(), &Encryption::Recipients(vec![me.to_public()])).expect("encrypt");
         Keys { me, hash_key }
     }
 
@@ -76,7 +76,6 @@ zone "shop.example." {{
 }
 
 struct Compiled {
-    stack: drove_compiler::hir::Stack,
     desired: DesiredState,
 }
 
@@ -84,8 +83,8 @@ fn compile(text: &str) -> Compiled {
     let a = drove_compiler::analyze(&drove_compiler::source::Sources::single("main.drove", text));
     let errors: Vec<_> = a.diagnostics.iter().filter(|d| d.code.starts_with('E')).collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    let desired = drove_compiler::compile::compile(&a.stack).expect("compiles");
-    Compiled { stack: a.stack, desired }
+    let desired = drove_compiler::compile::compile(&a).expect("compiles");
+    Compiled { desired }
 }
 
 struct Fixture {
@@ -107,10 +106,12 @@ impl Fixture {
     async fn open(&self, text: &str) -> (Session, DesiredState, Arc<UserData>) {
         let c = compile(text);
         let d = c.desired;
-        let docs: Vec<&Value> = d.resources.iter().filter_map(|r| r.attributes.get("user_data")).collect();
+        let docs: Vec<_> = d.user_data().collect();
         let me = self.keys.me.clone();
-        let ud = Arc::new(UserData::open(&c.stack, docs, self.dir.path(), move || Ok(Keyring::from_identities(vec![me]))).expect("user data"));
-        let s = Session::with_config(&d, self.dir.path(), &self.m.config(REGION).await).expect("session").with_user_data(ud.clone());
+        let ud = Arc::new(UserData::open(docs, move || Ok(Keyring::from_identities(vec![me]))).expect("user data"));
+        let s = Session::with_config(&d, self.dir.path(), &self.m.config(REGION).await)
+            .expect("session")
+            .with_user_data(ud.clone());
         (s, d, ud)
     }
 
@@ -135,7 +136,10 @@ fn action(p: &Plan, a: &str) -> Action {
 fn assert_no_plaintext(what: &str, text: &str) {
     let b64 = base64::engine::general_purpose::STANDARD.encode(SECRET);
     let plain = String::from_utf8_lossy(SECRET);
-    assert!(!text.contains(plain.trim()) && !text.contains(&b64) && !text.contains("s3cr3t"), "{what} holds the secret");
+    assert!(
+        !text.contains(plain.trim()) && !text.contains(&b64) && !text.contains("s3cr3t"),
+        "{what} holds the secret"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -147,9 +151,13 @@ async fn instances_lifecycle_against_moto() {
 
     let first = apply(&s, &d).await;
     let created = |kind: &str| first.changes.iter().filter(|c| c.kind == kind && c.action == Action::Create).count();
-    assert_eq!((created(kinds::INSTANCE), created(kinds::SUBNET), created(kinds::RECORD_SET)), (3, 2, 1));
-    let note = first.changes.iter().find(|c| c.address == "hosts.app[0]").map(|c| c.notes.join("\n")).unwrap_or_default();
-    assert!(note.contains("ami-0990bd2af79bd53a7") && note.contains("al2023-ami-2023.12.20260930.0-kernel-6.18-x86_64"), "{note}");
+    assert_eq!((created(instance::KIND), created(subnet::KIND), created(record_set::KIND)), (3, 2, 1));
+    let note =
+        first.changes.iter().find(|c| c.address == "hosts.app[0]").map(|c| c.notes.join("\n")).unwrap_or_default();
+    assert!(
+        note.contains("ami-0990bd2af79bd53a7") && note.contains("al2023-ami-2023.12.20260930.0-kernel-6.18-x86_64"),
+        "{note}"
+    );
     let again = s.plan(&d, &PlanOptions::default()).await.unwrap();
     assert!(!again.has_changes(), "{}", drove_engine::plan::render::text(&again, false));
 
@@ -157,7 +165,7 @@ async fn instances_lifecycle_against_moto() {
     let st = s.read_state().await.unwrap().unwrap();
     let instances = f.running().await;
     assert_eq!(instances.len(), 3);
-    let expected_doc = ud.render(&d.resources.iter().find(|r| r.address == "hosts.app[0]").unwrap().attributes["user_data"]).unwrap().unwrap();
+    let expected_doc = ud.render(d.user_data().next().expect("app has user data")).unwrap();
     let expected_doc = String::from_utf8(expected_doc.bytes.expose_secret().clone()).unwrap();
     assert!(expected_doc.contains(&base64::engine::general_purpose::STANDARD.encode(SECRET)));
     let mut public_ips = Vec::new();
@@ -169,22 +177,44 @@ async fn instances_lifecycle_against_moto() {
         assert_eq!(i.metadata_options().and_then(|m| m.http_tokens()).map(|t| t.as_str()), Some("required"));
         assert_eq!(i.image_id(), Some("ami-0990bd2af79bd53a7"));
         assert_eq!(i.instance_type().map(|t| t.as_str()), Some("t3.micro"));
-        let attr = f.ec2.describe_instance_attribute().instance_id(id).attribute(InstanceAttributeName::UserData).send().await.unwrap();
-        let sent = base64::engine::general_purpose::STANDARD.decode(attr.user_data().and_then(|u| u.value()).unwrap()).unwrap();
+        let attr = f
+            .ec2
+            .describe_instance_attribute()
+            .instance_id(id)
+            .attribute(InstanceAttributeName::UserData)
+            .send()
+            .await
+            .unwrap();
+        let sent = base64::engine::general_purpose::STANDARD
+            .decode(attr.user_data().and_then(|u| u.value()).unwrap())
+            .unwrap();
         assert_eq!(String::from_utf8(sent).unwrap(), expected_doc);
         let root = i.root_device_name().unwrap();
-        let vol = i.block_device_mappings().iter().find(|b| b.device_name() == Some(root)).and_then(|b| b.ebs()).and_then(|e| e.volume_id()).unwrap();
+        let vol = i
+            .block_device_mappings()
+            .iter()
+            .find(|b| b.device_name() == Some(root))
+            .and_then(|b| b.ebs())
+            .and_then(|e| e.volume_id())
+            .unwrap();
         let v = f.ec2.describe_volumes().volume_ids(vol).send().await.unwrap();
         let v = &v.volumes()[0];
         assert_eq!((v.encrypted(), v.size()), (Some(true), Some(20)));
-        assert!(v.tags().iter().any(|t| t.key() == Some("drove:address") && t.value() == Some(address)), "the volume is tagged");
+        assert!(
+            v.tags().iter().any(|t| t.key() == Some("drove:address") && t.value() == Some(address)),
+            "the volume is tagged"
+        );
         public_ips.push(i.public_ip_address().unwrap().to_string());
     }
     // The record holds the instances' real addresses.
     let r53 = aws_sdk_route53::Client::new(&f.m.config(REGION).await);
     let zone = st.resources["zone.shop.example."].id.clone();
     let sets = r53.list_resource_record_sets().hosted_zone_id(&zone).send().await.unwrap();
-    let a = sets.resource_record_sets().iter().find(|r| r.name() == "app.shop.example." && r.r#type().as_str() == "A").unwrap();
+    let a = sets
+        .resource_record_sets()
+        .iter()
+        .find(|r| r.name() == "app.shop.example." && r.r#type().as_str() == "A")
+        .unwrap();
     let mut values: Vec<String> = a.resource_records().iter().map(|r| r.value().to_string()).collect();
     values.sort();
     public_ips.sort();
@@ -211,14 +241,23 @@ async fn instances_lifecycle_against_moto() {
                 aws_sdk_ec2::types::TagSpecification::builder()
                     .resource_type(aws_sdk_ec2::types::ResourceType::Instance)
                     .tags(aws_sdk_ec2::types::Tag::builder().key("drove:stack").value("shop").build())
-                    .tags(aws_sdk_ec2::types::Tag::builder().key("drove:address").value(format!("hosts.other[{n}]")).build())
+                    .tags(
+                        aws_sdk_ec2::types::Tag::builder()
+                            .key("drove:address")
+                            .value(format!("hosts.other[{n}]"))
+                            .build(),
+                    )
                     .build(),
             )
             .send()
             .await
             .unwrap();
     }
-    std::fs::remove_file(f.dir.path().join("drove.state.json")).unwrap();
+    // The run died after its first state write and before recording what it created.
+    let path = f.dir.path().join("drove.state.json");
+    let mut raw: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    raw["resources"] = serde_json::json!({});
+    std::fs::write(&path, raw.to_string()).unwrap();
     let adopted = s.plan(&d, &PlanOptions::default()).await.unwrap();
     for i in 0..3 {
         let c = adopted.changes.iter().find(|c| c.address == format!("hosts.app[{i}]")).unwrap();
@@ -247,7 +286,11 @@ async fn instances_lifecycle_against_moto() {
     let (s4, d4, _) = f.open(&source(&f.keys, &secret, 3, "t3.small")).await;
     let p = s4.plan(&d4, &PlanOptions::default()).await.unwrap();
     assert_eq!(action(&p, "hosts.app[1]"), Action::Replace);
-    assert!(p.changes.iter().any(|c| c.address == "hosts.app[1]" && c.diffs.iter().any(|x| x.name == "instance_type" && x.forces_replacement)));
+    assert!(p
+        .changes
+        .iter()
+        .any(|c| c.address == "hosts.app[1]"
+            && c.diffs.iter().any(|x| x.name == "instance_type" && x.forces_replacement)));
 
     // Count 3 → 2 deletes the highest index; the record follows.
     let (s5, d5, _) = f.open(&source(&f.keys, &secret, 2, "t3.micro")).await;
@@ -260,7 +303,11 @@ async fn instances_lifecycle_against_moto() {
     let state = d.reservations()[0].instances()[0].state().and_then(|s| s.name()).map(|n| n.as_str().to_string());
     assert_eq!(state.as_deref(), Some("terminated"));
     let sets = r53.list_resource_record_sets().hosted_zone_id(&zone).send().await.unwrap();
-    let a = sets.resource_record_sets().iter().find(|r| r.name() == "app.shop.example." && r.r#type().as_str() == "A").unwrap();
+    let a = sets
+        .resource_record_sets()
+        .iter()
+        .find(|r| r.name() == "app.shop.example." && r.r#type().as_str() == "A")
+        .unwrap();
     assert_eq!(a.resource_records().len(), 2);
     assert!(!s5.plan(&d5, &PlanOptions::default()).await.unwrap().has_changes());
 }
@@ -276,7 +323,13 @@ async fn user_data_changed_behind_drove_plans_a_replacement() {
     f.ec2
         .modify_instance_attribute()
         .instance_id(&id)
-        .user_data(aws_sdk_ec2::types::SecureBlobAttributeValue::builder().value(aws_sdk_ec2::primitives::Blob::new(base64::engine::general_purpose::STANDARD.encode("#!/bin/sh\necho hijacked\n"))).build())
+        .user_data(
+            aws_sdk_ec2::types::SecureBlobAttributeValue::builder()
+                .value(aws_sdk_ec2::primitives::Blob::new(
+                    base64::engine::general_purpose::STANDARD.encode("#!/bin/sh\necho hijacked\n"),
+                ))
+                .build(),
+        )
         .send()
         .await
         .unwrap();
@@ -294,11 +347,21 @@ async fn images_resolve_to_the_newest_match() {
     let Some(f) = Fixture::start().await else { return };
     let (s, _, _) = f.open(&source(&f.keys, &f.keys.secret(SECRET), 1, "t3.micro")).await;
     let img = s.provider.resolve_image("amzn2-ami-kernel-5.10-hvm-*-x86_64-gp2", Some("137112412989")).await.unwrap();
-    assert_eq!((img.id.as_str(), img.name.as_str()), ("ami-0aee3645995ecaac1", "amzn2-ami-kernel-5.10-hvm-2.0.20260930.0-x86_64-gp2"));
+    assert_eq!(
+        (img.id.as_str(), img.name.as_str()),
+        ("ami-0aee3645995ecaac1", "amzn2-ami-kernel-5.10-hvm-2.0.20260930.0-x86_64-gp2")
+    );
     let none = s.provider.resolve_image("no-such-image-*", None).await.unwrap_err();
     assert_eq!(none.code, drove_engine::error::codes::NO_IMAGE);
     // A newer image registered now wins over the catalogue's.
-    let reg = f.ec2.register_image().name("amzn2-ami-kernel-5.10-hvm-9.9-x86_64-gp2").root_device_name("/dev/xvda").send().await.unwrap();
+    let reg = f
+        .ec2
+        .register_image()
+        .name("amzn2-ami-kernel-5.10-hvm-9.9-x86_64-gp2")
+        .root_device_name("/dev/xvda")
+        .send()
+        .await
+        .unwrap();
     let img = s.provider.resolve_image("amzn2-ami-kernel-5.10-hvm-*-x86_64-gp2", None).await.unwrap();
     assert_eq!(Some(img.id.as_str()), reg.image_id(), "{img:?}");
 }

@@ -86,8 +86,14 @@ fn stack(resources: Vec<Value>) -> DesiredState {
     .expect("desired state")
 }
 
-fn resource<'a>(d: &'a mut DesiredState, address: &str) -> &'a mut Value {
-    &mut d.resources.iter_mut().find(|r| r.address == address).unwrap_or_else(|| panic!("{address} declared")).attributes
+/// Edits one resource's attributes in their JSON form.
+fn edit(d: &mut DesiredState, address: &str, f: impl FnOnce(&mut Value)) {
+    d.resources
+        .iter_mut()
+        .find(|r| r.address == address)
+        .unwrap_or_else(|| panic!("{address} declared"))
+        .edit(f)
+        .expect("still fits its kind");
 }
 
 async fn open(m: &Moto, d: &DesiredState, dir: &Path) -> Session {
@@ -129,7 +135,13 @@ async fn tagged_counts(ec2: &aws_sdk_ec2::Client) -> [usize; 5] {
     let gws = ec2.describe_internet_gateways().set_filters(Some(tagged())).send().await.unwrap();
     let tables = ec2.describe_route_tables().set_filters(Some(tagged())).send().await.unwrap();
     let groups = ec2.describe_security_groups().set_filters(Some(tagged())).send().await.unwrap();
-    [vpcs.vpcs().len(), subnets.subnets().len(), gws.internet_gateways().len(), tables.route_tables().len(), groups.security_groups().len()]
+    [
+        vpcs.vpcs().len(),
+        subnets.subnets().len(),
+        gws.internet_gateways().len(),
+        tables.route_tables().len(),
+        groups.security_groups().len(),
+    ]
 }
 
 async fn group(ec2: &aws_sdk_ec2::Client, id: &str) -> aws_sdk_ec2::types::SecurityGroup {
@@ -143,14 +155,21 @@ fn rules(perms: &[IpPermission]) -> Vec<(String, i32, String)> {
     for p in perms {
         let key = (p.ip_protocol().unwrap_or("").to_string(), p.from_port().unwrap_or(-1));
         out.extend(p.ip_ranges().iter().map(|r| (key.0.clone(), key.1, r.cidr_ip().unwrap_or("").to_string())));
-        out.extend(p.user_id_group_pairs().iter().map(|g| (key.0.clone(), key.1, g.group_id().unwrap_or("").to_string())));
+        out.extend(
+            p.user_id_group_pairs().iter().map(|g| (key.0.clone(), key.1, g.group_id().unwrap_or("").to_string())),
+        );
     }
     out.sort();
     out
 }
 
 fn ssh_from(cidr: &str) -> IpPermission {
-    IpPermission::builder().ip_protocol("tcp").from_port(22).to_port(22).ip_ranges(IpRange::builder().cidr_ip(cidr).build()).build()
+    IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(22)
+        .to_port(22)
+        .ip_ranges(IpRange::builder().cidr_ip(cidr).build())
+        .build()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -171,18 +190,37 @@ async fn network_lifecycle_against_moto() {
     let id = |a: &str| st.resources[a].id.clone();
     let (vpc, web, db) = (id("network.main"), id("firewall.web"), id("firewall.db"));
     assert_eq!(tagged_counts(&ec2).await, [1, 2, 1, 1, 2]);
-    let hostnames = ec2.describe_vpc_attribute().vpc_id(&vpc).attribute(aws_sdk_ec2::types::VpcAttributeName::EnableDnsHostnames).send().await.unwrap();
+    let hostnames = ec2
+        .describe_vpc_attribute()
+        .vpc_id(&vpc)
+        .attribute(aws_sdk_ec2::types::VpcAttributeName::EnableDnsHostnames)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(hostnames.enable_dns_hostnames().and_then(|v| v.value()), Some(true));
     let public = ec2.describe_subnets().subnet_ids(id("network.main.subnet.public-a")).send().await.unwrap();
     assert_eq!(public.subnets()[0].map_public_ip_on_launch(), Some(true));
     assert_eq!(public.subnets()[0].availability_zone(), Some("ap-northeast-1a"));
-    let gw = ec2.describe_internet_gateways().internet_gateway_ids(id("network.main.internet_gateway")).send().await.unwrap();
+    let gw = ec2
+        .describe_internet_gateways()
+        .internet_gateway_ids(id("network.main.internet_gateway"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(gw.internet_gateways()[0].attachments()[0].vpc_id(), Some(vpc.as_str()));
-    let table = ec2.describe_route_tables().route_table_ids(id("network.main.route_table.public")).send().await.unwrap();
+    let table =
+        ec2.describe_route_tables().route_table_ids(id("network.main.route_table.public")).send().await.unwrap();
     let table = &table.route_tables()[0];
     assert!(table.routes().iter().any(|r| r.destination_cidr_block() == Some("0.0.0.0/0")
         && r.gateway_id() == Some(id("network.main.internet_gateway").as_str())));
-    assert_eq!(table.associations().iter().filter(|a| a.subnet_id() == Some(id("network.main.subnet.public-a").as_str())).count(), 1);
+    assert_eq!(
+        table
+            .associations()
+            .iter()
+            .filter(|a| a.subnet_id() == Some(id("network.main.subnet.public-a").as_str()))
+            .count(),
+        1
+    );
     // web keeps AWS's default egress; db has exactly its `to` rule, and takes MySQL from web.
     let w = group(&ec2, &web).await;
     assert_eq!(rules(w.ip_permissions_egress()), [("-1".to_string(), -1, "0.0.0.0/0".to_string())]);
@@ -197,35 +235,57 @@ async fn network_lifecycle_against_moto() {
     assert_eq!(zone.hosted_zone().and_then(|z| z.config()).map(|c| c.private_zone()), Some(true));
 
     // Updates: a tag, a DNS attribute, a rule added and one removed, egress rules given.
-    resource(&mut d, "network.main")["tags"]["team"] = json!("ops");
-    resource(&mut d, "network.main")["enable_dns_hostnames"] = json!(false);
-    resource(&mut d, "network.main.subnet.private-c")["map_public_ip_on_launch"] = json!(true);
-    let web_rules = resource(&mut d, "firewall.web.rules");
-    web_rules["ingress"] = json!([rule("tcp", 80, "cidr", json!("0.0.0.0/0")), rule("tcp", 443, "cidr", json!("0.0.0.0/0")),
-                                  rule("icmp", -1, "cidr", json!("10.0.0.0/8"))]);
-    web_rules["egress"] = json!([rule("tcp", 443, "cidr", json!("0.0.0.0/0"))]);
+    edit(&mut d, "network.main", |a| a["tags"]["team"] = json!("ops"));
+    edit(&mut d, "network.main", |a| a["enable_dns_hostnames"] = json!(false));
+    edit(&mut d, "network.main.subnet.private-c", |a| a["map_public_ip_on_launch"] = json!(true));
+    edit(&mut d, "firewall.web.rules", |web_rules| {
+        web_rules["ingress"] = json!([
+            rule("tcp", 80, "cidr", json!("0.0.0.0/0")),
+            rule("tcp", 443, "cidr", json!("0.0.0.0/0")),
+            rule("icmp", -1, "cidr", json!("10.0.0.0/8"))
+        ]);
+        web_rules["egress"] = json!([rule("tcp", 443, "cidr", json!("0.0.0.0/0"))]);
+    });
     let p = apply(&s, &d).await;
     assert_eq!(p.summary.update, 3, "{}", drove_engine::plan::render::text(&p, false));
     assert_eq!(action(&p, "firewall.web.rules"), Action::Update);
     assert_no_changes(&s, &d).await;
-    let hostnames = ec2.describe_vpc_attribute().vpc_id(&vpc).attribute(aws_sdk_ec2::types::VpcAttributeName::EnableDnsHostnames).send().await.unwrap();
+    let hostnames = ec2
+        .describe_vpc_attribute()
+        .vpc_id(&vpc)
+        .attribute(aws_sdk_ec2::types::VpcAttributeName::EnableDnsHostnames)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(hostnames.enable_dns_hostnames().and_then(|v| v.value()), Some(false));
     let v = ec2.describe_vpcs().vpc_ids(&vpc).send().await.unwrap();
     assert!(v.vpcs()[0].tags().iter().any(|t| t.key() == Some("team") && t.value() == Some("ops")));
     let w = group(&ec2, &web).await;
-    assert_eq!(rules(w.ip_permissions_egress()), [("tcp".to_string(), 443, "0.0.0.0/0".to_string())], "the default egress is gone");
+    assert_eq!(
+        rules(w.ip_permissions_egress()),
+        [("tcp".to_string(), 443, "0.0.0.0/0".to_string())],
+        "the default egress is gone"
+    );
     assert!(!rules(w.ip_permissions()).iter().any(|r| r.1 == 22));
     assert!(rules(w.ip_permissions()).contains(&("icmp".to_string(), -1, "10.0.0.0/8".to_string())));
 
     // No `to` rules again: AWS's default egress comes back.
-    resource(&mut d, "firewall.web.rules")["egress"] = Value::Null;
+    edit(&mut d, "firewall.web.rules", |a| a["egress"] = Value::Null);
     let p = apply(&s, &d).await;
     assert_eq!(action(&p, "firewall.web.rules"), Action::Update);
-    assert_eq!(rules(group(&ec2, &web).await.ip_permissions_egress()), [("-1".to_string(), -1, "0.0.0.0/0".to_string())]);
+    assert_eq!(
+        rules(group(&ec2, &web).await.ip_permissions_egress()),
+        [("-1".to_string(), -1, "0.0.0.0/0".to_string())]
+    );
     assert_no_changes(&s, &d).await;
 
     // Drift: a rule added and one of drove's removed behind its back.
-    ec2.authorize_security_group_ingress().group_id(&web).ip_permissions(ssh_from("198.51.100.0/24")).send().await.unwrap();
+    ec2.authorize_security_group_ingress()
+        .group_id(&web)
+        .ip_permissions(ssh_from("198.51.100.0/24"))
+        .send()
+        .await
+        .unwrap();
     let drift = s.plan(&d, &PlanOptions::default()).await.unwrap();
     assert_eq!(action(&drift, "firewall.web.rules"), Action::Update);
     let c = drift.changes.iter().find(|c| c.address == "firewall.web.rules").unwrap();
@@ -251,7 +311,7 @@ async fn network_lifecycle_against_moto() {
     assert!(!rules(group(&ec2, &web).await.ip_permissions()).iter().any(|r| r.2 == "198.51.100.0/24"));
 
     // Replace: a new CIDR is a new subnet (and the public one's association with it).
-    resource(&mut d, "network.main.subnet.public-a")["cidr"] = json!("10.0.3.0/24");
+    edit(&mut d, "network.main.subnet.public-a", |a| a["cidr"] = json!("10.0.3.0/24"));
     let old = id("network.main.subnet.public-a");
     let p = apply(&s, &d).await;
     assert_eq!(action(&p, "network.main.subnet.public-a"), Action::Replace);
@@ -281,12 +341,23 @@ async fn a_lost_state_is_found_again_by_tag() {
         let s = open(&m, &d, dir.path()).await;
         apply(&s, &d).await;
     }
-    // The run "died" before it saved anything: no state at all.
-    std::fs::remove_file(dir.path().join("drove.state.json")).unwrap();
+    // The run "died" after its first state write (the lineage its creates tagged) and
+    // before it recorded anything it created.
+    let path = dir.path().join("drove.state.json");
+    let mut st: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    st["resources"] = json!({});
+    std::fs::write(&path, st.to_string()).unwrap();
 
     let s = open(&m, &d, dir.path()).await;
     let p = s.plan(&d, &PlanOptions::default()).await.unwrap();
-    for tagged in ["network.main", "network.main.subnet.public-a", "network.main.internet_gateway", "network.main.route_table.public", "firewall.web", "firewall.db"] {
+    for tagged in [
+        "network.main",
+        "network.main.subnet.public-a",
+        "network.main.internet_gateway",
+        "network.main.route_table.public",
+        "firewall.web",
+        "firewall.db",
+    ] {
         let c = p.changes.iter().find(|c| c.address == tagged).unwrap();
         assert_eq!(c.action, Action::NoOp, "{tagged}: {}", drove_engine::plan::render::text(&p, false));
         assert!(c.notes.iter().any(|n| n.contains("adopted")), "{tagged}: {:?}", c.notes);
@@ -296,11 +367,62 @@ async fn a_lost_state_is_found_again_by_tag() {
     assert_no_changes(&s, &d).await;
     assert_eq!(tagged_counts(&ec2).await, [1, 2, 1, 1, 2], "nothing created twice");
     let st = s.read_state().await.unwrap().unwrap();
-    let table = ec2.describe_route_tables().route_table_ids(&st.resources["network.main.route_table.public"].id).send().await.unwrap();
+    let table = ec2
+        .describe_route_tables()
+        .route_table_ids(&st.resources["network.main.route_table.public"].id)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(table.route_tables()[0].associations().iter().filter(|a| a.main() != Some(true)).count(), 1);
     let web = group(&ec2, &st.resources["firewall.web"].id).await;
     assert_eq!(rules(web.ip_permissions()).len(), 3);
     assert_eq!(rules(web.ip_permissions_egress()).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_copy_of_the_stack_is_refused_and_the_first_untouched() {
+    let Some(m) = Moto::start() else { return };
+    let (first, second) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let d = stack(network());
+    let conf = m.config(REGION).await;
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let s1 = open(&m, &d, first.path()).await;
+    apply(&s1, &d).await;
+    let lineage = s1.read_state().await.unwrap().unwrap().lineage;
+    let vpcs = ec2.describe_vpcs().set_filters(Some(vec![tag_filter("drove:lineage", &lineage)])).send().await.unwrap();
+    assert_eq!(vpcs.vpcs().len(), 1, "creates carry the state's lineage");
+
+    // A teammate's checkout, or a copied directory whose `stack` name was not changed.
+    let s2 = open(&m, &d, second.path()).await;
+    let e = s2.plan(&d, &PlanOptions::default()).await.expect_err("refused");
+    assert_eq!(e.code, "E0313", "{e:?}");
+    for address in ["network.main (", "firewall.web (", "zone.internal.example.@main ("] {
+        assert!(e.message.contains(address), "{address}: {}", e.message);
+    }
+    let refused = s2.apply(Some(&d), None, &PlanOptions::default(), &ApplyOptions::default(), &|_| true, &|_| {}).await;
+    assert!(refused.is_err());
+    assert!(!second.path().join("drove.state.json").exists(), "the copy wrote no state");
+    assert_eq!(tagged_counts(&ec2).await, [1, 2, 1, 1, 2], "nothing created, nothing deleted");
+    assert_no_changes(&s1, &d).await;
+
+    // Tags removed by hand (or a state from before lineage tags): the state that holds the
+    // resource writes them back, and says so in the plan.
+    let vpc = &s1.read_state().await.unwrap().unwrap().resources["network.main"].id;
+    ec2.delete_tags()
+        .resources(vpc)
+        .tags(aws_sdk_ec2::types::Tag::builder().key("drove:lineage").build())
+        .send()
+        .await
+        .unwrap();
+    let p = s1.plan(&d, &PlanOptions::default()).await.unwrap();
+    let c = p.changes.iter().find(|c| c.address == "network.main").unwrap();
+    assert!(c.action == Action::Update && c.claim, "{}", drove_engine::plan::render::text(&p, false));
+    apply(&s1, &d).await;
+    assert_no_changes(&s1, &d).await;
+}
+
+fn tag_filter(key: &str, value: &str) -> Filter {
+    Filter::builder().name(format!("tag:{key}")).values(value).build()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -315,7 +437,14 @@ async fn deleting_a_vpc_still_in_use_names_it() {
     let ec2 = aws_sdk_ec2::Client::new(&m.config(REGION).await);
     ec2.create_subnet().vpc_id(&vpc).cidr_block("10.0.99.0/24").send().await.unwrap();
     let (_, report) = s
-        .apply(Some(&d), None, &PlanOptions { destroy: true, ..Default::default() }, &ApplyOptions::default(), &|_| true, &|_| {})
+        .apply(
+            Some(&d),
+            None,
+            &PlanOptions { destroy: true, ..Default::default() },
+            &ApplyOptions::default(),
+            &|_| true,
+            &|_| {},
+        )
         .await
         .unwrap()
         .unwrap();

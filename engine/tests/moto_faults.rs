@@ -74,12 +74,17 @@ async fn apply_rides_out_throttling_and_server_errors() {
     }
 
     // Destroying through a proxy that throttles half the calls leaves nothing behind.
-    let throttling = Proxy::start(&m.endpoint(), Config { seed: 5, fault_share: 0.5, faults: vec![Fault::Throttle], ..Config::default() }).expect("proxy");
+    let throttling = Proxy::start(
+        &m.endpoint(),
+        Config { seed: 5, fault_share: 0.5, faults: vec![Fault::Throttle], ..Config::default() },
+    )
+    .expect("proxy");
     let d = desired();
     let conf = drove_engine::aws::endpoint_config(REGION, &throttling.endpoint(), "testing", "testing").await;
     let s = Session::with_config(&d, dir.path(), &conf).expect("session");
     let destroy = PlanOptions { destroy: true, ..Default::default() };
-    let (_, report) = s.apply(Some(&d), None, &destroy, &ApplyOptions::default(), &|_| true, &|_| {}).await.unwrap().unwrap();
+    let (_, report) =
+        s.apply(Some(&d), None, &destroy, &ApplyOptions::default(), &|_| true, &|_| {}).await.unwrap().unwrap();
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     assert!(s.read_state().await.unwrap().unwrap().resources.is_empty());
     let direct = drove_engine::aws::aws_sdk_route53::Client::new(&m.config(REGION).await);
@@ -93,7 +98,10 @@ async fn apply_rides_out_throttling_and_server_errors() {
     for code in ["Throttling", "PriorRequestNotComplete"] {
         assert!(codes.get(code).copied().unwrap_or(0) > 0, "no {code} answer was sent: {codes:?}");
     }
-    assert!(codes.get("InternalFailure").or(codes.get("ServiceUnavailable")).copied().unwrap_or(0) > 0, "no 5xx was sent: {codes:?}");
+    assert!(
+        codes.get("InternalFailure").or(codes.get("ServiceUnavailable")).copied().unwrap_or(0) > 0,
+        "no 5xx was sent: {codes:?}"
+    );
 }
 
 /// EC2 takes a `ClientToken` so that a RunInstances sent again after its answer was lost
@@ -118,12 +126,17 @@ async fn run_instances_sent_again_after_a_lost_answer_carries_the_same_client_to
     let conf = drove_engine::aws::endpoint_config(REGION, &proxy.endpoint(), "testing", "testing").await;
     let s = Session::with_config(&d, dir.path(), &conf).expect("session").with_user_data(user_data);
     let one_at_a_time = ApplyOptions { parallelism: 1, ..Default::default() };
-    let (_, report) = s.apply(Some(&d), None, &PlanOptions::default(), &one_at_a_time, &|_| true, &|_| {}).await.expect("apply runs").expect("confirmed");
+    let (_, report) = s
+        .apply(Some(&d), None, &PlanOptions::default(), &one_at_a_time, &|_| true, &|_| {})
+        .await
+        .expect("apply runs")
+        .expect("confirmed");
     assert!(report.failed.is_empty(), "{:?}", report.failed);
 
     let counts = proxy.counts();
     assert_eq!(counts.faults.get("RunInstances"), Some(&2), "{counts:?}");
-    let tokens: Vec<&str> = counts.client_tokens.iter().filter(|(a, _)| a == "RunInstances").map(|(_, t)| t.as_str()).collect();
+    let tokens: Vec<&str> =
+        counts.client_tokens.iter().filter(|(a, _)| a == "RunInstances").map(|(_, t)| t.as_str()).collect();
     assert_eq!(tokens.len(), 4, "two hosts, each sent twice: {tokens:?}");
     assert_eq!((tokens[0], tokens[2]), (tokens[1], tokens[3]), "a retry carries its first attempt's token");
     assert_ne!(tokens[0], tokens[2], "each instance has its own token");

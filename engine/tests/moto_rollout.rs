@@ -50,7 +50,7 @@ zone "shop.example." {{
 fn compile(text: &str) -> DesiredState {
     let a = drove_compiler::analyze(&drove_compiler::source::Sources::single("main.drove", text));
     assert!(!a.has_errors(), "{:#?}", a.diagnostics);
-    drove_compiler::compile::compile(&a.stack).expect("compiles")
+    drove_compiler::compile::compile(&a).expect("compiles")
 }
 
 /// A session on moto whose provider writes each change to `log`.
@@ -90,7 +90,10 @@ async fn a_rolling_replacement_on_moto_drains_each_old_instance_after_its_batch_
     let second = compile(&source("t3.small", &drain));
     let pl = s.plan(&second, &PlanOptions::default()).await.expect("plans");
     assert_eq!(pl.summary.replace, 4, "{}", render::text(&pl, false));
-    assert_eq!(pl.rollouts[0].batches, vec![vec!["hosts.app[0]", "hosts.app[1]"], vec!["hosts.app[2]", "hosts.app[3]"]]);
+    assert_eq!(
+        pl.rollouts[0].batches,
+        vec![vec!["hosts.app[0]", "hosts.app[1]"], vec!["hosts.app[2]", "hosts.app[3]"]]
+    );
     apply(&s, &second).await;
 
     let st = s.read_state().await.expect("reads").expect("a state");
@@ -105,7 +108,11 @@ async fn a_rolling_replacement_on_moto_drains_each_old_instance_after_its_batch_
     let instances: Vec<_> = out.reservations().iter().flat_map(|r| r.instances()).collect();
     let state_of = |id: &str| {
         let i = instances.iter().find(|i| i.instance_id() == Some(id)).expect("described");
-        (i.state().and_then(|s| s.name()).map(|n| n.as_str().to_string()), i.instance_type().map(|t| t.as_str().to_string()), i.subnet_id().map(str::to_string))
+        (
+            i.state().and_then(|s| s.name()).map(|n| n.as_str().to_string()),
+            i.instance_type().map(|t| t.as_str().to_string()),
+            i.subnet_id().map(str::to_string),
+        )
     };
     for h in &old {
         assert_eq!(state_of(&h.0).0.as_deref(), Some("terminated"), "{}", h.0);
@@ -119,7 +126,11 @@ async fn a_rolling_replacement_on_moto_drains_each_old_instance_after_its_batch_
     let r53 = aws_sdk_route53::Client::new(&conf);
     let zone = st.resources["zone.shop.example."].id.clone();
     let sets = r53.list_resource_record_sets().hosted_zone_id(&zone).send().await.expect("lists");
-    let a = sets.resource_record_sets().iter().find(|r| r.name() == "app.shop.example." && r.r#type().as_str() == "A").expect("the record");
+    let a = sets
+        .resource_record_sets()
+        .iter()
+        .find(|r| r.name() == "app.shop.example." && r.r#type().as_str() == "A")
+        .expect("the record");
     let mut live: Vec<String> = a.resource_records().iter().map(|r| r.value().to_string()).collect();
     let mut want: Vec<String> = new.iter().map(|h| h.2.clone()).collect();
     live.sort();

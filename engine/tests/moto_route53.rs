@@ -5,6 +5,7 @@
 
 mod support;
 
+use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType};
 use drove_compiler::model::DesiredState;
 use drove_engine::apply::ApplyOptions;
 use drove_engine::aws::aws_sdk_route53;
@@ -12,7 +13,6 @@ use drove_engine::error::codes;
 use drove_engine::plan::{Action, Plan, PlanOptions};
 use drove_engine::session::Session;
 use drove_engine::state::{Backend, S3Backend};
-use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType};
 use serde_json::{json, Value};
 use std::path::Path;
 use support::apply;
@@ -21,7 +21,15 @@ use support::moto::Moto;
 const REGION: &str = "ap-northeast-1";
 
 /// Writes one record set straight through the SDK, as someone outside drove would.
-async fn change_behind_drove(r53: &aws_sdk_route53::Client, zone: &str, action: ChangeAction, name: &str, ty: RrType, ttl: i64, value: &str) {
+async fn change_behind_drove(
+    r53: &aws_sdk_route53::Client,
+    zone: &str,
+    action: ChangeAction,
+    name: &str,
+    ty: RrType,
+    ttl: i64,
+    value: &str,
+) {
     let set = ResourceRecordSet::builder()
         .name(name)
         .r#type(ty)
@@ -108,21 +116,34 @@ async fn route53_lifecycle_against_moto() {
     let st = s.read_state().await.unwrap().unwrap();
     let zone = st.resources["zone.shop.example."].id.clone();
     let sets = r53.list_resource_record_sets().hosted_zone_id(&zone).send().await.unwrap();
-    let names: Vec<String> = sets.resource_record_sets().iter().map(|r| format!("{} {}", r.name(), r.r#type().as_str())).collect();
+    let names: Vec<String> =
+        sets.resource_record_sets().iter().map(|r| format!("{} {}", r.name(), r.r#type().as_str())).collect();
     assert!(names.contains(&"www.shop.example. CNAME".to_string()), "{names:?}");
-    let zone_tags = r53.list_tags_for_resource().resource_type(aws_sdk_route53::types::TagResourceType::Hostedzone).resource_id(&zone).send().await.unwrap();
-    let tags: Vec<(String, String)> = zone_tags.resource_tag_set().unwrap().tags().iter().map(|t| (t.key().unwrap().to_string(), t.value().unwrap().to_string())).collect();
+    let zone_tags = r53
+        .list_tags_for_resource()
+        .resource_type(aws_sdk_route53::types::TagResourceType::Hostedzone)
+        .resource_id(&zone)
+        .send()
+        .await
+        .unwrap();
+    let tags: Vec<(String, String)> = zone_tags
+        .resource_tag_set()
+        .unwrap()
+        .tags()
+        .iter()
+        .map(|t| (t.key().unwrap().to_string(), t.value().unwrap().to_string()))
+        .collect();
     assert!(tags.contains(&("drove:address".into(), "zone.shop.example.".into())), "{tags:?}");
 
     // Update a TTL, swap www from CNAME to A, delete the TXT record.
     for r in d.resources.iter_mut() {
         if r.address == "record.shop.example./MX" {
-            r.attributes["ttl"] = json!(600);
+            r.edit(|a| a["ttl"] = json!(600)).expect("fits its kind");
         }
         if r.address == "record.www.shop.example./CNAME" {
             r.address = "record.www.shop.example./A".into();
-            r.attributes["type"] = json!("A");
-            r.attributes["values"] = json!(["192.0.2.80"]);
+            r.edit(|a| a["type"] = json!("A")).expect("fits its kind");
+            r.edit(|a| a["values"] = json!(["192.0.2.80"])).expect("fits its kind");
         }
     }
     d.resources.retain(|r| r.address != "record.shop.example./TXT");
@@ -134,7 +155,12 @@ async fn route53_lifecycle_against_moto() {
     let again = s.plan(&d, &PlanOptions::default()).await.unwrap();
     assert!(!again.has_changes(), "{}", drove_engine::plan::render::text(&again, false));
     let sets = r53.list_resource_record_sets().hosted_zone_id(&zone).send().await.unwrap();
-    let www: Vec<&str> = sets.resource_record_sets().iter().filter(|r| r.name() == "www.shop.example.").map(|r| r.r#type().as_str()).collect();
+    let www: Vec<&str> = sets
+        .resource_record_sets()
+        .iter()
+        .filter(|r| r.name() == "www.shop.example.")
+        .map(|r| r.r#type().as_str())
+        .collect();
     assert_eq!(www, ["A"]);
     assert!(!sets.resource_record_sets().iter().any(|r| r.r#type().as_str() == "TXT"));
 
@@ -191,7 +217,11 @@ async fn s3_state_init_lock_and_concurrent_applies() {
     let held = other.lock("apply").await.unwrap();
     let e = s.plan(&d, &PlanOptions::default()).await.unwrap_err();
     assert_eq!(e.code, codes::LOCKED);
-    assert!(e.message.contains(&held.who) && e.message.contains(&held.id) && e.message.contains("`apply`"), "{}", e.message);
+    assert!(
+        e.message.contains(&held.who) && e.message.contains(&held.id) && e.message.contains("`apply`"),
+        "{}",
+        e.message
+    );
     assert_eq!(s.backend.force_unlock("wrong").await.unwrap_err().code, codes::LOCK_ID);
     s.backend.force_unlock(&held.id).await.unwrap();
 

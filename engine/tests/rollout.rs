@@ -58,7 +58,7 @@ fn compile(s: &Stack) -> DesiredState {
     let sources = drove_compiler::source::Sources::single("web.drove", source(s));
     let analysis = drove_compiler::analysis::analyze(&sources);
     assert!(!analysis.has_errors(), "{:#?}", analysis.diagnostics);
-    drove_compiler::compile::compile(&analysis.stack).expect("compiles")
+    drove_compiler::compile::compile(&analysis).expect("compiles")
 }
 
 struct World {
@@ -87,7 +87,13 @@ impl World {
 
     fn stack(&self, app_type: &str) -> Stack<'static> {
         let t: &'static str = if app_type == "t3.medium" { "t3.medium" } else { "t3.large" };
-        Stack { app_type: t, db_type: "r6g.large", count: 4, drain: drain_command(&self.log(), &self.block()), timeout: "2s" }
+        Stack {
+            app_type: t,
+            db_type: "r6g.large",
+            count: 4,
+            drain: drain_command(&self.log(), &self.block()),
+            timeout: "2s",
+        }
     }
 
     fn recorder(&self, die_at: Option<usize>) -> Arc<Recorder> {
@@ -162,7 +168,10 @@ async fn four_hosts_in_batches_of_two_create_first_and_drain_before_terminating(
     assert_eq!((r.batch, r.drain_timeout), (2, 2));
     let text = render::text(&pl, false);
     assert!(text.contains("role app: 2 at a time; drain check `test ! -e"), "{text}");
-    assert!(text.contains("batch 1: create hosts.app[0], hosts.app[1]; then drain and terminate the old ones"), "{text}");
+    assert!(
+        text.contains("batch 1: create hosts.app[0], hosts.app[1]; then drain and terminate the old ones"),
+        "{text}"
+    );
     assert!(text.contains("batch 2: create hosts.app[2], hosts.app[3]"), "{text}");
     assert!(render::markdown(&pl).contains("#### Rollout"));
     let json: Value = serde_json::from_str(&pl.to_json()).expect("json");
@@ -177,7 +186,10 @@ async fn four_hosts_in_batches_of_two_create_first_and_drain_before_terminating(
     assert_eq!(w.take_log(), rollout_log("record.app.acme.example./A", "web", &old, &new));
     assert!(st.resources.keys().all(|k| !k.contains("#deposed")));
     assert_eq!(w.cloud.entries().iter().filter(|(_, e)| e.kind == "ec2.instance").count(), 5);
-    assert_eq!(record_values(&st), serde_json::from_str::<Value>(&ips(&[&new[0], &new[1], &new[2], &new[3]])).expect("json"));
+    assert_eq!(
+        record_values(&st),
+        serde_json::from_str::<Value>(&ips(&[&new[0], &new[1], &new[2], &new[3]])).expect("json")
+    );
     assert!(!w.plan(&d, &PlanOptions::default()).await.expect("plans").has_changes());
 }
 
@@ -199,7 +211,11 @@ async fn a_drain_that_times_out_keeps_the_old_instance_and_the_next_run_finishes
     let e = &rep.failed[1].1;
     assert_eq!(e.code, codes::DRAIN_FAILED);
     assert!(e.message.contains("the drain check of hosts.app[1] did not pass within 1s"), "{}", e.message);
-    assert!(rep.skipped.contains(&"hosts.app[2]".to_string()) && rep.skipped.contains(&"hosts.app[3]".to_string()), "{:?}", rep.skipped);
+    assert!(
+        rep.skipped.contains(&"hosts.app[2]".to_string()) && rep.skipped.contains(&"hosts.app[3]".to_string()),
+        "{:?}",
+        rep.skipped
+    );
     let st = w.state().await;
     assert!(st.resources.contains_key("hosts.app[1]#deposed"));
     assert!(st.resources.contains_key("hosts.app[1]"), "the new instance stays");
@@ -233,7 +249,11 @@ async fn skip_drain_terminates_without_the_check_and_says_so() {
     let (rep, progress) = w.apply(&pl, &ApplyOptions { parallelism: 1, skip_drain: true }).await;
     assert!(rep.failed.is_empty(), "{:?}", rep.failed);
     assert!(progress.iter().any(|l| l.contains("without their drain check")), "{progress:?}");
-    assert_eq!(progress.iter().filter(|l| l.ends_with("drain check skipped (--skip-drain)")).count(), 4, "{progress:?}");
+    assert_eq!(
+        progress.iter().filter(|l| l.ends_with("drain check skipped (--skip-drain)")).count(),
+        4,
+        "{progress:?}"
+    );
     let log = w.take_log();
     assert!(log.iter().all(|l| !l.starts_with("drain")), "{log:?}");
     assert_eq!(log.iter().filter(|l| l.starts_with("delete")).count(), 4);
@@ -272,10 +292,12 @@ async fn a_run_killed_after_any_call_converges_on_the_next() {
         let log = w.take_log();
         let st = w.state().await;
         assert!(st.resources.keys().all(|key| !key.contains("#deposed")), "k={k}: {:?}", st.resources.keys());
-        let instances: Vec<String> = w.cloud.entries().into_iter().filter(|(_, e)| e.kind == "ec2.instance").map(|(id, _)| id).collect();
+        let instances: Vec<String> =
+            w.cloud.entries().into_iter().filter(|(_, e)| e.kind == "ec2.instance").map(|(id, _)| id).collect();
         assert_eq!(instances.len(), 5, "k={k}: no instance launched twice: {instances:?}");
         assert!(old.iter().all(|o| !instances.contains(o)), "k={k}: every old instance terminated");
-        let now: Vec<Value> = (0..4).map(|i| st.resources[&format!("hosts.app[{i}]")].outputs["public_ip"].clone()).collect();
+        let now: Vec<Value> =
+            (0..4).map(|i| st.resources[&format!("hosts.app[{i}]")].outputs["public_ip"].clone()).collect();
         assert_eq!(record_values(&st), Value::Array(now), "k={k}");
         // Every old instance was drained before it was terminated, by one run or the other.
         for (i, o) in old.iter().enumerate() {
@@ -305,7 +327,10 @@ async fn pets_are_replaced_only_when_asked_and_never_deleted() {
     let db = pl.changes.iter().find(|c| c.address == "host.db").expect("db");
     assert_eq!(db.action, Action::Replace);
     // A fixed private address cannot be held by two instances: the pet goes destroy-first.
-    assert_eq!(pl.rollouts.iter().find(|r| r.role == "mysql").map(|r| r.destroy_first.clone()), Some(vec!["host.db".to_string()]));
+    assert_eq!(
+        pl.rollouts.iter().find(|r| r.role == "mysql").map(|r| r.destroy_first.clone()),
+        Some(vec!["host.db".to_string()])
+    );
     let (rep, _) = w.apply(&pl, &serial()).await;
     assert!(rep.failed.is_empty(), "{:?}", rep.failed);
     assert_eq!(w.take_log(), vec!["delete host.db", "create host.db"]);
@@ -323,7 +348,10 @@ async fn pets_are_replaced_only_when_asked_and_never_deleted() {
     assert_eq!(c.action, Action::Replace);
     assert!(c.notes.iter().any(|n| n.contains("--replace")));
     assert_eq!(pl.rollouts[0].batches, vec![vec!["hosts.app[2]"]]);
-    let e = w.plan(&d, &PlanOptions { replace: vec!["hosts.app[9]".into()], ..Default::default() }).await.expect_err("unknown");
+    let e = w
+        .plan(&d, &PlanOptions { replace: vec!["hosts.app[9]".into()], ..Default::default() })
+        .await
+        .expect_err("unknown");
     assert_eq!(e.code, codes::UNKNOWN_TARGET);
 }
 
@@ -346,7 +374,10 @@ async fn lowering_count_drains_and_terminates_the_highest_indexes() {
     assert_eq!(
         w.take_log(),
         vec![
-            format!("update record.app.acme.example./A {}", ips(&[&outputs(&st, "hosts.app[0]"), &outputs(&st, "hosts.app[1]"), &three])),
+            format!(
+                "update record.app.acme.example./A {}",
+                ips(&[&outputs(&st, "hosts.app[0]"), &outputs(&st, "hosts.app[1]"), &three])
+            ),
             format!("drain hosts.app[3] {} app web {} {}", gone.0, gone.1, gone.2),
             "delete hosts.app[3]".to_string(),
         ]

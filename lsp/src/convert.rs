@@ -6,8 +6,8 @@ use crate::workspace::Snapshot;
 use drove_compiler::diag::{self, Severity};
 use drove_compiler::source::{FileId, SourceFile, Span};
 use tower_lsp_server::ls_types::{
-    CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString,
-    Position, Range,
+    CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Position,
+    Range,
 };
 
 pub fn position(file: &SourceFile, offset: usize) -> Position {
@@ -42,7 +42,10 @@ pub fn diagnostic(snap: &Snapshot, d: &diag::Diagnostic) -> Option<Diagnostic> {
         .secondary
         .iter()
         .filter_map(|l| {
-            Some(DiagnosticRelatedInformation { location: location(snap, l.file, &l.span)?, message: l.message.clone() })
+            Some(DiagnosticRelatedInformation {
+                location: location(snap, l.file, &l.span)?,
+                message: l.message.clone(),
+            })
         })
         .collect();
     Some(Diagnostic {

@@ -22,7 +22,8 @@ const TOKEN_TYPES: &[SemanticTokenType] = &[
     SemanticTokenType::CLASS,
     SemanticTokenType::VARIABLE,
 ];
-const TOKEN_MODIFIERS: &[SemanticTokenModifier] = &[SemanticTokenModifier::DECLARATION, SemanticTokenModifier::READONLY];
+const TOKEN_MODIFIERS: &[SemanticTokenModifier] =
+    &[SemanticTokenModifier::DECLARATION, SemanticTokenModifier::READONLY];
 
 fn token_type(kind: TokenKind) -> u32 {
     match kind {
@@ -52,7 +53,10 @@ pub fn capabilities() -> ServerCapabilities {
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         definition_provider: Some(OneOf::Left(true)),
         references_provider: Some(OneOf::Left(true)),
-        rename_provider: Some(OneOf::Right(RenameOptions { prepare_provider: Some(true), work_done_progress_options: Default::default() })),
+        rename_provider: Some(OneOf::Right(RenameOptions {
+            prepare_provider: Some(true),
+            work_done_progress_options: Default::default(),
+        })),
         completion_provider: Some(CompletionOptions {
             trigger_characters: Some(vec![" ".into(), ".".into(), "[".into()]),
             ..Default::default()
@@ -64,12 +68,17 @@ pub fn capabilities() -> ServerCapabilities {
             code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
             ..Default::default()
         })),
-        semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(SemanticTokensOptions {
-            legend: SemanticTokensLegend { token_types: TOKEN_TYPES.to_vec(), token_modifiers: TOKEN_MODIFIERS.to_vec() },
-            full: Some(SemanticTokensFullOptions::Bool(true)),
-            range: None,
-            work_done_progress_options: Default::default(),
-        })),
+        semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+            SemanticTokensOptions {
+                legend: SemanticTokensLegend {
+                    token_types: TOKEN_TYPES.to_vec(),
+                    token_modifiers: TOKEN_MODIFIERS.to_vec(),
+                },
+                full: Some(SemanticTokensFullOptions::Bool(true)),
+                range: None,
+                work_done_progress_options: Default::default(),
+            },
+        )),
         inlay_hint_provider: Some(OneOf::Left(true)),
         ..Default::default()
     }
@@ -113,11 +122,17 @@ pub fn references(snap: &Snapshot, file: FileId, p: Position, with_decl: bool) -
 pub fn prepare_rename(snap: &Snapshot, file: FileId, p: Position) -> Option<PrepareRenameResponse> {
     let off = at(snap, file, p)?;
     let id = snap.index.at(file, off)?;
-    let (_, span) = snap.index.occurrences(id, true).into_iter().find(|(f, s)| *f == file && s.start <= off && off <= s.end)?;
+    let (_, span) =
+        snap.index.occurrences(id, true).into_iter().find(|(f, s)| *f == file && s.start <= off && off <= s.end)?;
     Some(PrepareRenameResponse::Range(range(snap.sources.file(file), &span)))
 }
 
-pub fn rename(snap: &Snapshot, file: FileId, p: Position, new_name: &str) -> std::result::Result<WorkspaceEdit, String> {
+pub fn rename(
+    snap: &Snapshot,
+    file: FileId,
+    p: Position,
+    new_name: &str,
+) -> std::result::Result<WorkspaceEdit, String> {
     let off = at(snap, file, p).ok_or("no such position")?;
     let edits = snap.index.rename(file, off, new_name).map_err(|e| e.to_string())?;
     let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
@@ -190,7 +205,8 @@ pub fn document_symbols(snap: &Snapshot, file: FileId) -> Option<DocumentSymbolR
     };
     let mut out = Vec::new();
     for (id, s) in ix.symbols.iter().enumerate().filter(|(_, s)| s.file == file && s.parent.is_none()) {
-        let kids: Vec<_> = ix.symbols.iter().enumerate().filter(|(_, c)| c.parent == Some(id)).map(|(c, _)| make(c, None)).collect();
+        let kids: Vec<_> =
+            ix.symbols.iter().enumerate().filter(|(_, c)| c.parent == Some(id)).map(|(c, _)| make(c, None)).collect();
         let _ = s;
         out.push(make(id, (!kids.is_empty()).then_some(kids)));
     }
@@ -240,7 +256,10 @@ pub fn code_actions(snap: &Snapshot, file: FileId, want: Range) -> Option<CodeAc
                 title: fix.title.clone(),
                 kind: Some(CodeActionKind::QUICKFIX),
                 diagnostics: convert::diagnostic(snap, d).map(|d| vec![d]),
-                edit: Some(WorkspaceEdit { changes: Some(HashMap::from([(uri.clone(), vec![edit])])), ..Default::default() }),
+                edit: Some(WorkspaceEdit {
+                    changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
+                    ..Default::default()
+                }),
                 is_preferred: Some(d.fixes.len() == 1),
                 ..Default::default()
             }));
@@ -268,7 +287,13 @@ pub fn semantic_tokens(snap: &Snapshot, file: FileId) -> Option<SemanticTokensRe
             if len > 0 {
                 let delta_line = p.line - last_line;
                 let delta_start = if delta_line == 0 { p.character - last_col } else { p.character };
-                data.push(SemanticToken { delta_line, delta_start, length: len, token_type: ty, token_modifiers_bitset: mods });
+                data.push(SemanticToken {
+                    delta_line,
+                    delta_start,
+                    length: len,
+                    token_type: ty,
+                    token_modifiers_bitset: mods,
+                });
                 (last_line, last_col) = (p.line, p.character);
             }
             start += piece.len() + 1;

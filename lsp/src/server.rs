@@ -67,7 +67,12 @@ impl Backend {
 
 /// The analysis thread: takes queued stacks (several edits in a row collapse into one
 /// run), analyses, and publishes unless a newer edit arrived meanwhile.
-fn publisher(rx: mpsc::Receiver<StackKey>, state: Arc<Mutex<Workspace>>, client: Client, handle: tokio::runtime::Handle) {
+fn publisher(
+    rx: mpsc::Receiver<StackKey>,
+    state: Arc<Mutex<Workspace>>,
+    client: Client,
+    handle: tokio::runtime::Handle,
+) {
     while let Ok(first) = rx.recv() {
         let mut keys = BTreeSet::from([first]);
         keys.extend(rx.try_iter());

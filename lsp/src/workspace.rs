@@ -90,7 +90,12 @@ impl Workspace {
     }
 
     /// Applies a change in version order; `None` when nothing changed yet.
-    pub fn change(&mut self, uri: &Uri, version: i32, changes: Vec<TextDocumentContentChangeEvent>) -> Option<StackKey> {
+    pub fn change(
+        &mut self,
+        uri: &Uri,
+        version: i32,
+        changes: Vec<TextDocumentContentChangeEvent>,
+    ) -> Option<StackKey> {
         let (_, doc) = self.docs.get_mut(&path_of(uri))?;
         match doc.change(version, changes) {
             Applied::Changed => {
@@ -194,10 +199,7 @@ impl Inputs {
     /// server down.
     pub fn analyze(self) -> Snapshot {
         let analysis = guard::catch(|| drove_compiler::analyze(&self.sources)).ok();
-        let index = analysis
-            .as_ref()
-            .and_then(|a| guard::catch(|| Index::build(&a.stack)).ok())
-            .unwrap_or_default();
+        let index = analysis.as_ref().and_then(|a| guard::catch(|| Index::build(&a.stack)).ok()).unwrap_or_default();
         Snapshot {
             generation: self.generation,
             sources: self.sources,

@@ -187,6 +187,9 @@ ZONE = '''zone "acme.example." {
 
 @pytest.mark.asyncio
 async def test_records_show_their_absolute_name(client, stack):
+    # A record may take `public_ip` only of hosts whose role asks for one (E0299).
+    app = APP.replace("  firewall = [web]\n", "  firewall = [web]\n  public_ip = true\n")
+    (stack / "app.drove").write_text(app)
     (stack / "dns.drove").write_text(ZONE)
     u = open_doc(client, stack / "dns.drove")
     assert await diagnostics_for(client, u, 1) == []
@@ -200,7 +203,7 @@ async def test_records_show_their_absolute_name(client, stack):
     # `hosts.app.public_ip` leads to the hosts declaration in another file.
     loc = await client.text_document_definition_async(t.DefinitionParams(**doc_pos(u, pos_of(ZONE, "app.public_ip"))))
     loc = loc[0] if isinstance(loc, list) else loc
-    assert loc.uri == uri(stack / "app.drove") and loc.range.start == pos_of(APP, "app {", 1, delta=0)
+    assert loc.uri == uri(stack / "app.drove") and loc.range.start == pos_of(app, "app {", 1, delta=0)
 
 
 @pytest.mark.asyncio

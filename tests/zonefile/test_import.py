@@ -49,6 +49,32 @@ def test_unsupported_types_are_refused_with_their_lines(tmp_path):
     assert "LOC" in out.stderr and "(left out)" in out.stderr
 
 
+NEW_TYPES = ZONEFILES / "new-types.zone"
+# (line, word): records Route53 can't hold, known to drove or not, and a CAA tag it does not take.
+NEW_TYPES_LEFT_OUT = [(8, "AMTRELAY"), (9, "RESINFO"), (10, "WALLET"), (11, "TYPE260"), (13, "contactemail")]
+
+
+def test_any_type_route53_cannot_hold_is_refused_then_skipped(tmp_path):
+    refused = drove("import", "zonefile", NEW_TYPES, check=False)
+    assert refused.returncode == 1 and refused.stdout == ""
+    for line, word in NEW_TYPES_LEFT_OUT:
+        assert f"new-types.zone:{line}: " in refused.stderr and word in refused.stderr, refused.stderr
+    assert "--skip-unsupported" in refused.stderr
+    # The SVCB and HTTPS records (escapes, dohpath, ohttp, generic data) are not refused.
+    assert refused.stderr.count("new-types.zone:") == len(NEW_TYPES_LEFT_OUT), refused.stderr
+
+    out, got = import_and_compile(tmp_path, NEW_TYPES, "--skip-unsupported")
+    # dnspython knows TYPE260 as AMTRELAY.
+    want = dnspython_sets(NEW_TYPES, skip_types=("AMTRELAY", "RESINFO", "WALLET"))
+    ttl, caa = want[("new.example.", "CAA")]
+    want[("new.example.", "CAA")] = (ttl, [v for v in caa if "contactemail" not in v])
+    assert got == want
+    warnings = [l for l in out.stderr.splitlines() if l.startswith("warning: ")]
+    for line, word in NEW_TYPES_LEFT_OUT:
+        assert any(f"new-types.zone:{line}: " in w and word in w and "(left out)" in w for w in warnings), out.stderr
+        assert f"at line {line}: " in out.stdout
+
+
 def test_fragment_without_stack_block(tmp_path):
     out = drove("import", "zonefile", ZONEFILES / "provider-export.zone")
     assert "stack " not in out.stdout and out.stdout.count('zone "shop.example."') == 1
@@ -66,6 +92,13 @@ def test_fragment_without_stack_block(tmp_path):
     ("$ORIGIN t.example.\n$TTL 1h\nw TXT \\# 3 0161\n", 3, "length"),
     ("$ORIGIN t.example.\n$TTL 1h\n$INCLUDE missing.inc\n", 3, "missing.inc"),
     ("$TTL 1h\nwww A 192.0.2.1\n", 2, "origin"),
+    # Not a type at all, and malformed data of a type that would be left out.
+    ("$ORIGIN t.example.\n$TTL 1h\nw TYPE70000 \\# 0\n", 3, "unknown record type"),
+    ("$ORIGIN t.example.\n$TTL 1h\nw WALLET \\# 3 01\n", 3, "length"),
+    # A CAA record with a foreign tag but malformed otherwise is an error, not a skip.
+    ("$ORIGIN t.example.\n$TTL 1h\nw CAA 300 contactemail \"x\"\n", 3, "flags"),
+    ("$ORIGIN t.example.\n$TTL 1h\nw HTTPS 1 . dohpath=/dns-query\n", 3, "dns"),
+    ("$ORIGIN t.example.\n$TTL 1h\nw HTTPS 1 . alpn=h2\\\\\n", 3, "alpn"),
 ])
 def test_malformed_files_get_an_error_at_their_line(tmp_path, text, line, words):
     path = tmp_path / "bad.zone"

@@ -3,14 +3,13 @@
 //! and written into the stack's state under its lock. A state that already holds any of
 //! these addresses is refused, and nothing is written.
 
-use drove_compiler::model::{as_reference, DesiredState};
+use drove_compiler::model::{DesiredState, Spec, Val};
 use drove_engine::error::{codes, EngineError, Result};
-use drove_engine::kinds;
 use drove_engine::plan::{Action, PlanOptions};
-use drove_engine::provider::Known;
+use drove_engine::provider::{self, Known};
 use drove_engine::session::{locked, Session};
 use drove_engine::state::{ResourceRecord, State};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The live id of each resource: given for most, derived for record sets (their zone's id,
@@ -20,19 +19,18 @@ use std::collections::{BTreeMap, BTreeSet};
 fn known(desired: &DesiredState, ids: &BTreeMap<String, String>) -> Result<Vec<Known>> {
     let mut out = Vec::new();
     for r in &desired.resources {
-        let (id, attributes) = if r.kind == kinds::RECORD_SET {
-            let zone_addr = r.attributes.get("zone").and_then(as_reference).map(|(a, _)| a.to_string()).unwrap_or_default();
-            let zone = ids.get(&zone_addr).ok_or_else(|| internal(&r.address, "its zone has no live id"))?;
-            let mut attrs = r.attributes.clone();
-            if let Some(o) = attrs.as_object_mut() {
-                o.insert("zone".into(), json!(zone));
-            }
+        let (id, attributes) = if let Spec::RecordSet(set) = &r.spec {
+            let zone_addr = r.container().unwrap_or_default();
+            let zone = ids.get(zone_addr).ok_or_else(|| internal(&r.address, "its zone has no live id"))?;
+            let mut set = set.as_ref().clone();
+            set.zone = Val::Lit(zone.clone());
+            let attrs = provider::attributes(&set);
             (drove_engine::aws::route53::record_id(zone, &attrs), attrs)
         } else {
             let Some(id) = ids.get(&r.address) else { continue };
             (id.clone(), Value::Null)
         };
-        out.push(Known { address: r.address.clone(), kind: r.kind.clone(), id, attributes });
+        out.push(Known { address: r.address.clone(), kind: r.kind().to_string(), id, attributes });
     }
     Ok(out)
 }
@@ -59,7 +57,8 @@ fn taken_error(describe: String, taken: &[&String]) -> EngineError {
 pub async fn refuse_taken(session: &Session, desired: &DesiredState) -> Result<()> {
     let backend = session.backend.as_ref();
     let Some(state) = backend.read().await? else { return Ok(()) };
-    let taken: Vec<&String> = desired.resources.iter().map(|r| &r.address).filter(|a| state.resources.contains_key(*a)).collect();
+    let taken: Vec<&String> =
+        desired.resources.iter().map(|r| &r.address).filter(|a| state.resources.contains_key(*a)).collect();
     if taken.is_empty() {
         Ok(())
     } else {
@@ -72,12 +71,16 @@ pub async fn adopt(session: &Session, desired: &DesiredState, ids: &BTreeMap<Str
     let known = known(desired, ids)?;
     let lives = session.provider.refresh(&known).await?;
     let declared: BTreeSet<&str> = desired.resources.iter().map(|r| r.address.as_str()).collect();
-    let by_address: BTreeMap<&str, &drove_compiler::model::Resource> = desired.resources.iter().map(|r| (r.address.as_str(), r)).collect();
+    let by_address: BTreeMap<&str, &drove_compiler::model::Resource> =
+        desired.resources.iter().map(|r| (r.address.as_str(), r)).collect();
     let mut records = BTreeMap::new();
     for (k, live) in known.iter().zip(lives) {
         let r = by_address.get(k.address.as_str()).ok_or_else(|| internal(&k.address, "it is not declared"))?;
         let live = live.ok_or_else(|| {
-            EngineError::new(codes::AWS_CALL, format!("{} ({}) was deleted while it was being imported", k.address, k.id))
+            EngineError::new(
+                codes::AWS_CALL,
+                format!("{} ({}) was deleted while it was being imported", k.address, k.id),
+            )
         })?;
         records.insert(
             k.address.clone(),
@@ -107,14 +110,28 @@ pub async fn adopt(session: &Session, desired: &DesiredState, ids: &BTreeMap<Str
     .await
 }
 
-/// The changes the first plan after the import would make, one line each (none when the
-/// import is exact).
-pub async fn first_plan(session: &Session, desired: &DesiredState) -> Result<Vec<String>> {
+/// What the first plan after an import would do.
+pub struct FirstPlan {
+    /// Changes other than writing drove's ownership tags, one line each (none when the
+    /// import is exact).
+    pub changes: Vec<String>,
+    /// Resources that only get drove's ownership tags (every adopted one, shown in the plan).
+    pub claims: usize,
+    /// Whether it would rename something: a `Name` tag other than the one drove writes.
+    pub renames: bool,
+}
+
+pub async fn first_plan(session: &Session, desired: &DesiredState) -> Result<FirstPlan> {
     let plan = session.plan(desired, &PlanOptions::default()).await?;
-    Ok(plan
+    let name = |v: &serde_json::Value| v.get("tags").and_then(|t| t.get("Name")).cloned();
+    let renames = plan.changes.iter().any(|c| c.action != Action::NoOp && name(&c.before) != name(&c.after));
+    let claim_only =
+        |c: &&drove_engine::plan::PlannedChange| c.action == Action::Update && c.claim && c.diffs.is_empty();
+    let claims = plan.changes.iter().filter(claim_only).count();
+    let changes = plan
         .changes
         .iter()
-        .filter(|c| c.action != Action::NoOp)
+        .filter(|c| c.action != Action::NoOp && !claim_only(c))
         .map(|c| {
             let attrs: Vec<&str> = c.diffs.iter().map(|d| d.name.as_str()).collect();
             let action = format!("{:?}", c.action).to_lowercase();
@@ -124,5 +141,6 @@ pub async fn first_plan(session: &Session, desired: &DesiredState) -> Result<Vec
                 format!("{}: {action} ({})", c.address, attrs.join(", "))
             }
         })
-        .collect())
+        .collect();
+    Ok(FirstPlan { changes, claims, renames })
 }

@@ -11,25 +11,32 @@
 //! [`to_tag`]). User data is not read back: the roles get no `provision` block, which
 //! leaves an instance's user data unmanaged until one is written.
 
-use super::names::Namer;
+use super::names::{sanitize, Namer, NAME_TAG};
 use super::networks::Declared;
+use super::typed;
 use super::zones::Imported;
+use drove_compiler::model::instance::Image;
+use drove_compiler::model::{Instance, Val};
 use drove_compiler::zonefile::import::drove_string;
 use drove_engine::aws::discover::ImageName;
 use drove_engine::provider::Live;
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 /// The tag drove writes on an instance for its role.
 pub const ROLE_TAG: &str = "drove:role";
 
-fn s<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
-    v.get(k).and_then(Value::as_str)
+/// A live instance read in the model's types.
+struct Found {
+    id: String,
+    spec: Instance,
 }
 
-fn tag<'a>(i: &'a Live, key: &str) -> Option<&'a str> {
-    i.attributes.get("tags").and_then(|t| s(t, key)).filter(|v| !v.is_empty())
+/// A subnet (network, subnet name) and the instances found in it.
+type SubnetHosts<'f> = ((String, String), Vec<&'f Found>);
+
+fn tag<'a>(i: &'a Found, key: &str) -> Option<&'a str> {
+    i.spec.tags.get(key).map(String::as_str).filter(|v| !v.is_empty())
 }
 
 /// What the instances give the import: the instances that need a `drove:role` tag.
@@ -40,8 +47,8 @@ pub struct Roles {
 }
 
 /// `app-12` sorts as (`app-`, 12): instances numbered in their `Name` keep that order.
-fn name_key(i: &Live) -> (String, u64, String) {
-    let name = tag(i, "Name").unwrap_or("");
+fn name_key(i: &Found) -> (String, u64, String) {
+    let name = tag(i, NAME_TAG).unwrap_or("");
     let digits = name.len() - name.trim_end_matches(|c: char| c.is_ascii_digit()).len();
     let (stem, number) = name.split_at(name.len() - digits);
     (stem.to_string(), number.parse().unwrap_or(0), i.id.clone())
@@ -53,7 +60,7 @@ struct Settings {
     image: String,
     instance_type: String,
     firewalls: Vec<String>,
-    disk: Option<i64>,
+    disk: Option<u64>,
     encrypted: bool,
     public_ip: bool,
     imdsv2: bool,
@@ -64,36 +71,43 @@ struct Settings {
 /// a wildcard.
 fn image_text(id: &str, images: &BTreeMap<String, ImageName>) -> String {
     match images.get(id) {
-        Some(i) if !i.name.contains(['*', '?']) && i.owner.len() == 12 && i.owner.chars().all(|c| c.is_ascii_digit()) => {
+        Some(i)
+            if !i.name.contains(['*', '?']) && i.owner.len() == 12 && i.owner.chars().all(|c| c.is_ascii_digit()) =>
+        {
             format!("image({}, {})", drove_string(&i.name), drove_string(&i.owner))
         }
         _ => id.to_string(),
     }
 }
 
-fn settings(i: &Live, images: &BTreeMap<String, ImageName>, declared: &Declared, notes: &mut Vec<String>) -> Settings {
-    let a = &i.attributes;
-    let image = a.get("image").and_then(|x| s(x, "id")).map(|id| image_text(id, images)).unwrap_or_default();
+fn settings(i: &Found, images: &BTreeMap<String, ImageName>, declared: &Declared, notes: &mut Vec<String>) -> Settings {
+    let a = &i.spec;
+    let image = match &a.image {
+        Some(Image::Id { id }) => image_text(id, images),
+        _ => String::new(),
+    };
     let mut firewalls = Vec::new();
-    for g in a.get("security_groups").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+    for g in a.security_groups.iter().filter_map(Val::text) {
         match declared.firewalls.get(g) {
             Some((name, _)) => firewalls.push(name.clone()),
-            None => notes.push(format!("instance {} uses security group {g}, which this import does not declare; the first apply takes it off", i.id)),
+            None => notes.push(format!(
+                "instance {} uses security group {g}, which this import does not declare; the first apply takes it off",
+                i.id
+            )),
         }
     }
     firewalls.sort();
-    let root = a.get("root_volume").unwrap_or(&Value::Null);
-    if root.is_null() {
+    if a.root_volume.is_none() {
         notes.push(format!("instance {}: no EBS root volume was found on its root device; drove declares one, so the first plan replaces it", i.id));
     }
     Settings {
         image,
-        instance_type: s(a, "instance_type").unwrap_or("").to_string(),
+        instance_type: a.instance_type.clone().unwrap_or_default(),
         firewalls,
-        disk: root.get("size_gib").and_then(Value::as_i64),
-        encrypted: root.get("encrypted").and_then(Value::as_bool).unwrap_or(true),
-        public_ip: a.get("associate_public_ip").and_then(Value::as_bool).unwrap_or(false),
-        imdsv2: a.get("imdsv2_required").and_then(Value::as_bool).unwrap_or(true),
+        disk: a.root_volume.map(|r| r.size_gib),
+        encrypted: a.root_volume.is_none_or(|r| r.encrypted),
+        public_ip: a.associate_public_ip,
+        imdsv2: a.imdsv2_required,
     }
 }
 
@@ -132,16 +146,30 @@ fn common(all: &[Settings]) -> Option<Settings> {
 }
 
 /// The subnet reference (`net.sub`) and public flag of an instance's subnet.
-fn subnet_of<'d>(i: &Live, declared: &'d Declared) -> Option<&'d (String, String, bool)> {
-    s(&i.attributes, "subnet").and_then(|id| declared.subnets.get(id))
+fn subnet_of<'d>(i: &Found, declared: &'d Declared) -> Option<&'d (String, String, bool)> {
+    i.spec.subnet.text().and_then(|id| declared.subnets.get(id))
 }
 
 /// The declarations of `instances` into `out`.
-pub fn roles(instances: &[Live], role_tag: &str, images: &BTreeMap<String, ImageName>, declared: &Declared, namer: &mut Namer, out: &mut Imported) -> Roles {
+pub fn roles(
+    instances: &[Live],
+    role_tag: &str,
+    images: &BTreeMap<String, ImageName>,
+    declared: &Declared,
+    namer: &mut Namer,
+    out: &mut Imported,
+) -> Roles {
     let mut result = Roles::default();
-    let mut by_role: BTreeMap<String, Vec<&Live>> = BTreeMap::new();
-    let mut pets = Vec::new();
+    let mut found = Vec::new();
     for i in instances {
+        match typed(&i.id, &i.attributes) {
+            Ok(spec) => found.push(Found { id: i.id.clone(), spec }),
+            Err(e) => out.notes.push(format!("instance {} left out: drove cannot declare it as it is: {e}", i.id)),
+        }
+    }
+    let mut by_role: BTreeMap<String, Vec<&Found>> = BTreeMap::new();
+    let mut pets = Vec::new();
+    for i in &found {
         if subnet_of(i, declared).is_none() {
             out.notes.push(format!("instance {} left out: its subnet is not among the imported networks'", i.id));
             continue;
@@ -152,6 +180,13 @@ pub fn roles(instances: &[Live], role_tag: &str, images: &BTreeMap<String, Image
         }
     }
     for (wanted, mut members) in by_role {
+        // One instance of its role is a pet, as the seed's MySQL server: a `host`, which
+        // is never replaced without asking, not `hosts … { count = 1 }`.
+        if let [only] = members.as_slice() {
+            let role = namer.name("role", &wanted);
+            pet(only, role, images, declared, namer, out, &mut result);
+            continue;
+        }
         members.sort_by_key(|i| name_key(i));
         let role = namer.name("role", &wanted);
         let all: Vec<Settings> = members.iter().map(|i| settings(i, images, declared, &mut out.notes)).collect();
@@ -169,29 +204,46 @@ pub fn roles(instances: &[Live], role_tag: &str, images: &BTreeMap<String, Image
         hosts(&role, &members, declared, namer, out, &mut result);
     }
     for i in pets {
-        let host = namer.name("host", tag(i, "Name").unwrap_or(&i.id));
-        let role = namer.name("role", &host);
-        let st = settings(i, images, declared, &mut out.notes);
-        let Some((net, sub, public)) = subnet_of(i, declared) else { continue };
-        let mut st = st;
-        st.public_ip &= *public;
-        out.source.push_str(&role_text(&role, &st));
-        let _ = writeln!(out.source, "host {host} {{ role = {role}  subnet = {net}.{sub} }}\n");
-        out.ids.insert(format!("host.{host}"), i.id.clone());
-        if tag(i, ROLE_TAG) != Some(role.as_str()) {
-            result.to_tag.push((i.id.clone(), role));
-        }
-        if tag(i, "Name") != Some(host.as_str()) {
-            out.notes.push(format!("instance {} becomes host {host}, whose `Name` tag the first apply sets to `{host}`", i.id));
-        }
+        let host_name = sanitize(tag(i, NAME_TAG).unwrap_or(&i.id), "host");
+        let role = namer.name("role", &host_name);
+        pet(i, role, images, declared, namer, out, &mut result);
     }
     result
 }
 
+/// One instance as a `host` of its own role.
+fn pet(
+    i: &Found,
+    role: String,
+    images: &BTreeMap<String, ImageName>,
+    declared: &Declared,
+    namer: &mut Namer,
+    out: &mut Imported,
+    result: &mut Roles,
+) {
+    let host = namer.name("host", tag(i, NAME_TAG).unwrap_or(&role));
+    let mut st = settings(i, images, declared, &mut out.notes);
+    let Some((net, sub, public)) = subnet_of(i, declared) else { return };
+    st.public_ip &= *public;
+    out.source.push_str(&role_text(&role, &st));
+    let _ = writeln!(out.source, "host {host} {{ role = {role}  subnet = {net}.{sub} }}\n");
+    out.ids.insert(format!("host.{host}"), i.id.clone());
+    if tag(i, ROLE_TAG) != Some(role.as_str()) {
+        result.to_tag.push((i.id.clone(), role));
+    }
+}
+
 /// The `hosts` blocks of one role: one block over all its subnets when the instances are
 /// spread as drove's round-robin spreads them, else one block per subnet.
-fn hosts(role: &str, members: &[&Live], declared: &Declared, namer: &mut Namer, out: &mut Imported, result: &mut Roles) {
-    let mut by_subnet: BTreeMap<(String, String), Vec<&Live>> = BTreeMap::new();
+fn hosts(
+    role: &str,
+    members: &[&Found],
+    declared: &Declared,
+    namer: &mut Namer,
+    out: &mut Imported,
+    result: &mut Roles,
+) {
+    let mut by_subnet: BTreeMap<(String, String), Vec<&Found>> = BTreeMap::new();
     for i in members {
         if let Some((net, sub, _)) = subnet_of(i, declared) {
             by_subnet.entry((net.clone(), sub.clone())).or_default().push(i);
@@ -202,10 +254,12 @@ fn hosts(role: &str, members: &[&Live], declared: &Declared, namer: &mut Namer, 
     }
     let counts: BTreeSet<usize> = by_subnet.values().map(Vec::len).collect();
     let even = counts.iter().next_back().zip(counts.iter().next()).is_some_and(|(max, min)| max - min <= 1);
-    let mut groups: Vec<Vec<((String, String), Vec<&Live>)>> = Vec::new();
-    let mut subnets: Vec<((String, String), Vec<&Live>)> = by_subnet.into_iter().collect();
+    let mut groups: Vec<Vec<SubnetHosts>> = Vec::new();
+    let mut subnets: Vec<SubnetHosts> = by_subnet.into_iter().collect();
     // Fuller subnets first (round-robin fills the first ones first), then by first name.
-    subnets.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.1.first().map(|i| name_key(i)).cmp(&b.1.first().map(|i| name_key(i)))));
+    subnets.sort_by(|a, b| {
+        b.1.len().cmp(&a.1.len()).then_with(|| a.1.first().map(|i| name_key(i)).cmp(&b.1.first().map(|i| name_key(i))))
+    });
     if even {
         groups.push(subnets);
     } else {
@@ -217,7 +271,11 @@ fn hosts(role: &str, members: &[&Live], declared: &Declared, namer: &mut Namer, 
         let name = namer.name("hosts", &wanted);
         let count: usize = group.iter().map(|(_, v)| v.len()).sum();
         let refs: Vec<String> = group.iter().map(|((n, s), _)| format!("{n}.{s}")).collect();
-        let _ = writeln!(out.source, "hosts {name} {{ role = {role}  count = {count}  subnets = [{}] }}\n", refs.join(", "));
+        let _ = writeln!(
+            out.source,
+            "hosts {name} {{ role = {role}  count = {count}  subnets = [{}] }}\n",
+            refs.join(", ")
+        );
         let k = group.len();
         for index in 0..count {
             let Some(i) = group.get(index % k).and_then(|(_, v)| v.get(index / k)) else { continue };
@@ -226,8 +284,11 @@ fn hosts(role: &str, members: &[&Live], declared: &Declared, namer: &mut Namer, 
                 result.to_tag.push((i.id.clone(), role.to_string()));
             }
             let want_name = format!("{name}-{index}");
-            if tag(i, "Name") != Some(want_name.as_str()) {
-                out.notes.push(format!("instance {} becomes {name}[{index}], whose `Name` tag the first apply sets to `{want_name}`", i.id));
+            if tag(i, NAME_TAG) != Some(want_name.as_str()) {
+                out.notes.push(format!(
+                    "instance {} becomes {name}[{index}], whose `Name` tag the first apply sets to `{want_name}`",
+                    i.id
+                ));
             }
         }
     }
@@ -236,10 +297,27 @@ fn hosts(role: &str, members: &[&Live], declared: &Declared, namer: &mut Namer, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use drove_compiler::model::instance::RootVolume;
 
-    fn instance(id: &str, name: &str, subnet: &str) -> Live {
-        Live { id: id.into(), attributes: json!({"subnet": subnet, "tags": {"Name": name, "drove:role": "app"}}), outputs: Default::default() }
+    fn instance(id: &str, name: &str, subnet: &str) -> Found {
+        let spec = Instance {
+            role: "app".into(),
+            image: None,
+            instance_type: None,
+            subnet: Val::Lit(subnet.into()),
+            security_groups: Vec::new(),
+            private_ip: None,
+            associate_public_ip: false,
+            root_volume: Some(RootVolume { size_gib: 8, encrypted: true }),
+            imdsv2_required: true,
+            user_data: None,
+            tags: [("Name", name), (ROLE_TAG, "app")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            rollout: None,
+        };
+        Found { id: id.into(), spec }
     }
 
     fn declared() -> Declared {
@@ -249,8 +327,8 @@ mod tests {
         d
     }
 
-    fn placed(members: &[Live]) -> (String, BTreeMap<String, String>) {
-        let refs: Vec<&Live> = members.iter().collect();
+    fn placed(members: &[Found]) -> (String, BTreeMap<String, String>) {
+        let refs: Vec<&Found> = members.iter().collect();
         let (mut namer, mut out, mut result) = (Namer::default(), Imported::default(), Roles::default());
         hosts("app", &refs, &declared(), &mut namer, &mut out, &mut result);
         assert!(result.to_tag.is_empty());
@@ -259,10 +337,17 @@ mod tests {
 
     #[test]
     fn an_even_spread_is_one_hosts_block_numbered_round_robin() {
-        let (source, ids) = placed(&[instance("i-3", "app-2", "subnet-a"), instance("i-2", "app-1", "subnet-c"), instance("i-1", "app-0", "subnet-a")]);
+        let (source, ids) = placed(&[
+            instance("i-3", "app-2", "subnet-a"),
+            instance("i-2", "app-1", "subnet-c"),
+            instance("i-1", "app-0", "subnet-a"),
+        ]);
         assert_eq!(source, "hosts app { role = app  count = 3  subnets = [main.a, main.c] }\n\n");
         let want: BTreeMap<String, String> =
-            [("hosts.app[0]", "i-1"), ("hosts.app[1]", "i-2"), ("hosts.app[2]", "i-3")].into_iter().map(|(a, b)| (a.into(), b.into())).collect();
+            [("hosts.app[0]", "i-1"), ("hosts.app[1]", "i-2"), ("hosts.app[2]", "i-3")]
+                .into_iter()
+                .map(|(a, b)| (a.into(), b.into()))
+                .collect();
         assert_eq!(ids, want);
     }
 

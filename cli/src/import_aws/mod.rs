@@ -21,13 +21,17 @@ use crate::output::{fail, write, Stream};
 use drove_compiler::analysis::analyze;
 use drove_compiler::compile::compile;
 use drove_compiler::diag::Severity;
-use drove_compiler::model::DesiredState;
+use drove_compiler::model::instance::Image;
+use drove_compiler::model::{DesiredState, HostedZone, Instance, Kind, Tags};
 use drove_compiler::source::Sources;
 use drove_compiler::zonefile::import::drove_string;
 use drove_engine::aws::discover;
+use drove_engine::error::codes;
+use drove_engine::provider;
 use drove_engine::session::Session;
 use drove_engine::EngineError;
-use std::collections::BTreeMap;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The file `--out DIR` gets.
@@ -97,26 +101,59 @@ async fn region_of(args: &Args) -> Result<String, u8> {
     if let Some(r) = &args.region {
         return Ok(r.clone());
     }
-    let conf = drove_engine::aws::aws_config::load_defaults(drove_engine::aws::aws_config::BehaviorVersion::latest()).await;
+    let conf =
+        drove_engine::aws::aws_config::load_defaults(drove_engine::aws::aws_config::BehaviorVersion::latest()).await;
     conf.region().map(|r| r.to_string()).ok_or_else(|| fail("no region: pass --region or set AWS_REGION"))
+}
+
+/// A live view (the provider's JSON, `id` naming it) in its kind's struct, or why it does
+/// not fit: the providers write what AWS did not answer as `null`, which serde reports
+/// without the attribute's name, so the reason is taken from the view without its nulls
+/// (`missing field `cidr``).
+fn typed<T: Kind>(id: &str, attributes: &Value) -> Result<T, String> {
+    match provider::spec(id, T::KIND, attributes) {
+        Ok(spec) => T::from_spec(spec).ok_or_else(|| format!("{id}: not a `{}`", T::KIND)),
+        Err(e) => {
+            let answered = match attributes {
+                Value::Object(o) => {
+                    Value::Object(o.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect())
+                }
+                other => other.clone(),
+            };
+            Err(provider::spec(id, T::KIND, &answered).err().unwrap_or(e).message)
+        }
+    }
 }
 
 /// The tags every imported resource carries (same key, same value), `Name` and
 /// `drove:role` aside: they become the stack's tags.
-fn common_tags<'a>(all: impl IntoIterator<Item = &'a serde_json::Value>) -> BTreeMap<String, String> {
+fn common_tags<'a>(all: impl IntoIterator<Item = &'a Tags>) -> BTreeMap<String, String> {
     let mut common: Option<BTreeMap<String, String>> = None;
-    for attrs in all {
-        let t: BTreeMap<String, String> = attrs
-            .get("tags")
-            .and_then(serde_json::Value::as_object)
-            .map(|o| o.iter().filter(|(k, _)| *k != "Name" && *k != instances::ROLE_TAG).map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
-            .unwrap_or_default();
+    for tags in all {
+        let t: BTreeMap<String, String> = tags
+            .iter()
+            .filter(|(k, _)| *k != names::NAME_TAG && *k != instances::ROLE_TAG)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         match &mut common {
             None => common = Some(t),
             Some(c) => c.retain(|k, v| t.get(k) == Some(v)),
         }
     }
     common.unwrap_or_default()
+}
+
+/// Tag keys found on imported resources that the stack's `tags` do not cover: other tools'
+/// and people's, left alone (`ignore_tags`) so adopting changes nothing. `Name` is decided
+/// by the first plan; drove's own and AWS's reserved keys are never listed.
+fn foreign_keys(all: &[Tags], common: &BTreeMap<String, String>) -> BTreeSet<String> {
+    all.iter()
+        .flat_map(|t| t.keys())
+        .filter(|k| {
+            !common.contains_key(*k) && *k != names::NAME_TAG && !k.starts_with("drove:") && !k.starts_with("aws:")
+        })
+        .cloned()
+        .collect()
 }
 
 /// A map key as a bare word where it is one, else a string.
@@ -130,11 +167,16 @@ fn map_key(key: &str) -> String {
     }
 }
 
-fn stack_block(name: &str, region: &str, tags: &BTreeMap<String, String>) -> String {
+fn stack_block(name: &str, region: &str, tags: &BTreeMap<String, String>, ignore: &BTreeSet<String>) -> String {
     let mut text = format!("stack {name} {{\n  region = {}\n", drove_string(region));
     if !tags.is_empty() {
         let entries: Vec<String> = tags.iter().map(|(k, v)| format!("{} = {}", map_key(k), drove_string(v))).collect();
         text.push_str(&format!("  tags = {{ {} }}\n", entries.join(", ")));
+    }
+    if !ignore.is_empty() {
+        let keys: Vec<String> = ignore.iter().map(|k| drove_string(k)).collect();
+        text.push_str("  # Tags other tools and people own: drove neither writes nor removes them.\n");
+        text.push_str(&format!("  ignore_tags = [{}]\n", keys.join(", ")));
     }
     text.push_str("}\n\n");
     text
@@ -161,35 +203,55 @@ fn check_and_compile(text: &str) -> Result<(String, DesiredState, Vec<String>), 
     if !errors.is_empty() {
         return Err(errors);
     }
-    let desired = compile(&analysis.stack).map_err(|e| vec![format!("the imported source does not compile: {e}")])?;
-    let formatted = drove_compiler::fmt::format(text).map_err(|ds| ds.into_iter().map(|d| format!("formatter: {}", d.message)).collect::<Vec<_>>())?;
+    let desired = compile(&analysis).map_err(|e| vec![format!("the imported source does not compile: {e}")])?;
+    let formatted = drove_compiler::fmt::format(text)
+        .map_err(|ds| ds.into_iter().map(|d| format!("formatter: {}", d.message)).collect::<Vec<_>>())?;
     Ok((formatted, desired, warnings))
 }
 
 /// Everything read from AWS for the import.
 struct Read {
-    zones: Vec<discover::ZoneDump>,
+    zones: Vec<zones::Zone>,
     checks: Vec<(drove_engine::provider::Live, Option<String>)>,
     networks: Vec<discover::NetworkDump>,
     instances: Vec<drove_engine::provider::Live>,
     images: BTreeMap<String, discover::ImageName>,
 }
 
-async fn read(args: &Args, r53: &drove_engine::aws::aws_sdk_route53::Client, ec2: &drove_engine::aws::aws_sdk_ec2::Client, region: &str) -> Result<Read, EngineError> {
+async fn read(
+    args: &Args,
+    r53: &drove_engine::aws::aws_sdk_route53::Client,
+    ec2: &drove_engine::aws::aws_sdk_ec2::Client,
+    region: &str,
+) -> Result<Read, EngineError> {
     let ask = select::Ask { zones: &args.zones, networks: &args.networks, tags: &args.tags };
     let all_zones: Vec<String> = discover::list_zones(r53).await?.into_iter().map(|(_, n)| n).collect();
     select::check_zone_names(&ask, &all_zones)?;
     let vpcs = discover::list_vpcs(ec2, &[]).await?;
     let picked = select::vpcs(&ask, &vpcs)?;
-    let zones = discover::read_zones_where(r53, region, |z| select::wants_zone(&ask, z, &picked)).await?;
+    // A zone drove cannot read is taken, and refused below with the reason.
+    let keep = |z: &Value| typed::<HostedZone>("", z).map_or(true, |z| select::wants_zone(&ask, &z, &picked));
+    let zones = discover::read_zones_where(r53, region, keep)
+        .await?
+        .iter()
+        .map(zones::Zone::read)
+        .collect::<Result<Vec<_>, String>>()
+        .map_err(|e| EngineError::new(codes::AWS_CALL, e))?;
     let checks = discover::read_health_checks(r53, &zones::used_health_checks(&zones)).await?;
     let mut networks = Vec::new();
     for id in select::with_zone_vpcs(picked, &zones, &vpcs) {
         networks.extend(discover::read_network(ec2, &id).await?);
     }
     let vpc_ids: Vec<String> = networks.iter().map(|n| n.vpc.id.clone()).collect();
-    let instances = if args.no_instances { Vec::new() } else { discover::read_instances(ec2, &vpc_ids, &args.tags).await? };
-    let mut amis: Vec<String> = instances.iter().filter_map(|i| i.attributes.get("image")?.get("id")?.as_str().map(str::to_string)).collect();
+    let instances =
+        if args.no_instances { Vec::new() } else { discover::read_instances(ec2, &vpc_ids, &args.tags).await? };
+    let mut amis: Vec<String> = instances
+        .iter()
+        .filter_map(|i| match typed::<Instance>(&i.id, &i.attributes).ok()?.image? {
+            Image::Id { id } => Some(id),
+            Image::Pattern { .. } => None,
+        })
+        .collect();
     amis.sort();
     amis.dedup();
     let images = discover::image_names(ec2, &amis).await?;
@@ -197,7 +259,10 @@ async fn read(args: &Args, r53: &drove_engine::aws::aws_sdk_route53::Client, ec2
 }
 
 /// Writes `drove:role` on the instances that need it (see [`instances`]).
-async fn tag_roles(ec2: &drove_engine::aws::aws_sdk_ec2::Client, to_tag: &[(String, String)]) -> Result<(), EngineError> {
+async fn tag_roles(
+    ec2: &drove_engine::aws::aws_sdk_ec2::Client,
+    to_tag: &[(String, String)],
+) -> Result<(), EngineError> {
     use drove_engine::aws::aws_sdk_ec2::types::Tag;
     for (id, role) in to_tag {
         ec2.create_tags()
@@ -234,14 +299,15 @@ async fn run_async(args: Args) -> u8 {
 
     // A private zone associated with a VPC of another region cannot be declared here.
     let here: Vec<&str> = live.networks.iter().map(|n| n.vpc.id.as_str()).collect();
-    let (zones, elsewhere): (Vec<_>, Vec<_>) = live.zones.iter().cloned().partition(|z| z.private_vpcs().iter().all(|v| here.contains(&v.as_str())));
+    let (zones, elsewhere): (Vec<_>, Vec<_>) =
+        live.zones.iter().cloned().partition(|z| z.private_vpcs().iter().all(|v| here.contains(v)));
     let mut left_out = Vec::new();
     for z in &elsewhere {
         let line = format!(
             "private zone {} ({}) left out: it is associated with VPC {}, which is not in {region}",
             z.name(),
             z.id(),
-            z.private_vpcs().iter().filter(|v| !here.contains(&v.as_str())).cloned().collect::<Vec<_>>().join(", ")
+            z.private_vpcs().into_iter().filter(|v| !here.contains(v)).collect::<Vec<_>>().join(", ")
         );
         if args.zones.iter().any(|n| n.trim_end_matches('.').eq_ignore_ascii_case(z.name().trim_end_matches('.'))) {
             return refuse(&[line]);
@@ -251,10 +317,11 @@ async fn run_async(args: Args) -> u8 {
     let mut namer = names::Namer::default();
     let mut imported = zones::Imported::default();
     let mut problems = Vec::new();
-    let declared = networks::networks(&live.networks, &args.stack, &region, &mut namer, &mut imported).unwrap_or_else(|e| {
-        problems.extend(e);
-        networks::Declared::default()
-    });
+    let declared =
+        networks::networks(&live.networks, &args.stack, &region, &mut namer, &mut imported).unwrap_or_else(|e| {
+            problems.extend(e);
+            networks::Declared::default()
+        });
     let roles = instances::roles(&live.instances, &args.role_tag, &live.images, &declared, &mut namer, &mut imported);
     let check_names = zones::health_checks(&live.checks, &mut namer, &mut imported).unwrap_or_else(|e| {
         problems.extend(e);
@@ -266,16 +333,21 @@ async fn run_async(args: Args) -> u8 {
     if !problems.is_empty() {
         return refuse(&problems);
     }
-    let tagged = live
-        .zones
-        .iter()
-        .map(|z| &z.zone.attributes)
-        .chain(live.networks.iter().flat_map(|n| std::iter::once(&n.vpc.attributes).chain(n.subnets.iter().map(|s| &s.attributes)).chain(n.groups.iter().map(|g| &g.group.attributes))))
-        .chain(live.instances.iter().map(|i| &i.attributes));
-    let mut text = format!("# Imported from AWS ({region}) by `drove import aws`.\n\n");
-    text.push_str(&stack_block(&args.stack, &region, &common_tags(tagged)));
-    text.push_str(&imported.source);
-    let (source, desired, warnings) = match check_and_compile(&text) {
+    // Resources drove cannot read are left out or refused where they are declared.
+    let mut tagged: Vec<Tags> = live.zones.iter().map(|z| z.zone.tags.clone()).collect();
+    for n in &live.networks {
+        tagged.extend(networks::tags(n));
+    }
+    tagged.extend(live.instances.iter().filter_map(|i| typed::<Instance>(&i.id, &i.attributes).ok()).map(|i| i.tags));
+    let common = common_tags(&tagged);
+    let mut ignore = foreign_keys(&tagged, &common);
+    let write_text = |ignore: &BTreeSet<String>| {
+        let mut text = format!("# Imported from AWS ({region}) by `drove import aws`.\n\n");
+        text.push_str(&stack_block(&args.stack, &region, &common, ignore));
+        text.push_str(&imported.source);
+        text
+    };
+    let (mut source, mut desired, warnings) = match check_and_compile(&write_text(&ignore)) {
         Ok(x) => x,
         Err(e) => return refuse(&e),
     };
@@ -296,7 +368,16 @@ async fn run_async(args: Args) -> u8 {
         Err(e) => return report(&e),
     };
     // The state is written: a failing check plan is reported, not a reason to drop the source.
-    let changes = adopt::first_plan(&session, &desired).await.map_err(|e| format!("the check plan failed: {e}"));
+    let mut changes = adopt::first_plan(&session, &desired).await.map_err(|e| format!("the check plan failed: {e}"));
+    let mut kept_names = false;
+    // Names given by their owners (`web-prod-1`) are kept rather than rewritten to drove's.
+    if changes.as_ref().is_ok_and(|p| p.renames) {
+        ignore.insert(names::NAME_TAG.to_string());
+        if let Ok((s, d, _)) = check_and_compile(&write_text(&ignore)) {
+            (source, desired, kept_names) = (s, d, true);
+            changes = adopt::first_plan(&session, &desired).await.map_err(|e| format!("the check plan failed: {e}"));
+        }
+    }
 
     let mut notes: Vec<String> = imported.notes.iter().chain(&left_out).map(|n| format!("note: {n}")).collect();
     notes.extend(warnings);
@@ -315,11 +396,26 @@ async fn run_async(args: Args) -> u8 {
         zones.len(),
         session.backend.describe()
     ));
+    if kept_names {
+        notes.push(
+            "resources keep the `Name` tags their owners gave them: `Name` is in the stack's `ignore_tags`, so drove \
+             neither rewrites nor sets it (remove it there to have drove name what it creates)"
+                .into(),
+        );
+    }
     match changes {
         Err(e) => notes.push(e),
-        Ok(changes) if changes.is_empty() => notes.push("the first plan shows no changes".into()),
-        Ok(changes) => {
-            notes.push(format!("the first plan would change {} resource(s), which drove cannot declare as they are:", changes.len()));
+        Ok(p) if p.changes.is_empty() => notes.push(match p.claims {
+            0 => "the first plan shows no changes".into(),
+            n => {
+                format!("the first plan shows no changes apart from writing drove's ownership tags on {n} resource(s)")
+            }
+        }),
+        Ok(adopt::FirstPlan { changes, .. }) => {
+            notes.push(format!(
+                "the first plan would change {} resource(s), which drove cannot declare as they are:",
+                changes.len()
+            ));
             notes.extend(changes.iter().map(|c| format!("  {c}")));
         }
     }

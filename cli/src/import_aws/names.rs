@@ -3,6 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The tag AWS's consoles show as a resource's name.
+pub const NAME_TAG: &str = "Name";
+
 #[derive(Default)]
 pub struct Namer {
     taken: BTreeMap<String, BTreeSet<String>>,

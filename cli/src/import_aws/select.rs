@@ -2,9 +2,11 @@
 //! everything but the default VPC when nothing is asked for; then a private zone brings
 //! its VPCs and a VPC its private zones.
 
-use drove_engine::aws::discover::{VpcSummary, ZoneDump};
+use super::names::NAME_TAG;
+use super::zones::Zone;
+use drove_compiler::model::{HostedZone, Val};
+use drove_engine::aws::discover::VpcSummary;
 use drove_engine::error::{codes, EngineError, Result};
-use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// What the user asked for.
@@ -29,19 +31,27 @@ fn named_vpc<'v>(vpcs: &'v [VpcSummary], name: &str) -> Result<&'v VpcSummary> {
     if let Some(v) = vpcs.iter().find(|v| v.id == name) {
         return Ok(v);
     }
-    let by_tag: Vec<&VpcSummary> = vpcs.iter().filter(|v| v.tags.get("Name").is_some_and(|n| n == name)).collect();
+    let by_tag: Vec<&VpcSummary> = vpcs.iter().filter(|v| v.tags.get(NAME_TAG).is_some_and(|n| n == name)).collect();
     match by_tag.as_slice() {
         [one] => Ok(one),
-        [] => Err(EngineError::new(codes::AWS_CALL, format!("no VPC has the id or Name tag `{name}`")).with_help(format!(
-            "the region has {}",
-            if vpcs.is_empty() {
-                "no VPCs".to_string()
-            } else {
-                vpcs.iter().map(|v| v.tags.get("Name").map_or(v.id.clone(), |n| format!("{} ({n})", v.id))).collect::<Vec<_>>().join(", ")
-            }
-        ))),
-        many => Err(EngineError::new(codes::AWS_CALL, format!("{} VPCs have the Name tag `{name}`", many.len()))
-            .with_help(format!("name one by its id: {}", many.iter().map(|v| v.id.as_str()).collect::<Vec<_>>().join(", ")))),
+        [] => Err(EngineError::new(codes::AWS_CALL, format!("no VPC has the id or Name tag `{name}`")).with_help(
+            format!(
+                "the region has {}",
+                if vpcs.is_empty() {
+                    "no VPCs".to_string()
+                } else {
+                    vpcs.iter()
+                        .map(|v| v.tags.get(NAME_TAG).map_or(v.id.clone(), |n| format!("{} ({n})", v.id)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ),
+        )),
+        many => {
+            Err(EngineError::new(codes::AWS_CALL, format!("{} VPCs have the Name tag `{name}`", many.len())).with_help(
+                format!("name one by its id: {}", many.iter().map(|v| v.id.as_str()).collect::<Vec<_>>().join(", ")),
+            ))
+        }
     }
 }
 
@@ -64,8 +74,14 @@ pub fn vpcs(ask: &Ask, vpcs: &[VpcSummary]) -> Result<BTreeSet<String>> {
 pub fn check_zone_names(ask: &Ask, all: &[String]) -> Result<()> {
     for name in ask.zones {
         if !all.iter().any(|z| same_zone_name(z, name)) {
-            return Err(EngineError::new(codes::AWS_CALL, format!("no hosted zone is named {}.", name.trim_end_matches('.')))
-                .with_help(format!("the account has {}", if all.is_empty() { "no hosted zones".to_string() } else { all.join(", ") })));
+            return Err(EngineError::new(
+                codes::AWS_CALL,
+                format!("no hosted zone is named {}.", name.trim_end_matches('.')),
+            )
+            .with_help(format!(
+                "the account has {}",
+                if all.is_empty() { "no hosted zones".to_string() } else { all.join(", ") }
+            )));
         }
     }
     Ok(())
@@ -73,20 +89,17 @@ pub fn check_zone_names(ask: &Ask, all: &[String]) -> Result<()> {
 
 /// Whether a zone (its live attributes: name, tags, private VPCs) is imported, given the
 /// VPCs picked so far.
-pub fn wants_zone(ask: &Ask, zone: &Value, vpcs: &BTreeSet<String>) -> bool {
-    let name = zone.get("name").and_then(Value::as_str).unwrap_or("");
-    let tags = zone.get("tags");
-    let private: Vec<&str> = zone.get("private_vpcs").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+pub fn wants_zone(ask: &Ask, zone: &HostedZone, vpcs: &BTreeSet<String>) -> bool {
     ask.everything()
-        || ask.zones.iter().any(|n| same_zone_name(name, n))
-        || (!ask.tags.is_empty() && ask.tags.iter().all(|(k, v)| tags.and_then(|t| t.get(k)).and_then(Value::as_str) == Some(v.as_str())))
-        || private.iter().any(|v| vpcs.contains(*v))
+        || ask.zones.iter().any(|n| same_zone_name(&zone.name, n))
+        || (!ask.tags.is_empty() && ask.tags.iter().all(|(k, v)| zone.tags.get(k) == Some(v)))
+        || zone.private_vpcs.iter().filter_map(Val::text).any(|v| vpcs.contains(v))
 }
 
 /// The picked VPCs with those the picked private zones are associated with (in this region).
-pub fn with_zone_vpcs(mut picked: BTreeSet<String>, zones: &[ZoneDump], vpcs: &[VpcSummary]) -> Vec<String> {
+pub fn with_zone_vpcs(mut picked: BTreeSet<String>, zones: &[Zone], vpcs: &[VpcSummary]) -> Vec<String> {
     for z in zones {
-        picked.extend(z.private_vpcs().into_iter().filter(|v| vpcs.iter().any(|x| &x.id == v)));
+        picked.extend(z.private_vpcs().into_iter().filter(|v| vpcs.iter().any(|x| x.id == *v)).map(str::to_string));
     }
     picked.into_iter().collect()
 }

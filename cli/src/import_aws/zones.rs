@@ -3,13 +3,14 @@
 //! zone file's record data) and printed by `drove import zonefile`'s value printer.
 
 use super::names::Namer;
+use super::typed;
 use drove_compiler::dns::name::{Name, NameUse};
 use drove_compiler::dns::rtype::RType;
+use drove_compiler::model::{HealthCheck, HostedZone, RecordSet, Val};
 use drove_compiler::zonefile::import::{drove_string, drove_value};
 use drove_compiler::zonefile::{data, lexer};
 use drove_engine::aws::discover::ZoneDump;
 use drove_engine::provider::Live;
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -22,8 +23,35 @@ pub struct Imported {
     pub notes: Vec<String>,
 }
 
-fn s<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
-    v.get(k).and_then(Value::as_str)
+/// A hosted zone read from AWS, in the model's types: its id, attributes and record sets
+/// (each with the zone's id in `zone`).
+#[derive(Clone)]
+pub struct Zone {
+    pub id: String,
+    pub zone: HostedZone,
+    pub records: Vec<RecordSet>,
+}
+
+impl Zone {
+    pub fn read(dump: &ZoneDump) -> Result<Zone, String> {
+        let id = dump.id().to_string();
+        let zone = dump.hosted_zone.clone();
+        let records = dump.records.iter().map(|r| typed::<RecordSet>(&id, r)).collect::<Result<_, _>>()?;
+        Ok(Zone { id, zone, records })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn name(&self) -> &str {
+        &self.zone.name
+    }
+
+    /// The VPCs of a private zone (in this region); none for a public zone.
+    pub fn private_vpcs(&self) -> Vec<&str> {
+        self.zone.private_vpcs.iter().filter_map(Val::text).collect()
+    }
 }
 
 /// A Route53 value in drove's record syntax.
@@ -36,42 +64,52 @@ fn value_text(rtype: RType, value: &str) -> Result<String, String> {
 }
 
 /// The health checks' declarations; `checks` pairs each live check with its `Name` tag.
-pub fn health_checks(checks: &[(Live, Option<String>)], namer: &mut Namer, out: &mut Imported) -> Result<BTreeMap<String, String>, Vec<String>> {
+pub fn health_checks(
+    checks: &[(Live, Option<String>)],
+    namer: &mut Namer,
+    out: &mut Imported,
+) -> Result<BTreeMap<String, String>, Vec<String>> {
     let mut names = BTreeMap::new();
     let mut errors = Vec::new();
     for (live, tag) in checks {
-        let a = &live.attributes;
-        let kind = s(a, "type").unwrap_or("").to_ascii_lowercase();
+        let a: HealthCheck = match typed(&live.id, &live.attributes) {
+            Ok(a) => a,
+            Err(e) => {
+                errors.push(format!("health check {} cannot be declared in drove: {e}", live.id));
+                continue;
+            }
+        };
+        let kind = a.check_type.to_ascii_lowercase();
         if !matches!(kind.as_str(), "http" | "https" | "tcp") {
-            errors.push(format!("health check {}: type {} cannot be declared in drove (http, https and tcp can)", live.id, kind.to_ascii_uppercase()));
+            errors.push(format!(
+                "health check {}: type {} cannot be declared in drove (http, https and tcp can)",
+                live.id,
+                kind.to_ascii_uppercase()
+            ));
             continue;
         }
         let short: String = live.id.chars().take(8).collect();
         let name = namer.name("healthcheck", tag.as_deref().unwrap_or(&format!("check-{short}")));
         let mut text = format!("healthcheck {name} {{\n  type = {kind}\n");
-        if let Some(h) = s(a, "fqdn") {
+        if let Some(h) = &a.fqdn {
             let _ = writeln!(text, "  host = {}", drove_string(h));
         }
-        if let Some(ip) = s(a, "ip") {
+        if let Some(ip) = &a.ip {
             let _ = writeln!(text, "  ip = {ip}");
         }
-        if let Some(p) = a.get("port").and_then(Value::as_i64) {
-            let _ = writeln!(text, "  port = {p}");
-        }
+        let _ = writeln!(text, "  port = {}", a.port);
         if kind != "tcp" {
-            match s(a, "resource_path") {
+            match &a.resource_path {
                 Some(p) => {
                     let _ = writeln!(text, "  path = {}", drove_string(p));
                 }
-                None => out.notes.push(format!("health check {}: no path; drove checks `/`, so the first apply sets it", live.id)),
+                None => out
+                    .notes
+                    .push(format!("health check {}: no path; drove checks `/`, so the first apply sets it", live.id)),
             }
         }
-        if let Some(i) = a.get("request_interval").and_then(Value::as_i64) {
-            let _ = writeln!(text, "  interval = {i}s");
-        }
-        if let Some(t) = a.get("failure_threshold").and_then(Value::as_i64) {
-            let _ = writeln!(text, "  threshold = {t}");
-        }
+        let _ = writeln!(text, "  interval = {}s", a.request_interval);
+        let _ = writeln!(text, "  threshold = {}", a.failure_threshold);
         text.push_str("}\n\n");
         out.source.push_str(&text);
         out.ids.insert(format!("healthcheck.{name}"), live.id.clone());
@@ -85,61 +123,63 @@ pub fn health_checks(checks: &[(Live, Option<String>)], namer: &mut Namer, out: 
 }
 
 /// The routing block of a record set, empty for simple routing.
-fn routing(r: &Value, checks: &BTreeMap<String, String>) -> Vec<String> {
+fn routing(r: &RecordSet, checks: &BTreeMap<String, String>) -> Vec<String> {
     let mut items = Vec::new();
-    if let Some(a) = r.get("alias") {
-        if let Some(z) = s(a, "zone_id") {
+    if let Some(a) = &r.alias {
+        if let Some(z) = a.zone_id.as_ref().and_then(Val::text) {
             items.push(format!("zone_id = {}", drove_string(z)));
         }
-        if a.get("evaluate_health").and_then(Value::as_bool) == Some(true) {
+        if a.evaluate_health {
             items.push("evaluate_health = true".into());
         }
     }
-    if let Some(x) = s(r, "set_identifier") {
+    let p = &r.routing;
+    if let Some(x) = &p.set_identifier {
         items.push(format!("set = {}", drove_string(x)));
     }
-    if let Some(w) = r.get("weight").and_then(Value::as_i64) {
+    if let Some(w) = p.weight {
         items.push(format!("weight = {w}"));
     }
-    if let Some(f) = s(r, "failover") {
+    if let Some(f) = &p.failover {
         items.push(format!("failover = {}", f.to_ascii_lowercase()));
     }
-    if let Some(g) = r.get("geolocation") {
-        for key in ["continent", "country", "subdivision"] {
-            if let Some(v) = s(g, key) {
+    if let Some(g) = &p.geolocation {
+        for (key, v) in [("continent", &g.continent), ("country", &g.country), ("subdivision", &g.subdivision)] {
+            if let Some(v) = v {
                 items.push(format!("{key} = {}", drove_string(v)));
             }
         }
     }
-    if let Some(x) = s(r, "region") {
+    if let Some(x) = &p.region {
         items.push(format!("region = {x}"));
     }
-    if r.get("multivalue").and_then(Value::as_bool) == Some(true) {
+    if p.multivalue == Some(true) {
         items.push("multivalue = true".into());
     }
-    if let Some(h) = s(r, "health_check").and_then(|id| checks.get(id)) {
+    if let Some(h) = p.health_check.as_ref().and_then(Val::text).and_then(|id| checks.get(id)) {
         items.push(format!("health = {h}"));
     }
     items
 }
 
 /// One record set as a drove record line.
-fn record_line(zone: &ZoneDump, origin: &Name, r: &Value, checks: &BTreeMap<String, String>) -> Result<String, String> {
-    let name_text = s(r, "name").unwrap_or("");
-    let ty = s(r, "type").unwrap_or("");
+fn record_line(zone: &Zone, origin: &Name, r: &RecordSet, checks: &BTreeMap<String, String>) -> Result<String, String> {
+    let name_text = r.name.as_str();
+    let ty = r.rtype.as_str();
     let what = format!("{name_text} {ty}");
     let owner = Name::parse(name_text, None, NameUse::Owner).map_err(|e| format!("{what}: the name: {e}"))?;
     let rtype = RType::parse(ty).ok_or_else(|| format!("{what}: drove does not know record type {ty}"))?;
     let mut line = format!("  {} ", owner.relative_to(origin));
-    if let Some(a) = r.get("alias") {
-        let target = s(a, "dns_name").unwrap_or("");
+    if let Some(a) = &r.alias {
+        let target = a.dns_name.as_str();
         let _ = write!(line, "{} alias {target}", rtype.as_str());
         // The zone's own records need no zone id: drove fills it in.
-        let own = Name::parse(target, None, NameUse::Target).is_ok_and(|t| t.is_within(origin)) && s(a, "zone_id") == Some(zone.id());
+        let own = Name::parse(target, None, NameUse::Target).is_ok_and(|t| t.is_within(origin))
+            && a.zone_id.as_ref().and_then(Val::text) == Some(zone.id());
         let mut r = r.clone();
         if own {
-            if let Some(al) = r.get_mut("alias").and_then(Value::as_object_mut) {
-                al.remove("zone_id");
+            if let Some(al) = &mut r.alias {
+                al.zone_id = None;
             }
         }
         let items = routing(&r, checks);
@@ -148,10 +188,10 @@ fn record_line(zone: &ZoneDump, origin: &Name, r: &Value, checks: &BTreeMap<Stri
         }
         return Ok(line);
     }
-    let ttl = r.get("ttl").and_then(Value::as_i64).ok_or_else(|| format!("{what}: no TTL"))?;
+    let ttl = r.ttl.ok_or_else(|| format!("{what}: no TTL"))?;
     let mut values = Vec::new();
-    for v in r.get("values").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]) {
-        let text = v.as_str().unwrap_or("");
+    for v in r.values.as_deref().unwrap_or(&[]) {
+        let text = v.text().unwrap_or("");
         values.push(value_text(rtype, text).map_err(|e| format!("{what}: value `{text}`: {e}"))?);
     }
     let _ = write!(line, "{ttl} {} {}", rtype.as_str(), values.join(", "));
@@ -163,9 +203,9 @@ fn record_line(zone: &ZoneDump, origin: &Name, r: &Value, checks: &BTreeMap<Stri
 }
 
 /// The address suffix that tells a private zone from a public one of the same name.
-pub fn zone_address(zone: &ZoneDump, all: &[ZoneDump], networks: &BTreeMap<String, String>) -> String {
+pub fn zone_address(zone: &Zone, all: &[Zone], networks: &BTreeMap<String, String>) -> String {
     let shared = all.iter().filter(|z| z.name() == zone.name()).count() > 1;
-    let first_net = zone.private_vpcs().first().and_then(|v| networks.get(v)).cloned();
+    let first_net = zone.private_vpcs().first().and_then(|v| networks.get(*v)).cloned();
     match first_net {
         Some(n) if shared => format!("zone.{}@{n}", zone.name()),
         _ => format!("zone.{}", zone.name()),
@@ -174,7 +214,12 @@ pub fn zone_address(zone: &ZoneDump, all: &[ZoneDump], networks: &BTreeMap<Strin
 
 /// The zones' declarations. `networks` names the network each imported VPC became (a
 /// private zone's VPCs must be among them).
-pub fn zones(all: &[ZoneDump], checks: &BTreeMap<String, String>, networks: &BTreeMap<String, String>, out: &mut Imported) -> Result<(), Vec<String>> {
+pub fn zones(
+    all: &[Zone],
+    checks: &BTreeMap<String, String>,
+    networks: &BTreeMap<String, String>,
+    out: &mut Imported,
+) -> Result<(), Vec<String>> {
     let mut errors = Vec::new();
     let mut public_names = BTreeMap::new();
     for z in all.iter().filter(|z| z.private_vpcs().is_empty()) {
@@ -195,14 +240,14 @@ pub fn zones(all: &[ZoneDump], checks: &BTreeMap<String, String>, networks: &BTr
             }
         };
         let mut text = format!("zone {} {{\n", drove_string(z.name()));
-        if let Some(c) = s(&z.zone.attributes, "comment") {
+        if let Some(c) = &z.zone.comment {
             let _ = writeln!(text, "  comment = {}", drove_string(c));
         }
         let vpcs = z.private_vpcs();
         if !vpcs.is_empty() {
             let mut nets = Vec::new();
             for v in &vpcs {
-                match networks.get(v) {
+                match networks.get(*v) {
                     Some(n) => nets.push(n.clone()),
                     None => errors.push(format!(
                         "private zone {} ({}) is associated with VPC {v}, which this import does not declare as a network",
@@ -215,9 +260,8 @@ pub fn zones(all: &[ZoneDump], checks: &BTreeMap<String, String>, networks: &BTr
         }
         text.push('\n');
         for r in &z.records {
-            let ty = s(r, "type").unwrap_or("");
             // Route53 creates and owns the apex SOA and NS.
-            if s(r, "name") == Some(z.name()) && (ty == "SOA" || ty == "NS") {
+            if r.name == z.name() && (r.rtype == "SOA" || r.rtype == "NS") {
                 continue;
             }
             match record_line(z, &origin, r, checks) {
@@ -240,10 +284,10 @@ pub fn zones(all: &[ZoneDump], checks: &BTreeMap<String, String>, networks: &BTr
 }
 
 /// The ids of the health checks the records use, in order of first use.
-pub fn used_health_checks(all: &[ZoneDump]) -> Vec<String> {
+pub fn used_health_checks(all: &[Zone]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for r in all.iter().flat_map(|z| &z.records) {
-        if let Some(id) = s(r, "health_check") {
+        if let Some(id) = r.routing.health_check.as_ref().and_then(Val::text) {
             if !out.iter().any(|x| x == id) {
                 out.push(id.to_string());
             }

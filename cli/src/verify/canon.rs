@@ -25,7 +25,8 @@ pub fn record_type(rtype: &str) -> Option<RecordType> {
 
 /// A value of the model, as Route53 presentation text.
 pub fn from_text(rtype: &str, text: &str) -> Result<Canon, String> {
-    let parse = |t: RecordType| RData::try_from_str(t, text).map_err(|e| format!("cannot read `{text}` as {rtype}: {e}"));
+    let parse =
+        |t: RecordType| RData::try_from_str(t, text).map_err(|e| format!("cannot read `{text}` as {rtype}: {e}"));
     match rtype.to_ascii_uppercase().as_str() {
         "TXT" | "SPF" => Ok(Canon::Text(joined(&parse(RecordType::TXT)?))),
         "DS" => ds(text).map(Canon::Raw).ok_or_else(|| format!("cannot read `{text}` as DS")),
@@ -42,7 +43,8 @@ pub fn from_answer(rtype: &str, data: &RData) -> (Canon, String) {
         ("TXT", RData::TXT(_)) => (Canon::Text(joined(data)), data.to_string()),
         ("SPF", RData::Unknown { rdata, .. }) => {
             let bytes = &rdata.anything;
-            let text = RData::read(&mut BinDecoder::new(bytes), RecordType::TXT, Restrict::new(bytes.len() as u16)).ok();
+            let text =
+                RData::read(&mut BinDecoder::new(bytes), RecordType::TXT, Restrict::new(bytes.len() as u16)).ok();
             match text {
                 Some(t) => (Canon::Text(joined(&t)), t.to_string()),
                 None => (Canon::Raw(bytes.clone()), data.to_string()),
@@ -67,7 +69,7 @@ fn ds(text: &str) -> Option<Vec<u8>> {
     let alg: u8 = fields.next()?.parse().ok()?;
     let digest_type: u8 = fields.next()?.parse().ok()?;
     let hex: String = fields.collect();
-    if hex.is_empty() || hex.len() % 2 != 0 {
+    if hex.is_empty() || !hex.len().is_multiple_of(2) {
         return None;
     }
     let mut out = tag.to_be_bytes().to_vec();
@@ -102,7 +104,11 @@ mod tests {
         assert!(same("MX", "10 Mail.Example.", "010 mail.example."));
         assert!(same("CNAME", "WWW.example.", "www.example."));
         assert!(same("TXT", "\"v=spf1 \" \"-all\"", "\"v=spf1 -all\""));
-        assert!(same("DS", "60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118", "60485 5 1 2bb183af5f22588179a53b0a 98631fad1a292118"));
+        assert!(same(
+            "DS",
+            "60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118",
+            "60485 5 1 2bb183af5f22588179a53b0a 98631fad1a292118"
+        ));
         assert!(!same("MX", "10 mail.example.", "20 mail.example."));
         assert!(!same("TXT", "\"a\"", "\"b\""));
     }
@@ -117,7 +123,10 @@ mod tests {
 
     #[test]
     fn answers_of_types_hickory_reads_only_as_bytes() {
-        let spf = RData::Unknown { code: RecordType::Unknown(99), rdata: hickory_proto::rr::rdata::NULL::with(b"\x06v=spf1\x05 -all".to_vec()) };
+        let spf = RData::Unknown {
+            code: RecordType::Unknown(99),
+            rdata: hickory_proto::rr::rdata::NULL::with(b"\x06v=spf1\x05 -all".to_vec()),
+        };
         assert_eq!(from_answer("SPF", &spf).0, from_text("SPF", "\"v=spf1 -all\"").unwrap());
         let raw = ds("1 8 2 ABCD").unwrap();
         let answer = RData::Unknown { code: RecordType::DS, rdata: hickory_proto::rr::rdata::NULL::with(raw) };

@@ -2,8 +2,9 @@
 //! name servers (or of `--nameserver`) and the answer judged by the set's routing policy.
 
 use super::canon::{self, Canon};
-use super::expect::{Group, Policy, Values, Zone};
+use super::expect::{Group, Values, Zone};
 use super::query::{ask, Limits};
+use drove_compiler::model::record_set::Policy;
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{Name, RecordType};
 use serde::Serialize;
@@ -109,7 +110,9 @@ pub async fn check(zones: &[Zone], servers: &[Result<Vec<Server>, String>], limi
                         });
                         slots.push(Err((zone, group, server.label.clone())));
                     }
-                    Err(why) => slots.push(Ok(finding(zone, group, &server.label, Status::Error, Vec::new(), None, why))),
+                    Err(why) => {
+                        slots.push(Ok(finding(zone, group, &server.label, Status::Error, Vec::new(), None, why)))
+                    }
                 }
             }
         }
@@ -127,7 +130,9 @@ pub async fn check(zones: &[Zone], servers: &[Result<Vec<Server>, String>], limi
         .zip(answers)
         .map(|(slot, answer)| match slot {
             Ok(f) => f,
-            Err((zone, group, server)) => judge(zone, group, &server, answer.unwrap_or_else(|| Err("the query task failed".into()))),
+            Err((zone, group, server)) => {
+                judge(zone, group, &server, answer.unwrap_or_else(|| Err("the query task failed".into())))
+            }
         })
         .collect()
 }
@@ -153,7 +158,15 @@ fn expected_sets(group: &Group) -> Vec<ExpectedSet> {
         .collect()
 }
 
-fn finding(zone: &Zone, group: &Group, server: &str, status: Status, got: Vec<String>, got_ttl: Option<u32>, detail: String) -> Finding {
+fn finding(
+    zone: &Zone,
+    group: &Group,
+    server: &str,
+    status: Status,
+    got: Vec<String>,
+    got_ttl: Option<u32>,
+    detail: String,
+) -> Finding {
     Finding {
         zone: zone.name.clone(),
         name: group.name.clone(),
@@ -212,14 +225,23 @@ fn judge(zone: &Zone, group: &Group, server: &str, answer: Result<Message, Strin
     };
     let rcode = message.metadata.response_code;
     if rcode != ResponseCode::NoError && rcode != ResponseCode::NXDomain {
-        return make(Status::Error, Vec::new(), None, format!("the server answered {rcode} (is it authoritative for {}?)", zone.name));
+        return make(
+            Status::Error,
+            Vec::new(),
+            None,
+            format!("the server answered {rcode} (is it authoritative for {}?)", zone.name),
+        );
     }
     let (got, shown, ttl) = records(&message, group);
     let unexpected = |expected: &[Canon]| -> Vec<String> {
         got.iter().zip(&shown).filter(|(g, _)| !expected.contains(g)).map(|(_, s)| s.clone()).collect()
     };
     if got.is_empty() {
-        let why = if rcode == ResponseCode::NXDomain { "the name does not exist (NXDOMAIN)" } else { "no record of this type" };
+        let why = if rcode == ResponseCode::NXDomain {
+            "the name does not exist (NXDOMAIN)"
+        } else {
+            "no record of this type"
+        };
         return make(Status::Mismatch, shown, ttl, format!("missing: {why}"));
     }
     let ttl_check = |expected: Option<u64>| match (expected, ttl) {
@@ -236,14 +258,24 @@ fn judge(zone: &Zone, group: &Group, server: &str, answer: Result<Message, Strin
                 }
             } else {
                 let extra = unexpected(expected);
-                make(Status::Mismatch, shown.clone(), ttl, difference(&group.rtype, group.alternatives.first(), &got, &extra))
+                make(
+                    Status::Mismatch,
+                    shown.clone(),
+                    ttl,
+                    difference(&group.rtype, group.alternatives.first(), &got, &extra),
+                )
             }
         }
         Policy::Multivalue => {
             let all: Vec<Canon> = sets.iter().flatten().cloned().collect();
             let stray = unexpected(&all);
             if stray.is_empty() {
-                make(Status::Match, shown, ttl, format!("{} of the sets' values answered (a subset is expected)", got.len()))
+                make(
+                    Status::Match,
+                    shown,
+                    ttl,
+                    format!("{} of the sets' values answered (a subset is expected)", got.len()),
+                )
             } else {
                 make(Status::Mismatch, shown, ttl, format!("unexpected {} (no set holds it)", stray.join(", ")))
             }
@@ -255,7 +287,12 @@ fn judge(zone: &Zone, group: &Group, server: &str, answer: Result<Message, Strin
                     let name = alt.set_id.clone().unwrap_or_default();
                     match ttl_check(alt.ttl) {
                         Some(t) => make(Status::Mismatch, shown, ttl, format!("set \"{name}\" answered with {t}")),
-                        None => make(Status::Match, shown, ttl, format!("set \"{name}\" answered (one of the routed sets is expected)")),
+                        None => make(
+                            Status::Match,
+                            shown,
+                            ttl,
+                            format!("set \"{name}\" answered (one of the routed sets is expected)"),
+                        ),
                     }
                 }
                 None => make(Status::Mismatch, shown, ttl, "the answer is none of the routed sets".into()),
@@ -270,8 +307,11 @@ fn difference(rtype: &str, alt: Option<&super::expect::Alternative>, got: &[Cano
         Some(Values::Known(v)) => v.clone(),
         _ => Vec::new(),
     };
-    let missing: Vec<String> =
-        texts.iter().filter(|t| canon::from_text(rtype, t).map(|c| !got.contains(&c)).unwrap_or(false)).cloned().collect();
+    let missing: Vec<String> = texts
+        .iter()
+        .filter(|t| canon::from_text(rtype, t).map(|c| !got.contains(&c)).unwrap_or(false))
+        .cloned()
+        .collect();
     let mut parts = Vec::new();
     if !missing.is_empty() {
         parts.push(format!("missing {}", missing.join(", ")));

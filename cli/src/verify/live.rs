@@ -63,20 +63,38 @@ pub async fn check(session: &Session, desired: &DesiredState, state: Option<&Sta
                 attributes: Vec::new(),
                 notes: e.help.iter().cloned().collect(),
             };
-            return Ok(Checked { report: LiveReport { checked: desired.resources.len(), drift: vec![drift] }, outputs: Vec::new() });
+            return Ok(Checked {
+                report: LiveReport { checked: desired.resources.len(), drift: vec![drift] },
+                outputs: Vec::new(),
+            });
         }
         Err(e) => return Err(e),
     };
-    let outputs = planned.changes.iter().filter(|c| !c.outputs.is_empty()).map(|c| (c.address.clone(), c.outputs.clone())).collect();
+    let outputs = planned
+        .changes
+        .iter()
+        .filter(|c| !c.outputs.is_empty())
+        .map(|c| (c.address.clone(), c.outputs.clone()))
+        .collect();
     let drift = planned.changes.iter().filter(|c| c.action != Action::NoOp).map(|c| {
-        let attributes: Vec<AttributeDrift> =
-            c.diffs.iter().map(|d| AttributeDrift { name: d.name.clone(), expected: d.after.clone(), live: d.before.clone() }).collect();
+        let attributes: Vec<AttributeDrift> = c
+            .diffs
+            .iter()
+            .map(|d| AttributeDrift { name: d.name.clone(), expected: d.after.clone(), live: d.before.clone() })
+            .collect();
         let summary = match c.action {
             Action::Create => "missing in AWS: apply would create it".to_string(),
             Action::Delete => "in the state but no longer in the stack: apply would delete it".to_string(),
             _ => format!("{} differ", attributes.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")),
         };
-        Drift { address: c.address.clone(), kind: c.kind.clone(), action: c.action, summary, attributes, notes: c.notes.clone() }
+        Drift {
+            address: c.address.clone(),
+            kind: c.kind.clone(),
+            action: c.action,
+            summary,
+            attributes,
+            notes: c.notes.clone(),
+        }
     });
     Ok(Checked { report: LiveReport { checked: planned.changes.len(), drift: drift.collect() }, outputs })
 }

@@ -50,9 +50,9 @@ pub struct Args {
 }
 
 fn parse_server(text: &str) -> Result<SocketAddr, String> {
-    text.parse::<SocketAddr>()
-        .or_else(|_| text.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
-        .map_err(|_| format!("`{text}` is not an IP address or IP:PORT (an IPv6 address with a port is written [::1]:53)"))
+    text.parse::<SocketAddr>().or_else(|_| text.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 53))).map_err(|_| {
+        format!("`{text}` is not an IP address or IP:PORT (an IPv6 address with a port is written [::1]:53)")
+    })
 }
 
 pub fn run(args: &Args) -> u8 {
@@ -71,7 +71,7 @@ pub fn run(args: &Args) -> u8 {
     let ud = if args.skip_live {
         None
     } else {
-        match crate::engine_run::user_data(&args.path, crate::engine_run::desired_user_data(&desired)) {
+        match crate::engine_run::user_data(desired.user_data()) {
             Ok(u) => u,
             Err(code) => return code,
         }
@@ -92,7 +92,10 @@ pub fn run(args: &Args) -> u8 {
             // Without the state, values from hosts and the zones' name servers are unknown,
             // which the DNS half reports; the live half cannot run.
             Err(e) if args.skip_live => {
-                write(Stream::Stderr, &format!("warning[{}]: {}; values from the state are unknown\n", e.code, e.message));
+                write(
+                    Stream::Stderr,
+                    &format!("warning[{}]: {}; values from the state are unknown\n", e.code, e.message),
+                );
                 None
             }
             Err(e) => {

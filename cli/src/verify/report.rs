@@ -100,7 +100,8 @@ pub fn text(live: Option<&LiveReport>, findings: Option<&[Finding]>) -> String {
                 Status::Mismatch => {
                     let got = if f.got.is_empty() { "nothing".to_string() } else { f.got.join(", ") };
                     let ttl = f.got_ttl.map(|t| format!(" (TTL {t})")).unwrap_or_default();
-                    let _ = writeln!(out, "mismatch: {what}: {}; expected {}; got {got}{ttl}", f.detail, expected_text(f));
+                    let _ =
+                        writeln!(out, "mismatch: {what}: {}; expected {}; got {got}{ttl}", f.detail, expected_text(f));
                 }
                 Status::Error => {
                     let _ = writeln!(out, "error: {what}: {}", f.detail);
@@ -114,7 +115,8 @@ pub fn text(live: Option<&LiveReport>, findings: Option<&[Finding]>) -> String {
     let v = Verdict::of(live, findings);
     if let Some(l) = live {
         let drifted = if l.drift.is_empty() { "no drift".to_string() } else { format!("{} drifted", l.drift.len()) };
-        let _ = writeln!(out, "live: {} resource{} checked, {drifted}", l.checked, if l.checked == 1 { "" } else { "s" });
+        let _ =
+            writeln!(out, "live: {} resource{} checked, {drifted}", l.checked, if l.checked == 1 { "" } else { "s" });
     }
     if let Some(fs) = findings {
         let _ = writeln!(

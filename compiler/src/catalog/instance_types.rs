@@ -122,9 +122,9 @@ mod tests {
     #[test]
     fn required_families_present() {
         for family in [
-            "t2", "t3", "t3a", "t4g", "m5", "m5a", "m6i", "m6a", "m6g", "m7i", "m7g", "c5", "c6i", "c6g", "c7i",
-            "c7g", "r5", "r6i", "r6g", "r7i", "r7g", "x2gd", "x2idn", "x2iedn", "i3", "i4i", "z1d", "g4dn", "g5",
-            "p3", "inf2",
+            "t2", "t3", "t3a", "t4g", "m5", "m5a", "m6i", "m6a", "m6g", "m7i", "m7g", "c5", "c6i", "c6g", "c7i", "c7g",
+            "r5", "r6i", "r6g", "r7i", "r7g", "x2gd", "x2idn", "x2iedn", "i3", "i4i", "z1d", "g4dn", "g5", "p3",
+            "inf2",
         ] {
             assert!(all().iter().any(|t| t.family() == family), "family {family} missing");
         }

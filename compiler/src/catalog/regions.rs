@@ -39,9 +39,8 @@ impl Region {
             None if zone.len() == 1 => zone,
             None => {
                 // A full name of some other region is a clearer mistake to report.
-                let other = catalog().regions.iter().find(|r| {
-                    zone.strip_prefix(r.code.as_str()).is_some_and(|s| s.len() == 1)
-                });
+                let other =
+                    catalog().regions.iter().find(|r| zone.strip_prefix(r.code.as_str()).is_some_and(|s| s.len() == 1));
                 return Err(match other {
                     Some(r) => ZoneError::OtherRegion { region: r.code.clone() },
                     None => ZoneError::Unknown,

@@ -142,7 +142,9 @@ fn scan_long(file: FileId, text: &str, start: usize, whole: Span, context: Conte
 }
 
 fn report(file: FileId, span: Span, code: &'static str, what: &str) -> Diagnostic {
-    Diagnostic::new(code, file, span, format!("this looks like {what}")).with_label("credential in source").with_help(HELP)
+    Diagnostic::new(code, file, span, format!("this looks like {what}"))
+        .with_label("credential in source")
+        .with_help(HELP)
 }
 
 fn is_key_char(b: u8) -> bool {
@@ -197,7 +199,8 @@ fn find(text: &str, context: Context, out: &mut Vec<(&'static str, &'static str,
             // PEM private keys of any kind (RSA, EC, OPENSSH, plain PKCS#8).
             b'-' if rest.starts_with(b"-----BEGIN ") => {
                 let rest = &text[i..];
-                let close = rest.find("-----\n").or_else(|| rest.get(11..).and_then(|r| r.find("-----")).map(|p| p + 11));
+                let close =
+                    rest.find("-----\n").or_else(|| rest.get(11..).and_then(|r| r.find("-----")).map(|p| p + 11));
                 if let Some(close) = close {
                     if rest.get(..close).is_some_and(|h| h.ends_with("PRIVATE KEY")) {
                         out.push((W_PRIVATE_KEY, "a private key", i..i + close + 5));
@@ -219,7 +222,9 @@ fn find(text: &str, context: Context, out: &mut Vec<(&'static str, &'static str,
                         j += 2;
                     }
                     let body_start = j;
-                    while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || matches!(bytes[j], b'_' | b'-' | b'/')) {
+                    while j < bytes.len()
+                        && (bytes[j].is_ascii_alphanumeric() || matches!(bytes[j], b'_' | b'-' | b'/'))
+                    {
                         j += 1;
                     }
                     if j - body_start >= min {

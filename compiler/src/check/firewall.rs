@@ -47,9 +47,14 @@ pub fn check(stack: &hir::Stack, symbols: &Symbols, sink: &mut Sink) {
         }
         if !stack.roles.iter().any(|r| r.firewalls.iter().any(|fw| fw.text == f.name.text)) {
             sink.push(
-                Diagnostic::new(W_UNUSED, f.file, f.name.span.clone(), format!("firewall `{}` is not used by any role", f.name.text))
-                    .with_label("unused firewall")
-                    .with_help(format!("attach it with `firewall = [{}]` in a role, or remove it", f.name.text)),
+                Diagnostic::new(
+                    W_UNUSED,
+                    f.file,
+                    f.name.span.clone(),
+                    format!("firewall `{}` is not used by any role", f.name.text),
+                )
+                .with_label("unused firewall")
+                .with_help(format!("attach it with `firewall = [{}]` in a role, or remove it", f.name.text)),
             );
         }
     }
@@ -59,19 +64,33 @@ fn check_ports(f: &Firewall, rule: &Rule, sink: &mut Sink) {
     let proto = rule.protocol.value;
     if proto.has_ports() && rule.ports.is_empty() {
         sink.push(
-            Diagnostic::new(E_PORTS_REQUIRED, f.file, rule.protocol.span.clone(), format!("a `{}` rule needs ports", proto.name()))
-                .with_label("ports expected after this")
-                .with_help(format!("write e.g. `allow {} 443 …` or a range `allow {} 8000-8080 …`", proto.name(), proto.name())),
+            Diagnostic::new(
+                E_PORTS_REQUIRED,
+                f.file,
+                rule.protocol.span.clone(),
+                format!("a `{}` rule needs ports", proto.name()),
+            )
+            .with_label("ports expected after this")
+            .with_help(format!(
+                "write e.g. `allow {} 443 …` or a range `allow {} 8000-8080 …`",
+                proto.name(),
+                proto.name()
+            )),
         );
     }
     if !proto.has_ports() {
         if let (Some(first), Some(last)) = (rule.ports.first(), rule.ports.last()) {
             let span = first.span.start..last.span.end;
             sink.push(
-                Diagnostic::new(E_PORTS_NOT_ALLOWED, f.file, span.clone(), format!("`{}` rules take no ports", proto.name()))
-                    .with_label("ports not allowed here")
-                    .with_help("only `tcp` and `udp` rules name ports")
-                    .with_fix("remove the ports", f.file, first.span.start..rule.direction.span.start, ""),
+                Diagnostic::new(
+                    E_PORTS_NOT_ALLOWED,
+                    f.file,
+                    span.clone(),
+                    format!("`{}` rules take no ports", proto.name()),
+                )
+                .with_label("ports not allowed here")
+                .with_help("only `tcp` and `udp` rules name ports")
+                .with_fix("remove the ports", f.file, first.span.start..rule.direction.span.start, ""),
             );
         }
     }
@@ -115,7 +134,11 @@ fn same_network(f: &Firewall, other: &Firewall, r: &hir::Ref, sink: &mut Sink) {
                 format!("firewall `{}` is in network `{}`, not `{}`", other.name.text, theirs.text, mine.text),
             )
             .with_label("a rule can only name firewalls of its own network")
-            .with_secondary(other.file, theirs.span.clone(), format!("`{}` is in `{}` here", other.name.text, theirs.text))
+            .with_secondary(
+                other.file,
+                theirs.span.clone(),
+                format!("`{}` is in `{}` here", other.name.text, theirs.text),
+            )
             .with_help("use the other network's CIDR instead, or move the firewall"),
         );
     }
@@ -123,14 +146,19 @@ fn same_network(f: &Firewall, other: &Firewall, r: &hir::Ref, sink: &mut Sink) {
 
 fn lint_world_open(f: &Firewall, rule: &Rule, net: &IpNet, span: Span, sink: &mut Sink) {
     let proto = rule.protocol.value;
-    let everything = proto == hir::Protocol::All
-        || rule.ports.iter().any(|p| p.value.low == 0 && p.value.high == 65535);
+    let everything =
+        proto == hir::Protocol::All || rule.ports.iter().any(|p| p.value.low == 0 && p.value.high == 65535);
     if everything {
         sink.push(
-            Diagnostic::new(W_ALL_OPEN, f.file, rule.protocol.span.clone(), format!("firewall `{}` opens every port to the internet ({net})", f.name.text))
-                .with_label("all ports")
-                .with_secondary(f.file, span, "from anywhere")
-                .with_help("allow only the ports the service needs, or narrow the source"),
+            Diagnostic::new(
+                W_ALL_OPEN,
+                f.file,
+                rule.protocol.span.clone(),
+                format!("firewall `{}` opens every port to the internet ({net})", f.name.text),
+            )
+            .with_label("all ports")
+            .with_secondary(f.file, span, "from anywhere")
+            .with_help("allow only the ports the service needs, or narrow the source"),
         );
         return;
     }
@@ -140,10 +168,15 @@ fn lint_world_open(f: &Firewall, rule: &Rule, net: &IpNet, span: Span, sink: &mu
     for p in &rule.ports {
         let mut hit = |code: &'static str, what: &str| {
             sink.push(
-                Diagnostic::new(code, f.file, p.span.clone(), format!("{what} is open to the internet ({net}) in firewall `{}`", f.name.text))
-                    .with_label(format!("{what} open to everyone"))
-                    .with_secondary(f.file, span.clone(), "from anywhere")
-                    .with_help("narrow the source to the addresses that need it, e.g. a `let office = …` CIDR"),
+                Diagnostic::new(
+                    code,
+                    f.file,
+                    p.span.clone(),
+                    format!("{what} is open to the internet ({net}) in firewall `{}`", f.name.text),
+                )
+                .with_label(format!("{what} open to everyone"))
+                .with_secondary(f.file, span.clone(), "from anywhere")
+                .with_help("narrow the source to the addresses that need it, e.g. a `let office = …` CIDR"),
             );
         };
         if proto == hir::Protocol::Tcp && p.value.contains(22) {

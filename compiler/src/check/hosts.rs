@@ -70,14 +70,23 @@ fn region_and_zones(stack: &Stack, sink: &mut Sink) {
     let Some(info) = stack.info() else { return };
     let Some(region) = &info.region else { return };
     let Some(r) = catalog::region(&region.value) else {
-        let mut d = Diagnostic::new(E_UNKNOWN_REGION, info.file, region.span.clone(), format!("unknown region `{}`", region.value))
-            .with_label("not an AWS region");
+        let mut d = Diagnostic::new(
+            E_UNKNOWN_REGION,
+            info.file,
+            region.span.clone(),
+            format!("unknown region `{}`", region.value),
+        )
+        .with_label("not an AWS region");
         match catalog::regions::suggest(&region.value).first() {
             Some(best) => {
-                let replacement = if region.span.len() == region.value.len() + 2 { format!("\"{best}\"") } else { best.to_string() };
-                d = d
-                    .with_help(format!("did you mean `{best}`?"))
-                    .with_fix(format!("replace with `{best}`"), info.file, region.span.clone(), replacement);
+                let replacement =
+                    if region.span.len() == region.value.len() + 2 { format!("\"{best}\"") } else { best.to_string() };
+                d = d.with_help(format!("did you mean `{best}`?")).with_fix(
+                    format!("replace with `{best}`"),
+                    info.file,
+                    region.span.clone(),
+                    replacement,
+                );
             }
             None => d = d.with_help("write a region code such as `us-east-1` or `ap-northeast-1`"),
         }
@@ -104,7 +113,8 @@ fn region_and_zones(stack: &Stack, sink: &mut Sink) {
             let candidates = if full { r.zone_names() } else { r.zone_suffixes() };
             // A full name one edit closer to a single zone than to any other is a typo worth
             // a quick fix; a wrong letter alone could be meant as any of the zones.
-            let ranked = if full { catalog::closest(&zone.value, candidates.iter().map(String::as_str), 2) } else { Vec::new() };
+            let ranked =
+                if full { catalog::closest(&zone.value, candidates.iter().map(String::as_str), 2) } else { Vec::new() };
             let distance = |c: &str| strsim::damerau_levenshtein(&zone.value.to_ascii_lowercase(), c);
             let best: Vec<&str> = match ranked.as_slice() {
                 [first, second] if distance(first) < distance(second) => vec![*first],
@@ -116,9 +126,12 @@ fn region_and_zones(stack: &Stack, sink: &mut Sink) {
                     d.with_help(format!("that is a zone of {other}; {} has zones {letters}", r.code))
                 }
                 // One clearly closest full name: a typo.
-                (ZoneError::Unknown, [only]) => d
-                    .with_help(format!("did you mean `{only}`?"))
-                    .with_fix(format!("replace with `{only}`"), net.file, zone.span.clone(), only.to_string()),
+                (ZoneError::Unknown, [only]) => d.with_help(format!("did you mean `{only}`?")).with_fix(
+                    format!("replace with `{only}`"),
+                    net.file,
+                    zone.span.clone(),
+                    only.to_string(),
+                ),
                 _ => d.with_help(format!("{} has zones {letters}", r.code)),
             };
             sink.push(d);
@@ -130,33 +143,51 @@ fn count_and_subnets(h: &crate::hir::Hosts, sink: &mut Sink) {
     if let Some(c) = &h.count {
         if c.value == 0 || c.value > MAX_COUNT {
             let (label, help) = if c.value == 0 {
-                ("must be at least 1", "a group of no instances would delete them all; remove the `hosts` declaration if that is meant")
+                (
+                    "must be at least 1",
+                    "a group of no instances would delete them all; remove the `hosts` declaration if that is meant",
+                )
             } else {
                 ("at most 1000", "split a very large fleet into several `hosts` declarations")
             };
             sink.push(
-                Diagnostic::new(E_COUNT, h.file, c.span.clone(), format!("`count = {}` in hosts `{}` is out of range", c.value, h.name.text))
-                    .with_label(label)
-                    .with_help(help),
+                Diagnostic::new(
+                    E_COUNT,
+                    h.file,
+                    c.span.clone(),
+                    format!("`count = {}` in hosts `{}` is out of range", c.value, h.name.text),
+                )
+                .with_label(label)
+                .with_help(help),
             );
         }
     }
     if let Some(span) = &h.subnets_span {
         if h.subnets.is_empty() {
             sink.push(
-                Diagnostic::new(E_NO_SUBNETS, h.file, span.clone(), format!("hosts `{}` has no subnets to place its instances in", h.name.text))
-                    .with_label("empty list")
-                    .with_help("list at least one subnet, e.g. `subnets = [main.private-a, main.private-c]`"),
+                Diagnostic::new(
+                    E_NO_SUBNETS,
+                    h.file,
+                    span.clone(),
+                    format!("hosts `{}` has no subnets to place its instances in", h.name.text),
+                )
+                .with_label("empty list")
+                .with_help("list at least one subnet, e.g. `subnets = [main.private-a, main.private-c]`"),
             );
         }
     }
     for (i, r) in h.subnets.iter().enumerate() {
         if let Some(first) = h.subnets.iter().take(i).find(|f| f.text == r.text) {
             sink.push(
-                Diagnostic::new(E_SUBNET_TWICE, h.file, r.span.clone(), format!("subnet `{}` is listed twice in hosts `{}`", r.text, h.name.text))
-                    .with_label("listed again here")
-                    .with_secondary(h.file, first.span.clone(), "first listed here")
-                    .with_help("remove the repeated entry; round-robin placement would put twice as many instances there"),
+                Diagnostic::new(
+                    E_SUBNET_TWICE,
+                    h.file,
+                    r.span.clone(),
+                    format!("subnet `{}` is listed twice in hosts `{}`", r.text, h.name.text),
+                )
+                .with_label("listed again here")
+                .with_secondary(h.file, first.span.clone(), "first listed here")
+                .with_help("remove the repeated entry; round-robin placement would put twice as many instances there"),
             );
         }
     }
@@ -168,10 +199,15 @@ fn fixed_addresses(stack: &Stack, sink: &mut Sink) {
         let Some(ip) = &host.ip else { continue };
         if let Some((file, span, other)) = taken.get(&ip.value) {
             sink.push(
-                Diagnostic::new(E_IP_TWICE, host.file, ip.span.clone(), format!("{} is already the address of host `{other}`", ip.value))
-                    .with_label("used again here")
-                    .with_secondary(*file, span.clone(), "first used here")
-                    .with_help("give each host its own address"),
+                Diagnostic::new(
+                    E_IP_TWICE,
+                    host.file,
+                    ip.span.clone(),
+                    format!("{} is already the address of host `{other}`", ip.value),
+                )
+                .with_label("used again here")
+                .with_secondary(*file, span.clone(), "first used here")
+                .with_help("give each host its own address"),
             );
         } else {
             taken.insert(ip.value, (host.file, ip.span.clone(), host.name.text.as_str()));
@@ -183,9 +219,14 @@ fn fixed_addresses(stack: &Stack, sink: &mut Sink) {
             _ => None,
         };
         let Some(v4) = inside else {
-            let mut d = Diagnostic::new(E_IP_OUTSIDE, host.file, ip.span.clone(), format!("{} is not inside subnet `{}` ({cidr})", ip.value, subnet.name.text))
-                .with_label(format!("outside {cidr}"))
-                .with_help(format!("pick an address from {} to {}", first_usable(&cidr), last_usable(&cidr)));
+            let mut d = Diagnostic::new(
+                E_IP_OUTSIDE,
+                host.file,
+                ip.span.clone(),
+                format!("{} is not inside subnet `{}` ({cidr})", ip.value, subnet.name.text),
+            )
+            .with_label(format!("outside {cidr}"))
+            .with_help(format!("pick an address from {} to {}", first_usable(&cidr), last_usable(&cidr)));
             if let Some(r) = &host.subnet {
                 d = d.with_secondary(host.file, r.span.clone(), "the host's subnet");
             }
@@ -194,13 +235,18 @@ fn fixed_addresses(stack: &Stack, sink: &mut Sink) {
         };
         if is_reserved(&cidr, v4) {
             sink.push(
-                Diagnostic::new(E_IP_RESERVED, host.file, ip.span.clone(), format!("{v4} is reserved by AWS in subnet `{}` ({cidr})", subnet.name.text))
-                    .with_label("reserved address")
-                    .with_help(format!(
-                        "AWS keeps the first four addresses and the last one of every subnet; pick one from {} to {}",
-                        first_usable(&cidr),
-                        last_usable(&cidr)
-                    )),
+                Diagnostic::new(
+                    E_IP_RESERVED,
+                    host.file,
+                    ip.span.clone(),
+                    format!("{v4} is reserved by AWS in subnet `{}` ({cidr})", subnet.name.text),
+                )
+                .with_label("reserved address")
+                .with_help(format!(
+                    "AWS keeps the first four addresses and the last one of every subnet; pick one from {} to {}",
+                    first_usable(&cidr),
+                    last_usable(&cidr)
+                )),
             );
         }
     }
@@ -243,7 +289,12 @@ fn capacity(stack: &Stack, sink: &mut Sink) {
         }
         for (r, n) in tally {
             if let Some((net, sub)) = resolve_subnet(stack, r) {
-                let p = Placed { file: h.file, span: r.span.clone(), what: format!("hosts `{}`", h.name.text), instances: n };
+                let p = Placed {
+                    file: h.file,
+                    span: r.span.clone(),
+                    what: format!("hosts `{}`", h.name.text),
+                    instances: n,
+                };
                 add(&mut per_subnet, (net.name.text.as_str(), sub.name.text.as_str()), p);
             }
         }
@@ -251,7 +302,12 @@ fn capacity(stack: &Stack, sink: &mut Sink) {
     for host in &stack.host {
         let Some(r) = &host.subnet else { continue };
         if let Some((net, sub)) = resolve_subnet(stack, r) {
-            let p = Placed { file: host.file, span: r.span.clone(), what: format!("host `{}`", host.name.text), instances: 1 };
+            let p = Placed {
+                file: host.file,
+                span: r.span.clone(),
+                what: format!("host `{}`", host.name.text),
+                instances: 1,
+            };
             add(&mut per_subnet, (net.name.text.as_str(), sub.name.text.as_str()), p);
         }
     }
@@ -268,14 +324,18 @@ fn capacity(stack: &Stack, sink: &mut Sink) {
             E_CAPACITY,
             network.file,
             cidr_spanned.span.clone(),
-            format!("subnet `{net}.{sub}` ({cidr}) has {usable} usable addresses but {total} instances are placed in it"),
+            format!(
+                "subnet `{net}.{sub}` ({cidr}) has {usable} usable addresses but {total} instances are placed in it"
+            ),
         )
         .with_label(format!("{usable} usable addresses (AWS keeps 5)"));
         for p in &placed {
             let noun = if p.instances == 1 { "instance" } else { "instances" };
             d = d.with_secondary(p.file, p.span.clone(), format!("{} places {} {noun} here", p.what, p.instances));
         }
-        sink.push(d.with_help("lower the counts, spread the hosts over more subnets, or give this subnet a larger CIDR"));
+        sink.push(
+            d.with_help("lower the counts, spread the hosts over more subnets, or give this subnet a larger CIDR"),
+        );
     }
 }
 
@@ -317,11 +377,17 @@ fn public_ip_routes(stack: &Stack, sink: &mut Sink) {
                 E_PUBLIC_IN_PRIVATE,
                 file,
                 r.span.clone(),
-                format!("role `{}` asks for a public address, but subnet `{}` has no route to the internet", role.name.text, r.text),
+                format!(
+                    "role `{}` asks for a public address, but subnet `{}` has no route to the internet",
+                    role.name.text, r.text
+                ),
             )
             .with_label("not a public subnet")
             .with_secondary(role.file, p.span.clone(), "public address asked for here")
-            .with_help(format!("place these instances in a public subnet, set `public = true` on `{}`, or drop `public_ip`", r.text)),
+            .with_help(format!(
+                "place these instances in a public subnet, set `public = true` on `{}`, or drop `public_ip`",
+                r.text
+            )),
         );
     }
 }

@@ -62,9 +62,12 @@ fn instance_type(role: &Role, sink: &mut Sink) {
                 format!(" (or {})", rest.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))
             };
             let replacement = if quoted(&t.span, &t.value) { format!("\"{best}\"") } else { best.to_string() };
-            d = d
-                .with_help(format!("did you mean `{best}`?{more}"))
-                .with_fix(format!("replace with `{best}`"), role.file, t.span.clone(), replacement);
+            d = d.with_help(format!("did you mean `{best}`?{more}")).with_fix(
+                format!("replace with `{best}`"),
+                role.file,
+                t.span.clone(),
+                replacement,
+            );
         }
         [] => {
             d = d.with_help("write a type such as `t3.micro` or `m7g.large`; drove knows the types in `compiler/data/instance_types.tsv`");
@@ -75,8 +78,9 @@ fn instance_type(role: &Role, sink: &mut Sink) {
 
 /// AMI ids are `ami-` and 8 (older) or 17 hex digits.
 fn is_ami_id(id: &str) -> bool {
-    id.strip_prefix("ami-")
-        .is_some_and(|hex| matches!(hex.len(), 8 | 17) && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    id.strip_prefix("ami-").is_some_and(|hex| {
+        matches!(hex.len(), 8 | 17) && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
 }
 
 /// An AMI owner is an account id (12 digits) or an alias AWS accepts.
@@ -88,9 +92,10 @@ fn is_owner(owner: &str) -> bool {
 fn image(role: &Role, sink: &mut Sink) {
     let Some(img) = &role.image else { return };
     let problem = match &img.value {
-        Image::Pattern { pattern, .. } if pattern.trim().is_empty() => {
-            Some(("`image(…)` needs a non-empty AMI name pattern".to_string(), "write the name pattern your image builder uses, e.g. `image(\"base-ruby-*\")`".to_string()))
-        }
+        Image::Pattern { pattern, .. } if pattern.trim().is_empty() => Some((
+            "`image(…)` needs a non-empty AMI name pattern".to_string(),
+            "write the name pattern your image builder uses, e.g. `image(\"base-ruby-*\")`".to_string(),
+        )),
         Image::Pattern { owner: Some(o), .. } if !is_owner(o) => Some((
             format!("`{o}` is not an AMI owner"),
             "an owner is a 12-digit account id or `self`, `amazon`, `aws-marketplace`".to_string(),
@@ -102,7 +107,10 @@ fn image(role: &Role, sink: &mut Sink) {
         _ => None,
     };
     if let Some((msg, help)) = problem {
-        sink.push(Diagnostic::new(E_BAD_IMAGE, role.file, img.span.clone(), format!("{msg} (role `{}`)", role.name.text)).with_help(help));
+        sink.push(
+            Diagnostic::new(E_BAD_IMAGE, role.file, img.span.clone(), format!("{msg} (role `{}`)", role.name.text))
+                .with_help(help),
+        );
     }
 }
 
@@ -110,18 +118,28 @@ fn ranges(role: &Role, sink: &mut Sink) {
     if let Some(disk) = &role.disk_gib {
         if !DISK_GIB.contains(&disk.value) {
             sink.push(
-                Diagnostic::new(E_DISK_SIZE, role.file, disk.span.clone(), format!("disk of {} GiB is out of range", disk.value))
-                    .with_label(format!("must be {}–{} GiB", DISK_GIB.start(), DISK_GIB.end()))
-                    .with_help("a root volume is 1 GiB to 16384 GiB; most AMIs need at least 8 GiB"),
+                Diagnostic::new(
+                    E_DISK_SIZE,
+                    role.file,
+                    disk.span.clone(),
+                    format!("disk of {} GiB is out of range", disk.value),
+                )
+                .with_label(format!("must be {}–{} GiB", DISK_GIB.start(), DISK_GIB.end()))
+                .with_help("a root volume is 1 GiB to 16384 GiB; most AMIs need at least 8 GiB"),
             );
         }
     }
     if let Some(t) = &role.drain_timeout {
         if !DRAIN_TIMEOUT_SECS.contains(&t.value) {
             sink.push(
-                Diagnostic::new(E_DRAIN_TIMEOUT, role.file, t.span.clone(), format!("`drain_timeout` of {} seconds is out of range", t.value))
-                    .with_label("must be from 1s to 24h")
-                    .with_help("the default is `5m`; `0s` would skip the drain check"),
+                Diagnostic::new(
+                    E_DRAIN_TIMEOUT,
+                    role.file,
+                    t.span.clone(),
+                    format!("`drain_timeout` of {} seconds is out of range", t.value),
+                )
+                .with_label("must be from 1s to 24h")
+                .with_help("the default is `5m`; `0s` would skip the drain check"),
             );
         }
     }
@@ -151,10 +169,15 @@ fn provision(role: &Role, sink: &mut Sink) {
                 file_path(role, path, sink);
                 if let Some(first) = files.get(path.value.as_str()) {
                     sink.push(
-                        Diagnostic::new(E_DUPLICATE_FILE, role.file, path.span.clone(), format!("`{}` is provisioned twice in role `{}`", path.value, role.name.text))
-                            .with_label("written again here")
-                            .with_secondary(role.file, (*first).clone(), "first written here")
-                            .with_help("keep one `file` step per path"),
+                        Diagnostic::new(
+                            E_DUPLICATE_FILE,
+                            role.file,
+                            path.span.clone(),
+                            format!("`{}` is provisioned twice in role `{}`", path.value, role.name.text),
+                        )
+                        .with_label("written again here")
+                        .with_secondary(role.file, (*first).clone(), "first written here")
+                        .with_help("keep one `file` step per path"),
                     );
                 } else {
                     files.insert(path.value.as_str(), &path.span);
@@ -183,8 +206,13 @@ fn repo_files(stack: &Stack, role: &Role, sink: &mut Sink) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => "does not exist",
             Err(_) => "cannot be read",
         };
-        let mut d = Diagnostic::new(E_REPO_FILE, role.file, content.span.clone(), format!("`{path}` {problem} (looked for {})", full.display()))
-            .with_label("no such file beside the stack");
+        let mut d = Diagnostic::new(
+            E_REPO_FILE,
+            role.file,
+            content.span.clone(),
+            format!("`{path}` {problem} (looked for {})", full.display()),
+        )
+        .with_label("no such file beside the stack");
         d = match nearby_file(&full) {
             Some(near) => {
                 let fixed = match path.rsplit_once('/') {
@@ -214,13 +242,23 @@ fn nearby_file(full: &std::path::Path) -> Option<String> {
     Some(best.to_string())
 }
 
-fn empty_names<'a>(role: &Role, what: &str, names: impl Iterator<Item = &'a crate::hir::Spanned<String>>, sink: &mut Sink) {
+fn empty_names<'a>(
+    role: &Role,
+    what: &str,
+    names: impl Iterator<Item = &'a crate::hir::Spanned<String>>,
+    sink: &mut Sink,
+) {
     for n in names {
         if n.value.trim().is_empty() {
             sink.push(
-                Diagnostic::new(E_EMPTY_NAME, role.file, n.span.clone(), format!("empty {what} name in role `{}`", role.name.text))
-                    .with_label("empty name")
-                    .with_help(format!("write the {what}'s name or remove it")),
+                Diagnostic::new(
+                    E_EMPTY_NAME,
+                    role.file,
+                    n.span.clone(),
+                    format!("empty {what} name in role `{}`", role.name.text),
+                )
+                .with_label("empty name")
+                .with_help(format!("write the {what}'s name or remove it")),
             );
         }
     }
@@ -274,7 +312,9 @@ fn public_ip_reachable(stack: &Stack, role: &Role, sink: &mut Sink) {
         // An unknown firewall is reported by the names pass; without its rules the lint
         // cannot know, so it stays quiet.
         let Some(fw) = stack.firewall(&r.text) else { return };
-        open |= fw.rules.iter().any(|rule| rule.direction.value == Direction::Ingress && rule.peers.iter().any(|p| peer_is_world(stack, p)));
+        open |= fw.rules.iter().any(|rule| {
+            rule.direction.value == Direction::Ingress && rule.peers.iter().any(|p| peer_is_world(stack, p))
+        });
     }
     if open {
         return;
@@ -320,7 +360,10 @@ mod tests {
         assert!(d[0].message.contains("does not exist"), "{}", d[0].message);
         assert_eq!(d[0].fixes[0].replacement, "file(\"files/nginx.conf\")");
         assert!(d[1].message.contains("`files` is not a regular file"), "{}", d[1].message);
-        assert!(d[2].fixes.is_empty() && d[2].help.as_deref().is_some_and(|h| h.contains("relative to the stack's directory")));
+        assert!(
+            d[2].fixes.is_empty()
+                && d[2].help.as_deref().is_some_and(|h| h.contains("relative to the stack's directory"))
+        );
         // A buffer with no directory has nothing to look in.
         assert!(codes(&run(&src, check)).is_empty());
     }

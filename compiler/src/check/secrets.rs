@@ -26,7 +26,8 @@ fn walk_item(file: usize, item: &Item, in_provision: bool, sink: &mut Sink) {
         Item::Attr(a) => walk_expr(file, &a.value, sink),
         Item::Stmt(s) => {
             if let Some(v) = s.value.as_deref() {
-                let allowed = in_provision && s.head().text == "file" && matches!(v, Expr::Call(c) if c.name.text == "secret");
+                let allowed =
+                    in_provision && s.head().text == "file" && matches!(v, Expr::Call(c) if c.name.text == "secret");
                 if !allowed {
                     walk_expr(file, v, sink);
                 }

@@ -8,11 +8,11 @@
 //! Each instance's `user_data` is its role's provisioning as cloud-init user data
 //! ([`super::cloud_config`]), rendered once per role.
 
-use crate::check::hosts::placement;
 use super::cloud_config;
+use crate::check::hosts::placement;
 use crate::hir::{Host, Hosts, Image, Ref, Role, Stack};
-use crate::model::{reference, Resource};
-use serde_json::{json, Map, Value};
+use crate::model::instance::{self as model, Instance, RootVolume, UserData};
+use crate::model::{Resource, Tags, Val};
 use std::collections::HashMap;
 
 /// Root volume size when a role gives no `disk`.
@@ -25,7 +25,10 @@ pub const DEFAULT_DRAIN_TIMEOUT_SECS: u64 = 300;
 /// The instances of a stack, `hosts` first, each in declaration order. References that do
 /// not resolve (already reported by the checks) leave the instance out.
 pub fn instances(stack: &Stack) -> Vec<Resource> {
-    let cx = Cx { stack, user_data: stack.roles.iter().map(|r| (r.name.text.as_str(), cloud_config::user_data(stack, r))).collect() };
+    let cx = Cx {
+        stack,
+        user_data: stack.roles.iter().map(|r| (r.name.text.as_str(), cloud_config::user_data(stack, r))).collect(),
+    };
     let mut out = Vec::new();
     for h in &stack.hosts {
         out.extend(expand_hosts(&cx, h));
@@ -39,7 +42,7 @@ pub fn instances(stack: &Stack) -> Vec<Resource> {
 /// The stack, with each role's user data rendered once for all its instances.
 struct Cx<'s> {
     stack: &'s Stack,
-    user_data: HashMap<&'s str, Value>,
+    user_data: HashMap<&'s str, Option<UserData>>,
 }
 
 fn expand_hosts(cx: &Cx, h: &Hosts) -> Vec<Resource> {
@@ -58,14 +61,30 @@ fn expand_host(cx: &Cx, h: &Host) -> Option<Resource> {
     let role = role_of(cx.stack, &h.role)?;
     let subnet = h.subnet.as_ref()?;
     let ip = h.ip.as_ref().map(|ip| ip.value.to_string());
-    instance(cx, role, format!("host.{}", h.name.text), h.name.text.clone(), subnet, ip, h.protect.as_ref().is_some_and(|p| p.value))
+    instance(
+        cx,
+        role,
+        format!("host.{}", h.name.text),
+        h.name.text.clone(),
+        subnet,
+        ip,
+        h.protect.as_ref().is_some_and(|p| p.value),
+    )
 }
 
 fn role_of<'s>(stack: &'s Stack, r: &Option<Ref>) -> Option<&'s Role> {
     r.as_ref().and_then(|r| stack.role(&r.text))
 }
 
-fn instance(cx: &Cx, role: &Role, address: String, name: String, subnet: &Ref, private_ip: Option<String>, protect: bool) -> Option<Resource> {
+fn instance(
+    cx: &Cx,
+    role: &Role,
+    address: String,
+    name: String,
+    subnet: &Ref,
+    private_ip: Option<String>,
+    protect: bool,
+) -> Option<Resource> {
     let stack = cx.stack;
     let (network, sub) = crate::check::hosts::resolve_subnet(stack, subnet)?;
     let subnet_address = format!("network.{}.subnet.{}", network.name.text, sub.name.text);
@@ -76,56 +95,54 @@ fn instance(cx: &Cx, role: &Role, address: String, name: String, subnet: &Ref, p
         .map(|f| format!("firewall.{}", f.name.text))
         .collect();
     let image = match role.image.as_ref().map(|i| &i.value) {
-        Some(Image::Pattern { pattern, owner }) => json!({ "pattern": pattern, "owner": owner }),
-        Some(Image::Id(id)) => json!({ "id": id }),
-        None => Value::Null,
+        Some(Image::Pattern { pattern, owner }) => {
+            Some(model::Image::Pattern { pattern: pattern.clone(), owner: owner.clone() })
+        }
+        Some(Image::Id(id)) => Some(model::Image::Id { id: id.clone() }),
+        None => None,
     };
-    let mut tags = Map::new();
+    let mut tags = Tags::new();
     if let Some(info) = stack.info() {
         for t in &info.tags {
-            tags.insert(t.key.value.clone(), Value::String(t.value.value.clone()));
+            tags.insert(t.key.value.clone(), t.value.value.clone());
         }
     }
-    tags.insert("Name".into(), Value::String(name));
-    tags.insert("drove:role".into(), Value::String(role.name.text.clone()));
-    let attributes = json!({
-        "role": role.name.text,
-        "image": image,
-        "instance_type": role.instance_type.as_ref().map(|t| t.value.clone()),
-        "subnet": reference(&subnet_address, "id"),
-        "security_groups": groups.iter().map(|g| reference(g, "id")).collect::<Vec<_>>(),
-        "private_ip": private_ip,
-        "associate_public_ip": role.public_ip.as_ref().is_some_and(|p| p.value),
-        "root_volume": {
-            "size_gib": role.disk_gib.as_ref().map_or(DEFAULT_DISK_GIB, |d| d.value),
-            "encrypted": role.encrypted.as_ref().is_none_or(|e| e.value),
-        },
-        "imdsv2_required": role.imdsv2.as_ref().is_none_or(|i| i.value),
-        "user_data": cx.user_data.get(role.name.text.as_str()).cloned().unwrap_or(Value::Null),
-        "tags": tags,
-        "rollout": rollout(role),
-    });
+    tags.insert("Name".into(), name);
+    tags.insert("drove:role".into(), role.name.text.clone());
+    let spec = Instance {
+        role: role.name.text.clone(),
+        image,
+        instance_type: role.instance_type.as_ref().map(|t| t.value.clone()),
+        subnet: Val::id_of(&subnet_address),
+        security_groups: groups.iter().map(Val::id_of).collect(),
+        private_ip,
+        associate_public_ip: role.public_ip.as_ref().is_some_and(|p| p.value),
+        root_volume: Some(RootVolume {
+            size_gib: role.disk_gib.as_ref().map_or(DEFAULT_DISK_GIB, |d| d.value),
+            encrypted: role.encrypted.as_ref().is_none_or(|e| e.value),
+        }),
+        imdsv2_required: role.imdsv2.as_ref().is_none_or(|i| i.value),
+        user_data: cx.user_data.get(role.name.text.as_str()).cloned().flatten(),
+        tags,
+        rollout: Some(rollout(role)),
+    };
     let mut depends_on = vec![subnet_address];
     depends_on.extend(groups);
-    Some(Resource { address, kind: "ec2.instance".into(), attributes, depends_on, protect })
+    Some(Resource { address, spec: spec.into(), depends_on, protect })
 }
 
-/// How the engine replaces and terminates the role's instances: `batch` instances at a
-/// time, each old one terminated only once `drain` (a shell command, or null for none)
-/// succeeds, retried for `drain_timeout` seconds. Not an AWS attribute: the engine takes it
-/// out before diffing, so changing it replaces nothing.
-pub fn rollout(role: &Role) -> Value {
-    json!({
-        "batch": role.batch.as_ref().map_or(DEFAULT_BATCH, |b| b.value),
-        "drain": role.drain.as_ref().map(|d| d.value.clone()),
-        "drain_timeout": role.drain_timeout.as_ref().map_or(DEFAULT_DRAIN_TIMEOUT_SECS, |t| t.value),
-    })
+pub fn rollout(role: &Role) -> model::Rollout {
+    model::Rollout {
+        batch: role.batch.as_ref().map_or(DEFAULT_BATCH, |b| b.value),
+        drain: role.drain.as_ref().map(|d| d.value.clone()),
+        drain_timeout: role.drain_timeout.as_ref().map_or(DEFAULT_DRAIN_TIMEOUT_SECS, |t| t.value),
+    }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::diag::Sink;
+    use serde_json::{json, Value};
 
     fn stack(text: &str) -> Stack {
         let (file, diags) = crate::syntax::parse(0, text);
@@ -177,15 +194,18 @@ host db { role = mysql  subnet = main.db  ip = 10.0.11.10  protect = true }
         let r = instances(&stack(BASE));
         let addrs: Vec<&str> = r.iter().map(|r| r.address.as_str()).collect();
         assert_eq!(addrs, vec!["hosts.app[0]", "hosts.app[1]", "hosts.app[2]", "host.db"]);
-        let subnets: Vec<&Value> = r.iter().map(|r| &r.attributes["subnet"]["ref"]).collect();
-        assert_eq!(subnets, vec!["network.main.subnet.a", "network.main.subnet.c", "network.main.subnet.a", "network.main.subnet.db"]);
-        assert!(r.iter().all(|r| r.kind == "ec2.instance"));
+        let subnets: Vec<Value> = r.iter().map(|r| r.attributes()["subnet"]["ref"].clone()).collect();
+        assert_eq!(
+            subnets,
+            vec!["network.main.subnet.a", "network.main.subnet.c", "network.main.subnet.a", "network.main.subnet.db"]
+        );
+        assert!(r.iter().all(|r| r.kind() == "ec2.instance"));
     }
 
     #[test]
     fn instance_attributes() {
         let r = instances(&stack(BASE));
-        let app = &r[1].attributes;
+        let app = &r[1].attributes();
         assert_eq!(app["role"], "app");
         assert_eq!(app["image"], json!({"pattern": "base-ruby-*", "owner": "123456789012"}));
         assert_eq!(app["instance_type"], "t3.medium");
@@ -200,22 +220,22 @@ host db { role = mysql  subnet = main.db  ip = 10.0.11.10  protect = true }
 
         let db = &r[3];
         assert!(db.protect);
-        assert_eq!(db.attributes["image"], json!({"id": "ami-0123456789abcdef0"}));
-        assert_eq!(db.attributes["private_ip"], "10.0.11.10");
-        assert_eq!(db.attributes["root_volume"], json!({"size_gib": 8, "encrypted": false}));
-        assert_eq!(db.attributes["imdsv2_required"], false);
-        assert_eq!(db.attributes["associate_public_ip"], false);
-        assert_eq!(db.attributes["user_data"], Value::Null);
-        assert_eq!(db.attributes["security_groups"], json!([]));
+        assert_eq!(db.attributes()["image"], json!({"id": "ami-0123456789abcdef0"}));
+        assert_eq!(db.attributes()["private_ip"], "10.0.11.10");
+        assert_eq!(db.attributes()["root_volume"], json!({"size_gib": 8, "encrypted": false}));
+        assert_eq!(db.attributes()["imdsv2_required"], false);
+        assert_eq!(db.attributes()["associate_public_ip"], false);
+        assert_eq!(db.attributes()["user_data"], Value::Null);
+        assert_eq!(db.attributes()["security_groups"], json!([]));
     }
 
     #[test]
     fn each_instance_carries_its_roles_user_data() {
         let s = stack(BASE);
         let r = instances(&s);
-        let expected = cloud_config::user_data(&s, s.role("app").expect("role"));
+        let expected = serde_json::to_value(cloud_config::user_data(&s, s.role("app").expect("role"))).unwrap();
         assert_eq!(expected["encoding"], "plain");
-        assert!(r[..3].iter().all(|i| i.attributes["user_data"] == expected));
+        assert!(r[..3].iter().all(|i| i.attributes()["user_data"] == expected));
     }
 
     #[test]
@@ -224,7 +244,7 @@ host db { role = mysql  subnet = main.db  ip = 10.0.11.10  protect = true }
             instances(&stack(&BASE.replace("count = 3", &format!("count = {count}"))))
                 .into_iter()
                 .filter(|r| r.address.starts_with("hosts."))
-                .map(|r| (r.address, r.attributes["subnet"]["ref"].clone()))
+                .map(|r| (r.address.clone(), r.attributes()["subnet"]["ref"].clone()))
                 .collect()
         };
         let five = app(5);
@@ -239,14 +259,18 @@ host db { role = mysql  subnet = main.db  ip = 10.0.11.10  protect = true }
 
     #[test]
     fn rollout_settings_reach_each_instance() {
-        let r = instances(&stack(&BASE.replace("  disk = 30GiB", "  disk = 30GiB\n  drain = \"test -e /ok\"\n  drain_timeout = 90s\n  batch = 2")));
-        assert_eq!(r[0].attributes["rollout"], json!({"batch": 2, "drain": "test -e /ok", "drain_timeout": 90}));
-        assert_eq!(r[3].attributes["rollout"], json!({"batch": 1, "drain": null, "drain_timeout": 300}));
+        let r = instances(&stack(&BASE.replace(
+            "  disk = 30GiB",
+            "  disk = 30GiB\n  drain = \"test -e /ok\"\n  drain_timeout = 90s\n  batch = 2",
+        )));
+        assert_eq!(r[0].attributes()["rollout"], json!({"batch": 2, "drain": "test -e /ok", "drain_timeout": 90}));
+        assert_eq!(r[3].attributes()["rollout"], json!({"batch": 1, "drain": null, "drain_timeout": 300}));
     }
 
     #[test]
     fn unresolved_references_leave_instances_out() {
-        let s = stack("hosts a { role = nope  count = 2  subnets = [main.x] }\nhost b { role = nope  subnet = main.x }\n");
+        let s =
+            stack("hosts a { role = nope  count = 2  subnets = [main.x] }\nhost b { role = nope  subnet = main.x }\n");
         assert!(instances(&s).is_empty());
     }
 }

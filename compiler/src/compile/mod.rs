@@ -1,18 +1,19 @@
 //! HIR → the desired state (`crate::model`). Each area adds its resources here.
 //!
-//! [`compile`] refuses a stack with errors: it runs the checks itself, so no caller can
-//! compile what `drove check` would reject. Resources come out in a fixed order (stack
-//! declarations in source order, each area in turn) so the output is deterministic.
+//! [`compile`] takes the [`Analysis`] `drove check` makes and refuses it when it holds
+//! errors, so no caller can compile what `drove check` would reject and no command checks
+//! a stack twice. Resources come out in a fixed order (stack declarations in source
+//! order, each area in turn) so the output is deterministic.
 
 pub mod cloud_config;
 pub mod instances;
 mod network;
 mod security_groups;
 
-use crate::diag::{Diagnostic, Sink};
+use crate::analysis::Analysis;
+use crate::diag::Diagnostic;
 use crate::hir;
-use crate::model::{self, DesiredState, Resource, StackInfo, StateBackend};
-use serde_json::{Map, Value};
+use crate::model::{DesiredState, Resource, StackInfo, StateBackend, Tags};
 use std::collections::BTreeMap;
 
 pub const DEFAULT_STATE_PATH: &str = "drove.state.json";
@@ -40,13 +41,14 @@ impl std::fmt::Display for CompileError {
 
 impl std::error::Error for CompileError {}
 
-pub fn compile(stack: &hir::Stack) -> Result<DesiredState, CompileError> {
-    let mut sink = Sink::default();
-    crate::check::run(stack, &mut sink);
-    let errors: Vec<Diagnostic> = sink.diagnostics.into_iter().filter(Diagnostic::is_error).collect();
+/// Compiles an analysed stack. The analysis already ran every check, so they are not run
+/// again: a stack with errors is refused with them.
+pub fn compile(analysis: &Analysis) -> Result<DesiredState, CompileError> {
+    let errors: Vec<Diagnostic> = analysis.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
     if !errors.is_empty() {
         return Err(CompileError::Invalid(errors));
     }
+    let stack = &analysis.stack;
     let info = stack_info(stack)?;
     let mut resources = Vec::new();
     resources.extend(network::resources(stack, &info)?);
@@ -61,7 +63,8 @@ pub fn compile(stack: &hir::Stack) -> Result<DesiredState, CompileError> {
 
 fn stack_info(stack: &hir::Stack) -> Result<StackInfo, CompileError> {
     let s = stack.info().ok_or_else(|| CompileError::Incomplete("no `stack` block".into()))?;
-    let region = s.region.as_ref().ok_or_else(|| CompileError::Incomplete(format!("stack `{}` has no region", s.name.text)))?;
+    let region =
+        s.region.as_ref().ok_or_else(|| CompileError::Incomplete(format!("stack `{}` has no region", s.name.text)))?;
     let state = match s.state.as_ref().map(|st| &st.value) {
         None => StateBackend::Local { path: DEFAULT_STATE_PATH.into() },
         Some(hir::StateBackend::Local { path }) => StateBackend::Local { path: path.clone() },
@@ -75,37 +78,24 @@ fn stack_info(stack: &hir::Stack) -> Result<StackInfo, CompileError> {
         max_delete: s.max_delete.as_ref().map_or(DEFAULT_MAX_DELETE, |m| m.value),
         max_zone_delete: s.max_zone_delete.as_ref().map_or(DEFAULT_MAX_ZONE_DELETE, |m| m.value),
         recipients: s.recipients.iter().map(|r| r.value.clone()).collect(),
+        ignore_tags: s.ignore_tags.iter().map(|k| k.value.clone()).collect(),
     })
 }
 
 /// The stack's tags with `Name` set, for a taggable resource.
-pub(crate) fn tags(info: &StackInfo, name: &str) -> Value {
-    let mut m: Map<String, Value> = info.tags.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
-    m.insert("Name".into(), Value::String(name.to_string()));
-    Value::Object(m)
+pub(crate) fn tags(info: &StackInfo, name: &str) -> Tags {
+    let mut m: Tags = info.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    m.insert("Name".into(), name.to_string());
+    m
 }
 
 /// Adds every `{"ref"}` of the attributes to `depends_on`, keeping the order of first
 /// appearance (what the area listed first, then the refs in attribute order).
 fn fill_depends_on(r: &mut Resource) {
-    let mut refs = Vec::new();
-    collect_refs(&r.attributes, &mut refs);
-    for a in refs {
+    for a in r.references() {
         if a != r.address && !r.depends_on.contains(&a) {
             r.depends_on.push(a);
         }
-    }
-}
-
-fn collect_refs(v: &Value, out: &mut Vec<String>) {
-    if let Some((addr, _)) = model::as_reference(v) {
-        out.push(addr.to_string());
-        return;
-    }
-    match v {
-        Value::Array(a) => a.iter().for_each(|x| collect_refs(x, out)),
-        Value::Object(o) => o.values().for_each(|x| collect_refs(x, out)),
-        _ => {}
     }
 }
 
@@ -117,11 +107,11 @@ fn missing(what: String) -> CompileError {
 mod tests {
     use super::*;
     use crate::source::Sources;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn compiled(text: &str) -> Result<DesiredState, CompileError> {
         let a = crate::analyze(&Sources::single("t.drove", text));
-        compile(&a.stack)
+        compile(&a)
     }
 
     const STACK: &str = r#"
@@ -159,6 +149,30 @@ role app { image = image("base-*")  type = t3.micro  firewall = [web, out] }
     }
 
     #[test]
+    fn adopted_names_and_foreign_tags_are_left_as_their_owners_set_them() {
+        let text = STACK
+            .replace(
+                "  tags   = { team = \"ops\" }\n",
+                "  tags   = { team = \"ops\" }\n  ignore_tags = [\"Owner\", \"cost:*\"]\n",
+            )
+            .replace("firewall web in main {", "firewall web in main {\n  group_name = \"legacy-web\"");
+        let st = compiled(&text).unwrap();
+        assert_eq!(st.stack.ignore_tags, ["Owner", "cost:*"]);
+        for (key, ignored) in
+            [("Owner", true), ("cost:center", true), ("aws:cloudformation:stack-name", true), ("team", false)]
+        {
+            assert_eq!(st.stack.ignores_tag(key), ignored, "{key}");
+        }
+        let web = st.resources.iter().find(|r| r.address == "firewall.web").unwrap();
+        assert_eq!(web.attributes()["name"], "legacy-web");
+        let plain = compiled(STACK).unwrap();
+        assert!(
+            serde_json::to_value(&plain.stack).unwrap().get("ignore_tags").is_none(),
+            "default left out of the JSON"
+        );
+    }
+
+    #[test]
     fn network_resources_in_order_with_derived_gateway() {
         let st = compiled(STACK).unwrap();
         let addrs: Vec<&str> = st.resources.iter().map(|r| r.address.as_str()).collect();
@@ -180,12 +194,12 @@ role app { image = image("base-*")  type = t3.micro  firewall = [web, out] }
             ]
         );
         let r = |a: &str| st.resources.iter().find(|r| r.address == a).unwrap();
-        assert_eq!(r("network.main").attributes["tags"], json!({"team": "ops", "Name": "main"}));
+        assert_eq!(r("network.main").attributes()["tags"], json!({"team": "ops", "Name": "main"}));
         let sub = r("network.main.subnet.private-c");
-        assert_eq!(sub.attributes["availability_zone"], "ap-northeast-1c");
-        assert_eq!(sub.attributes["map_public_ip_on_launch"], false);
+        assert_eq!(sub.attributes()["availability_zone"], "ap-northeast-1c");
+        assert_eq!(sub.attributes()["map_public_ip_on_launch"], false);
         assert_eq!(sub.depends_on, ["network.main"]);
-        assert_eq!(r("network.main.subnet.public-a").attributes["availability_zone"], "ap-northeast-1a");
+        assert_eq!(r("network.main.subnet.public-a").attributes()["availability_zone"], "ap-northeast-1a");
         assert_eq!(r("network.main.route_table.public").depends_on, ["network.main", "network.main.internet_gateway"]);
         assert_eq!(
             r("network.main.subnet.public-a.route_table").depends_on,
@@ -198,9 +212,9 @@ role app { image = image("base-*")  type = t3.micro  firewall = [web, out] }
         let st = compiled(STACK).unwrap();
         let r = |a: &str| st.resources.iter().find(|r| r.address == a).unwrap();
         let sg = r("firewall.web");
-        assert_eq!(sg.attributes["name"], "shop-web");
-        assert_eq!(sg.attributes["vpc"], json!({"ref": "network.main", "attribute": "id"}));
-        let rules = &r("firewall.web.rules").attributes;
+        assert_eq!(sg.attributes()["name"], "shop-web");
+        assert_eq!(sg.attributes()["vpc"], json!({"ref": "network.main", "attribute": "id"}));
+        let rules = &r("firewall.web.rules").attributes();
         assert_eq!(rules["egress"], Value::Null);
         assert_eq!(
             rules["ingress"],
@@ -214,7 +228,7 @@ role app { image = image("base-*")  type = t3.micro  firewall = [web, out] }
         );
         // A self-reference is not a dependency.
         assert_eq!(r("firewall.web.rules").depends_on, ["firewall.web"]);
-        let out = &r("firewall.out.rules").attributes;
+        let out = &r("firewall.out.rules").attributes();
         assert_eq!(out["ingress"], json!([]));
         assert_eq!(out["egress"], json!([{"protocol": "udp", "from_port": 53, "to_port": 53, "cidr": "10.0.0.2/32"}]));
     }
@@ -223,7 +237,10 @@ role app { image = image("base-*")  type = t3.micro  firewall = [web, out] }
     fn no_gateway_without_public_subnets_and_deterministic() {
         let text = "stack x { region = \"ap-northeast-1\" }\nnetwork n { cidr = 10.0.0.0/16  subnet a { cidr = 10.0.0.0/24  zone = a } }\n";
         let a = compiled(text).unwrap();
-        assert!(a.resources.iter().all(|r| !r.kind.contains("internet_gateway") && !r.kind.contains("route_table")));
+        assert!(a
+            .resources
+            .iter()
+            .all(|r| !r.kind().contains("internet_gateway") && !r.kind().contains("route_table")));
         assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&compiled(text).unwrap()).unwrap());
     }
 
@@ -232,8 +249,9 @@ role app { image = image("base-*")  type = t3.micro  firewall = [web, out] }
         let err = compiled("stack x { region = \"ap-northeast-1\" }\nnetwork n { cidr = 10.0.0.0/8 }\n").unwrap_err();
         assert!(matches!(&err, CompileError::Invalid(d) if d.iter().any(|d| d.code == "E0211")), "{err:?}");
         assert!(matches!(compiled("network n { cidr = 10.0.0.0/16 }").unwrap_err(), CompileError::Invalid(_)));
-        // Lowering errors leave holes; compile refuses instead of emitting a partial state.
+        // Lowering errors leave holes; the analysis holds them, so compile refuses instead of
+        // emitting a partial state.
         let holes = compiled("stack x { region = \"ap-northeast-1\" }\nnetwork n { }\n").unwrap_err();
-        assert!(matches!(holes, CompileError::Incomplete(_)), "{holes:?}");
+        assert!(matches!(&holes, CompileError::Invalid(d) if !d.is_empty()), "{holes:?}");
     }
 }

@@ -3,8 +3,9 @@
 
 use super::{missing, tags, CompileError};
 use crate::hir::{self, Network};
-use crate::model::{reference, Resource, StackInfo};
-use serde_json::json;
+use crate::model::{
+    route_table::Route, InternetGateway, Resource, RouteTable, RouteTableAssociation, StackInfo, Subnet, Val, Vpc,
+};
 
 pub fn resources(stack: &hir::Stack, info: &StackInfo) -> Result<Vec<Resource>, CompileError> {
     let mut out = Vec::new();
@@ -31,38 +32,32 @@ fn availability_zone(region: &str, zone: &str) -> String {
     }
 }
 
-fn resource(address: String, kind: &str, attributes: serde_json::Value) -> Resource {
-    Resource { address, kind: kind.into(), attributes, depends_on: Vec::new(), protect: false }
-}
-
 fn network(n: &Network, info: &StackInfo, out: &mut Vec<Resource>) -> Result<(), CompileError> {
     let name = &n.name.text;
     let vpc = vpc_address(name);
     let cidr = n.cidr.as_ref().ok_or_else(|| missing(format!("network `{name}` has no cidr")))?;
-    out.push(resource(
+    out.push(Resource::new(
         vpc.clone(),
-        "ec2.vpc",
-        json!({
-            "cidr": cidr.value.to_string(),
-            "enable_dns_support": true,
-            "enable_dns_hostnames": true,
-            "tags": tags(info, name),
-        }),
+        Vpc {
+            cidr: cidr.value.to_string(),
+            enable_dns_support: true,
+            enable_dns_hostnames: true,
+            tags: tags(info, name),
+        },
     ));
     for s in &n.subnets {
         let sub = &s.name.text;
         let cidr = s.cidr.as_ref().ok_or_else(|| missing(format!("subnet `{name}.{sub}` has no cidr")))?;
         let zone = s.zone.as_ref().ok_or_else(|| missing(format!("subnet `{name}.{sub}` has no zone")))?;
-        out.push(resource(
+        out.push(Resource::new(
             subnet_address(name, sub),
-            "ec2.subnet",
-            json!({
-                "vpc": reference(&vpc, "id"),
-                "cidr": cidr.value.to_string(),
-                "availability_zone": availability_zone(&info.region, &zone.value),
-                "map_public_ip_on_launch": s.is_public(),
-                "tags": tags(info, &format!("{name}-{sub}")),
-            }),
+            Subnet {
+                vpc: Val::id_of(&vpc),
+                cidr: cidr.value.to_string(),
+                availability_zone: availability_zone(&info.region, &zone.value),
+                map_public_ip_on_launch: s.is_public(),
+                tags: tags(info, &format!("{name}-{sub}")),
+            },
         ));
     }
     let public: Vec<&hir::Subnet> = n.subnets.iter().filter(|s| s.is_public()).collect();
@@ -71,22 +66,20 @@ fn network(n: &Network, info: &StackInfo, out: &mut Vec<Resource>) -> Result<(),
     }
     let igw = format!("{vpc}.internet_gateway");
     let table = format!("{vpc}.route_table.public");
-    out.push(resource(igw.clone(), "ec2.internet_gateway", json!({ "vpc": reference(&vpc, "id"), "tags": tags(info, name) })));
-    out.push(resource(
+    out.push(Resource::new(igw.clone(), InternetGateway { vpc: Val::id_of(&vpc), tags: tags(info, name) }));
+    out.push(Resource::new(
         table.clone(),
-        "ec2.route_table",
-        json!({
-            "vpc": reference(&vpc, "id"),
-            "routes": [{ "destination": "0.0.0.0/0", "gateway": reference(&igw, "id") }],
-            "tags": tags(info, &format!("{name}-public")),
-        }),
+        RouteTable {
+            vpc: Val::id_of(&vpc),
+            routes: vec![Route { destination: "0.0.0.0/0".into(), gateway: Val::id_of(&igw) }],
+            tags: tags(info, &format!("{name}-public")),
+        },
     ));
     for s in public {
         let sub = subnet_address(name, &s.name.text);
-        out.push(resource(
+        out.push(Resource::new(
             format!("{sub}.route_table"),
-            "ec2.route_table_association",
-            json!({ "subnet": reference(&sub, "id"), "route_table": reference(&table, "id") }),
+            RouteTableAssociation { subnet: Val::id_of(&sub), route_table: Val::id_of(&table) },
         ));
     }
     Ok(())

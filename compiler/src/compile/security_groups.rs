@@ -3,10 +3,10 @@
 
 use super::{missing, network::vpc_address, tags, CompileError};
 use crate::hir::{self, Direction, Firewall, Peer, Protocol};
-use crate::model::{reference, Resource, StackInfo};
+use crate::model::security_group_rules::{Peer as RulePeer, Rule};
+use crate::model::{Resource, SecurityGroup, SecurityGroupRules, StackInfo, Val};
 use crate::names;
 use ipnet::IpNet;
-use serde_json::{json, Value};
 
 pub fn resources(stack: &hir::Stack, info: &StackInfo) -> Result<Vec<Resource>, CompileError> {
     let mut out = Vec::new();
@@ -21,18 +21,15 @@ fn firewall(stack: &hir::Stack, info: &StackInfo, f: &Firewall) -> Result<[Resou
     let address = format!("firewall.{name}");
     let network = f.network.as_ref().ok_or_else(|| missing(format!("firewall `{name}` has no network")))?;
     let description = f.description.as_ref().map_or_else(|| format!("drove firewall {name}"), |d| d.value.clone());
-    let group = Resource {
-        address: address.clone(),
-        kind: "ec2.security_group".into(),
-        attributes: json!({
-            "vpc": reference(&vpc_address(&network.text), "id"),
-            "name": format!("{}-{name}", info.name),
-            "description": description,
-            "tags": tags(info, name),
-        }),
-        depends_on: Vec::new(),
-        protect: false,
-    };
+    let group = Resource::new(
+        address.clone(),
+        SecurityGroup {
+            vpc: Val::id_of(vpc_address(&network.text)),
+            name: f.group_name.as_ref().map_or_else(|| format!("{}-{name}", info.name), |g| g.value.clone()),
+            description,
+            tags: tags(info, name),
+        },
+    );
     let mut ingress = Vec::new();
     let mut egress = Vec::new();
     for rule in &f.rules {
@@ -42,18 +39,15 @@ fn firewall(stack: &hir::Stack, info: &StackInfo, f: &Firewall) -> Result<[Resou
             Direction::Egress => egress.extend(entries),
         }
     }
-    let rules = Resource {
-        address: format!("{address}.rules"),
-        kind: "ec2.security_group_rules".into(),
-        attributes: json!({
-            "group": reference(&address, "id"),
-            "ingress": ingress,
+    let rules = Resource::new(
+        format!("{address}.rules"),
+        SecurityGroupRules {
+            group: Val::id_of(&address),
+            ingress,
             // No `to` rule keeps AWS's default egress (everything).
-            "egress": if egress.is_empty() { Value::Null } else { Value::Array(egress) },
-        }),
-        depends_on: Vec::new(),
-        protect: false,
-    };
+            egress: if egress.is_empty() { None } else { Some(egress) },
+        },
+    );
     Ok([group, rules])
 }
 
@@ -66,20 +60,20 @@ fn ec2_protocol(p: Protocol) -> &'static str {
 
 /// One entry per port range and peer, as EC2 takes them. ICMP and `all` have no ports:
 /// EC2 writes them `-1`.
-fn rule_entries(stack: &hir::Stack, rule: &hir::Rule) -> Result<Vec<Value>, CompileError> {
+fn rule_entries(stack: &hir::Stack, rule: &hir::Rule) -> Result<Vec<Rule>, CompileError> {
     let proto = rule.protocol.value;
     let ranges: Vec<(i64, i64)> = if proto.has_ports() {
         rule.ports.iter().map(|p| (i64::from(p.value.low), i64::from(p.value.high))).collect()
     } else {
         vec![(-1, -1)]
     };
-    let mut peers: Vec<(&'static str, Value)> = Vec::new();
+    let mut peers: Vec<RulePeer> = Vec::new();
     for peer in &rule.peers {
         match peer {
             Peer::Cidr(c) => peers.push(cidr_peer(&c.value)),
             Peer::Name(r) => {
                 if stack.firewall(&r.text).is_some() {
-                    peers.push(("group", reference(&format!("firewall.{}", r.text), "id")));
+                    peers.push(RulePeer::Group(Val::id_of(format!("firewall.{}", r.text))));
                 } else if let Some(l) = stack.let_decl(&r.text) {
                     let nets = names::let_cidrs(l).map_err(|_| missing(format!("`{}` does not hold CIDRs", r.text)))?;
                     peers.extend(nets.iter().map(|n| cidr_peer(&n.value)));
@@ -91,16 +85,16 @@ fn rule_entries(stack: &hir::Stack, rule: &hir::Rule) -> Result<Vec<Value>, Comp
     }
     let mut out = Vec::new();
     for (from, to) in &ranges {
-        for (key, value) in &peers {
-            out.push(json!({ "protocol": ec2_protocol(proto), "from_port": from, "to_port": to, *key: value }));
+        for peer in &peers {
+            out.push(Rule { protocol: ec2_protocol(proto).into(), from_port: *from, to_port: *to, peer: peer.clone() });
         }
     }
     Ok(out)
 }
 
-fn cidr_peer(n: &IpNet) -> (&'static str, Value) {
+fn cidr_peer(n: &IpNet) -> RulePeer {
     match n {
-        IpNet::V4(_) => ("cidr", Value::String(n.to_string())),
-        IpNet::V6(_) => ("ipv6_cidr", Value::String(n.to_string())),
+        IpNet::V4(_) => RulePeer::Cidr(n.to_string()),
+        IpNet::V6(_) => RulePeer::Ipv6Cidr(n.to_string()),
     }
 }

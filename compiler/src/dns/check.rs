@@ -56,10 +56,15 @@ fn check_zone_names(stack: &Stack, sink: &mut Sink) {
         });
         if let Some(first) = clash {
             sink.push(
-                Diagnostic::new(E_DUPLICATE_ZONE, z.file, z.ident.span.clone(), format!("zone `{name}` is declared twice"))
-                    .with_label("declared again here")
-                    .with_secondary(first.file, first.ident.span.clone(), "first declared here")
-                    .with_help("put all records of a zone in one `zone` block"),
+                Diagnostic::new(
+                    E_DUPLICATE_ZONE,
+                    z.file,
+                    z.ident.span.clone(),
+                    format!("zone `{name}` is declared twice"),
+                )
+                .with_label("declared again here")
+                .with_secondary(first.file, first.ident.span.clone(), "first declared here")
+                .with_help("put all records of a zone in one `zone` block"),
             );
         } else {
             seen.push(z);
@@ -71,7 +76,14 @@ fn check_zone(stack: &Stack, z: &Zone, sink: &mut Sink) {
     let file = z.file;
     for n in &z.private {
         if stack.network(&n.text).is_none() {
-            unknown(sink, file, n.span.clone(), "network", &n.text, stack.networks.iter().map(|n| n.name.text.as_str()).collect());
+            unknown(
+                sink,
+                file,
+                n.span.clone(),
+                "network",
+                &n.text,
+                stack.networks.iter().map(|n| n.name.text.as_str()).collect(),
+            );
         }
     }
     let Some(zone) = &z.name else { return };
@@ -196,7 +208,9 @@ fn check_values(stack: &Stack, z: &Zone, r: &Record, sink: &mut Sink) {
         sink.push(
             Diagnostic::new(E_BAD_VALUE, file, values[1].span.clone(), "a CNAME has exactly one target")
                 .with_label("second target")
-                .with_help("use A/AAAA records for several addresses, or weighted routing between several CNAME records"),
+                .with_help(
+                    "use A/AAAA records for several addresses, or weighted routing between several CNAME records",
+                ),
         );
     }
     for v in values {
@@ -205,11 +219,19 @@ fn check_values(stack: &Stack, z: &Zone, r: &Record, sink: &mut Sink) {
             Rdata::Aaaa(a) => Some(IpAddr::V6(*a)),
             Rdata::A(AValue::Host(h)) => {
                 check_host_ref(stack, file, h, sink);
+                if h.attribute == HostAttr::PublicIp {
+                    check_public_ip(stack, file, h, v.span.clone(), sink);
+                }
                 if h.attribute == HostAttr::PrivateIp && !z.is_private() {
                     sink.push(
-                        Diagnostic::new(W_PRIVATE_ADDRESS, file, v.span.clone(), "a public zone publishes a private address")
-                            .with_label("`private_ip` is only reachable inside the network")
-                            .with_help("use `public_ip`, or put the record in a private zone (`private = [NETWORK]`)"),
+                        Diagnostic::new(
+                            W_PRIVATE_ADDRESS,
+                            file,
+                            v.span.clone(),
+                            "a public zone publishes a private address",
+                        )
+                        .with_label("`private_ip` is only reachable inside the network")
+                        .with_help("use `public_ip`, or put the record in a private zone (`private = [NETWORK]`)"),
                     );
                 }
                 None
@@ -242,6 +264,42 @@ fn check_host_ref(stack: &Stack, file: FileId, h: &super::rdata::HostRef, sink: 
     }
 }
 
+/// `hosts.NAME.public_ip` of instances that get no public address: EC2 reports none, so
+/// the record would have no value to write and the apply would fail half-way.
+fn check_public_ip(stack: &Stack, file: FileId, h: &super::rdata::HostRef, at: Span, sink: &mut Sink) {
+    let role_ref = if h.group {
+        stack.hosts.iter().find(|x| x.name.text == h.name).and_then(|x| x.role.as_ref())
+    } else {
+        stack.host.iter().find(|x| x.name.text == h.name).and_then(|x| x.role.as_ref())
+    };
+    // An unknown host or role is reported where it is named; there is nothing to add.
+    let Some(role) = role_ref.and_then(|r| stack.role(&r.text)) else { return };
+    if role.public_ip.as_ref().is_some_and(|p| p.value) {
+        return;
+    }
+    let (what, word) = if h.group { ("hosts", "have") } else { ("host", "has") };
+    let there = match &role.public_ip {
+        Some(p) => (p.span.clone(), "`public_ip = false`".to_string()),
+        None => (role.name.span.clone(), format!("role `{}` has no `public_ip = true`", role.name.text)),
+    };
+    sink.push(
+        Diagnostic::new(
+            E_NO_PUBLIC_IP,
+            file,
+            at,
+            format!("{what} `{}` {word} no public address: role `{}` does not ask for one", h.name, role.name.text),
+        )
+        .with_label("`public_ip` of instances without one")
+        .with_secondary(role.file, there.0, there.1)
+        .with_help(format!(
+            "set `public_ip = true` on role `{}` (its hosts must sit in public subnets), or publish `{}.{}.private_ip` in a private zone",
+            role.name.text,
+            what,
+            h.name
+        )),
+    );
+}
+
 fn check_routing_attrs(r: &Record, file: FileId, sink: &mut Sink) {
     if r.routing.is_simple() {
         return;
@@ -251,10 +309,15 @@ fn check_routing_attrs(r: &Record, file: FileId, sink: &mut Sink) {
     if let [(first, first_span), rest @ ..] = policies.as_slice() {
         for (p, span) in rest {
             sink.push(
-                Diagnostic::new(E_MIXED_POLICY, file, span.clone(), format!("a record has one routing policy; this is {}", p.as_str()))
-                    .with_label("second routing policy")
-                    .with_secondary(file, first_span.clone(), format!("{} here", first.as_str()))
-                    .with_help("keep one policy per record; all records of a name and type share it"),
+                Diagnostic::new(
+                    E_MIXED_POLICY,
+                    file,
+                    span.clone(),
+                    format!("a record has one routing policy; this is {}", p.as_str()),
+                )
+                .with_label("second routing policy")
+                .with_secondary(file, first_span.clone(), format!("{} here", first.as_str()))
+                .with_help("keep one policy per record; all records of a name and type share it"),
             );
         }
     }
@@ -264,7 +327,12 @@ fn check_routing_attrs(r: &Record, file: FileId, sink: &mut Sink) {
             let mut d = Diagnostic::new(E_GEO, file, c.span.clone(), format!("`{}` is not a continent code", c.value))
                 .with_label("expected AF, AN, AS, EU, NA, OC or SA");
             if geo::is_continent(&upper) {
-                d = d.with_help(format!("codes are upper case: `{upper}`")).with_fix(format!("replace with `{upper}`"), file, c.span.clone(), upper);
+                d = d.with_help(format!("codes are upper case: `{upper}`")).with_fix(
+                    format!("replace with `{upper}`"),
+                    file,
+                    c.span.clone(),
+                    upper,
+                );
             } else {
                 d = d.with_help(
                     geo::CONTINENTS.iter().map(|(c, n)| format!("{c} ({n})")).collect::<Vec<_>>().join(", "),
@@ -283,14 +351,22 @@ fn check_routing_attrs(r: &Record, file: FileId, sink: &mut Sink) {
     if let Some(k) = &ro.country {
         if !geo::is_country(&k.value) {
             let upper = k.value.to_ascii_uppercase();
-            let mut d = Diagnostic::new(E_GEO, file, k.span.clone(), format!("`{}` is not an ISO 3166 country code", k.value))
-                .with_label("expected a two-letter country code or `*`");
+            let mut d =
+                Diagnostic::new(E_GEO, file, k.span.clone(), format!("`{}` is not an ISO 3166 country code", k.value))
+                    .with_label("expected a two-letter country code or `*`");
             if geo::is_country(&upper) {
-                d = d.with_help(format!("codes are upper case: `{upper}`")).with_fix(format!("replace with `{upper}`"), file, k.span.clone(), upper);
+                d = d.with_help(format!("codes are upper case: `{upper}`")).with_fix(
+                    format!("replace with `{upper}`"),
+                    file,
+                    k.span.clone(),
+                    upper,
+                );
             } else if geo::is_continent(&upper) {
                 d = d.with_help(format!("`{upper}` is a continent: write `continent = {upper}`"));
             } else {
-                d = d.with_help("countries are ISO 3166-1 alpha-2 codes such as `JP`, `DE`, `US`; `*` is the default record");
+                d = d.with_help(
+                    "countries are ISO 3166-1 alpha-2 codes such as `JP`, `DE`, `US`; `*` is the default record",
+                );
             }
             sink.push(d);
         }
@@ -301,24 +377,40 @@ fn check_routing_attrs(r: &Record, file: FileId, sink: &mut Sink) {
                 Diagnostic::new(E_GEO, file, s.span.clone(), "a subdivision needs its country")
                     .with_help("add `country = US` (or the subdivision's country)"),
             ),
-            Some(k) if geo::is_country(&k.value) && k.value != "*" && !geo::is_subdivision(&k.value, &s.value) => sink.push(
-                Diagnostic::new(E_GEO, file, s.span.clone(), format!("`{}` is not a subdivision of {}", s.value, k.value))
+            Some(k) if geo::is_country(&k.value) && k.value != "*" && !geo::is_subdivision(&k.value, &s.value) => sink
+                .push(
+                    Diagnostic::new(
+                        E_GEO,
+                        file,
+                        s.span.clone(),
+                        format!("`{}` is not a subdivision of {}", s.value, k.value),
+                    )
                     .with_label("unknown subdivision")
                     .with_help(if k.value == "US" {
                         "US subdivisions are state codes such as `WA`, `NY`, `DC`".to_string()
                     } else {
                         "subdivisions are ISO 3166-2 codes without the country prefix".to_string()
                     }),
-            ),
+                ),
             _ => {}
         }
     }
     if let Some(region) = &ro.region {
         if crate::catalog::region(&region.value).is_none() {
-            let mut d = Diagnostic::new(E_REGION, file, region.span.clone(), format!("`{}` is not an AWS region", region.value))
-                .with_label("unknown region");
+            let mut d = Diagnostic::new(
+                E_REGION,
+                file,
+                region.span.clone(),
+                format!("`{}` is not an AWS region", region.value),
+            )
+            .with_label("unknown region");
             if let Some(s) = crate::catalog::regions::suggest(&region.value).first() {
-                d = d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), file, region.span.clone(), *s);
+                d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                    format!("replace with `{s}`"),
+                    file,
+                    region.span.clone(),
+                    *s,
+                );
             }
             sink.push(d);
         }
@@ -326,9 +418,14 @@ fn check_routing_attrs(r: &Record, file: FileId, sink: &mut Sink) {
     if let Some(m) = ro.multivalue.as_ref().filter(|m| m.value) {
         if !r.rtype.multivalue_allowed() {
             sink.push(
-                Diagnostic::new(E_MULTIVALUE, file, m.span.clone(), format!("Route53 has no multivalue answers for {} records", r.rtype))
-                    .with_secondary(file, r.type_span.clone(), "record type")
-                    .with_help("use weighted or failover routing instead"),
+                Diagnostic::new(
+                    E_MULTIVALUE,
+                    file,
+                    m.span.clone(),
+                    format!("Route53 has no multivalue answers for {} records", r.rtype),
+                )
+                .with_secondary(file, r.type_span.clone(), "record type")
+                .with_help("use weighted or failover routing instead"),
             );
         }
         if matches!(r.data, RecordData::Alias(_)) {
@@ -340,15 +437,19 @@ fn check_routing_attrs(r: &Record, file: FileId, sink: &mut Sink) {
     }
 }
 
-
 fn check_alias(stack: &Stack, z: &Zone, zone: &Name, r: &Record, a: &Alias, sink: &mut Sink) {
     let file = z.file;
     if a.target.is_within(zone) {
         if !r.rtype.alias_allowed() {
             sink.push(
-                Diagnostic::new(E_ALIAS_TYPE, file, r.type_span.clone(), format!("Route53 has no alias {} records", r.rtype))
-                    .with_secondary(file, a.keyword_span.clone(), "alias here")
-                    .with_help("give the record its values instead"),
+                Diagnostic::new(
+                    E_ALIAS_TYPE,
+                    file,
+                    r.type_span.clone(),
+                    format!("Route53 has no alias {} records", r.rtype),
+                )
+                .with_secondary(file, a.keyword_span.clone(), "alias here")
+                .with_help("give the record its values instead"),
             );
             return;
         }
@@ -369,7 +470,12 @@ fn check_alias(stack: &Stack, z: &Zone, zone: &Name, r: &Record, a: &Alias, sink
             )
             .with_label("alias target not found");
             if let Some(s) = did_you_mean(&written, names.iter().map(String::as_str)) {
-                d = d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), file, a.target_span.clone(), s);
+                d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                    format!("replace with `{s}`"),
+                    file,
+                    a.target_span.clone(),
+                    s,
+                );
             } else {
                 d = d.with_help(format!("an alias points at a record of the same type ({}) in the same zone", r.rtype));
             }
@@ -377,18 +483,30 @@ fn check_alias(stack: &Stack, z: &Zone, zone: &Name, r: &Record, a: &Alias, sink
         }
         return;
     }
-    if let Some(other) = stack.zones.iter().find(|o| o.name.as_ref().is_some_and(|n| a.target.is_within(n) && n != zone)) {
+    if let Some(other) =
+        stack.zones.iter().find(|o| o.name.as_ref().is_some_and(|n| a.target.is_within(n) && n != zone))
+    {
         sink.push(
-            Diagnostic::new(E_ALIAS_TARGET, file, a.target_span.clone(), "an alias to a record of the stack must stay in its zone")
-                .with_secondary(other.file, other.ident.span.clone(), "the target is in this zone")
-                .with_help("Route53 aliases records of the same hosted zone only; use a CNAME to reach another zone"),
+            Diagnostic::new(
+                E_ALIAS_TARGET,
+                file,
+                a.target_span.clone(),
+                "an alias to a record of the stack must stay in its zone",
+            )
+            .with_secondary(other.file, other.ident.span.clone(), "the target is in this zone")
+            .with_help("Route53 aliases records of the same hosted zone only; use a CNAME to reach another zone"),
         );
         return;
     }
     if !matches!(r.rtype, RType::A | RType::Aaaa) {
         sink.push(
-            Diagnostic::new(E_ALIAS_TYPE, file, r.type_span.clone(), format!("an alias to an AWS resource is an A or AAAA record, not {}", r.rtype))
-                .with_secondary(file, a.keyword_span.clone(), "alias here"),
+            Diagnostic::new(
+                E_ALIAS_TYPE,
+                file,
+                r.type_span.clone(),
+                format!("an alias to an AWS resource is an A or AAAA record, not {}", r.rtype),
+            )
+            .with_secondary(file, a.keyword_span.clone(), "alias here"),
         );
     }
     if a.zone_id.is_none() && alias_targets::known_zone(&a.target.to_string()).is_none() {
@@ -407,15 +525,24 @@ fn check_cname_beside(records: &[&Record], grouping: &Grouping, file: FileId, si
         let (Some(c), Some(o)) = (first(true), first(false)) else { continue };
         let (cname, other) = (records[c as usize], records[o as usize]);
         sink.push(
-            Diagnostic::new(E_CNAME_BESIDE, file, cname.type_span.clone(), format!("`{}` has a CNAME and other records", cname.owner))
-                .with_label("CNAME here")
-                .with_secondary(file, other.type_span.clone(), format!("{} record at the same name", other.rtype))
-                .with_help("a name with a CNAME can hold nothing else; use an alias (`A alias TARGET`) or move the other records"),
+            Diagnostic::new(
+                E_CNAME_BESIDE,
+                file,
+                cname.type_span.clone(),
+                format!("`{}` has a CNAME and other records", cname.owner),
+            )
+            .with_label("CNAME here")
+            .with_secondary(file, other.type_span.clone(), format!("{} record at the same name", other.rtype))
+            .with_help(
+                "a name with a CNAME can hold nothing else; use an alias (`A alias TARGET`) or move the other records",
+            ),
         );
     }
 }
 
-fn ttl_of(z: &Zone, r: &Record) -> u64 {
+/// A record's TTL: its own, else its zone's, else [`DEFAULT_TTL`]. The one place the rule
+/// is written; the checks and the compiled record sets both use it.
+pub fn ttl_of(z: &Zone, r: &Record) -> u64 {
     r.ttl.as_ref().map(|t| t.value).or(z.ttl.as_ref().map(|t| t.value)).unwrap_or(DEFAULT_TTL)
 }
 
@@ -450,13 +577,18 @@ fn check_sets(z: &Zone, records: &[&Record], grouping: &Grouping, sink: &mut Sin
                 let at = r.ttl.as_ref().map(|t| t.span.clone()).unwrap_or(r.type_span.clone());
                 let there = first.ttl.as_ref().map(|t| t.span.clone()).unwrap_or(first.type_span.clone());
                 sink.push(
-                    Diagnostic::new(E_TTL_MISMATCH, file, at, format!("{} `{}` has two TTLs: {} and {}", r.rtype, r.owner, ttl_of(z, first), ttl_of(z, r)))
-                        .with_label(format!("TTL {}", ttl_of(z, r)))
-                        .with_secondary(file, there, format!("TTL {} here", ttl_of(z, first)))
-                        .with_help("records of one name and type form one record set with one TTL; give them the same TTL"),
+                    Diagnostic::new(
+                        E_TTL_MISMATCH,
+                        file,
+                        at,
+                        format!("{} `{}` has two TTLs: {} and {}", r.rtype, r.owner, ttl_of(z, first), ttl_of(z, r)),
+                    )
+                    .with_label(format!("TTL {}", ttl_of(z, r)))
+                    .with_secondary(file, there, format!("TTL {} here", ttl_of(z, first)))
+                    .with_help("records of one name and type form one record set with one TTL; give them the same TTL"),
                 );
             }
-            if !std::ptr::eq(*r, first) && r.routing != first.routing && r.routing.set.is_some() {
+            if !std::ptr::eq(*r, first) && !r.routing.same_as(&first.routing) && r.routing.set.is_some() {
                 if let Some(s) = &r.routing.set {
                     sink.push(
                         Diagnostic::new(E_DUPLICATE_SET, file, s.span.clone(), format!("set `{}` is used twice with different routing", s.value))
@@ -470,9 +602,14 @@ fn check_sets(z: &Zone, records: &[&Record], grouping: &Grouping, sink: &mut Sin
                 RecordData::Alias(a) => {
                     if let Some(v) = rs.iter().find(|o| matches!(o.data, RecordData::Values(_))) {
                         sink.push(
-                            Diagnostic::new(E_ALIAS_TYPE, file, a.keyword_span.clone(), "an alias cannot share its name and type with records that have values")
-                                .with_secondary(file, v.type_span.clone(), "record with values here")
-                                .with_help("keep either the alias or the values"),
+                            Diagnostic::new(
+                                E_ALIAS_TYPE,
+                                file,
+                                a.keyword_span.clone(),
+                                "an alias cannot share its name and type with records that have values",
+                            )
+                            .with_secondary(file, v.type_span.clone(), "record with values here")
+                            .with_help("keep either the alias or the values"),
                         );
                     }
                     if let Some(span) = seen.get(&Same::Alias(&a.target)) {
@@ -529,10 +666,21 @@ fn check_groups(records: &[&Record], file: FileId, sink: &mut Sink) {
             let ro = &r.routing;
             if !ro.is_routed() {
                 sink.push(
-                    Diagnostic::new(E_ROUTING_INCOMPLETE, file, r.type_span.clone(), format!("{} `{}` has no routing, but others of its group do", r.rtype, r.owner))
-                        .with_label("simple record in a routed group")
-                        .with_secondary(file, routed.routing.block.clone().unwrap_or(routed.type_span.clone()), "routed record here")
-                        .with_help("give every record of this name and type a `{ set = \"…\" … }` block with the same policy"),
+                    Diagnostic::new(
+                        E_ROUTING_INCOMPLETE,
+                        file,
+                        r.type_span.clone(),
+                        format!("{} `{}` has no routing, but others of its group do", r.rtype, r.owner),
+                    )
+                    .with_label("simple record in a routed group")
+                    .with_secondary(
+                        file,
+                        routed.routing.block.clone().unwrap_or(routed.type_span.clone()),
+                        "routed record here",
+                    )
+                    .with_help(
+                        "give every record of this name and type a `{ set = \"…\" … }` block with the same policy",
+                    ),
                 );
                 continue;
             }
@@ -551,10 +699,15 @@ fn check_groups(records: &[&Record], file: FileId, sink: &mut Sink) {
                         .with_help("add `weight`, `failover`, `continent`/`country`, `region` or `multivalue = true`"),
                 ),
                 (Some((p, span)), Some((gp, gspan))) if p != gp => sink.push(
-                    Diagnostic::new(E_MIXED_POLICY, file, span.clone(), format!("this record uses {}, its group {}", p.as_str(), gp.as_str()))
-                        .with_label("different policy")
-                        .with_secondary(file, gspan.clone(), "the group's policy")
-                        .with_help("all records of one name and type use the same routing policy"),
+                    Diagnostic::new(
+                        E_MIXED_POLICY,
+                        file,
+                        span.clone(),
+                        format!("this record uses {}, its group {}", p.as_str(), gp.as_str()),
+                    )
+                    .with_label("different policy")
+                    .with_secondary(file, gspan.clone(), "the group's policy")
+                    .with_help("all records of one name and type use the same routing policy"),
                 ),
                 _ => {}
             }
@@ -571,10 +724,8 @@ fn by_set<'r>(rs: &[&'r Record]) -> Vec<&'r Record> {
 
 fn check_policy_group(rs: &[&Record], file: FileId, sink: &mut Sink) {
     let distinct = by_set(rs);
-    let failover: Vec<(&Record, Failover, Span)> = distinct
-        .iter()
-        .filter_map(|r| r.routing.failover.as_ref().map(|f| (*r, f.value, f.span.clone())))
-        .collect();
+    let failover: Vec<(&Record, Failover, Span)> =
+        distinct.iter().filter_map(|r| r.routing.failover.as_ref().map(|f| (*r, f.value, f.span.clone()))).collect();
     if !failover.is_empty() {
         for role in [Failover::Primary, Failover::Secondary] {
             let of: Vec<_> = failover.iter().filter(|(_, f, _)| *f == role).collect();
@@ -593,7 +744,9 @@ fn check_policy_group(rs: &[&Record], file: FileId, sink: &mut Sink) {
                     sink.push(
                         Diagnostic::new(E_FAILOVER, file, first.clone(), format!("failover {this} without a {other}"))
                             .with_label(format!("no {other} in this group"))
-                            .with_help(format!("add a record of the same name and type with `{{ set = \"…\" failover = {other} }}`")),
+                            .with_help(format!(
+                                "add a record of the same name and type with `{{ set = \"…\" failover = {other} }}`"
+                            )),
                     );
                 }
             }
@@ -606,7 +759,13 @@ fn check_policy_group(rs: &[&Record], file: FileId, sink: &mut Sink) {
         if ro.continent.is_some() || ro.country.is_some() || ro.subdivision.is_some() {
             let v = |s: &Option<crate::hir::Spanned<String>>| s.as_ref().map(|s| s.value.clone()).unwrap_or_default();
             let key = (v(&ro.continent), v(&ro.country), v(&ro.subdivision));
-            let span = ro.subdivision.as_ref().or(ro.country.as_ref()).or(ro.continent.as_ref()).map(|s| s.span.clone()).unwrap_or_default();
+            let span = ro
+                .subdivision
+                .as_ref()
+                .or(ro.country.as_ref())
+                .or(ro.continent.as_ref())
+                .map(|s| s.span.clone())
+                .unwrap_or_default();
             if let Some(first) = locations.get(&key) {
                 sink.push(
                     Diagnostic::new(E_GEO, file, span, "this location is already routed in this group")
@@ -620,9 +779,14 @@ fn check_policy_group(rs: &[&Record], file: FileId, sink: &mut Sink) {
         if let Some(reg) = &ro.region {
             if let Some(first) = regions.get(&reg.value) {
                 sink.push(
-                    Diagnostic::new(E_REGION, file, reg.span.clone(), format!("region `{}` is already routed in this group", reg.value))
-                        .with_secondary(file, first.clone(), "first routed here")
-                        .with_help("each record of a latency group names a different region"),
+                    Diagnostic::new(
+                        E_REGION,
+                        file,
+                        reg.span.clone(),
+                        format!("region `{}` is already routed in this group", reg.value),
+                    )
+                    .with_secondary(file, first.clone(), "first routed here")
+                    .with_help("each record of a latency group names a different region"),
                 );
             } else {
                 regions.insert(reg.value.clone(), reg.span.clone());
@@ -646,9 +810,14 @@ fn check_dangling(records: &[&Record], grouping: &Grouping, zone: &Name, file: F
             let covered = wildcard_parents.iter().any(|p| t.strictly_below(p));
             if !covered {
                 sink.push(
-                    Diagnostic::new(W_DANGLING_TARGET, file, v.span.clone(), format!("`{t}` has no record in this zone"))
-                        .with_label("target not declared")
-                        .with_help(format!("add a record for `{}`, or correct the name", t.relative_to(zone))),
+                    Diagnostic::new(
+                        W_DANGLING_TARGET,
+                        file,
+                        v.span.clone(),
+                        format!("`{t}` has no record in this zone"),
+                    )
+                    .with_label("target not declared")
+                    .with_help(format!("add a record for `{}`, or correct the name", t.relative_to(zone))),
                 );
             }
         }
@@ -659,9 +828,14 @@ fn check_healthcheck(h: &HealthCheck, sink: &mut Sink) {
     let file = h.file;
     if h.host.is_none() && h.ip.is_none() {
         sink.push(
-            Diagnostic::new(E_HEALTHCHECK_TARGET, file, h.name.span.clone(), format!("health check `{}` has nothing to check", h.name.text))
-                .with_label("no `host` or `ip`")
-                .with_help("add `host = www.acme.example.` or `ip = 192.0.2.10`"),
+            Diagnostic::new(
+                E_HEALTHCHECK_TARGET,
+                file,
+                h.name.span.clone(),
+                format!("health check `{}` has nothing to check", h.name.text),
+            )
+            .with_label("no `host` or `ip`")
+            .with_help("add `host = www.acme.example.` or `ip = 192.0.2.10`"),
         );
     }
     if let Some(k) = &h.kind {
@@ -684,16 +858,25 @@ fn check_healthcheck(h: &HealthCheck, sink: &mut Sink) {
     if let Some(p) = &h.path {
         if !p.value.starts_with('/') {
             sink.push(
-                Diagnostic::new(E_HEALTHCHECK, file, p.span.clone(), "a health check path starts with `/`")
-                    .with_fix("add the leading slash", file, p.span.clone(), format!("\"/{}\"", p.value)),
+                Diagnostic::new(E_HEALTHCHECK, file, p.span.clone(), "a health check path starts with `/`").with_fix(
+                    "add the leading slash",
+                    file,
+                    p.span.clone(),
+                    format!("\"/{}\"", p.value),
+                ),
             );
         }
     }
     if let Some(ip) = &h.ip {
         if is_private(ip.value) {
             sink.push(
-                Diagnostic::new(E_HEALTHCHECK, file, ip.span.clone(), format!("Route53 health checkers cannot reach the private address {}", ip.value))
-                    .with_help("check a public address or name; Route53's checkers run on the internet"),
+                Diagnostic::new(
+                    E_HEALTHCHECK,
+                    file,
+                    ip.span.clone(),
+                    format!("Route53 health checkers cannot reach the private address {}", ip.value),
+                )
+                .with_help("check a public address or name; Route53's checkers run on the internet"),
             );
         }
     }
@@ -704,10 +887,15 @@ fn check_healthcheck_use(stack: &Stack, sink: &mut Sink) {
     for h in &stack.healthchecks {
         if let Some(first) = seen.get(h.name.text.as_str()) {
             sink.push(
-                Diagnostic::new(E_DUPLICATE_NAME, h.file, h.name.span.clone(), format!("healthcheck `{}` is declared twice", h.name.text))
-                    .with_label("declared again here")
-                    .with_secondary(first.file, first.name.span.clone(), "first declared here")
-                    .with_help("rename one of them or remove the duplicate healthcheck"),
+                Diagnostic::new(
+                    E_DUPLICATE_NAME,
+                    h.file,
+                    h.name.span.clone(),
+                    format!("healthcheck `{}` is declared twice", h.name.text),
+                )
+                .with_label("declared again here")
+                .with_secondary(first.file, first.name.span.clone(), "first declared here")
+                .with_help("rename one of them or remove the duplicate healthcheck"),
             );
         } else {
             seen.insert(&h.name.text, h);

@@ -29,6 +29,8 @@ pub const E_APEX_NS: &str = "E0294";
 pub const E_HEALTHCHECK: &str = "E0295";
 pub const E_HEALTHCHECK_TARGET: &str = "E0296";
 pub const E_DUPLICATE_ZONE: &str = "E0297";
+pub const E_PRIVATE_NO_NETWORK: &str = "E0298";
+pub const E_NO_PUBLIC_IP: &str = "E0299";
 
 pub const W_PRIVATE_ADDRESS: &str = "W0020";
 pub const W_UNUSED_HEALTHCHECK: &str = "W0021";

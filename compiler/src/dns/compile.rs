@@ -6,14 +6,13 @@
 //! `{"ref": "hosts.NAME[i]", "attribute": ATTR}` per instance. Only a stack without
 //! errors is compiled, so everything here is already checked.
 
-use super::check::DEFAULT_TTL;
 use super::hir::*;
 use super::name::Name;
 use super::rdata::{AValue, Rdata};
-use super::rtype::RType;
 use crate::hir::Stack;
-use crate::model::{reference, Resource};
-use serde_json::{json, Map, Value};
+use crate::model::health_check::HealthCheck as HealthCheckSpec;
+use crate::model::record_set::{Alias as AliasSpec, Geolocation, RecordSet};
+use crate::model::{HostedZone, Resource, Spec, Tags, Val};
 
 pub fn resources(stack: &Stack) -> Vec<Resource> {
     let mut out = Vec::new();
@@ -44,25 +43,21 @@ pub fn zone_address(stack: &Stack, z: &Zone, name: &Name) -> String {
 }
 
 fn hosted_zone(stack: &Stack, z: &Zone, name: &Name) -> Resource {
-    let mut tags = Map::new();
+    let mut tags = Tags::new();
     if let Some(info) = stack.info() {
         for t in &info.tags {
-            tags.insert(t.key.value.clone(), Value::String(t.value.value.clone()));
+            tags.insert(t.key.value.clone(), t.value.value.clone());
         }
     }
-    let vpcs: Vec<Value> = z.private.iter().map(|n| reference(&format!("network.{}", n.text), "id")).collect();
-    Resource {
-        address: zone_address(stack, z, name),
-        kind: "route53.hosted_zone".into(),
-        attributes: json!({
-            "name": name.to_string(),
-            "comment": z.comment.as_ref().map(|c| c.value.clone()),
-            "private_vpcs": vpcs,
-            "tags": tags,
-        }),
-        depends_on: z.private.iter().map(|n| format!("network.{}", n.text)).collect(),
-        protect: false,
-    }
+    let spec = HostedZone {
+        name: name.to_string(),
+        comment: z.comment.as_ref().map(|c| c.value.clone()),
+        private_vpcs: z.private.iter().map(|n| Val::id_of(format!("network.{}", n.text))).collect(),
+        tags,
+    };
+    let mut r = Resource::new(zone_address(stack, z, name), spec);
+    r.depends_on = z.private.iter().map(|n| format!("network.{}", n.text)).collect();
+    r
 }
 
 fn health_check(h: &HealthCheck) -> Resource {
@@ -72,43 +67,47 @@ fn health_check(h: &HealthCheck) -> Resource {
         CheckType::Tcp => None,
         _ => Some(h.path.as_ref().map(|p| p.value.clone()).unwrap_or_else(|| "/".into())),
     };
-    Resource {
-        address: format!("healthcheck.{}", h.name.text),
-        kind: "route53.health_check".into(),
-        attributes: json!({
-            "type": kind.as_str(),
-            "fqdn": h.host.as_ref().map(|n| n.value.to_string()),
-            "ip": h.ip.as_ref().map(|i| i.value.to_string()),
-            "port": port,
-            "resource_path": path,
-            "request_interval": h.interval.as_ref().map(|i| i.value).unwrap_or(30),
-            "failure_threshold": h.threshold.as_ref().map(|t| t.value).unwrap_or(3),
-        }),
-        depends_on: Vec::new(),
-        protect: false,
-    }
+    Resource::new(
+        format!("healthcheck.{}", h.name.text),
+        HealthCheckSpec {
+            check_type: kind.as_str().into(),
+            fqdn: h.host.as_ref().map(|n| n.value.to_string()),
+            ip: h.ip.as_ref().map(|i| i.value.to_string()),
+            // The checker keeps ports within 1–65535.
+            port: u16::try_from(port).unwrap_or(u16::MAX),
+            resource_path: path,
+            request_interval: h.interval.as_ref().map(|i| i.value).unwrap_or(30),
+            failure_threshold: h.threshold.as_ref().map(|t| t.value).unwrap_or(3),
+        },
+    )
 }
 
 /// The values of one A value: an address, or one reference per instance.
-fn values_of(stack: &Stack, data: &Rdata) -> (Vec<Value>, Vec<String>) {
+fn values_of(stack: &Stack, data: &Rdata) -> (Vec<Val<String>>, Vec<String>) {
     match data {
         Rdata::A(AValue::Host(h)) => {
             let addresses: Vec<String> = if h.group {
-                let count = stack.hosts.iter().find(|x| x.name.text == h.name).and_then(|x| x.count.as_ref()).map(|c| c.value).unwrap_or(0);
+                let count = stack
+                    .hosts
+                    .iter()
+                    .find(|x| x.name.text == h.name)
+                    .and_then(|x| x.count.as_ref())
+                    .map(|c| c.value)
+                    .unwrap_or(0);
                 (0..count).map(|i| format!("hosts.{}[{i}]", h.name)).collect()
             } else {
                 vec![format!("host.{}", h.name)]
             };
-            (addresses.iter().map(|a| reference(a, h.attribute.as_str())).collect(), addresses)
+            (addresses.iter().map(|a| Val::reference(a, h.attribute.as_str())).collect(), addresses)
         }
-        d => (d.presentation().map(Value::String).into_iter().collect(), Vec::new()),
+        d => (d.presentation().map(Val::Lit).into_iter().collect(), Vec::new()),
     }
 }
 
 fn record_sets(stack: &Stack, z: &Zone, zone: &Name) -> Vec<Resource> {
     let zone_addr = zone_address(stack, z, zone);
     let suffix = zone_suffix(stack, z, zone);
-    let mut sets: Vec<(String, Resource)> = Vec::new();
+    let mut sets: Vec<Resource> = Vec::new();
     // Position of each address in `sets`: records of one set may be far apart, and a
     // linear search made compiling a 50,000-record zone quadratic.
     let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::with_capacity(z.records.len());
@@ -132,9 +131,11 @@ fn record_sets(stack: &Stack, z: &Zone, zone: &Name) -> Vec<Resource> {
             }
             RecordData::Alias(_) => (Vec::new(), Vec::new()),
         };
-        if let Some(existing) = index.get(&address).and_then(|&i| sets.get_mut(i)).map(|(_, r)| r) {
-            if let Some(Value::Array(vals)) = existing.attributes.get_mut("values") {
-                vals.extend(values);
+        if let Some(existing) = index.get(&address).and_then(|&i| sets.get_mut(i)) {
+            if let Spec::RecordSet(set) = &mut existing.spec {
+                if let Some(vals) = &mut set.values {
+                    vals.extend(values);
+                }
             }
             for d in deps {
                 if !existing.depends_on.contains(&d) {
@@ -143,67 +144,61 @@ fn record_sets(stack: &Stack, z: &Zone, zone: &Name) -> Vec<Resource> {
             }
             continue;
         }
-        let mut attrs = Map::new();
-        attrs.insert("zone".into(), reference(&zone_addr, "id"));
-        attrs.insert("name".into(), Value::String(r.owner.to_string()));
-        attrs.insert("type".into(), Value::String(r.rtype.as_str().into()));
         let mut depends_on = vec![zone_addr.clone()];
+        let mut spec = RecordSet {
+            zone: Val::id_of(&zone_addr),
+            name: r.owner.to_string(),
+            rtype: r.rtype.as_str().into(),
+            ttl: None,
+            values: None,
+            alias: None,
+            routing: routing(&r.routing, &mut depends_on),
+        };
         match &r.data {
             RecordData::Values(_) => {
-                let ttl = r.ttl.as_ref().or(z.ttl.as_ref()).map(|t| t.value).unwrap_or(DEFAULT_TTL);
-                attrs.insert("ttl".into(), json!(ttl));
-                attrs.insert("values".into(), Value::Array(values));
-                depends_on.extend(deps);
+                spec.ttl = Some(super::check::ttl_of(z, r));
+                spec.values = Some(values);
+                depends_on.splice(1..1, deps);
             }
             RecordData::Alias(a) => {
                 let zone_id = match &a.zone_id {
-                    Some(id) => Value::String(id.value.clone()),
-                    None if a.target.is_within(zone) => reference(&zone_addr, "id"),
-                    None => super::alias_targets::known_zone(&a.target.to_string()).map(|z| Value::String(z.into())).unwrap_or(Value::Null),
+                    Some(id) => Some(Val::Lit(id.value.clone())),
+                    None if a.target.is_within(zone) => Some(Val::id_of(&zone_addr)),
+                    None => super::alias_targets::known_zone(&a.target.to_string()).map(|z| Val::Lit(z.into())),
                 };
-                attrs.insert(
-                    "alias".into(),
-                    json!({
-                        "dns_name": a.target.to_string(),
-                        "zone_id": zone_id,
-                        "evaluate_health": a.evaluate_health.as_ref().is_some_and(|e| e.value),
-                    }),
-                );
+                spec.alias = Some(AliasSpec {
+                    dns_name: a.target.to_string(),
+                    zone_id,
+                    evaluate_health: a.evaluate_health.as_ref().is_some_and(|e| e.value),
+                });
             }
         }
-        routing_fields(&r.routing, r.rtype, &mut attrs, &mut depends_on);
         index.insert(address.clone(), sets.len());
-        sets.push((address.clone(), Resource { address, kind: "route53.record_set".into(), attributes: Value::Object(attrs), depends_on, protect: false }));
+        sets.push(Resource { address, spec: spec.into(), depends_on, protect: false });
     }
-    sets.into_iter().map(|(_, r)| r).collect()
+    sets
 }
 
-fn routing_fields(ro: &Routing, _rtype: RType, attrs: &mut Map<String, Value>, depends_on: &mut Vec<String>) {
-    let Some(set) = &ro.set else { return };
-    attrs.insert("set_identifier".into(), Value::String(set.value.clone()));
-    if let Some(w) = &ro.weight {
-        attrs.insert("weight".into(), json!(w.value));
-    }
-    if let Some(f) = &ro.failover {
-        attrs.insert("failover".into(), Value::String(f.value.as_str().into()));
-    }
-    if ro.continent.is_some() || ro.country.is_some() || ro.subdivision.is_some() {
-        let v = |s: &Option<crate::hir::Spanned<String>>| s.as_ref().map(|s| Value::String(s.value.clone())).unwrap_or(Value::Null);
-        attrs.insert(
-            "geolocation".into(),
-            json!({ "continent": v(&ro.continent), "country": v(&ro.country), "subdivision": v(&ro.subdivision) }),
-        );
-    }
-    if let Some(r) = &ro.region {
-        attrs.insert("region".into(), Value::String(r.value.clone()));
-    }
-    if let Some(m) = ro.multivalue.as_ref().filter(|m| m.value) {
-        attrs.insert("multivalue".into(), json!(m.value));
-    }
-    if let Some(h) = &ro.health {
+/// The routing policy of a set; nothing for simple routing (no set identifier).
+fn routing(ro: &Routing, depends_on: &mut Vec<String>) -> crate::model::record_set::Routing {
+    let Some(set) = &ro.set else { return Default::default() };
+    let text = |s: &Option<crate::hir::Spanned<String>>| s.as_ref().map(|s| s.value.clone());
+    let geolocation = (ro.continent.is_some() || ro.country.is_some() || ro.subdivision.is_some()).then(|| {
+        Geolocation { continent: text(&ro.continent), country: text(&ro.country), subdivision: text(&ro.subdivision) }
+    });
+    let health_check = ro.health.as_ref().map(|h| {
         let address = format!("healthcheck.{}", h.text);
-        attrs.insert("health_check".into(), reference(&address, "id"));
-        depends_on.push(address);
+        depends_on.push(address.clone());
+        Val::id_of(address)
+    });
+    crate::model::record_set::Routing {
+        set_identifier: Some(set.value.clone()),
+        weight: ro.weight.as_ref().map(|w| w.value),
+        failover: ro.failover.as_ref().map(|f| f.value.as_str().into()),
+        geolocation,
+        region: text(&ro.region),
+        multivalue: ro.multivalue.as_ref().filter(|m| m.value).map(|m| m.value),
+        health_check,
     }
 }
 
@@ -228,7 +223,7 @@ mod tests {
             r#"
 stack s { region = "ap-northeast-1"  tags = { team = "ops" } }
 network main { cidr = 10.0.0.0/16  subnet a { cidr = 10.0.1.0/24  zone = a  public = true } }
-role app { image = image("base-*")  type = t3.micro }
+role app { image = image("base-*")  type = t3.micro  public_ip = true }
 hosts app { role = app  count = 2  subnets = [main.a] }
 zone "Acme.Example." {
   ttl = 600
@@ -250,35 +245,50 @@ healthcheck web { type = https  host = www.acme.example.  path = "/health" }
 "#,
         );
         let get = |a: &str| rs.iter().find(|r| r.address == a).unwrap_or_else(|| panic!("no {a}: {rs:#?}"));
-        assert_eq!(get("record.db.acme.example./A@main").attributes["zone"], json!({"ref": "zone.acme.example.@main", "attribute": "id"}));
-        assert_eq!(get("zone.acme.example.@main").attributes["private_vpcs"], json!([{"ref": "network.main", "attribute": "id"}]));
+        assert_eq!(
+            get("record.db.acme.example./A@main").attributes()["zone"],
+            json!({"ref": "zone.acme.example.@main", "attribute": "id"})
+        );
+        assert_eq!(
+            get("zone.acme.example.@main").attributes()["private_vpcs"],
+            json!([{"ref": "network.main", "attribute": "id"}])
+        );
         let z = get("zone.acme.example.");
-        assert_eq!(z.kind, "route53.hosted_zone");
-        assert_eq!(z.attributes, json!({"name": "acme.example.", "comment": null, "private_vpcs": [], "tags": {"team": "ops"}}));
+        assert_eq!(z.kind(), "route53.hosted_zone");
+        assert_eq!(
+            z.attributes(),
+            json!({"name": "acme.example.", "comment": null, "private_vpcs": [], "tags": {"team": "ops"}})
+        );
         let app = get("record.app.acme.example./A");
         assert_eq!(
-            app.attributes,
+            app.attributes(),
             json!({"zone": {"ref": "zone.acme.example.", "attribute": "id"}, "name": "app.acme.example.", "type": "A", "ttl": 60,
                    "values": [{"ref": "hosts.app[0]", "attribute": "public_ip"}, {"ref": "hosts.app[1]", "attribute": "public_ip"}]})
         );
         assert_eq!(app.depends_on, ["zone.acme.example.", "hosts.app[0]", "hosts.app[1]"]);
         let mx = get("record.acme.example./MX");
-        assert_eq!(mx.attributes["values"], json!(["10 mx1.acme.example.", "20 mx2.example.net.", "30 mx3.acme.example."]));
-        assert_eq!(mx.attributes["ttl"], json!(600));
+        assert_eq!(
+            mx.attributes()["values"],
+            json!(["10 mx1.acme.example.", "20 mx2.example.net.", "30 mx3.acme.example."])
+        );
+        assert_eq!(mx.attributes()["ttl"], json!(600));
         let blue = get("record.api.acme.example./A/blue");
-        assert_eq!(blue.attributes["set_identifier"], json!("blue"));
-        assert_eq!(blue.attributes["weight"], json!(90));
-        assert_eq!(blue.attributes["health_check"], json!({"ref": "healthcheck.web", "attribute": "id"}));
+        assert_eq!(blue.attributes()["set_identifier"], json!("blue"));
+        assert_eq!(blue.attributes()["weight"], json!(90));
+        assert_eq!(blue.attributes()["health_check"], json!({"ref": "healthcheck.web", "attribute": "id"}));
         let www = get("record.www.acme.example./A");
         assert_eq!(
-            www.attributes["alias"],
+            www.attributes()["alias"],
             json!({"dns_name": "acme.example.", "zone_id": {"ref": "zone.acme.example.", "attribute": "id"}, "evaluate_health": true})
         );
-        assert!(www.attributes.get("ttl").is_none() && www.attributes.get("values").is_none());
-        assert_eq!(get("record.geo.acme.example./A/default").attributes["geolocation"], json!({"continent": null, "country": "*", "subdivision": null}));
-        assert_eq!(get("record.acme.example./TXT").attributes["values"], json!(["\"v=spf1 -all\""]));
+        assert!(www.attributes().get("ttl").is_none() && www.attributes().get("values").is_none());
         assert_eq!(
-            get("healthcheck.web").attributes,
+            get("record.geo.acme.example./A/default").attributes()["geolocation"],
+            json!({"continent": null, "country": "*", "subdivision": null})
+        );
+        assert_eq!(get("record.acme.example./TXT").attributes()["values"], json!(["\"v=spf1 -all\""]));
+        assert_eq!(
+            get("healthcheck.web").attributes(),
             json!({"type": "HTTPS", "fqdn": "www.acme.example.", "ip": null, "port": 443, "resource_path": "/health",
                    "request_interval": 30, "failure_threshold": 3})
         );

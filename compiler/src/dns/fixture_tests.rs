@@ -45,11 +45,18 @@ fn err_fixtures_give_their_codes() {
     let all = files("err");
     assert!(all.len() >= 30);
     for (path, text) in all {
-        let expect = text.lines().next().and_then(|l| l.strip_prefix("# expect:")).unwrap_or_else(|| panic!("{}: no expect line", path.display()));
+        let expect = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# expect:"))
+            .unwrap_or_else(|| panic!("{}: no expect line", path.display()));
         let mut want: Vec<&str> = expect.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
         want.sort_unstable();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        assert!(name.starts_with(want.first().copied().unwrap_or("?")) || want.iter().any(|c| name.starts_with(c)), "{name}");
+        assert!(
+            name.starts_with(want.first().copied().unwrap_or("?")) || want.iter().any(|c| name.starts_with(c)),
+            "{name}"
+        );
         assert_eq!(codes_of(&text), want, "{}", path.display());
         let page = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/codes").join(format!("{}.md", &name[..5]));
         assert!(page.exists(), "no page {}", page.display());

@@ -212,6 +212,25 @@ impl Routing {
     pub fn is_routed(&self) -> bool {
         self.set.is_some() || self.policy().is_some()
     }
+
+    /// Whether two routing blocks say the same thing. Values only: two lines of one set
+    /// are written in different places, so their spans always differ, and comparing
+    /// them made every merged set look like a conflict.
+    pub fn same_as(&self, other: &Routing) -> bool {
+        fn value<T: PartialEq>(a: &Option<Spanned<T>>, b: &Option<Spanned<T>>) -> bool {
+            a.as_ref().map(|s| &s.value) == b.as_ref().map(|s| &s.value)
+        }
+        value(&self.set, &other.set)
+            && value(&self.weight, &other.weight)
+            && value(&self.failover, &other.failover)
+            && value(&self.continent, &other.continent)
+            && value(&self.country, &other.country)
+            && value(&self.subdivision, &other.subdivision)
+            && value(&self.region, &other.region)
+            // `multivalue = false` is no policy at all, the same as leaving it out.
+            && self.multivalue.as_ref().is_some_and(|m| m.value) == other.multivalue.as_ref().is_some_and(|m| m.value)
+            && self.health.as_ref().map(|h| &h.text) == other.health.as_ref().map(|h| &h.text)
+    }
 }
 
 /// `healthcheck NAME { … }`

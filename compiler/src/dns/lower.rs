@@ -3,10 +3,6 @@
 //! unknown type, a malformed value) are reported here; problems between records are
 //! left to `check`.
 
-// A FieldError (message, help, fix) is built only on the error path, once per bad
-// value, so its size is not worth boxing.
-#![allow(clippy::result_large_err)]
-
 use super::codes::*;
 use super::hir::*;
 use super::name::{Name, NameUse};
@@ -19,11 +15,30 @@ use crate::syntax::cst::{Expr, Stmt, Term, Word};
 
 const ZONE_FORM: &str = "zone \"acme.example.\" { … }";
 const ZONE_ATTRS: [&str; 3] = ["ttl", "private", "comment"];
-const ROUTING_ATTRS: [&str; 10] =
-    ["set", "weight", "failover", "continent", "country", "subdivision", "region", "multivalue", "health", "evaluate_health"];
+const ROUTING_ATTRS: [&str; 10] = [
+    "set",
+    "weight",
+    "failover",
+    "continent",
+    "country",
+    "subdivision",
+    "region",
+    "multivalue",
+    "health",
+    "evaluate_health",
+];
 const ALIAS_ATTRS: [&str; 11] = [
-    "set", "weight", "failover", "continent", "country", "subdivision", "region", "multivalue", "health",
-    "evaluate_health", "zone_id",
+    "set",
+    "weight",
+    "failover",
+    "continent",
+    "country",
+    "subdivision",
+    "region",
+    "multivalue",
+    "health",
+    "evaluate_health",
+    "zone_id",
 ];
 const HEALTHCHECK_FORM: &str = "healthcheck NAME { type = https  host = www.acme.example.  path = \"/health\" }";
 const HEALTHCHECK_ATTRS: [&str; 7] = ["type", "host", "ip", "port", "path", "interval", "threshold"];
@@ -44,9 +59,10 @@ pub fn report_field_error(cx: &mut Cx, e: FieldError) {
 fn ttl_in_range(cx: &mut Cx, ttl: Option<Spanned<u64>>) -> Option<Spanned<u64>> {
     let t = ttl?;
     if t.value > MAX_TTL {
-        let d = Diagnostic::new(E_TTL_RANGE, cx.file, t.span.clone(), format!("TTL {} is over Route53's limit", t.value))
-            .with_label("out of range")
-            .with_help(format!("a TTL is 0–{MAX_TTL} seconds"));
+        let d =
+            Diagnostic::new(E_TTL_RANGE, cx.file, t.span.clone(), format!("TTL {} is over Route53's limit", t.value))
+                .with_label("out of range")
+                .with_help(format!("a TTL is 0–{MAX_TTL} seconds"));
         cx.report(d);
         return None;
     }
@@ -94,6 +110,18 @@ pub fn lower_zone(cx: &mut Cx, stmt: &Stmt) -> Option<Zone> {
     let ttl = ttl_in_range(cx, ttl);
     let private = attrs.references(cx, "private");
     let private_span = attrs.attr("private").map(|a| a.key.span.clone());
+    // Route53 makes a zone private by its VPC associations: with none, the zone would be
+    // created public while drove (and the reader) took it for private. Judged on the list
+    // as written: one whose members failed to lower was reported already.
+    if let Some(Expr::List(l)) = attrs.expr("private") {
+        if l.items.is_empty() {
+            cx.report(
+                Diagnostic::new(E_PRIVATE_NO_NETWORK, cx.file, l.span.clone(), "a private zone needs at least one network")
+                    .with_label("no network")
+                    .with_help("list the networks the zone answers in, e.g. `private = [main]`, or remove `private` for a public zone"),
+            );
+        }
+    }
     let comment = attrs.string(cx, "comment");
     // Sized up front: a zone's records are most of the memory `drove check` holds, and
     // growing by doubling kept up to twice that for a moment.
@@ -156,11 +184,12 @@ pub fn lower_record(cx: &mut Cx, stmt: &Stmt, origin: &Name) -> Option<Record> {
     };
     let rtype = record_type(cx, type_word)?;
     let value_terms = &stmt.terms[i + 1..];
-    let mut data = if let Some(Term::Word(kw)) = value_terms.first().filter(|t| matches!(t, Term::Word(w) if w.text == "alias")) {
-        RecordData::Alias(Box::new(lower_alias(cx, kw, &value_terms[1..], origin)?))
-    } else {
-        RecordData::Values(lower_values(cx, rtype, type_word, value_terms, origin))
-    };
+    let mut data =
+        if let Some(Term::Word(kw)) = value_terms.first().filter(|t| matches!(t, Term::Word(w) if w.text == "alias")) {
+            RecordData::Alias(Box::new(lower_alias(cx, kw, &value_terms[1..], origin)?))
+        } else {
+            RecordData::Values(lower_values(cx, rtype, type_word, value_terms, origin))
+        };
     let routing = match &stmt.block {
         Some(b) => {
             let owner_ident = Ident { text: owner_word.text.to_string(), span: owner_word.span.clone() };
@@ -170,9 +199,14 @@ pub fn lower_record(cx: &mut Cx, stmt: &Stmt, origin: &Name) -> Option<Record> {
                 a.zone_id = attrs.string(cx, "zone_id");
                 a.evaluate_health = attrs.boolean(cx, "evaluate_health");
             } else if let Some(a) = attrs.attr("evaluate_health") {
-                let d = Diagnostic::new(E_ALIAS_TYPE, cx.file, a.key.span.clone(), "`evaluate_health` is a setting of alias records")
-                    .with_help("health of a record with values is checked with `health = HEALTHCHECK`")
-                    .with_fix("remove it", cx.file, a.span.clone(), "");
+                let d = Diagnostic::new(
+                    E_ALIAS_TYPE,
+                    cx.file,
+                    a.key.span.clone(),
+                    "`evaluate_health` is a setting of alias records",
+                )
+                .with_help("health of a record with values is checked with `health = HEALTHCHECK`")
+                .with_fix("remove it", cx.file, a.span.clone(), "");
                 cx.report(d);
             }
             Routed::from(lower_routing(cx, &attrs, b.span.clone()))
@@ -212,10 +246,7 @@ fn record_type(cx: &mut Cx, w: &Word) -> Option<RType> {
             format!("Route53 does not support {} records", w.text.to_ascii_uppercase()),
         )
         .with_label("not a Route53 record type")
-        .with_help(format!(
-            "Route53 serves {}",
-            RType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
-        ));
+        .with_help(format!("Route53 serves {}", RType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")));
         cx.report(d);
         return None;
     }
@@ -224,7 +255,12 @@ fn record_type(cx: &mut Cx, w: &Word) -> Option<RType> {
     let upper = w.text.to_ascii_uppercase();
     match did_you_mean(&upper, RType::ALL.iter().map(|t| t.as_str())) {
         Some(s) => {
-            d = d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), cx.file, w.span.clone(), s);
+            d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                format!("replace with `{s}`"),
+                cx.file,
+                w.span.clone(),
+                s,
+            );
         }
         None => {
             d = d.with_help(format!(
@@ -322,10 +358,16 @@ fn lower_routing(cx: &mut Cx, attrs: &Attrs, block: crate::source::Span) -> Rout
         "primary" => Some(Spanned::new(Failover::Primary, f.span)),
         "secondary" => Some(Spanned::new(Failover::Secondary, f.span)),
         other => {
-            let mut d = Diagnostic::new(E_FAILOVER, cx.file, f.span.clone(), format!("`{other}` is not a failover role"))
-                .with_label("expected `primary` or `secondary`");
+            let mut d =
+                Diagnostic::new(E_FAILOVER, cx.file, f.span.clone(), format!("`{other}` is not a failover role"))
+                    .with_label("expected `primary` or `secondary`");
             if let Some(s) = did_you_mean(other, ["primary", "secondary"]) {
-                d = d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), cx.file, f.span.clone(), s);
+                d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                    format!("replace with `{s}`"),
+                    cx.file,
+                    f.span.clone(),
+                    s,
+                );
             } else {
                 d = d.with_help("write `failover = primary` or `failover = secondary`");
             }
@@ -369,10 +411,20 @@ pub fn lower_healthcheck(cx: &mut Cx, stmt: &Stmt) -> Option<HealthCheck> {
             "https" => CheckType::Https,
             "tcp" => CheckType::Tcp,
             other => {
-                let mut d = Diagnostic::new(E_HEALTHCHECK, cx.file, t.span.clone(), format!("`{other}` is not a health check type"))
-                    .with_label("expected `http`, `https` or `tcp`");
+                let mut d = Diagnostic::new(
+                    E_HEALTHCHECK,
+                    cx.file,
+                    t.span.clone(),
+                    format!("`{other}` is not a health check type"),
+                )
+                .with_label("expected `http`, `https` or `tcp`");
                 if let Some(s) = did_you_mean(other, ["http", "https", "tcp"]) {
-                    d = d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), cx.file, t.span.clone(), s);
+                    d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                        format!("replace with `{s}`"),
+                        cx.file,
+                        t.span.clone(),
+                        s,
+                    );
                 }
                 cx.report(d);
                 return None;
@@ -396,8 +448,9 @@ pub fn lower_healthcheck(cx: &mut Cx, stmt: &Stmt) -> Option<HealthCheck> {
     let port = attrs.integer(cx, "port").filter(|p| {
         let ok = (1..=65535).contains(&p.value);
         if !ok {
-            let d = Diagnostic::new(E_HEALTHCHECK, cx.file, p.span.clone(), format!("port {} is out of range", p.value))
-                .with_label("expected 1–65535");
+            let d =
+                Diagnostic::new(E_HEALTHCHECK, cx.file, p.span.clone(), format!("port {} is out of range", p.value))
+                    .with_label("expected 1–65535");
             cx.report(d);
         }
         ok
@@ -407,10 +460,15 @@ pub fn lower_healthcheck(cx: &mut Cx, stmt: &Stmt) -> Option<HealthCheck> {
         let ok = i.value == 10 || i.value == 30;
         if !ok {
             let fix = if i.value < 20 { "10s" } else { "30s" };
-            let d = Diagnostic::new(E_HEALTHCHECK, cx.file, i.span.clone(), format!("interval of {}s is not one Route53 offers", i.value))
-                .with_label("expected `10s` or `30s`")
-                .with_help(format!("Route53 checks every 10 or 30 seconds; did you mean `{fix}`?"))
-                .with_fix(format!("replace with `{fix}`"), cx.file, i.span.clone(), fix);
+            let d = Diagnostic::new(
+                E_HEALTHCHECK,
+                cx.file,
+                i.span.clone(),
+                format!("interval of {}s is not one Route53 offers", i.value),
+            )
+            .with_label("expected `10s` or `30s`")
+            .with_help(format!("Route53 checks every 10 or 30 seconds; did you mean `{fix}`?"))
+            .with_fix(format!("replace with `{fix}`"), cx.file, i.span.clone(), fix);
             cx.report(d);
         }
         ok
@@ -418,9 +476,14 @@ pub fn lower_healthcheck(cx: &mut Cx, stmt: &Stmt) -> Option<HealthCheck> {
     let threshold = attrs.integer(cx, "threshold").filter(|t| {
         let ok = (1..=10).contains(&t.value);
         if !ok {
-            let d = Diagnostic::new(E_HEALTHCHECK, cx.file, t.span.clone(), format!("threshold {} is out of range", t.value))
-                .with_label("expected 1–10")
-                .with_help("the number of consecutive failures before Route53 marks the endpoint unhealthy is 1–10");
+            let d = Diagnostic::new(
+                E_HEALTHCHECK,
+                cx.file,
+                t.span.clone(),
+                format!("threshold {} is out of range", t.value),
+            )
+            .with_label("expected 1–10")
+            .with_help("the number of consecutive failures before Route53 marks the endpoint unhealthy is 1–10");
             cx.report(d);
         }
         ok
@@ -431,7 +494,7 @@ pub fn lower_healthcheck(cx: &mut Cx, stmt: &Stmt) -> Option<HealthCheck> {
 #[cfg(test)]
 pub(crate) mod tests {
     use crate::diag::{Diagnostic, Sink};
-    use crate::dns::hir::{RecordData, Policy};
+    use crate::dns::hir::{Policy, RecordData};
     use crate::dns::rdata::Rdata;
 
     pub(crate) fn lower_src(text: &str) -> (crate::hir::Stack, Vec<Diagnostic>) {
@@ -477,7 +540,9 @@ healthcheck web { type = https  host = www.acme.example.  port = 443  path = "/h
         }
         assert!(matches!(&z.records[4].data, RecordData::Values(v) if matches!(v[0].data, Rdata::Txt(_))));
         assert_eq!(z.records[5].routing.policy(), Some(Policy::Weighted));
-        assert!(matches!(&z.records[6].data, RecordData::Alias(a) if a.evaluate_health.as_ref().is_some_and(|e| !e.value)));
+        assert!(
+            matches!(&z.records[6].data, RecordData::Alias(a) if a.evaluate_health.as_ref().is_some_and(|e| !e.value))
+        );
         assert_eq!(stack.healthchecks[0].interval.as_ref().map(|i| i.value), Some(30));
     }
 
@@ -500,7 +565,10 @@ healthcheck h { type = htp  interval = 15s  threshold = 11  port = 0 }
         );
         assert_eq!(
             codes(&diags),
-            ["E0270", "E0271", "E0272", "E0280", "E0292", "E0286", "E0285", "E0272", "E0273", "E0295", "E0295", "E0295", "E0295"],
+            [
+                "E0270", "E0271", "E0272", "E0280", "E0292", "E0286", "E0285", "E0272", "E0273", "E0295", "E0295",
+                "E0295", "E0295"
+            ],
             "{diags:#?}"
         );
         let cnam = &diags[0];

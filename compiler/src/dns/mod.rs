@@ -20,6 +20,6 @@ pub mod rtype;
 pub mod svcb;
 
 #[cfg(test)]
-mod oracle_tests;
-#[cfg(test)]
 mod fixture_tests;
+#[cfg(test)]
+mod oracle_tests;

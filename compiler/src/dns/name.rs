@@ -64,16 +64,14 @@ impl NameError {
 
     pub fn help(&self) -> Option<String> {
         match &self.kind {
-            NameErrorKind::BadChar(_) => Some(
-                "DNS labels hold letters, digits, `-` and `_` (service labels such as `_sip._tcp`)".into(),
-            ),
+            NameErrorKind::BadChar(_) => {
+                Some("DNS labels hold letters, digits, `-` and `_` (service labels such as `_sip._tcp`)".into())
+            }
             NameErrorKind::WildcardNotLeftmost => Some("a wildcard is a whole label on the left: `*.cdn`".into()),
             NameErrorKind::NotAbsolute => Some("write the name absolute, with a trailing dot".into()),
             NameErrorKind::EmptyLabel => Some("remove the doubled or leading dot".into()),
             NameErrorKind::LabelTooLong(_) => Some(format!("a label holds at most {MAX_LABEL} bytes")),
-            NameErrorKind::NameTooLong(_) => {
-                Some(format!("a name holds at most {MAX_NAME} bytes (255 on the wire)"))
-            }
+            NameErrorKind::NameTooLong(_) => Some(format!("a name holds at most {MAX_NAME} bytes (255 on the wire)")),
             _ => None,
         }
     }
@@ -213,8 +211,10 @@ impl Name {
             tail[..o.text.len()].copy_from_slice(o.text.as_bytes());
         }
         // Only ASCII was let through above, so this never fails.
-        let text = std::str::from_utf8(&buf[..len])
-            .map_err(|e| NameError { kind: NameErrorKind::BadChar('?'), range: e.valid_up_to()..e.valid_up_to() + 1 })?;
+        let text = std::str::from_utf8(&buf[..len]).map_err(|e| NameError {
+            kind: NameErrorKind::BadChar('?'),
+            range: e.valid_up_to()..e.valid_up_to() + 1,
+        })?;
         Ok(Name { text: CompactString::new(text) })
     }
 

@@ -2,10 +2,6 @@
 //! typed fields, and rendered in the presentation format Route53's
 //! `ResourceRecords[].Value` takes. Errors name the field and what it should hold.
 
-// A FieldError (message, help, fix) is built only on the error path, once per bad
-// value, so its size is not worth boxing.
-#![allow(clippy::result_large_err)]
-
 use super::name::{Name, NameError, NameUse};
 use super::rtype::RType;
 use super::svcb::SvcParams;
@@ -165,8 +161,11 @@ fn describe(t: &Term) -> String {
 
 impl<'a> Fields<'a> {
     fn err(&self, span: Span, field: &str, expected: &str, found: &str) -> FieldError {
-        FieldError::new(span, format!("{} {field}: expected {expected}, found {found}", self.rtype))
-            .help(format!("a {} value is {}", self.rtype, value_form(self.rtype)))
+        FieldError::new(span, format!("{} {field}: expected {expected}, found {found}", self.rtype)).help(format!(
+            "a {} value is {}",
+            self.rtype,
+            value_form(self.rtype)
+        ))
     }
 
     fn next(&mut self, field: &str, expected: &str) -> Result<&'a Term, FieldError> {
@@ -289,12 +288,15 @@ impl<'a> Fields<'a> {
             None => Ok(()),
             Some(t) => {
                 let end = self.terms.last().map(|l| l.span().end).unwrap_or(t.span().end);
-                Err(FieldError::new(t.span().start..end, format!("unexpected {} after the {} value", describe(t), self.rtype))
-                    .help(format!(
-                        "a {} value is {}; separate several values with `,`",
-                        self.rtype,
-                        value_form(self.rtype)
-                    )))
+                Err(FieldError::new(
+                    t.span().start..end,
+                    format!("unexpected {} after the {} value", describe(t), self.rtype),
+                )
+                .help(format!(
+                    "a {} value is {}; separate several values with `,`",
+                    self.rtype,
+                    value_form(self.rtype)
+                )))
             }
         }
     }
@@ -305,7 +307,10 @@ fn check_len(s: &Str) -> Result<(), FieldError> {
         return Err(FieldError {
             code: "E0281",
             span: s.span.clone(),
-            message: format!("string is {} bytes long; a DNS character-string holds at most {MAX_STRING}", s.value.len()),
+            message: format!(
+                "string is {} bytes long; a DNS character-string holds at most {MAX_STRING}",
+                s.value.len()
+            ),
             help: Some("split it into several strings on the same value: `\"first part\" \"second part\"`".into()),
             fix: None,
         });
@@ -335,7 +340,12 @@ pub fn parse(rtype: RType, terms: &[Term], origin: &Name, whole: Span) -> Result
             let tw = f.word("tag", "`issue`, `issuewild`, `issuemail` or `iodef`")?;
             let tag = tw.text.as_str().to_ascii_lowercase();
             if !CAA_TAGS.contains(&tag.as_str()) {
-                let mut e = f.err(tw.span.clone(), "tag", "`issue`, `issuewild`, `issuemail` or `iodef`", &format!("`{}`", tw.text));
+                let mut e = f.err(
+                    tw.span.clone(),
+                    "tag",
+                    "`issue`, `issuewild`, `issuemail` or `iodef`",
+                    &format!("`{}`", tw.text),
+                );
                 if let Some(s) = crate::diag::did_you_mean(&tw.text, CAA_TAGS.iter().copied()) {
                     e.help = Some(format!("did you mean `{s}`?"));
                     e.fix = Some((format!("change to `{s}`"), s.to_string()));
@@ -344,7 +354,12 @@ pub fn parse(rtype: RType, terms: &[Term], origin: &Name, whole: Span) -> Result
             }
             let value = f.string("value")?;
             if tag == "iodef" && !IODEF_SCHEMES.iter().any(|s| value.value.starts_with(s)) {
-                return Err(f.err(value.span.clone(), "value", "a `mailto:`, `https:` or `http:` URL", &format!("\"{}\"", value.value)));
+                return Err(f.err(
+                    value.span.clone(),
+                    "value",
+                    "a `mailto:`, `https:` or `http:` URL",
+                    &format!("\"{}\"", value.value),
+                ));
             }
             Rdata::Caa(Box::new(Caa { flags, tag, value: value.value.clone() }))
         }
@@ -370,18 +385,30 @@ pub fn parse(rtype: RType, terms: &[Term], origin: &Name, whole: Span) -> Result
             while let Some(t) = f.terms.get(f.pos) {
                 match t {
                     Term::Str(s) => strings.push(&**s),
-                    t => return Err(f.err(t.span(), "params", "a quoted string of `key=value` parameters", &describe(t))),
+                    t => {
+                        return Err(f.err(
+                            t.span(),
+                            "params",
+                            "a quoted string of `key=value` parameters",
+                            &describe(t),
+                        ))
+                    }
                 }
                 f.pos += 1;
             }
             let params = super::svcb::parse(&strings)?;
             if priority == 0 && !params.is_empty() {
-                let span = strings.first().map(|s| s.span.start).unwrap_or(0)..strings.last().map(|s| s.span.end).unwrap_or(0);
+                let span =
+                    strings.first().map(|s| s.span.start).unwrap_or(0)..strings.last().map(|s| s.span.end).unwrap_or(0);
                 return Err(FieldError::new(span, format!("{rtype} priority 0 (alias mode) takes no parameters"))
                     .help("use a priority of 1 or more for a service record with parameters"));
             }
             let s = Box::new(Svcb { priority, target, params });
-            if rtype == RType::Https { Rdata::Https(s) } else { Rdata::Svcb(s) }
+            if rtype == RType::Https {
+                Rdata::Https(s)
+            } else {
+                Rdata::Svcb(s)
+            }
         }
         RType::Mx => Rdata::Mx { preference: f.u16("preference")?, exchange: f.name("exchange", origin)? },
         RType::Naptr => {
@@ -389,7 +416,12 @@ pub fn parse(rtype: RType, terms: &[Term], origin: &Name, whole: Span) -> Result
             let preference = f.u16("preference")?;
             let flags_s = f.string("flags")?;
             if let Some(c) = flags_s.value.chars().find(|c| !c.is_ascii_alphanumeric()) {
-                return Err(f.err(flags_s.span.clone(), "flags", "letters and digits (e.g. \"S\", \"A\", \"U\", \"P\")", &format!("`{c}`")));
+                return Err(f.err(
+                    flags_s.span.clone(),
+                    "flags",
+                    "letters and digits (e.g. \"S\", \"A\", \"U\", \"P\")",
+                    &format!("`{c}`"),
+                ));
             }
             let service = f.string("service")?.value.clone();
             let regexp_s = f.string("regexp")?;
@@ -414,7 +446,11 @@ pub fn parse(rtype: RType, terms: &[Term], origin: &Name, whole: Span) -> Result
             while f.pos < f.terms.len() || strings.is_empty() {
                 strings.push(f.string("text")?.value.clone());
             }
-            if rtype == RType::Txt { Rdata::Txt(strings) } else { Rdata::Spf(strings) }
+            if rtype == RType::Txt {
+                Rdata::Txt(strings)
+            } else {
+                Rdata::Spf(strings)
+            }
         }
         RType::Srv => Rdata::Srv {
             priority: f.u16("priority")?,
@@ -423,7 +459,8 @@ pub fn parse(rtype: RType, terms: &[Term], origin: &Name, whole: Span) -> Result
             target: f.name("target", origin)?,
         },
         RType::Sshfp => {
-            let algorithm = f.code_u8("algorithm", &[(1, "RSA"), (2, "DSA"), (3, "ECDSA"), (4, "Ed25519"), (6, "Ed448")])?;
+            let algorithm =
+                f.code_u8("algorithm", &[(1, "RSA"), (2, "DSA"), (3, "ECDSA"), (4, "Ed25519"), (6, "Ed448")])?;
             let fp_type = f.code_u8("fingerprint type", &[(1, "SHA-1"), (2, "SHA-256")])?;
             let fingerprint = f.hex("fingerprint", Some(if fp_type == 1 { 20 } else { 32 }))?;
             Rdata::Sshfp { algorithm, fp_type, fingerprint }
@@ -445,7 +482,8 @@ pub fn parse(rtype: RType, terms: &[Term], origin: &Name, whole: Span) -> Result
     Ok(data)
 }
 
-const CAA_TAGS: &[&str] = &["issue", "issuewild", "issuemail", "iodef"];
+/// The CAA tags Route53 takes.
+pub const CAA_TAGS: &[&str] = &["issue", "issuewild", "issuemail", "iodef"];
 const IODEF_SCHEMES: &[&str] = &["mailto:", "https:", "http:"];
 
 fn parse_a(w: &Word) -> Result<AValue, FieldError> {
@@ -483,8 +521,11 @@ fn parse_a(w: &Word) -> Result<AValue, FieldError> {
         return Err(FieldError::new(w.span.clone(), format!("`{}` is an IPv6 address, not IPv4", w.text))
             .help("IPv6 addresses go in an AAAA record"));
     }
-    Err(FieldError::new(w.span.clone(), format!("A address: expected an IPv4 address or `hosts.NAME.public_ip`, found `{}`", w.text))
-        .help(format!("an A value is {}", value_form(RType::A))))
+    Err(FieldError::new(
+        w.span.clone(),
+        format!("A address: expected an IPv4 address or `hosts.NAME.public_ip`, found `{}`", w.text),
+    )
+    .help(format!("an A value is {}", value_form(RType::A))))
 }
 
 /// A character-string in presentation format: quoted, `"` and `\` escaped, bytes outside
@@ -523,7 +564,9 @@ impl Rdata {
             Rdata::Aaaa(a) => a.to_string(),
             Rdata::Caa(c) => format!("{} {} {}", c.flags, c.tag, quote(&c.value)),
             Rdata::Cname(n) | Rdata::Ns(n) | Rdata::Ptr(n) => n.to_string(),
-            Rdata::Ds { key_tag, algorithm, digest_type, digest } => format!("{key_tag} {algorithm} {digest_type} {digest}"),
+            Rdata::Ds { key_tag, algorithm, digest_type, digest } => {
+                format!("{key_tag} {algorithm} {digest_type} {digest}")
+            }
             Rdata::Https(s) | Rdata::Svcb(s) => {
                 let mut out = format!("{} {}", s.priority, s.target);
                 let params = s.params.presentation();
@@ -614,17 +657,33 @@ pub(crate) mod tests {
             (RType::Caa, "0 issue \"letsencrypt.org\"", "0 issue \"letsencrypt.org\""),
             (RType::Caa, "128 IODEF \"mailto:sec@acme.example\"", "128 iodef \"mailto:sec@acme.example\""),
             (RType::Cname, "WWW", "www.acme.example."),
-            (RType::Ds, "60485 5 1 2bb183af5f22588179a53b0a98631fad1a292118", "60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118"),
+            (
+                RType::Ds,
+                "60485 5 1 2bb183af5f22588179a53b0a98631fad1a292118",
+                "60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118",
+            ),
             (RType::Https, "1 . \"alpn=h2,h3 port=443\"", "1 . alpn=\"h2,h3\" port=\"443\""),
             (RType::Svcb, "0 svc.example.net.", "0 svc.example.net."),
             (RType::Mx, "10 mx1", "10 mx1.acme.example."),
-            (RType::Naptr, "100 10 \"s\" \"SIP+D2U\" \"\" _sip._udp", "100 10 \"S\" \"SIP+D2U\" \"\" _sip._udp.acme.example."),
+            (
+                RType::Naptr,
+                "100 10 \"s\" \"SIP+D2U\" \"\" _sip._udp",
+                "100 10 \"S\" \"SIP+D2U\" \"\" _sip._udp.acme.example.",
+            ),
             (RType::Ns, "ns1.example.net.", "ns1.example.net."),
             (RType::Ptr, "host.acme.example.", "host.acme.example."),
             (RType::Spf, "\"v=spf1 -all\"", "\"v=spf1 -all\""),
             (RType::Srv, "0 5 5060 sip", "0 5 5060 sip.acme.example."),
-            (RType::Sshfp, "4 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "4 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"),
-            (RType::Tlsa, "3 1 1 0123456789ab 0123456789ab0123456789ab0123456789ab0123456789ab0123", "3 1 1 0123456789AB0123456789AB0123456789AB0123456789AB0123456789AB0123"),
+            (
+                RType::Sshfp,
+                "4 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                "4 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF",
+            ),
+            (
+                RType::Tlsa,
+                "3 1 1 0123456789ab 0123456789ab0123456789ab0123456789ab0123456789ab0123",
+                "3 1 1 0123456789AB0123456789AB0123456789AB0123456789AB0123456789AB0123",
+            ),
             (RType::Txt, "\"a \\\"b\\\"\" \"c\"", "\"a \\\"b\\\"\" \"c\""),
         ];
         for (t, input, want) in cases {

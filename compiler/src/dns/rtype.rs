@@ -73,8 +73,17 @@ impl RType {
     pub fn alias_allowed(self) -> bool {
         matches!(
             self,
-            RType::A | RType::Aaaa | RType::Caa | RType::Cname | RType::Ds | RType::Mx | RType::Naptr
-                | RType::Ptr | RType::Spf | RType::Srv | RType::Txt
+            RType::A
+                | RType::Aaaa
+                | RType::Caa
+                | RType::Cname
+                | RType::Ds
+                | RType::Mx
+                | RType::Naptr
+                | RType::Ptr
+                | RType::Spf
+                | RType::Srv
+                | RType::Txt
         )
     }
 
@@ -93,10 +102,52 @@ impl fmt::Display for RType {
 
 /// Types a zone file may hold that Route53 does not serve.
 const NOT_IN_ROUTE53: &[&str] = &[
-    "SOA", "LOC", "HINFO", "RP", "AFSDB", "CERT", "DNAME", "DNSKEY", "RRSIG", "NSEC", "NSEC3", "NSEC3PARAM",
-    "KEY", "SIG", "KX", "APL", "IPSECKEY", "DHCID", "HIP", "OPENPGPKEY", "CDS", "CDNSKEY", "CSYNC", "ZONEMD",
-    "URI", "SMIMEA", "EUI48", "EUI64", "MINFO", "MB", "MG", "MR", "WKS", "X25", "ISDN", "RT", "NSAP", "PX",
-    "GPOS", "A6", "NULL", "TKEY", "TSIG", "ANY", "AXFR", "IXFR",
+    "SOA",
+    "LOC",
+    "HINFO",
+    "RP",
+    "AFSDB",
+    "CERT",
+    "DNAME",
+    "DNSKEY",
+    "RRSIG",
+    "NSEC",
+    "NSEC3",
+    "NSEC3PARAM",
+    "KEY",
+    "SIG",
+    "KX",
+    "APL",
+    "IPSECKEY",
+    "DHCID",
+    "HIP",
+    "OPENPGPKEY",
+    "CDS",
+    "CDNSKEY",
+    "CSYNC",
+    "ZONEMD",
+    "URI",
+    "SMIMEA",
+    "EUI48",
+    "EUI64",
+    "MINFO",
+    "MB",
+    "MG",
+    "MR",
+    "WKS",
+    "X25",
+    "ISDN",
+    "RT",
+    "NSAP",
+    "PX",
+    "GPOS",
+    "A6",
+    "NULL",
+    "TKEY",
+    "TSIG",
+    "ANY",
+    "AXFR",
+    "IXFR",
 ];
 
 pub fn is_known_unsupported(text: &str) -> bool {

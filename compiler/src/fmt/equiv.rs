@@ -91,4 +91,3 @@ fn expr(out: &mut String, e: &Expr) {
         Expr::Error(_) => out.push_str("error"),
     }
 }
-

@@ -141,7 +141,14 @@ impl<'a> Printer<'a> {
         append(&mut lines, vec![sep.to_string()]);
         if lines.len() == 1 {
             let cell = lines.pop().unwrap_or_default().trim_start().to_string();
-            return Body::Table(TableRow { kind: Kind::Plain, cells: vec![cell], block: None, first_comment: None, cont_cell: 0, cont: Vec::new() });
+            return Body::Table(TableRow {
+                kind: Kind::Plain,
+                cells: vec![cell],
+                block: None,
+                first_comment: None,
+                cont_cell: 0,
+                cont: Vec::new(),
+            });
         }
         Body::Lines(lines)
     }

@@ -258,7 +258,11 @@ fn table(group: &[(&TableRow, Option<&str>)], level: usize) -> Vec<String> {
 
     // Comments ending a first line line up two columns after the longest such line.
     let first_comment = |t: &TableRow, trailing: Option<&str>| -> Option<String> {
-        if t.cont.is_empty() { trailing.map(str::to_string) } else { t.first_comment.clone() }
+        if t.cont.is_empty() {
+            trailing.map(str::to_string)
+        } else {
+            t.first_comment.clone()
+        }
     };
     let comment_col = group
         .iter()

@@ -11,8 +11,8 @@ mod strings;
 
 use crate::diag::Diagnostic;
 use crate::syntax::cst::{File, Item};
-use printer::Printer;
 pub use equiv::shape;
+use printer::Printer;
 pub use stmt::is_record_type;
 pub use strings::quote;
 

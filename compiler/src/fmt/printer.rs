@@ -2,8 +2,8 @@
 //! verbatim long strings) and a cursor over the comments, which are handed out strictly in
 //! source order so each one is printed exactly once.
 
-use crate::syntax::cst::Comment;
 use crate::source::Span;
+use crate::syntax::cst::Comment;
 
 /// Lines longer than this are broken where the style allows it.
 pub const WIDTH: usize = 100;

@@ -228,7 +228,8 @@ impl<'a> Printer<'a> {
         let cont: Vec<(String, Option<String>)> = lines.map(|l| (l.text(), l.comment)).collect();
         let toks: Vec<&str> = first.tokens.iter().map(|t| t.0.as_str()).collect();
         let join = |from: usize, to: usize| toks.get(from..to).map(|t| t.join(" ")).unwrap_or_default();
-        let mut row = TableRow { kind: Kind::Plain, cells: Vec::new(), block, first_comment: first.comment, cont_cell: 1, cont };
+        let mut row =
+            TableRow { kind: Kind::Plain, cells: Vec::new(), block, first_comment: first.comment, cont_cell: 1, cont };
 
         if let (Some(ti), None) = (rtype, &value) {
             if toks.len() > ti && (row.block.is_none() || row.cont.is_empty()) {
@@ -241,7 +242,12 @@ impl<'a> Printer<'a> {
         }
         let head_is = |w: &str| matches!(s.terms.first(), Some(Term::Word(h)) if h.text == w);
         if ctx == Ctx::Firewall && head_is("allow") && value.is_none() && row.block.is_none() && row.cont.is_empty() {
-            let dir = s.terms.iter().enumerate().skip(2).find(|(_, t)| matches!(t, Term::Word(w) if w.text == "from" || w.text == "to"));
+            let dir = s
+                .terms
+                .iter()
+                .enumerate()
+                .skip(2)
+                .find(|(_, t)| matches!(t, Term::Word(w) if w.text == "from" || w.text == "to"));
             let k = dir.and_then(|(j, _)| first.tokens.iter().position(|t| t.1 == j));
             if let (Some(k), Some(Term::Word(_))) = (k.filter(|&k| k >= 2), s.terms.get(1)) {
                 row.kind = Kind::Rule;

@@ -24,11 +24,8 @@ fn the_brief_example_is_already_canonical() {
 
 #[test]
 fn squashed_input_comes_out_canonical() {
-    let squashed: String = BRIEF
-        .lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let squashed: String =
+        BRIEF.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect::<Vec<_>>().join("\n");
     let squashed = squashed.replace(" A ", " a ").replace("CNAME", "cname");
     assert_eq!(check(&squashed), BRIEF);
 }
@@ -57,7 +54,8 @@ fn trailing_comments_of_a_run_line_up() {
 #[test]
 fn blank_lines_are_kept_once_and_declarations_set_apart() {
     let input = "\n\nlet a = 1\n\n\n\nlet b = 2\nlet c = 3\nnetwork n {\n\n\n  cidr = 10.0.0.0/16\n\n\n  subnet x {}\n\n}\nlet d = 4\n\n";
-    let want = "let a = 1\n\nlet b = 2\nlet c = 3\n\nnetwork n {\n  cidr = 10.0.0.0/16\n\n  subnet x {}\n}\n\nlet d = 4\n";
+    let want =
+        "let a = 1\n\nlet b = 2\nlet c = 3\n\nnetwork n {\n  cidr = 10.0.0.0/16\n\n  subnet x {}\n}\n\nlet d = 4\n";
     assert_eq!(check(input), want);
 }
 
@@ -71,7 +69,10 @@ fn one_line_blocks_that_do_not_fit_are_split() {
 
 #[test]
 fn statements_in_a_one_line_block_are_split() {
-    assert_eq!(check("role r { provision { run \"a\"; run \"b\" } }\n"), "role r {\n  provision {\n    run \"a\"\n    run \"b\"\n  }\n}\n");
+    assert_eq!(
+        check("role r { provision { run \"a\"; run \"b\" } }\n"),
+        "role r {\n  provision {\n    run \"a\"\n    run \"b\"\n  }\n}\n"
+    );
 }
 
 #[test]

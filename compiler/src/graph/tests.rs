@@ -1,15 +1,36 @@
 use super::{to_dot, to_mermaid};
-use crate::model::{reference, DesiredState, Resource, StackInfo, StateBackend};
+use crate::model::{reference, DesiredState, Resource, Spec, StackInfo, StateBackend};
 use serde_json::json;
 
+/// A resource of `kind` with the attributes the drawing looks at; the rest are filler.
 fn res(address: &str, kind: &str, attributes: serde_json::Value, depends_on: &[&str]) -> Resource {
-    Resource {
-        address: address.into(),
-        kind: kind.into(),
-        attributes,
-        depends_on: depends_on.iter().map(|s| s.to_string()).collect(),
-        protect: false,
+    let none = serde_json::Value::Null;
+    let id = reference("x", "id");
+    let mut full = match kind {
+        "ec2.vpc" => {
+            json!({"cidr": "10.0.0.0/16", "enable_dns_support": true, "enable_dns_hostnames": true, "tags": {}})
+        }
+        "ec2.subnet" => {
+            json!({"vpc": id, "cidr": "", "availability_zone": "", "map_public_ip_on_launch": false, "tags": {}})
+        }
+        "ec2.internet_gateway" => json!({"vpc": id, "tags": {}}),
+        "ec2.security_group" => json!({"vpc": id, "name": "", "description": "", "tags": {}}),
+        "ec2.security_group_rules" => json!({"group": id, "ingress": [], "egress": none}),
+        "ec2.instance" => json!({"role": "", "image": none, "instance_type": none, "subnet": id, "security_groups": [],
+            "private_ip": none, "associate_public_ip": false, "root_volume": {"size_gib": 8, "encrypted": true},
+            "imdsv2_required": true, "user_data": none, "tags": {}}),
+        "route53.hosted_zone" => json!({"name": "", "comment": none, "private_vpcs": [], "tags": {}}),
+        "route53.record_set" => json!({"zone": id, "name": "", "type": "A", "ttl": 300, "values": []}),
+        "route53.health_check" => json!({"type": "HTTPS", "fqdn": none, "ip": none, "port": 443, "resource_path": "/",
+            "request_interval": 30, "failure_threshold": 3}),
+        other => panic!("no filler for {other}"),
+    };
+    for (k, v) in attributes.as_object().expect("an object") {
+        full[k] = v.clone();
     }
+    let mut r = Resource::new(address, Spec::from_attributes(kind, full).expect("attributes fit"));
+    r.depends_on = depends_on.iter().map(|s| s.to_string()).collect();
+    r
 }
 
 /// A network with one subnet, a firewall, two instances (one protected), a zone with a
@@ -33,14 +54,25 @@ fn state() -> DesiredState {
             max_delete: 0.25,
             max_zone_delete: 0.5,
             recipients: Vec::new(),
+            ignore_tags: Vec::new(),
         },
         resources: vec![
             res(vpc, "ec2.vpc", json!({ "cidr": "10.0.0.0/16" }), &[]),
             res(subnet, "ec2.subnet", json!({ "vpc": reference(vpc, "id") }), &[vpc]),
             res("network.main.internet_gateway", "ec2.internet_gateway", json!({ "vpc": reference(vpc, "id") }), &[]),
             res("firewall.web", "ec2.security_group", json!({ "vpc": reference(vpc, "id") }), &[vpc]),
-            res("firewall.web.rules", "ec2.security_group_rules", json!({ "group": reference("firewall.web", "id") }), &[]),
-            res("hosts.app[0]", "ec2.instance", json!({ "subnet": reference(subnet, "id") }), &[subnet, "firewall.web"]),
+            res(
+                "firewall.web.rules",
+                "ec2.security_group_rules",
+                json!({ "group": reference("firewall.web", "id") }),
+                &[],
+            ),
+            res(
+                "hosts.app[0]",
+                "ec2.instance",
+                json!({ "subnet": reference(subnet, "id") }),
+                &[subnet, "firewall.web"],
+            ),
             db,
             res("zone.acme.example.", "route53.hosted_zone", json!({ "name": "acme.example." }), &[]),
             res(

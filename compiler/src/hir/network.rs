@@ -38,6 +38,9 @@ pub struct Firewall {
     pub span: Span,
     pub network: Option<Ref>,
     pub description: Option<Spanned<String>>,
+    /// The security group's name in AWS, when it is not drove's `STACK-NAME` (a group
+    /// adopted with the name its owners gave it; a group's name cannot change).
+    pub group_name: Option<Spanned<String>>,
     pub rules: Vec<Rule>,
 }
 

@@ -14,6 +14,8 @@ pub struct StackDecl {
     pub max_delete: Option<Spanned<f64>>,
     pub max_zone_delete: Option<Spanned<f64>>,
     pub recipients: Vec<Spanned<String>>,
+    /// Tag keys (a trailing `*` matches a prefix) drove leaves alone on every resource.
+    pub ignore_tags: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -41,11 +41,26 @@ pub struct Step {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum StepKind {
-    Package { names: Vec<Spanned<String>> },
-    User { name: Spanned<String>, groups: Vec<Spanned<String>>, shell: Option<Spanned<String>> },
-    File { path: Spanned<String>, owner: Option<Spanned<String>>, mode: Option<Spanned<u32>>, content: Spanned<FileContent> },
-    Run { command: Spanned<String> },
-    Service { names: Vec<Spanned<String>> },
+    Package {
+        names: Vec<Spanned<String>>,
+    },
+    User {
+        name: Spanned<String>,
+        groups: Vec<Spanned<String>>,
+        shell: Option<Spanned<String>>,
+    },
+    File {
+        path: Spanned<String>,
+        owner: Option<Spanned<String>>,
+        mode: Option<Spanned<u32>>,
+        content: Spanned<FileContent>,
+    },
+    Run {
+        command: Spanned<String>,
+    },
+    Service {
+        names: Vec<Spanned<String>>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

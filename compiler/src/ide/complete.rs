@@ -24,18 +24,43 @@ pub struct Completion {
     pub detail: Option<String>,
 }
 
-const DECLARATIONS: &[&str] = &["stack", "let", "network", "firewall", "role", "hosts", "host", "zone", "healthcheck", "secret"];
+const DECLARATIONS: &[&str] =
+    &["stack", "let", "network", "firewall", "role", "hosts", "host", "zone", "healthcheck", "secret"];
 
 /// Settings of a record's routing block (`www 60 A 192.0.2.1 { … }`).
-const ROUTING: &[&str] = &["set", "weight", "failover", "continent", "country", "subdivision", "region", "multivalue", "health", "zone_id", "evaluate_health"];
+const ROUTING: &[&str] = &[
+    "set",
+    "weight",
+    "failover",
+    "continent",
+    "country",
+    "subdivision",
+    "region",
+    "multivalue",
+    "health",
+    "zone_id",
+    "evaluate_health",
+];
 
 fn attributes(block: &str) -> &'static [&'static str] {
     match block {
-        "stack" => &["region", "state", "tags", "max_delete", "max_zone_delete", "recipients"],
+        "stack" => &["region", "state", "tags", "max_delete", "max_zone_delete", "recipients", "ignore_tags"],
         "network" => &["cidr", "subnet"],
         "subnet" => &["cidr", "zone", "public"],
-        "firewall" => &["description", "allow"],
-        "role" => &["image", "type", "firewall", "disk", "public_ip", "imdsv2", "encrypted", "provision", "drain", "drain_timeout", "batch"],
+        "firewall" => &["description", "group_name", "allow"],
+        "role" => &[
+            "image",
+            "type",
+            "firewall",
+            "disk",
+            "public_ip",
+            "imdsv2",
+            "encrypted",
+            "provision",
+            "drain",
+            "drain_timeout",
+            "batch",
+        ],
         "provision" => &["package", "user", "file", "run", "service"],
         "hosts" => &["role", "count", "subnets", "protect"],
         "host" => &["role", "subnet", "ip", "protect"],
@@ -76,7 +101,13 @@ fn is_word_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "_-.*@/:%+".contains(c)
 }
 
-pub fn completions(stack: &hir::Stack, index: &Index, tree: &cst::File, file: &SourceFile, offset: usize) -> Vec<Completion> {
+pub fn completions(
+    stack: &hir::Stack,
+    index: &Index,
+    tree: &cst::File,
+    file: &SourceFile,
+    offset: usize,
+) -> Vec<Completion> {
     let offset = offset.min(file.text.len());
     let line_start = file.text.get(..offset).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
     let Some(before) = file.text.get(line_start..offset) else { return Vec::new() };
@@ -92,7 +123,11 @@ pub fn completions(stack: &hir::Stack, index: &Index, tree: &cst::File, file: &S
     let mut out = Vec::new();
     let names = |kind: SymbolKind, out: &mut Vec<Completion>| {
         for s in index.symbols.iter().filter(|s| s.kind == kind) {
-            out.push(Completion { label: s.path(index), kind: CompletionKind::Name(kind), detail: Some(kind.keyword().into()) });
+            out.push(Completion {
+                label: s.path(index),
+                kind: CompletionKind::Name(kind),
+                detail: Some(kind.keyword().into()),
+            });
         }
     };
     let after_eq = lead.ends_with('=') || lead.ends_with('[') || lead.ends_with(',');
@@ -101,7 +136,11 @@ pub fn completions(stack: &hir::Stack, index: &Index, tree: &cst::File, file: &S
     match (block, attr) {
         ("role", Some("type")) if after_eq => {
             for t in catalog::instance_types::all() {
-                out.push(Completion { label: t.name.clone(), kind: CompletionKind::InstanceType, detail: Some(t.summary()) });
+                out.push(Completion {
+                    label: t.name.clone(),
+                    kind: CompletionKind::InstanceType,
+                    detail: Some(t.summary()),
+                });
             }
         }
         ("subnet", Some("zone")) if after_eq => {
@@ -119,28 +158,46 @@ pub fn completions(stack: &hir::Stack, index: &Index, tree: &cst::File, file: &S
             names(SymbolKind::Firewall, &mut out);
             names(SymbolKind::Let, &mut out);
         }
-        ("", _) if words.len() == 3 && words[0] == "firewall" && words[2] == "in" => names(SymbolKind::Network, &mut out),
+        ("", _) if words.len() == 3 && words[0] == "firewall" && words[2] == "in" => {
+            names(SymbolKind::Network, &mut out)
+        }
         ("zone", None) if (1..=2).contains(&words.len()) => {
             for t in crate::dns::rtype::RType::ALL {
-                out.push(Completion { label: t.as_str().to_string(), kind: CompletionKind::RecordType, detail: Some("record type".into()) });
+                out.push(Completion {
+                    label: t.as_str().to_string(),
+                    kind: CompletionKind::RecordType,
+                    detail: Some("record type".into()),
+                });
             }
         }
         ("zone", Some("private")) if after_eq => names(SymbolKind::Network, &mut out),
         ("record", Some("health")) if after_eq => names(SymbolKind::HealthCheck, &mut out),
         ("record", Some("failover")) if after_eq => {
             for f in ["primary", "secondary"] {
-                out.push(Completion { label: f.into(), kind: CompletionKind::Keyword, detail: Some("failover role".into()) });
+                out.push(Completion {
+                    label: f.into(),
+                    kind: CompletionKind::Keyword,
+                    detail: Some("failover role".into()),
+                });
             }
         }
         ("record", Some("region")) if after_eq => {
             for r in catalog::regions::all() {
-                out.push(Completion { label: r.code.clone(), kind: CompletionKind::Zone, detail: Some("latency region".into()) });
+                out.push(Completion {
+                    label: r.code.clone(),
+                    kind: CompletionKind::Zone,
+                    detail: Some("latency region".into()),
+                });
             }
         }
         // After the `{` of a routing block, or after a complete `key = value` in it.
         ("record", None) if routing_key_expected(&words) => {
             for a in ROUTING {
-                out.push(Completion { label: a.to_string(), kind: CompletionKind::Attribute, detail: Some("routing".into()) });
+                out.push(Completion {
+                    label: a.to_string(),
+                    kind: CompletionKind::Attribute,
+                    detail: Some("routing".into()),
+                });
             }
         }
         ("", None) if words.is_empty() => {
@@ -150,11 +207,23 @@ pub fn completions(stack: &hir::Stack, index: &Index, tree: &cst::File, file: &S
         }
         (b, None) if words.is_empty() => {
             for a in attributes(b) {
-                out.push(Completion { label: a.to_string(), kind: CompletionKind::Attribute, detail: Some(format!("in {b}")) });
+                out.push(Completion {
+                    label: a.to_string(),
+                    kind: CompletionKind::Attribute,
+                    detail: Some(format!("in {b}")),
+                });
             }
         }
         _ => {
-            for kind in [SymbolKind::Let, SymbolKind::Network, SymbolKind::Subnet, SymbolKind::Firewall, SymbolKind::Role, SymbolKind::Hosts, SymbolKind::Host] {
+            for kind in [
+                SymbolKind::Let,
+                SymbolKind::Network,
+                SymbolKind::Subnet,
+                SymbolKind::Firewall,
+                SymbolKind::Role,
+                SymbolKind::Hosts,
+                SymbolKind::Host,
+            ] {
                 names(kind, &mut out);
             }
         }

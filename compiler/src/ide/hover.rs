@@ -71,7 +71,14 @@ fn subnet(stack: &hir::Stack, index: &Index, id: usize, md: &mut String) -> Opti
     let net = index.symbol(sym.parent?)?;
     let (_, s) = stack.subnet(&net.name, &sym.name)?;
     if let Some(c) = &s.cidr {
-        let _ = writeln!(md, "range `{}` ({} – {}), {} usable addresses", c.value, c.value.network(), c.value.broadcast(), usable(&c.value));
+        let _ = writeln!(
+            md,
+            "range `{}` ({} – {}), {} usable addresses",
+            c.value,
+            c.value.network(),
+            c.value.broadcast(),
+            usable(&c.value)
+        );
     }
     if let Some(z) = &s.zone {
         let _ = writeln!(md, "\nzone `{}`{}", z.value, if s.is_public() { ", public" } else { "" });
@@ -91,7 +98,13 @@ fn subnet(stack: &hir::Stack, index: &Index, id: usize, md: &mut String) -> Opti
 fn network(stack: &hir::Stack, name: &str, md: &mut String) -> Option<()> {
     let n = stack.network(name)?;
     if let Some(c) = &n.cidr {
-        let _ = writeln!(md, "range `{}`, {} subnet{}", c.value, n.subnets.len(), if n.subnets.len() == 1 { "" } else { "s" });
+        let _ = writeln!(
+            md,
+            "range `{}`, {} subnet{}",
+            c.value,
+            n.subnets.len(),
+            if n.subnets.len() == 1 { "" } else { "s" }
+        );
     }
     Some(())
 }
@@ -136,7 +149,8 @@ fn host(stack: &hir::Stack, name: &str, md: &mut String) -> Option<()> {
 fn firewall(stack: &hir::Stack, name: &str, md: &mut String) -> Option<()> {
     let f = stack.firewall(name)?;
     let net = f.network.as_ref().map_or("?", |r| r.text.as_str());
-    let _ = writeln!(md, "security group in `{net}`, {} rule{}", f.rules.len(), if f.rules.len() == 1 { "" } else { "s" });
+    let _ =
+        writeln!(md, "security group in `{net}`, {} rule{}", f.rules.len(), if f.rules.len() == 1 { "" } else { "s" });
     Some(())
 }
 
@@ -149,7 +163,8 @@ fn stack_info(stack: &hir::Stack, md: &mut String) -> Option<()> {
 fn zone(stack: &hir::Stack, name: &str, md: &mut String) -> Option<()> {
     let z = stack.zones.iter().find(|z| z.ident.text == name)?;
     let kind = if z.is_private() { "private" } else { "public" };
-    let _ = writeln!(md, "{kind} hosted zone, {} record{}", z.records.len(), if z.records.len() == 1 { "" } else { "s" });
+    let _ =
+        writeln!(md, "{kind} hosted zone, {} record{}", z.records.len(), if z.records.len() == 1 { "" } else { "s" });
     Some(())
 }
 

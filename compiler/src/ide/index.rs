@@ -171,7 +171,14 @@ impl Index {
         ix
     }
 
-    fn declare(&mut self, kind: SymbolKind, file: FileId, name: &Ident, span: &Span, parent: Option<SymbolId>) -> SymbolId {
+    fn declare(
+        &mut self,
+        kind: SymbolKind,
+        file: FileId,
+        name: &Ident,
+        span: &Span,
+        parent: Option<SymbolId>,
+    ) -> SymbolId {
         self.symbols.push(Symbol {
             kind,
             name: name.text.clone(),
@@ -188,7 +195,13 @@ impl Index {
         self.symbols.iter().position(|s| s.kind == kind && s.name == name && s.parent == parent)
     }
 
-    fn use_ident(&mut self, file: FileId, name: &Ident, kind: SymbolKind, parent: Option<SymbolId>) -> Option<SymbolId> {
+    fn use_ident(
+        &mut self,
+        file: FileId,
+        name: &Ident,
+        kind: SymbolKind,
+        parent: Option<SymbolId>,
+    ) -> Option<SymbolId> {
         let target = self.find(kind, &name.text, parent)?;
         self.references.push(Reference { file, span: name.span.clone(), target });
         Some(target)
@@ -241,7 +254,12 @@ impl Index {
     }
 
     /// The edits that rename the symbol at a position everywhere in the stack.
-    pub fn rename(&self, file: FileId, offset: usize, new_name: &str) -> Result<Vec<(FileId, Span, String)>, RenameError> {
+    pub fn rename(
+        &self,
+        file: FileId,
+        offset: usize,
+        new_name: &str,
+    ) -> Result<Vec<(FileId, Span, String)>, RenameError> {
         let id = self.at(file, offset).ok_or(RenameError::NothingHere)?;
         let sym = &self.symbols[id];
         let valid = !new_name.is_empty()

@@ -12,7 +12,7 @@ mod tokens;
 pub use complete::{completions, Completion, CompletionKind};
 pub use hints::{inlay_hints, InlayHint};
 pub use hover::hover;
-pub use index::{Index, RenameError, Reference, Symbol, SymbolId, SymbolKind};
+pub use index::{Index, Reference, RenameError, Symbol, SymbolId, SymbolKind};
 pub use tokens::{semantic_tokens, Token, TokenKind};
 
 #[cfg(test)]

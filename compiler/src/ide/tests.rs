@@ -68,7 +68,10 @@ fn network_segment_and_let_uses_are_references() {
     let f = fixture();
     let main = f.index.at(0, at(NET, "main", 0)).unwrap();
     let uses: Vec<_> = f.index.references_to(main).map(|r| (r.file, r.span.start)).collect();
-    assert_eq!(uses, vec![(0, at(NET, "main", 1)), (1, at(APP, "main", 0)), (1, at(APP, "main", 1)), (1, at(APP, "main", 2))]);
+    assert_eq!(
+        uses,
+        vec![(0, at(NET, "main", 1)), (1, at(APP, "main", 0)), (1, at(APP, "main", 1)), (1, at(APP, "main", 2))]
+    );
     let office = f.index.at(0, at(NET, "office", 0)).unwrap();
     assert_eq!(f.index.symbol(office).unwrap().kind, SymbolKind::Let);
     assert_eq!(f.index.occurrences(office, false).len(), 1);
@@ -78,7 +81,13 @@ fn network_segment_and_let_uses_are_references() {
 fn rename_edits_every_file_and_refuses_clashes() {
     let f = fixture();
     let edits = f.index.rename(1, at(APP, "public-a", 0), "edge-a").unwrap();
-    assert_eq!(edits, vec![(0, at(NET, "public-a", 0)..at(NET, "public-a", 0) + 8, "edge-a".into()), (1, at(APP, "public-a", 0)..at(APP, "public-a", 0) + 8, "edge-a".into())]);
+    assert_eq!(
+        edits,
+        vec![
+            (0, at(NET, "public-a", 0)..at(NET, "public-a", 0) + 8, "edge-a".into()),
+            (1, at(APP, "public-a", 0)..at(APP, "public-a", 0) + 8, "edge-a".into())
+        ]
+    );
     assert_eq!(f.index.rename(1, at(APP, "public-a", 0), "public-c"), Err(RenameError::Taken("public-c".into())));
     assert_eq!(f.index.rename(1, at(APP, "public-a", 0), "a.b"), Err(RenameError::BadName("a.b".into())));
     assert_eq!(f.index.rename(1, 0, "x"), Err(RenameError::NothingHere));

@@ -2,8 +2,8 @@
 //! names come from the index (so a subnet is coloured as a subnet wherever it is named);
 //! the rest from the word's place in the tree.
 
-use crate::dns::rtype::RType;
 use super::index::{Index, SymbolKind};
+use crate::dns::rtype::RType;
 use crate::source::{FileId, Span};
 use crate::syntax::cst::{self, Expr, Item, Term};
 use crate::syntax::lexer::{lex, Token as Lexeme};
@@ -32,10 +32,32 @@ pub struct Token {
 }
 
 const WORDS: &[&str] = &[
-    "in", "from", "to", "allow", "tcp", "udp", "icmp", "icmpv6", "all", "alias", "owner", "mode", "groups", "shell",
-    "subnet", "provision", "package", "user", "file", "run", "service", "true", "false",
+    "in",
+    "from",
+    "to",
+    "allow",
+    "tcp",
+    "udp",
+    "icmp",
+    "icmpv6",
+    "all",
+    "alias",
+    "owner",
+    "mode",
+    "groups",
+    "shell",
+    "subnet",
+    "provision",
+    "package",
+    "user",
+    "file",
+    "run",
+    "service",
+    "true",
+    "false",
 ];
-const DECLARATIONS: &[&str] = &["stack", "let", "network", "firewall", "role", "hosts", "host", "zone", "healthcheck", "secret"];
+const DECLARATIONS: &[&str] =
+    &["stack", "let", "network", "firewall", "role", "hosts", "host", "zone", "healthcheck", "secret"];
 
 fn walk(items: &[Item], depth: usize, roles: &mut HashMap<usize, TokenKind>) {
     for item in items {
@@ -47,7 +69,8 @@ fn walk(items: &[Item], depth: usize, roles: &mut HashMap<usize, TokenKind>) {
             Item::Stmt(s) => {
                 for (i, t) in s.terms.iter().enumerate() {
                     if let Term::Word(w) = t {
-                        let kw = (i == 0 && depth == 0 && DECLARATIONS.contains(&w.text.as_str())) || WORDS.contains(&w.text.as_str());
+                        let kw = (i == 0 && depth == 0 && DECLARATIONS.contains(&w.text.as_str()))
+                            || WORDS.contains(&w.text.as_str());
                         if kw {
                             roles.insert(w.span.start, TokenKind::Keyword);
                         } else if i > 0 && RType::ALL.iter().any(|t| t.as_str() == w.text) {

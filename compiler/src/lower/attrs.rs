@@ -62,9 +62,12 @@ impl<'t> Attrs<'t> {
                         )
                         .with_label("unknown attribute");
                         if let Some(s) = did_you_mean(key, known.iter().copied()) {
-                            d = d
-                                .with_help(format!("did you mean `{s}`?"))
-                                .with_fix(format!("replace with `{s}`"), cx.file, a.key.span.clone(), s);
+                            d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                                format!("replace with `{s}`"),
+                                cx.file,
+                                a.key.span.clone(),
+                                s,
+                            );
                         } else if !known.is_empty() {
                             d = d.with_help(format!("{owner} takes {}", list(known)));
                         }

@@ -18,15 +18,21 @@ pub fn name(cx: &mut Cx, stmt: &Stmt, form: &str) -> Option<Ident> {
     match stmt.terms.get(1) {
         Some(Term::Word(w)) if valid_name(&w.text) => Some(Ident { text: w.text.to_string(), span: w.span.clone() }),
         Some(Term::Word(w)) => {
-            let d = Diagnostic::new(E_BAD_HEADER, cx.file, w.span.clone(), format!("`{}` is not a valid {} name", w.text, head.text))
-                .with_label("invalid name")
-                .with_help("names are letters, digits, `-` and `_`, starting with a letter or digit");
+            let d = Diagnostic::new(
+                E_BAD_HEADER,
+                cx.file,
+                w.span.clone(),
+                format!("`{}` is not a valid {} name", w.text, head.text),
+            )
+            .with_label("invalid name")
+            .with_help("names are letters, digits, `-` and `_`, starting with a letter or digit");
             cx.report(d);
             None
         }
         Some(other) => {
-            let d = Diagnostic::new(E_BAD_HEADER, cx.file, other.span(), format!("expected a name after `{}`", head.text))
-                .with_help(format!("write `{form}`"));
+            let d =
+                Diagnostic::new(E_BAD_HEADER, cx.file, other.span(), format!("expected a name after `{}`", head.text))
+                    .with_help(format!("write `{form}`"));
             cx.report(d);
             None
         }
@@ -43,9 +49,14 @@ pub fn name(cx: &mut Cx, stmt: &Stmt, form: &str) -> Option<Ident> {
 /// Reports terms after position `from` that the declaration does not take.
 pub fn no_more_terms(cx: &mut Cx, stmt: &Stmt, from: usize, form: &str) {
     if let Some(extra) = stmt.terms.get(from) {
-        let d = Diagnostic::new(E_BAD_HEADER, cx.file, extra.span(), format!("unexpected {} in `{}` declaration", term_text(extra), stmt.head().text))
-            .with_label("not expected here")
-            .with_help(format!("write `{form}`"));
+        let d = Diagnostic::new(
+            E_BAD_HEADER,
+            cx.file,
+            extra.span(),
+            format!("unexpected {} in `{}` declaration", term_text(extra), stmt.head().text),
+        )
+        .with_label("not expected here")
+        .with_help(format!("write `{form}`"));
         cx.report(d);
     }
 }
@@ -61,17 +72,27 @@ pub fn term_text(t: &Term) -> String {
 /// The `{ … }` of a declaration that needs one (E0058 when missing).
 pub fn block<'t>(cx: &mut Cx, stmt: &'t Stmt, form: &str) -> Option<&'t Block> {
     if let Some(v) = &stmt.value {
-        let d = Diagnostic::new(E_BAD_HEADER, cx.file, v.span(), format!("`{}` takes a block, not `= value`", stmt.head().text))
-            .with_help(format!("write `{form}`"));
+        let d = Diagnostic::new(
+            E_BAD_HEADER,
+            cx.file,
+            v.span(),
+            format!("`{}` takes a block, not `= value`", stmt.head().text),
+        )
+        .with_help(format!("write `{form}`"));
         cx.report(d);
     }
     match &stmt.block {
         Some(b) => Some(b),
         None => {
             let at = stmt.terms.last().map(Term::span).unwrap_or_else(|| stmt.span.clone());
-            let d = Diagnostic::new(E_MISSING_BLOCK, cx.file, at, format!("`{}` needs a `{{ … }}` block", stmt.head().text))
-                .with_label("block expected after this")
-                .with_help(format!("write `{form}`"));
+            let d = Diagnostic::new(
+                E_MISSING_BLOCK,
+                cx.file,
+                at,
+                format!("`{}` needs a `{{ … }}` block", stmt.head().text),
+            )
+            .with_label("block expected after this")
+            .with_help(format!("write `{form}`"));
             cx.report(d);
             None
         }
@@ -81,8 +102,9 @@ pub fn block<'t>(cx: &mut Cx, stmt: &'t Stmt, form: &str) -> Option<&'t Block> {
 /// Reports a block on a statement that takes none.
 pub fn no_block(cx: &mut Cx, stmt: &Stmt, form: &str) {
     if let Some(b) = &stmt.block {
-        let d = Diagnostic::new(E_BAD_HEADER, cx.file, b.span.clone(), format!("`{}` takes no block", stmt.head().text))
-            .with_help(format!("write `{form}`"));
+        let d =
+            Diagnostic::new(E_BAD_HEADER, cx.file, b.span.clone(), format!("`{}` takes no block", stmt.head().text))
+                .with_help(format!("write `{form}`"));
         cx.report(d);
     }
 }

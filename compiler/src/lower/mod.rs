@@ -103,12 +103,25 @@ impl<'t> Cx<'t> {
         self.lets.get(name).copied()
     }
 
+    /// Whether the value being read is a `let` constant's, substituted at a use.
+    pub(crate) fn in_let_value(&self) -> bool {
+        self.let_depth > 0
+    }
+
     /// Evaluates `f` in the file of a `let` constant, recording the use at `span`.
-    pub(crate) fn in_let<T>(&mut self, use_word: &cst::Word, let_file: FileId, f: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
+    pub(crate) fn in_let<T>(
+        &mut self,
+        use_word: &cst::Word,
+        let_file: FileId,
+        f: impl FnOnce(&mut Self) -> Option<T>,
+    ) -> Option<T> {
         if self.let_depth >= 8 {
             return None;
         }
-        self.let_uses.push(NameUse { file: self.file, name: Ident { text: use_word.text.to_string(), span: use_word.span.clone() } });
+        self.let_uses.push(NameUse {
+            file: self.file,
+            name: Ident { text: use_word.text.to_string(), span: use_word.span.clone() },
+        });
         let saved = self.file;
         self.file = let_file;
         self.let_depth += 1;
@@ -171,7 +184,12 @@ fn lower_top_item(cx: &mut Cx, item: &Item, stack: &mut hir::Stack) {
             )
             .with_label("not a declaration keyword");
             if let Some(s) = did_you_mean(other, DECLARATIONS) {
-                d = d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), cx.file, head.span.clone(), s);
+                d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                    format!("replace with `{s}`"),
+                    cx.file,
+                    head.span.clone(),
+                    s,
+                );
             } else {
                 d = d.with_help(format!("declarations are {}", DECLARATIONS.map(|k| format!("`{k}`")).join(", ")));
             }

@@ -48,10 +48,20 @@ fn lower_subnet(cx: &mut Cx, stmt: &Stmt) -> Option<Subnet> {
 /// Reports a statement a block does not take, suggesting the closest that it does.
 pub fn unknown_statement(cx: &mut Cx, s: &Stmt, owner: &str, known: &[&str]) {
     let head = s.head();
-    let mut d = Diagnostic::new(E_UNKNOWN_STATEMENT, cx.file, head.span.clone(), format!("unknown statement `{}` in {owner}", head.text))
-        .with_label("not expected here");
+    let mut d = Diagnostic::new(
+        E_UNKNOWN_STATEMENT,
+        cx.file,
+        head.span.clone(),
+        format!("unknown statement `{}` in {owner}", head.text),
+    )
+    .with_label("not expected here");
     if let Some(k) = did_you_mean(&head.text, known.iter().copied()) {
-        d = d.with_help(format!("did you mean `{k}`?")).with_fix(format!("replace with `{k}`"), cx.file, head.span.clone(), k);
+        d = d.with_help(format!("did you mean `{k}`?")).with_fix(
+            format!("replace with `{k}`"),
+            cx.file,
+            head.span.clone(),
+            k,
+        );
     } else {
         let list: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
         d = d.with_help(format!("{owner} takes {}", list.join(", ")));
@@ -70,15 +80,25 @@ pub fn lower_firewall(cx: &mut Cx, stmt: &Stmt) -> Option<Firewall> {
             Some(Ref::from_word(&net.text, net.span.clone()))
         }
         (Some(Term::Word(kw)), None) if kw.text == "in" => {
-            let d = Diagnostic::new(E_BAD_HEADER, cx.file, kw.span.clone(), format!("firewall `{}`: `in` needs a network name", name.text))
-                .with_help(format!("write `{FIREWALL_FORM}`"));
+            let d = Diagnostic::new(
+                E_BAD_HEADER,
+                cx.file,
+                kw.span.clone(),
+                format!("firewall `{}`: `in` needs a network name", name.text),
+            )
+            .with_help(format!("write `{FIREWALL_FORM}`"));
             cx.report(d);
             None
         }
         (None, _) => {
-            let d = Diagnostic::new(E_BAD_HEADER, cx.file, name.span.clone(), format!("firewall `{}` does not say its network", name.text))
-                .with_label("`in NETWORK` expected after this")
-                .with_help(format!("a firewall belongs to one network: write `firewall {} in NETWORK {{ … }}`", name.text));
+            let d = Diagnostic::new(
+                E_BAD_HEADER,
+                cx.file,
+                name.span.clone(),
+                format!("firewall `{}` does not say its network", name.text),
+            )
+            .with_label("`in NETWORK` expected after this")
+            .with_help(format!("a firewall belongs to one network: write `firewall {} in NETWORK {{ … }}`", name.text));
             cx.report(d);
             None
         }
@@ -88,8 +108,9 @@ pub fn lower_firewall(cx: &mut Cx, stmt: &Stmt) -> Option<Firewall> {
         }
     };
     let block = decl::block(cx, stmt, FIREWALL_FORM)?;
-    let a = Attrs::read_with_statements(cx, &block.items, &["description"], "firewall", &name);
+    let a = Attrs::read_with_statements(cx, &block.items, &["description", "group_name"], "firewall", &name);
     let description = a.string(cx, "description");
+    let group_name = a.string(cx, "group_name");
     let mut rules = Vec::new();
     for s in a.statements() {
         if s.head().text == "allow" {
@@ -97,20 +118,27 @@ pub fn lower_firewall(cx: &mut Cx, stmt: &Stmt) -> Option<Firewall> {
         } else {
             let owner = format!("firewall `{}`", name.text);
             if s.head().text == "deny" {
-                let d = Diagnostic::new(E_UNKNOWN_STATEMENT, cx.file, s.head().span.clone(), "firewalls have no `deny` rules")
-                    .with_label("not supported by security groups")
-                    .with_help("security groups only allow; everything not allowed is denied");
+                let d = Diagnostic::new(
+                    E_UNKNOWN_STATEMENT,
+                    cx.file,
+                    s.head().span.clone(),
+                    "firewalls have no `deny` rules",
+                )
+                .with_label("not supported by security groups")
+                .with_help("security groups only allow; everything not allowed is denied");
                 cx.report(d);
             } else {
                 unknown_statement(cx, s, &owner, &["allow"]);
             }
         }
     }
-    Some(Firewall { file: cx.file, name, span: stmt.span.clone(), network, description, rules })
+    Some(Firewall { file: cx.file, name, span: stmt.span.clone(), network, description, group_name, rules })
 }
 
 fn bad_rule(cx: &mut Cx, span: std::ops::Range<usize>, msg: impl Into<String>, label: &str) {
-    let d = Diagnostic::new(E_BAD_STATEMENT, cx.file, span, msg).with_label(label).with_help(format!("write `{RULE_FORM}`"));
+    let d = Diagnostic::new(E_BAD_STATEMENT, cx.file, span, msg)
+        .with_label(label)
+        .with_help(format!("write `{RULE_FORM}`"));
     cx.report(d);
 }
 
@@ -131,16 +159,22 @@ fn word_list<'t>(cx: &mut Cx, terms: &'t [Term], what: &str) -> Option<Vec<&'t W
                 return None;
             }
             (Term::Word(w), false) => {
-                let d = Diagnostic::new(E_BAD_STATEMENT, cx.file, w.span.clone(), format!("missing `,` before `{}`", w.text))
-                    .with_label("separate list members with `,`")
-                    .with_fix("insert `,`", cx.file, w.span.start..w.span.start, ", ");
+                let d = Diagnostic::new(
+                    E_BAD_STATEMENT,
+                    cx.file,
+                    w.span.clone(),
+                    format!("missing `,` before `{}`", w.text),
+                )
+                .with_label("separate list members with `,`")
+                .with_fix("insert `,`", cx.file, w.span.start..w.span.start, ", ");
                 cx.report(d);
                 return None;
             }
             (Term::Str(s), _) => {
-                let d = Diagnostic::new(E_WRONG_SHAPE, cx.file, s.span.clone(), format!("expected {what}, found a string"))
-                    .with_label(format!("expected {what}"))
-                    .with_fix("remove the quotes", cx.file, s.span.clone(), s.value.clone());
+                let d =
+                    Diagnostic::new(E_WRONG_SHAPE, cx.file, s.span.clone(), format!("expected {what}, found a string"))
+                        .with_label(format!("expected {what}"))
+                        .with_fix("remove the quotes", cx.file, s.span.clone(), s.value.clone());
                 cx.report(d);
                 return None;
             }
@@ -168,26 +202,41 @@ fn lower_rule(cx: &mut Cx, stmt: &Stmt) -> Option<Rule> {
         return None;
     };
     let Some(protocol) = Protocol::parse(&proto_word.text) else {
-        let mut d = Diagnostic::new(E_UNKNOWN_PROTOCOL, cx.file, proto_word.span.clone(), format!("unknown protocol `{}`", proto_word.text))
-            .with_label("not a protocol");
+        let mut d = Diagnostic::new(
+            E_UNKNOWN_PROTOCOL,
+            cx.file,
+            proto_word.span.clone(),
+            format!("unknown protocol `{}`", proto_word.text),
+        )
+        .with_label("not a protocol");
         let lower = proto_word.text.to_ascii_lowercase();
-        let suggestion = Protocol::parse(&lower).map(Protocol::name).or_else(|| did_you_mean(&proto_word.text, Protocol::NAMES));
+        let suggestion =
+            Protocol::parse(&lower).map(Protocol::name).or_else(|| did_you_mean(&proto_word.text, Protocol::NAMES));
         d = match suggestion {
-            Some(s) => d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), cx.file, proto_word.span.clone(), s),
+            Some(s) => d.with_help(format!("did you mean `{s}`?")).with_fix(
+                format!("replace with `{s}`"),
+                cx.file,
+                proto_word.span.clone(),
+                s,
+            ),
             None => d.with_help("protocols are `tcp`, `udp`, `icmp`, `icmpv6` and `all`"),
         };
         cx.report(d);
         return None;
     };
     let rest = stmt.terms.get(2..).unwrap_or(&[]);
-    let Some(dir_pos) = rest.iter().position(|t| matches!(t, Term::Word(w) if w.text == "from" || w.text == "to")) else {
+    let Some(dir_pos) = rest.iter().position(|t| matches!(t, Term::Word(w) if w.text == "from" || w.text == "to"))
+    else {
         let at = stmt.terms.last().map(Term::span).unwrap_or_else(|| head.span.clone());
         bad_rule(cx, at, "rule has no `from` or `to`", "`from SOURCE` or `to DESTINATION` expected");
         return None;
     };
     let (port_terms, after) = rest.split_at(dir_pos);
     let Some((Term::Word(dir_word), peer_terms)) = after.split_first() else { return None };
-    let direction = Spanned::new(if dir_word.text == "from" { Direction::Ingress } else { Direction::Egress }, dir_word.span.clone());
+    let direction = Spanned::new(
+        if dir_word.text == "from" { Direction::Ingress } else { Direction::Egress },
+        dir_word.span.clone(),
+    );
 
     let mut ports = Vec::new();
     let mut bad_port = false;
@@ -202,7 +251,12 @@ fn lower_rule(cx: &mut Cx, stmt: &Stmt) -> Option<Rule> {
     }
     let peer_words = word_list(cx, peer_terms, "a CIDR or a name")?;
     if peer_words.is_empty() {
-        bad_rule(cx, dir_word.span.clone(), format!("`{}` needs at least one CIDR or name", dir_word.text), "nothing after this");
+        bad_rule(
+            cx,
+            dir_word.span.clone(),
+            format!("`{}` needs at least one CIDR or name", dir_word.text),
+            "nothing after this",
+        );
         return None;
     }
     let mut peers = Vec::new();
@@ -221,11 +275,16 @@ fn lower_rule(cx: &mut Cx, stmt: &Stmt) -> Option<Rule> {
     if bad_port {
         return None;
     }
-    Some(Rule { span: stmt.span.clone(), protocol: Spanned::new(protocol, proto_word.span.clone()), ports, direction, peers })
+    Some(Rule {
+        span: stmt.span.clone(),
+        protocol: Spanned::new(protocol, proto_word.span.clone()),
+        ports,
+        direction,
+        peers,
+    })
 }
 
 /// Names start with a letter; addresses with a digit, or hold `:` (IPv6).
 fn looks_like_address(text: &str) -> bool {
     text.starts_with(|c: char| c.is_ascii_digit()) || text.contains(':')
 }
-

@@ -109,8 +109,13 @@ fn names(cx: &mut Cx, terms: &[Term], head: &crate::syntax::cst::Word, form: &st
             }
             (None, false) => expect_name = true,
             (Some(n), false) => {
-                let d = Diagnostic::new(E_BAD_STATEMENT, cx.file, n.span.clone(), format!("missing `,` before `{}`", n.value))
-                    .with_fix("insert `,`", cx.file, n.span.start..n.span.start, ", ");
+                let d = Diagnostic::new(
+                    E_BAD_STATEMENT,
+                    cx.file,
+                    n.span.clone(),
+                    format!("missing `,` before `{}`", n.value),
+                )
+                .with_fix("insert `,`", cx.file, n.span.start..n.span.start, ", ");
                 cx.report(d);
                 return None;
             }
@@ -138,7 +143,11 @@ fn user(cx: &mut Cx, args: &[Term], head: &crate::syntax::cst::Word, form: &str)
     while let Some(t) = args.get(i) {
         match t {
             Term::Word(w) if w.text == "groups" => {
-                let end = args.iter().skip(i + 1).position(|t| matches!(t, Term::Word(w) if w.text == "shell")).map(|p| p + i + 1);
+                let end = args
+                    .iter()
+                    .skip(i + 1)
+                    .position(|t| matches!(t, Term::Word(w) if w.text == "shell"))
+                    .map(|p| p + i + 1);
                 let list = args.get(i + 1..end.unwrap_or(args.len())).unwrap_or(&[]);
                 groups = names(cx, list, w, form)?;
                 i = end.unwrap_or(args.len());
@@ -199,7 +208,12 @@ fn file(cx: &mut Cx, s: &Stmt, args: &[Term], form: &str) -> Option<StepKind> {
         i += 2;
     }
     let Some(v) = s.value.as_deref() else {
-        bad(cx, path.span.clone(), format!("`file \"{}\"` has no content", path.value), "add `= \"…\"`, `= file(\"path\")` or `= secret(\"name\")`");
+        bad(
+            cx,
+            path.span.clone(),
+            format!("`file \"{}\"` has no content", path.value),
+            "add `= \"…\"`, `= file(\"path\")` or `= secret(\"name\")`",
+        );
         return None;
     };
     let content = match v {

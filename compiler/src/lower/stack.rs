@@ -8,7 +8,8 @@ use crate::hir::{Ident, Let, Secret, Spanned, StackDecl, StateBackend, Tag};
 use crate::syntax::cst::{Expr, Stmt, Term};
 
 const STACK_FORM: &str = "stack NAME { region = \"…\" }";
-const STACK_ATTRS: [&str; 6] = ["region", "state", "tags", "max_delete", "max_zone_delete", "recipients"];
+const STACK_ATTRS: [&str; 7] =
+    ["region", "state", "tags", "max_delete", "max_zone_delete", "recipients", "ignore_tags"];
 
 pub fn lower_stack(cx: &mut Cx, stmt: &Stmt) -> Option<StackDecl> {
     let name = decl::name(cx, stmt, STACK_FORM)?;
@@ -18,6 +19,7 @@ pub fn lower_stack(cx: &mut Cx, stmt: &Stmt) -> Option<StackDecl> {
     a.require(cx, &["region"]);
     let state = a.expr("state").and_then(|e| state(cx, e));
     let tags = a.string_map(cx, "tags").into_iter().map(|(key, value)| Tag { key, value }).collect();
+    let ignored = a.strings(cx, "ignore_tags");
     Some(StackDecl {
         file: cx.file,
         span: stmt.span.clone(),
@@ -27,8 +29,39 @@ pub fn lower_stack(cx: &mut Cx, stmt: &Stmt) -> Option<StackDecl> {
         max_delete: a.share(cx, "max_delete"),
         max_zone_delete: a.share(cx, "max_zone_delete"),
         recipients: a.strings(cx, "recipients"),
+        ignore_tags: ignore_tags(cx, ignored),
         name,
     })
+}
+
+/// Tag keys, or prefixes ending in `*`; drove's own keys cannot be left alone, since they
+/// are how drove knows what it owns.
+fn ignore_tags(cx: &mut Cx, keys: Vec<Spanned<String>>) -> Vec<Spanned<String>> {
+    keys.into_iter()
+        .filter(|k| {
+            let v = k.value.as_str();
+            let why = if v.is_empty() || v == "*" {
+                "an empty key or a lone `*` would leave every tag alone"
+            } else if v.starts_with("drove:") {
+                "drove's own tags (`drove:stack`, `drove:address`, `drove:lineage`, `drove:role`) say what it owns"
+            } else if v.trim_end_matches('*').contains('*') {
+                "`*` may only end a key, as a prefix match"
+            } else {
+                return true;
+            };
+            cx.report(
+                Diagnostic::new(
+                    super::E_WRONG_SHAPE,
+                    cx.file,
+                    k.span.clone(),
+                    format!("`ignore_tags` cannot hold `{v}`"),
+                )
+                .with_label("not a tag key drove can leave alone")
+                .with_help(why),
+            );
+            false
+        })
+        .collect()
 }
 
 fn state(cx: &mut Cx, e: &Expr) -> Option<Spanned<StateBackend>> {
@@ -64,7 +97,28 @@ pub fn lower_let(cx: &mut Cx, stmt: &Stmt) -> Option<Let> {
         cx.report(d);
         return None;
     };
+    cidr_host_bits(cx, value);
     Some(Let { file: cx.file, name, span: stmt.span.clone(), value: value.clone() })
+}
+
+/// A `let` is typed where it is used, but a CIDR written with host bits is wrong wherever
+/// it goes: reported here, once, at the word, rather than at every use (where a rule
+/// source said only "does not hold CIDRs"). The uses then stay silent about it.
+fn cidr_host_bits(cx: &mut Cx, value: &Expr) {
+    let members = match value {
+        Expr::List(l) => l.items.iter().collect(),
+        other => vec![other],
+    };
+    for m in members {
+        if let Expr::Word(w) = m {
+            // Only host bits: a word with any other CIDR problem may be meant as another
+            // kind of literal, which its use decides.
+            match crate::literal::cidr(&w.text) {
+                Err(e) if e.code == crate::literal::E_CIDR_HOST_BITS => value::lit_error(cx, w, e),
+                _ => {}
+            }
+        }
+    }
 }
 
 const SECRET_FORM: &str = "secret \"NAME\" = \"CIPHERTEXT\"";
@@ -91,8 +145,13 @@ pub fn lower_secret(cx: &mut Cx, stmt: &Stmt) -> Option<Secret> {
     let ciphertext = match &stmt.value {
         Some(v) => value::string(cx, v),
         None => {
-            let d = Diagnostic::new(E_BAD_HEADER, cx.file, name.span.clone(), format!("secret `{}` has no value", name.text))
-                .with_help("encrypt the value with `drove secret encrypt`, which writes the whole declaration");
+            let d = Diagnostic::new(
+                E_BAD_HEADER,
+                cx.file,
+                name.span.clone(),
+                format!("secret `{}` has no value", name.text),
+            )
+            .with_help("encrypt the value with `drove secret encrypt`, which writes the whole declaration");
             cx.report(d);
             None
         }

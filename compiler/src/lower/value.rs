@@ -65,18 +65,24 @@ pub fn literal<T>(cx: &mut Cx, e: &Expr, expected: &str, parse: fn(&str) -> Resu
                 if is_name(&w.text) {
                     if let Some((file, value)) = cx.let_value(&w.text) {
                         let span = w.span.clone();
-                        return cx.in_let(w, file, |cx| literal(cx, value, expected, parse)).map(|v| Spanned::new(v.value, span));
+                        return cx
+                            .in_let(w, file, |cx| literal(cx, value, expected, parse))
+                            .map(|v| Spanned::new(v.value, span));
                     }
                 }
-                lit_error(cx, w, err);
+                // Host bits in a `let` were reported at the `let` itself (`lower_let`).
+                if !(cx.in_let_value() && err.code == literal::E_CIDR_HOST_BITS) {
+                    lit_error(cx, w, err);
+                }
                 None
             }
         },
         Expr::Str(s) if parse(&s.value).is_ok() => {
-            let d = Diagnostic::new(E_WRONG_SHAPE, cx.file, s.span.clone(), format!("expected {expected}, found a string"))
-                .with_label(format!("expected {expected}"))
-                .with_help("typed literals are written without quotes")
-                .with_fix("remove the quotes", cx.file, s.span.clone(), s.value.clone());
+            let d =
+                Diagnostic::new(E_WRONG_SHAPE, cx.file, s.span.clone(), format!("expected {expected}, found a string"))
+                    .with_label(format!("expected {expected}"))
+                    .with_help("typed literals are written without quotes")
+                    .with_fix("remove the quotes", cx.file, s.span.clone(), s.value.clone());
             cx.report(d);
             None
         }
@@ -133,10 +139,15 @@ pub fn string(cx: &mut Cx, e: &Expr) -> Option<Spanned<String>> {
             cx.in_let(w, file, |cx| string(cx, value)).map(|v| Spanned::new(v.value, span))
         }
         Expr::Word(w) => {
-            let d = Diagnostic::new(E_WRONG_SHAPE, cx.file, w.span.clone(), format!("expected a string, found `{}`", w.text))
-                .with_label("expected a string")
-                .with_help("strings are written in double quotes")
-                .with_fix("add quotes", cx.file, w.span.clone(), format!("\"{}\"", w.text));
+            let d = Diagnostic::new(
+                E_WRONG_SHAPE,
+                cx.file,
+                w.span.clone(),
+                format!("expected a string, found `{}`", w.text),
+            )
+            .with_label("expected a string")
+            .with_help("strings are written in double quotes")
+            .with_fix("add quotes", cx.file, w.span.clone(), format!("\"{}\"", w.text));
             cx.report(d);
             None
         }
@@ -207,10 +218,15 @@ pub fn string_map(cx: &mut Cx, e: &Expr) -> Vec<(Spanned<String>, Spanned<String
             Term::Comma(_) => continue,
         };
         if let Some(first) = out.iter().find(|(k, _)| k.value == key.value) {
-            let d = Diagnostic::new(super::E_DUPLICATE_ATTRIBUTE, cx.file, key.span.clone(), format!("`{}` is set twice", key.value))
-                .with_label("set again here")
-                .with_secondary(cx.file, first.0.span.clone(), "first set here")
-                .with_help("remove one of them");
+            let d = Diagnostic::new(
+                super::E_DUPLICATE_ATTRIBUTE,
+                cx.file,
+                key.span.clone(),
+                format!("`{}` is set twice", key.value),
+            )
+            .with_label("set again here")
+            .with_secondary(cx.file, first.0.span.clone(), "first set here")
+            .with_help("remove one of them");
             cx.report(d);
             continue;
         }

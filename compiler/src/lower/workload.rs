@@ -64,7 +64,9 @@ pub fn lower_role(cx: &mut Cx, stmt: &Stmt) -> Option<Role> {
 fn image(cx: &mut Cx, e: &Expr) -> Option<Spanned<Image>> {
     const EXPECTED: &str = "`image(\"NAME-PATTERN\")` or an AMI id `ami-…`";
     match e {
-        Expr::Word(w) if w.text.starts_with("ami-") => Some(Spanned::new(Image::Id(w.text.to_string()), w.span.clone())),
+        Expr::Word(w) if w.text.starts_with("ami-") => {
+            Some(Spanned::new(Image::Id(w.text.to_string()), w.span.clone()))
+        }
         Expr::Str(s) if s.value.starts_with("ami-") => Some(Spanned::new(Image::Id(s.value.clone()), s.span.clone())),
         Expr::Call(c) if c.name.text == "image" && (1..=2).contains(&c.args.len()) => {
             let pattern = value::string(cx, c.args.first()?)?;

@@ -43,30 +43,47 @@ pub fn check(stack: &hir::Stack, sink: &mut Sink) {
             Ok(summary) => summary,
             Err(e) => {
                 sink.push(
-                    Diagnostic::new(E_MALFORMED, s.file, s.name.span.clone(), format!("secret `{}` does not hold an age ciphertext", s.name.text))
-                        .with_label(e.to_string())
-                        .with_help(ENCRYPT_HELP),
+                    Diagnostic::new(
+                        E_MALFORMED,
+                        s.file,
+                        s.name.span.clone(),
+                        format!("secret `{}` does not hold an age ciphertext", s.name.text),
+                    )
+                    .with_label(e.to_string())
+                    .with_help(ENCRYPT_HELP),
                 );
                 continue;
             }
         };
         let (Some(info), true) = (info, recipients_ok) else { continue };
         let why = if distinct.is_empty() {
-            (summary.x25519 > 0).then(|| "it is encrypted for public keys, but the stack lists no `recipients` (so it expects a passphrase)".to_string())
+            (summary.x25519 > 0).then(|| {
+                "it is encrypted for public keys, but the stack lists no `recipients` (so it expects a passphrase)"
+                    .to_string()
+            })
         } else if summary.scrypt > 0 {
             Some(format!("it is encrypted to a passphrase, but the stack lists {} recipient(s)", distinct.len()))
         } else if summary.x25519 != distinct.len() {
-            Some(format!("it is encrypted for {} key(s), but the stack lists {} recipient(s)", summary.x25519, distinct.len()))
+            Some(format!(
+                "it is encrypted for {} key(s), but the stack lists {} recipient(s)",
+                summary.x25519,
+                distinct.len()
+            ))
         } else {
             None
         };
         if let Some(why) = why {
             let anchor = recipients.first().map_or(info.name.span.clone(), |r| r.span.clone());
             sink.push(
-                Diagnostic::new(W_STALE, s.file, s.name.span.clone(), format!("secret `{}` is not encrypted for the stack's recipients", s.name.text))
-                    .with_label(why)
-                    .with_secondary(info.file, anchor, "the stack's recipients")
-                    .with_help("run `drove secret rekey` to re-encrypt every secret for the current recipients"),
+                Diagnostic::new(
+                    W_STALE,
+                    s.file,
+                    s.name.span.clone(),
+                    format!("secret `{}` is not encrypted for the stack's recipients", s.name.text),
+                )
+                .with_label(why)
+                .with_secondary(info.file, anchor, "the stack's recipients")
+                .with_help("run `drove secret rekey` to re-encrypt every secret for the current recipients"),
             );
         }
     }
@@ -86,9 +103,15 @@ mod tests {
         let a = age::x25519::Identity::generate().to_public();
         let b = age::x25519::Identity::generate().to_public();
         let for_a = encrypt(b"v", &Encryption::Recipients(vec![a.clone()])).expect("encrypt");
-        let one = format!("stack s {{\n  region = \"ap-northeast-1\"\n  recipients = [\"{a}\"]\n}}\n{}\n", declaration("x", &for_a));
+        let one = format!(
+            "stack s {{\n  region = \"ap-northeast-1\"\n  recipients = [\"{a}\"]\n}}\n{}\n",
+            declaration("x", &for_a)
+        );
         assert_eq!(codes(&one), Vec::<&str>::new());
-        let two = format!("stack s {{\n  region = \"ap-northeast-1\"\n  recipients = [\"{a}\", \"{b}\"]\n}}\n{}\n", declaration("x", &for_a));
+        let two = format!(
+            "stack s {{\n  region = \"ap-northeast-1\"\n  recipients = [\"{a}\", \"{b}\"]\n}}\n{}\n",
+            declaration("x", &for_a)
+        );
         assert_eq!(codes(&two), vec!["W0034"]);
         let none = format!("stack s {{ region = \"ap-northeast-1\" }}\n{}\n", declaration("x", &for_a));
         assert_eq!(codes(&none), vec!["W0034"]);
@@ -96,7 +119,8 @@ mod tests {
 
     #[test]
     fn malformed_values_and_recipients_are_errors_with_precise_spans() {
-        let text = "stack s {\n  region = \"ap-northeast-1\"\n  recipients = [\"age1nope\"]\n}\nsecret \"x\" = \"aGVsbG8=\"\n";
+        let text =
+            "stack s {\n  region = \"ap-northeast-1\"\n  recipients = [\"age1nope\"]\n}\nsecret \"x\" = \"aGVsbG8=\"\n";
         let a = crate::analyze(&Sources::single("s.drove", text));
         let got: Vec<(&str, &str)> = a.diagnostics.iter().map(|d| (d.code, &text[d.primary.span.clone()])).collect();
         assert_eq!(got, vec![("E0260", "\"age1nope\""), ("E0259", "\"x\"")]);

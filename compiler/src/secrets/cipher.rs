@@ -39,9 +39,8 @@ pub fn parse_recipients(recipients: &[String]) -> Result<Vec<x25519::Recipient>,
 /// Encrypts one value; the result is what goes between the quotes of a declaration.
 pub fn encrypt(plaintext: &[u8], to: &Encryption) -> Result<String, SecretError> {
     let encryptor = match to {
-        Encryption::Recipients(keys) => {
-            age::Encryptor::with_recipients(keys.iter().map(|k| k as &dyn age::Recipient)).map_err(|e| SecretError::Other(e.to_string()))?
-        }
+        Encryption::Recipients(keys) => age::Encryptor::with_recipients(keys.iter().map(|k| k as &dyn age::Recipient))
+            .map_err(|e| SecretError::Other(e.to_string()))?,
         Encryption::Passphrase(p) => age::Encryptor::with_user_passphrase(p.clone()),
     };
     let mut out = Vec::with_capacity(plaintext.len() + 256);
@@ -60,7 +59,9 @@ pub fn decode(text: &str) -> Result<Vec<u8>, SecretError> {
     }
     match age::Decryptor::new_buffered(&bytes[..]) {
         Ok(_) => Ok(bytes),
-        Err(age::DecryptError::UnknownFormat) => Err(SecretError::Malformed("an age version this drove does not read".into())),
+        Err(age::DecryptError::UnknownFormat) => {
+            Err(SecretError::Malformed("an age version this drove does not read".into()))
+        }
         Err(e) => Err(SecretError::Malformed(format!("broken age header ({e})"))),
     }
 }
@@ -121,7 +122,9 @@ mod tests {
     #[test]
     fn malformed_values_are_named() {
         assert!(matches!(decode("not base64!"), Err(SecretError::Malformed(m)) if m.contains("base64")));
-        assert!(matches!(decode(&B64.encode("hello world")), Err(SecretError::Malformed(m)) if m.contains("age header")));
+        assert!(
+            matches!(decode(&B64.encode("hello world")), Err(SecretError::Malformed(m)) if m.contains("age header"))
+        );
         // A header cut short (what the docs' placeholder looked like).
         let cut = B64.encode("age-encryption.org/v1\n-> X25519 ");
         assert!(matches!(decode(&cut), Err(SecretError::Malformed(m)) if m.contains("broken")));
@@ -131,11 +134,14 @@ mod tests {
     #[test]
     fn choose_prefers_recipients_and_reports_an_unused_passphrase() {
         let r = x25519::Identity::generate().to_public().to_string();
-        let (e, unused) = Encryption::choose(std::slice::from_ref(&r), Some(SecretString::from("pw".to_string()))).expect("choose");
+        let (e, unused) =
+            Encryption::choose(std::slice::from_ref(&r), Some(SecretString::from("pw".to_string()))).expect("choose");
         assert!(matches!(e, Encryption::Recipients(ref k) if k.len() == 1) && unused);
         let (e, unused) = Encryption::choose(&[], Some(SecretString::from("pw".to_string()))).expect("choose");
         assert!(matches!(e, Encryption::Passphrase(_)) && !unused);
         assert!(matches!(Encryption::choose(&[], None), Err(SecretError::NoRecipients)));
-        assert!(matches!(Encryption::choose(&["age1nope".into()], None), Err(SecretError::Recipient(m)) if m.contains("age1nope")));
+        assert!(
+            matches!(Encryption::choose(&["age1nope".into()], None), Err(SecretError::Recipient(m)) if m.contains("age1nope"))
+        );
     }
 }

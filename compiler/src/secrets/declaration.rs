@@ -36,13 +36,20 @@ pub fn declaration(name: &str, ciphertext: &str) -> String {
 /// The edits that set each `(name, ciphertext)`: an existing declaration is replaced in
 /// place (the first, when a name is declared twice); a new one is appended to `new_file`,
 /// which is created when the stack does not have it.
-pub fn set_declarations(sources: &Sources, stack: &hir::Stack, values: &[(String, String)], new_file: &Path) -> Vec<Edit> {
+pub fn set_declarations(
+    sources: &Sources,
+    stack: &hir::Stack,
+    values: &[(String, String)],
+    new_file: &Path,
+) -> Vec<Edit> {
     // Replacements per file, applied back to front so earlier spans stay valid.
     let mut replace: BTreeMap<usize, Vec<(std::ops::Range<usize>, String)>> = BTreeMap::new();
     let mut append = Vec::new();
     for (name, ciphertext) in values {
         match stack.secret(name) {
-            Some(decl) => replace.entry(decl.file).or_default().push((decl.span.clone(), declaration(name, ciphertext))),
+            Some(decl) => {
+                replace.entry(decl.file).or_default().push((decl.span.clone(), declaration(name, ciphertext)))
+            }
             None => append.push(declaration(name, ciphertext)),
         }
     }
@@ -95,9 +102,17 @@ mod tests {
     #[test]
     fn replaces_in_place_and_appends_new_ones() {
         let mut sources = Sources::default();
-        sources.add("/s/main.drove", "stack s { region = \"ap-northeast-1\" }\n# keep me\nsecret \"a\" = \"OLD\"  # and me\nlet x = 1\n");
+        sources.add(
+            "/s/main.drove",
+            "stack s { region = \"ap-northeast-1\" }\n# keep me\nsecret \"a\" = \"OLD\"  # and me\nlet x = 1\n",
+        );
         let st = stack(&sources);
-        let edits = set_declarations(&sources, &st, &[("a".into(), "NEW".into()), ("b".into(), "B".into())], Path::new("/s/secrets.drove"));
+        let edits = set_declarations(
+            &sources,
+            &st,
+            &[("a".into(), "NEW".into()), ("b".into(), "B".into())],
+            Path::new("/s/secrets.drove"),
+        );
         assert_eq!(
             edits,
             vec![

@@ -25,11 +25,40 @@ pub struct Decrypted {
 impl Decrypted {
     /// Decrypts the named secrets of the stack (and the hash key when the stack has one).
     /// Stops at the first failure and names the secret; the caller must then apply nothing.
-    pub fn decrypt<'a>(stack: &hir::Stack, names: impl IntoIterator<Item = &'a str>, keyring: &Keyring) -> Result<Decrypted, (String, SecretError)> {
+    pub fn decrypt<'a>(
+        stack: &hir::Stack,
+        names: impl IntoIterator<Item = &'a str>,
+        keyring: &Keyring,
+    ) -> Result<Decrypted, (String, SecretError)> {
+        let lookup = |name: &str| -> Result<&str, SecretError> {
+            let decl = stack.secret(name).ok_or_else(|| SecretError::Unknown(name.to_string()))?;
+            decl.ciphertext.as_ref().map(|t| t.value.as_str()).ok_or_else(|| SecretError::Malformed("no value".into()))
+        };
+        Decrypted::open(lookup, names, stack.secret(HASH_KEY_NAME).is_some(), keyring)
+    }
+
+    /// Decrypts the named secrets from their ciphertexts as a compiled model carries them
+    /// (the hash key under [`HASH_KEY_NAME`], when the stack has one), without the source.
+    pub fn from_ciphertexts<'a>(
+        ciphertexts: &BTreeMap<String, String>,
+        names: impl IntoIterator<Item = &'a str>,
+        keyring: &Keyring,
+    ) -> Result<Decrypted, (String, SecretError)> {
+        let lookup = |name: &str| {
+            ciphertexts.get(name).map(String::as_str).ok_or_else(|| SecretError::Unknown(name.to_string()))
+        };
+        Decrypted::open(lookup, names, ciphertexts.contains_key(HASH_KEY_NAME), keyring)
+    }
+
+    fn open<'a, 'c>(
+        lookup: impl Fn(&str) -> Result<&'c str, SecretError>,
+        names: impl IntoIterator<Item = &'a str>,
+        with_hash_key: bool,
+        keyring: &Keyring,
+    ) -> Result<Decrypted, (String, SecretError)> {
         let open = |name: &str| -> Result<Plaintext, (String, SecretError)> {
-            let decl = stack.secret(name).ok_or_else(|| (name.to_string(), SecretError::Unknown(name.to_string())))?;
-            let text = decl.ciphertext.as_ref().ok_or_else(|| (name.to_string(), SecretError::Malformed("no value".into())))?;
-            keyring.decrypt(&text.value).map_err(|e| (name.to_string(), e))
+            let text = lookup(name).map_err(|e| (name.to_string(), e))?;
+            keyring.decrypt(text).map_err(|e| (name.to_string(), e))
         };
         let mut values = BTreeMap::new();
         for name in names {
@@ -37,11 +66,13 @@ impl Decrypted {
                 values.insert(name.to_string(), open(name)?);
             }
         }
-        let hash_key = match stack.secret(HASH_KEY_NAME) {
-            Some(_) => Some(open(HASH_KEY_NAME)?),
-            None => None,
-        };
+        let hash_key = if with_hash_key { Some(open(HASH_KEY_NAME)?) } else { None };
         Ok(Decrypted { values, hash_key })
+    }
+
+    /// The stack's hash key, when it was decrypted.
+    pub fn hash_key(&self) -> Option<&Plaintext> {
+        self.hash_key.as_ref()
     }
 
     /// Every secret of the stack.
@@ -106,7 +137,8 @@ mod tests {
         let to = Encryption::Recipients(vec![me.to_public()]);
         let keyring = Keyring::from_identities(vec![me]);
         let key = [7u8; 32];
-        let a = Decrypted::decrypt_all(&stack_with(&[("db", b"pw1"), ("api", b"pw1")], &to, Some(&key)), &keyring).expect("decrypt");
+        let a = Decrypted::decrypt_all(&stack_with(&[("db", b"pw1"), ("api", b"pw1")], &to, Some(&key)), &keyring)
+            .expect("decrypt");
         // Re-encrypted (a fresh ciphertext) with the same plaintext.
         let b = Decrypted::decrypt_all(&stack_with(&[("db", b"pw1")], &to, Some(&key)), &keyring).expect("decrypt");
         let c = Decrypted::decrypt_all(&stack_with(&[("db", b"pw2")], &to, Some(&key)), &keyring).expect("decrypt");
@@ -122,7 +154,8 @@ mod tests {
     fn without_a_hash_key_there_is_no_fingerprint() {
         let me = age::x25519::Identity::generate();
         let to = Encryption::Recipients(vec![me.to_public()]);
-        let d = Decrypted::decrypt_all(&stack_with(&[("db", b"x")], &to, None), &Keyring::from_identities(vec![me])).expect("decrypt");
+        let d = Decrypted::decrypt_all(&stack_with(&[("db", b"x")], &to, None), &Keyring::from_identities(vec![me]))
+            .expect("decrypt");
         assert_eq!(d.fingerprint("db"), None);
         assert_eq!(d.get("db"), Some(&b"x"[..]));
     }
@@ -131,10 +164,13 @@ mod tests {
     fn the_failing_secret_is_named() {
         let me = age::x25519::Identity::generate();
         let to = Encryption::Recipients(vec![age::x25519::Identity::generate().to_public()]);
-        let err = Decrypted::decrypt_all(&stack_with(&[("db", b"x")], &to, None), &Keyring::from_identities(vec![me])).err();
+        let err =
+            Decrypted::decrypt_all(&stack_with(&[("db", b"x")], &to, None), &Keyring::from_identities(vec![me])).err();
         assert_eq!(err, Some(("db".to_string(), SecretError::WrongKey { passphrase: false })));
         let s = stack_with(&[], &to, None);
-        assert!(matches!(Decrypted::decrypt(&s, ["nope"], &Keyring::from_identities(vec![])), Err((n, SecretError::Unknown(_))) if n == "nope"));
+        assert!(
+            matches!(Decrypted::decrypt(&s, ["nope"], &Keyring::from_identities(vec![])), Err((n, SecretError::Unknown(_))) if n == "nope")
+        );
     }
 
     #[test]
@@ -145,6 +181,9 @@ mod tests {
         let good = Keyring::new(None, Some(SecretString::from("correct horse".to_string()))).expect("keyring");
         assert_eq!(Decrypted::decrypt_all(&s, &good).expect("decrypt").get("db"), Some(&b"v"[..]));
         let bad = Keyring::new(None, Some(SecretString::from("wrong".to_string()))).expect("keyring");
-        assert_eq!(Decrypted::decrypt_all(&s, &bad).err().map(|e| e.1), Some(SecretError::WrongKey { passphrase: true }));
+        assert_eq!(
+            Decrypted::decrypt_all(&s, &bad).err().map(|e| e.1),
+            Some(SecretError::WrongKey { passphrase: true })
+        );
     }
 }

@@ -40,7 +40,9 @@ impl Keyring {
         let keyring = Keyring::new(file.as_deref(), passphrase_from_env())?;
         if keyring.identities.is_empty() {
             let default = default_identity_path().map_or_else(|| "no HOME".into(), |p| p.display().to_string());
-            return Err(SecretError::NoKeys(format!("{IDENTITY_ENV} and {PASSPHRASE_ENV} are not set and {default} does not exist")));
+            return Err(SecretError::NoKeys(format!(
+                "{IDENTITY_ENV} and {PASSPHRASE_ENV} are not set and {default} does not exist"
+            )));
         }
         Ok(keyring)
     }
@@ -55,7 +57,10 @@ impl Keyring {
                 .into_identities()
                 .map_err(|e| SecretError::Identity(format!("{}: {e}", path.display())))?;
             if parsed.is_empty() {
-                return Err(SecretError::Identity(format!("{}: holds no identity (`AGE-SECRET-KEY-1…` line)", path.display())));
+                return Err(SecretError::Identity(format!(
+                    "{}: holds no identity (`AGE-SECRET-KEY-1…` line)",
+                    path.display()
+                )));
             }
             identities.extend(parsed);
         }
@@ -68,7 +73,10 @@ impl Keyring {
 
     /// A keyring holding exactly these X25519 identities (tests, tools).
     pub fn from_identities(ids: Vec<age::x25519::Identity>) -> Keyring {
-        Keyring { identities: ids.into_iter().map(|i| Box::new(i) as Box<dyn age::Identity + Send + Sync>).collect(), has_passphrase: false }
+        Keyring {
+            identities: ids.into_iter().map(|i| Box::new(i) as Box<dyn age::Identity + Send + Sync>).collect(),
+            has_passphrase: false,
+        }
     }
 
     /// Decrypts a stored value in memory.
@@ -76,16 +84,22 @@ impl Keyring {
         let bytes = cipher::decode(text)?;
         let decryptor = age::Decryptor::new_buffered(&bytes[..]).map_err(|e| SecretError::Malformed(e.to_string()))?;
         let scrypt = decryptor.is_scrypt();
-        let mut reader = decryptor.decrypt(self.identities.iter().map(|i| i.as_ref() as &dyn age::Identity)).map_err(|e| match e {
-            age::DecryptError::NoMatchingKeys => SecretError::WrongKey { passphrase: scrypt && self.has_passphrase },
-            // scrypt's stanza fails to open under a wrong passphrase.
-            age::DecryptError::DecryptionFailed | age::DecryptError::KeyDecryptionFailed if scrypt => SecretError::WrongKey { passphrase: true },
-            age::DecryptError::InvalidMac | age::DecryptError::DecryptionFailed => SecretError::Tampered,
-            age::DecryptError::ExcessiveWork { required, .. } => {
-                SecretError::Other(format!("the passphrase's scrypt work factor 2^{required} is above what this machine accepts"))
-            }
-            other => SecretError::Malformed(other.to_string()),
-        })?;
+        let mut reader = decryptor.decrypt(self.identities.iter().map(|i| i.as_ref() as &dyn age::Identity)).map_err(
+            |e| match e {
+                age::DecryptError::NoMatchingKeys => {
+                    SecretError::WrongKey { passphrase: scrypt && self.has_passphrase }
+                }
+                // scrypt's stanza fails to open under a wrong passphrase.
+                age::DecryptError::DecryptionFailed | age::DecryptError::KeyDecryptionFailed if scrypt => {
+                    SecretError::WrongKey { passphrase: true }
+                }
+                age::DecryptError::InvalidMac | age::DecryptError::DecryptionFailed => SecretError::Tampered,
+                age::DecryptError::ExcessiveWork { required, .. } => SecretError::Other(format!(
+                    "the passphrase's scrypt work factor 2^{required} is above what this machine accepts"
+                )),
+                other => SecretError::Malformed(other.to_string()),
+            },
+        )?;
         let mut out = Vec::new();
         if reader.read_to_end(&mut out).is_err() {
             // Don't keep a partial plaintext around.

@@ -54,7 +54,9 @@ pub enum SecretError {
     /// Neither an identity file nor a passphrase is available.
     NoKeys(String),
     /// None of the identities (or the passphrase) opens the file.
-    WrongKey { passphrase: bool },
+    WrongKey {
+        passphrase: bool,
+    },
     /// The file was opened but its header MAC or payload does not authenticate.
     Tampered,
     /// The identity file could not be read or parsed.

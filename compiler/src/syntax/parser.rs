@@ -9,8 +9,8 @@ use crate::diag::Diagnostic;
 use crate::source::{FileId, Span};
 use chumsky::error::{EmptyErr, LabelError};
 use chumsky::input::{Input, ValueInput};
-use chumsky::DefaultExpected;
 use chumsky::prelude::*;
+use chumsky::DefaultExpected;
 
 /// The error types the grammar runs with: `EmptyErr` for the fast pass every clean file
 /// takes, `Rich` for the second pass that only a file with errors needs, where messages
@@ -24,7 +24,9 @@ pub trait GrammarError<'t, 's: 't, I: Input<'t, Token = Token<'s>>>:
 impl<'t, 's: 't, I, T> GrammarError<'t, 's, I> for T
 where
     I: Input<'t, Token = Token<'s>>,
-    T: chumsky::error::Error<'t, I> + LabelError<'t, I, &'static str> + LabelError<'t, I, DefaultExpected<'t, Token<'s>>>,
+    T: chumsky::error::Error<'t, I>
+        + LabelError<'t, I, &'static str>
+        + LabelError<'t, I, DefaultExpected<'t, Token<'s>>>,
 {
 }
 
@@ -146,7 +148,15 @@ where
     E: GrammarError<'t, 's, I> + 't,
 {
     let group = recursive(|group| {
-        let inner = group.or(none_of([Token::LBrace, Token::RBrace, Token::LBracket, Token::RBracket, Token::LParen, Token::RParen]).ignored());
+        let inner = group.or(none_of([
+            Token::LBrace,
+            Token::RBrace,
+            Token::LBracket,
+            Token::RBracket,
+            Token::LParen,
+            Token::RParen,
+        ])
+        .ignored());
         choice((
             just(Token::LBrace).then(inner.clone().repeated()).then(just(Token::RBrace)).ignored(),
             just(Token::LBracket).then(inner.clone().repeated()).then(just(Token::RBracket)).ignored(),
@@ -154,7 +164,17 @@ where
         ))
     });
     group
-        .or(none_of([Token::Newline, Token::Semi, Token::RBrace, Token::RBracket, Token::RParen, Token::LBrace, Token::LBracket, Token::LParen]).ignored())
+        .or(none_of([
+            Token::Newline,
+            Token::Semi,
+            Token::RBrace,
+            Token::RBracket,
+            Token::RParen,
+            Token::LBrace,
+            Token::LBracket,
+            Token::LParen,
+        ])
+        .ignored())
         .repeated()
         .at_least(1)
         .ignored()
@@ -183,10 +203,11 @@ where
             )));
 
         let key = word().map(Term::Word).or(string().map(|s| Term::Str(Box::new(s))));
-        let entry = key
-            .then_ignore(just(Token::Eq))
-            .then(value.clone())
-            .map_with(|(key, value), e| MapEntry { key, value, span: sp(e.span()) });
+        let entry = key.then_ignore(just(Token::Eq)).then(value.clone()).map_with(|(key, value), e| MapEntry {
+            key,
+            value,
+            span: sp(e.span()),
+        });
         let map_sep = choice((just(Token::Newline), just(Token::Comma), just(Token::Semi))).repeated();
         let map = entry
             .separated_by(map_sep.clone())
@@ -231,9 +252,7 @@ where
     I: ValueInput<'t, Token = Token<'s>, Span = SimpleSpan>,
     E: GrammarError<'t, 's, I> + 't,
 {
-    value().recover_with(via_parser(
-        skip_line().or_not().map_with(|_, e| Expr::Error(sp(e.span()))),
-    ))
+    value().recover_with(via_parser(skip_line().or_not().map_with(|_, e| Expr::Error(sp(e.span())))))
 }
 
 fn items_parser<'t, 's: 't, I, E>() -> impl Parser<'t, I, Vec<Item>, extra::Err<E>> + Clone + use<'t, 's, I, E>
@@ -307,7 +326,11 @@ mod tests {
         let prepared = prepare(0, text, lex(text), &mut Vec::new());
         let eoi: SimpleSpan = (text.len()..text.len()).into();
         let out = items_parser::<_, EmptyErr>().then_ignore(end()).parse(prepared.tokens[..].split_token_span(eoi));
-        if out.has_errors() { None } else { out.into_output() }
+        if out.has_errors() {
+            None
+        } else {
+            out.into_output()
+        }
     }
 
     fn fast_items(text: &str) -> Option<Vec<Item>> {
@@ -370,13 +393,24 @@ mod tests {
             "m = { a = 1 b = \"x\"; c = [1]\n, \"k k\" = g(1) }\n",
             "x = y { z = 1 }\nallow tcp 80,\n  443 from a\ne A 1.2.3.4,\n",
             "zone \"a.\" {\n  @ 300 TXT \"v=1\" \"\"\"x\"\"\"\n}\n;;\n",
-            "a = [,]\n", "a = f(,)\n", "m = { , }\n", "a = [1 2]\n", "a =\n", "} x\n", "x {\n",
-            "a = \"bad \\q escape\"\n", "a = \"open\n", "a = $\n", "a = [ ( ] )\n", "# only a comment",
+            "a = [,]\n",
+            "a = f(,)\n",
+            "m = { , }\n",
+            "a = [1 2]\n",
+            "a =\n",
+            "} x\n",
+            "x {\n",
+            "a = \"bad \\q escape\"\n",
+            "a = \"open\n",
+            "a = $\n",
+            "a = [ ( ] )\n",
+            "# only a comment",
         ] {
             same_as_grammar(text);
             clean_is_prepare_without_reports(text);
         }
-        let deep = format!("a = {}{}\n", "[".repeat(super::super::MAX_DEPTH + 1), "]".repeat(super::super::MAX_DEPTH + 1));
+        let deep =
+            format!("a = {}{}\n", "[".repeat(super::super::MAX_DEPTH + 1), "]".repeat(super::super::MAX_DEPTH + 1));
         clean_is_prepare_without_reports(&deep);
     }
 

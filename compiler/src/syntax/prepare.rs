@@ -56,7 +56,9 @@ pub fn prepare<'s>(
             diags.push(
                 Diagnostic::new("E0001", file, span, format!("unexpected character `{}`", shown.escape_debug()))
                     .with_label("not part of any token")
-                    .with_help("names, numbers and addresses use letters, digits and `_ - . * @ / : % +`; text goes in quotes"),
+                    .with_help(
+                        "names, numbers and addresses use letters, digits and `_ - . * @ / : % +`; text goes in quotes",
+                    ),
             );
         }
     };
@@ -281,9 +283,14 @@ fn check_escapes(file: FileId, span: &Span, body: &str, diags: &mut Vec<Diagnost
                 }
             }
             Some((j, other)) => diags.push(
-                Diagnostic::new("E0006", file, start..span.start + 1 + j + other.len_utf8(), format!("unknown escape `\\{other}`"))
-                    .with_label("not an escape drove knows")
-                    .with_help("escapes are \\\" \\\\ \\n \\t \\r and \\u{HEX}; write `\\\\` for a backslash"),
+                Diagnostic::new(
+                    "E0006",
+                    file,
+                    start..span.start + 1 + j + other.len_utf8(),
+                    format!("unknown escape `\\{other}`"),
+                )
+                .with_label("not an escape drove knows")
+                .with_help("escapes are \\\" \\\\ \\n \\t \\r and \\u{HEX}; write `\\\\` for a backslash"),
             ),
             None => {}
         }

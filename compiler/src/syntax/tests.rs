@@ -103,7 +103,10 @@ fn all_errors_in_one_pass_with_statement_recovery() {
     assert_eq!(diags.iter().map(|d| d.code).collect::<Vec<_>>(), ["E0003", "E0003", "E0003", "E0004"], "{diags:#?}");
     let net = stmt(&file.items[0]);
     let items = &net.block.as_ref().unwrap().items;
-    assert!(items.iter().any(|i| matches!(i, Item::Stmt(s) if s.head().text == "subnet")), "subnet survives: {items:#?}");
+    assert!(
+        items.iter().any(|i| matches!(i, Item::Stmt(s) if s.head().text == "subnet")),
+        "subnet survives: {items:#?}"
+    );
     assert_eq!(file.items.len(), 3, "the later declarations survive too");
 }
 

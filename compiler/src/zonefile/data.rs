@@ -50,8 +50,9 @@ fn plain(t: &Token) -> Result<&str, String> {
 
 /// A character-string: drove strings are text, so its bytes must be UTF-8.
 fn text(t: &Token) -> Result<String, String> {
-    String::from_utf8(t.value.clone())
-        .map_err(|_| format!("`{}`: the string holds bytes that are not UTF-8, which drove strings cannot carry", t.raw))
+    String::from_utf8(t.value.clone()).map_err(|_| {
+        format!("`{}`: the string holds bytes that are not UTF-8, which drove strings cannot carry", t.raw)
+    })
 }
 
 /// Terms for the presentation-format tokens of `rtype`.
@@ -111,6 +112,30 @@ pub fn parse(rtype: RType, tokens: &[Token], origin: &Name) -> Result<Rdata, Str
         return parse_terms(rtype, &terms, origin);
     }
     parse_terms(rtype, &terms(rtype, tokens)?, origin)
+}
+
+/// The tag of a CAA record that is well formed but for its tag, which Route53 does not
+/// take; `None` for anything else (another type, a tag Route53 takes, a malformed record).
+pub fn caa_tag_not_in_route53(rtype: RType, tokens: &[Token]) -> Option<String> {
+    if rtype != RType::Caa {
+        return None;
+    }
+    let (flags, tag, has_value) = if tokens.first().is_some_and(|t| t.raw == "\\#") {
+        let bytes = generic_bytes(tokens).ok()?;
+        let (&flags, rest) = bytes.split_first()?;
+        let (&len, rest) = rest.split_first()?;
+        let tag = rest.get(..usize::from(len))?;
+        (flags.to_string(), String::from_utf8(tag.to_vec()).ok()?, true)
+    } else {
+        (plain(tokens.first()?).ok()?.to_string(), plain(tokens.get(1)?).ok()?.to_string(), tokens.len() == 3)
+    };
+    // RFC 8659 §4.1: a tag is 1–15 ASCII letters and digits.
+    let tag = tag.to_ascii_lowercase();
+    let well_formed = flags.parse::<u8>().is_ok()
+        && has_value
+        && (1..=15).contains(&tag.len())
+        && tag.bytes().all(|b| b.is_ascii_alphanumeric());
+    (well_formed && !rdata::CAA_TAGS.contains(&tag.as_str())).then_some(tag)
 }
 
 /// `\# LENGTH HEX…` (RFC 3597 §5): the data as bytes, its length checked.

@@ -16,8 +16,8 @@
 //!   answer sets are merged into one set, which is what a resolver is served.
 
 use crate::dns::name::{Name, NameUse};
-use crate::model::{DesiredState, Resource};
-use serde_json::Value;
+use crate::model::record_set::Alias;
+use crate::model::{DesiredState, HostedZone, RecordSet, Resource, Spec, Val};
 use std::fmt::Write as _;
 
 /// Route53's SOA timers for a new zone: refresh, retry, expire, minimum (negative TTL).
@@ -35,55 +35,64 @@ pub struct Exported {
 struct Set<'a> {
     name: String,
     rtype: String,
-    attrs: &'a Value,
+    attrs: &'a RecordSet,
 }
 
 impl Set<'_> {
     fn routed(&self) -> Option<&str> {
-        self.attrs.get("set_identifier").and_then(Value::as_str)
+        self.attrs.routing.set_identifier.as_deref()
     }
 
     fn ttl(&self) -> u64 {
-        self.attrs.get("ttl").and_then(Value::as_u64).unwrap_or(300)
+        // The compiler always sets the TTL of a set with values; an alias has none.
+        self.attrs.ttl.unwrap_or(crate::dns::check::DEFAULT_TTL)
     }
 
     /// The values, or what makes one unknown before apply.
     fn values(&self) -> Result<Vec<String>, String> {
         let mut out = Vec::new();
-        for v in self.attrs.get("values").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]) {
+        for v in self.attrs.values.as_deref().unwrap_or(&[]) {
             match v {
-                Value::String(s) => out.push(s.clone()),
-                Value::Object(o) => {
-                    let r = o.get("ref").and_then(Value::as_str).unwrap_or("?");
-                    let a = o.get("attribute").and_then(Value::as_str).unwrap_or("?");
-                    return Err(format!("its value comes from `{r}.{a}`, known only after apply"));
+                Val::Lit(s) => out.push(s.clone()),
+                Val::Ref(r) => {
+                    return Err(format!("its value comes from `{}.{}`, known only after apply", r.address, r.attribute))
                 }
-                other => return Err(format!("unexpected value {other}")),
+                Val::Secret(s) => return Err(format!("its value is the secret `{}`", s.secret)),
             }
         }
         Ok(out)
     }
 }
 
-fn attr<'a>(r: &'a Resource, key: &str) -> Option<&'a str> {
-    r.attributes.get(key).and_then(Value::as_str)
+fn zone_of(r: &Resource) -> Option<&HostedZone> {
+    match &r.spec {
+        Spec::HostedZone(z) => Some(z),
+        _ => None,
+    }
 }
 
 /// The hosted zone `zone` names: a DNS name (with or without the final dot) or an address.
 fn find_zone<'a>(state: &'a DesiredState, zone: &str) -> Result<&'a Resource, String> {
-    let zones: Vec<&Resource> = state.resources.iter().filter(|r| r.kind == "route53.hosted_zone").collect();
+    let zones: Vec<&Resource> = state.resources.iter().filter(|r| zone_of(r).is_some()).collect();
     if let Some(z) = zones.iter().find(|z| z.address == zone) {
         return Ok(z);
     }
-    let wanted = if zone.ends_with('.') { zone.to_ascii_lowercase() } else { format!("{}.", zone.to_ascii_lowercase()) };
-    let matching: Vec<&&Resource> = zones.iter().filter(|z| attr(z, "name") == Some(wanted.as_str())).collect();
+    let wanted =
+        if zone.ends_with('.') { zone.to_ascii_lowercase() } else { format!("{}.", zone.to_ascii_lowercase()) };
+    let matching: Vec<&&Resource> = zones.iter().filter(|z| zone_of(z).is_some_and(|z| z.name == wanted)).collect();
     match matching.as_slice() {
         [one] => Ok(one),
         [] => {
-            let names: Vec<&str> = zones.iter().filter_map(|z| attr(z, "name")).collect();
+            let names: Vec<&str> = zones.iter().filter_map(|z| zone_of(z)).map(|z| z.name.as_str()).collect();
             let hint = crate::diag::did_you_mean(&wanted, names.iter().copied())
                 .map(|n| format!(" (did you mean `{n}`?)"))
-                .unwrap_or_else(|| if names.is_empty() { " (the stack has no zones)".into() } else { format!(" (zones: {})", names.join(", ")) });
+                .unwrap_or_else(|| {
+                    if names.is_empty() {
+                        " (the stack has no zones)".into()
+                    } else {
+                        format!(" (zones: {})", names.join(", "))
+                    }
+                });
             Err(format!("the stack has no zone `{wanted}`{hint}"))
         }
         many => Err(format!(
@@ -95,16 +104,17 @@ fn find_zone<'a>(state: &'a DesiredState, zone: &str) -> Result<&'a Resource, St
 
 /// Picks the set a resolver gets when everything is healthy (see the module comment).
 fn pick<'a, 'b>(group: &'b [Set<'a>]) -> &'b Set<'a> {
-    let num = |s: &Set, k: &str| s.attrs.get(k).and_then(Value::as_u64);
+    let weight = |s: &Set| s.attrs.routing.weight;
     let first = &group[0];
-    if let Some(p) = group.iter().find(|s| s.attrs.get("failover").and_then(Value::as_str) == Some("PRIMARY")) {
+    if let Some(p) = group.iter().find(|s| s.attrs.routing.failover.as_deref() == Some("PRIMARY")) {
         return p;
     }
-    if group.iter().any(|s| num(s, "weight").is_some()) {
-        let max = group.iter().filter_map(|s| num(s, "weight")).max();
-        return group.iter().find(|s| num(s, "weight") == max).unwrap_or(first);
+    if group.iter().any(|s| weight(s).is_some()) {
+        let max = group.iter().filter_map(weight).max();
+        return group.iter().find(|s| weight(s) == max).unwrap_or(first);
     }
-    let default_geo = group.iter().find(|s| s.attrs.pointer("/geolocation/country").and_then(Value::as_str) == Some("*"));
+    let default_geo =
+        group.iter().find(|s| s.attrs.routing.geolocation.as_ref().and_then(|g| g.country.as_deref()) == Some("*"));
     default_geo.unwrap_or(first)
 }
 
@@ -116,16 +126,15 @@ fn absolute(zone: &str, text: &str) -> Option<Name> {
 /// Writes zone `zone` of `state`; refuses unknown values unless `allow_unknown`.
 pub fn export(state: &DesiredState, zone: &str, allow_unknown: bool) -> Result<Exported, String> {
     let z = find_zone(state, zone)?;
-    let apex = attr(z, "name").unwrap_or(".").to_string();
+    let apex = zone_of(z).map_or(".", |z| z.name.as_str()).to_string();
     let sets: Vec<Set> = state
         .resources
         .iter()
-        .filter(|r| r.kind == "route53.record_set" && r.attributes.pointer("/zone/ref").and_then(Value::as_str) == Some(z.address.as_str()))
-        .map(|r| Set {
-            name: attr(r, "name").unwrap_or("").to_string(),
-            rtype: attr(r, "type").unwrap_or("").to_string(),
-            attrs: &r.attributes,
+        .filter_map(|r| match &r.spec {
+            Spec::RecordSet(s) if s.zone.as_ref().is_some_and(|zr| zr.address == z.address) => Some(s),
+            _ => None,
         })
+        .map(|s| Set { name: s.name.clone(), rtype: s.rtype.clone(), attrs: s })
         .collect();
     // Groups of one name and type, in compile order.
     let mut groups: Vec<Vec<Set>> = Vec::new();
@@ -143,10 +152,11 @@ pub fn export(state: &DesiredState, zone: &str, allow_unknown: bool) -> Result<E
         let head = &g[0];
         let label = format!("{} {}", head.name, head.rtype);
         let routed = head.routed().is_some();
-        let multivalue = g.iter().all(|s| s.attrs.get("multivalue").and_then(Value::as_bool) == Some(true));
+        let multivalue = g.iter().all(|s| s.attrs.routing.multivalue == Some(true));
         let chosen: Vec<&Set> = if routed && multivalue { g.iter().collect() } else { vec![pick(g)] };
         if routed && !multivalue {
-            let others: Vec<&str> = g.iter().filter_map(Set::routed).filter(|id| Some(*id) != chosen[0].routed()).collect();
+            let others: Vec<&str> =
+                g.iter().filter_map(Set::routed).filter(|id| Some(*id) != chosen[0].routed()).collect();
             let note = format!(
                 "{label}: routed record sets; the zone file holds set \"{}\" and leaves out {}",
                 chosen[0].routed().unwrap_or(""),
@@ -159,7 +169,7 @@ pub fn export(state: &DesiredState, zone: &str, allow_unknown: bool) -> Result<E
         let mut values = Vec::new();
         let mut problem = None;
         for s in &chosen {
-            let resolved = match s.attrs.get("alias") {
+            let resolved = match &s.attrs.alias {
                 Some(alias) => resolve_alias(&groups, &apex, &head.rtype, alias).map(|(t, v)| {
                     ttl = ttl.min(t);
                     v
@@ -204,12 +214,16 @@ pub fn export(state: &DesiredState, zone: &str, allow_unknown: bool) -> Result<E
     let (ns_ttl, ns) = match apex_ns {
         Some(ns) => ns,
         None => {
-            let _ = writeln!(text, "; The stack sets no apex NS records; Route53 assigns the name servers, so these are placeholders.");
+            let _ = writeln!(
+                text,
+                "; The stack sets no apex NS records; Route53 assigns the name servers, so these are placeholders."
+            );
             (NS_TTL, vec!["ns-placeholder-1.drove.invalid.".into(), "ns-placeholder-2.drove.invalid.".into()])
         }
     };
     let primary = ns.first().cloned().unwrap_or_else(|| "ns-placeholder-1.drove.invalid.".into());
-    let hostmaster = absolute(&apex, "hostmaster").map(|n| n.to_string()).unwrap_or_else(|| format!("hostmaster.{apex}"));
+    let hostmaster =
+        absolute(&apex, "hostmaster").map(|n| n.to_string()).unwrap_or_else(|| format!("hostmaster.{apex}"));
     let _ = writeln!(text, "{apex} {SOA_TTL} IN SOA {primary} {hostmaster} 1 {SOA_TIMERS}");
     for n in &ns {
         let _ = writeln!(text, "{apex} {ns_ttl} IN NS {n}");
@@ -223,8 +237,8 @@ fn values_contains(values: &[String], v: &str) -> bool {
 }
 
 /// The values an alias answers with, when its target is a simple set of this zone.
-fn resolve_alias(groups: &[Vec<Set>], apex: &str, rtype: &str, alias: &Value) -> Result<(u64, Vec<String>), String> {
-    let target = alias.get("dns_name").and_then(Value::as_str).unwrap_or("");
+fn resolve_alias(groups: &[Vec<Set>], apex: &str, rtype: &str, alias: &Alias) -> Result<(u64, Vec<String>), String> {
+    let target = alias.dns_name.as_str();
     let in_zone = absolute(apex, target).zip(absolute(apex, apex)).is_some_and(|(t, z)| t.is_within(&z));
     let outside = || format!("it is an alias to `{target}`, which Route53 resolves");
     if !in_zone {
@@ -232,7 +246,7 @@ fn resolve_alias(groups: &[Vec<Set>], apex: &str, rtype: &str, alias: &Value) ->
     }
     let group = groups.iter().find(|g| g[0].name == target && g[0].rtype == rtype).ok_or_else(outside)?;
     match group.as_slice() {
-        [only] if only.routed().is_none() && only.attrs.get("alias").is_none() => Ok((only.ttl(), only.values()?)),
+        [only] if only.routed().is_none() && only.attrs.alias.is_none() => Ok((only.ttl(), only.values()?)),
         _ => Err(outside()),
     }
 }

@@ -99,7 +99,13 @@ fn sets(zone: &Zone, notes: &mut Vec<String>) -> Vec<Set> {
             None => {
                 index.insert(key, out.len());
                 seen.push(std::iter::once(value.clone()).collect());
-                out.push(Set { owner: r.owner.clone(), rtype: r.rtype, ttl: r.ttl, values: vec![value], at: r.at.clone() });
+                out.push(Set {
+                    owner: r.owner.clone(),
+                    rtype: r.rtype,
+                    ttl: r.ttl,
+                    values: vec![value],
+                    at: r.at.clone(),
+                });
             }
         }
     }
@@ -124,12 +130,24 @@ fn render(zone: &Zone, sets: &[Set], opts: &Options) -> (String, Vec<Option<Loca
         text.push('\n');
         origins.push(from);
     };
-    line(&mut text, &format!("# Imported from `{}` by `drove import zonefile`.", opts.file_label.replace('\n', " ")), None);
+    line(
+        &mut text,
+        &format!("# Imported from `{}` by `drove import zonefile`.", opts.file_label.replace('\n', " ")),
+        None,
+    );
     if !zone.apex.is_empty() {
-        line(&mut text, "# Left out: the apex SOA and NS records, which Route53 creates and owns for the hosted zone.", None);
+        line(
+            &mut text,
+            "# Left out: the apex SOA and NS records, which Route53 creates and owns for the hosted zone.",
+            None,
+        );
     }
     for s in &zone.unsupported {
-        line(&mut text, &format!("# Left out: {} {} at line {} (Route53 does not serve this type).", s.owner, s.rtype, s.at.line), None);
+        line(
+            &mut text,
+            &format!("# Left out: {} {} at line {}: {}.", s.owner, s.rtype, s.at.line, s.why.replace('\n', " ")),
+            None,
+        );
     }
     if let Some((name, region)) = &opts.stack {
         line(&mut text, "", None);
@@ -165,7 +183,11 @@ pub fn to_drove(zone: &Zone, opts: &Options) -> Result<Imported, Vec<Error>> {
     let sets = sets(zone, &mut notes);
     let (text, origins) = render(zone, &sets, opts);
     // Checked as part of a stack, so a fragment is not blamed for its missing stack block.
-    let checked = if opts.stack.is_some() { text.clone() } else { format!("{text}stack imported {{ region = \"us-east-1\" }}\n") };
+    let checked = if opts.stack.is_some() {
+        text.clone()
+    } else {
+        format!("{text}stack imported {{ region = \"us-east-1\" }}\n")
+    };
     let sources = Sources::single("import.drove", checked.clone());
     let analysis = analyze(&sources);
     let file = sources.file(0);
@@ -174,7 +196,8 @@ pub fn to_drove(zone: &Zone, opts: &Options) -> Result<Imported, Vec<Error>> {
     let mut warnings = 0;
     for d in &analysis.diagnostics {
         let (l, _) = file.line_col(d.primary.span.start);
-        let at = origins.get(l).cloned().flatten().unwrap_or(Location { file: opts.file_label.clone().into(), line: 0 });
+        let at =
+            origins.get(l).cloned().flatten().unwrap_or(Location { file: opts.file_label.clone().into(), line: 0 });
         let message = format!("{} [{}] in the drove source: {}", d.message, d.code, lines.get(l).unwrap_or(&"").trim());
         if d.severity == Severity::Error {
             errors.push(Error { at, message });
@@ -196,7 +219,10 @@ pub fn to_drove(zone: &Zone, opts: &Options) -> Result<Imported, Vec<Error>> {
     }
     let source = crate::fmt::format(&text).map_err(|ds| {
         ds.into_iter()
-            .map(|d| Error { at: Location { file: opts.file_label.clone().into(), line: 0 }, message: format!("internal: formatter refused the output: {}", d.message) })
+            .map(|d| Error {
+                at: Location { file: opts.file_label.clone().into(), line: 0 },
+                message: format!("internal: formatter refused the output: {}", d.message),
+            })
             .collect::<Vec<_>>()
     })?;
     Ok(Imported { source, notes })

@@ -202,7 +202,8 @@ mod tests {
 
     #[test]
     fn parentheses_comments_and_blank_owners() {
-        let text = b"@ IN SOA ns1 admin ( 1 ; serial\n 2 3\n 4 5 )\n\n  ; only a comment\n\tA 192.0.2.1 ; c\nwww A 192.0.2.2";
+        let text =
+            b"@ IN SOA ns1 admin ( 1 ; serial\n 2 3\n 4 5 )\n\n  ; only a comment\n\tA 192.0.2.1 ; c\nwww A 192.0.2.2";
         let es = entries(text).unwrap();
         assert_eq!(es.len(), 3);
         assert_eq!((es[0].line, es[0].blank_owner), (1, false));

@@ -67,6 +67,8 @@ pub struct Skipped {
     pub owner: Name,
     /// The type as a zone file names it (`LOC`, `TYPE65534`).
     pub rtype: String,
+    /// Why Route53 can't hold it: "Route53 does not serve LOC records".
+    pub why: String,
     pub at: Location,
 }
 
@@ -77,7 +79,8 @@ pub struct Zone {
     pub records: Vec<Record>,
     /// The apex SOA and NS records, which Route53 creates and owns.
     pub apex: Vec<Skipped>,
-    /// Records of types Route53 does not serve.
+    /// Records Route53 can't hold: of a type it does not serve (known to drove or not),
+    /// or a CAA record with a tag it does not take.
     pub unsupported: Vec<Skipped>,
 }
 

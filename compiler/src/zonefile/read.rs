@@ -18,7 +18,11 @@ pub fn read_file(path: &Path, origin: Option<&Name>) -> Result<Zone, Vec<Error>>
 }
 
 /// Reads `path` through `load` (so tests can serve files from memory).
-pub fn read(path: &Path, origin: Option<&Name>, load: &dyn Fn(&Path) -> std::io::Result<Vec<u8>>) -> Result<Zone, Vec<Error>> {
+pub fn read(
+    path: &Path,
+    origin: Option<&Name>,
+    load: &dyn Fn(&Path) -> std::io::Result<Vec<u8>>,
+) -> Result<Zone, Vec<Error>> {
     let mut r = Reader { load, raw: Vec::new(), errors: Vec::new(), first_origin: None };
     let mut state = State { origin: origin.cloned(), last_owner: None, last_ttl: None, default_ttl: None };
     r.file(path, &mut state, 0, None);
@@ -39,12 +43,20 @@ pub fn read(path: &Path, origin: Option<&Name>, load: &dyn Fn(&Path) -> std::io:
             r.errors.push(Error { at: x.at, message: format!("`{}` is outside the zone `{apex}`", x.owner) });
             continue;
         }
+        let owned = "Route53 creates and owns the apex SOA and NS records";
         match x.kind {
-            Kind::Soa if x.owner == apex => zone.apex.push(Skipped { owner: x.owner, rtype: "SOA".into(), at: x.at }),
-            Kind::Soa => zone.unsupported.push(Skipped { owner: x.owner, rtype: "SOA".into(), at: x.at }),
-            Kind::Other(t) => zone.unsupported.push(Skipped { owner: x.owner, rtype: t, at: x.at }),
+            Kind::Soa if x.owner == apex => {
+                zone.apex.push(Skipped { owner: x.owner, rtype: "SOA".into(), why: owned.into(), at: x.at })
+            }
+            Kind::Soa => zone.unsupported.push(Skipped {
+                owner: x.owner,
+                rtype: "SOA".into(),
+                why: "Route53 serves an SOA record only at the apex, its own".into(),
+                at: x.at,
+            }),
+            Kind::Other { rtype, why } => zone.unsupported.push(Skipped { owner: x.owner, rtype, why, at: x.at }),
             Kind::Data(RType::Ns, _) if x.owner == apex => {
-                zone.apex.push(Skipped { owner: x.owner, rtype: "NS".into(), at: x.at })
+                zone.apex.push(Skipped { owner: x.owner, rtype: "NS".into(), why: owned.into(), at: x.at })
             }
             Kind::Data(rtype, data) => zone.records.push(Record { owner: x.owner, ttl: x.ttl, rtype, data, at: x.at }),
         }
@@ -67,8 +79,11 @@ struct State {
 enum Kind {
     Soa,
     Data(RType, crate::dns::rdata::Rdata),
-    /// A type Route53 does not serve, as written.
-    Other(String),
+    /// A record Route53 can't hold: its type as written, and why.
+    Other {
+        rtype: String,
+        why: String,
+    },
 }
 
 struct Raw {
@@ -90,6 +105,9 @@ struct Reader<'a> {
 enum TypeWord {
     Route53(RType),
     Soa,
+    /// Any other type, upper case: one drove knows Route53 does not serve (`LOC`,
+    /// `TYPE65534`), or a mnemonic drove does not know at all (`AMTRELAY`, `WALLET`):
+    /// types are registered faster than any list is updated, and Route53 serves none of them.
     Other(String),
 }
 
@@ -109,7 +127,22 @@ fn type_word(text: &str) -> Option<TypeWord> {
             _ => TypeWord::Other(upper),
         });
     }
-    rtype::is_known_unsupported(&upper).then_some(TypeWord::Other(upper))
+    // An RFC 6895 mnemonic: a letter, then letters, digits and `-`. `TYPE70000` and
+    // other misshapen words stay errors.
+    let mnemonic = upper.starts_with(|c: char| c.is_ascii_alphabetic())
+        && upper.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !upper.starts_with("TYPE");
+    (mnemonic || rtype::is_known_unsupported(&upper)).then_some(TypeWord::Other(upper))
+}
+
+/// Why Route53 can't hold a record of type `t` (as written, upper case). Route53 serves
+/// only types drove knows, so a type drove does not know is one it does not serve.
+fn unsupported_why(t: &str) -> String {
+    if rtype::is_known_unsupported(t) || t.starts_with("TYPE") {
+        format!("Route53 does not serve {t} records")
+    } else {
+        format!("Route53 does not serve {t} records (a type drove does not know)")
+    }
 }
 
 /// `Some(true)` for IN, `Some(false)` for another class, `None` when not a class.
@@ -192,9 +225,11 @@ impl Reader<'_> {
                     if explicit_ttl.is_some() {
                         return Err(format!("`{text}`: the TTL is given twice"));
                     }
-                    explicit_ttl = Some(ttl::parse(text).ok_or(format!("`{text}` is not a TTL (seconds, or units such as 1h30m)"))?);
+                    explicit_ttl = Some(
+                        ttl::parse(text).ok_or(format!("`{text}` is not a TTL (seconds, or units such as 1h30m)"))?,
+                    );
                 }
-                None => match type_word(text) {
+                None => match type_word(text).filter(|_| !t.quoted) {
                     Some(tw) => break (tw, rest),
                     None => return Err(format!("unknown record type `{text}`")),
                 },
@@ -204,9 +239,25 @@ impl Reader<'_> {
         if state.origin.is_none() && matches!(tw, TypeWord::Soa) {
             state.origin = Some(owner.clone());
         }
-        let origin = state.origin.clone().ok_or("the zone's origin is not known here: add `$ORIGIN` or pass --origin")?;
+        let origin =
+            state.origin.clone().ok_or("the zone's origin is not known here: add `$ORIGIN` or pass --origin")?;
         let kind = match tw {
-            TypeWord::Route53(t) => Kind::Data(t, data::parse(t, data, &origin).map_err(|m| format!("{t} record: {m}"))?),
+            TypeWord::Route53(t) => match data::parse(t, data, &origin) {
+                Ok(d) => Kind::Data(t, d),
+                // A well-formed CAA record with a tag Route53 does not take (`contactemail`)
+                // is a record Route53 can't hold, not a malformed one: `--skip-unsupported`
+                // leaves it out like a type Route53 does not serve.
+                Err(m) => match data::caa_tag_not_in_route53(t, data) {
+                    Some(tag) => Kind::Other {
+                        rtype: "CAA".into(),
+                        why: format!(
+                            "Route53 takes no CAA tag `{tag}` (only {})",
+                            crate::dns::rdata::CAA_TAGS.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+                        ),
+                    },
+                    None => return Err(format!("{t} record: {m}")),
+                },
+            },
             TypeWord::Soa => {
                 let minimum = soa_minimum(data)?;
                 if state.default_ttl.is_none() {
@@ -219,20 +270,35 @@ impl Reader<'_> {
                 }
                 Kind::Soa
             }
-            TypeWord::Other(t) => Kind::Other(t),
+            TypeWord::Other(t) => {
+                // Generic data is checked even for a type drove can't read, as BIND would.
+                if data.first().is_some_and(|t| t.raw == "\\#") {
+                    data::generic_bytes(data)?;
+                }
+                Kind::Other { why: unsupported_why(&t), rtype: t }
+            }
         };
         let ttl = match explicit_ttl {
             Some(t) => {
                 state.last_ttl = Some(t);
                 t
             }
-            None => state.default_ttl.or(state.last_ttl).ok_or("the record has no TTL and there is no `$TTL` before it")?,
+            None => {
+                state.default_ttl.or(state.last_ttl).ok_or("the record has no TTL and there is no `$TTL` before it")?
+            }
         };
         self.raw.push(Raw { owner, ttl, kind, at: at.clone() });
         Ok(())
     }
 
-    fn directive(&mut self, path: &Path, e: &Entry, state: &mut State, depth: usize, at: &Location) -> Result<(), String> {
+    fn directive(
+        &mut self,
+        path: &Path,
+        e: &Entry,
+        state: &mut State,
+        depth: usize,
+        at: &Location,
+    ) -> Result<(), String> {
         let word = e.tokens.first().map(|t| t.raw.to_ascii_uppercase()).unwrap_or_default();
         let args = e.tokens.get(1..).unwrap_or(&[]);
         let arity = |max: usize, form: &str| -> Result<(), String> {
@@ -251,12 +317,15 @@ impl Reader<'_> {
             "$TTL" => {
                 arity(1, "one TTL: `$TTL 1h`")?;
                 let text = token_text(&args[0])?;
-                state.default_ttl = Some(ttl::parse(text).ok_or(format!("`{text}` is not a TTL (seconds, or units such as 1h30m)"))?);
+                state.default_ttl =
+                    Some(ttl::parse(text).ok_or(format!("`{text}` is not a TTL (seconds, or units such as 1h30m)"))?);
             }
             "$INCLUDE" => {
                 arity(2, "a file and an optional origin: `$INCLUDE hosts.db example.com.`")?;
                 if depth >= MAX_INCLUDE_DEPTH {
-                    return Err(format!("`$INCLUDE` nested more than {MAX_INCLUDE_DEPTH} deep (does a file include itself?)"));
+                    return Err(format!(
+                        "`$INCLUDE` nested more than {MAX_INCLUDE_DEPTH} deep (does a file include itself?)"
+                    ));
                 }
                 let file = args[0].text().ok_or("the file name of `$INCLUDE` is not UTF-8")?;
                 let target: PathBuf = path.parent().map(|d| d.join(file)).unwrap_or_else(|| PathBuf::from(file));
@@ -267,7 +336,10 @@ impl Reader<'_> {
                 self.file(&target, &mut inner, depth + 1, Some(at));
             }
             "$GENERATE" => {
-                return Err("`$GENERATE` is not supported: expand the range into records (e.g. with `named-compilezone`)".into())
+                return Err(
+                    "`$GENERATE` is not supported: expand the range into records (e.g. with `named-compilezone`)"
+                        .into(),
+                )
             }
             _ => return Err(format!("unknown directive `{}`", e.tokens.first().map(|t| t.raw.as_str()).unwrap_or(""))),
         }
@@ -282,7 +354,10 @@ fn soa_minimum(data: &[Token]) -> Result<Option<u64>, String> {
         return Ok(None);
     }
     if data.len() != 7 {
-        return Err(format!("SOA record: expected 7 fields (mname rname serial refresh retry expire minimum), found {}", data.len()));
+        return Err(format!(
+            "SOA record: expected 7 fields (mname rname serial refresh retry expire minimum), found {}",
+            data.len()
+        ));
     }
     // The two names may hold escapes (`Action\\.domains`); the SOA is left out, so they are
     // only counted.

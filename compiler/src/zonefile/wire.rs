@@ -4,7 +4,6 @@
 use super::data::{string_term, word_term};
 use crate::dns::rtype::RType;
 use crate::syntax::cst::Term;
-use base64::Engine as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 struct Reader<'a> {
@@ -53,7 +52,12 @@ impl<'a> Reader<'a> {
             let label = self.take(len, what)?;
             match std::str::from_utf8(label) {
                 Ok(l) if !l.contains(['.', '\\', ' ', '"']) => out.push_str(l),
-                _ => return Err(format!("generic {} data: a label of the {what} holds characters drove names do not", self.rtype)),
+                _ => {
+                    return Err(format!(
+                        "generic {} data: a label of the {what} holds characters drove names do not",
+                        self.rtype
+                    ))
+                }
             }
             out.push('.');
         }
@@ -69,58 +73,6 @@ impl<'a> Reader<'a> {
     fn hex_rest(&mut self) -> String {
         self.rest().iter().map(|b| format!("{b:02X}")).collect()
     }
-}
-
-fn ip_list<T>(v: &[u8], size: usize, f: impl Fn(&[u8]) -> T) -> Option<Vec<T>> {
-    (v.len().is_multiple_of(size) && !v.is_empty()).then(|| v.chunks(size).map(f).collect())
-}
-
-fn svc_params(r: &mut Reader) -> Result<Option<String>, String> {
-    const NAMES: [&str; 7] = ["mandatory", "alpn", "no-default-alpn", "port", "ipv4hint", "ech", "ipv6hint"];
-    let name = |k: u16| NAMES.get(k as usize).map(|s| s.to_string()).unwrap_or_else(|| format!("key{k}"));
-    let mut parts = Vec::new();
-    while r.pos < r.bytes.len() {
-        let key = r.u16("parameter key")?;
-        let len = r.u16("parameter length")? as usize;
-        let v = r.take(len, "parameter value")?;
-        let bad = || format!("generic {} data: parameter `{}` is malformed", r.rtype, name(key));
-        let value = match key {
-            0 => Some(ip_list(v, 2, |c| name(u16::from_be_bytes([c[0], c[1]]))).ok_or_else(bad)?.join(",")),
-            1 => {
-                let mut ids = Vec::new();
-                let mut i = 0;
-                while i < v.len() {
-                    let n = v[i] as usize;
-                    let id = v.get(i + 1..i + 1 + n).ok_or_else(bad)?;
-                    ids.push(String::from_utf8(id.to_vec()).map_err(|_| bad())?);
-                    i += 1 + n;
-                }
-                Some(ids.join(","))
-            }
-            2 if v.is_empty() => None,
-            3 if v.len() == 2 => Some(u16::from_be_bytes([v[0], v[1]]).to_string()),
-            4 => Some(
-                ip_list(v, 4, |c| Ipv4Addr::new(c[0], c[1], c[2], c[3]).to_string()).ok_or_else(bad)?.join(","),
-            ),
-            5 => Some(base64::engine::general_purpose::STANDARD.encode(v)),
-            6 => Some(
-                ip_list(v, 16, |c| {
-                    let mut a = [0u8; 16];
-                    a.copy_from_slice(c);
-                    Ipv6Addr::from(a).to_string()
-                })
-                .ok_or_else(bad)?
-                .join(","),
-            ),
-            k if k > 6 => Some(String::from_utf8(v.to_vec()).map_err(|_| bad())?),
-            _ => return Err(bad()),
-        };
-        parts.push(match value {
-            Some(v) => format!("{}=\"{v}\"", name(key)),
-            None => name(key),
-        });
-    }
-    Ok((!parts.is_empty()).then(|| parts.join(" ")))
 }
 
 pub fn terms(rtype: RType, bytes: &[u8]) -> Result<Vec<Term>, String> {
@@ -181,13 +133,18 @@ pub fn terms(rtype: RType, bytes: &[u8]) -> Result<Vec<Term>, String> {
             out.push(word_term(&r.u8("flags")?.to_string()));
             let tag = r.string("tag")?;
             out.push(word_term(&tag));
-            let value = String::from_utf8(r.rest().to_vec()).map_err(|_| "generic CAA data: the value is not UTF-8".to_string())?;
+            let value = String::from_utf8(r.rest().to_vec())
+                .map_err(|_| "generic CAA data: the value is not UTF-8".to_string())?;
             out.push(string_term(value));
         }
         RType::Https | RType::Svcb => {
             out.push(word_term(&r.u16("priority")?.to_string()));
             out.push(word_term(&r.name("target")?));
-            if let Some(p) = svc_params(&mut r)? {
+            // Decoded by the DNS layer, which also reads the presentation format, so the
+            // two agree on every key and escape.
+            let params =
+                crate::dns::svcb::wire_presentation(r.rest()).map_err(|m| format!("generic {rtype} data: {m}"))?;
+            if let Some(p) = params {
                 out.push(string_term(p));
             }
         }

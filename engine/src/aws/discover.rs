@@ -8,6 +8,7 @@ use crate::checks::normalize_name;
 use crate::error::{codes, EngineError, Result};
 use crate::provider::Live;
 use aws_sdk_ec2::types::Filter;
+use drove_compiler::model::{HostedZone, Val};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -15,6 +16,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone)]
 pub struct ZoneDump {
     pub zone: Live,
+    /// The zone as the model writes it (what `zone.attributes` holds, typed).
+    pub hosted_zone: HostedZone,
     pub records: Vec<Value>,
 }
 
@@ -23,10 +26,10 @@ impl ZoneDump {
         &self.zone.id
     }
     pub fn name(&self) -> &str {
-        self.zone.attributes.get("name").and_then(Value::as_str).unwrap_or("")
+        &self.hosted_zone.name
     }
     pub fn private_vpcs(&self) -> Vec<String> {
-        self.zone.attributes.get("private_vpcs").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()).unwrap_or_default()
+        self.hosted_zone.private_vpcs.iter().filter_map(Val::text).map(str::to_string).collect()
     }
 }
 
@@ -51,25 +54,35 @@ pub async fn list_zones(client: &aws_sdk_route53::Client) -> Result<Vec<(String,
 
 /// The zones whose live view (`name`, `tags`, `private_vpcs`, …) `keep` takes, each with
 /// its records; records are listed only for those.
-pub async fn read_zones_where(client: &aws_sdk_route53::Client, region: &str, keep: impl Fn(&Value) -> bool) -> Result<Vec<ZoneDump>> {
+pub async fn read_zones_where(
+    client: &aws_sdk_route53::Client,
+    region: &str,
+    keep: impl Fn(&Value) -> bool,
+) -> Result<Vec<ZoneDump>> {
     let mut out = Vec::new();
     for (id, _) in list_zones(client).await? {
-        let Some(zone) = r53::read_zone(client, &id, region).await? else { continue };
+        let Some((hosted_zone, zone)) = r53::read_zone_typed(client, &id, region).await? else { continue };
         if !keep(&zone.attributes) {
             continue;
         }
-        let records = r53::list_zone(client, &id).await?;
-        out.push(ZoneDump { zone, records });
+        let records = r53::list_zone(client, &id).await?.iter().map(|r| super::view(r, [])).collect();
+        out.push(ZoneDump { zone, hosted_zone, records });
     }
     Ok(out)
 }
 
 /// The health checks with these ids, each with its `Name` tag if it has one.
-pub async fn read_health_checks(client: &aws_sdk_route53::Client, ids: &[String]) -> Result<Vec<(Live, Option<String>)>> {
+pub async fn read_health_checks(
+    client: &aws_sdk_route53::Client,
+    ids: &[String],
+) -> Result<Vec<(Live, Option<String>)>> {
     let mut out = Vec::new();
     for id in ids {
         let Some((live, _)) = r53::read_health_check(client, id).await? else {
-            return Err(EngineError::new(codes::AWS_CALL, format!("a record uses health check {id}, which does not exist")));
+            return Err(EngineError::new(
+                codes::AWS_CALL,
+                format!("a record uses health check {id}, which does not exist"),
+            ));
         };
         let tags = client
             .list_tags_for_resource()
@@ -78,9 +91,9 @@ pub async fn read_health_checks(client: &aws_sdk_route53::Client, ids: &[String]
             .send()
             .await
             .map_err(|e| sdk_error("route53 ListTagsForResource", e))?;
-        let name = tags
-            .resource_tag_set()
-            .and_then(|s| s.tags().iter().find(|t| t.key() == Some("Name")).and_then(|t| t.value()).map(str::to_string));
+        let name = tags.resource_tag_set().and_then(|s| {
+            s.tags().iter().find(|t| t.key() == Some("Name")).and_then(|t| t.value()).map(str::to_string)
+        });
         out.push((live, name));
     }
     Ok(out)
@@ -100,7 +113,10 @@ pub struct RunningInstance {
 }
 
 /// Running and pending instances whose tags match every `(key, value)` of `tags`.
-pub async fn running_instances(client: &aws_sdk_ec2::Client, tags: &[(String, String)]) -> Result<Vec<RunningInstance>> {
+pub async fn running_instances(
+    client: &aws_sdk_ec2::Client,
+    tags: &[(String, String)],
+) -> Result<Vec<RunningInstance>> {
     let mut filters = vec![Filter::builder().name("instance-state-name").values("running").values("pending").build()];
     for (k, v) in tags {
         filters.push(Filter::builder().name(format!("tag:{k}")).values(v).build());
@@ -117,7 +133,11 @@ pub async fn running_instances(client: &aws_sdk_ec2::Client, tags: &[(String, St
                 subnet: i.subnet_id().map(str::to_string),
                 availability_zone: i.placement().and_then(|p| p.availability_zone()).map(str::to_string),
                 instance_type: i.instance_type().map(|t| t.as_str().to_string()),
-                tags: i.tags().iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string()))).collect(),
+                tags: i
+                    .tags()
+                    .iter()
+                    .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
+                    .collect(),
             })
         })
         .collect();
@@ -152,7 +172,11 @@ pub async fn list_vpcs(client: &aws_sdk_ec2::Client, tags: &[(String, String)]) 
         }
         let page = req.send().await.map_err(|e| sdk_error("ec2 DescribeVpcs", e))?;
         out.extend(page.vpcs().iter().filter_map(|v| {
-            Some(VpcSummary { id: v.vpc_id()?.to_string(), is_default: v.is_default().unwrap_or(false), tags: tag_map(v.tags()) })
+            Some(VpcSummary {
+                id: v.vpc_id()?.to_string(),
+                is_default: v.is_default().unwrap_or(false),
+                tags: tag_map(v.tags()),
+            })
         }));
         match page.next_token() {
             Some(t) if !t.is_empty() && token.as_deref() != Some(t) => token = Some(t.to_string()),
@@ -202,8 +226,10 @@ pub async fn read_network(client: &aws_sdk_ec2::Client, vpc_id: &str) -> Result<
     let Some(vpc) = net::read_vpc(client, vpc_id).await? else { return Ok(None) };
     let in_vpc = || Filter::builder().name("vpc-id").values(vpc_id).build();
 
-    let listed = client.describe_subnets().filters(in_vpc()).send().await.map_err(|e| sdk_error("ec2 DescribeSubnets", e))?;
-    let mut subnet_ids: Vec<String> = listed.subnets().iter().filter_map(|s| s.subnet_id().map(str::to_string)).collect();
+    let listed =
+        client.describe_subnets().filters(in_vpc()).send().await.map_err(|e| sdk_error("ec2 DescribeSubnets", e))?;
+    let mut subnet_ids: Vec<String> =
+        listed.subnets().iter().filter_map(|s| s.subnet_id().map(str::to_string)).collect();
     subnet_ids.sort();
     let mut subnets = Vec::new();
     for id in &subnet_ids {
@@ -220,10 +246,17 @@ pub async fn read_network(client: &aws_sdk_ec2::Client, vpc_id: &str) -> Result<
         .map_err(|e| sdk_error("ec2 DescribeInternetGateways", e))?;
     let gateway = igws.internet_gateways().iter().find_map(|g| g.internet_gateway_id()).map(str::to_string);
 
-    let tables = client.describe_route_tables().filters(in_vpc()).send().await.map_err(|e| sdk_error("ec2 DescribeRouteTables", e))?;
+    let tables = client
+        .describe_route_tables()
+        .filters(in_vpc())
+        .send()
+        .await
+        .map_err(|e| sdk_error("ec2 DescribeRouteTables", e))?;
     let tables = tables.route_tables();
     let is_main = |t: &aws_sdk_ec2::types::RouteTable| t.associations().iter().any(|a| a.main() == Some(true));
-    let explicit = |t: &aws_sdk_ec2::types::RouteTable| t.associations().iter().filter(|a| a.main() != Some(true) && a.subnet_id().is_some()).count();
+    let explicit = |t: &aws_sdk_ec2::types::RouteTable| {
+        t.associations().iter().filter(|a| a.main() != Some(true) && a.subnet_id().is_some()).count()
+    };
     let public_table = gateway.as_deref().and_then(|igw| {
         tables
             .iter()
@@ -251,7 +284,8 @@ pub async fn read_network(client: &aws_sdk_ec2::Client, vpc_id: &str) -> Result<
             }
         }
     }
-    let public_subnets = subnet_ids.iter().filter(|s| explicitly.get(*s).copied().unwrap_or(main_public)).cloned().collect();
+    let public_subnets =
+        subnet_ids.iter().filter(|s| explicitly.get(*s).copied().unwrap_or(main_public)).cloned().collect();
     let other_tables = tables
         .iter()
         .filter(|t| !is_main(t) && t.route_table_id() != public_table.as_deref())
@@ -266,7 +300,11 @@ pub async fn read_network(client: &aws_sdk_ec2::Client, vpc_id: &str) -> Result<
         .map_err(|e| sdk_error("ec2 DescribeSecurityGroups", e))?;
     let mut groups = Vec::new();
     let mut default_group = None;
-    let mut listed: Vec<_> = listed.security_groups().iter().filter_map(|g| Some((g.group_id()?.to_string(), g.group_name() == Some("default")))).collect();
+    let mut listed: Vec<_> = listed
+        .security_groups()
+        .iter()
+        .filter_map(|g| Some((g.group_id()?.to_string(), g.group_name() == Some("default"))))
+        .collect();
     listed.sort();
     for (id, is_default) in listed {
         if is_default {
@@ -277,18 +315,36 @@ pub async fn read_network(client: &aws_sdk_ec2::Client, vpc_id: &str) -> Result<
             groups.push(GroupDump { group, rules });
         }
     }
-    Ok(Some(NetworkDump { vpc, subnets, gateway, public_table, associations, public_subnets, other_tables, groups, default_group }))
+    Ok(Some(NetworkDump {
+        vpc,
+        subnets,
+        gateway,
+        public_table,
+        associations,
+        public_subnets,
+        other_tables,
+        groups,
+        default_group,
+    }))
 }
 
 /// The instances (not terminated) in these VPCs that carry every `(key, value)` of `tags`,
 /// in the model's shape (user data left out: drove cannot read it back into source), by id.
-pub async fn read_instances(client: &aws_sdk_ec2::Client, vpc_ids: &[String], tags: &[(String, String)]) -> Result<Vec<Live>> {
+pub async fn read_instances(
+    client: &aws_sdk_ec2::Client,
+    vpc_ids: &[String],
+    tags: &[(String, String)],
+) -> Result<Vec<Live>> {
     if vpc_ids.is_empty() {
         return Ok(Vec::new());
     }
     let mut filters = vec![Filter::builder().name("vpc-id").set_values(Some(vpc_ids.to_vec())).build()];
     filters.extend(tag_filters(tags));
-    let mut ids: Vec<String> = super::ec2_instance::describe(client, filters).await?.iter().filter_map(|i| i.instance_id().map(str::to_string)).collect();
+    let mut ids: Vec<String> = super::ec2_instance::describe(client, filters)
+        .await?
+        .iter()
+        .filter_map(|i| i.instance_id().map(str::to_string))
+        .collect();
     ids.sort();
     ids.dedup();
     let mut by_id = super::ec2_instance::read(client, &ids, None).await?;
@@ -307,7 +363,8 @@ pub async fn image_names(client: &aws_sdk_ec2::Client, ids: &[String]) -> Result
     let mut out = BTreeMap::new();
     for chunk in ids.chunks(100) {
         let filter = Filter::builder().name("image-id").set_values(Some(chunk.to_vec())).build();
-        let r = client.describe_images().filters(filter).send().await.map_err(|e| sdk_error("ec2 DescribeImages", e))?;
+        let r =
+            client.describe_images().filters(filter).send().await.map_err(|e| sdk_error("ec2 DescribeImages", e))?;
         for i in r.images() {
             if let (Some(id), Some(name), Some(owner)) = (i.image_id(), i.name(), i.owner_id()) {
                 out.insert(id.to_string(), ImageName { name: name.to_string(), owner: owner.to_string() });
@@ -316,4 +373,3 @@ pub async fn image_names(client: &aws_sdk_ec2::Client, ids: &[String]) -> Result
     }
     Ok(out)
 }
-

@@ -1,34 +1,59 @@
-//! EC2 tags as drove uses them: every resource it creates carries `drove:stack` and
-//! `drove:address` from the create call on (TagSpecifications, so there is no moment
-//! without them), those two find a resource again after a lost state, and they are
-//! removed from the live view because they are drove's, not the model's.
+//! EC2 tags as drove uses them: every resource it creates carries `drove:stack`,
+//! `drove:address` and `drove:lineage` from the create call on (TagSpecifications, so
+//! there is no moment without them). The first two find a resource again after a lost
+//! state; the lineage says which state owns it, so a copy of the stack with another state
+//! never takes it (`docs/state.md`). They are removed from the live view because they are
+//! drove's, not the model's.
 
 use super::sdk_error;
 use crate::error::Result;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use aws_sdk_ec2::Client;
-use serde_json::{json, Map, Value};
+use drove_compiler::model::Tags;
 use std::collections::BTreeMap;
 
 pub const STACK_TAG: &str = "drove:stack";
 pub const ADDRESS_TAG: &str = "drove:address";
+pub const LINEAGE_TAG: &str = "drove:lineage";
 
-/// The user's tags (the model's `tags` object) plus drove's two.
-pub fn tags(stack: &str, address: &str, user: Option<&Value>) -> Vec<Tag> {
-    let mut all: BTreeMap<String, String> = BTreeMap::new();
-    if let Some(o) = user.and_then(Value::as_object) {
-        for (k, v) in o {
-            all.insert(k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
-        }
+/// Who a resource belongs to: the three tags drove writes on it.
+#[derive(Debug, Clone, Copy)]
+pub struct Owner<'a> {
+    pub stack: &'a str,
+    pub address: &'a str,
+    pub lineage: &'a str,
+    /// Write the tags even when the user's tags do not change.
+    pub claim: bool,
+}
+
+impl<'a> Owner<'a> {
+    pub fn of(stack: &'a str, c: &'a crate::provider::Change) -> Owner<'a> {
+        Owner { stack, address: &c.address, lineage: &c.lineage, claim: c.claim }
     }
-    all.insert(STACK_TAG.into(), stack.into());
-    all.insert(ADDRESS_TAG.into(), address.into());
+
+    /// drove's own tags, as key and value.
+    pub fn pairs(&self) -> [(&'static str, &'a str); 3] {
+        [(STACK_TAG, self.stack), (ADDRESS_TAG, self.address), (LINEAGE_TAG, self.lineage)]
+    }
+}
+
+/// The user's tags (the model's `tags`) plus drove's own.
+pub fn tags(owner: &Owner, user: Option<&Tags>) -> Vec<Tag> {
+    let mut all: BTreeMap<String, String> = user.into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect();
+    for (k, v) in owner.pairs() {
+        all.insert(k.into(), v.into());
+    }
     all.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
 }
 
 /// The TagSpecification of a create call.
-pub fn specification(resource: ResourceType, stack: &str, address: &str, user: Option<&Value>) -> TagSpecification {
-    TagSpecification::builder().resource_type(resource).set_tags(Some(tags(stack, address, user))).build()
+pub fn specification(resource: ResourceType, owner: &Owner, user: Option<&Tags>) -> TagSpecification {
+    TagSpecification::builder().resource_type(resource).set_tags(Some(tags(owner, user))).build()
+}
+
+/// The lineage a live resource's tags name, if any.
+pub fn owner(tags: &[Tag]) -> Option<String> {
+    tag(tags, LINEAGE_TAG).map(str::to_string)
 }
 
 /// Filters for the resources of one stack, or of one address in it.
@@ -41,14 +66,12 @@ pub fn filters(stack: &str, address: Option<&str>) -> Vec<Filter> {
 }
 
 /// The user's tags of a live resource, drove's own removed, as the model writes them.
-pub fn user_tags(tags: &[Tag]) -> Value {
-    let mut m = Map::new();
-    for t in tags {
-        if let Some(k) = t.key().filter(|k| !k.starts_with("drove:")) {
-            m.insert(k.to_string(), json!(t.value().unwrap_or("")));
-        }
-    }
-    Value::Object(m)
+pub fn user_tags(tags: &[Tag]) -> Tags {
+    tags.iter()
+        .filter_map(|t| {
+            t.key().filter(|k| !k.starts_with("drove:")).map(|k| (k.to_string(), t.value().unwrap_or("").to_string()))
+        })
+        .collect()
 }
 
 /// The value of one tag.
@@ -56,22 +79,25 @@ pub fn tag<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
     tags.iter().find(|t| t.key() == Some(key)).and_then(|t| t.value())
 }
 
-/// Makes the user tags of `id` go from `before` to `after` (objects of strings): new and
+/// Makes the user tags of `id` go from `before` to `after`: new and
 /// changed keys written, dropped keys deleted. drove's own tags are written again, which
-/// also repairs them if someone removed them.
-pub async fn update(client: &Client, id: &str, stack: &str, address: &str, before: Option<&Value>, after: Option<&Value>) -> Result<()> {
-    if before == after {
+/// also repairs them if someone removed them, and is all a claim does.
+pub async fn update(
+    client: &Client,
+    id: &str,
+    owner: &Owner<'_>,
+    before: Option<&Tags>,
+    after: Option<&Tags>,
+) -> Result<()> {
+    if before == after && !owner.claim {
         return Ok(());
     }
     let removed: Vec<Tag> = before
-        .and_then(Value::as_object)
-        .map(|o| {
-            o.keys()
-                .filter(|k| !k.starts_with("drove:") && after.and_then(|a| a.get(k.as_str())).is_none())
-                .map(|k| Tag::builder().key(k).build())
-                .collect()
-        })
-        .unwrap_or_default();
+        .into_iter()
+        .flat_map(|o| o.keys())
+        .filter(|k| !k.starts_with("drove:") && !after.is_some_and(|a| a.contains_key(k.as_str())))
+        .map(|k| Tag::builder().key(k).build())
+        .collect();
     if !removed.is_empty() {
         client
             .delete_tags()
@@ -84,7 +110,7 @@ pub async fn update(client: &Client, id: &str, stack: &str, address: &str, befor
     client
         .create_tags()
         .resources(id)
-        .set_tags(Some(tags(stack, address, after)))
+        .set_tags(Some(tags(owner, after)))
         .send()
         .await
         .map_err(|e| sdk_error("ec2 CreateTags", e))?;
@@ -97,10 +123,13 @@ mod tests {
 
     #[test]
     fn drove_tags_added_and_stripped() {
-        let t = tags("shop", "network.main", Some(&json!({"Name": "main", "drove:stack": "other"})));
+        let user: Tags = [("Name", "main"), ("drove:stack", "other")].map(|(k, v)| (k.into(), v.into())).into();
+        let who = Owner { stack: "shop", address: "network.main", lineage: "0123abcd", claim: false };
+        let t = tags(&who, Some(&user));
         assert_eq!(tag(&t, STACK_TAG), Some("shop"), "the stack tag cannot be overridden by the user's");
         assert_eq!(tag(&t, ADDRESS_TAG), Some("network.main"));
-        assert_eq!(user_tags(&t), json!({"Name": "main"}));
+        assert_eq!(owner(&t).as_deref(), Some("0123abcd"));
+        assert_eq!(user_tags(&t), Tags::from([("Name".to_string(), "main".to_string())]));
         assert_eq!(filters("shop", Some("a")).len(), 2);
     }
 }

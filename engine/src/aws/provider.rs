@@ -2,17 +2,20 @@
 //! during refresh are kept until the next refresh, so refresh, re-adoption and the
 //! checks AWS makes cost one listing per zone.
 
+use super::ec2_instance::{self, View};
 use super::ec2_network::{self as net, Ctx};
-use super::ec2_instance;
-use super::route53;
+use super::{before, route53, typed_attributes, RequestCounter};
 use crate::error::{codes, EngineError, Result};
-use crate::kinds;
-use crate::provider::{Change, Image, Known, Live, Operation, Provider, Wanted};
+use crate::provider::{record_zone, Change, Image, Known, Live, Operation, Provider, Wanted};
 use async_trait::async_trait;
-use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use drove_compiler::model::{
+    health_check, hosted_zone, instance, internet_gateway, record_set, route_table, route_table_association,
+    security_group, security_group_rules, subnet, vpc, HostedZone, Instance, RecordSet, RouteTableAssociation,
+};
 use futures::stream::{self, StreamExt, TryStreamExt};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
 use tokio::sync::Mutex;
 
 /// A zone's record sets as listed, indexed by record id: a refresh looks up every record
@@ -24,13 +27,14 @@ use tokio::sync::Mutex;
 const LOOKUPS: usize = 10;
 
 struct Listing {
-    records: Vec<Value>,
+    records: Vec<RecordSet>,
     by_id: HashMap<String, usize>,
 }
 
 pub struct AwsProvider {
     route53: aws_sdk_route53::Client,
     ec2: aws_sdk_ec2::Client,
+    instances: ec2_instance::Instances,
     stack: String,
     region: String,
     zones: Mutex<HashMap<String, Arc<Listing>>>,
@@ -41,9 +45,16 @@ pub struct AwsProvider {
 
 impl AwsProvider {
     pub fn new(conf: &aws_config::SdkConfig, stack: &str, region: &str) -> AwsProvider {
+        AwsProvider::counted(conf, stack, region, &RequestCounter::default())
+    }
+
+    /// A provider whose requests `counter` counts.
+    pub fn counted(conf: &aws_config::SdkConfig, stack: &str, region: &str, counter: &RequestCounter) -> AwsProvider {
+        let ec2 = super::ec2_client(conf, counter);
         AwsProvider {
-            route53: aws_sdk_route53::Client::new(conf),
-            ec2: aws_sdk_ec2::Client::new(conf),
+            route53: super::route53_client(conf, counter),
+            instances: ec2_instance::Instances::new(ec2.clone()),
+            ec2,
             stack: stack.into(),
             region: region.into(),
             zones: Mutex::new(HashMap::new()),
@@ -67,44 +78,56 @@ impl AwsProvider {
             Err(e) if e.message.contains("NoSuchHostedZone") => Vec::new(),
             Err(e) => return Err(e),
         };
-        let by_id = records.iter().enumerate().map(|(i, r)| (route53::record_id(zone, r), i)).collect();
+        let by_id = records.iter().enumerate().map(|(i, r)| (route53::record_key(zone, r), i)).collect();
         let listing = Arc::new(Listing { records, by_id });
         cache.insert(zone.to_string(), listing.clone());
         Ok(listing)
     }
 
-    /// The live view of one known resource (instances were read beforehand, all at once).
-    async fn refresh_one(&self, k: &Known, instances: &HashMap<String, Live>) -> Result<Option<Live>> {
+    /// The live view of one known resource (instances and networks were read beforehand,
+    /// each kind all at once).
+    async fn refresh_one(
+        &self,
+        k: &Known,
+        instances: &HashMap<String, View>,
+        nets: &net::Views,
+    ) -> Result<Option<Live>> {
         Ok(match k.kind.as_str() {
-            kinds::INSTANCE => instances.get(&k.id).cloned().map(|mut live| {
-                // Without a renderer the fingerprint cannot be recomputed: keep the state's.
+            instance::KIND => instances.get(&k.id).cloned().map(|mut view| {
+                // Without a renderer the fingerprint cannot be recomputed: keep the state's
+                // (a state without an instance's attributes, as an import gives, keeps none).
                 if self.user_data.is_none() {
-                    if let (Some(o), Some(ud)) = (live.attributes.as_object_mut(), k.attributes.get("user_data")) {
-                        o.insert("user_data".into(), ud.clone());
+                    if let Ok(known) = typed_attributes::<Instance>(&k.address, &k.attributes) {
+                        view.instance.user_data = known.user_data;
                     }
                 }
-                live
+                view.live()
             }),
-            kinds::HOSTED_ZONE => route53::read_zone(&self.route53, &k.id, &self.region).await?,
-            kinds::RECORD_SET => self.find_record(&k.attributes).await?,
-            kinds::HEALTH_CHECK => route53::read_health_check(&self.route53, &k.id).await?.map(|x| x.0),
-            kind if is_network(kind) => self.read_network(kind, &k.id).await?,
+            hosted_zone::KIND => route53::read_zone(&self.route53, &k.id, &self.region).await?,
+            record_set::KIND => self.find_record(&k.address, &k.attributes).await?,
+            health_check::KIND => route53::read_health_check_owned(&self.route53, &k.id).await?,
+            kind if is_network(kind) => nets.get(&(k.kind.clone(), k.id.clone())).cloned(),
             other => return Err(unsupported(&k.address, other)),
         })
     }
 
-    /// The resource created earlier for one wanted address, if any (instances were found
-    /// beforehand, all at once).
-    async fn adopt_one(&self, w: &Wanted, instances: &HashMap<String, Live>) -> Result<Option<Live>> {
+    /// The resource created earlier for one wanted address, if any (instances and
+    /// networks were found beforehand, each kind all at once).
+    async fn adopt_one(
+        &self,
+        w: &Wanted,
+        instances: &HashMap<String, View>,
+        nets: &net::Views,
+    ) -> Result<Option<Live>> {
         Ok(match w.kind.as_str() {
-            kinds::INSTANCE => instances.get(&w.address).cloned(),
-            kinds::HOSTED_ZONE => {
-                let name = w.attributes.get("name").and_then(Value::as_str).unwrap_or("");
-                route53::find_zone(&self.route53, name, &self.stack, &w.address, &self.region).await?
+            instance::KIND => instances.get(&w.address).cloned().map(View::live),
+            hosted_zone::KIND => {
+                let zone: HostedZone = typed_attributes(&w.address, &w.attributes)?;
+                route53::find_zone(&self.route53, &zone.name, &self.stack, &w.address, &self.region).await?
             }
-            kinds::RECORD_SET => self.find_record(&w.attributes).await?,
-            kinds::HEALTH_CHECK => route53::find_health_check(&self.route53, &self.stack, &w.address).await?,
-            kind if is_network(kind) => self.find_network(kind, &w.address).await?,
+            record_set::KIND => self.find_record(&w.address, &w.attributes).await?,
+            health_check::KIND => route53::find_health_check(&self.route53, &self.stack, &w.address).await?,
+            kind if is_network(kind) => nets.get(&(w.kind.clone(), w.address.clone())).cloned(),
             _ => None,
         })
     }
@@ -113,114 +136,144 @@ impl AwsProvider {
     /// ones, since drove never deletes records it does not manage.
     async fn refuse_non_empty_zone(&self, c: &Change, id: &str) -> Result<()> {
         self.zones.lock().await.remove(id);
-        let apex = c.before.get("name").and_then(Value::as_str).unwrap_or("");
+        let zone: HostedZone = before(c)?;
+        let apex = zone.name.as_str();
         let left: Vec<String> = self
             .zone_listing(id)
             .await?
             .records
             .iter()
-            .filter(|r| {
-                let ty = r.get("type").and_then(Value::as_str).unwrap_or("");
-                let name = r.get("name").and_then(Value::as_str).unwrap_or("");
-                !(name == apex && (ty == "NS" || ty == "SOA"))
-            })
-            .map(|r| format!("{} {}", r.get("name").and_then(Value::as_str).unwrap_or(""), r.get("type").and_then(Value::as_str).unwrap_or("")))
+            .filter(|r| !(r.name == apex && (r.rtype == "NS" || r.rtype == "SOA")))
+            .map(|r| format!("{} {}", r.name, r.rtype))
             .collect();
         if left.is_empty() {
             return Ok(());
         }
         Err(EngineError::new(
             codes::INVALID_CHANGE,
-            format!("{} still holds records drove does not manage ({}); a zone with records cannot be deleted", c.address, left.join(", ")),
+            format!(
+                "{} still holds records drove does not manage ({}); a zone with records cannot be deleted",
+                c.address,
+                left.join(", ")
+            ),
         )
         .with_help("delete those records first, or declare them so drove manages them"))
     }
 
-    async fn find_record(&self, attrs: &Value) -> Result<Option<Live>> {
-        let Some(zone) = attrs.get("zone").and_then(Value::as_str) else { return Ok(None) };
-        let want = route53::record_id(zone, attrs);
+    /// The listed record set with the key of these attributes (a known or wanted one).
+    async fn find_record(&self, address: &str, attrs: &Value) -> Result<Option<Live>> {
+        let set: RecordSet = typed_attributes(address, attrs)?;
+        let Some(zone) = set.zone.text() else { return Ok(None) };
+        let want = route53::record_key(zone, &set);
         let listing = self.zone_listing(zone).await?;
-        Ok(listing.by_id.get(&want).and_then(|&i| listing.records.get(i)).map(|r| {
-            let mut outputs = Map::new();
-            outputs.insert("fqdn".into(), r.get("name").cloned().unwrap_or(Value::Null));
-            Live { id: want.clone(), attributes: r.clone(), outputs }
-        }))
+        Ok(listing.by_id.get(&want).and_then(|&i| listing.records.get(i)).map(|r| route53::record_live(zone, r)))
     }
 }
 
 #[async_trait]
 impl Provider for AwsProvider {
     fn supports(&self, kind: &str) -> bool {
-        matches!(kind, kinds::HOSTED_ZONE | kinds::RECORD_SET | kinds::HEALTH_CHECK | kinds::INSTANCE) || is_network(kind)
+        matches!(kind, hosted_zone::KIND | record_set::KIND | health_check::KIND | instance::KIND) || is_network(kind)
     }
 
     async fn refresh(&self, known: &[Known]) -> Result<Vec<Option<Live>>> {
         // A refresh starts a plan: listings from an earlier plan are stale.
         self.zones.lock().await.clear();
-        let instance_ids: Vec<String> = known.iter().filter(|k| k.kind == kinds::INSTANCE).map(|k| k.id.clone()).collect();
-        let instances = ec2_instance::read(&self.ec2, &instance_ids, self.user_data.as_deref()).await?;
-        let lookups: Vec<_> = known.iter().map(|k| self.refresh_one(k, &instances)).collect();
+        let instance_ids: Vec<String> =
+            known.iter().filter(|k| k.kind == instance::KIND).map(|k| k.id.clone()).collect();
+        let networks: Vec<net::KnownNet> = known
+            .iter()
+            .filter(|k| is_network(&k.kind))
+            .map(|k| net::KnownNet {
+                kind: &k.kind,
+                id: &k.id,
+                table: typed_attributes::<RouteTableAssociation>(&k.address, &k.attributes)
+                    .ok()
+                    .filter(|_| k.kind == route_table_association::KIND)
+                    .and_then(|a| a.route_table.text().map(str::to_string)),
+            })
+            .collect();
+        let (instances, nets) = futures::try_join!(
+            ec2_instance::read_views(&self.ec2, &instance_ids, self.user_data.as_deref()),
+            net::read_known(&self.ec2, &networks),
+        )?;
+        let lookups: Vec<_> = known.iter().map(|k| self.refresh_one(k, &instances, &nets)).collect();
         stream::iter(lookups).buffered(LOOKUPS).try_collect().await
     }
 
     async fn adopt(&self, wanted: &[Wanted]) -> Result<Vec<Option<Live>>> {
-        let instances = if wanted.iter().any(|w| w.kind == kinds::INSTANCE) {
-            ec2_instance::find_by_address(&self.ec2, &self.stack, self.user_data.as_deref()).await?
-        } else {
-            HashMap::new()
+        let find_instances = async {
+            if wanted.iter().any(|w| w.kind == instance::KIND) {
+                ec2_instance::find_by_address(&self.ec2, &self.stack, self.user_data.as_deref()).await
+            } else {
+                Ok(HashMap::new())
+            }
         };
-        let lookups: Vec<_> = wanted.iter().map(|w| self.adopt_one(w, &instances)).collect();
+        let mut kinds: Vec<&str> = wanted.iter().map(|w| w.kind.as_str()).filter(|k| is_network(k)).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let x = self.net();
+        let (instances, nets) = futures::try_join!(find_instances, net::find_all(&x, &kinds))?;
+        let lookups: Vec<_> = wanted.iter().map(|w| self.adopt_one(w, &instances, &nets)).collect();
         stream::iter(lookups).buffered(LOOKUPS).try_collect().await
     }
 
     async fn zone_records(&self, zone_id: &str) -> Result<Vec<Value>> {
-        Ok(self.zone_listing(zone_id).await?.records.clone())
+        Ok(self.zone_listing(zone_id).await?.records.iter().map(|r| super::view(r, [])).collect())
     }
 
     async fn resolve_image(&self, pattern: &str, owner: Option<&str>) -> Result<Image> {
-        ec2_instance::resolve_image(&self.ec2, pattern, owner).await
+        self.instances.resolve_image(pattern, owner).await
     }
 
     async fn apply(&self, changes: &[Change]) -> Result<Vec<Option<Live>>> {
         let Some(first) = changes.first() else { return Ok(vec![]) };
-        if first.kind == kinds::RECORD_SET {
-            let mut by_zone: BTreeMap<String, Vec<Change>> = BTreeMap::new();
-            for c in changes {
-                let body = if c.operation == Operation::Delete { &c.before } else { &c.after };
-                let zone = body.get("zone").and_then(Value::as_str).unwrap_or("").to_string();
-                by_zone.entry(zone).or_default().push(c.clone());
+        if first.kind == record_set::KIND {
+            // The apply walk hands over one zone's batch (`apply::zone_batches`).
+            let zone_of = |c: &Change| record_zone(if c.operation == Operation::Delete { &c.before } else { &c.after });
+            let zone = zone_of(first).unwrap_or_default();
+            if changes.iter().any(|c| zone_of(c).unwrap_or_default() != zone) {
+                return Err(EngineError::new(
+                    codes::INVALID_CHANGE,
+                    "one change batch may hold the records of one zone only",
+                ));
             }
-            if by_zone.len() > 1 {
-                return Err(EngineError::new(codes::INVALID_CHANGE, "one change batch may hold the records of one zone only"));
-            }
-            let mut out = Vec::new();
-            for (zone, cs) in by_zone {
-                self.zones.lock().await.remove(&zone);
-                out.extend(route53::change_records(&self.route53, &zone, &cs).await?);
-            }
-            return Ok(out);
+            self.zones.lock().await.remove(&zone);
+            return route53::change_records(&self.route53, &zone, changes).await;
         }
         let mut out = Vec::new();
         for c in changes {
             let id = c.id.clone().unwrap_or_default();
             out.push(match (c.kind.as_str(), c.operation) {
-                (kinds::HOSTED_ZONE, Operation::Create) => Some(route53::create_zone(&self.route53, c, &self.stack, &self.region, &c.token).await?),
-                (kinds::HOSTED_ZONE, Operation::Update) => Some(route53::update_zone(&self.route53, c, &self.stack, &self.region).await?),
-                (kinds::HOSTED_ZONE, Operation::Delete) => {
+                (hosted_zone::KIND, Operation::Create) => {
+                    Some(route53::create_zone(&self.route53, c, &self.stack, &self.region, &c.token).await?)
+                }
+                (hosted_zone::KIND, Operation::Update) => {
+                    Some(route53::update_zone(&self.route53, c, &self.stack, &self.region).await?)
+                }
+                (hosted_zone::KIND, Operation::Delete) => {
                     self.refuse_non_empty_zone(c, &id).await?;
                     route53::delete_zone(&self.route53, &id).await?;
                     None
                 }
-                (kinds::HEALTH_CHECK, Operation::Create) => Some(route53::create_health_check(&self.route53, c, &self.stack, &c.token).await?),
-                (kinds::HEALTH_CHECK, Operation::Update) => Some(route53::update_health_check(&self.route53, c).await?),
-                (kinds::HEALTH_CHECK, Operation::Delete) => {
+                (health_check::KIND, Operation::Create) => {
+                    Some(route53::create_health_check(&self.route53, c, &self.stack, &c.token).await?)
+                }
+                (health_check::KIND, Operation::Update) => {
+                    Some(route53::update_health_check(&self.route53, c, &self.stack).await?)
+                }
+                (health_check::KIND, Operation::Delete) => {
                     route53::delete_health_check(&self.route53, &id).await?;
                     None
                 }
-                (kinds::INSTANCE, Operation::Create) => Some(ec2_instance::create(&self.ec2, c, &self.stack, self.user_data.as_deref()).await?),
-                (kinds::INSTANCE, Operation::Update) => Some(ec2_instance::update(&self.ec2, c, &self.stack, self.user_data.as_deref()).await?),
-                (kinds::INSTANCE, Operation::Delete) => {
-                    ec2_instance::terminate(&self.ec2, &id).await?;
+                (instance::KIND, Operation::Create) => {
+                    Some(self.instances.create(c, &self.stack, self.user_data.as_deref()).await?)
+                }
+                (instance::KIND, Operation::Update) => {
+                    Some(ec2_instance::update(&self.ec2, c, &self.stack, self.user_data.as_deref()).await?)
+                }
+                (instance::KIND, Operation::Delete) => {
+                    self.instances.terminate(&id).await?;
                     None
                 }
                 (kind, op) if is_network(kind) => self.apply_network(kind, op, c, &id).await?,
@@ -235,13 +288,13 @@ impl Provider for AwsProvider {
 fn is_network(kind: &str) -> bool {
     matches!(
         kind,
-        kinds::VPC
-            | kinds::SUBNET
-            | kinds::INTERNET_GATEWAY
-            | kinds::ROUTE_TABLE
-            | kinds::ROUTE_TABLE_ASSOCIATION
-            | kinds::SECURITY_GROUP
-            | kinds::SECURITY_GROUP_RULES
+        vpc::KIND
+            | subnet::KIND
+            | internet_gateway::KIND
+            | route_table::KIND
+            | route_table_association::KIND
+            | security_group::KIND
+            | security_group_rules::KIND
     )
 }
 
@@ -250,57 +303,32 @@ impl AwsProvider {
         Ctx { client: &self.ec2, stack: &self.stack }
     }
 
-    async fn read_network(&self, kind: &str, id: &str) -> Result<Option<Live>> {
-        let c = &self.ec2;
-        match kind {
-            kinds::VPC => net::read_vpc(c, id).await,
-            kinds::SUBNET => net::read_subnet(c, id).await,
-            kinds::INTERNET_GATEWAY => net::read_gateway(c, id).await,
-            kinds::ROUTE_TABLE => net::read_table(c, id).await,
-            kinds::ROUTE_TABLE_ASSOCIATION => net::read_association(c, id).await,
-            kinds::SECURITY_GROUP => net::read_group(c, id).await,
-            kinds::SECURITY_GROUP_RULES => net::read_rules(c, id).await,
-            _ => Ok(None),
-        }
-    }
-
-    /// Rules and associations carry no tags: their creates find what exists instead.
-    async fn find_network(&self, kind: &str, address: &str) -> Result<Option<Live>> {
-        let x = self.net();
-        match kind {
-            kinds::VPC => net::find_vpc(&x, address).await,
-            kinds::SUBNET => net::find_subnet(&x, address).await,
-            kinds::INTERNET_GATEWAY => net::find_gateway(&x, address).await,
-            kinds::ROUTE_TABLE => net::find_table(&x, address).await,
-            kinds::SECURITY_GROUP => net::find_group(&x, address).await,
-            _ => Ok(None),
-        }
-    }
-
     async fn apply_network(&self, kind: &str, op: Operation, c: &Change, id: &str) -> Result<Option<Live>> {
         let x = self.net();
         let (e, a) = (&self.ec2, c.address.as_str());
         let live = match (kind, op) {
-            (kinds::VPC, Operation::Create) => net::create_vpc(&x, c).await?,
-            (kinds::VPC, Operation::Update) => net::update_vpc(&x, c, id).await?,
-            (kinds::VPC, Operation::Delete) => return net::delete_vpc(e, a, id).await.map(|_| None),
-            (kinds::SUBNET, Operation::Create) => net::create_subnet(&x, c).await?,
-            (kinds::SUBNET, Operation::Update) => net::update_subnet(&x, c, id).await?,
-            (kinds::SUBNET, Operation::Delete) => return net::delete_subnet(e, a, id).await.map(|_| None),
-            (kinds::INTERNET_GATEWAY, Operation::Create) => net::create_gateway(&x, c).await?,
-            (kinds::INTERNET_GATEWAY, Operation::Update) => net::update_gateway(&x, c, id).await?,
-            (kinds::INTERNET_GATEWAY, Operation::Delete) => return net::delete_gateway(e, a, id).await.map(|_| None),
-            (kinds::ROUTE_TABLE, Operation::Create) => net::create_table(&x, c).await?,
-            (kinds::ROUTE_TABLE, Operation::Update) => net::update_table(&x, c, id).await?,
-            (kinds::ROUTE_TABLE, Operation::Delete) => return net::delete_table(e, a, id).await.map(|_| None),
-            (kinds::ROUTE_TABLE_ASSOCIATION, Operation::Create) => net::create_association(&x, c).await?,
-            (kinds::ROUTE_TABLE_ASSOCIATION, Operation::Update) => net::update_association(&x, c, id).await?,
-            (kinds::ROUTE_TABLE_ASSOCIATION, Operation::Delete) => return net::delete_association(e, a, id).await.map(|_| None),
-            (kinds::SECURITY_GROUP, Operation::Create) => net::create_group(&x, c).await?,
-            (kinds::SECURITY_GROUP, Operation::Update) => net::update_group(&x, c, id).await?,
-            (kinds::SECURITY_GROUP, Operation::Delete) => return net::delete_group(e, a, id).await.map(|_| None),
-            (kinds::SECURITY_GROUP_RULES, Operation::Create | Operation::Update) => net::put_rules(&x, c).await?,
-            (kinds::SECURITY_GROUP_RULES, Operation::Delete) => return net::delete_rules(&x, a, id).await.map(|_| None),
+            (vpc::KIND, Operation::Create) => net::create_vpc(&x, c).await?,
+            (vpc::KIND, Operation::Update) => net::update_vpc(&x, c, id).await?,
+            (vpc::KIND, Operation::Delete) => return net::delete_vpc(e, a, id).await.map(|_| None),
+            (subnet::KIND, Operation::Create) => net::create_subnet(&x, c).await?,
+            (subnet::KIND, Operation::Update) => net::update_subnet(&x, c, id).await?,
+            (subnet::KIND, Operation::Delete) => return net::delete_subnet(e, a, id).await.map(|_| None),
+            (internet_gateway::KIND, Operation::Create) => net::create_gateway(&x, c).await?,
+            (internet_gateway::KIND, Operation::Update) => net::update_gateway(&x, c, id).await?,
+            (internet_gateway::KIND, Operation::Delete) => return net::delete_gateway(e, a, id).await.map(|_| None),
+            (route_table::KIND, Operation::Create) => net::create_table(&x, c).await?,
+            (route_table::KIND, Operation::Update) => net::update_table(&x, c, id).await?,
+            (route_table::KIND, Operation::Delete) => return net::delete_table(e, a, id).await.map(|_| None),
+            (route_table_association::KIND, Operation::Create) => net::create_association(&x, c).await?,
+            (route_table_association::KIND, Operation::Update) => net::update_association(&x, c, id).await?,
+            (route_table_association::KIND, Operation::Delete) => {
+                return net::delete_association(e, a, id).await.map(|_| None)
+            }
+            (security_group::KIND, Operation::Create) => net::create_group(&x, c).await?,
+            (security_group::KIND, Operation::Update) => net::update_group(&x, c, id).await?,
+            (security_group::KIND, Operation::Delete) => return net::delete_group(e, a, id).await.map(|_| None),
+            (security_group_rules::KIND, Operation::Create | Operation::Update) => net::put_rules(&x, c).await?,
+            (security_group_rules::KIND, Operation::Delete) => return net::delete_rules(&x, a, id).await.map(|_| None),
             (other, _) => return Err(unsupported(a, other)),
         };
         Ok(Some(live))
@@ -308,5 +336,8 @@ impl AwsProvider {
 }
 
 fn unsupported(address: &str, kind: &str) -> EngineError {
-    EngineError::new(codes::INVALID_CHANGE, format!("{address} has kind `{kind}`, which this provider does not manage yet"))
+    EngineError::new(
+        codes::INVALID_CHANGE,
+        format!("{address} has kind `{kind}`, which this provider does not manage yet"),
+    )
 }

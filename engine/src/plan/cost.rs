@@ -3,7 +3,7 @@
 //! table is Linux on-demand prices without volumes, traffic or discounts.
 
 use super::{Action, PlannedChange};
-use crate::kinds;
+use drove_compiler::model::{instance, Instance};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -32,9 +32,13 @@ fn cents(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// The instance type of one side of a change (`None` when that side does not exist).
-fn instance_type(side: &Value) -> Option<&Value> {
-    side.as_object().map(|o| o.get("instance_type").unwrap_or(&Value::Null))
+/// The instance type of one side of a change: `None` when that side does not exist,
+/// `Some(None)` when the type is not known.
+fn instance_type(side: &Value) -> Option<Option<String>> {
+    if side.is_null() {
+        return None;
+    }
+    Some(serde_json::from_value::<Instance>(side.clone()).ok().and_then(|i| i.instance_type))
 }
 
 /// The cost delta of the plan's instances in `region`, or `None` when it has none.
@@ -42,7 +46,7 @@ pub fn estimate(region: &str, changes: &[PlannedChange]) -> Option<CostDelta> {
     let mut any = false;
     let (mut before, mut after) = (0.0, 0.0);
     let mut unpriced = Vec::new();
-    for c in changes.iter().filter(|c| c.kind == kinds::INSTANCE) {
+    for c in changes.iter().filter(|c| c.kind == instance::KIND) {
         any = true;
         let (was, will) = match c.action {
             Action::Create => (None, instance_type(&c.after)),
@@ -50,12 +54,12 @@ pub fn estimate(region: &str, changes: &[PlannedChange]) -> Option<CostDelta> {
             Action::NoOp => (instance_type(&c.before), instance_type(&c.before)),
             Action::Update | Action::Replace => (instance_type(&c.before), instance_type(&c.after)),
         };
-        let mut price = |t: Option<&Value>| -> f64 {
+        let mut price = |t: Option<Option<String>>| -> f64 {
             let Some(t) = t else { return 0.0 };
-            match t.as_str().and_then(|name| drove_compiler::catalog::monthly_cost(region, name)) {
+            match t.as_deref().and_then(|name| drove_compiler::catalog::monthly_cost(region, name)) {
                 Some(p) => p,
                 None => {
-                    let shown = t.as_str().map(str::to_string).unwrap_or_else(|| "type known after apply".into());
+                    let shown = t.unwrap_or_else(|| "type known after apply".into());
                     let entry = format!("{} ({shown})", c.address);
                     if !unpriced.contains(&entry) {
                         unpriced.push(entry);
@@ -115,10 +119,17 @@ mod tests {
     use serde_json::json;
 
     fn change(address: &str, action: Action, before: Option<&str>, after: Option<&str>) -> PlannedChange {
-        let side = |t: Option<&str>| t.map(|t| json!({"instance_type": t})).unwrap_or(Value::Null);
+        let side = |t: Option<&str>| {
+            t.map(|t| {
+                json!({"role": "a", "image": {"id": "ami-1"}, "instance_type": t, "subnet": "subnet-1",
+                    "security_groups": [], "private_ip": null, "associate_public_ip": false, "root_volume": null,
+                    "imdsv2_required": true, "user_data": null, "tags": {}})
+            })
+            .unwrap_or(Value::Null)
+        };
         PlannedChange {
             address: address.into(),
-            kind: kinds::INSTANCE.into(),
+            kind: instance::KIND.into(),
             action,
             id: None,
             before: side(before),
@@ -129,6 +140,7 @@ mod tests {
             depends_on: vec![],
             state_depends_on: vec![],
             protect: false,
+            claim: false,
         }
     }
 
@@ -156,15 +168,23 @@ mod tests {
 
     #[test]
     fn unknown_types_are_listed_not_guessed_and_no_instances_no_cost() {
-        let plan = [change("hosts.a[0]", Action::Create, None, Some("t9.enormous")), change("hosts.b[0]", Action::Delete, Some("t3.small"), None)];
+        let plan = [
+            change("hosts.a[0]", Action::Create, None, Some("t9.enormous")),
+            change("hosts.b[0]", Action::Delete, Some("t3.small"), None),
+        ];
         let c = estimate("ap-northeast-1", &plan).unwrap();
         assert_eq!(c.unpriced, ["hosts.a[0] (t9.enormous)"]);
         assert_eq!(c.delta, cents(-month("t3.small")));
         assert!(c.delta_text().starts_with("-$"));
         assert!(c.line().contains("no price for hosts.a[0] (t9.enormous)"));
         let mut dns = change("record.x/A", Action::Create, None, None);
-        dns.kind = kinds::RECORD_SET.into();
+        dns.kind = drove_compiler::model::record_set::KIND.into();
         assert_eq!(estimate("ap-northeast-1", &[dns]), None);
-        assert_eq!(estimate("ap-northeast-1", &[change("hosts.a[0]", Action::Update, Some("t3.small"), Some("t3.small"))]).unwrap().delta_text(), "±$0.00/month");
+        assert_eq!(
+            estimate("ap-northeast-1", &[change("hosts.a[0]", Action::Update, Some("t3.small"), Some("t3.small"))])
+                .unwrap()
+                .delta_text(),
+            "±$0.00/month"
+        );
     }
 }

@@ -2,6 +2,8 @@
 //! applied exactly later. The format is documented in `docs/plan.md`.
 
 pub mod cost;
+pub mod normalize;
+mod ownership;
 mod planner;
 pub mod render;
 pub(crate) mod resolve;
@@ -13,7 +15,10 @@ use crate::error::{codes, EngineError, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-pub const PLAN_FORMAT: u32 = 1;
+/// 2: instances' user data carries its secrets' ciphertexts and its files' contents, so a
+/// plan applies without the source tree. A format-1 plan needed the sources; plans are
+/// short-lived, so it is refused with the way out rather than migrated.
+pub const PLAN_FORMAT: u32 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
@@ -89,6 +94,10 @@ pub struct PlannedChange {
     pub state_depends_on: Vec<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub protect: bool,
+    /// The update writes drove's ownership tags (`drove:lineage`): the resource carries
+    /// none, or another state's, though this state holds it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub claim: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -146,7 +155,8 @@ impl Plan {
             return Err(EngineError::new(
                 codes::BAD_PLAN_FILE,
                 format!("{origin} has plan format {}, this drove reads format {PLAN_FORMAT}", plan.format),
-            ));
+            )
+            .with_help("make a new one with `drove plan --out FILE`"));
         }
         let summary = summarize(&plan.changes);
         if summary != plan.summary {

@@ -3,14 +3,16 @@
 //! (unknown where the target is still to be created), diffs desired against live per
 //! attribute, and applies the safety rails before returning the plan.
 
+use super::normalize;
+use super::ownership;
 use super::resolve::{is_unknown, resolve};
 use super::{summarize, Action, AttributeDiff, Plan, PlannedChange, PLAN_FORMAT};
 use crate::error::{codes, EngineError, Result};
-use crate::kinds;
 use crate::provider::{Known, Live, Provider, Wanted};
 use crate::state::{ResourceRecord, State};
-use drove_compiler::model::{as_reference, DesiredState, Resource};
-use serde_json::{json, Value};
+use drove_compiler::model::instance::{self, Instance};
+use drove_compiler::model::{record_set, DesiredState, Resource, Spec};
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 #[derive(Debug, Clone, Default)]
@@ -32,7 +34,12 @@ pub struct PlanOptions {
 /// of three records is not a mass deletion).
 pub const MASS_DELETE_MIN: usize = 10;
 
-pub async fn plan(desired: &DesiredState, state: Option<&State>, provider: &dyn Provider, opts: &PlanOptions) -> Result<Plan> {
+pub async fn plan(
+    desired: &DesiredState,
+    state: Option<&State>,
+    provider: &dyn Provider,
+    opts: &PlanOptions,
+) -> Result<Plan> {
     let (desired, roles) = crate::rollout::split(desired);
     let desired: &DesiredState = &desired;
     let lineage = state.map(|s| s.lineage.clone());
@@ -42,15 +49,29 @@ pub async fn plan(desired: &DesiredState, state: Option<&State>, provider: &dyn 
     let known: Vec<Known> = state
         .resources
         .iter()
-        .map(|(a, r)| Known { address: a.clone(), kind: r.kind.clone(), id: r.id.clone(), attributes: r.attributes.clone() })
+        .map(|(a, r)| Known {
+            address: a.clone(),
+            kind: r.kind.clone(),
+            id: r.id.clone(),
+            attributes: r.attributes.clone(),
+        })
         .collect();
     let lives = provider.refresh(&known).await?;
     // `work` is the state as it really is now: refreshed, gone resources dropped.
     let mut work = state.clone();
     let mut gone = HashSet::new();
+    // Resources this state holds that lack its lineage tag (an import, a state older than
+    // lineage tags, tags edited by hand): the state is what says they are ours.
+    let mut claims: HashSet<String> = HashSet::new();
     for (k, live) in known.iter().zip(lives) {
         match live {
-            Some(l) => absorb(&mut work, &k.address, &k.kind, l),
+            Some(mut l) => {
+                normalize::drop_ignored_tags(&mut l.attributes, &desired.stack);
+                if ownership::needs_claim(&k.kind, &l, lineage.as_deref()) {
+                    claims.insert(k.address.clone());
+                }
+                absorb(&mut work, &k.address, &k.kind, l)
+            }
             None => {
                 work.resources.remove(&k.address);
                 gone.insert(k.address.clone());
@@ -59,13 +80,17 @@ pub async fn plan(desired: &DesiredState, state: Option<&State>, provider: &dyn 
     }
 
     let by_address = index(desired)?;
-    if let Some(r) = desired.resources.iter().find(|r| !provider.supports(&r.kind)) {
-        return Err(EngineError::new(codes::INVALID_CHANGE, format!("{} has kind `{}`, which this provider does not manage yet", r.address, r.kind)));
+    if let Some(r) = desired.resources.iter().find(|r| !provider.supports(r.kind())) {
+        return Err(EngineError::new(
+            codes::INVALID_CHANGE,
+            format!("{} has kind `{}`, which this provider does not manage yet", r.address, r.kind()),
+        ));
     }
     let order = topo_order(desired, &by_address)?;
     for a in &opts.replace {
         if !by_address.contains_key(a.as_str()) {
-            let mut e = EngineError::new(codes::UNKNOWN_TARGET, format!("--replace {a} names no resource this stack declares"));
+            let mut e =
+                EngineError::new(codes::UNKNOWN_TARGET, format!("--replace {a} names no resource this stack declares"));
             if let Some(s) = drove_compiler::diag::did_you_mean(a, by_address.keys().copied()) {
                 e = e.with_help(format!("did you mean `{s}`?"));
             }
@@ -75,23 +100,26 @@ pub async fn plan(desired: &DesiredState, state: Option<&State>, provider: &dyn 
     let mut changes: Vec<PlannedChange> = Vec::new();
 
     if !opts.destroy {
-        let adopted = adopt(desired, &by_address, &mut work, provider).await?;
+        let adopted = adopt(desired, &by_address, &mut work, provider, lineage.as_deref(), &mut claims).await?;
         let mut pending: HashSet<String> = HashSet::new();
         let mut images: HashMap<String, crate::provider::Image> = HashMap::new();
         for address in &order {
             let Some(r) = by_address.get(address.as_str()) else { continue };
-            let mut after = resolve(&r.attributes, &work, Some(&pending), address)?;
-            kinds::fill_defaults(&r.kind, &mut after);
+            let mut after = resolve(&r.attributes(), &work, Some(&pending), address)?;
+            normalize::fill_defaults(r.kind(), &mut after);
+            normalize::drop_ignored_tags(&mut after, &desired.stack);
             let mut notes = Vec::new();
-            if r.kind == kinds::INSTANCE {
-                resolve_image(&mut after, provider, &mut images, &mut notes).await?;
-                fingerprint_user_data(&mut after, opts.user_data.as_deref())?;
+            if matches!(r.spec, Spec::Instance(_)) {
+                let mut spec: Instance = typed(address, after)?;
+                resolve_image(&mut spec, provider, &mut images, &mut notes).await?;
+                fingerprint_user_data(&mut spec, opts.user_data.as_deref())?;
+                after = crate::provider::attributes(&spec);
             }
             let deps = dependencies(r, |a| by_address.contains_key(a));
             let prior = state.resources.get(address);
             let mut change = PlannedChange {
                 address: address.clone(),
-                kind: r.kind.clone(),
+                kind: r.kind().to_string(),
                 action: Action::Create,
                 id: None,
                 before: Value::Null,
@@ -101,7 +129,10 @@ pub async fn plan(desired: &DesiredState, state: Option<&State>, provider: &dyn 
                 notes,
                 depends_on: deps,
                 state_depends_on: prior.map(|p| p.depends_on.clone()).unwrap_or_default(),
-                protect: r.protect || prior.is_some_and(|p| p.protect),
+                // `protect` lives in the source, as Terraform's `prevent_destroy`: removing
+                // it lifts it, and the next apply writes that into the state.
+                protect: r.protect,
+                claim: false,
             };
             match work.resources.get(address) {
                 None => {
@@ -117,7 +148,7 @@ pub async fn plan(desired: &DesiredState, state: Option<&State>, provider: &dyn 
                     change.id = Some(rec.id.clone());
                     change.before = rec.attributes.clone();
                     change.outputs = rec.outputs.clone();
-                    change.diffs = diff(&r.kind, &rec.attributes, &after);
+                    change.diffs = diff(r.kind(), &rec.attributes, &after);
                     let asked = opts.replace.iter().any(|a| a == address);
                     if asked {
                         change.notes.push("replaced on request (--replace)".into());
@@ -125,14 +156,18 @@ pub async fn plan(desired: &DesiredState, state: Option<&State>, provider: &dyn 
                     change.action = if asked {
                         pending.insert(address.clone());
                         Action::Replace
-                    } else if change.diffs.is_empty() {
-                        Action::NoOp
                     } else if change.diffs.iter().any(|d| d.forces_replacement) {
                         pending.insert(address.clone());
                         Action::Replace
-                    } else {
+                    } else if !change.diffs.is_empty() || claims.contains(address) {
                         Action::Update
+                    } else {
+                        Action::NoOp
                     };
+                    if change.action == Action::Update && claims.contains(address) {
+                        change.claim = true;
+                        change.notes.push(ownership::claim_note(lineage.as_deref()));
+                    }
                 }
             }
             changes.push(change);
@@ -160,7 +195,10 @@ pub async fn plan(desired: &DesiredState, state: Option<&State>, provider: &dyn 
             notes,
             depends_on: vec![],
             state_depends_on: rec.depends_on.clone(),
-            protect: rec.protect || by_address.get(address.as_str()).is_some_and(|r| r.protect),
+            // A declared resource is protected as its source says; one no longer declared
+            // as the state last recorded it, so deleting a declaration does not lift it.
+            protect: by_address.get(address.as_str()).map_or(rec.protect, |r| r.protect),
+            claim: false,
         });
     }
 
@@ -208,26 +246,14 @@ fn absorb(work: &mut State, address: &str, kind: &str, live: Live) {
 fn index(desired: &DesiredState) -> Result<BTreeMap<&str, &Resource>> {
     let mut m = BTreeMap::new();
     for r in &desired.resources {
-        if !kinds::ALL.contains(&r.kind.as_str()) {
-            return Err(EngineError::new(codes::INVALID_CHANGE, format!("{} has kind `{}`, which drove cannot manage", r.address, r.kind)));
-        }
         if m.insert(r.address.as_str(), r).is_some() {
-            return Err(EngineError::new(codes::INVALID_CHANGE, format!("the desired state declares {} twice", r.address)));
+            return Err(EngineError::new(
+                codes::INVALID_CHANGE,
+                format!("the desired state declares {} twice", r.address),
+            ));
         }
     }
     Ok(m)
-}
-
-fn collect_refs(v: &Value, out: &mut BTreeSet<String>) {
-    if let Some((a, _)) = as_reference(v) {
-        out.insert(a.to_string());
-        return;
-    }
-    match v {
-        Value::Object(o) => o.values().for_each(|x| collect_refs(x, out)),
-        Value::Array(a) => a.iter().for_each(|x| collect_refs(x, out)),
-        _ => {}
-    }
 }
 
 /// Declared dependencies plus every reference, limited to declared resources.
@@ -236,7 +262,7 @@ fn collect_refs(v: &Value, out: &mut BTreeSet<String>) {
 /// state records.
 pub fn dependencies(r: &Resource, declared: impl Fn(&str) -> bool) -> Vec<String> {
     let mut deps: BTreeSet<String> = r.depends_on.iter().cloned().collect();
-    collect_refs(&r.attributes, &mut deps);
+    deps.extend(r.references());
     deps.into_iter().filter(|d| d != &r.address && declared(d)).collect()
 }
 
@@ -266,7 +292,10 @@ fn topo_order(desired: &DesiredState, by_address: &BTreeMap<&str, &Resource>) ->
     }
     if order.len() != indegree.len() {
         let stuck: Vec<&str> = indegree.iter().filter(|(_, n)| **n > 0).map(|(a, _)| *a).take(5).collect();
-        return Err(EngineError::new(codes::INVALID_CHANGE, format!("the resources {} depend on each other in a cycle", stuck.join(", "))));
+        return Err(EngineError::new(
+            codes::INVALID_CHANGE,
+            format!("the resources {} depend on each other in a cycle", stuck.join(", ")),
+        ));
     }
     Ok(order)
 }
@@ -279,26 +308,39 @@ async fn adopt(
     by_address: &BTreeMap<&str, &Resource>,
     work: &mut State,
     provider: &dyn Provider,
+    lineage: Option<&str>,
+    claims: &mut HashSet<String>,
 ) -> Result<HashSet<String>> {
     let mut adopted = HashSet::new();
+    let mut foreign = Vec::new();
     let mut asked: HashSet<String> = HashSet::new();
     for _round in 0..3 {
-        let missing: HashSet<String> =
-            desired.resources.iter().filter(|r| !work.resources.contains_key(&r.address)).map(|r| r.address.clone()).collect();
+        let missing: HashSet<String> = desired
+            .resources
+            .iter()
+            .filter(|r| !work.resources.contains_key(&r.address))
+            .map(|r| r.address.clone())
+            .collect();
         let mut wanted = Vec::new();
         for r in &desired.resources {
             if !missing.contains(&r.address) || asked.contains(&r.address) {
                 continue;
             }
-            let attributes = resolve(&r.attributes, work, Some(&missing), &r.address)?;
-            if r.kind == kinds::RECORD_SET && attributes.get("zone").is_none_or(is_unknown) {
-                continue;
-            }
-            if !kinds::taggable(&r.kind) && r.kind != kinds::RECORD_SET {
-                continue;
+            let attributes = resolve(&r.attributes(), work, Some(&missing), &r.address)?;
+            match &r.spec {
+                // Record sets are found by name and type within their zone, so the zone
+                // must be known.
+                Spec::RecordSet(_) => {
+                    let set: drove_compiler::model::RecordSet = typed(&r.address, attributes.clone())?;
+                    if set.zone.lit().is_none() {
+                        continue;
+                    }
+                }
+                _ if !r.schema().tagged => continue,
+                _ => {}
             }
             asked.insert(r.address.clone());
-            wanted.push(Wanted { address: r.address.clone(), kind: r.kind.clone(), attributes });
+            wanted.push(Wanted { address: r.address.clone(), kind: r.kind().to_string(), attributes });
         }
         if wanted.is_empty() {
             break;
@@ -309,8 +351,19 @@ async fn adopt(
         // replacement, deposed in the state, carries the same tags as its replacement.
         let held: HashSet<String> = work.resources.values().map(|r| r.id.clone()).collect();
         for (w, f) in wanted.iter().zip(found) {
-            if let Some(live) = f.filter(|l| !held.contains(&l.id)) {
-                let deps = by_address.get(w.address.as_str()).map(|r| dependencies(r, |a| by_address.contains_key(a))).unwrap_or_default();
+            if let Some(mut live) = f.filter(|l| !held.contains(&l.id)) {
+                normalize::drop_ignored_tags(&mut live.attributes, &desired.stack);
+                if let Some(why) = ownership::foreign(w, &live, lineage, work) {
+                    foreign.push(ownership::Foreign { address: w.address.clone(), id: live.id.clone(), why });
+                    continue;
+                }
+                if ownership::needs_claim(&w.kind, &live, lineage) {
+                    claims.insert(w.address.clone());
+                }
+                let deps = by_address
+                    .get(w.address.as_str())
+                    .map(|r| dependencies(r, |a| by_address.contains_key(a)))
+                    .unwrap_or_default();
                 absorb(work, &w.address, &w.kind, live);
                 if let Some(rec) = work.resources.get_mut(&w.address) {
                     rec.depends_on = deps;
@@ -323,44 +376,48 @@ async fn adopt(
             break;
         }
     }
+    if !foreign.is_empty() {
+        return Err(ownership::refuse(&desired.stack.name, lineage, &foreign));
+    }
     Ok(adopted)
 }
 
+/// Planned attributes read into their kind's struct (references may still be unknown).
+fn typed<T: serde::de::DeserializeOwned>(address: &str, attributes: Value) -> Result<T> {
+    serde_json::from_value(attributes).map_err(|e| {
+        EngineError::new(codes::INVALID_CHANGE, format!("{address}: attributes do not fit their kind: {e}"))
+    })
+}
+
 async fn resolve_image(
-    after: &mut Value,
+    spec: &mut Instance,
     provider: &dyn Provider,
     cache: &mut HashMap<String, crate::provider::Image>,
     notes: &mut Vec<String>,
 ) -> Result<()> {
-    let Some(image) = after.get("image") else { return Ok(()) };
-    let Some(pattern) = image.get("pattern").and_then(Value::as_str).map(str::to_string) else { return Ok(()) };
-    let owner = image.get("owner").and_then(Value::as_str).map(str::to_string);
+    let Some(instance::Image::Pattern { pattern, owner }) = &spec.image else { return Ok(()) };
     let key = format!("{pattern}\u{0}{}", owner.as_deref().unwrap_or(""));
     let img = match cache.get(&key) {
         Some(i) => i.clone(),
         None => {
-            let i = provider.resolve_image(&pattern, owner.as_deref()).await?;
+            let i = provider.resolve_image(pattern, owner.as_deref()).await?;
             cache.insert(key, i.clone());
             i
         }
     };
     notes.push(format!("image(\"{pattern}\") is {} ({}, created {})", img.id, img.name, img.created));
-    if let Some(o) = after.as_object_mut() {
-        o.insert("image".into(), json!({ "id": img.id }));
-    }
+    spec.image = Some(instance::Image::Id { id: img.id });
     Ok(())
 }
 
 /// The rendered user data's fingerprint goes into the plan; the plaintext does not.
-fn fingerprint_user_data(after: &mut Value, renderer: Option<&crate::userdata::UserData>) -> Result<()> {
-    let Some(ud) = after.get("user_data").filter(|v| !v.is_null()) else { return Ok(()) };
+fn fingerprint_user_data(spec: &mut Instance, renderer: Option<&crate::userdata::UserData>) -> Result<()> {
+    let Some(ud) = &spec.user_data else { return Ok(()) };
     let planned = match renderer {
         Some(r) => r.planned(ud)?,
         None => crate::userdata::UserData::public().planned(ud)?,
     };
-    if let Some(o) = after.as_object_mut() {
-        o.insert("user_data".into(), planned);
-    }
+    spec.user_data = Some(planned);
     Ok(())
 }
 
@@ -373,12 +430,12 @@ pub fn diff(kind: &str, before: &Value, after: &Value) -> Vec<AttributeDiff> {
             continue;
         }
         let have = before.get(name).unwrap_or(&Value::Null);
-        if is_unknown(want) || kinds::normalize(kind, name, want) != kinds::normalize(kind, name, have) {
+        if is_unknown(want) || normalize::normalize(kind, name, want) != normalize::normalize(kind, name, have) {
             out.push(AttributeDiff {
                 name: name.clone(),
                 before: have.clone(),
                 after: want.clone(),
-                forces_replacement: kinds::forces_replacement(kind, name),
+                forces_replacement: normalize::forces_replacement(kind, name),
             });
         }
     }
@@ -387,15 +444,29 @@ pub fn diff(kind: &str, before: &Value, after: &Value) -> Vec<AttributeDiff> {
 
 fn matches_target(address: &str, target: &str) -> bool {
     address == target
-        || address.strip_prefix(target).is_some_and(|rest| rest.starts_with('.') || rest.starts_with('[') || rest.starts_with('#'))
+        || address
+            .strip_prefix(target)
+            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('[') || rest.starts_with('#'))
 }
 
-fn select_targets(changes: Vec<PlannedChange>, targets: &[String], desired: &DesiredState, state: &State) -> Result<Vec<PlannedChange>> {
-    let all: Vec<&str> =
-        desired.resources.iter().map(|r| r.address.as_str()).chain(state.resources.keys().map(String::as_str)).collect();
+fn select_targets(
+    changes: Vec<PlannedChange>,
+    targets: &[String],
+    desired: &DesiredState,
+    state: &State,
+) -> Result<Vec<PlannedChange>> {
+    let all: Vec<&str> = desired
+        .resources
+        .iter()
+        .map(|r| r.address.as_str())
+        .chain(state.resources.keys().map(String::as_str))
+        .collect();
     for t in targets {
         if !all.iter().any(|a| matches_target(a, t)) {
-            let mut e = EngineError::new(codes::UNKNOWN_TARGET, format!("--target {t} names no resource of this stack or its state"));
+            let mut e = EngineError::new(
+                codes::UNKNOWN_TARGET,
+                format!("--target {t} names no resource of this stack or its state"),
+            );
             if let Some(s) = drove_compiler::diag::did_you_mean(t, all.iter().copied()) {
                 e = e.with_help(format!("did you mean `{s}`?"));
             }
@@ -405,8 +476,11 @@ fn select_targets(changes: Vec<PlannedChange>, targets: &[String], desired: &Des
     // A targeted resource brings what it needs along, so it can be created.
     let deps: HashMap<&str, &Vec<String>> = changes.iter().map(|c| (c.address.as_str(), &c.depends_on)).collect();
     let mut keep: HashSet<String> = HashSet::new();
-    let mut stack: Vec<String> =
-        changes.iter().filter(|c| targets.iter().any(|t| matches_target(&c.address, t))).map(|c| c.address.clone()).collect();
+    let mut stack: Vec<String> = changes
+        .iter()
+        .filter(|c| targets.iter().any(|t| matches_target(&c.address, t)))
+        .map(|c| c.address.clone())
+        .collect();
     while let Some(a) = stack.pop() {
         if keep.insert(a.clone()) {
             for d in deps.get(a.as_str()).map(|v| v.as_slice()).unwrap_or(&[]) {
@@ -444,9 +518,11 @@ fn check_protected(changes: &[PlannedChange], replace: &[String]) -> Result<()> 
             .collect();
         format!("to replace it anyway, run again with `{}`; or keep it declared as it is", names.join(" "))
     } else {
-        "a protected resource is never deleted: keep it declared, or remove `protect = true` and apply that first".to_string()
+        "a protected resource is never deleted: keep it declared, or remove `protect = true` and apply that first"
+            .to_string()
     };
-    Err(EngineError::new(codes::PROTECTED, format!("refusing to touch protected resources: {}", what.join("; "))).with_help(help))
+    Err(EngineError::new(codes::PROTECTED, format!("refusing to touch protected resources: {}", what.join("; ")))
+        .with_help(help))
 }
 
 fn check_mass_delete(changes: &[PlannedChange], state: &State, desired: &DesiredState) -> Result<()> {
@@ -463,14 +539,14 @@ fn check_mass_delete(changes: &[PlannedChange], state: &State, desired: &Desired
         )
         .with_help(help));
     }
-    let zone_of = |v: &Value| v.get("zone").and_then(Value::as_str).map(str::to_string);
+    let zone_of = crate::provider::record_zone;
     let mut per_zone: HashMap<String, (usize, usize)> = HashMap::new();
-    for rec in state.resources.values().filter(|r| r.kind == kinds::RECORD_SET) {
+    for rec in state.resources.values().filter(|r| r.kind == record_set::KIND) {
         if let Some(z) = zone_of(&rec.attributes) {
             per_zone.entry(z).or_default().0 += 1;
         }
     }
-    for c in changes.iter().filter(|c| c.action == Action::Delete && c.kind == kinds::RECORD_SET) {
+    for c in changes.iter().filter(|c| c.action == Action::Delete && c.kind == record_set::KIND) {
         if let Some(z) = zone_of(&c.before) {
             per_zone.entry(z).or_default().1 += 1;
         }

@@ -2,20 +2,21 @@
 //! request comment. The JSON form is the `Plan` itself.
 
 use super::{Action, Plan, PlannedChange};
+use drove_compiler::model::{instance, Val};
+use serde::Deserialize as _;
 use serde_json::Value;
 use std::fmt::Write;
 
 /// A value as shown in a plan: unknowns and secrets by name, never their content.
 pub fn show_value(v: &Value) -> String {
     if let Some(o) = v.as_object() {
-        if o.get("unknown") == Some(&Value::Bool(true)) {
-            let a = o.get("ref").and_then(Value::as_str).unwrap_or("?");
-            let at = o.get("attribute").and_then(Value::as_str).unwrap_or("?");
-            // `{at} of {a}`: addresses may end in a dot (zones), so `{a}.{at}` misreads.
-            return format!("(known after apply: {at} of {a})");
-        }
-        if let Some(name) = o.get("secret").and_then(Value::as_str) {
-            return format!("(secret {name})");
+        match Val::<Value>::deserialize(v) {
+            Ok(Val::Ref(r)) if r.unknown => {
+                // `{at} of {a}`: addresses may end in a dot (zones), so `{a}.{at}` misreads.
+                return format!("(known after apply: {} of {})", r.attribute, r.address);
+            }
+            Ok(Val::Secret(s)) => return format!("(secret {})", s.secret),
+            _ => {}
         }
         let inner: Vec<String> = o.iter().map(|(k, x)| format!("{k} = {}", show_value(x))).collect();
         return format!("{{ {} }}", inner.join(", "));
@@ -29,29 +30,26 @@ pub fn show_value(v: &Value) -> String {
 /// An instance's user data is shown by its fingerprint and what it embeds: the document
 /// is long, and its rendered form (with secrets) is never in a plan anyway.
 fn show_attribute(kind: &str, name: &str, v: &Value) -> String {
-    if kind != crate::kinds::INSTANCE || name != "user_data" || !v.is_object() {
-        return show_value(v);
-    }
-    let fp = v.get("fingerprint").and_then(Value::as_str).unwrap_or("?");
+    let document =
+        (kind == instance::KIND && name == "user_data").then(|| instance::UserData::deserialize(v).ok()).flatten();
+    let Some(ud) = document else { return show_value(v) };
+    let fp = ud.fingerprint.as_deref().unwrap_or("?");
     let short = match fp.split_once(':') {
         Some((scheme, hex)) => format!("{scheme}:{}…", hex.get(..12).unwrap_or(hex)),
         None => fp.to_string(),
     };
-    let list = |key: &str| -> Vec<String> {
-        v.get(key).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect()
-    };
     let mut parts = Vec::new();
-    if let Some(doc) = v.get("cloud_config").and_then(Value::as_str) {
+    if let Some(doc) = &ud.cloud_config {
         parts.push(format!("cloud-config, {} lines", doc.lines().count()));
     }
-    let (secrets, files) = (list("secrets"), list("files"));
+    let (secrets, files) = (ud.secrets.unwrap_or_default(), ud.files.unwrap_or_default());
     if !secrets.is_empty() {
         parts.push(format!("secrets {}", secrets.join(", ")));
     }
     if !files.is_empty() {
         parts.push(format!("files {}", files.join(", ")));
     }
-    if v.get("encoding").and_then(Value::as_str) == Some("gzip") {
+    if ud.encoding == Some(instance::Encoding::Gzip) {
         parts.push("gzip".into());
     }
     if parts.is_empty() {
@@ -95,7 +93,12 @@ fn change_lines(c: &PlannedChange) -> Vec<String> {
         Action::Update | Action::Replace => {
             for d in &c.diffs {
                 let mark = if d.forces_replacement { "  # forces replacement" } else { "" };
-                lines.push(format!("{}: {} -> {}{mark}", d.name, show_attribute(&c.kind, &d.name, &d.before), show_attribute(&c.kind, &d.name, &d.after)));
+                lines.push(format!(
+                    "{}: {} -> {}{mark}",
+                    d.name,
+                    show_attribute(&c.kind, &d.name, &d.before),
+                    show_attribute(&c.kind, &d.name, &d.after)
+                ));
             }
         }
         Action::Delete | Action::NoOp => {}
@@ -113,7 +116,13 @@ pub fn summary_line(plan: &Plan) -> String {
 
 pub fn text(plan: &Plan, color: bool) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "drove plan for stack {} ({}){}\n", plan.stack, plan.region, if plan.destroy { ", destroy" } else { "" });
+    let _ = writeln!(
+        out,
+        "drove plan for stack {} ({}){}\n",
+        plan.stack,
+        plan.region,
+        if plan.destroy { ", destroy" } else { "" }
+    );
     for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
         let head = format!("{:>3} {}", c.action.symbol(), c.address);
         let _ = writeln!(
@@ -126,7 +135,8 @@ pub fn text(plan: &Plan, color: bool) -> String {
             let _ = writeln!(out, "        {l}");
         }
     }
-    let noted: Vec<&PlannedChange> = plan.changes.iter().filter(|c| c.action == Action::NoOp && !c.notes.is_empty()).collect();
+    let noted: Vec<&PlannedChange> =
+        plan.changes.iter().filter(|c| c.action == Action::NoOp && !c.notes.is_empty()).collect();
     for c in noted {
         for n in &c.notes {
             let _ = writeln!(out, "    {}  # {n}", c.address);
@@ -182,7 +192,10 @@ mod tests {
     #[test]
     fn user_data_is_shown_by_fingerprint_and_contents() {
         let v = json!({"cloud_config": "#cloud-config\nruncmd:\n  - \"true\"\n", "secrets": ["db.yml"], "files": [], "fingerprint": "hmac-sha256:0123456789abcdef0123"});
-        assert_eq!(show_attribute("ec2.instance", "user_data", &v), "hmac-sha256:0123456789ab… (cloud-config, 3 lines; secrets db.yml)");
+        assert_eq!(
+            show_attribute("ec2.instance", "user_data", &v),
+            "hmac-sha256:0123456789ab… (cloud-config, 3 lines; secrets db.yml)"
+        );
         assert_eq!(show_attribute("ec2.instance", "user_data", &json!({"fingerprint": "sha256:abc"})), "sha256:abc…");
         assert_eq!(show_attribute("ec2.vpc", "user_data", &json!("x")), "\"x\"");
     }

@@ -3,21 +3,20 @@
 
 use crate::error::{codes, EngineError, Result};
 use crate::state::State;
-use drove_compiler::model::as_reference;
-use serde_json::{json, Map, Value};
+use drove_compiler::model::{as_reference, Ref};
+use serde::Deserialize as _;
+use serde_json::{Map, Value};
 use std::collections::HashSet;
 
 /// The marker for a value known only after apply.
 pub fn unknown(address: &str, attribute: &str) -> Value {
-    json!({ "ref": address, "attribute": attribute, "unknown": true })
+    crate::provider::attributes(&Ref { address: address.into(), attribute: attribute.into(), unknown: true })
 }
 
 /// Whether a value is, or contains, a value known only after apply.
 pub fn is_unknown(v: &Value) -> bool {
     match v {
-        Value::Object(o) => {
-            o.get("unknown") == Some(&Value::Bool(true)) || o.values().any(is_unknown)
-        }
+        Value::Object(o) => Ref::deserialize(v).is_ok_and(|r| r.unknown) || o.values().any(is_unknown),
         Value::Array(a) => a.iter().any(is_unknown),
         _ => false,
     }
@@ -61,6 +60,7 @@ pub fn resolve(v: &Value, state: &State, pending: Option<&HashSet<String>>, from
 mod tests {
     use super::*;
     use crate::state::ResourceRecord;
+    use serde_json::json;
 
     #[test]
     fn resolves_known_and_marks_pending() {

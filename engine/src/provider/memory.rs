@@ -1,14 +1,17 @@
 //! An in-memory cloud for unit tests of the planner and the apply walk. It keeps
 //! resources by id, answers like the AWS provider does (ids, outputs, drove tags), counts
-//! calls, and lets a test change things behind drove's back or make a call fail.
+//! calls, and lets a test change things behind drove's back or make a call fail. With a
+//! latency, calls overlap as they would against AWS, and it refuses, as Route53 does, a
+//! change batch for a zone that already has one in flight.
 
 use super::{Change, Image, Known, Live, Operation, Provider, Wanted};
 use crate::error::{codes, EngineError, Result};
-use crate::kinds;
 use async_trait::async_trait;
+use drove_compiler::model::{hosted_zone, instance, record_set, Instance};
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
+use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -16,6 +19,8 @@ pub struct Entry {
     pub address: String,
     pub attributes: Value,
     pub outputs: Map<String, Value>,
+    /// The lineage its `drove:lineage` tag would name (kinds that take tags).
+    pub owner: Option<String>,
 }
 
 #[derive(Default)]
@@ -34,6 +39,13 @@ struct Inner {
     log: Vec<String>,
     /// Idempotency tokens of creates and what they created (EC2's ClientToken).
     tokens: BTreeMap<String, String>,
+    /// How long each apply call takes.
+    latency: Duration,
+    /// Calls in flight, in all and per zone of a record batch; the most seen of each.
+    in_flight: usize,
+    most_in_flight: usize,
+    zone_batches: HashMap<String, usize>,
+    most_zone_batches: usize,
 }
 
 fn poisoned() -> EngineError {
@@ -67,6 +79,23 @@ impl MemoryProvider {
         self.inner.lock().map(|g| g.apply_calls).unwrap_or(0)
     }
 
+    /// Makes every later apply call take this long, so calls overlap.
+    pub fn set_latency(&self, latency: Duration) {
+        if let Ok(mut g) = self.inner.lock() {
+            g.latency = latency;
+        }
+    }
+
+    /// The most apply calls that were in flight at once.
+    pub fn most_calls_at_once(&self) -> usize {
+        self.inner.lock().map(|g| g.most_in_flight).unwrap_or(0)
+    }
+
+    /// The most change batches one zone had in flight at once (Route53 allows one).
+    pub fn most_batches_of_a_zone_at_once(&self) -> usize {
+        self.inner.lock().map(|g| g.most_zone_batches).unwrap_or(0)
+    }
+
     pub fn entries(&self) -> Vec<(String, Entry)> {
         self.inner.lock().map(|g| g.resources.clone().into_iter().collect()).unwrap_or_default()
     }
@@ -88,6 +117,15 @@ impl MemoryProvider {
         }
     }
 
+    /// Sets or removes a resource's lineage tag behind drove's back.
+    pub fn set_owner(&self, address: &str, owner: Option<&str>) {
+        if let Ok(mut g) = self.inner.lock() {
+            for e in g.resources.values_mut().filter(|e| e.address == address) {
+                e.owner = owner.map(str::to_string);
+            }
+        }
+    }
+
     /// Deletes a resource behind drove's back.
     pub fn remove(&self, address: &str) {
         if let Ok(mut g) = self.inner.lock() {
@@ -96,26 +134,29 @@ impl MemoryProvider {
     }
 
     fn live(id: &str, e: &Entry) -> Live {
-        Live { id: id.to_string(), attributes: e.attributes.clone(), outputs: e.outputs.clone() }
+        Live::new(id, e.attributes.clone(), e.outputs.clone()).owned_by(e.owner.clone())
     }
 }
 
+/// Zone, name, type and set identifier of a record set; empty for anything else.
 fn record_key(attrs: &Value) -> (String, String, String, String) {
-    let s = |k: &str| attrs.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-    (s("zone"), s("name"), s("type"), s("set_identifier"))
+    let Some(set) = super::record_set(attrs) else { return Default::default() };
+    let zone = set.zone.text().unwrap_or_default().to_string();
+    (zone, set.name, set.rtype, set.routing.set_identifier.unwrap_or_default())
 }
 
 fn outputs_for(kind: &str, id: &str, n: u64, attrs: &Value) -> Map<String, Value> {
     let mut o = Map::new();
     o.insert("id".into(), json!(id));
     match kind {
-        kinds::INSTANCE => {
+        instance::KIND => {
             o.insert("private_ip".into(), json!(format!("10.0.{}.{}", n / 250, n % 250 + 4)));
-            if attrs.get("associate_public_ip") == Some(&json!(true)) {
+            let public = serde_json::from_value::<Instance>(attrs.clone()).is_ok_and(|i| i.associate_public_ip);
+            if public {
                 o.insert("public_ip".into(), json!(format!("198.51.100.{}", n % 250 + 1)));
             }
         }
-        kinds::HOSTED_ZONE => {
+        hosted_zone::KIND => {
             o.insert("name_servers".into(), json!(["ns-1.awsdns-01.org.", "ns-2.awsdns-02.net."]));
         }
         _ => {}
@@ -139,7 +180,7 @@ impl Provider for MemoryProvider {
                     .iter()
                     .find(|(_, e)| {
                         e.kind == w.kind
-                            && if w.kind == kinds::RECORD_SET {
+                            && if w.kind == record_set::KIND {
                                 record_key(&e.attributes) == record_key(&w.attributes)
                             } else {
                                 e.address == w.address
@@ -154,7 +195,7 @@ impl Provider for MemoryProvider {
         let g = self.inner.lock().map_err(|_| poisoned())?;
         Ok(g.resources
             .values()
-            .filter(|e| e.kind == kinds::RECORD_SET && record_key(&e.attributes).0 == zone_id)
+            .filter(|e| e.kind == record_set::KIND && record_key(&e.attributes).0 == zone_id)
             .map(|e| e.attributes.clone())
             .collect())
     }
@@ -170,60 +211,129 @@ impl Provider for MemoryProvider {
     }
 
     async fn apply(&self, changes: &[Change]) -> Result<Vec<Option<Live>>> {
-        let mut g = self.inner.lock().map_err(|_| poisoned())?;
-        g.apply_calls += 1;
-        if let Some(c) = changes.iter().find(|c| g.fail.contains(&c.address)) {
-            return Err(EngineError::new(codes::AWS_CALL, format!("injected failure for {}", c.address)));
+        let zone = batch_zone(changes)?;
+        let latency = {
+            let mut g = self.inner.lock().map_err(|_| poisoned())?;
+            if let Some(z) = &zone {
+                let n = g.zone_batches.get(z).copied().unwrap_or(0) + 1;
+                g.most_zone_batches = g.most_zone_batches.max(n);
+                if n > 1 {
+                    g.apply_calls += 1;
+                    return Err(EngineError::new(
+                        codes::AWS_CALL,
+                        format!("PriorRequestNotComplete: zone {z} has a change batch in flight"),
+                    ));
+                }
+                g.zone_batches.insert(z.clone(), n);
+            }
+            g.in_flight += 1;
+            g.most_in_flight = g.most_in_flight.max(g.in_flight);
+            g.latency
+        };
+        // Counted out even when the caller drops the call half way (a killed run).
+        let _flight = InFlight { inner: &self.inner, zone };
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
         }
-        let mut out = Vec::with_capacity(changes.len());
-        for c in changes {
-            let verb = match c.operation {
-                Operation::Create => "create",
-                Operation::Update => "update",
-                Operation::Delete => "delete",
-            };
-            g.log.push(format!("{verb} {}", c.address));
-            let repeated = g.tokens.get(&c.token).filter(|id| g.resources.contains_key(*id)).cloned();
-            match c.operation {
-                // A retried create with the same token gets what the first one created.
-                Operation::Create if repeated.is_some() && c.kind == kinds::INSTANCE => {
-                    let id = repeated.unwrap_or_default();
-                    out.push(g.resources.get(&id).map(|e| Self::live(&id, e)));
-                }
-                Operation::Create => {
-                    g.next += 1;
-                    let n = g.next;
-                    let id = if c.kind == kinds::RECORD_SET {
-                        let (z, name, t, s) = record_key(&c.after);
-                        format!("{z}/{name}/{t}/{s}")
-                    } else {
-                        format!("{}-{n:04}", c.kind.rsplit('.').next().unwrap_or("r"))
-                    };
-                    let e = Entry {
-                        kind: c.kind.clone(),
-                        address: c.address.clone(),
-                        attributes: c.after.clone(),
-                        outputs: outputs_for(&c.kind, &id, n, &c.after),
-                    };
-                    out.push(Some(Self::live(&id, &e)));
-                    g.tokens.insert(c.token.clone(), id.clone());
-                    g.resources.insert(id, e);
-                }
-                Operation::Update => {
-                    let id = c.id.clone().unwrap_or_default();
-                    let e = g.resources.get_mut(&id).ok_or_else(|| {
-                        EngineError::new(codes::AWS_CALL, format!("{} ({id}) does not exist", c.address))
-                    })?;
-                    e.attributes = c.after.clone();
-                    out.push(Some(Self::live(&id, e)));
-                }
-                Operation::Delete => {
-                    let id = c.id.clone().unwrap_or_default();
-                    g.resources.remove(&id);
-                    out.push(None);
-                }
+        let mut g = self.inner.lock().map_err(|_| poisoned())?;
+        apply_now(&mut g, changes)
+    }
+}
+
+/// A call in flight, counted out when it ends.
+struct InFlight<'a> {
+    inner: &'a Mutex<Inner>,
+    zone: Option<String>,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut g) = self.inner.lock() {
+            g.in_flight -= 1;
+            if let Some(z) = &self.zone {
+                g.zone_batches.remove(z);
             }
         }
-        Ok(out)
     }
+}
+
+/// The zone of a batch of record sets (`None` for another kind); a batch mixing zones is
+/// refused, as Route53's ChangeResourceRecordSets takes one zone.
+fn batch_zone(changes: &[Change]) -> Result<Option<String>> {
+    let zone_of = |c: &Change| {
+        super::record_zone(if c.operation == Operation::Delete { &c.before } else { &c.after }).unwrap_or_default()
+    };
+    let Some(first) = changes.first().filter(|c| c.kind == record_set::KIND) else { return Ok(None) };
+    let zone = zone_of(first);
+    if changes.iter().any(|c| zone_of(c) != zone) {
+        return Err(EngineError::new(codes::INVALID_CHANGE, "one change batch may hold the records of one zone only"));
+    }
+    Ok(Some(zone))
+}
+
+fn tagged(kind: &str) -> bool {
+    drove_compiler::model::schema_of(kind).is_some_and(|s| s.tagged)
+}
+
+/// One apply call's work, all at once.
+fn apply_now(g: &mut Inner, changes: &[Change]) -> Result<Vec<Option<Live>>> {
+    g.apply_calls += 1;
+    if let Some(c) = changes.iter().find(|c| g.fail.contains(&c.address)) {
+        return Err(EngineError::new(codes::AWS_CALL, format!("injected failure for {}", c.address)));
+    }
+    let mut out = Vec::with_capacity(changes.len());
+    for c in changes {
+        let verb = match c.operation {
+            Operation::Create => "create",
+            Operation::Update => "update",
+            Operation::Delete => "delete",
+        };
+        g.log.push(format!("{verb} {}", c.address));
+        let repeated = g.tokens.get(&c.token).filter(|id| g.resources.contains_key(*id)).cloned();
+        match c.operation {
+            // A retried create with the same token gets what the first one created.
+            Operation::Create if repeated.is_some() && c.kind == instance::KIND => {
+                let id = repeated.unwrap_or_default();
+                out.push(g.resources.get(&id).map(|e| MemoryProvider::live(&id, e)));
+            }
+            Operation::Create => {
+                g.next += 1;
+                let n = g.next;
+                let id = if c.kind == record_set::KIND {
+                    let (z, name, t, s) = record_key(&c.after);
+                    format!("{z}/{name}/{t}/{s}")
+                } else {
+                    format!("{}-{n:04}", c.kind.rsplit('.').next().unwrap_or("r"))
+                };
+                let e = Entry {
+                    kind: c.kind.clone(),
+                    address: c.address.clone(),
+                    attributes: c.after.clone(),
+                    outputs: outputs_for(&c.kind, &id, n, &c.after),
+                    owner: tagged(&c.kind).then(|| c.lineage.clone()),
+                };
+                out.push(Some(MemoryProvider::live(&id, &e)));
+                g.tokens.insert(c.token.clone(), id.clone());
+                g.resources.insert(id, e);
+            }
+            Operation::Update => {
+                let id = c.id.clone().unwrap_or_default();
+                let e = g
+                    .resources
+                    .get_mut(&id)
+                    .ok_or_else(|| EngineError::new(codes::AWS_CALL, format!("{} ({id}) does not exist", c.address)))?;
+                e.attributes = c.after.clone();
+                if tagged(&c.kind) {
+                    e.owner = Some(c.lineage.clone());
+                }
+                out.push(Some(MemoryProvider::live(&id, e)));
+            }
+            Operation::Delete => {
+                let id = c.id.clone().unwrap_or_default();
+                g.resources.remove(&id);
+                out.push(None);
+            }
+        }
+    }
+    Ok(out)
 }

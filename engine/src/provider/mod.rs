@@ -3,8 +3,9 @@
 
 pub mod memory;
 
-use crate::error::Result;
+use crate::error::{codes, EngineError, Result};
 use async_trait::async_trait;
+use drove_compiler::model::Spec;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -16,6 +17,27 @@ pub struct Live {
     pub attributes: Value,
     #[serde(default)]
     pub outputs: Map<String, Value>,
+    /// The lineage of the state that owns it, as its `drove:lineage` tag says (or, for a
+    /// zone created by a run that died before tagging it, the prefix of the lineage its
+    /// CallerReference carries); `None` when it carries none or its kind takes no tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+}
+
+impl Live {
+    pub fn new(id: impl Into<String>, attributes: Value, outputs: Map<String, Value>) -> Live {
+        Live { id: id.into(), attributes, outputs, owner: None }
+    }
+
+    pub fn owned_by(mut self, owner: Option<String>) -> Live {
+        self.owner = owner;
+        self
+    }
+
+    /// Whether the state of this lineage owns it.
+    pub fn owned_by_lineage(&self, lineage: &str) -> bool {
+        self.owner.as_deref().is_some_and(|o| !o.is_empty() && lineage.starts_with(o))
+    }
 }
 
 /// A resource the state knows, to be looked up again.
@@ -57,6 +79,37 @@ pub struct Change {
     /// Idempotency token for creates (ClientToken, CallerReference): the same for a
     /// retry of the same plan, different for the next plan.
     pub token: String,
+    /// The lineage of the state this change is applied to: every resource created or
+    /// updated carries it as its `drove:lineage` tag.
+    pub lineage: String,
+    /// Write drove's ownership tags even when no attribute changes (a resource adopted, or
+    /// one whose tags predate lineage ownership).
+    pub claim: bool,
+}
+
+impl Change {
+    /// The resolved desired attributes, typed by their kind's model struct. Only a plan
+    /// edited by hand or written by another version fails here, before any AWS call.
+    pub fn spec(&self) -> Result<Spec> {
+        spec(&self.address, &self.kind, &self.after)
+    }
+
+    /// The attributes the state last saw, typed (for updates that send only what changed).
+    pub fn before_spec(&self) -> Result<Spec> {
+        spec(&self.address, &self.kind, &self.before)
+    }
+}
+
+/// Attributes of a kind read into its typed struct.
+pub fn spec(address: &str, kind: &str, attributes: &Value) -> Result<Spec> {
+    Spec::from_attributes(kind, attributes.clone())
+        .map_err(|e| EngineError::new(codes::INVALID_CHANGE, format!("{address}: {e}")))
+}
+
+/// A typed struct in the model's JSON shape, for a `Live` view.
+pub fn attributes<T: Serialize>(spec: &T) -> Value {
+    // Model structs have string keys only, so this cannot fail.
+    serde_json::to_value(spec).unwrap_or(Value::Null)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,17 +137,23 @@ pub trait Provider: Send + Sync {
     async fn apply(&self, changes: &[Change]) -> Result<Vec<Option<Live>>>;
     /// Whether this provider manages resources of this kind.
     fn supports(&self, kind: &str) -> bool {
-        crate::kinds::ALL.contains(&kind)
+        drove_compiler::model::schema_of(kind).is_some()
     }
     /// Whether changes of this kind are batched per zone.
     fn batches(&self, kind: &str) -> bool {
-        kind == crate::kinds::RECORD_SET
+        kind == drove_compiler::model::record_set::KIND
     }
 }
 
+/// A record set's attributes (planned, live or from the state) typed; `None` for `null`
+/// or for attributes of another kind.
+pub fn record_set(attributes: &Value) -> Option<drove_compiler::model::RecordSet> {
+    serde_json::from_value(attributes.clone()).ok()
+}
+
 /// The hosted-zone id of a record set's attributes (resolved), for grouping batches.
-pub fn record_zone(attributes: &Value) -> Option<&str> {
-    attributes.get("zone").and_then(Value::as_str)
+pub fn record_zone(attributes: &Value) -> Option<String> {
+    record_set(attributes)?.zone.text().map(str::to_string)
 }
 
 /// `*`-wildcard match as EC2's name filters do it.

@@ -64,7 +64,9 @@ pub async fn run(d: &Drain) -> Result<u32> {
 
 /// One run of the command, killed at the deadline.
 async fn attempt(d: &Drain, deadline: Instant) -> Result<Attempt> {
-    let spawn_error = |e: std::io::Error| EngineError::new(codes::DRAIN_FAILED, format!("cannot run the drain check of {}: {e}", d.address));
+    let spawn_error = |e: std::io::Error| {
+        EngineError::new(codes::DRAIN_FAILED, format!("cannot run the drain check of {}: {e}", d.address))
+    };
     let mut output = tempfile::tempfile().map_err(spawn_error)?;
     let err_out = output.try_clone().map_err(spawn_error)?;
     let mut child = Command::new("sh")
@@ -129,7 +131,11 @@ mod tests {
         assert_eq!(run(&drain(&cmd, 5000)).await, Ok(2));
         let e = run(&drain("echo buffer not empty >&2; exit 1", 800)).await.expect_err("times out");
         assert_eq!(e.code, codes::DRAIN_FAILED);
-        assert!(e.message.contains("hosts.app[0]") && e.message.contains("exit status 1: buffer not empty"), "{}", e.message);
+        assert!(
+            e.message.contains("hosts.app[0]") && e.message.contains("exit status 1: buffer not empty"),
+            "{}",
+            e.message
+        );
         let started = Instant::now();
         let e = run(&drain("sleep 30", 300)).await.expect_err("killed");
         assert!(e.message.contains("killed"), "{}", e.message);

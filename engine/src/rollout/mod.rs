@@ -21,7 +21,7 @@ mod wire;
 pub use drain::{run as run_drain, Drain};
 pub use schedule::schedule;
 pub use settings::{split, Settings};
-pub(crate) use wire::{wire, Walk};
+pub(crate) use wire::{wire, Rollouts};
 
 use serde::{Deserialize, Serialize};
 
@@ -118,7 +118,10 @@ mod tests {
         let mut v = vec!["hosts.a[10]", "hosts.a[2]", "host.db", "hosts.a[1]"];
         v.sort_by_key(|a| natural_key(a));
         assert_eq!(v, ["host.db", "hosts.a[1]", "hosts.a[2]", "hosts.a[10]"]);
-        assert_eq!(replacement_token("0123456789abcdef0123", "hosts.a[0]", "i-1"), replacement_token("0123456789abcdef", "hosts.a[0]", "i-1"));
+        assert_eq!(
+            replacement_token("0123456789abcdef0123", "hosts.a[0]", "i-1"),
+            replacement_token("0123456789abcdef", "hosts.a[0]", "i-1")
+        );
         assert_ne!(replacement_token("l", "hosts.a[0]", "i-1"), replacement_token("l", "hosts.a[0]", "i-2"));
         assert!(replacement_token("0123456789abcdef0123", "hosts.a[0]", "i-1").len() <= 64);
     }

@@ -2,13 +2,18 @@
 //! order), those replaced destroy-first, and those only terminated.
 
 use super::{base, deposed, natural_key, Rollout, Settings, DEPOSED_SUFFIX};
-use crate::kinds;
 use crate::plan::{Action, PlannedChange};
+use drove_compiler::model::{instance, Instance};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+/// An instance's planned or live attributes, typed; `None` for `null` (a delete's after).
+fn instance(v: &Value) -> Option<Instance> {
+    serde_json::from_value(v.clone()).ok()
+}
+
 fn role_of(c: &PlannedChange) -> String {
-    [&c.after, &c.before].iter().find_map(|v| v.get("role").and_then(Value::as_str)).unwrap_or("").to_string()
+    [&c.after, &c.before].into_iter().find_map(instance).map(|i| i.role).unwrap_or_default()
 }
 
 /// `gone` holds the state keys whose resource no longer exists in AWS.
@@ -17,7 +22,7 @@ pub fn schedule(changes: &[PlannedChange], roles: &BTreeMap<String, Settings>, g
     let deleted = |key: &str| by_address.get(key).is_some_and(|c| c.action == Action::Delete);
     let mut per_role: BTreeMap<String, Rollout> = BTreeMap::new();
     let mut units: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for c in changes.iter().filter(|c| c.kind == kinds::INSTANCE) {
+    for c in changes.iter().filter(|c| c.kind == instance::KIND) {
         let role = role_of(c);
         let r = per_role.entry(role.clone()).or_insert_with(|| {
             let s = roles.get(&role).cloned().unwrap_or_default();
@@ -32,7 +37,7 @@ pub fn schedule(changes: &[PlannedChange], roles: &BTreeMap<String, Settings>, g
                 gone: vec![],
             }
         });
-        let fixed_ip = c.after.get("private_ip").is_some_and(|v| !v.is_null());
+        let fixed_ip = instance(&c.after).is_some_and(|i| i.private_ip.is_some());
         match c.action {
             Action::Replace if fixed_ip => r.destroy_first.push(c.address.clone()),
             Action::Replace => units.entry(role).or_default().push(c.address.clone()),
@@ -43,7 +48,9 @@ pub fn schedule(changes: &[PlannedChange], roles: &BTreeMap<String, Settings>, g
                     r.gone.push(c.address.clone());
                 }
                 let finishes_replacement = c.address.ends_with(DEPOSED_SUFFIX)
-                    && by_address.get(base(&c.address)).is_some_and(|b| matches!(b.action, Action::Replace | Action::Create));
+                    && by_address
+                        .get(base(&c.address))
+                        .is_some_and(|b| matches!(b.action, Action::Replace | Action::Create));
                 if !finishes_replacement {
                     r.terminate.push(c.address.clone());
                 }
@@ -60,7 +67,9 @@ pub fn schedule(changes: &[PlannedChange], roles: &BTreeMap<String, Settings>, g
     }
     per_role
         .into_values()
-        .filter(|r| !(r.batches.is_empty() && r.destroy_first.is_empty() && r.terminate.is_empty() && r.gone.is_empty()))
+        .filter(|r| {
+            !(r.batches.is_empty() && r.destroy_first.is_empty() && r.terminate.is_empty() && r.gone.is_empty())
+        })
         .map(|mut r| {
             r.terminate.sort_by_key(|a| natural_key(a));
             r.destroy_first.sort_by_key(|a| natural_key(a));

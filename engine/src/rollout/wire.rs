@@ -7,27 +7,31 @@
 
 use super::{base, deposed, Rollout, DEPOSED_SUFFIX};
 use crate::apply::{Node, Part};
-use crate::kinds;
 use crate::plan::{Action, PlannedChange};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What the apply walk asks about a plan's rollouts.
-pub(crate) struct Walk<'p> {
+pub(crate) struct Rollouts<'p> {
     rollouts: &'p [Rollout],
     /// Changes (by index) replaced create-before-destroy.
     cbd: HashSet<usize>,
 }
 
-impl<'p> Walk<'p> {
-    pub(crate) fn new(changes: &[PlannedChange], rollouts: &'p [Rollout]) -> Walk<'p> {
-        let batched: HashSet<&str> = rollouts.iter().flat_map(|r| r.batches.iter().flatten()).map(String::as_str).collect();
+impl<'p> Rollouts<'p> {
+    pub(crate) fn new(changes: &[PlannedChange], rollouts: &'p [Rollout]) -> Rollouts<'p> {
+        let batched: HashSet<&str> =
+            rollouts.iter().flat_map(|r| r.batches.iter().flatten()).map(String::as_str).collect();
         let cbd = changes
             .iter()
             .enumerate()
-            .filter(|(_, c)| c.kind == kinds::INSTANCE && c.action == Action::Replace && batched.contains(c.address.as_str()))
+            .filter(|(_, c)| {
+                c.kind == drove_compiler::model::instance::KIND
+                    && c.action == Action::Replace
+                    && batched.contains(c.address.as_str())
+            })
             .map(|(i, _)| i)
             .collect();
-        Walk { rollouts, cbd }
+        Rollouts { rollouts, cbd }
     }
 
     /// Whether this change is replaced create-before-destroy.
@@ -41,7 +45,9 @@ impl<'p> Walk<'p> {
     }
 
     pub(crate) fn batch_of(&self, address: &str) -> Option<(usize, usize)> {
-        self.rollouts.iter().find_map(|r| r.batches.iter().position(|b| b.iter().any(|a| a == address)).map(|i| (i + 1, r.batches.len())))
+        self.rollouts.iter().find_map(|r| {
+            r.batches.iter().position(|b| b.iter().any(|a| a == address)).map(|i| (i + 1, r.batches.len()))
+        })
     }
 }
 

@@ -31,7 +31,9 @@ impl LocalBackend {
         match std::fs::read_to_string(&self.path) {
             Ok(text) => State::parse(&text, &self.describe(), &self.stack).map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(EngineError::new(codes::BAD_STATE, format!("cannot read the state {}: {e}", self.describe()))),
+            Err(e) => {
+                Err(EngineError::new(codes::BAD_STATE, format!("cannot read the state {}: {e}", self.describe())))
+            }
         }
     }
 
@@ -67,7 +69,11 @@ impl Backend for LocalBackend {
             if seen.as_ref() != Some(&(d.lineage.clone(), d.serial)) {
                 return Err(EngineError::new(
                     codes::STATE_WRITE,
-                    format!("the state {} was changed by someone else (serial {}) while drove ran", self.describe(), d.serial),
+                    format!(
+                        "the state {} was changed by someone else (serial {}) while drove ran",
+                        self.describe(),
+                        d.serial
+                    ),
                 ));
             }
         }
@@ -105,7 +111,9 @@ impl Backend for LocalBackend {
                         broken = Some(holder.id);
                     }
                     Some(holder) => return Err(holder.held_error(&self.describe())),
-                    None => return Err(EngineError::new(codes::LOCKED, format!("the state {} is locked", self.describe()))),
+                    None => {
+                        return Err(EngineError::new(codes::LOCKED, format!("the state {} is locked", self.describe())))
+                    }
                 },
                 Err(e) => return Err(write_err(&self.lock_path(), e)),
             }
@@ -129,7 +137,10 @@ impl Backend for LocalBackend {
                 created: "unknown".into(),
             }))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(EngineError::new(codes::BAD_STATE, format!("cannot read the lock {}: {e}", self.lock_path().display()))),
+            Err(e) => Err(EngineError::new(
+                codes::BAD_STATE,
+                format!("cannot read the lock {}: {e}", self.lock_path().display()),
+            )),
         }
     }
 }
@@ -170,6 +181,10 @@ mod tests {
         std::fs::write(b.lock_path(), serde_json::to_string(&stale).unwrap()).unwrap();
         assert!(stale.holder_is_gone() || !std::path::Path::new("/proc/self").exists());
         if stale.holder_is_gone() {
+            // A backend that cannot take it over (S3) says so, and how to break it.
+            let said = stale.held_error("s3://bucket/key");
+            assert!(said.message.contains("no longer running"), "{}", said.message);
+            assert!(said.help.as_deref().is_some_and(|h| h.contains(&format!("drove state unlock {}", stale.id))));
             let mine = b.lock("apply").await.unwrap();
             assert_ne!(mine.id, stale.id);
             assert_eq!(b.current_lock().await.unwrap().unwrap().id, mine.id);

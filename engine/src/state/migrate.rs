@@ -26,8 +26,11 @@ pub async fn migrate(from: &dyn Backend, to: &dyn Backend) -> Result<Migrated> {
     }
     locked(from, "migrate state (source)", async {
         let Some(source) = from.read().await? else {
-            return Err(EngineError::new(codes::MIGRATE, format!("there is no state in {} to migrate", from.describe()))
-                .with_help("name the state file the stack used before, e.g. `--migrate-state drove.state.json`"));
+            return Err(EngineError::new(
+                codes::MIGRATE,
+                format!("there is no state in {} to migrate", from.describe()),
+            )
+            .with_help("name the state file the stack used before, e.g. `--migrate-state drove.state.json`"));
         };
         locked(to, "migrate state", copy(&source, from, to)).await
     })
@@ -93,8 +96,15 @@ mod tests {
         let e = migrate(&elsewhere, &to).await.unwrap_err();
         assert!(e.message.contains("already holds another state"), "{}", e.message);
         assert_eq!(to.read().await.unwrap().map(|s| s.serial), Some(9), "nothing was overwritten");
-        assert!(to.current_lock().await.unwrap().is_none() && from.current_lock().await.unwrap().is_none(), "both locks released");
+        assert!(
+            to.current_lock().await.unwrap().is_none() && from.current_lock().await.unwrap().is_none(),
+            "both locks released"
+        );
 
-        assert!(migrate(&to, &LocalBackend::new(dir.path().join("new.json"), "web")).await.unwrap_err().message.contains("already kept in"));
+        assert!(migrate(&to, &LocalBackend::new(dir.path().join("new.json"), "web"))
+            .await
+            .unwrap_err()
+            .message
+            .contains("already kept in"));
     }
 }

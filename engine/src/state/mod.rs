@@ -13,10 +13,10 @@ pub use s3::S3Backend;
 
 use crate::error::{codes, EngineError, Result};
 use async_trait::async_trait;
-use std::future::Future;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
+use std::future::Future;
 
 pub const STATE_FORMAT: u32 = 1;
 
@@ -57,7 +57,13 @@ impl ResourceRecord {
 
 impl State {
     pub fn new(stack: &str) -> State {
-        State { format: STATE_FORMAT, lineage: new_lineage(), serial: 0, stack: stack.to_string(), resources: BTreeMap::new() }
+        State {
+            format: STATE_FORMAT,
+            lineage: new_lineage(),
+            serial: 0,
+            stack: stack.to_string(),
+            resources: BTreeMap::new(),
+        }
     }
 
     /// Parses a state document, refusing other formats and other stacks.
@@ -131,6 +137,19 @@ impl LockInfo {
     }
 
     pub fn held_error(&self, backend: &str) -> EngineError {
+        if self.holder_is_gone() {
+            return EngineError::new(
+                codes::LOCKED,
+                format!(
+                    "the state {backend} is locked by {}, a process of this machine that is no longer running (killed or crashed during `{}` at {}; lock id {})",
+                    self.who, self.operation, self.created, self.id
+                ),
+            )
+            .with_help(format!(
+                "nothing holds the lock any more: break it with `drove state unlock {}`, then run again; the next plan re-adopts whatever that run created before it died",
+                self.id
+            ));
+        }
         EngineError::new(
             codes::LOCKED,
             format!(

@@ -72,7 +72,9 @@ impl S3Backend {
         self.client
             .put_bucket_versioning()
             .bucket(&self.bucket)
-            .versioning_configuration(VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build())
+            .versioning_configuration(
+                VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build(),
+            )
             .send()
             .await
             .map_err(|e| sdk_error("s3 PutBucketVersioning", e))?;
@@ -117,7 +119,9 @@ impl S3Backend {
                     .body
                     .collect()
                     .await
-                    .map_err(|e| EngineError::new(codes::BAD_STATE, format!("cannot read s3://{}/{key}: {e}", self.bucket)))?
+                    .map_err(|e| {
+                        EngineError::new(codes::BAD_STATE, format!("cannot read s3://{}/{key}: {e}", self.bucket))
+                    })?
                     .into_bytes();
                 let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
                     EngineError::new(codes::BAD_STATE, format!("s3://{}/{key} is not UTF-8 text", self.bucket))
@@ -178,7 +182,10 @@ impl Backend for S3Backend {
             }
             Err(e) if status(&e) == Some(412) => Err(EngineError::new(
                 codes::STATE_WRITE,
-                format!("the state {} was changed by someone else while drove ran; it was not overwritten", self.describe()),
+                format!(
+                    "the state {} was changed by someone else while drove ran; it was not overwritten",
+                    self.describe()
+                ),
             )
             .with_help("run the command again: it reads the new state")),
             Err(e) if e.code() == Some("NoSuchBucket") => Err(self.no_bucket()),
@@ -203,8 +210,11 @@ impl Backend for S3Backend {
             Ok(_) => Ok(info),
             Err(e) if status(&e) == Some(412) => match self.current_lock().await? {
                 Some(holder) => Err(holder.held_error(&self.describe())),
-                None => Err(EngineError::new(codes::LOCKED, format!("the state {} was locked a moment ago", self.describe()))
-                    .with_help("run the command again")),
+                None => Err(EngineError::new(
+                    codes::LOCKED,
+                    format!("the state {} was locked a moment ago", self.describe()),
+                )
+                .with_help("run the command again")),
             },
             Err(e) if e.code() == Some("NoSuchBucket") => Err(self.no_bucket()),
             Err(e) => Err(sdk_error("s3 PutObject (lock)", e)),

@@ -36,18 +36,16 @@ fn analyze_data(name: &str) -> drove_compiler::analysis::Analysis {
 
 /// A stack file of tests/data, compiled; any error fails the test.
 pub fn compile_data(name: &str) -> DesiredState {
-    drove_compiler::compile::compile(&analyze_data(name).stack).expect("the stack compiles")
+    drove_compiler::compile::compile(&analyze_data(name)).expect("the stack compiles")
 }
 
 /// A stack file of tests/data with secret-free user data: compiled, and the renderer the
 /// engine launches its instances with.
 pub fn compile_data_with_user_data(name: &str) -> (DesiredState, Arc<UserData>) {
     let a = analyze_data(name);
-    let d = drove_compiler::compile::compile(&a.stack).expect("the stack compiles");
-    let docs = d.resources.iter().filter_map(|r| r.attributes.get("user_data"));
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let d = drove_compiler::compile::compile(&a).expect("the stack compiles");
     let no_keys = || Ok(drove_compiler::secrets::Keyring::from_identities(Vec::new()));
-    let ud = UserData::open(&a.stack, docs, &dir, no_keys).expect("user data without secrets needs no key");
+    let ud = UserData::open(d.user_data(), no_keys).expect("user data without secrets needs no key");
     (d, Arc::new(ud))
 }
 

@@ -50,7 +50,9 @@ pub type Host = (String, String, String);
 /// moved to them (still naming batch 2's old ones), each old one drained then terminated;
 /// then batch 2 the same way.
 pub fn rollout_log(record: &str, stack: &str, old: &[Host], new: &[Host]) -> Vec<String> {
-    let ips = |hosts: [&Host; 4]| serde_json::to_string(&hosts.iter().map(|h| h.2.clone()).collect::<Vec<_>>()).expect("json");
+    let ips = |hosts: [&Host; 4]| {
+        serde_json::to_string(&hosts.iter().map(|h| h.2.clone()).collect::<Vec<_>>()).expect("json")
+    };
     let drained = |i: usize| format!("drain hosts.app[{i}] {} app {stack} {} {}", old[i].0, old[i].1, old[i].2);
     let terminated = |i: usize| format!("delete hosts.app[{i}]#deposed");
     vec![

@@ -27,12 +27,16 @@ pub fn answer(fault: Fault, call: &Call, alternate: bool, request_id: &str) -> A
     let (status, code, message) = match (fault, call.protocol) {
         (Fault::Throttle, Json) => (400, "ThrottlingException", "Rate exceeded"),
         (Fault::Throttle, Ec2) => (503, "RequestLimitExceeded", "Request limit exceeded."),
-        (Fault::Throttle, Route53) if alternate => {
-            (400, "PriorRequestNotComplete", "The request was rejected because Route 53 was still processing a prior request.")
-        }
+        (Fault::Throttle, Route53) if alternate => (
+            400,
+            "PriorRequestNotComplete",
+            "The request was rejected because Route 53 was still processing a prior request.",
+        ),
         (Fault::Throttle, Query | Route53) => (400, "Throttling", "Rate exceeded"),
         (Fault::Throttle, S3) => (503, "SlowDown", "Please reduce your request rate."),
-        (Fault::InternalError, Json | Query | Route53) => (500, "InternalFailure", "The request processing has failed because of an unknown error."),
+        (Fault::InternalError, Json | Query | Route53) => {
+            (500, "InternalFailure", "The request processing has failed because of an unknown error.")
+        }
         (Fault::InternalError, Ec2) => (500, "InternalError", "An internal error has occurred."),
         (Fault::InternalError, S3) => (500, "InternalError", "We encountered an internal error. Please try again."),
         (Fault::Unavailable, Ec2) => (503, "Unavailable", "The server is overloaded and can't handle the request."),

@@ -217,7 +217,8 @@ fn respond(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response<
 /// Draws whether this call fails and how (under the lock, so draws follow arrival order).
 fn draw(shared: &Shared, action: &str) -> Option<(Fault, bool)> {
     let cfg = &shared.config;
-    if cfg.fault_share <= 0.0 || cfg.faults.is_empty() || !(cfg.only.is_empty() || cfg.only.iter().any(|a| a == action)) {
+    if cfg.fault_share <= 0.0 || cfg.faults.is_empty() || !(cfg.only.is_empty() || cfg.only.iter().any(|a| a == action))
+    {
         return None;
     }
     let mut g = shared.draws.lock().ok()?;

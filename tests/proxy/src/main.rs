@@ -24,7 +24,12 @@ struct Args {
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    let config = Config { seed: args.seed, fault_share: args.fault_share, latency: Duration::from_millis(args.latency_ms), ..Config::default() };
+    let config = Config {
+        seed: args.seed,
+        fault_share: args.fault_share,
+        latency: Duration::from_millis(args.latency_ms),
+        ..Config::default()
+    };
     let proxy = match Proxy::start(&args.upstream, config) {
         Ok(p) => p,
         Err(e) => {
@@ -33,7 +38,10 @@ fn main() -> std::process::ExitCode {
         }
     };
     println!("{}", proxy.endpoint());
-    let waited = tokio::runtime::Builder::new_current_thread().enable_all().build().map(|rt| rt.block_on(tokio::signal::ctrl_c()));
+    let waited = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map(|rt| rt.block_on(tokio::signal::ctrl_c()));
     if let Err(e) = waited {
         eprintln!("drove-test-proxy: cannot wait for Ctrl-C: {e}");
     }

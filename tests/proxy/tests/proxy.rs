@@ -40,7 +40,12 @@ fn signed(service: &str) -> String {
 /// One request; the status and the body.
 fn call(port: u16, method: &str, path: &str, headers: &str, body: &str) -> (u16, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(s, "{method} {path} HTTP/1.1\r\nhost: 127.0.0.1\r\n{headers}content-length: {}\r\nconnection: close\r\n\r\n{body}", body.len()).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nhost: 127.0.0.1\r\n{headers}content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
     let status = out.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
@@ -50,7 +55,10 @@ fn call(port: u16, method: &str, path: &str, headers: &str, body: &str) -> (u16,
 #[test]
 fn forwards_and_counts_per_action() {
     let p = Proxy::start(&upstream(), Config::default()).unwrap();
-    assert_eq!(call(p.port(), "POST", "/", &signed("ec2"), "Action=RunInstances&Version=2016-11-15"), (200, "ok".into()));
+    assert_eq!(
+        call(p.port(), "POST", "/", &signed("ec2"), "Action=RunInstances&Version=2016-11-15"),
+        (200, "ok".into())
+    );
     call(p.port(), "POST", "/", &signed("ec2"), "Action=RunInstances&Version=2016-11-15");
     call(p.port(), "POST", "/2013-04-01/hostedzone", &signed("route53"), "<x/>");
     let c = p.counts();
@@ -74,10 +82,18 @@ fn faults_are_seeded_and_shaped_like_the_service() {
     let failed = a.iter().filter(|(s, _)| *s != 200).count();
     assert!((10..=30).contains(&failed), "about half of 40 calls fail: {failed}");
     let bodies: Vec<&str> = a.iter().map(|(_, b)| b.as_str()).collect();
-    for code in ["<Code>Throttling</Code>", "<Code>PriorRequestNotComplete</Code>", "<Code>InternalFailure</Code>", "<Code>ServiceUnavailable</Code>"] {
+    for code in [
+        "<Code>Throttling</Code>",
+        "<Code>PriorRequestNotComplete</Code>",
+        "<Code>InternalFailure</Code>",
+        "<Code>ServiceUnavailable</Code>",
+    ] {
         assert!(bodies.iter().any(|b| b.contains(code)), "{code} among the answers");
     }
-    assert!(a.iter().all(|(s, b)| *s == 200 || b.starts_with("<?xml version=\"1.0\"?>\n<ErrorResponse xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">")));
+    assert!(a.iter().all(|(s, b)| *s == 200
+        || b.starts_with(
+            "<?xml version=\"1.0\"?>\n<ErrorResponse xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">"
+        )));
     assert!(a.iter().filter(|(_, b)| b.contains("Throttling") || b.contains("PriorRequest")).all(|(s, _)| *s == 400));
 }
 
@@ -88,13 +104,20 @@ fn each_protocol_gets_its_own_throttling_error() {
     let ec2 = call(p.port(), "POST", "/", &signed("ec2"), "Action=DescribeVpcs&Version=2016-11-15");
     assert_eq!(ec2.0, 503);
     assert!(ec2.1.contains("<Response><Errors><Error><Code>RequestLimitExceeded</Code>"), "{}", ec2.1);
-    let json = call(p.port(), "POST", "/", &format!("{}x-amz-target: DynamoDB_20120810.PutItem\r\n", signed("dynamodb")), "{}");
+    let json = call(
+        p.port(),
+        "POST",
+        "/",
+        &format!("{}x-amz-target: DynamoDB_20120810.PutItem\r\n", signed("dynamodb")),
+        "{}",
+    );
     assert_eq!(json, (400, r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.into()));
     let s3 = call(p.port(), "PUT", "/bucket/key", &signed("s3"), "{}");
     assert_eq!(s3.0, 503);
     assert!(s3.1.contains("<Error><Code>SlowDown</Code>"), "{}", s3.1);
     // Every call of DescribeVpcs is throttled, but never more than twice in a row.
-    let third: Vec<u16> = (0..4).map(|_| call(p.port(), "POST", "/", &signed("ec2"), "Action=DescribeVpcs").0).collect();
+    let third: Vec<u16> =
+        (0..4).map(|_| call(p.port(), "POST", "/", &signed("ec2"), "Action=DescribeVpcs").0).collect();
     assert_eq!(third, [503, 200, 503, 503]);
     assert_eq!(p.counts().faults.get("DescribeVpcs"), Some(&4));
 }
@@ -104,12 +127,17 @@ fn latency_overlaps_across_concurrent_calls() {
     let p = Proxy::start(&upstream(), Config { latency: Duration::from_millis(300), ..Config::default() }).unwrap();
     let port = p.port();
     let started = Instant::now();
-    let threads: Vec<_> = (0..8).map(|_| std::thread::spawn(move || call(port, "POST", "/", &signed("ec2"), "Action=RunInstances"))).collect();
+    let threads: Vec<_> = (0..8)
+        .map(|_| std::thread::spawn(move || call(port, "POST", "/", &signed("ec2"), "Action=RunInstances")))
+        .collect();
     for t in threads {
         assert_eq!(t.join().unwrap().0, 200);
     }
     let took = started.elapsed();
-    assert!(took >= Duration::from_millis(300) && took < Duration::from_millis(1500), "8 calls of 300 ms at once took {took:?}");
+    assert!(
+        took >= Duration::from_millis(300) && took < Duration::from_millis(1500),
+        "8 calls of 300 ms at once took {took:?}"
+    );
     assert!(p.wait_answered(8, Duration::from_secs(1)));
     assert!(!p.wait_answered(9, Duration::from_millis(50)));
     p.stop();

@@ -43,9 +43,9 @@ pub mod size;
 mod yaml;
 
 use crate::hir::{FileContent, Role, Stack, StepKind};
+use crate::model::instance::UserData;
 use crate::source::Span;
 use base64::Engine as _;
-use serde_json::{json, Value};
 use std::fmt::Write as _;
 
 pub use yaml::quoted;
@@ -84,14 +84,33 @@ pub enum Content {
 }
 
 /// The `user_data` attribute of a role's instances (see the module documentation).
-pub fn user_data(stack: &Stack, role: &Role) -> Value {
-    let Some(cc) = render(role) else { return Value::Null };
+pub fn user_data(stack: &Stack, role: &Role) -> Option<UserData> {
+    let cc = render(role)?;
     let encoding = match size::estimate(stack, &cc).encoding() {
         Some(e) => e,
         // Reported by the size check, which keeps such a stack from compiling.
         None => size::Encoding::Gzip,
     };
-    json!({ "cloud_config": cc.document, "secrets": cc.secrets, "files": cc.files, "encoding": encoding.as_str() })
+    let mut ciphertexts = std::collections::BTreeMap::new();
+    let names = cc.secrets.iter().map(String::as_str);
+    // The hash key keys the document's fingerprint whenever the stack has one.
+    for name in names.chain(std::iter::once(crate::secrets::HASH_KEY_NAME)) {
+        if let Some(text) = stack.secret(name).and_then(|s| s.ciphertext.as_ref()) {
+            ciphertexts.insert(name.to_string(), text.value.clone());
+        }
+    }
+    // `drove check` made sure each file is readable (E0264); one that vanished since is
+    // left out, and the engine names it before anything is applied.
+    let contents = cc.files.iter().filter_map(|path| Some((path.clone(), size::repo_base64(stack, path)?))).collect();
+    Some(UserData {
+        cloud_config: Some(cc.document),
+        secrets: Some(cc.secrets),
+        files: Some(cc.files),
+        encoding: Some(encoding),
+        ciphertexts,
+        contents,
+        fingerprint: None,
+    })
 }
 
 /// The document of a role, or `None` when it provisions nothing.

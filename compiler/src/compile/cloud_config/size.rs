@@ -35,21 +35,7 @@ const LARGEST_READ: u64 = 1032 * LIMIT as u64;
 const NAMED_FILES: usize = 3;
 
 /// How the engine sends a role's user data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    Plain,
-    Gzip,
-}
-
-impl Encoding {
-    /// The value of `user_data.encoding` in the model.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Encoding::Plain => "plain",
-            Encoding::Gzip => "gzip",
-        }
-    }
-}
+pub use crate::model::instance::Encoding;
 
 /// A role's user data, measured.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,7 +94,7 @@ fn repo_size(stack: &Stack, path: &str) -> usize {
 
 /// The base64 of a repository file, or `None` when it cannot be read or is too large to
 /// fit whatever gzip does.
-fn repo_base64(stack: &Stack, path: &str) -> Option<String> {
+pub(super) fn repo_base64(stack: &Stack, path: &str) -> Option<String> {
     let p = repo_path(stack, path)?;
     if std::fs::metadata(&p).ok()?.len() > LARGEST_READ {
         return None;
@@ -186,8 +172,13 @@ pub fn check(stack: &Stack, sink: &mut Sink) {
 }
 
 fn too_big(role: &Role, cc: &CloudConfig, est: &Estimate) -> Diagnostic {
-    let gzip = est.gzip.map_or_else(|| "too large to compress into it".to_string(), |g| format!("{} gzipped", thousands(g)));
-    let span = role.provision_at.clone().or_else(|| role.provision.first().map(|s| s.span.clone())).unwrap_or_else(|| role.name.span.clone());
+    let gzip =
+        est.gzip.map_or_else(|| "too large to compress into it".to_string(), |g| format!("{} gzipped", thousands(g)));
+    let span = role
+        .provision_at
+        .clone()
+        .or_else(|| role.provision.first().map(|s| s.span.clone()))
+        .unwrap_or_else(|| role.name.span.clone());
     let mut d = Diagnostic::new(
         E_USER_DATA_TOO_BIG,
         role.file,

@@ -2,7 +2,12 @@ use super::size::{self, Encoding, E_USER_DATA_TOO_BIG, LIMIT};
 use super::*;
 use crate::diag::Sink;
 use crate::hir::{Ident, Spanned, Step};
-use serde_json::json;
+use serde_json::{json, Value};
+
+/// The attribute as the model writes it, to compare with JSON.
+fn user_data(stack: &Stack, role: &Role) -> Value {
+    serde_json::to_value(super::user_data(stack, role)).unwrap_or(Value::Null)
+}
 
 fn stack(text: &str) -> Stack {
     let (file, diags) = crate::syntax::parse(0, text);
@@ -244,7 +249,9 @@ fn repository_files_count_by_their_size_on_disk() {
     std::fs::write(dir.path().join("files/zeros.bin"), vec![0u8; 20_000]).expect("write");
     std::fs::write(dir.path().join("files/noise.bin"), random_bytes(20_000)).expect("write");
     let mut s = Stack { dir: Some(dir.path().to_path_buf()), ..Stack::default() };
-    let measure = |s: &Stack, p: &str| size::estimate(s, &render(&role(vec![file_step("/f", FileContent::RepoFile(p.into()))])).expect("provisioned"));
+    let measure = |s: &Stack, p: &str| {
+        size::estimate(s, &render(&role(vec![file_step("/f", FileContent::RepoFile(p.into()))])).expect("provisioned"))
+    };
 
     let small = measure(&s, "files/small.conf");
     assert_eq!(small.file_bytes, vec![136 + 2]);

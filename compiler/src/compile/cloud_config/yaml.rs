@@ -23,7 +23,13 @@ pub fn quoted(text: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
-            '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}' => {
+            '\u{0}'..='\u{1f}'
+            | '\u{7f}'..='\u{9f}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{feff}'
+            | '\u{fffe}'
+            | '\u{ffff}' => {
                 // Writing into a String cannot fail.
                 let _ = write!(out, "\\u{:04x}", u32::from(c));
             }
@@ -49,8 +55,8 @@ mod tests {
 
     fn reads_back(text: &str) -> Result<(), proptest::test_runner::TestCaseError> {
         let doc = format!("v: {}\n", quoted(text));
-        let back: std::collections::BTreeMap<String, String> =
-            serde_norway::from_str(&doc).map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e}: {doc:?}")))?;
+        let back: std::collections::BTreeMap<String, String> = serde_norway::from_str(&doc)
+            .map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e}: {doc:?}")))?;
         proptest::prop_assert_eq!(back.get("v").map(String::as_str), Some(text));
         Ok(())
     }

@@ -28,8 +28,8 @@ fn text<'t>(src: &'t str, d: &Diagnostic) -> &'t str {
 #[test]
 fn clean_zone() {
     let src = r#"
-network main { cidr = 10.0.0.0/16  subnet a { cidr = 10.0.1.0/24  zone = a } }
-role app { image = image("base-*")  type = t3.micro }
+network main { cidr = 10.0.0.0/16  subnet a { cidr = 10.0.1.0/24  zone = a  public = true } }
+role app { image = image("base-*")  type = t3.micro  public_ip = true }
 hosts app { role = app  count = 2  subnets = [main.a] }
 zone "acme.example." {
   @ 300 A 54.64.225.166
@@ -184,7 +184,11 @@ zone "acme.example." {
     let mut sink = Sink::default();
     let stack = crate::lower::lower(&[file], &mut sink);
     super::check(&stack, &mut sink);
-    let d: Vec<_> = sink.diagnostics.into_iter().filter(|d| d.code.starts_with("E027") || d.code.starts_with("E028") || d.code == "E0293").collect();
+    let d: Vec<_> = sink
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.code.starts_with("E027") || d.code.starts_with("E028") || d.code == "E0293")
+        .collect();
     assert_eq!(codes(&d), ["E0277", "E0278", "E0278", "E0278", "E0278", "E0283", "E0293"], "{d:#?}");
     let dups: Vec<&str> = d.iter().filter(|x| x.code == "E0278").map(|x| text(src, x)).collect();
     assert_eq!(dups, ["10 mail", "1 . \"port=443 alpn=h2\"", "hosts.app.public_ip", "mail"], "{d:#?}");
@@ -192,4 +196,41 @@ zone "acme.example." {
     let beside = find(&d, "E0277");
     assert_eq!(beside.primary.span.start, src.find("CNAME mail").unwrap());
     assert_eq!(beside.secondary[0].span.start, src.find("TXT \"first\"").unwrap());
+}
+
+#[test]
+fn lines_of_one_set_with_the_same_routing_merge() {
+    // Same routing written in other places (and orders): one set, no conflict.
+    let same = r#"
+zone "acme.example." {
+  api A 192.0.2.10 { set = "blue" weight = 90 }
+  api A 192.0.2.11 { weight = 90 set = "blue" }
+  api A 192.0.2.20 { set = "green" weight = 10 multivalue = false }
+  api A 192.0.2.21 { set = "green" weight = 10 }
+}
+"#;
+    assert!(run(same).is_empty(), "{:#?}", run(same));
+    // A line repeated word for word is a duplicate record, not a routing conflict.
+    let repeated = "zone \"acme.example.\" {\n  api A 192.0.2.10 { set = \"a\" weight = 1 }\n  api A 192.0.2.10 { set = \"a\" weight = 1 }\n  api A 192.0.2.20 { set = \"b\" weight = 1 }\n}\n";
+    assert_eq!(codes(&run(repeated)), ["E0278"]);
+    // Any value that differs is a conflict: the weight, the health check.
+    let weight = "zone \"acme.example.\" {\n  api A 192.0.2.10 { set = \"a\" weight = 1 }\n  api A 192.0.2.11 { set = \"a\" weight = 2 }\n}\n";
+    assert_eq!(codes(&run(weight)), ["E0283"]);
+    let health = "healthcheck h { type = tcp  ip = 192.0.2.1  port = 1 }\nzone \"acme.example.\" {\n  api A 192.0.2.10 { set = \"a\" weight = 1 health = h }\n  api A 192.0.2.11 { set = \"a\" weight = 1 }\n}\n";
+    assert_eq!(codes(&run(health)), ["E0283"]);
+}
+
+#[test]
+fn public_ip_of_instances_without_one() {
+    let stack = |role: &str| {
+        format!(
+            "role app {{ image = image(\"b\")  type = t3.micro{role} }}\nhosts app {{ role = app  count = 1  subnets = [main.a] }}\nhost db {{ role = app  subnet = main.a }}\nzone \"acme.example.\" {{\n  app A hosts.app.public_ip\n  db A host.db.public_ip\n  in A hosts.app.private_ip\n}}\n"
+        )
+    };
+    let without = stack("");
+    let d = run(&without);
+    let at: Vec<&str> = d.iter().filter(|x| x.code == "E0299").map(|x| text(&without, x)).collect();
+    assert_eq!(at, ["hosts.app.public_ip", "host.db.public_ip"], "{d:#?}");
+    assert!(run(&stack("  public_ip = false")).iter().any(|x| x.code == "E0299"));
+    assert!(!run(&stack("  public_ip = true")).iter().any(|x| x.code == "E0299"));
 }
