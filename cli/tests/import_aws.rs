@@ -166,11 +166,20 @@ fn assert_has(source: &str, expected: &[&str]) {
     }
 }
 
-/// The imported stack in `dir` is canonical, checks clean, and its first plan is empty.
+/// The imported stack in `dir` is canonical and checks clean; its first plan only writes
+/// drove's ownership tags on what it adopted, and after that apply the plan is empty.
 fn assert_clean_and_unchanged(moto: &Moto, dir: &Path) {
     assert_eq!(drove(moto, dir, &["fmt", "--check", "."]).code, 0);
     let check = drove(moto, dir, &["check", "."]);
     assert_eq!(check.code, 0, "{}", check.stderr);
+    let plan = drove(moto, dir, &["plan", ".", "--format", "json"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let plan: Value = serde_json::from_str(&plan.stdout).expect("plan JSON");
+    for c in plan["changes"].as_array().expect("changes").iter().filter(|c| c["action"] != "no-op") {
+        assert!(c["action"] == "update" && c["claim"] == true && c.get("diffs").is_none(), "{c}");
+    }
+    let apply = drove(moto, dir, &["apply", ".", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}\n{}", apply.stdout, apply.stderr);
     let plan = drove(moto, dir, &["plan", ".", "--detailed-exitcode"]);
     assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
 }
@@ -280,7 +289,7 @@ fn stdout_import_every_zone_and_clear_refusals() {
         &["import", "aws", "--zone", "inside.example", "--out", &inside.display().to_string()],
     );
     assert_eq!(one.code, 0, "{}", one.stderr);
-    assert!(one.stderr.contains("the first plan shows no changes"), "{}", one.stderr);
+    assert!(one.stderr.contains("no changes apart from writing drove's ownership tags"), "{}", one.stderr);
     let source = std::fs::read_to_string(inside.join("main.drove")).unwrap();
     assert_has(&source, &["network inside { cidr = 10.9.0.0/16 }", "zone \"inside.example.\" { private = [inside]"]);
     assert!(!source.contains("plain.example"), "{source}");
@@ -294,8 +303,7 @@ fn stdout_import_every_zone_and_clear_refusals() {
     assert!(!run.stdout.contains("172.31."), "the default VPC is imported only by name: {}", run.stdout);
     assert_has(&run.stdout, &["www 120 A 198.51.100.7"]);
     std::fs::write(tmp.path().join("main.drove"), &run.stdout).unwrap();
-    let plan = drove(&moto, tmp.path(), &["plan", ".", "--detailed-exitcode"]);
-    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+    assert_clean_and_unchanged(&moto, tmp.path());
     assert_eq!(
         state_of(tmp.path())["resources"]["record.www.plain.example./A"]["id"],
         format!("{zone}/www.plain.example./A/")
@@ -651,10 +659,11 @@ fn tag_filter_picks_vpcs_and_instances_and_role_tag_names_roles() {
         "{}",
         run.stdout
     );
-    assert!(flat.contains("hosts web { role = web count = 1 subnets = [blue.a] }"), "{}", run.stdout);
+    assert!(flat.contains("host web-0 { role = web subnet = blue.a }"), "a lone instance is a pet: {}", run.stdout);
+    assert!(flat.contains("ignore_tags = [\"Role\"]"), "the Role tag stays its owners': {}", run.stdout);
     assert!(!run.stdout.contains("green") && !run.stdout.contains("scratch"), "{}", run.stdout);
     // The instance's role came from its Role tag; drove reads roles from drove:role, so
-    // the import wrote it. The Role tag itself is not drove's: the first plan removes it.
+    // the import wrote it. The Role tag itself is not drove's: the stack's ignore_tags keeps it.
     assert!(
         run.stderr.contains(&format!(
             "tagged 1 instance(s) with drove:role, the tag drove reads an instance's role from: {web}=web"
@@ -663,7 +672,7 @@ fn tag_filter_picks_vpcs_and_instances_and_role_tag_names_roles() {
         run.stderr
     );
     // It is in the VPC's default group, which drove does not declare: that goes too.
-    assert!(run.stderr.contains("hosts.web[0]: update (security_groups, tags)"), "{}", run.stderr);
+    assert!(run.stderr.contains("host.web-0: update (security_groups)"), "{}", run.stderr);
     let tags = rt
         .block_on(client.describe_tags().filters(Filter::builder().name("resource-id").values(&web).build()).send())
         .unwrap();
@@ -674,6 +683,6 @@ fn tag_filter_picks_vpcs_and_instances_and_role_tag_names_roles() {
     assert_eq!(check.code, 0, "{}", check.stderr);
     let state = state_of(tmp.path());
     assert_eq!(state["resources"]["network.blue"]["id"], blue.as_str());
-    assert_eq!(state["resources"]["hosts.web[0]"]["id"], web.as_str());
+    assert_eq!(state["resources"]["host.web-0"]["id"], web.as_str());
     assert!(!state.to_string().contains(&green) && !state.to_string().contains(&loose));
 }
