@@ -11,8 +11,8 @@ use super::name::Name;
 use super::rdata::{AValue, Rdata};
 use crate::hir::Stack;
 use crate::model::health_check::HealthCheck as HealthCheckSpec;
-use crate::model::record_set::{Alias as AliasSpec, Geolocation, RecordSet};
 use crate::model::hosted_zone::Unmanaged;
+use crate::model::record_set::{Alias as AliasSpec, Geolocation, RecordSet};
 use crate::model::{HostedZone, Resource, Spec, Tags, Val};
 
 pub fn resources(stack: &Stack) -> Vec<Resource> {

@@ -42,9 +42,12 @@ pub fn lower_policy(cx: &mut Cx, attrs: &Attrs) -> Option<Spanned<UnmanagedPolic
             )
             .with_label("expected `keep` or `delete`");
             d = match did_you_mean(other, ["keep", "delete"]) {
-                Some(s) => {
-                    d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), cx.file, t.span, s)
-                }
+                Some(s) => d.with_help(format!("did you mean `{s}`?")).with_fix(
+                    format!("replace with `{s}`"),
+                    cx.file,
+                    t.span,
+                    s,
+                ),
                 None => d.with_help(
                     "`keep` lists them in the plan and leaves them; `delete` deletes them (the zone is its source)",
                 ),
@@ -115,7 +118,12 @@ fn lower_types(cx: &mut Cx, terms: &[Term]) -> Vec<Spanned<RType>> {
         d = if upper == "SOA" {
             d.with_help("drove never touches the zone's SOA (nor its apex NS records): they need no ignore rule")
         } else if let Some(s) = did_you_mean(&upper, RType::ALL.iter().map(|t| t.as_str())) {
-            d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), cx.file, w.span.clone(), s)
+            d.with_help(format!("did you mean `{s}`?")).with_fix(
+                format!("replace with `{s}`"),
+                cx.file,
+                w.span.clone(),
+                s,
+            )
         } else {
             d.with_help(format!(
                 "record types are {}",
@@ -153,7 +161,10 @@ fn absolute(pattern: &str, origin: &Name) -> Result<String, (String, String)> {
             return Err(("empty label".into(), "remove the doubled, leading or trailing dot".into()));
         }
         if label.len() > MAX_LABEL {
-            return Err((format!("a label is {} bytes long", label.len()), format!("a label holds at most {MAX_LABEL} bytes")));
+            return Err((
+                format!("a label is {} bytes long", label.len()),
+                format!("a label holds at most {MAX_LABEL} bytes"),
+            ));
         }
         if label.contains("**") && label != "**" {
             return Err((
@@ -171,7 +182,10 @@ fn absolute(pattern: &str, origin: &Name) -> Result<String, (String, String)> {
     }
     let name = format!("{relative}.{zone}");
     if name.len() - 1 > MAX_NAME {
-        return Err((format!("the name is {} bytes long", name.len() - 1), format!("a name holds at most {MAX_NAME} bytes")));
+        return Err((
+            format!("the name is {} bytes long", name.len() - 1),
+            format!("a name holds at most {MAX_NAME} bytes"),
+        ));
     }
     Ok(name)
 }
@@ -189,7 +203,10 @@ pub fn check_rules(z: &Zone, sink: &mut Sink) {
                 E_IGNORE_DECLARED,
                 z.file,
                 rule.pattern.span.clone(),
-                format!("ignore rule `{}` covers the declared record {} {}{also}", rule.pattern.value, first.owner, first.rtype),
+                format!(
+                    "ignore rule `{}` covers the declared record {} {}{also}",
+                    rule.pattern.value, first.owner, first.rtype
+                ),
             )
             .with_label("ignores a record this zone declares")
             .with_secondary(z.file, first.owner_span.clone(), "declared here")

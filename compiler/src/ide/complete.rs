@@ -176,7 +176,11 @@ pub fn completions(
                 ("keep", "records the zone does not declare are listed in plans and left alone"),
                 ("delete", "records the zone does not declare are deleted"),
             ] {
-                out.push(Completion { label: policy.into(), kind: CompletionKind::Keyword, detail: Some(detail.into()) });
+                out.push(Completion {
+                    label: policy.into(),
+                    kind: CompletionKind::Keyword,
+                    detail: Some(detail.into()),
+                });
             }
         }
         ("zone", None) if (1..=2).contains(&words.len()) => {

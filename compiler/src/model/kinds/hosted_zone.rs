@@ -182,7 +182,9 @@ mod tests {
         assert!(!prefix.matches("cname-www.acme.example.", "TXT"));
 
         assert!(rule("acme.example.", &[]).matches("acme.example.", "MX"));
-        assert!(label_matches("a*b*c", "aXXbYYc") && !label_matches("a*b*c", "aXXbYY") && !label_matches("ab*ba", "aba"));
+        assert!(
+            label_matches("a*b*c", "aXXbYYc") && !label_matches("a*b*c", "aXXbYY") && !label_matches("ab*ba", "aba")
+        );
     }
 
     #[test]
