@@ -83,8 +83,7 @@ pub async fn check_records(changes: &[PlannedChange], work: &State, provider: &d
             .map(key)
             .collect();
         for live in provider.zone_records(zone).await? {
-            let Some(live) = record(&live) else { continue };
-            let key = key(&live);
+            let key = key(&live.set);
             if !managed.contains(&key) {
                 at.entry(key.0).or_default().push((key.1, key.2, "a record drove does not manage".into()));
             }

@@ -87,6 +87,7 @@ fn check_zone(stack: &Stack, z: &Zone, sink: &mut Sink) {
         }
     }
     let Some(zone) = &z.name else { return };
+    super::ignore::check_rules(z, sink);
     let mut inside = Vec::with_capacity(z.records.len());
     for r in &z.records {
         // The labels above the zone, computed once for both rules that need them.

@@ -1,6 +1,8 @@
-//! Diagnostic codes of the DNS part (E0270–E0299, W0020–W0029); each has a page under
-//! `docs/codes/`.
+//! Diagnostic codes of the DNS part (E0270–E0299, W0020–W0029, and E0265–E0266 for a
+//! zone's ignore rules, the DNS range being full); each has a page under `docs/codes/`.
 
+pub const E_IGNORE_DECLARED: &str = "E0265";
+pub const E_IGNORE_MALFORMED: &str = "E0266";
 pub const E_UNKNOWN_TYPE: &str = "E0270";
 pub const E_UNSUPPORTED_TYPE: &str = "E0271";
 pub const E_BAD_VALUE: &str = "E0272";

@@ -11,6 +11,7 @@ use super::name::Name;
 use super::rdata::{AValue, Rdata};
 use crate::hir::Stack;
 use crate::model::health_check::HealthCheck as HealthCheckSpec;
+use crate::model::hosted_zone::Unmanaged;
 use crate::model::record_set::{Alias as AliasSpec, Geolocation, RecordSet};
 use crate::model::{HostedZone, Resource, Spec, Tags, Val};
 
@@ -54,6 +55,10 @@ fn hosted_zone(stack: &Stack, z: &Zone, name: &Name) -> Resource {
         comment: z.comment.as_ref().map(|c| c.value.clone()),
         private_vpcs: z.private.iter().map(|n| Val::id_of(format!("network.{}", n.text))).collect(),
         tags,
+        unmanaged: Unmanaged {
+            policy: z.unmanaged.as_ref().map(|u| u.value).unwrap_or_default(),
+            ignore: z.ignores.iter().map(Ignore::rule).collect(),
+        },
     };
     let mut r = Resource::new(zone_address(stack, z, name), spec);
     r.depends_on = z.private.iter().map(|n| format!("network.{}", n.text)).collect();

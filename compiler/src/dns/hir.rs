@@ -26,12 +26,40 @@ pub struct Zone {
     /// Span of the `private` attribute's key, when given.
     pub private_span: Option<Span>,
     pub comment: Option<Spanned<String>>,
+    /// `unmanaged = keep | delete`, when given.
+    pub unmanaged: Option<Spanned<UnmanagedPolicy>>,
+    /// `ignore "PATTERN" TYPE, …` lines that lowered.
+    pub ignores: Vec<Ignore>,
     pub records: Vec<Record>,
 }
 
 impl Zone {
     pub fn is_private(&self) -> bool {
         self.private_span.is_some()
+    }
+}
+
+pub use crate::model::hosted_zone::Policy as UnmanagedPolicy;
+
+/// `ignore "PATTERN" TYPE, …`: record sets of the zone another system owns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ignore {
+    pub span: Span,
+    /// The string as written, with its span.
+    pub pattern: Spanned<String>,
+    /// The pattern made absolute, in lower case (`@` is the zone's name).
+    pub name: String,
+    /// No types: every type.
+    pub types: Vec<Spanned<RType>>,
+}
+
+impl Ignore {
+    /// The rule as the model carries it (and the planner applies it).
+    pub fn rule(&self) -> crate::model::hosted_zone::IgnoreRule {
+        crate::model::hosted_zone::IgnoreRule {
+            name: self.name.clone(),
+            types: self.types.iter().map(|t| t.value.as_str().to_string()).collect(),
+        }
     }
 }
 

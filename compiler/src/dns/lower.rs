@@ -14,7 +14,7 @@ use crate::lower::{decl, value, Attrs, Cx, E_BAD_STATEMENT};
 use crate::syntax::cst::{Expr, Stmt, Term, Word};
 
 const ZONE_FORM: &str = "zone \"acme.example.\" { … }";
-const ZONE_ATTRS: [&str; 3] = ["ttl", "private", "comment"];
+const ZONE_ATTRS: [&str; 4] = ["ttl", "private", "comment", "unmanaged"];
 const ROUTING_ATTRS: [&str; 10] = [
     "set",
     "weight",
@@ -123,15 +123,33 @@ pub fn lower_zone(cx: &mut Cx, stmt: &Stmt) -> Option<Zone> {
         }
     }
     let comment = attrs.string(cx, "comment");
+    let unmanaged = super::ignore::lower_policy(cx, &attrs);
+    let mut ignores = Vec::new();
     // Sized up front: a zone's records are most of the memory `drove check` holds, and
     // growing by doubling kept up to twice that for a moment.
     let mut records = Vec::with_capacity(if name.is_some() { attrs.statements().len() } else { 0 });
     if let Some(origin) = &name {
         for s in attrs.statements() {
-            records.extend(lower_record(cx, s, origin));
+            if super::ignore::is_ignore(s) {
+                ignores.extend(super::ignore::lower_ignore(cx, s, origin));
+            } else {
+                records.extend(lower_record(cx, s, origin));
+            }
         }
     }
-    Some(Zone { file: cx.file, ident, name, span: stmt.span.clone(), ttl, private, private_span, comment, records })
+    Some(Zone {
+        file: cx.file,
+        ident,
+        name,
+        span: stmt.span.clone(),
+        ttl,
+        private,
+        private_span,
+        comment,
+        unmanaged,
+        ignores,
+        records,
+    })
 }
 
 fn decl_code() -> &'static str {

@@ -6,6 +6,7 @@
 //!   presentation format Route53 takes.
 //! - [`hir`]: the lowered `zone` and `healthcheck` declarations (in `hir::Stack`).
 //! - [`lower`]: CST → HIR; [`check`]: rules between records; [`compile`]: resources.
+//! - [`ignore`]: a zone's policy for records it does not declare, and its ignore rules.
 
 pub mod alias_targets;
 pub mod check;
@@ -13,6 +14,7 @@ pub mod codes;
 pub mod compile;
 pub mod geo;
 pub mod hir;
+pub mod ignore;
 pub mod lower;
 pub mod name;
 pub mod rdata;

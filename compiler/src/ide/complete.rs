@@ -64,7 +64,7 @@ fn attributes(block: &str) -> &'static [&'static str] {
         "provision" => &["package", "user", "file", "run", "service"],
         "hosts" => &["role", "count", "subnets", "protect"],
         "host" => &["role", "subnet", "ip", "protect"],
-        "zone" => &["ttl", "private", "comment"],
+        "zone" => &["ttl", "private", "comment", "unmanaged", "ignore"],
         "healthcheck" => &["type", "host", "ip", "port", "path", "interval", "threshold"],
         _ => &[],
     }
@@ -160,6 +160,28 @@ pub fn completions(
         }
         ("", _) if words.len() == 3 && words[0] == "firewall" && words[2] == "in" => {
             names(SymbolKind::Network, &mut out)
+        }
+        // `ignore "PATTERN" TYPE, …`: the types after the pattern.
+        ("zone", None) if words.first() == Some(&"ignore") && words.len() >= 2 => {
+            for t in crate::dns::rtype::RType::ALL {
+                out.push(Completion {
+                    label: t.as_str().to_string(),
+                    kind: CompletionKind::RecordType,
+                    detail: Some("record type to ignore".into()),
+                });
+            }
+        }
+        ("zone", Some("unmanaged")) if after_eq => {
+            for (policy, detail) in [
+                ("keep", "records the zone does not declare are listed in plans and left alone"),
+                ("delete", "records the zone does not declare are deleted"),
+            ] {
+                out.push(Completion {
+                    label: policy.into(),
+                    kind: CompletionKind::Keyword,
+                    detail: Some(detail.into()),
+                });
+            }
         }
         ("zone", None) if (1..=2).contains(&words.len()) => {
             for t in crate::dns::rtype::RType::ALL {

@@ -3,7 +3,7 @@
 use super::hints::{placements, usable};
 use super::index::{Index, SymbolKind};
 use crate::catalog;
-use crate::dns::hir::{Record, RecordData, Zone};
+use crate::dns::hir::{Ignore, Record, RecordData, UnmanagedPolicy, Zone};
 use crate::dns::rdata::{AValue, Rdata};
 use crate::hir::{self, Spanned};
 use crate::source::{FileId, Span};
@@ -21,6 +21,14 @@ pub fn hover(stack: &hir::Stack, index: &Index, file: FileId, offset: usize) -> 
         }
     }
     for z in stack.zones.iter().filter(|z| z.file == file) {
+        if let Some(u) = within(&z.unmanaged, offset) {
+            return Some((u.span.clone(), unmanaged(z)));
+        }
+        for rule in &z.ignores {
+            if rule.pattern.span.start <= offset && offset <= rule.pattern.span.end {
+                return Some((rule.pattern.span.clone(), ignore(z, rule)));
+            }
+        }
         for r in &z.records {
             if r.owner_span.start <= offset && offset <= r.owner_span.end {
                 return Some((r.owner_span.clone(), record(z, r)));
@@ -165,7 +173,32 @@ fn zone(stack: &hir::Stack, name: &str, md: &mut String) -> Option<()> {
     let kind = if z.is_private() { "private" } else { "public" };
     let _ =
         writeln!(md, "{kind} hosted zone, {} record{}", z.records.len(), if z.records.len() == 1 { "" } else { "s" });
+    let _ = writeln!(md, "\n{}", unmanaged(z));
     Some(())
+}
+
+/// What the zone does with records it does not declare.
+fn unmanaged(z: &Zone) -> String {
+    let policy = z.unmanaged.as_ref().map(|u| u.value).unwrap_or_default();
+    let what = match policy {
+        UnmanagedPolicy::Keep => "kept: plans list them as not managed",
+        UnmanagedPolicy::Delete => "deleted: the zone holds exactly what its source declares",
+    };
+    let rules = match z.ignores.len() {
+        0 => String::new(),
+        1 => "; 1 ignore rule leaves records to other systems".into(),
+        n => format!("; {n} ignore rules leave records to other systems"),
+    };
+    format!("`unmanaged = {}`: records the zone does not declare are {what}{rules}\n", policy.as_str())
+}
+
+fn ignore(z: &Zone, rule: &Ignore) -> String {
+    let types: Vec<&str> = rule.types.iter().map(|t| t.value.as_str()).collect();
+    let types = if types.is_empty() { "every type".to_string() } else { types.join(", ") };
+    format!(
+        "```\nignore {} {types}\n```\nrecords of zone `{}` another system owns: drove neither lists them as not managed nor deletes them\n",
+        rule.name, z.ident.text
+    )
 }
 
 /// A record line: its absolute name, TTL, type and values in presentation format.

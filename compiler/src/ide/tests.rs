@@ -221,3 +221,35 @@ fn completion_inside_zones_offers_networks_health_checks_and_routing() {
     let routing = labels(at(ZONE, "{  }", 0) + 2);
     assert!(routing.contains(&"weight".to_string()) && routing.contains(&"health".to_string()), "{routing:?}");
 }
+
+const AUTHORITATIVE: &str = "stack demo { region = \"ap-northeast-1\" }
+zone \"acme.example.\" {
+  unmanaged = delete
+  ignore \"_acme-challenge\" TXT
+  ignore \"_*\" CNAME
+  www 60 A 192.0.2.1
+}
+";
+
+#[test]
+fn zones_complete_and_explain_their_unmanaged_policy_and_ignore_rules() {
+    let mut sink = Sink::default();
+    let files = vec![parse(0, AUTHORITATIVE).0];
+    let stack = crate::lower::lower(&files, &mut sink);
+    let index = Index::build(&stack);
+    let src = SourceFile::new("z.drove", AUTHORITATIVE);
+    let labels = |offset: usize| -> Vec<String> {
+        completions(&stack, &index, &files[0], &src, offset).into_iter().map(|c| c.label).collect()
+    };
+    assert_eq!(labels(at(AUTHORITATIVE, "delete", 0)), vec!["keep", "delete"]);
+    let types = labels(at(AUTHORITATIVE, "CNAME", 0) + 5);
+    assert!(types.contains(&"TXT".to_string()) && types.contains(&"CNAME".to_string()), "{types:?}");
+    let in_zone = labels(at(AUTHORITATIVE, "  www", 0) + 2);
+    assert!(in_zone.contains(&"unmanaged".to_string()) && in_zone.contains(&"ignore".to_string()), "{in_zone:?}");
+
+    let (span, md) = hover(&stack, &index, 0, at(AUTHORITATIVE, "delete", 0)).expect("hover on the policy");
+    assert_eq!(span, at(AUTHORITATIVE, "delete", 0)..at(AUTHORITATIVE, "delete", 0) + 6);
+    assert!(md.contains("deleted") && md.contains("2 ignore rules"), "{md}");
+    let (_, md) = hover(&stack, &index, 0, at(AUTHORITATIVE, "_acme", 0)).expect("hover on a pattern");
+    assert!(md.contains("ignore _acme-challenge.acme.example. TXT"), "{md}");
+}

@@ -69,7 +69,10 @@ fn walk(items: &[Item], depth: usize, roles: &mut HashMap<usize, TokenKind>) {
             Item::Stmt(s) => {
                 for (i, t) in s.terms.iter().enumerate() {
                     if let Term::Word(w) = t {
+                        // A zone's `ignore "PATTERN" …`; a record named `ignore` has no string next.
+                        let ignore_rule = i == 0 && w.text == "ignore" && matches!(s.terms.get(1), Some(Term::Str(_)));
                         let kw = (i == 0 && depth == 0 && DECLARATIONS.contains(&w.text.as_str()))
+                            || ignore_rule
                             || WORDS.contains(&w.text.as_str());
                         if kw {
                             roles.insert(w.span.start, TokenKind::Keyword);

@@ -156,6 +156,27 @@ test('zones: record types, apex, wildcard, alias', () => {
   expectScope(t, 'evaluate_health', 'variable.other.property.drove');
 });
 
+test('zones: unmanaged policy and ignore rules', () => {
+  const t = tokenize(
+    [
+      'zone "acme.example." {',
+      '  unmanaged = delete',
+      '  ignore "_acme-challenge" TXT',
+      '  ignore "_*.**" CNAME, TXT',
+      '  ignore  300  A  192.0.2.1',
+      '}',
+    ].join('\n'),
+  );
+  expectScope(t, 'unmanaged', 'variable.other.property.drove');
+  expectScope(t, 'ignore', 'keyword.other.rule.drove');
+  expectScope(t, 'ignore', 'keyword.other.rule.drove', 1);
+  expectScope(t, '_acme-challenge', 'string.quoted.double.drove');
+  for (const rt of ['TXT', 'CNAME']) expectScope(t, rt, 'storage.type.record.drove');
+  // A record named `ignore` is a record, not a rule.
+  const third = t.filter((x) => x.text.includes('ignore'))[2];
+  assert.ok(!third.scopes.includes('keyword.other.rule.drove'), third.scopes.join(' '));
+});
+
 test('strings: escapes, long strings, comments', () => {
   const t = tokenize(
     [

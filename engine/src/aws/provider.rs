@@ -6,7 +6,7 @@ use super::ec2_instance::{self, View};
 use super::ec2_network::{self as net, Ctx};
 use super::{before, route53, typed_attributes, RequestCounter};
 use crate::error::{codes, EngineError, Result};
-use crate::provider::{record_zone, Change, Image, Known, Live, Operation, Provider, Wanted};
+use crate::provider::{record_zone, Change, Image, Known, Live, Operation, Provider, Wanted, ZoneRecord};
 use async_trait::async_trait;
 use drove_compiler::model::{
     health_check, hosted_zone, instance, internet_gateway, record_set, route_table, route_table_association,
@@ -218,8 +218,9 @@ impl Provider for AwsProvider {
         stream::iter(lookups).buffered(LOOKUPS).try_collect().await
     }
 
-    async fn zone_records(&self, zone_id: &str) -> Result<Vec<Value>> {
-        Ok(self.zone_listing(zone_id).await?.records.iter().map(|r| super::view(r, [])).collect())
+    async fn zone_records(&self, zone_id: &str) -> Result<Vec<ZoneRecord>> {
+        let listing = self.zone_listing(zone_id).await?;
+        Ok(listing.records.iter().map(|r| ZoneRecord { id: route53::record_key(zone_id, r), set: r.clone() }).collect())
     }
 
     async fn resolve_image(&self, pattern: &str, owner: Option<&str>) -> Result<Image> {

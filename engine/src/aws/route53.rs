@@ -313,6 +313,7 @@ pub async fn read_zone_typed(client: &Client, id: &str, region: &str) -> Result<
         comment: z.config().and_then(|c| c.comment()).filter(|c| !c.is_empty()).map(str::to_string),
         private_vpcs: if private { vpcs } else { Vec::new() },
         tags: user_tags(&tags),
+        unmanaged: Default::default(),
     };
     let mut outputs = Map::new();
     outputs.insert("id".into(), Value::String(id.to_string()));

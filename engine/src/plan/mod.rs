@@ -7,6 +7,7 @@ mod ownership;
 mod planner;
 pub mod render;
 pub(crate) mod resolve;
+pub mod unmanaged;
 
 pub use planner::{dependencies, plan, PlanOptions};
 pub use resolve::{is_unknown, unknown};
@@ -132,6 +133,10 @@ pub struct Plan {
     /// How instances are replaced and terminated, per role (see `crate::rollout`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rollouts: Vec<crate::rollout::Rollout>,
+    /// Record sets of the stack's zones that nothing declares, and what the plan does with
+    /// them (see `unmanaged`); absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmanaged: Vec<unmanaged::UnmanagedRecord>,
 }
 
 impl Plan {

@@ -41,6 +41,7 @@ pub async fn plan(
     opts: &PlanOptions,
 ) -> Result<Plan> {
     let (desired, roles) = crate::rollout::split(desired);
+    let (desired, zones) = super::unmanaged::split(&desired);
     let desired: &DesiredState = &desired;
     let lineage = state.map(|s| s.lineage.clone());
     let fresh = State::new(&desired.stack.name);
@@ -199,6 +200,15 @@ pub async fn plan(
         });
     }
 
+    let mut unmanaged = Vec::new();
+    if !opts.destroy {
+        let taken: HashSet<&str> =
+            by_address.keys().copied().chain(state.resources.keys().map(String::as_str)).collect();
+        let (listed, deletes) = super::unmanaged::survey(&zones, desired, &work, &taken, provider).await?;
+        unmanaged = listed;
+        changes.extend(deletes);
+    }
+
     if !opts.targets.is_empty() {
         changes = select_targets(changes, &opts.targets, desired, state)?;
     }
@@ -224,6 +234,7 @@ pub async fn plan(
         cost: super::cost::estimate(&desired.stack.region, &changes),
         changes,
         rollouts,
+        unmanaged,
     })
 }
 
@@ -522,10 +533,25 @@ fn check_protected(changes: &[PlannedChange], replace: &[String]) -> Result<()> 
         .with_help(help))
 }
 
+/// Deletes of record sets the state does not hold (a zone's `unmanaged = delete`) count as
+/// deletes and as part of the whole: without them in the total, a zone of five declared
+/// records and fifty stray ones would be exempt as small.
 fn check_mass_delete(changes: &[PlannedChange], state: &State, desired: &DesiredState) -> Result<()> {
     let deletes = changes.iter().filter(|c| c.action == Action::Delete).count();
-    let total = state.resources.len();
-    let help = "check that no declaration was lost; if the deletion is meant, run again with --allow-mass-delete";
+    let outside: Vec<&PlannedChange> =
+        changes.iter().filter(|c| c.action == Action::Delete && !state.resources.contains_key(&c.address)).collect();
+    let total = state.resources.len() + outside.len();
+    let help = if outside.is_empty() {
+        "check that no declaration was lost; if the deletion is meant, run again with --allow-mass-delete".to_string()
+    } else {
+        format!(
+            "{} of the deletes are records no zone declares (`unmanaged = delete`): check that they are not \
+             another system's (an `ignore` rule leaves them alone) and that no declaration was lost; if the \
+             deletion is meant, run again with --allow-mass-delete",
+            outside.len()
+        )
+    };
+    let help = help.as_str();
     if total >= MASS_DELETE_MIN && (deletes as f64) > desired.stack.max_delete * total as f64 {
         return Err(EngineError::new(
             codes::MASS_DELETE,
@@ -538,8 +564,9 @@ fn check_mass_delete(changes: &[PlannedChange], state: &State, desired: &Desired
     }
     let zone_of = crate::provider::record_zone;
     let mut per_zone: HashMap<String, (usize, usize)> = HashMap::new();
-    for rec in state.resources.values().filter(|r| r.kind == record_set::KIND) {
-        if let Some(z) = zone_of(&rec.attributes) {
+    let stored = state.resources.values().filter(|r| r.kind == record_set::KIND).map(|r| &r.attributes);
+    for attributes in stored.chain(outside.iter().filter(|c| c.kind == record_set::KIND).map(|c| &c.before)) {
+        if let Some(z) = zone_of(attributes) {
             per_zone.entry(z).or_default().0 += 1;
         }
     }

@@ -1,6 +1,7 @@
 //! Plans for people: terminal text with Terraform's symbols, and Markdown for a pull
 //! request comment. The JSON form is the `Plan` itself.
 
+use super::unmanaged::{Disposition, UnmanagedRecord};
 use super::{Action, Plan, PlannedChange};
 use drove_compiler::model::{instance, Val};
 use serde::Deserialize as _;
@@ -143,7 +144,8 @@ pub fn text(plan: &Plan, color: bool) -> String {
         }
     }
     out.push_str(&crate::rollout::render::text(&plan.rollouts));
-    if plan.has_changes() {
+    out.push_str(&unmanaged_text(&plan.unmanaged));
+    if plan.has_changes() || !plan.unmanaged.is_empty() {
         out.push('\n');
     }
     let _ = writeln!(out, "{}", summary_line(plan));
@@ -159,6 +161,10 @@ pub fn markdown(plan: &Plan) -> String {
     let _ = writeln!(out, "**{}**\n", summary_line(plan));
     if let Some(c) = &plan.cost {
         let _ = writeln!(out, "{}\n", c.line());
+    }
+    let not_managed = unmanaged_text(&plan.unmanaged);
+    if !not_managed.is_empty() {
+        let _ = writeln!(out, "<details><summary>Not managed</summary>\n\n```{}```\n\n</details>\n", not_managed);
     }
     if !plan.has_changes() {
         return out;
@@ -181,6 +187,37 @@ pub fn markdown(plan: &Plan) -> String {
     }
     let _ = writeln!(out, "```\n\n</details>");
     out.push_str(&crate::rollout::render::markdown(&plan.rollouts));
+    out
+}
+
+/// The records of the stack's zones that nothing declares, per zone: kept or deleted;
+/// those an `ignore` rule leaves to another system only counted.
+pub fn unmanaged_text(records: &[UnmanagedRecord]) -> String {
+    let mut out = String::new();
+    let shown: Vec<&UnmanagedRecord> = records.iter().filter(|r| r.action != Disposition::Ignored).collect();
+    if !shown.is_empty() {
+        let _ = writeln!(out, "\nNot managed (records of the stack's zones that nothing declares):");
+    }
+    let mut zone: Option<&str> = None;
+    for r in &shown {
+        if zone != Some(r.zone.as_str()) {
+            zone = Some(&r.zone);
+            let what = match r.action {
+                Disposition::Delete => "unmanaged = delete: deleted by this plan",
+                _ => "unmanaged = keep: left as they are",
+            };
+            let _ = writeln!(out, "  {} ({what})", r.zone);
+        }
+        let set = r.set_identifier.as_deref().map(|s| format!(" (set {s})")).unwrap_or_default();
+        let mark = if r.action == Disposition::Delete { "-" } else { " " };
+        let _ = writeln!(out, "    {mark} {} {}{set}", r.name, r.rtype);
+    }
+    let ignored = records.len() - shown.len();
+    if ignored > 0 {
+        let s = if ignored == 1 { "" } else { "s" };
+        let _ =
+            writeln!(out, "\n{ignored} record set{s} of the stack's zones left to other systems by `ignore` rules.");
+    }
     out
 }
 

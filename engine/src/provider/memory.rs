@@ -4,7 +4,7 @@
 //! latency, calls overlap as they would against AWS, and it refuses, as Route53 does, a
 //! change batch for a zone that already has one in flight.
 
-use super::{Change, Image, Known, Live, Operation, Provider, Wanted};
+use super::{Change, Image, Known, Live, Operation, Provider, Wanted, ZoneRecord};
 use crate::error::{codes, EngineError, Result};
 use async_trait::async_trait;
 use drove_compiler::model::{hosted_zone, instance, record_set, Instance};
@@ -126,6 +126,25 @@ impl MemoryProvider {
         }
     }
 
+    /// A record set created by another system (a person in the console, external-dns):
+    /// in its zone's listing, in no state. Returns its id.
+    pub fn put_foreign_record(&self, set: &drove_compiler::model::RecordSet) -> String {
+        let attributes = super::attributes(set);
+        let (z, name, t, s) = record_key(&attributes);
+        let id = format!("{z}/{name}/{t}/{s}");
+        if let Ok(mut g) = self.inner.lock() {
+            let entry = Entry {
+                kind: record_set::KIND.into(),
+                address: String::new(),
+                attributes,
+                outputs: Map::new(),
+                owner: None,
+            };
+            g.resources.insert(id.clone(), entry);
+        }
+        id
+    }
+
     /// Deletes a resource behind drove's back.
     pub fn remove(&self, address: &str) {
         if let Ok(mut g) = self.inner.lock() {
@@ -191,12 +210,12 @@ impl Provider for MemoryProvider {
             .collect())
     }
 
-    async fn zone_records(&self, zone_id: &str) -> Result<Vec<Value>> {
+    async fn zone_records(&self, zone_id: &str) -> Result<Vec<ZoneRecord>> {
         let g = self.inner.lock().map_err(|_| poisoned())?;
         Ok(g.resources
-            .values()
-            .filter(|e| e.kind == record_set::KIND && record_key(&e.attributes).0 == zone_id)
-            .map(|e| e.attributes.clone())
+            .iter()
+            .filter(|(_, e)| e.kind == record_set::KIND && record_key(&e.attributes).0 == zone_id)
+            .filter_map(|(id, e)| Some(ZoneRecord { id: id.clone(), set: super::record_set(&e.attributes)? }))
             .collect())
     }
 

@@ -112,6 +112,14 @@ pub fn attributes<T: Serialize>(spec: &T) -> Value {
     serde_json::to_value(spec).unwrap_or(Value::Null)
 }
 
+/// A record set as its zone lists it: the id the provider knows it by (what a delete
+/// change carries) and its attributes, typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZoneRecord {
+    pub id: String,
+    pub set: drove_compiler::model::RecordSet,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Image {
     pub id: String,
@@ -127,8 +135,9 @@ pub trait Provider: Send + Sync {
     /// (found by the `drove:stack`/`drove:address` tags, record sets by name, type and
     /// set identifier).
     async fn adopt(&self, wanted: &[Wanted]) -> Result<Vec<Option<Live>>>;
-    /// Every record set of a hosted zone, in the model's shape (for checks AWS would make).
-    async fn zone_records(&self, zone_id: &str) -> Result<Vec<Value>>;
+    /// Every record set of a hosted zone (Route53's SOA and apex NS included), for the
+    /// checks AWS would make and for the records the zone does not declare.
+    async fn zone_records(&self, zone_id: &str) -> Result<Vec<ZoneRecord>>;
     /// The newest image whose name matches `pattern` (`*` wildcards).
     async fn resolve_image(&self, pattern: &str, owner: Option<&str>) -> Result<Image>;
     /// Applies changes that belong together: a single resource, or record sets of one

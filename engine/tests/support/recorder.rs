@@ -7,8 +7,7 @@
 #![allow(dead_code)]
 
 use async_trait::async_trait;
-use drove_engine::provider::{Change, Image, Known, Live, Operation, Provider, Wanted};
-use serde_json::Value;
+use drove_engine::provider::{Change, Image, Known, Live, Operation, Provider, Wanted, ZoneRecord};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -88,7 +87,7 @@ impl Provider for Recorder {
     async fn adopt(&self, wanted: &[Wanted]) -> drove_engine::Result<Vec<Option<Live>>> {
         self.inner.adopt(wanted).await
     }
-    async fn zone_records(&self, zone_id: &str) -> drove_engine::Result<Vec<Value>> {
+    async fn zone_records(&self, zone_id: &str) -> drove_engine::Result<Vec<ZoneRecord>> {
         self.inner.zone_records(zone_id).await
     }
     async fn resolve_image(&self, pattern: &str, owner: Option<&str>) -> drove_engine::Result<Image> {
