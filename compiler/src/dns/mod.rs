@@ -8,6 +8,7 @@
 //! - [`lower`]: CST → HIR; [`check`]: rules between records; [`compile`]: resources.
 
 pub mod alias_targets;
+pub mod change_limits;
 pub mod check;
 pub mod codes;
 pub mod compile;
