@@ -56,6 +56,14 @@ pub fn normalize(kind: &str, attribute: &str, v: &Value) -> Value {
     }
 }
 
+/// Drops the tag keys the stack leaves alone (`ignore_tags`, and AWS's own `aws:*`) from a
+/// live or desired resource, so they are never diffed and so never written or removed.
+pub fn drop_ignored_tags(attributes: &mut Value, stack: &drove_compiler::model::StackInfo) {
+    if let Some(tags) = attributes.get_mut("tags").and_then(Value::as_object_mut) {
+        tags.retain(|k, _| !stack.ignores_tag(k));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,13 +101,5 @@ mod tests {
             normalize(instance::KIND, "user_data", &json!({"fingerprint": "hmac-sha256:ab"})),
             json!("hmac-sha256:ab")
         );
-    }
-}
-
-/// Drops the tag keys the stack leaves alone (`ignore_tags`, and AWS's own `aws:*`) from a
-/// live or desired resource, so they are never diffed and so never written or removed.
-pub fn drop_ignored_tags(attributes: &mut Value, stack: &drove_compiler::model::StackInfo) {
-    if let Some(tags) = attributes.get_mut("tags").and_then(Value::as_object_mut) {
-        tags.retain(|k, _| !stack.ignores_tag(k));
     }
 }

@@ -154,10 +154,7 @@ pub async fn plan(
                     if asked {
                         change.notes.push("replaced on request (--replace)".into());
                     }
-                    change.action = if asked {
-                        pending.insert(address.clone());
-                        Action::Replace
-                    } else if change.diffs.iter().any(|d| d.forces_replacement) {
+                    change.action = if asked || change.diffs.iter().any(|d| d.forces_replacement) {
                         pending.insert(address.clone());
                         Action::Replace
                     } else if !change.diffs.is_empty() || claims.contains(address) {
