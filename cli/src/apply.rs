@@ -1,6 +1,6 @@
 //! `drove apply [PATH | PLANFILE] [--auto-approve]` and `drove destroy [PATH] [--auto-approve]`
 
-use crate::engine_run::{confirm, desired, report, runtime, stack_dir, user_data};
+use crate::engine_run::{confirm, desired, report, report_in, runtime, stack_dir, user_data};
 use crate::output::{color, write, Stream};
 use drove_compiler::model::{instance, Instance};
 use drove_engine::apply::{ApplyOptions, ApplyReport, Event};
@@ -82,7 +82,7 @@ pub fn run(args: &Args) -> u8 {
             Ok(u) => u,
             Err(code) => return code,
         };
-        return execute(None, Some(plan), &stack_dir(&stack_path), &opts, ud, args.auto_approve, &apply_opts);
+        return execute(None, Some(plan), &stack_path, &opts, ud, args.auto_approve, &apply_opts);
     }
     let d = match desired(&args.path) {
         Ok(d) => d,
@@ -92,7 +92,7 @@ pub fn run(args: &Args) -> u8 {
         Ok(u) => u,
         Err(code) => return code,
     };
-    execute(Some(&d), None, &stack_dir(&args.path), &opts, ud, args.auto_approve, &apply_opts)
+    execute(Some(&d), None, &args.path, &opts, ud, args.auto_approve, &apply_opts)
 }
 
 pub fn destroy(args: &DestroyArgs) -> u8 {
@@ -102,13 +102,13 @@ pub fn destroy(args: &DestroyArgs) -> u8 {
     };
     let opts = PlanOptions { destroy: true, ..Default::default() };
     let apply_opts = ApplyOptions { parallelism: args.parallelism, skip_drain: args.skip_drain };
-    execute(Some(&d), None, &stack_dir(&args.path), &opts, None, args.auto_approve, &apply_opts)
+    execute(Some(&d), None, &args.path, &opts, None, args.auto_approve, &apply_opts)
 }
 
 fn execute(
     d: Option<&drove_compiler::model::DesiredState>,
     saved: Option<Plan>,
-    dir: &Path,
+    path: &Path,
     opts: &PlanOptions,
     ud: Option<std::sync::Arc<drove_engine::userdata::UserData>>,
     auto_approve: bool,
@@ -118,6 +118,7 @@ fn execute(
         Ok(r) => r,
         Err(code) => return code,
     };
+    let dir = &stack_dir(path);
     let shown = crate::progress::ApplyProgress::new();
     let progress = |e: &Event| shown.event(e);
     let result = rt.block_on(async {
@@ -147,6 +148,8 @@ fn execute(
     });
     shown.finish();
     match result {
+        // Errors about declared resources point at the sources a fresh plan was made of.
+        Err(e) if d.is_some() => report_in(&e, path),
         Err(e) => report(&e),
         Ok(None) => {
             write(Stream::Stderr, "Nothing applied.\n");

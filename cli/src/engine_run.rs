@@ -30,15 +30,52 @@ pub fn desired(path: &Path) -> Result<DesiredState, u8> {
     crate::compile::desired_state(path, "planned")
 }
 
-/// Prints an engine error (`error[E0304]: …` and its help) and gives exit code 1.
+/// Prints an engine error (`error[E0304]: …` and its help, then the errors found with it)
+/// and gives exit code 1.
 pub fn report(e: &EngineError) -> u8 {
+    for one in std::iter::once(e).chain(&e.also) {
+        write(Stream::Stderr, &plain(one));
+    }
+    crate::exit::PROBLEMS
+}
+
+fn plain(e: &EngineError) -> String {
     let c = color(Stream::Stderr);
     let head = if c { format!("\x1b[1;31merror[{}]\x1b[0m", e.code) } else { format!("error[{}]", e.code) };
     let mut text = format!("{head}: {}\n", e.message);
     if let Some(h) = &e.help {
         text.push_str(&format!("  help: {h}\n"));
     }
-    write(Stream::Stderr, &text);
+    text
+}
+
+/// `report`, except that errors about a declared resource (the plan's pre-flight checks)
+/// are shown as diagnostics at its declaration in the stack at `path`, like `drove check`'s.
+pub fn report_in(e: &EngineError, path: &Path) -> u8 {
+    let all: Vec<&EngineError> = std::iter::once(e).chain(&e.also).collect();
+    if all.iter().all(|e| e.at.is_none()) {
+        return report(e);
+    }
+    let Ok(sources) = drove_compiler::source::load(path) else { return report(e) };
+    let analysis = drove_compiler::analysis::analyze(&sources);
+    let mut diagnostics = Vec::new();
+    for one in all {
+        let found = one.at.as_ref().and_then(|at| {
+            drove_compiler::sites::diagnostic(
+                &analysis.stack,
+                one.code,
+                &one.message,
+                one.help.as_deref(),
+                &at.address,
+                at.attribute,
+            )
+        });
+        match found {
+            Some(d) => diagnostics.push(d),
+            None => write(Stream::Stderr, &plain(one)),
+        }
+    }
+    write(Stream::Stderr, &drove_compiler::render::text(&sources, &diagnostics, color(Stream::Stderr)));
     crate::exit::PROBLEMS
 }
 

@@ -1,6 +1,6 @@
 //! `drove plan [PATH] [--out FILE] [--format text|json|markdown] [--detailed-exitcode]`
 
-use crate::engine_run::{desired, report, runtime, stack_dir, user_data};
+use crate::engine_run::{desired, report_in, runtime, stack_dir, user_data};
 use crate::output::{color, write, Stream};
 use drove_engine::plan::{render, Plan, PlanOptions};
 use drove_engine::session::Session;
@@ -79,7 +79,7 @@ pub fn run(args: &Args) -> u8 {
     });
     let mut plan = match result {
         Ok(p) => p,
-        Err(e) => return report(&e),
+        Err(e) => return report_in(&e, &args.path),
     };
     plan.stack_path = Some(args.path.display().to_string());
     print(&plan, args.format);

@@ -58,6 +58,7 @@ firewall web in main {{
 role app {{
   image = image("al2023-ami-2023.*-kernel-6.18-x86_64", "137112412989")
   type = t3.micro
+  disk = 20GiB
   firewall = [web]
   public_ip = true
   provision {{

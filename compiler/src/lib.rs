@@ -17,6 +17,7 @@ pub mod model;
 pub mod names;
 pub mod render;
 pub mod secrets;
+pub mod sites;
 pub mod source;
 pub mod syntax;
 pub mod zonefile;

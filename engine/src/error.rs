@@ -8,13 +8,41 @@ pub struct EngineError {
     pub code: &'static str,
     pub message: String,
     pub help: Option<String>,
+    /// The declared resource (and its attribute) the error is about, so the CLI can point
+    /// at its declaration when it has the stack's sources.
+    pub at: Option<Place>,
+    /// Further errors found in the same pass (pre-flight checks report every instance at
+    /// once rather than one per plan).
+    pub also: Vec<EngineError>,
+}
+
+/// A resource address and one of its model attributes (`instance_type`, `image`, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub address: String,
+    pub attribute: Option<&'static str>,
 }
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
 
 impl EngineError {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        EngineError { code, message: message.into(), help: None }
+        EngineError { code, message: message.into(), help: None, at: None, also: Vec::new() }
+    }
+
+    pub fn at(mut self, address: impl Into<String>, attribute: Option<&'static str>) -> Self {
+        self.at = Some(Place { address: address.into(), attribute });
+        self
+    }
+
+    /// The first error with the others attached, or `None` for none.
+    pub fn all(mut errors: Vec<EngineError>) -> Option<EngineError> {
+        if errors.is_empty() {
+            return None;
+        }
+        let mut first = errors.remove(0);
+        first.also = errors;
+        Some(first)
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
@@ -28,6 +56,9 @@ impl fmt::Display for EngineError {
         write!(f, "error[{}]: {}", self.code, self.message)?;
         if let Some(h) = &self.help {
             write!(f, "\n  help: {h}")?;
+        }
+        for e in &self.also {
+            write!(f, "\n{e}")?;
         }
         Ok(())
     }
@@ -61,6 +92,12 @@ pub mod codes {
     pub const AWS_CALL: &str = "E0400";
     /// No image matches a role's image pattern.
     pub const NO_IMAGE: &str = "E0401";
+    /// A role's image is built for another architecture than its instance type.
+    pub const IMAGE_ARCH: &str = "E0420";
+    /// The instance type is not offered in the availability zone of the instance's subnet.
+    pub const TYPE_NOT_OFFERED: &str = "E0421";
+    /// A role's `disk` is smaller than its image's root snapshot.
+    pub const DISK_TOO_SMALL: &str = "E0422";
     /// The state bucket does not exist (run `drove init`).
     pub const NO_BUCKET: &str = "E0402";
     /// A lock id given to `drove state unlock` is not the current lock.

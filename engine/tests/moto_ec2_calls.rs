@@ -3,7 +3,8 @@
 //! and held at their floor, so that a change that adds calls shows here:
 //!
 //! - a plan and apply of N instances: the image pattern resolved once (DescribeImages
-//!   ×1, none at apply), RunInstances ×N, DescribeInstances once for adoption and once
+//!   ×1, none at apply), the pre-flight check of the instance type asked once per
+//!   availability zone (DescribeInstanceTypeOfferings ×2), RunInstances ×N, DescribeInstances once for adoption and once
 //!   per round of waiting (a round reads every instance launched together; moto runs an
 //!   instance at once, so a round per wave the walk launches), no DescribeVolumes or
 //!   DescribeInstanceAttribute (what was sent is what EC2 holds), each network kind
@@ -62,6 +63,7 @@ firewall web in main {{
 role app {{
   image     = image("{MOTO_IMAGE}", "137112412989")
   type      = t3.micro
+  disk      = 20GiB
   firewall  = [lb, web]
   public_ip = true
   provision {{
@@ -168,6 +170,7 @@ async fn ec2_requests_stay_at_their_floor() {
     let mut want = expect(&NETWORK_CREATE);
     let adoption = [
         ("DescribeImages", 1),
+        ("DescribeInstanceTypeOfferings", 2),
         ("DescribeInstances", 1 + rounds),
         ("DescribeVpcs", 1),
         ("DescribeSubnets", 1),

@@ -33,6 +33,7 @@ fn source(instance_type: &str, drain: &str) -> String {
 {NETWORK}role app {{
   image = image("{IMAGE}", "137112412989")
   type = {instance_type}
+  disk = 20GiB
   firewall = [web]
   public_ip = true
   drain = "{drain}"

@@ -9,6 +9,7 @@
 mod credentials;
 mod firewall;
 pub mod hosts;
+mod limits;
 mod network;
 pub mod roles;
 mod secrets;
@@ -26,6 +27,7 @@ pub fn run(stack: &hir::Stack, sink: &mut Sink) {
     names::check(stack, &symbols, sink);
     network::check(stack, sink);
     firewall::check(stack, &symbols, sink);
+    limits::check(stack, sink);
     roles::check(stack, sink);
     hosts::check(stack, sink);
     crate::dns::check::check(stack, sink);

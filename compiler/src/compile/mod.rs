@@ -8,7 +8,7 @@
 pub mod cloud_config;
 pub mod instances;
 mod network;
-mod security_groups;
+pub(crate) mod security_groups;
 
 use crate::analysis::Analysis;
 use crate::diag::Diagnostic;

@@ -58,9 +58,10 @@ fn ec2_protocol(p: Protocol) -> &'static str {
     }
 }
 
-/// One entry per port range and peer, as EC2 takes them. ICMP and `all` have no ports:
+/// One entry per port range and peer, as EC2 takes them (and counts them against its
+/// rules-per-group quota, `check::limits`). ICMP and `all` have no ports:
 /// EC2 writes them `-1`.
-fn rule_entries(stack: &hir::Stack, rule: &hir::Rule) -> Result<Vec<Rule>, CompileError> {
+pub(crate) fn rule_entries(stack: &hir::Stack, rule: &hir::Rule) -> Result<Vec<Rule>, CompileError> {
     let proto = rule.protocol.value;
     let ranges: Vec<(i64, i64)> = if proto.has_ports() {
         rule.ports.iter().map(|p| (i64::from(p.value.low), i64::from(p.value.high))).collect()

@@ -126,8 +126,27 @@ fn check_zone(stack: &Stack, z: &Zone, sink: &mut Sink) {
     let grouping = Grouping::new(&inside);
     check_cname_beside(&inside, &grouping, file, sink);
     check_sets(z, &inside, &grouping, sink);
+    check_set_sizes(stack, &inside, &grouping, file, sink);
     check_groups(&inside, file, sink);
     check_dangling(&inside, &grouping, zone, file, sink);
+}
+
+/// Route53's per-request limits on each set that holds more than one value.
+fn check_set_sizes(stack: &Stack, records: &[&Record], grouping: &Grouping, file: FileId, sink: &mut Sink) {
+    let mut rs: Vec<&Record> = Vec::new();
+    for set in grouping.sets() {
+        let first = records[set[0].3 as usize];
+        let one_value = match &first.data {
+            RecordData::Values(v) => v.len() == 1 && !matches!(&v[0].data, Rdata::A(AValue::Host(h)) if h.group),
+            RecordData::Alias(_) => true,
+        };
+        if set.len() == 1 && one_value {
+            continue;
+        }
+        rs.clear();
+        rs.extend(set.iter().map(|k| records[k.3 as usize]));
+        super::change_limits::check_set(stack, file, &rs, sink);
+    }
 }
 
 /// The records of a zone by owner and by record set, for the rules between records.

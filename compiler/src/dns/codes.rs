@@ -33,6 +33,8 @@ pub const E_HEALTHCHECK_TARGET: &str = "E0296";
 pub const E_DUPLICATE_ZONE: &str = "E0297";
 pub const E_PRIVATE_NO_NETWORK: &str = "E0298";
 pub const E_NO_PUBLIC_IP: &str = "E0299";
+/// A record set Route53 could not change in one request.
+pub const E_SET_TOO_LARGE: &str = "E0424";
 
 pub const W_PRIVATE_ADDRESS: &str = "W0020";
 pub const W_UNUSED_HEALTHCHECK: &str = "W0021";

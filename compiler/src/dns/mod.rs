@@ -9,6 +9,7 @@
 //! - [`ignore`]: a zone's policy for records it does not declare, and its ignore rules.
 
 pub mod alias_targets;
+pub mod change_limits;
 pub mod check;
 pub mod codes;
 pub mod compile;

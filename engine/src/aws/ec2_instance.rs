@@ -16,14 +16,14 @@ use age::secrecy::ExposeSecret as _;
 use aws_sdk_ec2::types::{
     BlockDeviceMapping, EbsBlockDevice, Filter, HttpTokensState, InstanceAttributeName, InstanceMetadataEndpointState,
     InstanceMetadataOptionsRequest, InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType,
-    ResourceType, VolumeType,
+    LocationType, ResourceType, VolumeType,
 };
 use aws_sdk_ec2::Client;
 use base64::Engine as _;
 use drove_compiler::model::instance::{self, Instance, RootVolume};
 use drove_compiler::model::{Tags, Val};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{oneshot, Notify, OnceCell};
@@ -70,10 +70,22 @@ pub async fn resolve_image(ec2: &Client, pattern: &str, owner: Option<&str>, roo
             if let (Some(id), Some(root)) = (i.image_id(), i.root_device_name()) {
                 root_of.insert(id.to_string(), root.to_string());
             }
+            let root = i.root_device_name();
+            let root_snapshot_gib = i
+                .block_device_mappings()
+                .iter()
+                .find(|m| m.device_name().is_some() && m.device_name() == root)
+                .and_then(|m| m.ebs())
+                .and_then(|e| e.volume_size())
+                .and_then(|n| u64::try_from(n).ok());
             found.push(Image {
-                id: i.image_id().unwrap_or_default().to_string(),
-                name: i.name().unwrap_or_default().to_string(),
-                created: i.creation_date().unwrap_or_default().to_string(),
+                architecture: i.architecture().map(|a| a.as_str().to_string()),
+                root_snapshot_gib,
+                ..Image::new(
+                    i.image_id().unwrap_or_default(),
+                    i.name().unwrap_or_default(),
+                    i.creation_date().unwrap_or_default(),
+                )
             });
         }
         token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
@@ -90,6 +102,33 @@ pub async fn resolve_image(ec2: &Client, pattern: &str, owner: Option<&str>, roo
         roots.remember(&image.id, root);
     }
     Ok(image)
+}
+
+/// Which of `types` EC2 offers in the availability zone `zone`: one
+/// DescribeInstanceTypeOfferings call (and its pages), whatever the number of types.
+pub async fn offered_types(ec2: &Client, zone: &str, types: &[String]) -> Result<BTreeSet<String>> {
+    let mut offered = BTreeSet::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = ec2
+            .describe_instance_type_offerings()
+            .location_type(LocationType::AvailabilityZone)
+            .filters(filter("location", [zone]))
+            .filters(filter("instance-type", types.iter().cloned()))
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| sdk_error("ec2 DescribeInstanceTypeOfferings", e))?;
+        for o in page.instance_type_offerings() {
+            if let Some(t) = o.instance_type() {
+                offered.insert(t.as_str().to_string());
+            }
+        }
+        token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+        if token.is_none() {
+            return Ok(offered);
+        }
+    }
 }
 
 /// Root device names of images by id. RunInstances needs the image's root device to
@@ -144,6 +183,10 @@ impl Instances {
 
     pub async fn resolve_image(&self, pattern: &str, owner: Option<&str>) -> Result<Image> {
         resolve_image(&self.ec2, pattern, owner, &self.roots).await
+    }
+
+    pub async fn offered_types(&self, zone: &str, types: &[String]) -> Result<BTreeSet<String>> {
+        offered_types(&self.ec2, zone, types).await
     }
 
     /// Launches the instance of a create change and waits until it runs.
@@ -681,8 +724,7 @@ mod tests {
 
     #[test]
     fn newest_image_by_date_then_name() {
-        let img =
-            |id: &str, name: &str, created: &str| Image { id: id.into(), name: name.into(), created: created.into() };
+        let img = Image::new;
         let got = newest(vec![
             img("ami-1", "base-2024.01", "2024-01-05T00:00:00.000Z"),
             img("ami-2", "base-2024.03", "2024-03-01T00:00:00.000Z"),

@@ -14,7 +14,7 @@ use drove_compiler::model::{
 };
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
@@ -225,6 +225,10 @@ impl Provider for AwsProvider {
 
     async fn resolve_image(&self, pattern: &str, owner: Option<&str>) -> Result<Image> {
         self.instances.resolve_image(pattern, owner).await
+    }
+
+    async fn offered_types(&self, zone: &str, types: &[String]) -> Result<BTreeSet<String>> {
+        self.instances.offered_types(zone, types).await
     }
 
     async fn apply(&self, changes: &[Change]) -> Result<Vec<Option<Live>>> {

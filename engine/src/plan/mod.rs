@@ -5,6 +5,7 @@ pub mod cost;
 pub mod normalize;
 mod ownership;
 mod planner;
+mod preflight;
 pub mod render;
 pub(crate) mod resolve;
 pub mod unmanaged;

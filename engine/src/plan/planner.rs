@@ -99,11 +99,12 @@ pub async fn plan(
         }
     }
     let mut changes: Vec<PlannedChange> = Vec::new();
+    // Images resolved from patterns, by pattern and owner.
+    let mut images: HashMap<String, crate::provider::Image> = HashMap::new();
 
     if !opts.destroy {
         let adopted = adopt(desired, &by_address, &mut work, provider, lineage.as_deref(), &mut claims).await?;
         let mut pending: HashSet<String> = HashSet::new();
-        let mut images: HashMap<String, crate::provider::Image> = HashMap::new();
         for address in &order {
             let Some(r) = by_address.get(address.as_str()) else { continue };
             let mut after = resolve(&r.attributes(), &work, Some(&pending), address)?;
@@ -219,6 +220,8 @@ pub async fn plan(
         check_mass_delete(&changes, state, desired)?;
     }
     crate::checks::check_records(&changes, &work, provider).await?;
+    let by_id = images.into_values().map(|i| (i.id.clone(), i)).collect();
+    super::preflight::check(&changes, &by_address, &by_id, provider).await?;
     let rollouts = crate::rollout::schedule(&changes, &roles, &gone);
 
     Ok(Plan {

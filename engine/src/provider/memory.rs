@@ -9,7 +9,7 @@ use crate::error::{codes, EngineError, Result};
 use async_trait::async_trait;
 use drove_compiler::model::{hosted_zone, instance, record_set, Instance};
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -33,6 +33,9 @@ struct Inner {
     next: u64,
     resources: BTreeMap<String, Entry>,
     images: Vec<Image>,
+    /// Instance types withdrawn from an availability zone; every other type is offered
+    /// everywhere.
+    withdrawn: HashSet<(String, String)>,
     fail: HashSet<String>,
     apply_calls: usize,
     /// `create ADDRESS`, `update ADDRESS`, `delete ADDRESS` per change, in call order.
@@ -59,7 +62,21 @@ impl MemoryProvider {
 
     pub fn add_image(&self, id: &str, name: &str, created: &str) {
         if let Ok(mut g) = self.inner.lock() {
-            g.images.push(Image { id: id.into(), name: name.into(), created: created.into() });
+            g.images.push(Image::new(id, name, created));
+        }
+    }
+
+    /// An image with everything a test sets (architecture, root snapshot size).
+    pub fn add_full_image(&self, image: Image) {
+        if let Ok(mut g) = self.inner.lock() {
+            g.images.push(image);
+        }
+    }
+
+    /// Makes `instance_type` not offered in the availability zone `zone`.
+    pub fn withdraw_type(&self, zone: &str, instance_type: &str) {
+        if let Ok(mut g) = self.inner.lock() {
+            g.withdrawn.insert((zone.into(), instance_type.into()));
         }
     }
 
@@ -227,6 +244,11 @@ impl Provider for MemoryProvider {
             .max_by(|a, b| a.created.cmp(&b.created))
             .cloned()
             .ok_or_else(|| EngineError::new(codes::NO_IMAGE, format!("no image matches `{pattern}`")))
+    }
+
+    async fn offered_types(&self, zone: &str, types: &[String]) -> Result<BTreeSet<String>> {
+        let g = self.inner.lock().map_err(|_| poisoned())?;
+        Ok(types.iter().filter(|t| !g.withdrawn.contains(&(zone.to_string(), t.to_string()))).cloned().collect())
     }
 
     async fn apply(&self, changes: &[Change]) -> Result<Vec<Option<Live>>> {

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use drove_compiler::model::Spec;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::collections::BTreeSet;
 
 /// A resource as it exists: its id, its attributes in the model's shape (references
 /// resolved, drove's own tags removed), and the values other resources may reference.
@@ -125,6 +126,19 @@ pub struct Image {
     pub id: String,
     pub name: String,
     pub created: String,
+    /// As EC2 names it (`x86_64`, `arm64`, …); `None` when the image does not say.
+    #[serde(default)]
+    pub architecture: Option<String>,
+    /// The size of the snapshot behind the image's root device, which a root volume may
+    /// not undercut; `None` for an instance-store root or when EC2 does not say.
+    #[serde(default)]
+    pub root_snapshot_gib: Option<u64>,
+}
+
+impl Image {
+    pub fn new(id: impl Into<String>, name: impl Into<String>, created: impl Into<String>) -> Image {
+        Image { id: id.into(), name: name.into(), created: created.into(), architecture: None, root_snapshot_gib: None }
+    }
 }
 
 #[async_trait]
@@ -140,6 +154,8 @@ pub trait Provider: Send + Sync {
     async fn zone_records(&self, zone_id: &str) -> Result<Vec<ZoneRecord>>;
     /// The newest image whose name matches `pattern` (`*` wildcards).
     async fn resolve_image(&self, pattern: &str, owner: Option<&str>) -> Result<Image>;
+    /// Which of `types` EC2 offers in the availability zone `zone`.
+    async fn offered_types(&self, zone: &str, types: &[String]) -> Result<BTreeSet<String>>;
     /// Applies changes that belong together: a single resource, or record sets of one
     /// zone sent as one change batch (deletes first). Returns the live resource after
     /// each create or update, `None` after a delete.

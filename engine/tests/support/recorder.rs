@@ -8,6 +8,8 @@
 
 use async_trait::async_trait;
 use drove_engine::provider::{Change, Image, Known, Live, Operation, Provider, Wanted, ZoneRecord};
+use serde_json::Value;
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -92,6 +94,9 @@ impl Provider for Recorder {
     }
     async fn resolve_image(&self, pattern: &str, owner: Option<&str>) -> drove_engine::Result<Image> {
         self.inner.resolve_image(pattern, owner).await
+    }
+    async fn offered_types(&self, zone: &str, types: &[String]) -> drove_engine::Result<BTreeSet<String>> {
+        self.inner.offered_types(zone, types).await
     }
     fn supports(&self, kind: &str) -> bool {
         self.inner.supports(kind)
