@@ -8,7 +8,6 @@
 
 use async_trait::async_trait;
 use drove_engine::provider::{Change, Image, Known, Live, Operation, Provider, Wanted, ZoneRecord};
-use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
