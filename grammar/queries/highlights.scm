@@ -54,13 +54,6 @@
   (word) @keyword.modifier
   (#any-of? @keyword.modifier "groups" "shell" "owner" "mode"))
 
-; A zone's `ignore "PATTERN" TYPE, …` (a record named `ignore` has no string next).
-(statement
-  head: (word) @keyword
-  .
-  (string)
-  (#eq? @keyword "ignore"))
-
 ; Connectives inside a statement (never its first word).
 (statement
   head: (word)
