@@ -2,7 +2,7 @@
 
 use crate::engine_run::{confirm, desired, report, report_in, runtime, stack_dir, user_data};
 use crate::output::{color, write, Stream};
-use drove_compiler::model::{instance, Instance};
+use drove_compiler::model::{instance, parameter, Instance, Parameter};
 use drove_engine::apply::{ApplyOptions, ApplyReport, Event};
 use drove_engine::aws::Requests;
 use drove_engine::plan::{render, Action, Plan, PlanOptions};
@@ -78,7 +78,16 @@ pub fn run(args: &Args) -> u8 {
             .filter(|c| c.kind == instance::KIND && matches!(c.action, Action::Create | Action::Replace))
             .filter_map(|c| serde_json::from_value(c.after.clone()).ok())
             .collect();
-        let ud = match user_data(launched.iter().filter_map(|i| i.user_data.as_ref())) {
+        let written: Vec<Parameter> = plan
+            .changes
+            .iter()
+            .filter(|c| c.kind == parameter::KIND && matches!(c.action, Action::Create | Action::Update | Action::Replace))
+            .filter_map(|c| serde_json::from_value(c.after.clone()).ok())
+            .collect();
+        let ud = match user_data(
+            launched.iter().filter_map(|i| i.user_data.as_ref()),
+            written.iter().map(|p| &p.value),
+        ) {
             Ok(u) => u,
             Err(code) => return code,
         };
@@ -88,7 +97,7 @@ pub fn run(args: &Args) -> u8 {
         Ok(d) => d,
         Err(code) => return code,
     };
-    let ud = match user_data(d.user_data()) {
+    let ud = match user_data(d.user_data(), d.sealed()) {
         Ok(u) => u,
         Err(code) => return code,
     };

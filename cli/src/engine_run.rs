@@ -95,15 +95,19 @@ pub fn confirm(question: &str) -> bool {
 /// What renders instances' user data for a plan or apply: the secrets its documents name
 /// decrypted with the keys in the environment, and the repository files they name. Every
 /// failure (no key, a wrong key, an altered ciphertext, a missing file) stops here, before
-/// the state is locked or AWS called. `None` when no instance has user data.
+/// the state is locked or AWS called. The secrets of Parameter Store parameters (`sealed`)
+/// are decrypted the same way. `None` when no instance has user data and no parameter is
+/// written.
 pub fn user_data<'a>(
     documents: impl IntoIterator<Item = &'a Document>,
+    sealed: impl IntoIterator<Item = &'a drove_compiler::model::parameter::Sealed>,
 ) -> Result<Option<std::sync::Arc<drove_engine::userdata::UserData>>, u8> {
     let documents: Vec<&Document> = documents.into_iter().collect();
-    if documents.is_empty() {
+    let sealed: Vec<_> = sealed.into_iter().collect();
+    if documents.is_empty() && sealed.is_empty() {
         return Ok(None);
     }
-    drove_engine::userdata::UserData::open(documents, drove_compiler::secrets::Keyring::from_env)
+    drove_engine::userdata::UserData::open(documents, sealed, drove_compiler::secrets::Keyring::from_env)
         .map(|u| Some(std::sync::Arc::new(u)))
         .map_err(|e| report(&e))
 }

@@ -59,7 +59,7 @@ pub fn run(args: &Args) -> u8 {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let ud = match user_data(d.user_data()) {
+    let ud = match user_data(d.user_data(), d.sealed()) {
         Ok(u) => u,
         Err(code) => return code,
     };

@@ -14,6 +14,7 @@ use crate::error::{codes, EngineError, Result};
 use age::secrecy::{ExposeSecret, SecretBox};
 use base64::Engine as _;
 use drove_compiler::model::instance::{Encoding, UserData as Document};
+use drove_compiler::model::parameter::{self, Sealed};
 use drove_compiler::secrets::{Decrypted, Keyring, Plaintext, SecretError, HASH_KEY_NAME};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
@@ -79,12 +80,20 @@ impl UserData {
     /// files, from what the documents carry (no source tree needed, so a saved plan
     /// applies anywhere). The keyring is asked for only when the stack has a hash key or a
     /// document names a secret; every failure comes before anything is planned.
+    /// The secrets of Parameter Store parameters (`sealed`) are decrypted with them: they
+    /// are written at apply time and fingerprinted at plan time.
     pub fn open<'a>(
         user_data: impl IntoIterator<Item = &'a Document>,
+        sealed: impl IntoIterator<Item = &'a Sealed>,
         keyring: impl FnOnce() -> std::result::Result<Keyring, SecretError>,
     ) -> Result<UserData> {
         let docs: Vec<&Document> = user_data.into_iter().collect();
-        let mut secret_names: Vec<&str> = docs.iter().flat_map(|d| names(&d.secrets)).collect();
+        let sealed: Vec<&Sealed> = sealed.into_iter().collect();
+        let mut secret_names: Vec<&str> = docs
+            .iter()
+            .flat_map(|d| names(&d.secrets).chain(names(&d.parameters)))
+            .chain(sealed.iter().map(|s| s.secret.as_str()))
+            .collect();
         secret_names.sort_unstable();
         secret_names.dedup();
         let mut files = BTreeMap::new();
@@ -108,6 +117,9 @@ impl UserData {
         for d in &docs {
             ciphertexts.extend(d.ciphertexts.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
+        for s in &sealed {
+            ciphertexts.extend(s.ciphertexts.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
         let has_hash_key = ciphertexts.contains_key(HASH_KEY_NAME);
         if !secret_names.is_empty() && !has_hash_key {
             return Err(EngineError::new(
@@ -116,7 +128,7 @@ impl UserData {
             )
             .with_help("run `drove secret rekey` to add the hash key"));
         }
-        if docs.is_empty() || !has_hash_key {
+        if (docs.is_empty() && sealed.is_empty()) || !has_hash_key {
             return Ok(UserData { secrets: None, hash_key: None, files });
         }
         let keyring =
@@ -183,6 +195,10 @@ impl UserData {
             })?;
             doc = doc.replace(&format!("{{{{secret:{name}}}}}"), &B64.encode(value));
         }
+        for name in names(&user_data.parameters) {
+            let fp = self.secret_fingerprint(name)?;
+            doc = doc.replace(&format!("{{{{parameter:{name}}}}}"), &fp);
+        }
         for path in names(&user_data.files) {
             let bytes = self.files.get(path).ok_or_else(|| {
                 EngineError::new(
@@ -194,7 +210,8 @@ impl UserData {
         }
         let doc = SecretBox::new(Box::new(doc.into_bytes()));
         // The compiler lists every marker it writes; one left over was not listed.
-        if let Some(at) = find(doc.expose_secret(), b"{{secret:").or_else(|| find(doc.expose_secret(), b"{{file:")) {
+        let leftover = [&b"{{secret:"[..], b"{{file:", b"{{parameter:"];
+        if let Some(at) = leftover.iter().find_map(|m| find(doc.expose_secret(), m)) {
             let end =
                 doc.expose_secret().get(at..).and_then(|s| s.iter().position(|&b| b == b'}')).map_or(at, |e| at + e);
             let marker = String::from_utf8_lossy(doc.expose_secret().get(at..end).unwrap_or_default()).into_owned();
@@ -240,6 +257,57 @@ impl UserData {
     pub fn planned(&self, user_data: &Document) -> Result<Document> {
         let rendered = self.render(user_data)?;
         Ok(Document { fingerprint: Some(rendered.fingerprint), ..user_data.clone() })
+    }
+
+    /// The keyed fingerprint of a decrypted secret.
+    fn secret_fingerprint(&self, name: &str) -> Result<String> {
+        self.secrets.as_ref().and_then(|s| s.fingerprint(name)).ok_or_else(|| {
+            EngineError::new(codes::USER_DATA, format!("secret `{name}` was not decrypted for this run"))
+                .with_help("plan or apply from the stack's sources so its secrets can be decrypted")
+        })
+    }
+
+    /// The value drove writes to a secret's parameter: the base64 of the plaintext, so
+    /// any bytes survive SSM's string values and the host's `aws ssm get-parameter`.
+    pub fn parameter_value(&self, sealed: &Sealed) -> Result<Plaintext> {
+        let value = self.secrets.as_ref().and_then(|s| s.get(&sealed.secret)).ok_or_else(|| {
+            EngineError::new(codes::USER_DATA, format!("secret `{}` was not decrypted for this run", sealed.secret))
+                .with_help("plan or apply from the stack's sources so its secrets can be decrypted")
+        })?;
+        let encoded = B64.encode(value);
+        if encoded.len() > parameter::MAX_VALUE_CHARS {
+            return Err(EngineError::new(
+                codes::USER_DATA,
+                format!(
+                    "secret `{}` is {} bytes, {} in base64: over SSM Parameter Store's {} characters",
+                    sealed.secret,
+                    value.len(),
+                    encoded.len(),
+                    parameter::MAX_VALUE_CHARS
+                ),
+            )
+            .with_help("keep large files out of secrets (a key or a password fits), or deliver this role's secrets in user data with `secrets = user_data`"));
+        }
+        Ok(SecretBox::new(Box::new(encoded.into_bytes())))
+    }
+
+    /// A parameter's value as plans and the state hold it: the sealed value plus the
+    /// secret's keyed fingerprint. Fails, before anything runs, when the value will not fit.
+    pub fn planned_parameter(&self, sealed: &Sealed) -> Result<Sealed> {
+        self.parameter_value(sealed)?;
+        Ok(Sealed { fingerprint: Some(self.secret_fingerprint(&sealed.secret)?), ..sealed.clone() })
+    }
+
+    /// The fingerprint of a parameter's live value (base64 of the secret, as drove
+    /// writes it; anything else, as found), for refresh. `None` when this run holds no
+    /// hash key, and the state's fingerprint must stand.
+    pub fn fingerprint_parameter(&self, secret: &str, live_value: &str) -> Option<String> {
+        let secrets = self.secrets.as_ref()?;
+        let plain = B64.decode(live_value.trim_end()).unwrap_or_else(|_| live_value.as_bytes().to_vec());
+        let fp = secrets.fingerprint_of(secret, &plain);
+        let mut plain = plain;
+        plain.iter_mut().for_each(|b| *b = 0);
+        fp
     }
 }
 
@@ -311,7 +379,7 @@ mod tests {
     }
 
     fn open(f: &Fixture, ids: Vec<age::x25519::Identity>, ud: &Document) -> Result<UserData> {
-        UserData::open([&carried(&f.stack, f.dir.path(), ud)], || Ok(Keyring::from_identities(ids)))
+        UserData::open([&carried(&f.stack, f.dir.path(), ud)], [], || Ok(Keyring::from_identities(ids)))
     }
 
     #[test]
@@ -366,7 +434,7 @@ mod tests {
             "{}",
             wrong.message
         );
-        let missing = UserData::open([&carried(&f.stack, f.dir.path(), &attr())], || {
+        let missing = UserData::open([&carried(&f.stack, f.dir.path(), &attr())], [], || {
             Err(SecretError::NoKeys("nothing set".into()))
         })
         .expect_err("no key");
@@ -390,7 +458,7 @@ mod tests {
             format!("stack s {{ region = \"ap-northeast-1\" }}\n{text}"),
         ))
         .stack;
-        let err = UserData::open([&carried(&tampered, f.dir.path(), &attr())], || {
+        let err = UserData::open([&carried(&tampered, f.dir.path(), &attr())], [], || {
             Ok(Keyring::from_identities(vec![f.me.clone()]))
         })
         .expect_err("tampered");

@@ -80,7 +80,7 @@ fn compile(hosts: u64) -> (DesiredState, Arc<UserData>) {
     assert!(!a.has_errors(), "{:?}", a.diagnostics);
     let d = drove_compiler::compile::compile(&a).expect("compiles");
     let no_keys = || Ok(drove_compiler::secrets::Keyring::from_identities(Vec::new()));
-    let ud = UserData::open(d.user_data(), no_keys).expect("user data without secrets");
+    let ud = UserData::open(d.user_data(), d.sealed(), no_keys).expect("user data without secrets");
     (d, Arc::new(ud))
 }
 

@@ -311,6 +311,7 @@ mod tests {
             root_volume: Some(RootVolume { size_gib: 8, encrypted: true }),
             imdsv2_required: true,
             user_data: None,
+            instance_profile: None,
             tags: [("Name", name), (ROLE_TAG, "app")]
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))

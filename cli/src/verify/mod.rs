@@ -71,7 +71,7 @@ pub fn run(args: &Args) -> u8 {
     let ud = if args.skip_live {
         None
     } else {
-        match crate::engine_run::user_data(desired.user_data()) {
+        match crate::engine_run::user_data(desired.user_data(), desired.sealed()) {
             Ok(u) => u,
             Err(code) => return code,
         }

@@ -12,6 +12,7 @@ pub mod hosts;
 mod limits;
 mod network;
 pub mod roles;
+mod secret_delivery;
 mod secrets;
 
 use crate::diag::Sink;
@@ -29,6 +30,7 @@ pub fn run(stack: &hir::Stack, sink: &mut Sink) {
     firewall::check(stack, &symbols, sink);
     limits::check(stack, sink);
     roles::check(stack, sink);
+    secret_delivery::check(stack, sink);
     hosts::check(stack, sink);
     crate::dns::check::check(stack, sink);
     crate::secrets::check(stack, sink);

@@ -45,6 +45,14 @@ struct Cx<'s> {
     user_data: HashMap<&'s str, Option<UserData>>,
 }
 
+impl Cx<'_> {
+    /// Whether the role's hosts read secrets from Parameter Store, and so run with its
+    /// instance role.
+    fn reads_parameters(&self, role: &Role) -> bool {
+        super::parameters::reading_roles(self.stack).any(|r| r.name.text == role.name.text)
+    }
+}
+
 fn expand_hosts(cx: &Cx, h: &Hosts) -> Vec<Resource> {
     let stack = cx.stack;
     let (Some(role), Some(count)) = (role_of(stack, &h.role), &h.count) else { return Vec::new() };
@@ -123,6 +131,9 @@ fn instance(
         }),
         imdsv2_required: role.imdsv2.as_ref().is_none_or(|i| i.value),
         user_data: cx.user_data.get(role.name.text.as_str()).cloned().flatten(),
+        instance_profile: cx
+            .reads_parameters(role)
+            .then(|| Val::reference(crate::model::instance_role::address(&role.name.text), "profile_arn")),
         tags,
         rollout: Some(rollout(role)),
     };

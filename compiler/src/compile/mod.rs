@@ -8,6 +8,7 @@
 pub mod cloud_config;
 pub mod instances;
 mod network;
+pub mod parameters;
 pub(crate) mod security_groups;
 
 use crate::analysis::Analysis;
@@ -53,6 +54,7 @@ pub fn compile(analysis: &Analysis) -> Result<DesiredState, CompileError> {
     let mut resources = Vec::new();
     resources.extend(network::resources(stack, &info)?);
     resources.extend(security_groups::resources(stack, &info)?);
+    resources.extend(parameters::resources(stack, &info));
     resources.extend(instances::instances(stack));
     resources.extend(crate::dns::compile::resources(stack));
     for r in &mut resources {

@@ -22,6 +22,40 @@ pub struct Role {
     /// Seconds.
     pub drain_timeout: Option<Spanned<u64>>,
     pub batch: Option<Spanned<u64>>,
+    /// `secrets = parameter_store | user_data`; `None` means Parameter Store.
+    pub secrets: Option<Spanned<SecretDelivery>>,
+}
+
+/// How the hosts of a role get the secrets their `file` steps hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretDelivery {
+    /// Written to SSM Parameter Store at apply time; the host reads them at boot with its
+    /// instance role.
+    ParameterStore,
+    /// Embedded in the user data, which whoever may describe the instance can read.
+    UserData,
+}
+
+impl Role {
+    /// How this role's hosts get their secrets.
+    pub fn secret_delivery(&self) -> SecretDelivery {
+        self.secrets.as_ref().map_or(SecretDelivery::ParameterStore, |s| s.value)
+    }
+
+    /// The secrets this role's `file` steps hold, each once, in order of first use.
+    pub fn provisioned_secrets(&self) -> Vec<&Ident> {
+        let mut out: Vec<&Ident> = Vec::new();
+        for step in &self.provision {
+            if let StepKind::File { content, .. } = &step.kind {
+                if let FileContent::Secret(name) = &content.value {
+                    if !out.iter().any(|n| n.text == name.text) {
+                        out.push(name);
+                    }
+                }
+            }
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

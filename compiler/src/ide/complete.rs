@@ -60,6 +60,7 @@ fn attributes(block: &str) -> &'static [&'static str] {
             "drain",
             "drain_timeout",
             "batch",
+            "secrets",
         ],
         "provision" => &["package", "user", "file", "run", "service"],
         "hosts" => &["role", "count", "subnets", "protect"],

@@ -5,12 +5,25 @@ use super::network::unknown_statement;
 use super::provision;
 use super::value;
 use super::{Attrs, Cx};
-use crate::hir::{Host, Hosts, Image, Role, Spanned};
+use crate::hir::{Host, Hosts, Image, Role, SecretDelivery, Spanned};
 use crate::syntax::cst::{Expr, Stmt};
 
 const ROLE_FORM: &str = "role NAME { image = image(\"…\")  type = t3.micro }";
-pub const ROLE_ATTRS: [&str; 10] =
-    ["image", "type", "firewall", "disk", "public_ip", "imdsv2", "encrypted", "drain", "drain_timeout", "batch"];
+pub const ROLE_ATTRS: [&str; 11] = [
+    "image",
+    "type",
+    "firewall",
+    "disk",
+    "public_ip",
+    "imdsv2",
+    "encrypted",
+    "drain",
+    "drain_timeout",
+    "batch",
+    "secrets",
+];
+/// An unknown value of a role's `secrets`.
+pub const E_SECRET_DELIVERY: &str = "E0261";
 
 pub fn lower_role(cx: &mut Cx, stmt: &Stmt) -> Option<Role> {
     let name = decl::name(cx, stmt, ROLE_FORM)?;
@@ -56,8 +69,42 @@ pub fn lower_role(cx: &mut Cx, stmt: &Stmt) -> Option<Role> {
         drain: a.string(cx, "drain"),
         drain_timeout: a.duration(cx, "drain_timeout"),
         batch: a.integer(cx, "batch"),
+        secrets: secret_delivery(cx, &a),
         name,
     })
+}
+
+/// `secrets = parameter_store | user_data`.
+fn secret_delivery(cx: &mut Cx, a: &Attrs) -> Option<Spanned<SecretDelivery>> {
+    const WORDS: [&str; 2] = ["parameter_store", "user_data"];
+    let t = a.text(cx, "secrets")?;
+    let delivery = match t.value.as_str() {
+        "parameter_store" => SecretDelivery::ParameterStore,
+        "user_data" => SecretDelivery::UserData,
+        other => {
+            let mut d = crate::diag::Diagnostic::new(
+                E_SECRET_DELIVERY,
+                cx.file,
+                t.span.clone(),
+                format!("`{other}` is not a way to deliver a role's secrets"),
+            )
+            .with_label("expected `parameter_store` or `user_data`");
+            d = match crate::diag::did_you_mean(other, WORDS) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")).with_fix(
+                    format!("replace with `{s}`"),
+                    cx.file,
+                    t.span,
+                    s,
+                ),
+                None => d.with_help(
+                    "`parameter_store` (the default) writes them to SSM Parameter Store for the hosts to read at boot; `user_data` embeds them in the instances' user data",
+                ),
+            };
+            cx.report(d);
+            return None;
+        }
+    };
+    Some(Spanned::new(delivery, t.span))
 }
 
 /// `image("PATTERN")`, `image("PATTERN", "OWNER")` or an AMI id.

@@ -39,6 +39,14 @@ impl DesiredState {
             _ => None,
         })
     }
+
+    /// The sealed values of the stack's Parameter Store secrets, in resource order.
+    pub fn sealed(&self) -> impl Iterator<Item = &parameter::Sealed> {
+        self.resources.iter().filter_map(|r| match &r.spec {
+            Spec::Parameter(p) => Some(&p.value),
+            _ => None,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -151,7 +159,11 @@ impl Resource {
             Spec::RouteTableAssociation(a) => &a.subnet,
             Spec::Instance(i) => &i.subnet,
             Spec::RecordSet(s) => &s.zone,
-            Spec::Vpc(_) | Spec::HostedZone(_) | Spec::HealthCheck(_) => return None,
+            Spec::Vpc(_)
+            | Spec::HostedZone(_)
+            | Spec::HealthCheck(_)
+            | Spec::Parameter(_)
+            | Spec::InstanceRole(_) => return None,
         };
         v.as_ref().map(|r| r.address.as_str())
     }
@@ -183,6 +195,10 @@ pub enum Spec {
     RecordSet(Box<RecordSet>),
     #[serde(rename = "route53.health_check")]
     HealthCheck(HealthCheck),
+    #[serde(rename = "ssm.parameter")]
+    Parameter(Parameter),
+    #[serde(rename = "iam.instance_role")]
+    InstanceRole(InstanceRole),
 }
 
 /// Every kind's schema, in the order the docs list them.
@@ -198,6 +214,8 @@ pub const SCHEMAS: &[&Schema] = &[
     &hosted_zone::SCHEMA,
     &record_set::SCHEMA,
     &health_check::SCHEMA,
+    &parameter::SCHEMA,
+    &instance_role::SCHEMA,
 ];
 
 /// The schema of a kind named in a state or plan file; `None` for a kind this version
@@ -220,6 +238,8 @@ impl Spec {
             Spec::HostedZone(_) => &hosted_zone::SCHEMA,
             Spec::RecordSet(_) => &record_set::SCHEMA,
             Spec::HealthCheck(_) => &health_check::SCHEMA,
+            Spec::Parameter(_) => &parameter::SCHEMA,
+            Spec::InstanceRole(_) => &instance_role::SCHEMA,
         }
     }
 
@@ -236,6 +256,8 @@ impl Spec {
             Spec::HostedZone(a) => serde_json::to_value(a),
             Spec::RecordSet(a) => serde_json::to_value(a),
             Spec::HealthCheck(a) => serde_json::to_value(a),
+            Spec::Parameter(a) => serde_json::to_value(a),
+            Spec::InstanceRole(a) => serde_json::to_value(a),
         };
         // Plain data with string keys serialises without fail.
         v.unwrap_or(Value::Null)
@@ -308,6 +330,8 @@ into_spec!(
     HostedZone => hosted_zone;
     RecordSet => record_set, *;
     HealthCheck => health_check;
+    Parameter => parameter;
+    InstanceRole => instance_role;
 );
 
 /// `{"ref": address, "attribute": name}`

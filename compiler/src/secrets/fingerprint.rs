@@ -94,6 +94,13 @@ impl Decrypted {
         let value = self.values.get(name)?;
         Some(fingerprint(key.expose_secret(), name, value.expose_secret()))
     }
+
+    /// The fingerprint `plaintext` would have as the value of `name` (a value read back
+    /// from where it was delivered, to compare with the source's).
+    pub fn fingerprint_of(&self, name: &str, plaintext: &[u8]) -> Option<String> {
+        let key = self.hash_key.as_ref()?;
+        Some(fingerprint(key.expose_secret(), name, plaintext))
+    }
 }
 
 /// HMAC-SHA256 over `drove-secret-v1 \0 NAME \0 PLAINTEXT`; the name is bound in so two

@@ -14,6 +14,7 @@ use crate::provider::{Change, Image, Live};
 use crate::userdata::UserData;
 use age::secrecy::ExposeSecret as _;
 use aws_sdk_ec2::types::{
+    IamInstanceProfileSpecification,
     BlockDeviceMapping, EbsBlockDevice, Filter, HttpTokensState, InstanceAttributeName, InstanceMetadataEndpointState,
     InstanceMetadataOptionsRequest, InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType,
     LocationType, ResourceType, VolumeType,
@@ -271,10 +272,14 @@ async fn create(x: &Instances, c: &Change, stack: &str, user_data: Option<&UserD
                 .build(),
         )
         .set_user_data(encoded);
+    if let Some(profile) = &a.instance_profile {
+        let arn = profile.text().ok_or_else(|| bad("no instance profile ARN"))?;
+        req = req.iam_instance_profile(IamInstanceProfileSpecification::builder().arn(arn).build());
+    }
     for kind in [ResourceType::Instance, ResourceType::Volume] {
         req = req.tag_specifications(ec2_tags::specification(kind, &ec2_tags::Owner::of(stack, c), Some(&a.tags)));
     }
-    let out = req.send().await.map_err(|e| sdk_error("ec2 RunInstances", e))?;
+    let out = run_instances(req).await?;
     let id = out.instances().first().and_then(|i| i.instance_id()).map(str::to_string).ok_or_else(|| {
         EngineError::new(codes::AWS_CALL, format!("{}: RunInstances returned no instance", c.address))
     })?;
@@ -291,6 +296,33 @@ async fn create(x: &Instances, c: &Change, stack: &str, user_data: Option<&UserD
     };
     let fingerprint = a.user_data.and_then(|ud| ud.fingerprint).map(live_fingerprint);
     Ok(view_of(&running, root_volume, fingerprint).live())
+}
+
+/// How long RunInstances is retried while EC2 does not know a new instance profile yet.
+const PROFILE_PROPAGATION: Duration = Duration::from_secs(90);
+
+/// RunInstances, retried while IAM's new instance profile is still unknown to EC2: IAM is
+/// eventually consistent, and a profile made seconds earlier is refused as invalid.
+async fn run_instances(
+    req: aws_sdk_ec2::operation::run_instances::builders::RunInstancesFluentBuilder,
+) -> Result<aws_sdk_ec2::operation::run_instances::RunInstancesOutput> {
+    let started = Instant::now();
+    loop {
+        match req.clone().send().await {
+            Ok(out) => return Ok(out),
+            Err(e) if profile_not_yet_known(&e) && started.elapsed() < PROFILE_PROPAGATION => {
+                tokio::time::sleep(Duration::from_secs(3)).await;
+            }
+            Err(e) => return Err(sdk_error("ec2 RunInstances", e)),
+        }
+    }
+}
+
+fn profile_not_yet_known<R>(e: &aws_sdk_ec2::error::SdkError<aws_sdk_ec2::operation::run_instances::RunInstancesError, R>) -> bool {
+    use aws_sdk_ec2::error::ProvideErrorMetadata as _;
+    let Some(s) = e.as_service_error() else { return false };
+    s.code() == Some("InvalidParameterValue")
+        && s.message().is_some_and(|m| m.to_ascii_lowercase().contains("instance profile") || m.contains("iamInstanceProfile"))
 }
 
 /// Tags and security groups change in place; the rest forces a replacement.
@@ -689,6 +721,7 @@ fn view_of(
         root_volume,
         imdsv2_required: tokens == Some(&HttpTokensState::Required),
         user_data,
+        instance_profile: i.iam_instance_profile().and_then(|p| p.arn()).map(|a| Val::Lit(a.to_string())),
         tags,
         rollout: None,
     };

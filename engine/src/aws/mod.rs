@@ -6,14 +6,18 @@ pub mod discover;
 pub mod ec2_instance;
 pub mod ec2_network;
 pub mod ec2_tags;
+pub mod iam;
 pub mod provider;
 pub mod route53;
+pub mod ssm;
 
 // Tests and tools reach the SDK types through the engine, so they build what it builds.
 pub use aws_config;
 pub use aws_sdk_ec2;
+pub use aws_sdk_iam;
 pub use aws_sdk_route53;
 pub use aws_sdk_s3;
+pub use aws_sdk_ssm;
 
 use crate::error::{codes, EngineError, Result};
 use crate::provider::Change;
@@ -72,6 +76,14 @@ pub fn s3_client_counted(conf: &aws_config::SdkConfig, counter: &RequestCounter)
 
 pub fn ec2_client(conf: &aws_config::SdkConfig, counter: &RequestCounter) -> aws_sdk_ec2::Client {
     aws_sdk_ec2::Client::from_conf(aws_sdk_ec2::config::Builder::from(conf).interceptor(counter.clone()).build())
+}
+
+pub fn ssm_client(conf: &aws_config::SdkConfig, counter: &RequestCounter) -> aws_sdk_ssm::Client {
+    aws_sdk_ssm::Client::from_conf(aws_sdk_ssm::config::Builder::from(conf).interceptor(counter.clone()).build())
+}
+
+pub fn iam_client(conf: &aws_config::SdkConfig, counter: &RequestCounter) -> aws_sdk_iam::Client {
+    aws_sdk_iam::Client::from_conf(aws_sdk_iam::config::Builder::from(conf).interceptor(counter.clone()).build())
 }
 
 pub fn route53_client(conf: &aws_config::SdkConfig, counter: &RequestCounter) -> aws_sdk_route53::Client {

@@ -4,13 +4,14 @@
 
 use super::ec2_instance::{self, View};
 use super::ec2_network::{self as net, Ctx};
-use super::{before, route53, typed_attributes, RequestCounter};
+use super::{before, iam, route53, ssm, typed_attributes, RequestCounter};
 use crate::error::{codes, EngineError, Result};
 use crate::provider::{record_zone, Change, Image, Known, Live, Operation, Provider, Wanted, ZoneRecord};
 use async_trait::async_trait;
 use drove_compiler::model::{
-    health_check, hosted_zone, instance, internet_gateway, record_set, route_table, route_table_association,
-    security_group, security_group_rules, subnet, vpc, HostedZone, Instance, RecordSet, RouteTableAssociation,
+    health_check, hosted_zone, instance, instance_role, internet_gateway, parameter, record_set, route_table,
+    route_table_association, security_group, security_group_rules, subnet, vpc, HostedZone, Instance, InstanceRole,
+    Parameter, RecordSet, RouteTableAssociation,
 };
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde_json::Value;
@@ -34,6 +35,8 @@ struct Listing {
 pub struct AwsProvider {
     route53: aws_sdk_route53::Client,
     ec2: aws_sdk_ec2::Client,
+    ssm: aws_sdk_ssm::Client,
+    iam: aws_sdk_iam::Client,
     instances: ec2_instance::Instances,
     stack: String,
     region: String,
@@ -53,6 +56,8 @@ impl AwsProvider {
         let ec2 = super::ec2_client(conf, counter);
         AwsProvider {
             route53: super::route53_client(conf, counter),
+            ssm: super::ssm_client(conf, counter),
+            iam: super::iam_client(conf, counter),
             instances: ec2_instance::Instances::new(ec2.clone()),
             ec2,
             stack: stack.into(),
@@ -107,6 +112,11 @@ impl AwsProvider {
             record_set::KIND => self.find_record(&k.address, &k.attributes).await?,
             health_check::KIND => route53::read_health_check_owned(&self.route53, &k.id).await?,
             kind if is_network(kind) => nets.get(&(k.kind.clone(), k.id.clone())).cloned(),
+            parameter::KIND => {
+                let known: Parameter = typed_attributes(&k.address, &k.attributes)?;
+                ssm::read(&self.ssm, &k.id, &known.value, self.user_data.as_deref()).await?
+            }
+            instance_role::KIND => iam::read(&self.iam, &k.id).await?,
             other => return Err(unsupported(&k.address, other)),
         })
     }
@@ -128,6 +138,15 @@ impl AwsProvider {
             record_set::KIND => self.find_record(&w.address, &w.attributes).await?,
             health_check::KIND => route53::find_health_check(&self.route53, &self.stack, &w.address).await?,
             kind if is_network(kind) => nets.get(&(w.kind.clone(), w.address.clone())).cloned(),
+            // Found by the name the stack's and the secret's names make.
+            parameter::KIND => {
+                let want: Parameter = typed_attributes(&w.address, &w.attributes)?;
+                ssm::read(&self.ssm, &want.name, &want.value, self.user_data.as_deref()).await?
+            }
+            instance_role::KIND => {
+                let want: InstanceRole = typed_attributes(&w.address, &w.attributes)?;
+                iam::read(&self.iam, &want.name).await?
+            }
             _ => None,
         })
     }
@@ -173,7 +192,15 @@ impl AwsProvider {
 #[async_trait]
 impl Provider for AwsProvider {
     fn supports(&self, kind: &str) -> bool {
-        matches!(kind, hosted_zone::KIND | record_set::KIND | health_check::KIND | instance::KIND) || is_network(kind)
+        matches!(
+            kind,
+            hosted_zone::KIND
+                | record_set::KIND
+                | health_check::KIND
+                | instance::KIND
+                | parameter::KIND
+                | instance_role::KIND
+        ) || is_network(kind)
     }
 
     async fn refresh(&self, known: &[Known]) -> Result<Vec<Option<Live>>> {
@@ -282,6 +309,22 @@ impl Provider for AwsProvider {
                     None
                 }
                 (kind, op) if is_network(kind) => self.apply_network(kind, op, c, &id).await?,
+                (parameter::KIND, Operation::Create) => {
+                    Some(ssm::create(&self.ssm, c, &self.stack, self.user_data.as_deref()).await?)
+                }
+                (parameter::KIND, Operation::Update) => {
+                    Some(ssm::update(&self.ssm, c, &self.stack, self.user_data.as_deref()).await?)
+                }
+                (parameter::KIND, Operation::Delete) => {
+                    ssm::delete(&self.ssm, &id).await?;
+                    None
+                }
+                (instance_role::KIND, Operation::Create) => Some(iam::create(&self.iam, c, &self.stack).await?),
+                (instance_role::KIND, Operation::Update) => Some(iam::update(&self.iam, c, &self.stack).await?),
+                (instance_role::KIND, Operation::Delete) => {
+                    iam::delete(&self.iam, &id).await?;
+                    None
+                }
                 (other, _) => return Err(unsupported(&c.address, other)),
             });
         }

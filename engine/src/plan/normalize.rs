@@ -1,7 +1,7 @@
 //! Desired and live attributes in one canonical JSON form, so the diff compares like with
 //! like. The rules come from each kind's schema in `drove_compiler::model`.
 
-use drove_compiler::model::{instance, schema_of};
+use drove_compiler::model::{instance, parameter, schema_of};
 use serde_json::Value;
 
 /// Whether changing `attribute` needs a new resource.
@@ -43,6 +43,11 @@ pub fn normalize(kind: &str, attribute: &str, v: &Value) -> Value {
     if (kind, attribute) == (instance::KIND, "user_data") && !v.is_null() {
         let ud: instance::UserData = serde_json::from_value(v.clone()).unwrap_or_default();
         return ud.fingerprint.map(Value::String).unwrap_or(Value::Null);
+    }
+    // A parameter's secret likewise, by its keyed fingerprint.
+    if (kind, attribute) == (parameter::KIND, "value") && !v.is_null() {
+        let sealed: parameter::Sealed = serde_json::from_value(v.clone()).unwrap_or_default();
+        return sealed.fingerprint.map(Value::String).unwrap_or(Value::Null);
     }
     let v = &without_nulls(v);
     match v {

@@ -11,7 +11,7 @@ use crate::error::{codes, EngineError, Result};
 use crate::provider::{Known, Live, Provider, Wanted};
 use crate::state::{ResourceRecord, State};
 use drove_compiler::model::instance::{self, Instance};
-use drove_compiler::model::{record_set, DesiredState, Resource, Spec};
+use drove_compiler::model::{record_set, DesiredState, Parameter, Resource, Spec};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -115,6 +115,14 @@ pub async fn plan(
                 let mut spec: Instance = typed(address, after)?;
                 resolve_image(&mut spec, provider, &mut images, &mut notes).await?;
                 fingerprint_user_data(&mut spec, opts.user_data.as_deref())?;
+                after = crate::provider::attributes(&spec);
+            }
+            if matches!(r.spec, Spec::Parameter(_)) {
+                let mut spec: Parameter = typed(address, after)?;
+                spec.value = match opts.user_data.as_deref() {
+                    Some(renderer) => renderer.planned_parameter(&spec.value)?,
+                    None => crate::userdata::UserData::public().planned_parameter(&spec.value)?,
+                };
                 after = crate::provider::attributes(&spec);
             }
             let deps = dependencies(r, |a| by_address.contains_key(a));

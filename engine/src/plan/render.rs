@@ -3,7 +3,7 @@
 
 use super::unmanaged::{Disposition, UnmanagedRecord};
 use super::{Action, Plan, PlannedChange};
-use drove_compiler::model::{instance, Val};
+use drove_compiler::model::{instance, parameter, Val};
 use serde::Deserialize as _;
 use serde_json::Value;
 use std::fmt::Write;
@@ -28,17 +28,26 @@ pub fn show_value(v: &Value) -> String {
     }
 }
 
+/// `scheme:` and the first 12 hex digits.
+fn short_fingerprint(fp: &str) -> String {
+    match fp.split_once(':') {
+        Some((scheme, hex)) => format!("{scheme}:{}…", hex.get(..12).unwrap_or(hex)),
+        None => fp.to_string(),
+    }
+}
+
 /// An instance's user data is shown by its fingerprint and what it embeds: the document
 /// is long, and its rendered form (with secrets) is never in a plan anyway.
 fn show_attribute(kind: &str, name: &str, v: &Value) -> String {
+    if kind == parameter::KIND && name == "value" {
+        let sealed = parameter::Sealed::deserialize(v).unwrap_or_default();
+        let fp = sealed.fingerprint.as_deref().unwrap_or("?");
+        return format!("{} (secret {}, SecureString)", short_fingerprint(fp), sealed.secret);
+    }
     let document =
         (kind == instance::KIND && name == "user_data").then(|| instance::UserData::deserialize(v).ok()).flatten();
     let Some(ud) = document else { return show_value(v) };
-    let fp = ud.fingerprint.as_deref().unwrap_or("?");
-    let short = match fp.split_once(':') {
-        Some((scheme, hex)) => format!("{scheme}:{}…", hex.get(..12).unwrap_or(hex)),
-        None => fp.to_string(),
-    };
+    let short = short_fingerprint(ud.fingerprint.as_deref().unwrap_or("?"));
     let mut parts = Vec::new();
     if let Some(doc) = &ud.cloud_config {
         parts.push(format!("cloud-config, {} lines", doc.lines().count()));
@@ -46,6 +55,10 @@ fn show_attribute(kind: &str, name: &str, v: &Value) -> String {
     let (secrets, files) = (ud.secrets.unwrap_or_default(), ud.files.unwrap_or_default());
     if !secrets.is_empty() {
         parts.push(format!("secrets {}", secrets.join(", ")));
+    }
+    let parameters = ud.parameters.unwrap_or_default();
+    if !parameters.is_empty() {
+        parts.push(format!("reads {} from Parameter Store", parameters.join(", ")));
     }
     if !files.is_empty() {
         parts.push(format!("files {}", files.join(", ")));

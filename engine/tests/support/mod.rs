@@ -45,7 +45,7 @@ pub fn compile_data_with_user_data(name: &str) -> (DesiredState, Arc<UserData>) 
     let a = analyze_data(name);
     let d = drove_compiler::compile::compile(&a).expect("the stack compiles");
     let no_keys = || Ok(drove_compiler::secrets::Keyring::from_identities(Vec::new()));
-    let ud = UserData::open(d.user_data(), no_keys).expect("user data without secrets needs no key");
+    let ud = UserData::open(d.user_data(), d.sealed(), no_keys).expect("user data without secrets needs no key");
     (d, Arc::new(ud))
 }
 

@@ -42,7 +42,7 @@
 pub mod size;
 mod yaml;
 
-use crate::hir::{FileContent, Role, Stack, StepKind};
+use crate::hir::{FileContent, Role, SecretDelivery, Spanned, Stack, StepKind};
 use crate::model::instance::UserData;
 use crate::source::Span;
 use base64::Engine as _;
@@ -56,6 +56,9 @@ pub struct CloudConfig {
     pub document: String,
     /// Secrets named by `{{secret:…}}` markers, each once, in order of first use.
     pub secrets: Vec<String>,
+    /// Secrets the host reads from Parameter Store, named by `{{parameter:…}}` markers,
+    /// each once, in order of first use.
+    pub parameters: Vec<String>,
     /// Repository files named by `{{file:…}}` markers, each once, in order of first use.
     pub files: Vec<String>,
     /// Every `file` step, for the size rule.
@@ -83,16 +86,48 @@ pub enum Content {
     Repo { path: String, marker: String },
 }
 
+/// Where a role's hosts read their secrets from Parameter Store: the stack (its
+/// parameters' path) and the region.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fetch {
+    pub stack: String,
+    pub region: String,
+}
+
+impl Fetch {
+    /// For a role whose secrets go through Parameter Store (the default); `None` when the
+    /// role embeds them in user data, or the stack lacks the name or region (reported).
+    pub fn of(stack: &Stack, role: &Role) -> Option<Fetch> {
+        if role.secret_delivery() != SecretDelivery::ParameterStore {
+            return None;
+        }
+        let info = stack.info()?;
+        Some(Fetch { stack: info.name.text.clone(), region: info.region.as_ref()?.value.clone() })
+    }
+}
+
+/// The shell script a `runcmd` entry runs to write one secret file from Parameter Store:
+/// `$1` path, `$2` parameter name, `$3` owner, `$4` mode, `$5` region (`$6`, the value's
+/// fingerprint, only makes a changed value a changed document). The value is the base64
+/// of the secret, so any bytes arrive exactly. The instance role's credentials and IAM
+/// changes can take a while to reach a new instance: the read is retried for 5 minutes.
+/// The file is written beside its final path and renamed, so no reader sees half a file.
+pub const FETCH_SCRIPT: &str = "set -eu; n=0; \
+until v=$(aws ssm get-parameter --region \"$5\" --name \"$2\" --with-decryption --query Parameter.Value --output text); do \
+n=$((n+1)); if [ \"$n\" -ge 60 ]; then echo \"drove: cannot read $2 from SSM Parameter Store\" >&2; exit 1; fi; sleep 5; done; \
+mkdir -p \"$(dirname \"$1\")\"; umask 077; t=$(mktemp \"$1.drove.XXXXXX\"); \
+printf '%s' \"$v\" | base64 -d > \"$t\"; chown \"$3\" \"$t\"; chmod \"$4\" \"$t\"; mv -f \"$t\" \"$1\"";
+
 /// The `user_data` attribute of a role's instances (see the module documentation).
 pub fn user_data(stack: &Stack, role: &Role) -> Option<UserData> {
-    let cc = render(role)?;
+    let cc = render(role, Fetch::of(stack, role).as_ref())?;
     let encoding = match size::estimate(stack, &cc).encoding() {
         Some(e) => e,
         // Reported by the size check, which keeps such a stack from compiling.
         None => size::Encoding::Gzip,
     };
     let mut ciphertexts = std::collections::BTreeMap::new();
-    let names = cc.secrets.iter().map(String::as_str);
+    let names = cc.secrets.iter().chain(&cc.parameters).map(String::as_str);
     // The hash key keys the document's fingerprint whenever the stack has one.
     for name in names.chain(std::iter::once(crate::secrets::HASH_KEY_NAME)) {
         if let Some(text) = stack.secret(name).and_then(|s| s.ciphertext.as_ref()) {
@@ -106,6 +141,7 @@ pub fn user_data(stack: &Stack, role: &Role) -> Option<UserData> {
         cloud_config: Some(cc.document),
         secrets: Some(cc.secrets),
         files: Some(cc.files),
+        parameters: (!cc.parameters.is_empty()).then_some(cc.parameters),
         encoding: Some(encoding),
         ciphertexts,
         contents,
@@ -113,8 +149,9 @@ pub fn user_data(stack: &Stack, role: &Role) -> Option<UserData> {
     })
 }
 
-/// The document of a role, or `None` when it provisions nothing.
-pub fn render(role: &Role) -> Option<CloudConfig> {
+/// The document of a role, or `None` when it provisions nothing. With `fetch`, secret
+/// files are read from Parameter Store at boot instead of travelling in the document.
+pub fn render(role: &Role, fetch: Option<&Fetch>) -> Option<CloudConfig> {
     if role.provision.is_empty() {
         return None;
     }
@@ -122,7 +159,15 @@ pub fn render(role: &Role) -> Option<CloudConfig> {
     let mut users = String::new();
     let mut files = String::new();
     let mut runcmd = Vec::new();
-    let mut cc = CloudConfig { document: String::new(), secrets: Vec::new(), files: Vec::new(), entries: Vec::new() };
+    // Secret files fetched at boot come before the role's own commands, which may need them.
+    let mut fetches = Vec::new();
+    let mut cc = CloudConfig {
+        document: String::new(),
+        secrets: Vec::new(),
+        parameters: Vec::new(),
+        files: Vec::new(),
+        entries: Vec::new(),
+    };
     // `write!` into a String cannot fail; the results are ignored for that reason.
     for step in &role.provision {
         match &step.kind {
@@ -136,6 +181,28 @@ pub fn render(role: &Role) -> Option<CloudConfig> {
                 if let Some(sh) = shell {
                     let _ = writeln!(users, "    shell: {}", quoted(&sh.value));
                 }
+            }
+            StepKind::File { path, owner, mode, content: Spanned { value: FileContent::Secret(name), .. } }
+                if fetch.is_some() =>
+            {
+                let Some(f) = fetch else { continue };
+                if !cc.parameters.contains(&name.text) {
+                    cc.parameters.push(name.text.clone());
+                }
+                let args = [
+                    "sh".to_string(),
+                    "-c".to_string(),
+                    FETCH_SCRIPT.to_string(),
+                    "drove-secret".to_string(),
+                    path.value.clone(),
+                    crate::model::parameter::name(&f.stack, &name.text),
+                    owner.as_ref().map_or_else(|| "root:root".to_string(), |o| o.value.clone()),
+                    format!("{:04o}", mode.as_ref().map_or(0o600, |m| m.value)),
+                    f.region.clone(),
+                    format!("{{{{parameter:{}}}}}", name.text),
+                ];
+                let list: Vec<String> = args.iter().map(|a| quoted(a)).collect();
+                fetches.push(format!("[{}]", list.join(", ")));
             }
             StepKind::File { path, owner, mode, content } => {
                 let _ = writeln!(files, "  - path: {}", quoted(&path.value));
@@ -206,6 +273,8 @@ pub fn render(role: &Role) -> Option<CloudConfig> {
         doc.push_str("write_files:\n");
         doc.push_str(&files);
     }
+    fetches.append(&mut runcmd);
+    let runcmd = fetches;
     if !runcmd.is_empty() {
         doc.push_str("runcmd:\n");
         for c in &runcmd {

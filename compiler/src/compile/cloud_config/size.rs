@@ -163,7 +163,7 @@ fn gzipped(stack: &Stack, cc: &CloudConfig) -> Option<usize> {
 /// Reports every role whose user data does not fit EC2's limit even gzipped.
 pub fn check(stack: &Stack, sink: &mut Sink) {
     for role in &stack.roles {
-        let Some(cc) = render(role) else { continue };
+        let Some(cc) = render(role, super::Fetch::of(stack, role).as_ref()) else { continue };
         let est = estimate(stack, &cc);
         if est.encoding().is_none() {
             sink.push(too_big(role, &cc, &est));

@@ -93,7 +93,7 @@ fn a_role_without_provisioning_has_no_user_data() {
 #[test]
 fn only_present_groups_are_written() {
     let s = stack(&role_with("    run \"true\""));
-    let doc = render(s.role("app").expect("role")).expect("provisioned").document;
+    let doc = render(s.role("app").expect("role"), None).expect("provisioned").document;
     assert_eq!(doc, "#cloud-config\nruncmd:\n  - \"true\"\n");
 }
 
@@ -116,6 +116,7 @@ fn role(steps: Vec<StepKind>) -> Role {
         drain: None,
         drain_timeout: None,
         batch: None,
+        secrets: None,
     }
 }
 
@@ -162,7 +163,7 @@ proptest::proptest! {
             StepKind::Run { command: sp(command.clone()) },
             StepKind::Service { names: vec![sp(service.clone())] },
         ]);
-        let doc = parse(&render(&r).expect("provisioned").document);
+        let doc = parse(&render(&r, None).expect("provisioned").document);
         proptest::prop_assert_eq!(&doc["packages"], &json!([package]));
         proptest::prop_assert_eq!(&doc["users"], &json!(["default", {"name": user, "groups": [group], "shell": shell}]));
         let file = &doc["write_files"][0];
@@ -183,7 +184,7 @@ fn text_that_looks_like_a_marker_is_encoded() {
         mode: None,
         content: sp(FileContent::Text("{{file:/etc/shadow}}".into())),
     }]);
-    let cc = render(&r).expect("provisioned");
+    let cc = render(&r, None).expect("provisioned");
     assert!(!cc.document.contains("{{"));
     assert!(cc.files.is_empty());
     assert_eq!(content_of(&parse(&cc.document)["write_files"][0]), "{{file:/etc/shadow}}");
@@ -211,11 +212,11 @@ fn file_step(path: &str, content: FileContent) -> StepKind {
 fn user_data_over_the_limit_is_gzipped_when_that_fits() {
     let s = Stack::default();
     let small = role(vec![file_step("/etc/a", FileContent::Text("a".repeat(LIMIT - 100)))]);
-    let est = size::estimate(&s, &render(&small).expect("provisioned"));
+    let est = size::estimate(&s, &render(&small, None).expect("provisioned"));
     assert_eq!((est.encoding(), est.gzip), (Some(Encoding::Plain), None));
 
     let big = role(vec![file_step("/etc/a", FileContent::Text("repetitive line\n".repeat(4000)))]);
-    let est = size::estimate(&s, &render(&big).expect("provisioned"));
+    let est = size::estimate(&s, &render(&big, None).expect("provisioned"));
     assert!(est.plain > LIMIT && est.gzip.is_some_and(|g| g < 2000), "{est:?}");
     assert_eq!(est.encoding(), Some(Encoding::Gzip));
     assert_eq!(user_data(&s, &big)["encoding"], "gzip");
@@ -250,7 +251,7 @@ fn repository_files_count_by_their_size_on_disk() {
     std::fs::write(dir.path().join("files/noise.bin"), random_bytes(20_000)).expect("write");
     let mut s = Stack { dir: Some(dir.path().to_path_buf()), ..Stack::default() };
     let measure = |s: &Stack, p: &str| {
-        size::estimate(s, &render(&role(vec![file_step("/f", FileContent::RepoFile(p.into()))])).expect("provisioned"))
+        size::estimate(s, &render(&role(vec![file_step("/f", FileContent::RepoFile(p.into()))]), None).expect("provisioned"))
     };
 
     let small = measure(&s, "files/small.conf");
@@ -278,7 +279,7 @@ fn secrets_count_by_their_plaintext_size() {
         secret(12_000)
     );
     let s = stack(&src);
-    let cc = render(s.role("app").expect("role")).expect("provisioned");
+    let cc = render(s.role("app").expect("role"), None).expect("provisioned");
     let est = size::estimate(&s, &cc);
     assert_eq!(est.file_bytes, vec![1_336 + 2, 16_000 + 2]);
     // Counted as incompressible, the big one alone is over the limit, gzip or not.

@@ -19,6 +19,7 @@ pub const SCHEMA: Schema = Schema {
         "user_data",
         "imdsv2_required",
         "role",
+        "instance_profile",
     ],
     sets: &["security_groups"],
     outputs: &["private_ip", "public_ip"],
@@ -47,6 +48,10 @@ pub struct Instance {
     pub root_volume: Option<RootVolume>,
     pub imdsv2_required: bool,
     pub user_data: Option<UserData>,
+    /// The ARN of the instance profile the host runs with (its role's
+    /// `iam.instance_role`), when the role has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_profile: Option<Val<String>>,
     pub tags: Tags,
     /// The role's replacement settings; the planner takes them out before diffing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -81,6 +86,11 @@ pub struct UserData {
     pub secrets: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<String>>,
+    /// Secrets the host reads from Parameter Store at boot. The document holds a
+    /// `{{parameter:NAME}}` marker for each, which becomes the secret's keyed fingerprint,
+    /// so a changed value replaces the hosts that read the old one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoding: Option<Encoding>,
     /// Secret name → its age ciphertext as the source holds it (never a plaintext).

@@ -1,0 +1,404 @@
+//! `iam.instance_role`: an IAM role EC2 may assume, the one inline policy drove writes on
+//! it (`drove`), and the instance profile of the same name that puts it on instances.
+//!
+//! The live view reads all three back, so a role edited by hand shows in the plan: a
+//! changed trust policy, a statement added to drove's policy, another inline policy or an
+//! attached managed policy (`foreign_policies`), a missing profile. The apply writes the
+//! source's version back and takes foreign policies off: least privilege is what the
+//! source says. IAM documents come back URL-encoded.
+
+use super::ec2_tags::{Owner, LINEAGE_TAG};
+use super::{after, before, sdk_error};
+use crate::error::{codes, EngineError, Result};
+use crate::provider::{Change, Live};
+use aws_sdk_iam::types::Tag;
+use aws_sdk_iam::Client;
+use drove_compiler::model::instance_role::{Grant, InstanceRole, POLICY_NAME};
+use drove_compiler::model::{Tags, Val};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+fn not_found<E: aws_sdk_iam::error::ProvideErrorMetadata, R>(e: &aws_sdk_iam::error::SdkError<E, R>) -> bool {
+    e.as_service_error().and_then(|s| s.code()) == Some("NoSuchEntity")
+}
+
+/// A policy document as IAM returns it (URL-encoded JSON), parsed.
+fn document(text: &str) -> Value {
+    let decoded = percent_encoding::percent_decode_str(text).decode_utf8_lossy();
+    serde_json::from_str(&decoded).unwrap_or(Value::String(decoded.into_owned()))
+}
+
+/// One value or a list of them, as IAM's policy grammar allows either.
+fn one_or_many(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn statements(doc: &Value) -> Vec<Value> {
+    match doc.get("Statement") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(s @ Value::Object(_)) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// The service a trust policy lets assume the role, when that is all it says; otherwise
+/// the document itself, so the diff shows what was changed.
+fn trusted_service(doc: &Value) -> String {
+    let all = statements(doc);
+    if let [s] = all.as_slice() {
+        let services = one_or_many(s.pointer("/Principal/Service"));
+        let plain = s.get("Effect") == Some(&json!("Allow"))
+            && one_or_many(s.get("Action")) == ["sts:AssumeRole"]
+            && s.get("Condition").is_none()
+            && s.get("Principal").and_then(Value::as_object).is_some_and(|p| p.len() == 1);
+        if let (true, [one]) = (plain, services.as_slice()) {
+            return one.clone();
+        }
+    }
+    doc.to_string()
+}
+
+fn trust_document(service: &str) -> String {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]
+    })
+    .to_string()
+}
+
+/// Grants as drove's policy holds them: one per resource, actions sorted. A statement
+/// drove would not write (a Deny, a condition, `NotAction`) becomes a grant that names it,
+/// which no source declares.
+fn grants_of(doc: &Value) -> Vec<Grant> {
+    let mut out = Vec::new();
+    for s in statements(doc) {
+        let plain = s.get("Effect") == Some(&json!("Allow"))
+            && s.as_object().is_some_and(|o| o.keys().all(|k| matches!(k.as_str(), "Effect" | "Action" | "Resource" | "Sid")));
+        if !plain {
+            out.push(Grant { actions: vec![format!("(statement drove did not write) {s}")], resource: Val::Lit(String::new()) });
+            continue;
+        }
+        let mut actions = one_or_many(s.get("Action"));
+        actions.sort();
+        for r in one_or_many(s.get("Resource")) {
+            out.push(Grant { actions: actions.clone(), resource: Val::Lit(r) });
+        }
+    }
+    out
+}
+
+fn policy_document(grants: &[Grant]) -> Result<String> {
+    let statements: Vec<Value> = grants
+        .iter()
+        .map(|g| {
+            let resource = g.resource.text().ok_or_else(|| {
+                EngineError::new(codes::INVALID_CHANGE, "a grant's resource is not known yet".to_string())
+            })?;
+            Ok(json!({"Effect": "Allow", "Action": g.actions, "Resource": resource}))
+        })
+        .collect::<Result<_>>()?;
+    Ok(json!({"Version": "2012-10-17", "Statement": statements}).to_string())
+}
+
+fn tag_list(owner: &Owner, user: &Tags) -> Result<Vec<Tag>> {
+    let mut all: BTreeMap<&str, &str> = user.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    for (k, v) in owner.pairs() {
+        all.insert(k, v);
+    }
+    all.into_iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| EngineError::new(codes::INVALID_CHANGE, format!("tag {k}: {e}")))
+        })
+        .collect()
+}
+
+/// The live role named `name`, or `None` when there is none.
+pub async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
+    let role = match client.get_role().role_name(name).send().await {
+        Ok(out) => match out.role {
+            Some(r) => r,
+            None => return Ok(None),
+        },
+        Err(e) if not_found(&e) => return Ok(None),
+        Err(e) => return Err(sdk_error("iam GetRole", e)),
+    };
+    let trusts = role.assume_role_policy_document().map(|d| trusted_service(&document(d))).unwrap_or_default();
+    let inline = client
+        .list_role_policies()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(|e| sdk_error("iam ListRolePolicies", e))?
+        .policy_names;
+    let mut grants = Vec::new();
+    let mut foreign = Vec::new();
+    for p in inline {
+        if p != POLICY_NAME {
+            foreign.push(p);
+            continue;
+        }
+        let got = client
+            .get_role_policy()
+            .role_name(name)
+            .policy_name(&p)
+            .send()
+            .await
+            .map_err(|e| sdk_error("iam GetRolePolicy", e))?;
+        grants = grants_of(&document(&got.policy_document));
+    }
+    let attached = client
+        .list_attached_role_policies()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(|e| sdk_error("iam ListAttachedRolePolicies", e))?;
+    foreign.extend(attached.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_string)));
+    let (instance_profile, profile_arn) = match client.get_instance_profile().instance_profile_name(name).send().await {
+        Ok(out) => match out.instance_profile {
+            Some(p) if p.roles().iter().any(|r| r.role_name() == name) => (name.to_string(), p.arn().to_string()),
+            Some(p) => (String::new(), p.arn().to_string()),
+            None => (String::new(), String::new()),
+        },
+        Err(e) if not_found(&e) => (String::new(), String::new()),
+        Err(e) => return Err(sdk_error("iam GetInstanceProfile", e)),
+    };
+    let all: BTreeMap<String, String> = role.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
+    let owner = all.get(LINEAGE_TAG).cloned();
+    let tags: Tags = all.into_iter().filter(|(k, _)| !k.starts_with("drove:")).collect();
+    let spec = InstanceRole {
+        name: name.to_string(),
+        trusts,
+        grants,
+        foreign_policies: foreign,
+        instance_profile,
+        tags,
+    };
+    let mut outputs = Map::new();
+    outputs.insert("id".into(), Value::String(name.to_string()));
+    outputs.insert("arn".into(), Value::String(role.arn().to_string()));
+    outputs.insert("profile_arn".into(), Value::String(profile_arn));
+    Ok(Some(Live::new(name, crate::provider::attributes(&spec), outputs).owned_by(owner)))
+}
+
+pub async fn create(client: &Client, c: &Change, stack: &str) -> Result<Live> {
+    let want: InstanceRole = after(c)?;
+    let tags = tag_list(&Owner::of(stack, c), &want.tags)?;
+    client
+        .create_role()
+        .role_name(&want.name)
+        .assume_role_policy_document(trust_document(&want.trusts))
+        .description(format!("drove stack {stack}: {}", c.address))
+        .set_tags(Some(tags.clone()))
+        .send()
+        .await
+        .map_err(|e| sdk_error("iam CreateRole", e))?;
+    put_policy(client, &want).await?;
+    ensure_profile(client, &want.name, &tags).await?;
+    written(client, c, &want.name).await
+}
+
+async fn put_policy(client: &Client, want: &InstanceRole) -> Result<()> {
+    if want.grants.is_empty() {
+        return match client.delete_role_policy().role_name(&want.name).policy_name(POLICY_NAME).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if not_found(&e) => Ok(()),
+            Err(e) => Err(sdk_error("iam DeleteRolePolicy", e)),
+        };
+    }
+    client
+        .put_role_policy()
+        .role_name(&want.name)
+        .policy_name(POLICY_NAME)
+        .policy_document(policy_document(&want.grants)?)
+        .send()
+        .await
+        .map_err(|e| sdk_error("iam PutRolePolicy", e))?;
+    Ok(())
+}
+
+/// The instance profile of the role's name, made if missing, holding the role.
+async fn ensure_profile(client: &Client, name: &str, tags: &[Tag]) -> Result<()> {
+    let holds = match client.get_instance_profile().instance_profile_name(name).send().await {
+        Ok(out) => out.instance_profile.map(|p| p.roles().iter().map(|r| r.role_name().to_string()).collect::<Vec<_>>()),
+        Err(e) if not_found(&e) => None,
+        Err(e) => return Err(sdk_error("iam GetInstanceProfile", e)),
+    };
+    let holds = match holds {
+        Some(h) => h,
+        None => {
+            client
+                .create_instance_profile()
+                .instance_profile_name(name)
+                .set_tags(Some(tags.to_vec()))
+                .send()
+                .await
+                .map_err(|e| sdk_error("iam CreateInstanceProfile", e))?;
+            Vec::new()
+        }
+    };
+    // A profile holds at most one role: another one put there by hand goes.
+    for other in holds.iter().filter(|r| r.as_str() != name) {
+        client
+            .remove_role_from_instance_profile()
+            .instance_profile_name(name)
+            .role_name(other)
+            .send()
+            .await
+            .map_err(|e| sdk_error("iam RemoveRoleFromInstanceProfile", e))?;
+    }
+    if !holds.iter().any(|r| r == name) {
+        client
+            .add_role_to_instance_profile()
+            .instance_profile_name(name)
+            .role_name(name)
+            .send()
+            .await
+            .map_err(|e| sdk_error("iam AddRoleToInstanceProfile", e))?;
+    }
+    Ok(())
+}
+
+/// Takes every policy drove did not write off the role.
+async fn drop_foreign(client: &Client, name: &str, foreign: &[String]) -> Result<()> {
+    for p in foreign {
+        let result = if p.starts_with("arn:") {
+            client.detach_role_policy().role_name(name).policy_arn(p).send().await.map(|_| ()).map_err(|e| {
+                if not_found(&e) {
+                    None
+                } else {
+                    Some(sdk_error("iam DetachRolePolicy", e))
+                }
+            })
+        } else {
+            client.delete_role_policy().role_name(name).policy_name(p).send().await.map(|_| ()).map_err(|e| {
+                if not_found(&e) {
+                    None
+                } else {
+                    Some(sdk_error("iam DeleteRolePolicy", e))
+                }
+            })
+        };
+        if let Err(Some(e)) = result {
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+pub async fn update(client: &Client, c: &Change, stack: &str) -> Result<Live> {
+    let (want, have): (InstanceRole, InstanceRole) = (after(c)?, before(c)?);
+    if want.trusts != have.trusts {
+        client
+            .update_assume_role_policy()
+            .role_name(&want.name)
+            .policy_document(trust_document(&want.trusts))
+            .send()
+            .await
+            .map_err(|e| sdk_error("iam UpdateAssumeRolePolicy", e))?;
+    }
+    let sorted = |g: &[Grant]| {
+        let mut v: Vec<String> = g.iter().map(|x| serde_json::to_string(x).unwrap_or_default()).collect();
+        v.sort();
+        v
+    };
+    if sorted(&want.grants) != sorted(&have.grants) {
+        put_policy(client, &want).await?;
+    }
+    drop_foreign(client, &want.name, &have.foreign_policies).await?;
+    let tags = tag_list(&Owner::of(stack, c), &want.tags)?;
+    if want.tags != have.tags || c.claim {
+        let removed: Vec<String> = have.tags.keys().filter(|k| !want.tags.contains_key(*k)).cloned().collect();
+        if !removed.is_empty() {
+            client
+                .untag_role()
+                .role_name(&want.name)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(|e| sdk_error("iam UntagRole", e))?;
+        }
+        client
+            .tag_role()
+            .role_name(&want.name)
+            .set_tags(Some(tags.clone()))
+            .send()
+            .await
+            .map_err(|e| sdk_error("iam TagRole", e))?;
+    }
+    if have.instance_profile != want.instance_profile {
+        ensure_profile(client, &want.name, &tags).await?;
+    }
+    written(client, c, &want.name).await
+}
+
+async fn written(client: &Client, c: &Change, name: &str) -> Result<Live> {
+    read(client, name)
+        .await?
+        .ok_or_else(|| EngineError::new(codes::AWS_CALL, format!("{}: role {name} vanished right after it was written", c.address)))
+}
+
+/// Deletes the profile, the role's policies and the role; parts already gone are fine.
+pub async fn delete(client: &Client, name: &str) -> Result<()> {
+    match client.get_instance_profile().instance_profile_name(name).send().await {
+        Ok(out) => {
+            for r in out.instance_profile.iter().flat_map(|p| p.roles()) {
+                client
+                    .remove_role_from_instance_profile()
+                    .instance_profile_name(name)
+                    .role_name(r.role_name())
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error("iam RemoveRoleFromInstanceProfile", e))?;
+            }
+            match client.delete_instance_profile().instance_profile_name(name).send().await {
+                Ok(_) => {}
+                Err(e) if not_found(&e) => {}
+                Err(e) => return Err(sdk_error("iam DeleteInstanceProfile", e)),
+            }
+        }
+        Err(e) if not_found(&e) => {}
+        Err(e) => return Err(sdk_error("iam GetInstanceProfile", e)),
+    }
+    let Some(live) = read(client, name).await? else { return Ok(()) };
+    let role: InstanceRole = serde_json::from_value(live.attributes)
+        .map_err(|e| EngineError::new(codes::AWS_CALL, format!("role {name}: {e}")))?;
+    let mut policies = role.foreign_policies;
+    if !role.grants.is_empty() {
+        policies.push(POLICY_NAME.to_string());
+    }
+    drop_foreign(client, name, &policies).await?;
+    match client.delete_role().role_name(name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if not_found(&e) => Ok(()),
+        Err(e) => Err(sdk_error("iam DeleteRole", e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_read_back_as_drove_writes_them() {
+        let g = vec![Grant { actions: vec!["ssm:GetParameter".into()], resource: Val::Lit("arn:aws:ssm:r:1:parameter/drove/s/a".into()) }];
+        let text = policy_document(&g).expect("resolved");
+        let encoded = percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC).to_string();
+        assert_eq!(grants_of(&document(&encoded)), g);
+        assert_eq!(trusted_service(&document(&trust_document("ec2.amazonaws.com"))), "ec2.amazonaws.com");
+        let wide = json!({"Statement": {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}});
+        assert!(trusted_service(&wide).contains("\"AWS\""));
+        let deny = json!({"Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]});
+        assert!(grants_of(&deny)[0].actions[0].starts_with("(statement drove did not write)"));
+        let many = json!({"Statement": [{"Effect": "Allow", "Action": ["s3:b", "s3:a"], "Resource": ["x", "y"]}]});
+        assert_eq!(grants_of(&many).len(), 2);
+        assert_eq!(grants_of(&many)[0].actions, ["s3:a", "s3:b"]);
+    }
+}
