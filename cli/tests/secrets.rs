@@ -173,7 +173,9 @@ fn identity_round_trip_and_plaintext_never_printed_by_check_or_compile() {
         }
     }
     let compiled = env.run(&["compile", &env.stack_arg()], b"").stdout;
-    assert!(compiled.contains("{{secret:db.yml}}"), "{compiled}");
+    // The secret goes to Parameter Store: a parameter carrying its ciphertext, and a
+    // marker in the user data where the host fetches it.
+    assert!(compiled.contains("{{parameter:db.yml}}") && compiled.contains("\"ssm.parameter\""), "{compiled}");
     assert_eq!(env.run(&["check", "--format", "json", &env.stack_arg()], b"").stdout.trim(), "[]");
 }
 

@@ -56,6 +56,7 @@ fn source(keys: &Keys, secret: &str, count: u32, instance_type: &str) -> String 
   firewall = [web]
   public_ip = true
   disk = 20GiB
+  secrets = user_data
   provision {{
     package "nginx"
     file "/etc/app/db.yml" owner "root" = secret("db.yml")
