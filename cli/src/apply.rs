@@ -81,13 +81,13 @@ pub fn run(args: &Args) -> u8 {
         let written: Vec<Parameter> = plan
             .changes
             .iter()
-            .filter(|c| c.kind == parameter::KIND && matches!(c.action, Action::Create | Action::Update | Action::Replace))
+            .filter(|c| {
+                c.kind == parameter::KIND && matches!(c.action, Action::Create | Action::Update | Action::Replace)
+            })
             .filter_map(|c| serde_json::from_value(c.after.clone()).ok())
             .collect();
-        let ud = match user_data(
-            launched.iter().filter_map(|i| i.user_data.as_ref()),
-            written.iter().map(|p| &p.value),
-        ) {
+        let ud = match user_data(launched.iter().filter_map(|i| i.user_data.as_ref()), written.iter().map(|p| &p.value))
+        {
             Ok(u) => u,
             Err(code) => return code,
         };

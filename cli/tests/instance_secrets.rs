@@ -375,7 +375,9 @@ async fn parameter_store_holds_the_secret_and_only_the_role_reads_it() {
     let drift = s.drove(&["plan", "stack", "--detailed-exitcode"], Some(&id));
     assert_eq!(drift.code, 2, "{}", drift.out);
     assert!(
-        drift.out.contains("AdministratorAccess") && drift.out.contains("extra") && drift.out.contains("not a SecureString"),
+        drift.out.contains("AdministratorAccess")
+            && drift.out.contains("extra")
+            && drift.out.contains("not a SecureString"),
         "{}",
         drift.out
     );

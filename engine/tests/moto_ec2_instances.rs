@@ -109,7 +109,9 @@ impl Fixture {
         let d = c.desired;
         let docs: Vec<_> = d.user_data().collect();
         let me = self.keys.me.clone();
-        let ud = Arc::new(UserData::open(docs, d.sealed(), move || Ok(Keyring::from_identities(vec![me]))).expect("user data"));
+        let ud = Arc::new(
+            UserData::open(docs, d.sealed(), move || Ok(Keyring::from_identities(vec![me]))).expect("user data"),
+        );
         let s = Session::with_config(&d, self.dir.path(), &self.m.config(REGION).await)
             .expect("session")
             .with_user_data(ud.clone());

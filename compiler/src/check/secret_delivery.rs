@@ -11,6 +11,8 @@ use crate::model::parameter;
 pub const E_PARAMETER_NAME: &str = "E0262";
 /// Secrets embedded in user data.
 pub const W_SECRETS_IN_USER_DATA: &str = "W0035";
+/// A secret too large for a Parameter Store value.
+pub const E_PARAMETER_TOO_BIG: &str = "E0267";
 
 /// SSM's limits on a parameter name: its length, and levels of `/` hierarchy.
 const MAX_PARAMETER_NAME: usize = 1011;
@@ -24,6 +26,27 @@ pub fn check(stack: &Stack, sink: &mut Sink) {
             SecretDelivery::ParameterStore => {
                 for (name, span) in secret_uses(role) {
                     let full = parameter::name(&info.name.text, name);
+                    let plain = stack
+                        .secret(name)
+                        .and_then(|s| s.ciphertext.as_ref())
+                        .and_then(|c| crate::compile::cloud_config::size::secret_plaintext_len(&c.value));
+                    let encoded = plain.map_or(0, |n| n.div_ceil(3) * 4);
+                    if encoded > parameter::MAX_VALUE_CHARS {
+                        sink.push(
+                            Diagnostic::new(
+                                E_PARAMETER_TOO_BIG,
+                                role.file,
+                                span.clone(),
+                                format!(
+                                    "secret `{name}` is {} bytes, {encoded} characters in base64: over Parameter Store's {}",
+                                    plain.unwrap_or(0),
+                                    parameter::MAX_VALUE_CHARS
+                                ),
+                            )
+                            .with_label("too large for SSM Parameter Store")
+                            .with_help("keep secrets to keys, passwords and certificates (up to 6 KiB), or deliver this role's secrets in user data with `secrets = user_data`"),
+                        );
+                    }
                     if let Some(why) = invalid_parameter_name(name, &full) {
                         sink.push(
                             Diagnostic::new(

@@ -12,9 +12,10 @@ use std::collections::BTreeMap;
 
 /// The roles whose hosts read secrets from Parameter Store.
 pub fn reading_roles(stack: &Stack) -> impl Iterator<Item = &Role> {
-    stack.roles.iter().filter(|r| {
-        !r.provisioned_secrets().is_empty() && super::cloud_config::Fetch::of(stack, r).is_some()
-    })
+    stack
+        .roles
+        .iter()
+        .filter(|r| !r.provisioned_secrets().is_empty() && super::cloud_config::Fetch::of(stack, r).is_some())
 }
 
 pub fn resources(stack: &Stack, info: &StackInfo) -> Vec<Resource> {

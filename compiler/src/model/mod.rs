@@ -159,11 +159,9 @@ impl Resource {
             Spec::RouteTableAssociation(a) => &a.subnet,
             Spec::Instance(i) => &i.subnet,
             Spec::RecordSet(s) => &s.zone,
-            Spec::Vpc(_)
-            | Spec::HostedZone(_)
-            | Spec::HealthCheck(_)
-            | Spec::Parameter(_)
-            | Spec::InstanceRole(_) => return None,
+            Spec::Vpc(_) | Spec::HostedZone(_) | Spec::HealthCheck(_) | Spec::Parameter(_) | Spec::InstanceRole(_) => {
+                return None
+            }
         };
         v.as_ref().map(|r| r.address.as_str())
     }

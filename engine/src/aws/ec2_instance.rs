@@ -14,10 +14,9 @@ use crate::provider::{Change, Image, Live};
 use crate::userdata::UserData;
 use age::secrecy::ExposeSecret as _;
 use aws_sdk_ec2::types::{
-    IamInstanceProfileSpecification,
-    BlockDeviceMapping, EbsBlockDevice, Filter, HttpTokensState, InstanceAttributeName, InstanceMetadataEndpointState,
-    InstanceMetadataOptionsRequest, InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType,
-    LocationType, ResourceType, VolumeType,
+    BlockDeviceMapping, EbsBlockDevice, Filter, HttpTokensState, IamInstanceProfileSpecification,
+    InstanceAttributeName, InstanceMetadataEndpointState, InstanceMetadataOptionsRequest,
+    InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType, LocationType, ResourceType, VolumeType,
 };
 use aws_sdk_ec2::Client;
 use base64::Engine as _;
@@ -318,11 +317,14 @@ async fn run_instances(
     }
 }
 
-fn profile_not_yet_known<R>(e: &aws_sdk_ec2::error::SdkError<aws_sdk_ec2::operation::run_instances::RunInstancesError, R>) -> bool {
+fn profile_not_yet_known<R>(
+    e: &aws_sdk_ec2::error::SdkError<aws_sdk_ec2::operation::run_instances::RunInstancesError, R>,
+) -> bool {
     use aws_sdk_ec2::error::ProvideErrorMetadata as _;
     let Some(s) = e.as_service_error() else { return false };
     s.code() == Some("InvalidParameterValue")
-        && s.message().is_some_and(|m| m.to_ascii_lowercase().contains("instance profile") || m.contains("iamInstanceProfile"))
+        && s.message()
+            .is_some_and(|m| m.to_ascii_lowercase().contains("instance profile") || m.contains("iamInstanceProfile"))
 }
 
 /// Tags and security groups change in place; the rest forces a replacement.

@@ -77,9 +77,13 @@ fn grants_of(doc: &Value) -> Vec<Grant> {
     let mut out = Vec::new();
     for s in statements(doc) {
         let plain = s.get("Effect") == Some(&json!("Allow"))
-            && s.as_object().is_some_and(|o| o.keys().all(|k| matches!(k.as_str(), "Effect" | "Action" | "Resource" | "Sid")));
+            && s.as_object()
+                .is_some_and(|o| o.keys().all(|k| matches!(k.as_str(), "Effect" | "Action" | "Resource" | "Sid")));
         if !plain {
-            out.push(Grant { actions: vec![format!("(statement drove did not write) {s}")], resource: Val::Lit(String::new()) });
+            out.push(Grant {
+                actions: vec![format!("(statement drove did not write) {s}")],
+                resource: Val::Lit(String::new()),
+            });
             continue;
         }
         let mut actions = one_or_many(s.get("Action"));
@@ -170,17 +174,12 @@ pub async fn read(client: &Client, name: &str) -> Result<Option<Live>> {
         Err(e) if not_found(&e) => (String::new(), String::new()),
         Err(e) => return Err(sdk_error("iam GetInstanceProfile", e)),
     };
-    let all: BTreeMap<String, String> = role.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
+    let all: BTreeMap<String, String> =
+        role.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
     let owner = all.get(LINEAGE_TAG).cloned();
     let tags: Tags = all.into_iter().filter(|(k, _)| !k.starts_with("drove:")).collect();
-    let spec = InstanceRole {
-        name: name.to_string(),
-        trusts,
-        grants,
-        foreign_policies: foreign,
-        instance_profile,
-        tags,
-    };
+    let spec =
+        InstanceRole { name: name.to_string(), trusts, grants, foreign_policies: foreign, instance_profile, tags };
     let mut outputs = Map::new();
     outputs.insert("id".into(), Value::String(name.to_string()));
     outputs.insert("arn".into(), Value::String(role.arn().to_string()));
@@ -227,7 +226,9 @@ async fn put_policy(client: &Client, want: &InstanceRole) -> Result<()> {
 /// The instance profile of the role's name, made if missing, holding the role.
 async fn ensure_profile(client: &Client, name: &str, tags: &[Tag]) -> Result<()> {
     let holds = match client.get_instance_profile().instance_profile_name(name).send().await {
-        Ok(out) => out.instance_profile.map(|p| p.roles().iter().map(|r| r.role_name().to_string()).collect::<Vec<_>>()),
+        Ok(out) => {
+            out.instance_profile.map(|p| p.roles().iter().map(|r| r.role_name().to_string()).collect::<Vec<_>>())
+        }
         Err(e) if not_found(&e) => None,
         Err(e) => return Err(sdk_error("iam GetInstanceProfile", e)),
     };
@@ -340,9 +341,9 @@ pub async fn update(client: &Client, c: &Change, stack: &str) -> Result<Live> {
 }
 
 async fn written(client: &Client, c: &Change, name: &str) -> Result<Live> {
-    read(client, name)
-        .await?
-        .ok_or_else(|| EngineError::new(codes::AWS_CALL, format!("{}: role {name} vanished right after it was written", c.address)))
+    read(client, name).await?.ok_or_else(|| {
+        EngineError::new(codes::AWS_CALL, format!("{}: role {name} vanished right after it was written", c.address))
+    })
 }
 
 /// Deletes the profile, the role's policies and the role; parts already gone are fine.
@@ -388,7 +389,10 @@ mod tests {
 
     #[test]
     fn documents_read_back_as_drove_writes_them() {
-        let g = vec![Grant { actions: vec!["ssm:GetParameter".into()], resource: Val::Lit("arn:aws:ssm:r:1:parameter/drove/s/a".into()) }];
+        let g = vec![Grant {
+            actions: vec!["ssm:GetParameter".into()],
+            resource: Val::Lit("arn:aws:ssm:r:1:parameter/drove/s/a".into()),
+        }];
         let text = policy_document(&g).expect("resolved");
         let encoded = percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC).to_string();
         assert_eq!(grants_of(&document(&encoded)), g);

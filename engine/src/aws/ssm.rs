@@ -170,9 +170,9 @@ pub async fn update(client: &Client, c: &Change, stack: &str, renderer: Option<&
 
 /// The parameter as SSM now holds it (its ARN and version are only known from SSM).
 async fn written(client: &Client, c: &Change, want: &Parameter, renderer: Option<&UserData>) -> Result<Live> {
-    read(client, &want.name, &want.value, renderer)
-        .await?
-        .ok_or_else(|| EngineError::new(codes::AWS_CALL, format!("{}: {} vanished right after it was written", c.address, want.name)))
+    read(client, &want.name, &want.value, renderer).await?.ok_or_else(|| {
+        EngineError::new(codes::AWS_CALL, format!("{}: {} vanished right after it was written", c.address, want.name))
+    })
 }
 
 /// Deletes the parameter and its versions; one already gone is fine.

@@ -251,7 +251,10 @@ fn repository_files_count_by_their_size_on_disk() {
     std::fs::write(dir.path().join("files/noise.bin"), random_bytes(20_000)).expect("write");
     let mut s = Stack { dir: Some(dir.path().to_path_buf()), ..Stack::default() };
     let measure = |s: &Stack, p: &str| {
-        size::estimate(s, &render(&role(vec![file_step("/f", FileContent::RepoFile(p.into()))]), None).expect("provisioned"))
+        size::estimate(
+            s,
+            &render(&role(vec![file_step("/f", FileContent::RepoFile(p.into()))]), None).expect("provisioned"),
+        )
     };
 
     let small = measure(&s, "files/small.conf");
