@@ -292,11 +292,15 @@ async fn parameter_store_holds_the_secret_and_only_the_role_reads_it() {
     let plan = s.drove(&["plan", "stack"], Some(&id));
     assert_eq!(plan.code, 0, "{}", plan.out);
     assert!(plan.out.contains("secret.db.yml") && plan.out.contains("role.app"), "{}", plan.out);
-    let applied = s.drove(&["apply", "stack", "--auto-approve"], Some(&id));
+    // A saved plan carries the secret sealed: applying it decrypts again, here.
+    let saved = s.drove(&["plan", "stack", "--out", "tfplan"], Some(&id));
+    assert_eq!(saved.code, 0, "{}", saved.out);
+    let applied = s.drove(&["apply", "tfplan", "--auto-approve"], Some(&id));
     assert_eq!(applied.code, 0, "{}", applied.out);
     let again = s.drove(&["plan", "stack", "--detailed-exitcode"], Some(&id));
     assert_eq!(again.code, 0, "no changes after apply:\n{}", again.out);
     let state = std::fs::read_to_string(s.path("stack/drove.state.json")).expect("state");
+    assert_clean("the plan file", &std::fs::read_to_string(s.path("tfplan")).expect("plan file"));
     for (what, text) in [("plan", &plan.out), ("apply", &applied.out), ("plan again", &again.out), ("state", &state)] {
         assert_clean(what, text);
     }

@@ -32,6 +32,8 @@ hosts app { role = app  count = 1  subnets = [main.a] }
     assert drove("secret", "decrypt", "db.yml", tmp_path, "--force", env=env).stdout == PLAINTEXT
     out = drove("compile", tmp_path, env=env)
     shown = out.stdout + out.stderr
-    assert "{{secret:db.yml}}" in shown
+    # By default the host fetches it from Parameter Store: the compiled model carries
+    # the marker of its fingerprint and the parameter carries the ciphertext.
+    assert "{{parameter:db.yml}}" in shown and '"ssm.parameter"' in shown
     for form in (PLAINTEXT, base64.b64encode(PLAINTEXT.encode()).decode(), PLAINTEXT.encode().hex()):
         assert form not in shown

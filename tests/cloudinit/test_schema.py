@@ -62,8 +62,14 @@ def test_it_has_the_promised_shape(stack, role, ud):
             assert re.fullmatch(r"0[0-7]{3}", f["permissions"]), f
         if f.get("encoding") == "b64":
             assert re.fullmatch(r"[A-Za-z0-9+/=]*|\{\{(secret|file):[^}]*\}\}", f["content"]), f
-    markers = re.findall(r"\{\{(secret|file):([^}]*)\}\}", ud["cloud_config"])
+    markers = re.findall(r"\{\{(secret|file|parameter):([^}]*)\}\}", ud["cloud_config"])
     assert sorted({n for k, n in markers if k == "secret"}) == sorted(ud["secrets"])
     assert sorted({n for k, n in markers if k == "file"}) == sorted(ud["files"])
+    assert sorted({n for k, n in markers if k == "parameter"}) == sorted(ud.get("parameters", []))
     for cmd in doc.get("runcmd", []):
-        assert isinstance(cmd, str) or (isinstance(cmd, list) and len(cmd) == 3 and cmd[:2] in (["systemctl", "enable"], ["systemctl", "restart"]))
+        service = isinstance(cmd, list) and len(cmd) == 3 and cmd[:2] in (["systemctl", "enable"], ["systemctl", "restart"])
+        # A secret read from Parameter Store: sh -c SCRIPT drove-secret PATH NAME OWNER MODE REGION MARKER.
+        fetch = (isinstance(cmd, list) and len(cmd) == 10 and cmd[:2] == ["sh", "-c"] and cmd[3] == "drove-secret"
+                 and cmd[4].startswith("/") and cmd[5].startswith("/drove/") and re.fullmatch(r"0[0-7]{3}", cmd[7])
+                 and cmd[9] == "{{parameter:" + cmd[5].split("/", 3)[3] + "}}")
+        assert isinstance(cmd, str) or service or fetch, cmd
