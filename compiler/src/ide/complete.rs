@@ -172,6 +172,21 @@ pub fn completions(
                 });
             }
         }
+        ("role", Some("secrets")) if after_eq => {
+            for (delivery, detail) in [
+                (
+                    "parameter_store",
+                    "SSM Parameter Store, read by the hosts at boot with their instance role (default)",
+                ),
+                ("user_data", "embedded in the user data, readable by whoever may describe the instance (W0035)"),
+            ] {
+                out.push(Completion {
+                    label: delivery.into(),
+                    kind: CompletionKind::Keyword,
+                    detail: Some(detail.into()),
+                });
+            }
+        }
         ("zone", Some("unmanaged")) if after_eq => {
             for (policy, detail) in [
                 ("keep", "records the zone does not declare are listed in plans and left alone"),

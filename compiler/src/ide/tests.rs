@@ -223,6 +223,11 @@ fn completion_inside_zones_offers_networks_health_checks_and_routing() {
 }
 
 const AUTHORITATIVE: &str = "stack demo { region = \"ap-northeast-1\" }
+role app {
+  image = image(\"base-*\")
+  type = t3.micro
+  secrets = user_data
+}
 zone \"acme.example.\" {
   unmanaged = delete
   ignore \"_acme-challenge\" TXT
@@ -242,6 +247,7 @@ fn zones_complete_and_explain_their_unmanaged_policy_and_ignore_rules() {
         completions(&stack, &index, &files[0], &src, offset).into_iter().map(|c| c.label).collect()
     };
     assert_eq!(labels(at(AUTHORITATIVE, "delete", 0)), vec!["keep", "delete"]);
+    assert_eq!(labels(at(AUTHORITATIVE, "user_data", 0)), vec!["parameter_store", "user_data"]);
     let types = labels(at(AUTHORITATIVE, "CNAME", 0) + 5);
     assert!(types.contains(&"TXT".to_string()) && types.contains(&"CNAME".to_string()), "{types:?}");
     let in_zone = labels(at(AUTHORITATIVE, "  www", 0) + 2);
