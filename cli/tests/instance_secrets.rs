@@ -416,3 +416,38 @@ async fn parameter_store_holds_the_secret_and_only_the_role_reads_it() {
     assert!(iam.get_role().role_name(ROLE).send().await.is_err());
     assert!(iam.get_instance_profile().instance_profile_name(ROLE).send().await.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parameter_or_role_made_by_hand_under_drove_s_name_is_never_taken() {
+    let Some(m) = Moto::start() else { return };
+    let s = Stack::with_delivery(&m, false, "");
+    let id = s.path("identity.txt");
+    let conf = m.config(REGION).await;
+    let (ssm, iam) = (aws_sdk_ssm::Client::new(&conf), aws_sdk_iam::Client::new(&conf));
+    // Someone's own parameter at the path drove would use, and a role by drove's name.
+    ssm.put_parameter()
+        .name(PARAMETER)
+        .value("theirs")
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .send()
+        .await
+        .expect("put");
+    iam.create_role()
+        .role_name(ROLE)
+        .assume_role_policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        )
+        .send()
+        .await
+        .expect("role");
+    let plan = s.drove(&["apply", "stack", "--auto-approve"], Some(&id));
+    assert_eq!(plan.code, 1, "{}", plan.out);
+    assert!(
+        plan.out.contains("E0313") && plan.out.contains("secret.db.yml") && plan.out.contains("role.app"),
+        "{}",
+        plan.out
+    );
+    let theirs = ssm.get_parameter().name(PARAMETER).with_decryption(true).send().await.expect("still there");
+    assert_eq!(theirs.parameter().and_then(|p| p.value()), Some("theirs"));
+    assert!(instances(&m).await.is_empty(), "nothing was launched");
+}
