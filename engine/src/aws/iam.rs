@@ -15,6 +15,7 @@ use aws_sdk_iam::types::Tag;
 use aws_sdk_iam::Client;
 use drove_compiler::model::instance_role::{Grant, InstanceRole, POLICY_NAME};
 use drove_compiler::model::{Tags, Val};
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -29,32 +30,92 @@ fn document(text: &str) -> Value {
 }
 
 /// One value or a list of them, as IAM's policy grammar allows either.
-fn one_or_many(v: Option<&Value>) -> Vec<String> {
-    match v {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
-        _ => Vec::new(),
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+    #[default]
+    #[serde(skip)]
+    None,
+}
+
+impl OneOrMany {
+    fn list(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+            OneOrMany::None => Vec::new(),
+        }
     }
 }
 
-fn statements(doc: &Value) -> Vec<Value> {
-    match doc.get("Statement") {
-        Some(Value::Array(a)) => a.clone(),
-        Some(s @ Value::Object(_)) => vec![s.clone()],
-        _ => Vec::new(),
+/// A policy document, as far as drove reads it.
+#[derive(Debug, Default, Deserialize)]
+struct Document {
+    #[serde(rename = "Statement", default)]
+    statement: Statements,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(untagged)]
+enum Statements {
+    Many(Vec<Statement>),
+    One(Statement),
+    #[default]
+    #[serde(skip)]
+    None,
+}
+
+impl Statements {
+    fn all(&self) -> Vec<&Statement> {
+        match self {
+            Statements::Many(v) => v.iter().collect(),
+            Statements::One(s) => vec![s],
+            Statements::None => Vec::new(),
+        }
     }
+}
+
+/// One statement; anything beyond what drove writes lands in `other`, so a statement
+/// with a condition or a `NotAction` is never taken for one drove would write.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Statement {
+    #[serde(default)]
+    effect: String,
+    #[serde(default)]
+    action: OneOrMany,
+    #[serde(default)]
+    resource: OneOrMany,
+    #[serde(default)]
+    principal: Option<Principal>,
+    /// Accepted (a label only), so it does not count as something drove did not write.
+    #[serde(default, rename = "Sid")]
+    _sid: Option<String>,
+    #[serde(flatten)]
+    other: Map<String, Value>,
+}
+
+/// `{"Service": …}` and nothing else; another principal does not read as one.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Principal {
+    #[serde(rename = "Service")]
+    service: OneOrMany,
+}
+
+fn parse(doc: &Value) -> Document {
+    serde_json::from_value(doc.clone()).unwrap_or_default()
 }
 
 /// The service a trust policy lets assume the role, when that is all it says; otherwise
 /// the document itself, so the diff shows what was changed.
 fn trusted_service(doc: &Value) -> String {
-    let all = statements(doc);
-    if let [s] = all.as_slice() {
-        let services = one_or_many(s.pointer("/Principal/Service"));
-        let plain = s.get("Effect") == Some(&json!("Allow"))
-            && one_or_many(s.get("Action")) == ["sts:AssumeRole"]
-            && s.get("Condition").is_none()
-            && s.get("Principal").and_then(Value::as_object).is_some_and(|p| p.len() == 1);
+    let parsed = parse(doc);
+    if let [s] = parsed.statement.all().as_slice() {
+        let services = s.principal.as_ref().map(|p| p.service.list()).unwrap_or_default();
+        let plain = s.effect == "Allow" && s.action.list() == ["sts:AssumeRole"] && s.other.is_empty();
         if let (true, [one]) = (plain, services.as_slice()) {
             return one.clone();
         }
@@ -71,28 +132,28 @@ fn trust_document(service: &str) -> String {
 }
 
 /// Grants as drove's policy holds them: one per resource, actions sorted. A statement
-/// drove would not write (a Deny, a condition, `NotAction`) becomes a grant that names it,
-/// which no source declares.
+/// drove would not write (a Deny, a condition, `NotAction`, a principal) becomes a grant
+/// that names it, which no source declares.
 fn grants_of(doc: &Value) -> Vec<Grant> {
     let mut out = Vec::new();
-    for s in statements(doc) {
-        let plain = s.get("Effect") == Some(&json!("Allow"))
-            && s.as_object()
-                .is_some_and(|o| o.keys().all(|k| matches!(k.as_str(), "Effect" | "Action" | "Resource" | "Sid")));
-        if !plain {
-            out.push(Grant {
-                actions: vec![format!("(statement drove did not write) {s}")],
-                resource: Val::Lit(String::new()),
-            });
+    let parsed = parse(doc);
+    let all = parsed.statement.all();
+    for s in all {
+        if s.effect != "Allow" || !s.other.is_empty() || s.principal.is_some() {
+            out.push(unwritten(doc));
             continue;
         }
-        let mut actions = one_or_many(s.get("Action"));
+        let mut actions = s.action.list();
         actions.sort();
-        for r in one_or_many(s.get("Resource")) {
+        for r in s.resource.list() {
             out.push(Grant { actions: actions.clone(), resource: Val::Lit(r) });
         }
     }
     out
+}
+
+fn unwritten(doc: &Value) -> Grant {
+    Grant { actions: vec![format!("(statement drove did not write) {doc}")], resource: Val::Lit(String::new()) }
 }
 
 fn policy_document(grants: &[Grant]) -> Result<String> {

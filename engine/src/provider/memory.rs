@@ -7,7 +7,9 @@
 use super::{Change, Image, Known, Live, Operation, Provider, Wanted, ZoneRecord};
 use crate::error::{codes, EngineError, Result};
 use async_trait::async_trait;
-use drove_compiler::model::{hosted_zone, instance, instance_role, parameter, record_set, Instance};
+use drove_compiler::model::{
+    hosted_zone, instance, instance_role, parameter, record_set, Instance, InstanceRole, Parameter,
+};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
@@ -196,12 +198,13 @@ fn outputs_for(kind: &str, id: &str, n: u64, attrs: &Value) -> Map<String, Value
             o.insert("name_servers".into(), json!(["ns-1.awsdns-01.org.", "ns-2.awsdns-02.net."]));
         }
         parameter::KIND => {
-            let name = attrs.get("name").and_then(Value::as_str).unwrap_or(id);
+            let name = serde_json::from_value::<Parameter>(attrs.clone()).map_or_else(|_| id.to_string(), |p| p.name);
             o.insert("arn".into(), json!(format!("arn:aws:ssm:ap-northeast-1:123456789012:parameter{name}")));
             o.insert("version".into(), json!(1));
         }
         instance_role::KIND => {
-            let name = attrs.get("name").and_then(Value::as_str).unwrap_or(id);
+            let name =
+                serde_json::from_value::<InstanceRole>(attrs.clone()).map_or_else(|_| id.to_string(), |r| r.name);
             o.insert("arn".into(), json!(format!("arn:aws:iam::123456789012:role/{name}")));
             o.insert("profile_arn".into(), json!(format!("arn:aws:iam::123456789012:instance-profile/{name}")));
         }
