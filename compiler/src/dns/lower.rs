@@ -15,19 +15,8 @@ use crate::syntax::cst::{Expr, Stmt, Term, Word};
 
 const ZONE_FORM: &str = "zone \"acme.example.\" { … }";
 const ZONE_ATTRS: [&str; 4] = ["ttl", "private", "comment", "unmanaged"];
-const ROUTING_ATTRS: [&str; 10] = [
-    "set",
-    "weight",
-    "failover",
-    "continent",
-    "country",
-    "subdivision",
-    "region",
-    "multivalue",
-    "health",
-    "evaluate_health",
-];
-const ALIAS_ATTRS: [&str; 11] = [
+/// Settings of a record's routing block; an alias also takes `zone_id`, the last one.
+pub const ALIAS_ATTRS: [&str; 11] = [
     "set",
     "weight",
     "failover",
@@ -40,6 +29,7 @@ const ALIAS_ATTRS: [&str; 11] = [
     "evaluate_health",
     "zone_id",
 ];
+const ROUTING_ATTRS: &[&str] = ALIAS_ATTRS.split_at(ALIAS_ATTRS.len() - 1).0;
 const HEALTHCHECK_FORM: &str = "healthcheck NAME { type = https  host = www.acme.example.  path = \"/health\" }";
 const HEALTHCHECK_ATTRS: [&str; 7] = ["type", "host", "ip", "port", "path", "interval", "threshold"];
 /// Route53's upper bound for a TTL (a signed 32-bit number of seconds).
@@ -211,7 +201,7 @@ pub fn lower_record(cx: &mut Cx, stmt: &Stmt, origin: &Name) -> Option<Record> {
     let routing = match &stmt.block {
         Some(b) => {
             let owner_ident = Ident { text: owner_word.text.to_string(), span: owner_word.span.clone() };
-            let known: &[&str] = if matches!(data, RecordData::Alias(_)) { &ALIAS_ATTRS } else { &ROUTING_ATTRS };
+            let known: &[&str] = if matches!(data, RecordData::Alias(_)) { &ALIAS_ATTRS } else { ROUTING_ATTRS };
             let attrs = Attrs::read(cx, &b.items, known, "record", &owner_ident);
             if let RecordData::Alias(a) = &mut data {
                 a.zone_id = attrs.string(cx, "zone_id");

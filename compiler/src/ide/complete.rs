@@ -28,20 +28,7 @@ const DECLARATIONS: &[&str] =
     &["stack", "let", "network", "firewall", "role", "hosts", "host", "zone", "healthcheck", "secret"];
 
 /// Settings of a record's routing block (`www 60 A 192.0.2.1 { … }`).
-const ROUTING: &[&str] = &[
-    "set",
-    "weight",
-    "failover",
-    "continent",
-    "country",
-    "subdivision",
-    "region",
-    "multivalue",
-    "health",
-    "zone_id",
-    "evaluate_health",
-];
-
+const ROUTING: &[&str] = &crate::dns::lower::ALIAS_ATTRS;
 fn attributes(block: &str) -> &'static [&'static str] {
     match block {
         "stack" => &["region", "state", "tags", "max_delete", "max_zone_delete", "recipients", "ignore_tags"],
