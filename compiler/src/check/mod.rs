@@ -10,6 +10,7 @@ mod credentials;
 mod firewall;
 pub mod hosts;
 mod limits;
+mod nat;
 mod network;
 pub mod roles;
 mod secret_delivery;
@@ -27,6 +28,7 @@ pub fn run(stack: &hir::Stack, sink: &mut Sink) {
     let symbols = Symbols::build(stack, sink);
     names::check(stack, &symbols, sink);
     network::check(stack, sink);
+    nat::check(stack, sink);
     firewall::check(stack, &symbols, sink);
     limits::check(stack, sink);
     roles::check(stack, sink);

@@ -1,10 +1,12 @@
 //! `network` → VPC, subnets, and (only when some subnet is public) the derived internet
-//! gateway, public route table and its associations.
+//! gateway, public route table and its associations; NAT gateways for subnets that say
+//! `nat = true`, with the private route tables through them.
 
 use super::{missing, tags, CompileError};
 use crate::hir::{self, Network};
 use crate::model::{
-    route_table::Route, InternetGateway, Resource, RouteTable, RouteTableAssociation, StackInfo, Subnet, Val, Vpc,
+    route_table::Route, ElasticIp, InternetGateway, NatGateway, Resource, RouteTable, RouteTableAssociation, StackInfo,
+    Subnet, Val, Vpc,
 };
 
 pub fn resources(stack: &hir::Stack, info: &StackInfo) -> Result<Vec<Resource>, CompileError> {
@@ -75,12 +77,55 @@ fn network(n: &Network, info: &StackInfo, out: &mut Vec<Resource>) -> Result<(),
             tags: tags(info, &format!("{name}-public")),
         },
     ));
-    for s in public {
+    for s in &public {
         let sub = subnet_address(name, &s.name.text);
         out.push(Resource::new(
             format!("{sub}.route_table"),
             RouteTableAssociation { subnet: Val::id_of(&sub), route_table: Val::id_of(&table) },
         ));
     }
+    nat(n, &public, info, out);
     Ok(())
+}
+
+/// A NAT gateway (with its Elastic IP and a private route table through it) in each
+/// public subnet that says `nat = true`. A private subnet routes out through the NAT of
+/// its zone (a zone's outage then takes only that zone's way out), or, when its zone has
+/// none, through the first one (one shared NAT costs less, and crosses zones).
+fn nat(n: &Network, public: &[&hir::Subnet], info: &StackInfo, out: &mut Vec<Resource>) {
+    let name = &n.name.text;
+    let vpc = vpc_address(name);
+    let zone_of = |s: &hir::Subnet| s.zone.as_ref().map(|z| availability_zone(&info.region, &z.value));
+    let mut tables: Vec<(Option<String>, String)> = Vec::new();
+    for s in public.iter().filter(|s| s.has_nat()) {
+        let sub = subnet_address(name, &s.name.text);
+        let gateway = format!("{sub}.nat");
+        let ip = format!("{gateway}.ip");
+        let label = format!("{name}-{}-nat", s.name.text);
+        out.push(Resource::new(ip.clone(), ElasticIp { tags: tags(info, &label) }));
+        out.push(Resource::new(
+            gateway.clone(),
+            NatGateway { subnet: Val::id_of(&sub), allocation: Val::id_of(&ip), tags: tags(info, &label) },
+        ));
+        let table = format!("{vpc}.route_table.private-{}", s.name.text);
+        out.push(Resource::new(
+            table.clone(),
+            RouteTable {
+                vpc: Val::id_of(&vpc),
+                routes: vec![Route { destination: "0.0.0.0/0".into(), gateway: Val::id_of(&gateway) }],
+                tags: tags(info, &format!("{name}-private-{}", s.name.text)),
+            },
+        ));
+        tables.push((zone_of(s), table));
+    }
+    let Some((_, first)) = tables.first() else { return };
+    for s in n.subnets.iter().filter(|s| !s.is_public()) {
+        let zone = zone_of(s);
+        let table = tables.iter().find(|(z, _)| z.is_some() && *z == zone).map_or(first, |(_, t)| t);
+        let sub = subnet_address(name, &s.name.text);
+        out.push(Resource::new(
+            format!("{sub}.route_table"),
+            RouteTableAssociation { subnet: Val::id_of(&sub), route_table: Val::id_of(table) },
+        ));
+    }
 }

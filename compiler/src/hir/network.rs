@@ -22,11 +22,18 @@ pub struct Subnet {
     /// An AZ suffix (`a`) or a full AZ name (`ap-northeast-1a`), as written.
     pub zone: Option<Spanned<String>>,
     pub public: Option<Spanned<bool>>,
+    /// `nat = true`: a NAT gateway in this (public) subnet gives the network's private
+    /// subnets a way out.
+    pub nat: Option<Spanned<bool>>,
 }
 
 impl Subnet {
     pub fn is_public(&self) -> bool {
         self.public.as_ref().is_some_and(|p| p.value)
+    }
+
+    pub fn has_nat(&self) -> bool {
+        self.nat.as_ref().is_some_and(|n| n.value)
     }
 }
 

@@ -33,7 +33,7 @@ fn attributes(block: &str) -> &'static [&'static str] {
     match block {
         "stack" => &["region", "state", "tags", "max_delete", "max_zone_delete", "recipients", "ignore_tags"],
         "network" => &["cidr", "subnet"],
-        "subnet" => &["cidr", "zone", "public"],
+        "subnet" => &["cidr", "zone", "public", "nat"],
         "firewall" => &["description", "group_name", "allow"],
         "role" => &[
             "image",

@@ -34,13 +34,14 @@ fn lower_subnet(cx: &mut Cx, stmt: &Stmt) -> Option<Subnet> {
     let name = decl::name(cx, stmt, SUBNET_FORM)?;
     decl::no_more_terms(cx, stmt, 2, SUBNET_FORM);
     let block = decl::block(cx, stmt, SUBNET_FORM)?;
-    let a = Attrs::read(cx, &block.items, &["cidr", "zone", "public"], "subnet", &name);
+    let a = Attrs::read(cx, &block.items, &["cidr", "zone", "public", "nat"], "subnet", &name);
     a.require(cx, &["cidr", "zone"]);
     Some(Subnet {
         span: stmt.span.clone(),
         cidr: a.cidr(cx, "cidr"),
         zone: a.text(cx, "zone"),
         public: a.boolean(cx, "public"),
+        nat: a.boolean(cx, "nat"),
         name,
     })
 }

@@ -153,15 +153,19 @@ impl Resource {
         let v = match &self.spec {
             Spec::Subnet(s) => &s.vpc,
             Spec::InternetGateway(g) => &g.vpc,
+            Spec::NatGateway(g) => &g.subnet,
             Spec::RouteTable(t) => &t.vpc,
             Spec::SecurityGroup(g) => &g.vpc,
             Spec::SecurityGroupRules(r) => &r.group,
             Spec::RouteTableAssociation(a) => &a.subnet,
             Spec::Instance(i) => &i.subnet,
             Spec::RecordSet(s) => &s.zone,
-            Spec::Vpc(_) | Spec::HostedZone(_) | Spec::HealthCheck(_) | Spec::Parameter(_) | Spec::InstanceRole(_) => {
-                return None
-            }
+            Spec::Vpc(_)
+            | Spec::ElasticIp(_)
+            | Spec::HostedZone(_)
+            | Spec::HealthCheck(_)
+            | Spec::Parameter(_)
+            | Spec::InstanceRole(_) => return None,
         };
         v.as_ref().map(|r| r.address.as_str())
     }
@@ -177,6 +181,10 @@ pub enum Spec {
     Subnet(Subnet),
     #[serde(rename = "ec2.internet_gateway")]
     InternetGateway(InternetGateway),
+    #[serde(rename = "ec2.elastic_ip")]
+    ElasticIp(ElasticIp),
+    #[serde(rename = "ec2.nat_gateway")]
+    NatGateway(NatGateway),
     #[serde(rename = "ec2.route_table")]
     RouteTable(RouteTable),
     #[serde(rename = "ec2.route_table_association")]
@@ -204,6 +212,8 @@ pub const SCHEMAS: &[&Schema] = &[
     &vpc::SCHEMA,
     &subnet::SCHEMA,
     &internet_gateway::SCHEMA,
+    &elastic_ip::SCHEMA,
+    &nat_gateway::SCHEMA,
     &route_table::SCHEMA,
     &route_table_association::SCHEMA,
     &security_group::SCHEMA,
@@ -228,6 +238,8 @@ impl Spec {
             Spec::Vpc(_) => &vpc::SCHEMA,
             Spec::Subnet(_) => &subnet::SCHEMA,
             Spec::InternetGateway(_) => &internet_gateway::SCHEMA,
+            Spec::ElasticIp(_) => &elastic_ip::SCHEMA,
+            Spec::NatGateway(_) => &nat_gateway::SCHEMA,
             Spec::RouteTable(_) => &route_table::SCHEMA,
             Spec::RouteTableAssociation(_) => &route_table_association::SCHEMA,
             Spec::SecurityGroup(_) => &security_group::SCHEMA,
@@ -246,6 +258,8 @@ impl Spec {
             Spec::Vpc(a) => serde_json::to_value(a),
             Spec::Subnet(a) => serde_json::to_value(a),
             Spec::InternetGateway(a) => serde_json::to_value(a),
+            Spec::ElasticIp(a) => serde_json::to_value(a),
+            Spec::NatGateway(a) => serde_json::to_value(a),
             Spec::RouteTable(a) => serde_json::to_value(a),
             Spec::RouteTableAssociation(a) => serde_json::to_value(a),
             Spec::SecurityGroup(a) => serde_json::to_value(a),
@@ -320,6 +334,8 @@ into_spec!(
     Vpc => vpc;
     Subnet => subnet;
     InternetGateway => internet_gateway;
+    ElasticIp => elastic_ip;
+    NatGateway => nat_gateway;
     RouteTable => route_table;
     RouteTableAssociation => route_table_association;
     SecurityGroup => security_group;

@@ -387,13 +387,13 @@ pub async fn delete_gateway(client: &Client, address: &str, id: &str) -> Result<
 
 // --------------------------------------------------------------------------- route table
 
-/// The routes drove manages: those with an IPv4 destination through a gateway, without
-/// the VPC's own `local` route.
+/// The routes drove manages: those with an IPv4 destination through an internet or NAT
+/// gateway, without the VPC's own `local` route.
 fn routes_of(t: &aws_sdk_ec2::types::RouteTable) -> Vec<Route> {
     t.routes()
         .iter()
         .filter_map(|r| {
-            let gw = r.gateway_id().filter(|g| *g != "local")?;
+            let gw = r.gateway_id().filter(|g| *g != "local").or(r.nat_gateway_id())?;
             Some(Route { destination: r.destination_cidr_block()?.to_string(), gateway: Val::Lit(gw.to_string()) })
         })
         .collect()
@@ -453,30 +453,19 @@ async fn set_routes(client: &Client, address: &str, id: &str, have: &[Route], wa
         match have.iter().find(|(d, _)| d == dest) {
             Some((_, g)) if g == gw => {}
             Some(_) => {
-                client
-                    .replace_route()
-                    .route_table_id(id)
-                    .destination_cidr_block(dest)
-                    .gateway_id(gw)
-                    .send()
-                    .await
-                    .map_err(|e| fail("ec2 ReplaceRoute", address, id, e))?;
+                replace_route(client, id, dest, gw).await.map_err(|e| fail("ec2 ReplaceRoute", address, id, e))?;
             }
             None => {
-                let made =
-                    client.create_route().route_table_id(id).destination_cidr_block(dest).gateway_id(gw).send().await;
+                let req = client.create_route().route_table_id(id).destination_cidr_block(dest);
+                // A NAT gateway is a route target of its own in EC2's API.
+                let made = if is_nat(gw) { req.nat_gateway_id(gw) } else { req.gateway_id(gw) }.send().await;
                 match made {
                     Ok(_) => {}
                     // `have` may be older than the table: a create sent again with its
                     // ClientToken (a saved plan applied again) answers the table as it
                     // was first made, without the routes added after.
                     Err(e) if code(&e) == Some("RouteAlreadyExists") => {
-                        client
-                            .replace_route()
-                            .route_table_id(id)
-                            .destination_cidr_block(dest)
-                            .gateway_id(gw)
-                            .send()
+                        replace_route(client, id, dest, gw)
                             .await
                             .map_err(|e| fail("ec2 ReplaceRoute", address, id, e))?;
                     }
@@ -486,6 +475,27 @@ async fn set_routes(client: &Client, address: &str, id: &str, have: &[Route], wa
         }
     }
     Ok(())
+}
+
+fn is_nat(gateway: &str) -> bool {
+    gateway.starts_with("nat-")
+}
+
+async fn replace_route(
+    client: &Client,
+    table: &str,
+    destination: &str,
+    gateway: &str,
+) -> std::result::Result<
+    (),
+    SdkError<
+        aws_sdk_ec2::operation::replace_route::ReplaceRouteError,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+> {
+    let req = client.replace_route().route_table_id(table).destination_cidr_block(destination);
+    let req = if is_nat(gateway) { req.nat_gateway_id(gateway) } else { req.gateway_id(gateway) };
+    req.send().await.map(|_| ())
 }
 
 pub async fn create_table(x: &Ctx<'_>, c: &Change) -> Result<Live> {

@@ -4,6 +4,7 @@
 
 pub mod discover;
 pub mod ec2_instance;
+pub mod ec2_nat;
 pub mod ec2_network;
 pub mod ec2_tags;
 pub mod iam;

@@ -4,14 +4,14 @@
 
 use super::ec2_instance::{self, View};
 use super::ec2_network::{self as net, Ctx};
-use super::{before, iam, route53, ssm, typed_attributes, RequestCounter};
+use super::{before, ec2_nat, iam, route53, ssm, typed_attributes, RequestCounter};
 use crate::error::{codes, EngineError, Result};
 use crate::provider::{record_zone, Change, Image, Known, Live, Operation, Provider, Wanted, ZoneRecord};
 use async_trait::async_trait;
 use drove_compiler::model::{
-    health_check, hosted_zone, instance, instance_role, internet_gateway, parameter, record_set, route_table,
-    route_table_association, security_group, security_group_rules, subnet, vpc, HostedZone, Instance, InstanceRole,
-    Parameter, RecordSet, RouteTableAssociation,
+    elastic_ip, health_check, hosted_zone, instance, instance_role, internet_gateway, nat_gateway, parameter,
+    record_set, route_table, route_table_association, security_group, security_group_rules, subnet, vpc, HostedZone,
+    Instance, InstanceRole, Parameter, RecordSet, RouteTableAssociation,
 };
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde_json::Value;
@@ -117,6 +117,8 @@ impl AwsProvider {
                 ssm::read(&self.ssm, &k.id, &known.value, self.user_data.as_deref()).await?
             }
             instance_role::KIND => iam::read(&self.iam, &k.id).await?,
+            elastic_ip::KIND => ec2_nat::read_address(&self.ec2, &k.id).await?,
+            nat_gateway::KIND => ec2_nat::read_nat(&self.ec2, &k.id).await?,
             other => return Err(unsupported(&k.address, other)),
         })
     }
@@ -147,6 +149,8 @@ impl AwsProvider {
                 let want: InstanceRole = typed_attributes(&w.address, &w.attributes)?;
                 iam::read(&self.iam, &want.name).await?
             }
+            elastic_ip::KIND => ec2_nat::find_address(&self.ec2, &self.stack, &w.address).await?,
+            nat_gateway::KIND => ec2_nat::find_nat(&self.ec2, &self.stack, &w.address).await?,
             _ => None,
         })
     }
@@ -200,6 +204,8 @@ impl Provider for AwsProvider {
                 | instance::KIND
                 | parameter::KIND
                 | instance_role::KIND
+                | elastic_ip::KIND
+                | nat_gateway::KIND
         ) || is_network(kind)
     }
 
@@ -323,6 +329,24 @@ impl Provider for AwsProvider {
                 (instance_role::KIND, Operation::Update) => Some(iam::update(&self.iam, c, &self.stack).await?),
                 (instance_role::KIND, Operation::Delete) => {
                     iam::delete(&self.iam, &id).await?;
+                    None
+                }
+                (elastic_ip::KIND, Operation::Create) => {
+                    Some(ec2_nat::create_address(&self.ec2, c, &self.stack).await?)
+                }
+                (elastic_ip::KIND, Operation::Update) => {
+                    Some(ec2_nat::update_address(&self.ec2, c, &self.stack, &id).await?)
+                }
+                (elastic_ip::KIND, Operation::Delete) => {
+                    ec2_nat::delete_address(&self.ec2, &id).await?;
+                    None
+                }
+                (nat_gateway::KIND, Operation::Create) => Some(ec2_nat::create_nat(&self.ec2, c, &self.stack).await?),
+                (nat_gateway::KIND, Operation::Update) => {
+                    Some(ec2_nat::update_nat(&self.ec2, c, &self.stack, &id).await?)
+                }
+                (nat_gateway::KIND, Operation::Delete) => {
+                    ec2_nat::delete_nat(&self.ec2, &c.address, &id).await?;
                     None
                 }
                 (other, _) => return Err(unsupported(&c.address, other)),

@@ -8,7 +8,7 @@ use super::{Change, Image, Known, Live, Operation, Provider, Wanted, ZoneRecord}
 use crate::error::{codes, EngineError, Result};
 use async_trait::async_trait;
 use drove_compiler::model::{
-    hosted_zone, instance, instance_role, parameter, record_set, Instance, InstanceRole, Parameter,
+    elastic_ip, hosted_zone, instance, instance_role, parameter, record_set, Instance, InstanceRole, Parameter,
 };
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -196,6 +196,9 @@ fn outputs_for(kind: &str, id: &str, n: u64, attrs: &Value) -> Map<String, Value
         }
         hosted_zone::KIND => {
             o.insert("name_servers".into(), json!(["ns-1.awsdns-01.org.", "ns-2.awsdns-02.net."]));
+        }
+        elastic_ip::KIND => {
+            o.insert("public_ip".into(), json!(format!("203.0.113.{}", n % 250 + 1)));
         }
         parameter::KIND => {
             let name = serde_json::from_value::<Parameter>(attrs.clone()).map_or_else(|_| id.to_string(), |p| p.name);
