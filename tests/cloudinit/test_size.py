@@ -14,7 +14,7 @@ HEAD = """stack sized {
 
 network main {
   cidr = 10.0.0.0/16
-  subnet a { cidr = 10.0.1.0/24  zone = a }
+  subnet a { cidr = 10.0.1.0/24  zone = a  public = true }
 }
 
 hosts app { role = app  count = 2  subnets = [main.a] }
