@@ -7,7 +7,7 @@
 
 pub mod cloud_config;
 pub mod instances;
-mod network;
+pub mod network;
 pub mod parameters;
 pub(crate) mod security_groups;
 

@@ -88,6 +88,16 @@ fn network(n: &Network, info: &StackInfo, out: &mut Vec<Resource>) -> Result<(),
     Ok(())
 }
 
+/// The public subnet whose NAT gateway a private subnet routes out through: the NAT of
+/// its own zone, or, when its zone has none, the network's first (`None` without any).
+pub fn nat_route<'n>(n: &'n Network, subnet: &hir::Subnet, region: &str) -> Option<&'n hir::Subnet> {
+    let zone_of = |s: &hir::Subnet| s.zone.as_ref().map(|z| availability_zone(region, &z.value));
+    let mut nats = n.subnets.iter().filter(|s| s.is_public() && s.has_nat());
+    let first = nats.clone().next()?;
+    let zone = zone_of(subnet);
+    Some(nats.find(|s| zone.is_some() && zone_of(s) == zone).unwrap_or(first))
+}
+
 /// A NAT gateway (with its Elastic IP and a private route table through it) in each
 /// public subnet that says `nat = true`. A private subnet routes out through the NAT of
 /// its zone (a zone's outage then takes only that zone's way out), or, when its zone has
@@ -95,8 +105,7 @@ fn network(n: &Network, info: &StackInfo, out: &mut Vec<Resource>) -> Result<(),
 fn nat(n: &Network, public: &[&hir::Subnet], info: &StackInfo, out: &mut Vec<Resource>) {
     let name = &n.name.text;
     let vpc = vpc_address(name);
-    let zone_of = |s: &hir::Subnet| s.zone.as_ref().map(|z| availability_zone(&info.region, &z.value));
-    let mut tables: Vec<(Option<String>, String)> = Vec::new();
+    let table_of = |s: &hir::Subnet| format!("{vpc}.route_table.private-{}", s.name.text);
     for s in public.iter().filter(|s| s.has_nat()) {
         let sub = subnet_address(name, &s.name.text);
         let gateway = format!("{sub}.nat");
@@ -107,25 +116,21 @@ fn nat(n: &Network, public: &[&hir::Subnet], info: &StackInfo, out: &mut Vec<Res
             gateway.clone(),
             NatGateway { subnet: Val::id_of(&sub), allocation: Val::id_of(&ip), tags: tags(info, &label) },
         ));
-        let table = format!("{vpc}.route_table.private-{}", s.name.text);
         out.push(Resource::new(
-            table.clone(),
+            table_of(s),
             RouteTable {
                 vpc: Val::id_of(&vpc),
                 routes: vec![Route { destination: "0.0.0.0/0".into(), gateway: Val::id_of(&gateway) }],
                 tags: tags(info, &format!("{name}-private-{}", s.name.text)),
             },
         ));
-        tables.push((zone_of(s), table));
     }
-    let Some((_, first)) = tables.first() else { return };
     for s in n.subnets.iter().filter(|s| !s.is_public()) {
-        let zone = zone_of(s);
-        let table = tables.iter().find(|(z, _)| z.is_some() && *z == zone).map_or(first, |(_, t)| t);
+        let Some(via) = nat_route(n, s, &info.region) else { continue };
         let sub = subnet_address(name, &s.name.text);
         out.push(Resource::new(
             format!("{sub}.route_table"),
-            RouteTableAssociation { subnet: Val::id_of(&sub), route_table: Val::id_of(table) },
+            RouteTableAssociation { subnet: Val::id_of(&sub), route_table: Val::id_of(&table_of(via)) },
         ));
     }
 }

@@ -91,6 +91,21 @@ fn subnet(stack: &hir::Stack, index: &Index, id: usize, md: &mut String) -> Opti
     if let Some(z) = &s.zone {
         let _ = writeln!(md, "\nzone `{}`{}", z.value, if s.is_public() { ", public" } else { "" });
     }
+    if let Some(network) = stack.networks.iter().find(|n| n.name.text == net.name) {
+        let region = stack.info().and_then(|i| i.region.as_ref()).map(|r| r.value.clone()).unwrap_or_default();
+        if s.is_public() && s.has_nat() {
+            let _ = writeln!(md, "\na NAT gateway here gives the network's private subnets their way out");
+        } else if !s.is_public() {
+            match crate::compile::network::nat_route(network, s, &region) {
+                Some(via) => {
+                    let _ = writeln!(md, "\nroutes out through the NAT gateway in `{}`", via.name.text);
+                }
+                None => {
+                    let _ = writeln!(md, "\nno route out: the network has no NAT gateway");
+                }
+            }
+        }
+    }
     let here: Vec<_> =
         placements(stack).into_iter().filter(|p| p.network == net.name && p.subnet == sym.name).collect();
     if here.is_empty() {

@@ -259,3 +259,29 @@ fn zones_complete_and_explain_their_unmanaged_policy_and_ignore_rules() {
     let (_, md) = hover(&stack, &index, 0, at(AUTHORITATIVE, "_acme", 0)).expect("hover on a pattern");
     assert!(md.contains("ignore _acme-challenge.acme.example. TXT"), "{md}");
 }
+
+#[test]
+fn hover_on_a_subnet_says_how_it_routes_out() {
+    const NATTED: &str = "stack demo { region = \"ap-northeast-1\" }
+network main {
+  cidr = 10.0.0.0/16
+  subnet public-a  { cidr = 10.0.1.0/24   zone = a  public = true  nat = true }
+  subnet private-a { cidr = 10.0.11.0/24  zone = a }
+  subnet private-d { cidr = 10.0.13.0/24  zone = d }
+}
+network bare {
+  cidr = 10.1.0.0/16
+  subnet inner { cidr = 10.1.1.0/24  zone = a }
+}
+";
+    let mut sink = Sink::default();
+    let files = vec![parse(0, NATTED).0];
+    let stack = crate::lower::lower(&files, &mut sink);
+    let index = Index::build(&stack);
+    let md = |word: &str| hover(&stack, &index, 0, at(NATTED, word, 0)).map(|h| h.1).unwrap_or_default();
+    assert!(md("public-a").contains("a NAT gateway here"), "{}", md("public-a"));
+    assert!(md("private-a").contains("through the NAT gateway in `public-a`"), "{}", md("private-a"));
+    // Zone d has no NAT of its own: it shares the first.
+    assert!(md("private-d").contains("through the NAT gateway in `public-a`"), "{}", md("private-d"));
+    assert!(md("inner").contains("no route out"), "{}", md("inner"));
+}
