@@ -130,7 +130,7 @@ fn nat(n: &Network, public: &[&hir::Subnet], info: &StackInfo, out: &mut Vec<Res
         let sub = subnet_address(name, &s.name.text);
         out.push(Resource::new(
             format!("{sub}.route_table"),
-            RouteTableAssociation { subnet: Val::id_of(&sub), route_table: Val::id_of(&table_of(via)) },
+            RouteTableAssociation { subnet: Val::id_of(&sub), route_table: Val::id_of(table_of(via)) },
         ));
     }
 }
