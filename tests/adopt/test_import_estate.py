@@ -49,6 +49,26 @@ def build_estate(ec2):
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=f"{REGION}{az}",
                                  TagSpecifications=spec("subnet", Name=f"prod-{az}", Owner="netops"))["Subnet"]["SubnetId"]
                for cidr, az in [("10.20.1.0/24", "a"), ("10.20.2.0/24", "c")]]
+    # The private subnets reach out through a NAT gateway in a public subnet, as the
+    # console's "VPC and more" wizard builds it.
+    igw = ec2.create_internet_gateway(TagSpecifications=spec("internet-gateway", Name="prod"))
+    igw = igw["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    edge = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.0.0/24", AvailabilityZone=f"{REGION}a",
+                             TagSpecifications=spec("subnet", Name="prod-edge", Owner="netops"))["Subnet"]["SubnetId"]
+    ec2.modify_subnet_attribute(SubnetId=edge, MapPublicIpOnLaunch={"Value": True})
+    public = ec2.create_route_table(VpcId=vpc, TagSpecifications=spec("route-table", Name="prod-public"))
+    public = public["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=public, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    ec2.associate_route_table(RouteTableId=public, SubnetId=edge)
+    ip = ec2.allocate_address(Domain="vpc", TagSpecifications=spec("elastic-ip", Name="prod-nat"))["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=edge, AllocationId=ip,
+                                 TagSpecifications=spec("natgateway", Name="prod-nat"))["NatGateway"]["NatGatewayId"]
+    private = ec2.create_route_table(VpcId=vpc, TagSpecifications=spec("route-table", Name="prod-private"))
+    private = private["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=private, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+    for sn in subnets:
+        ec2.associate_route_table(RouteTableId=private, SubnetId=sn)
     web = ec2.create_security_group(GroupName="legacy-web", Description="web servers", VpcId=vpc,
                                     TagSpecifications=spec("security-group", Owner="webteam"))["GroupId"]
     ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=[
@@ -93,6 +113,7 @@ def test_adopting_an_estate_changes_nothing_but_drove_ownership_tags(tmp_path, e
     assert run.returncode == 0, run.stdout + run.stderr
     source = (stack / "main.drove").read_text()
     assert "host mysql-master" in source, source            # a lone instance is a pet
+    assert re.search(r"subnet edge .*public = true\s+nat = true", source), source  # its NAT gateway
     assert re.search(r'group_name\s+= "legacy-web"', source), source  # a group keeps its owners' name
     for key in ["Owner", "CostCenter", "Role", "Backup", "Name"]:
         assert f'"{key}"' in source.split("ignore_tags")[1].splitlines()[0], source
@@ -125,3 +146,7 @@ def test_adopting_an_estate_changes_nothing_but_drove_ownership_tags(tmp_path, e
     assert vpc_tags["Owner"] == "netops" and vpc_tags["CostCenter"] == "42" and vpc_tags["Name"] == "prod"
     state = json.loads((stack / "drove.state.json").read_text())
     assert vpc_tags["drove:lineage"] == state["lineage"]
+    nat = ec2.describe_nat_gateways()["NatGateways"][0]
+    nat_tags = {t["Key"]: t["Value"] for t in nat.get("Tags", [])}
+    assert nat_tags.get("drove:lineage") == state["lineage"] and nat_tags.get("Name") == "prod-nat", nat_tags
+    assert any(r["kind"] == "ec2.nat_gateway" and r["id"] == nat["NatGatewayId"] for r in state["resources"].values())

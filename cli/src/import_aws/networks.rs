@@ -124,8 +124,32 @@ pub fn networks(
             if public {
                 text.push_str("  public = true");
             }
-            text.push_str(" }\n");
+            let nat = d.nats.iter().find(|n| n.subnet == id);
             let sub_address = format!("{address}.subnet.{sub}");
+            match nat {
+                Some(n) if public => {
+                    text.push_str("  nat = true");
+                    out.ids.insert(format!("{sub_address}.nat"), n.id.clone());
+                    if let Some(ip) = &n.allocation {
+                        out.ids.insert(format!("{sub_address}.nat.ip"), ip.clone());
+                    }
+                    match &n.table {
+                        Some(t) => {
+                            out.ids.insert(format!("{address}.route_table.private-{sub}"), t.clone());
+                        }
+                        None => out.notes.push(format!(
+                            "NAT gateway {} ({sub}) has no route table through it; the first apply makes one",
+                            n.id
+                        )),
+                    }
+                }
+                Some(n) => out.notes.push(format!(
+                    "NAT gateway {} sits in subnet {id} ({sub}), which is not public; left out: drove puts a NAT in a public subnet",
+                    n.id
+                )),
+                None => {}
+            }
+            text.push_str(" }\n");
             out.ids.insert(sub_address.clone(), id.to_string());
             if a.map_public_ip_on_launch != public {
                 out.notes.push(format!(
@@ -133,6 +157,13 @@ pub fn networks(
                     if public { "routed to the internet gateway" } else { "not routed to an internet gateway" },
                     if public { "does not hand out" } else { "hands out" },
                 ));
+            }
+            if !public {
+                // A private subnet routed through a NAT gateway: drove routes it through the
+                // NAT of its zone (or the first), so the first plan moves it if that differs.
+                if let Some(assoc) = d.nats.iter().find_map(|n| n.associations.get(id)) {
+                    out.ids.insert(format!("{sub_address}.route_table"), assoc.clone());
+                }
             }
             if public {
                 match d.associations.get(id) {

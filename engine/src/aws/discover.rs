@@ -208,11 +208,28 @@ pub struct NetworkDump {
     /// Subnets whose traffic to 0.0.0.0/0 goes to the internet gateway, explicitly or
     /// through the main route table.
     pub public_subnets: Vec<String>,
-    /// Route tables other than the main one and `public_table`, which drove does not declare.
+    /// Route tables other than the main one, `public_table` and the NAT tables, which
+    /// drove does not declare.
     pub other_tables: Vec<String>,
+    /// NAT gateways (not failed or going), each with the table that sends 0.0.0.0/0 to it
+    /// and that table's associations by subnet id.
+    pub nats: Vec<NatDump>,
     /// Security groups, AWS's `default` group left out (it cannot be deleted or declared).
     pub groups: Vec<GroupDump>,
     pub default_group: Option<String>,
+}
+
+/// A NAT gateway of a VPC, as `import aws` declares it.
+#[derive(Debug, Clone)]
+pub struct NatDump {
+    pub id: String,
+    pub subnet: String,
+    /// The Elastic IP's allocation id.
+    pub allocation: Option<String>,
+    /// The route table whose 0.0.0.0/0 goes to this NAT gateway (the one most subnets use).
+    pub table: Option<String>,
+    /// That table's explicit associations: subnet id → association id.
+    pub associations: BTreeMap<String, String>,
 }
 
 /// The id of the gateway a table sends 0.0.0.0/0 to, if it is `igw`.
@@ -286,9 +303,12 @@ pub async fn read_network(client: &aws_sdk_ec2::Client, vpc_id: &str) -> Result<
     }
     let public_subnets =
         subnet_ids.iter().filter(|s| explicitly.get(*s).copied().unwrap_or(main_public)).cloned().collect();
+    let nats = read_nats(client, vpc_id, tables, &explicit).await?;
+    let nat_tables: Vec<&str> = nats.iter().filter_map(|n| n.table.as_deref()).collect();
     let other_tables = tables
         .iter()
         .filter(|t| !is_main(t) && t.route_table_id() != public_table.as_deref())
+        .filter(|t| !t.route_table_id().is_some_and(|id| nat_tables.contains(&id)))
         .filter_map(|t| t.route_table_id().map(str::to_string))
         .collect();
 
@@ -323,9 +343,55 @@ pub async fn read_network(client: &aws_sdk_ec2::Client, vpc_id: &str) -> Result<
         associations,
         public_subnets,
         other_tables,
+        nats,
         groups,
         default_group,
     }))
+}
+
+/// The VPC's NAT gateways with the route table through each.
+async fn read_nats(
+    client: &aws_sdk_ec2::Client,
+    vpc_id: &str,
+    tables: &[aws_sdk_ec2::types::RouteTable],
+    explicit: &dyn Fn(&aws_sdk_ec2::types::RouteTable) -> usize,
+) -> Result<Vec<NatDump>> {
+    use aws_sdk_ec2::types::NatGatewayState;
+    let listed = client
+        .describe_nat_gateways()
+        .filter(Filter::builder().name("vpc-id").values(vpc_id).build())
+        .send()
+        .await
+        .map_err(|e| sdk_error("ec2 DescribeNatGateways", e))?;
+    let mut out = Vec::new();
+    for g in listed.nat_gateways() {
+        if matches!(g.state(), Some(NatGatewayState::Deleted | NatGatewayState::Deleting | NatGatewayState::Failed)) {
+            continue;
+        }
+        let (Some(id), Some(subnet)) = (g.nat_gateway_id(), g.subnet_id()) else { continue };
+        let through = |t: &&aws_sdk_ec2::types::RouteTable| {
+            t.routes().iter().any(|r| r.destination_cidr_block() == Some("0.0.0.0/0") && r.nat_gateway_id() == Some(id))
+        };
+        let table = tables.iter().filter(through).max_by_key(|t| (explicit(t), t.route_table_id().map(str::to_string)));
+        let associations = table
+            .map(|t| {
+                t.associations()
+                    .iter()
+                    .filter(|a| a.main() != Some(true))
+                    .filter_map(|a| Some((a.subnet_id()?.to_string(), a.route_table_association_id()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.push(NatDump {
+            id: id.to_string(),
+            subnet: subnet.to_string(),
+            allocation: g.nat_gateway_addresses().first().and_then(|a| a.allocation_id()).map(str::to_string),
+            table: table.and_then(|t| t.route_table_id()).map(str::to_string),
+            associations,
+        });
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(out)
 }
 
 /// The instances (not terminated) in these VPCs that carry every `(key, value)` of `tags`,
