@@ -401,10 +401,16 @@ pub async fn update(client: &Client, c: &Change, stack: &str) -> Result<Live> {
     written(client, c, &want.name).await
 }
 
+/// The role as IAM holds it after a write. IAM is eventually consistent: a role made a
+/// moment ago may not be readable yet, so a missing one is asked for again for a while.
 async fn written(client: &Client, c: &Change, name: &str) -> Result<Live> {
-    read(client, name).await?.ok_or_else(|| {
-        EngineError::new(codes::AWS_CALL, format!("{}: role {name} vanished right after it was written", c.address))
-    })
+    for _ in 0..10 {
+        if let Some(live) = read(client, name).await? {
+            return Ok(live);
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+    Err(EngineError::new(codes::AWS_CALL, format!("{}: role {name} vanished right after it was written", c.address)))
 }
 
 /// Deletes the profile, the role's policies and the role; parts already gone are fine.
