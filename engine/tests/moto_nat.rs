@@ -122,3 +122,78 @@ async fn private_subnets_route_out_through_the_nat_of_their_zone() {
     let nats = ec2.describe_nat_gateways().send().await.expect("nats");
     assert!(nats.nat_gateways().iter().all(|g| g.state().map(|s| s.as_str()) == Some("deleted")), "{nats:?}");
 }
+
+/// An apply of a NAT network that dies once `k` calls were answered (the future dropped
+/// while calls are in flight, as a killed process stops), then a second apply: it must
+/// converge with one Elastic IP and one NAT gateway (AllocateAddress takes no token, so
+/// the address is found again by its tags), and a clean plan after.
+async fn crash_at(k: u64) -> Vec<String> {
+    use drove_test_proxy::{Config, Proxy};
+    use std::time::Duration;
+    const ONE_NAT: &str = r#"stack shop { region = "ap-northeast-1" }
+network main {
+  cidr = 10.0.0.0/16
+  subnet public-a  { cidr = 10.0.1.0/24   zone = a  public = true  nat = true }
+  subnet private-a { cidr = 10.0.11.0/24  zone = a }
+}
+"#;
+    let m = Moto::start().expect("moto");
+    let proxy =
+        Proxy::start(&m.endpoint(), Config { latency: Duration::from_millis(50), ..Config::default() }).expect("proxy");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = compile(ONE_NAT);
+    let conf = drove_engine::aws::endpoint_config(REGION, &proxy.endpoint(), "testing", "testing").await;
+    let s = Session::with_config(&d, dir.path(), &conf).expect("session");
+    let (popts, aopts) = (PlanOptions::default(), drove_engine::apply::ApplyOptions::default());
+    let reached = async {
+        while proxy.counts().answered < k {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    };
+    tokio::select! {
+        r = s.apply(Some(&d), None, &popts, &aopts, &|_| true, &|_| {}) => {
+            return match r {
+                Ok(_) => Vec::new(),
+                Err(e) => vec![format!("k = {k}: the first apply failed: {e:?}")],
+            };
+        }
+        _ = reached => {}
+    }
+    drop(s);
+    let s = Session::with_config(&d, dir.path(), &conf).expect("session");
+    if let Some(lock) = s.backend.current_lock().await.expect("lock") {
+        s.backend.force_unlock(&lock.id).await.expect("unlock");
+    }
+    let mut wrong = Vec::new();
+    match s.apply(Some(&d), None, &popts, &aopts, &|_| true, &|_| {}).await {
+        Ok(Some((_, report))) if report.failed.is_empty() => {}
+        other => wrong.push(format!("k = {k}: the second apply: {:?}", other.map(|x| x.map(|p| p.1.failed)))),
+    }
+    let again = s.plan(&d, &popts).await.expect("plan");
+    if again.has_changes() {
+        wrong.push(format!(
+            "k = {k}: changes after the second apply: {}",
+            drove_engine::plan::render::summary_line(&again)
+        ));
+    }
+    let ec2 = aws_sdk_ec2::Client::new(&m.config(REGION).await);
+    let addresses = ec2.describe_addresses().send().await.expect("addresses").addresses().len();
+    let nats = ec2.describe_nat_gateways().send().await.expect("nats");
+    let alive = nats.nat_gateways().iter().filter(|g| g.state().map(|s| s.as_str()) != Some("deleted")).count();
+    if (addresses, alive) != (1, 1) {
+        wrong.push(format!("k = {k}: {addresses} Elastic IPs and {alive} NAT gateways"));
+    }
+    wrong
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nat_applies_that_die_at_any_call_converge_on_the_next_run() {
+    if Moto::start().is_none() {
+        return;
+    }
+    let mut wrong = Vec::new();
+    for k in 1..=22 {
+        wrong.extend(crash_at(k).await);
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
