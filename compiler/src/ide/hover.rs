@@ -19,6 +19,9 @@ pub fn hover(stack: &hir::Stack, index: &Index, file: FileId, offset: usize) -> 
         if let Some(t) = within(&r.instance_type, offset) {
             return Some((t.span.clone(), instance_type(stack, &t.value)));
         }
+        if let Some(d) = within(&r.secrets, offset) {
+            return Some((d.span.clone(), secret_delivery(stack, r)));
+        }
     }
     for z in stack.zones.iter().filter(|z| z.file == file) {
         if let Some(u) = within(&z.unmanaged, offset) {
@@ -193,6 +196,27 @@ fn zone(stack: &hir::Stack, name: &str, md: &mut String) -> Option<()> {
 }
 
 /// What the zone does with records it does not declare.
+/// What a role's `secrets = …` makes of the secrets its files hold.
+fn secret_delivery(stack: &hir::Stack, r: &hir::Role) -> String {
+    let names: Vec<&str> = r.provisioned_secrets().iter().map(|n| n.text.as_str()).collect();
+    let stack_name = stack.info().map_or("STACK", |i| i.name.text.as_str());
+    match r.secret_delivery() {
+        hir::SecretDelivery::UserData => format!(
+            "`secrets = user_data`: {} embedded in the hosts' user data, readable by whoever may describe the instances (W0035)\n",
+            if names.is_empty() { "secrets would be".to_string() } else { format!("{} travel", names.join(", ")) }
+        ),
+        hir::SecretDelivery::ParameterStore => {
+            let mut md = "`secrets = parameter_store`: written to SSM Parameter Store as SecureStrings and read by the hosts at boot\n".to_string();
+            for n in &names {
+                let _ = writeln!(md, "- `{}`", crate::model::parameter::name(stack_name, n));
+            }
+            let role = crate::model::instance_role::name(stack_name, &r.name.text);
+            let _ = writeln!(md, "\nthe hosts run as IAM role `{role}`, allowed to read exactly these");
+            md
+        }
+    }
+}
+
 fn unmanaged(z: &Zone) -> String {
     let policy = z.unmanaged.as_ref().map(|u| u.value).unwrap_or_default();
     let what = match policy {

@@ -248,6 +248,8 @@ fn zones_complete_and_explain_their_unmanaged_policy_and_ignore_rules() {
     };
     assert_eq!(labels(at(AUTHORITATIVE, "delete", 0)), vec!["keep", "delete"]);
     assert_eq!(labels(at(AUTHORITATIVE, "user_data", 0)), vec!["parameter_store", "user_data"]);
+    let (_, md) = hover(&stack, &index, 0, at(AUTHORITATIVE, "user_data", 0)).expect("hover on the delivery");
+    assert!(md.contains("embedded in the hosts' user data") && md.contains("W0035"), "{md}");
     let types = labels(at(AUTHORITATIVE, "CNAME", 0) + 5);
     assert!(types.contains(&"TXT".to_string()) && types.contains(&"CNAME".to_string()), "{types:?}");
     let in_zone = labels(at(AUTHORITATIVE, "  www", 0) + 2);
@@ -284,4 +286,24 @@ network bare {
     // Zone d has no NAT of its own: it shares the first.
     assert!(md("private-d").contains("through the NAT gateway in `public-a`"), "{}", md("private-d"));
     assert!(md("inner").contains("no route out"), "{}", md("inner"));
+}
+
+#[test]
+fn hover_on_secrets_names_the_parameters_and_the_role() {
+    const READS: &str = "stack shop { region = \"ap-northeast-1\" }
+role app {
+  image = image(\"base-*\")
+  type = t3.micro
+  secrets = parameter_store
+  provision {
+    file \"/etc/app/db.yml\" = secret(\"db.yml\")
+  }
+}
+";
+    let mut sink = Sink::default();
+    let files = vec![parse(0, READS).0];
+    let stack = crate::lower::lower(&files, &mut sink);
+    let index = Index::build(&stack);
+    let (_, md) = hover(&stack, &index, 0, at(READS, "parameter_store", 0)).expect("hover");
+    assert!(md.contains("`/drove/shop/db.yml`") && md.contains("`drove-shop-app`"), "{md}");
 }
