@@ -267,9 +267,10 @@ impl UserData {
         })
     }
 
-    /// The value drove writes to a secret's parameter: the base64 of the plaintext, so
-    /// any bytes survive SSM's string values and the host's `aws ssm get-parameter`.
-    pub fn parameter_value(&self, sealed: &Sealed) -> Result<Plaintext> {
+    /// The value drove writes to a secret's parameter, the base64 of the plaintext (so
+    /// any bytes survive SSM's string values and the host's `aws ssm get-parameter`), and
+    /// the secret's keyed fingerprint. Fails when the value will not fit.
+    pub fn parameter_value(&self, sealed: &Sealed) -> Result<(Plaintext, String)> {
         let value = self.secrets.as_ref().and_then(|s| s.get(&sealed.secret)).ok_or_else(|| {
             EngineError::new(codes::USER_DATA, format!("secret `{}` was not decrypted for this run", sealed.secret))
                 .with_help("plan or apply from the stack's sources so its secrets can be decrypted")
@@ -288,14 +289,15 @@ impl UserData {
             )
             .with_help("keep large files out of secrets (a key or a password fits), or deliver this role's secrets in user data with `secrets = user_data`"));
         }
-        Ok(SecretBox::new(Box::new(encoded.into_bytes())))
+        let fingerprint = self.secret_fingerprint(&sealed.secret)?;
+        Ok((SecretBox::new(Box::new(encoded.into_bytes())), fingerprint))
     }
 
     /// A parameter's value as plans and the state hold it: the sealed value plus the
     /// secret's keyed fingerprint. Fails, before anything runs, when the value will not fit.
     pub fn planned_parameter(&self, sealed: &Sealed) -> Result<Sealed> {
-        self.parameter_value(sealed)?;
-        Ok(Sealed { fingerprint: Some(self.secret_fingerprint(&sealed.secret)?), ..sealed.clone() })
+        let (_, fingerprint) = self.parameter_value(sealed)?;
+        Ok(Sealed { fingerprint: Some(fingerprint), ..sealed.clone() })
     }
 
     /// The fingerprint of a parameter's live value (base64 of the secret, as drove

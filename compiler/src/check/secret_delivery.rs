@@ -26,11 +26,12 @@ pub fn check(stack: &Stack, sink: &mut Sink) {
             SecretDelivery::ParameterStore => {
                 for (name, span) in secret_uses(role) {
                     let full = parameter::name(&info.name.text, name);
+                    use crate::compile::cloud_config::size::{b64_len, secret_plaintext_len};
                     let plain = stack
                         .secret(name)
                         .and_then(|s| s.ciphertext.as_ref())
-                        .and_then(|c| crate::compile::cloud_config::size::secret_plaintext_len(&c.value));
-                    let encoded = plain.map_or(0, |n| n.div_ceil(3) * 4);
+                        .and_then(|c| secret_plaintext_len(&c.value));
+                    let encoded = plain.map_or(0, b64_len);
                     if encoded > parameter::MAX_VALUE_CHARS {
                         sink.push(
                             Diagnostic::new(

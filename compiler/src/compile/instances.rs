@@ -13,7 +13,7 @@ use crate::check::hosts::placement;
 use crate::hir::{Host, Hosts, Image, Ref, Role, Stack};
 use crate::model::instance::{self as model, Instance, RootVolume, UserData};
 use crate::model::{Resource, Tags, Val};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Root volume size when a role gives no `disk`.
 pub const DEFAULT_DISK_GIB: u64 = 8;
@@ -28,6 +28,7 @@ pub fn instances(stack: &Stack) -> Vec<Resource> {
     let cx = Cx {
         stack,
         user_data: stack.roles.iter().map(|r| (r.name.text.as_str(), cloud_config::user_data(stack, r))).collect(),
+        reading: super::parameters::reading_roles(stack).map(|r| r.name.text.as_str()).collect(),
     };
     let mut out = Vec::new();
     for h in &stack.hosts {
@@ -43,14 +44,9 @@ pub fn instances(stack: &Stack) -> Vec<Resource> {
 struct Cx<'s> {
     stack: &'s Stack,
     user_data: HashMap<&'s str, Option<UserData>>,
-}
-
-impl Cx<'_> {
-    /// Whether the role's hosts read secrets from Parameter Store, and so run with its
-    /// instance role.
-    fn reads_parameters(&self, role: &Role) -> bool {
-        super::parameters::reading_roles(self.stack).any(|r| r.name.text == role.name.text)
-    }
+    /// The roles whose hosts read secrets from Parameter Store, and so run with their
+    /// role's instance profile.
+    reading: HashSet<&'s str>,
 }
 
 fn expand_hosts(cx: &Cx, h: &Hosts) -> Vec<Resource> {
@@ -132,7 +128,8 @@ fn instance(
         imdsv2_required: role.imdsv2.as_ref().is_none_or(|i| i.value),
         user_data: cx.user_data.get(role.name.text.as_str()).cloned().flatten(),
         instance_profile: cx
-            .reads_parameters(role)
+            .reading
+            .contains(role.name.text.as_str())
             .then(|| Val::reference(crate::model::instance_role::address(&role.name.text), "profile_arn")),
         tags,
         rollout: Some(rollout(role)),

@@ -35,15 +35,22 @@ impl<'a> Owner<'a> {
     pub fn pairs(&self) -> [(&'static str, &'a str); 3] {
         [(STACK_TAG, self.stack), (ADDRESS_TAG, self.address), (LINEAGE_TAG, self.lineage)]
     }
+
+    /// The user's tags (the model's `tags`) plus drove's own, which a user tag of the same
+    /// key cannot override, in key order: what every service's create or tag call writes.
+    pub fn with<'t>(&self, user: Option<&'t Tags>) -> BTreeMap<&'t str, &'t str>
+    where
+        'a: 't,
+    {
+        let mut all: BTreeMap<&str, &str> = user.into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        all.extend(self.pairs());
+        all
+    }
 }
 
 /// The user's tags (the model's `tags`) plus drove's own.
 pub fn tags(owner: &Owner, user: Option<&Tags>) -> Vec<Tag> {
-    let mut all: BTreeMap<String, String> = user.into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect();
-    for (k, v) in owner.pairs() {
-        all.insert(k.into(), v.into());
-    }
-    all.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+    owner.with(user).into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
 }
 
 /// The TagSpecification of a create call.

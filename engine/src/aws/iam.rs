@@ -170,11 +170,9 @@ fn policy_document(grants: &[Grant]) -> Result<String> {
 }
 
 fn tag_list(owner: &Owner, user: &Tags) -> Result<Vec<Tag>> {
-    let mut all: BTreeMap<&str, &str> = user.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    for (k, v) in owner.pairs() {
-        all.insert(k, v);
-    }
-    all.into_iter()
+    owner
+        .with(Some(user))
+        .into_iter()
         .map(|(k, v)| {
             Tag::builder()
                 .key(k)

@@ -247,11 +247,7 @@ async fn wait_in_sync(client: &Client, id: &str, status: &ChangeStatus) -> Resul
 }
 
 fn drove_tags(owner: &Owner, tags: Option<&Tags>) -> Vec<Tag> {
-    let mut all: BTreeMap<String, String> = tags.into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect();
-    for (k, v) in owner.pairs() {
-        all.insert(k.into(), v.into());
-    }
-    all.into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+    owner.with(tags).into_iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
 }
 
 /// The lineage prefix a drove token carries (`drove-<lineage prefix>-<serial>-<hash>`),

@@ -70,11 +70,9 @@ async fn read_tags(client: &Client, name: &str) -> Result<BTreeMap<String, Strin
 }
 
 fn tag_list(owner: &Owner, user: &Tags) -> Result<Vec<Tag>> {
-    let mut all: BTreeMap<&str, &str> = user.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    for (k, v) in owner.pairs() {
-        all.insert(k, v);
-    }
-    all.into_iter()
+    owner
+        .with(Some(user))
+        .into_iter()
         .map(|(k, v)| {
             Tag::builder()
                 .key(k)
@@ -93,38 +91,41 @@ fn value_of(c: &Change, want: &Parameter, renderer: Option<&UserData>) -> Result
             format!("{}: the secret cannot be written without the stack's sources and keys", c.address),
         )
     })?;
-    let planned = renderer.planned_parameter(&want.value)?;
-    if want.value.fingerprint.is_some() && want.value.fingerprint != planned.fingerprint {
+    let (bytes, fingerprint) = renderer.parameter_value(&want.value)?;
+    if want.value.fingerprint.as_ref().is_some_and(|f| *f != fingerprint) {
         return Err(EngineError::new(
             codes::STALE_PLAN,
             format!("{}: secret `{}` changed since the plan was made", c.address, want.value.secret),
         )
         .with_help("make a new plan"));
     }
-    let bytes = renderer.parameter_value(&want.value)?;
     Ok(String::from_utf8_lossy(bytes.expose_secret()).into_owned())
 }
 
-fn description(stack: &str, secret: &str) -> String {
-    format!("drove stack {stack}: secret {secret} (base64)")
-}
-
-pub async fn create(client: &Client, c: &Change, stack: &str, renderer: Option<&UserData>) -> Result<Live> {
-    let want: Parameter = after(c)?;
-    let value = value_of(c, &want, renderer)?;
-    // SSM takes tags only on a first write without `Overwrite`: the parameter never
-    // exists untagged.
+/// Writes the parameter's value as a SecureString. SSM takes tags only on a first write
+/// without `Overwrite`, so a create passes them (the parameter never exists untagged) and
+/// an update overwrites and tags apart.
+async fn put(client: &Client, stack: &str, want: &Parameter, value: String, tags: Option<Vec<Tag>>) -> Result<()> {
+    let overwrite = tags.is_none();
     client
         .put_parameter()
         .name(&want.name)
         .value(value)
         .r#type(ParameterType::SecureString)
         .tier(ParameterTier::IntelligentTiering)
-        .description(description(stack, &want.value.secret))
-        .set_tags(Some(tag_list(&Owner::of(stack, c), &want.tags)?))
+        .description(format!("drove stack {stack}: secret {} (base64)", want.value.secret))
+        .set_tags(tags)
+        .overwrite(overwrite)
         .send()
         .await
         .map_err(|e| sdk_error("ssm PutParameter", e))?;
+    Ok(())
+}
+
+pub async fn create(client: &Client, c: &Change, stack: &str, renderer: Option<&UserData>) -> Result<Live> {
+    let want: Parameter = after(c)?;
+    let value = value_of(c, &want, renderer)?;
+    put(client, stack, &want, value, Some(tag_list(&Owner::of(stack, c), &want.tags)?)).await?;
     written(client, c, &want, renderer).await
 }
 
@@ -132,17 +133,7 @@ pub async fn update(client: &Client, c: &Change, stack: &str, renderer: Option<&
     let (want, have): (Parameter, Parameter) = (after(c)?, before(c)?);
     if want.value.fingerprint.is_none() || want.value.fingerprint != have.value.fingerprint {
         let value = value_of(c, &want, renderer)?;
-        client
-            .put_parameter()
-            .name(&want.name)
-            .value(value)
-            .r#type(ParameterType::SecureString)
-            .tier(ParameterTier::IntelligentTiering)
-            .description(description(stack, &want.value.secret))
-            .overwrite(true)
-            .send()
-            .await
-            .map_err(|e| sdk_error("ssm PutParameter", e))?;
+        put(client, stack, &want, value, None).await?;
     }
     if want.tags != have.tags || c.claim {
         let removed: Vec<String> = have.tags.keys().filter(|k| !want.tags.contains_key(*k)).cloned().collect();

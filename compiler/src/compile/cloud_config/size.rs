@@ -63,7 +63,7 @@ impl Estimate {
 }
 
 /// Length of the base64 of `n` bytes (with padding).
-fn b64_len(n: usize) -> usize {
+pub fn b64_len(n: usize) -> usize {
     n.div_ceil(3).saturating_mul(4)
 }
 
