@@ -11,6 +11,9 @@ pub const W_AWS_SECRET_KEY: &str = "W0031";
 pub const W_PRIVATE_KEY: &str = "W0032";
 pub const W_TOKEN: &str = "W0033";
 
+/// AWS keys on a host are what an instance role replaces.
+const AWS_HELP: &str =
+    "don't keep AWS keys in source: revoke this one; hosts that call AWS get short-lived credentials from their role's instance role: declare what they may touch in the role's `access { … }` block (S3 buckets, SSM parameters, CloudWatch logs)";
 const HELP: &str =
     "don't keep credentials in source: revoke this one, then store the new value with `drove secret encrypt` and use it as `secret(\"NAME\")` in a provisioned file";
 
@@ -144,7 +147,7 @@ fn scan_long(file: FileId, text: &str, start: usize, whole: Span, context: Conte
 fn report(file: FileId, span: Span, code: &'static str, what: &str) -> Diagnostic {
     Diagnostic::new(code, file, span, format!("this looks like {what}"))
         .with_label("credential in source")
-        .with_help(HELP)
+        .with_help(if code == W_AWS_KEY_ID || code == W_AWS_SECRET_KEY { AWS_HELP } else { HELP })
 }
 
 fn is_key_char(b: u8) -> bool {

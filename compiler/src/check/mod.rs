@@ -6,6 +6,7 @@
 //! about where text stands, not what it means: secrets flowing out of provisioning and
 //! credential-looking literals anywhere.
 
+mod access;
 mod credentials;
 mod firewall;
 pub mod hosts;
@@ -33,6 +34,7 @@ pub fn run(stack: &hir::Stack, sink: &mut Sink) {
     limits::check(stack, sink);
     roles::check(stack, sink);
     secret_delivery::check(stack, sink);
+    access::check(stack, sink);
     hosts::check(stack, sink);
     crate::dns::check::check(stack, sink);
     crate::secrets::check(stack, sink);

@@ -28,7 +28,7 @@ pub fn instances(stack: &Stack) -> Vec<Resource> {
     let cx = Cx {
         stack,
         user_data: stack.roles.iter().map(|r| (r.name.text.as_str(), cloud_config::user_data(stack, r))).collect(),
-        reading: super::parameters::reading_roles(stack).map(|r| r.name.text.as_str()).collect(),
+        with_profile: super::instance_roles::roles_with_instance_role(stack).map(|r| r.name.text.as_str()).collect(),
     };
     let mut out = Vec::new();
     for h in &stack.hosts {
@@ -44,9 +44,8 @@ pub fn instances(stack: &Stack) -> Vec<Resource> {
 struct Cx<'s> {
     stack: &'s Stack,
     user_data: HashMap<&'s str, Option<UserData>>,
-    /// The roles whose hosts read secrets from Parameter Store, and so run with their
-    /// role's instance profile.
-    reading: HashSet<&'s str>,
+    /// Roles whose instances launch with their role's instance profile.
+    with_profile: HashSet<&'s str>,
 }
 
 fn expand_hosts(cx: &Cx, h: &Hosts) -> Vec<Resource> {
@@ -128,7 +127,7 @@ fn instance(
         imdsv2_required: role.imdsv2.as_ref().is_none_or(|i| i.value),
         user_data: cx.user_data.get(role.name.text.as_str()).cloned().flatten(),
         instance_profile: cx
-            .reading
+            .with_profile
             .contains(role.name.text.as_str())
             .then(|| Val::reference(crate::model::instance_role::address(&role.name.text), "profile_arn")),
         tags,

@@ -5,7 +5,9 @@
 //! a stack twice. Resources come out in a fixed order (stack declarations in source
 //! order, each area in turn) so the output is deterministic.
 
+pub mod access;
 pub mod cloud_config;
+pub mod instance_roles;
 pub mod instances;
 pub mod network;
 pub mod parameters;
@@ -55,6 +57,7 @@ pub fn compile(analysis: &Analysis) -> Result<DesiredState, CompileError> {
     resources.extend(network::resources(stack, &info)?);
     resources.extend(security_groups::resources(stack, &info)?);
     resources.extend(parameters::resources(stack, &info));
+    resources.extend(instance_roles::resources(stack, &info));
     resources.extend(instances::instances(stack));
     resources.extend(crate::dns::compile::resources(stack));
     for r in &mut resources {

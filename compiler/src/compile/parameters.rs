@@ -1,21 +1,21 @@
 //! Secrets a role reads from Parameter Store → one `ssm.parameter` per secret (at
-//! `secret.NAME`) and, per such role, an `iam.instance_role` (at `role.NAME`) allowed to
-//! read exactly its own secrets' parameters. A secret several roles read is one parameter.
-//! The instances of those roles name their role's instance profile (`instances`).
+//! `secret.NAME`); the role's instance role (`instance_roles`) may read exactly its own
+//! secrets' parameters. A secret several roles read is one parameter.
 
 use super::tags;
 use crate::hir::{Role, Stack};
-use crate::model::instance_role::{self, Grant, InstanceRole};
 use crate::model::parameter::{self, Parameter, Sealed};
-use crate::model::{Resource, StackInfo, Val};
+use crate::model::{Resource, StackInfo};
 use std::collections::BTreeMap;
 
 /// The roles whose hosts read secrets from Parameter Store.
 pub fn reading_roles(stack: &Stack) -> impl Iterator<Item = &Role> {
-    stack
-        .roles
-        .iter()
-        .filter(|r| !r.provisioned_secrets().is_empty() && super::cloud_config::Fetch::of(stack, r).is_some())
+    stack.roles.iter().filter(|r| reads_parameters(stack, r))
+}
+
+/// Whether the role's hosts read secrets from Parameter Store.
+pub fn reads_parameters(stack: &Stack, role: &Role) -> bool {
+    !role.provisioned_secrets().is_empty() && super::cloud_config::Fetch::of(stack, role).is_some()
 }
 
 pub fn resources(stack: &Stack, info: &StackInfo) -> Vec<Resource> {
@@ -29,9 +29,6 @@ pub fn resources(stack: &Stack, info: &StackInfo) -> Vec<Resource> {
             written.push(&name.text);
             out.push(parameter_of(stack, info, &name.text));
         }
-    }
-    for role in reading_roles(stack) {
-        out.push(instance_role_of(info, role));
     }
     out
 }
@@ -50,25 +47,4 @@ fn parameter_of(stack: &Stack, info: &StackInfo, secret: &str) -> Resource {
         value: Sealed { secret: secret.to_string(), ciphertexts, fingerprint: None },
     };
     Resource::new(parameter::address(secret), spec)
-}
-
-fn instance_role_of(info: &StackInfo, role: &Role) -> Resource {
-    let name = instance_role::name(&info.name, &role.name.text);
-    let grants = role
-        .provisioned_secrets()
-        .into_iter()
-        .map(|s| Grant {
-            actions: vec![instance_role::READ_PARAMETER.to_string()],
-            resource: Val::reference(parameter::address(&s.text), "arn"),
-        })
-        .collect();
-    let spec = InstanceRole {
-        tags: tags(info, &name),
-        instance_profile: name.clone(),
-        name,
-        trusts: instance_role::EC2_SERVICE.to_string(),
-        grants,
-        foreign_policies: Vec::new(),
-    };
-    Resource::new(instance_role::address(&role.name.text), spec)
 }

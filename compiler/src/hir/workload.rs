@@ -24,6 +24,41 @@ pub struct Role {
     pub batch: Option<Spanned<u64>>,
     /// `secrets = parameter_store | user_data`; `None` means Parameter Store.
     pub secrets: Option<Spanned<SecretDelivery>>,
+    /// `access { … }`: what the hosts may touch in AWS with their instance role.
+    pub access: Vec<Access>,
+}
+
+/// One line of a role's `access { … }` block: `s3 "BUCKET/PREFIX*" read, write`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Access {
+    pub span: Span,
+    pub service: Spanned<AccessService>,
+    /// The bucket and key pattern, parameter name pattern or log group, as written.
+    pub target: Spanned<String>,
+    pub read: bool,
+    pub write: bool,
+    /// The span of the mode words.
+    pub mode_span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessService {
+    S3,
+    Parameter,
+    Logs,
+}
+
+impl AccessService {
+    pub const ALL: [(&'static str, AccessService); 3] =
+        [("s3", AccessService::S3), ("parameter", AccessService::Parameter), ("logs", AccessService::Logs)];
+
+    pub fn word(self) -> &'static str {
+        match self {
+            AccessService::S3 => "s3",
+            AccessService::Parameter => "parameter",
+            AccessService::Logs => "logs",
+        }
+    }
 }
 
 /// How the hosts of a role get the secrets their `file` steps hold.

@@ -32,6 +32,7 @@
 //!
 //! Top-level dispatch is in [`lower`]; each declaration kind has its own module.
 
+pub mod access;
 mod attrs;
 pub(crate) mod decl;
 mod network;

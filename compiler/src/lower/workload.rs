@@ -22,6 +22,8 @@ pub const ROLE_ATTRS: [&str; 11] = [
     "batch",
     "secrets",
 ];
+/// The blocks a role holds.
+pub const ROLE_BLOCKS: [&str; 2] = ["provision", "access"];
 /// An unknown value of a role's `secrets`.
 pub const E_SECRET_DELIVERY: &str = "E0261";
 
@@ -32,28 +34,39 @@ pub fn lower_role(cx: &mut Cx, stmt: &Stmt) -> Option<Role> {
     let a = Attrs::read_with_statements(cx, &block.items, &ROLE_ATTRS, "role", &name);
     a.require(cx, &["image", "type"]);
     let mut steps = Vec::new();
-    let mut seen_provision: Option<&Stmt> = None;
+    let mut access = Vec::new();
+    let mut seen: [Option<&Stmt>; 2] = [None, None];
     for s in a.statements() {
-        if s.head().text != "provision" {
-            unknown_statement(cx, s, &format!("role `{}`", name.text), &["provision"]);
-            continue;
-        }
-        if let Some(first) = seen_provision {
+        let slot = match s.head().text.as_str() {
+            "provision" => 0,
+            "access" => 1,
+            _ => {
+                unknown_statement(cx, s, &format!("role `{}`", name.text), &ROLE_BLOCKS);
+                continue;
+            }
+        };
+        if let Some(first) = seen[slot] {
+            let block = ROLE_BLOCKS[slot];
             let d = crate::diag::Diagnostic::new(
                 super::E_DUPLICATE_ATTRIBUTE,
                 cx.file,
                 s.head().span.clone(),
-                format!("role `{}` has two `provision` blocks", name.text),
+                format!("role `{}` has two `{block}` blocks", name.text),
             )
             .with_label("second block")
             .with_secondary(cx.file, first.head().span.clone(), "first block here")
-            .with_help("put all steps in one `provision` block");
+            .with_help(format!("put all lines in one `{block}` block"));
             cx.report(d);
             continue;
         }
-        seen_provision = Some(s);
-        steps = provision::lower_provision(cx, s);
+        seen[slot] = Some(s);
+        if slot == 0 {
+            steps = provision::lower_provision(cx, s);
+        } else {
+            access = super::access::lower_access(cx, s);
+        }
     }
+    let seen_provision = seen[0];
     Some(Role {
         file: cx.file,
         span: stmt.span.clone(),
@@ -70,6 +83,7 @@ pub fn lower_role(cx: &mut Cx, stmt: &Stmt) -> Option<Role> {
         drain_timeout: a.duration(cx, "drain_timeout"),
         batch: a.integer(cx, "batch"),
         secrets: secret_delivery(cx, &a),
+        access,
         name,
     })
 }

@@ -13,7 +13,7 @@ use crate::error::{codes, EngineError, Result};
 use crate::provider::{Change, Live};
 use aws_sdk_iam::types::Tag;
 use aws_sdk_iam::Client;
-use drove_compiler::model::instance_role::{Grant, InstanceRole, POLICY_NAME};
+use drove_compiler::model::instance_role::{Condition, Grant, InstanceRole, POLICY_NAME};
 use drove_compiler::model::{Tags, Val};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -90,6 +90,8 @@ struct Statement {
     resource: OneOrMany,
     #[serde(default)]
     principal: Option<Principal>,
+    #[serde(default)]
+    condition: Option<Value>,
     /// Accepted (a label only), so it does not count as something drove did not write.
     #[serde(default, rename = "Sid")]
     _sid: Option<String>,
@@ -139,21 +141,39 @@ fn grants_of(doc: &Value) -> Vec<Grant> {
     let parsed = parse(doc);
     let all = parsed.statement.all();
     for s in all {
-        if s.effect != "Allow" || !s.other.is_empty() || s.principal.is_some() {
+        let condition = match &s.condition {
+            None => Some(None),
+            Some(c) => condition_of(c).map(Some),
+        };
+        let Some(condition) = condition.filter(|_| s.effect == "Allow" && s.other.is_empty() && s.principal.is_none())
+        else {
             out.push(unwritten(doc));
             continue;
-        }
+        };
         let mut actions = s.action.list();
         actions.sort();
         for r in s.resource.list() {
-            out.push(Grant { actions: actions.clone(), resource: Val::Lit(r) });
+            out.push(Grant { actions: actions.clone(), resource: Val::Lit(r), condition: condition.clone() });
         }
     }
     out
 }
 
+/// A condition of the one shape drove writes: one test on one key.
+fn condition_of(c: &Value) -> Option<Condition> {
+    let tests = c.as_object()?;
+    let [(test, keys)] = tests.iter().collect::<Vec<_>>()[..] else { return None };
+    let [(key, values)] = keys.as_object()?.iter().collect::<Vec<_>>()[..] else { return None };
+    let values: OneOrMany = serde_json::from_value(values.clone()).ok()?;
+    Some(Condition { test: test.clone(), key: key.clone(), values: values.list() })
+}
+
 fn unwritten(doc: &Value) -> Grant {
-    Grant { actions: vec![format!("(statement drove did not write) {doc}")], resource: Val::Lit(String::new()) }
+    Grant {
+        actions: vec![format!("(statement drove did not write) {doc}")],
+        resource: Val::Lit(String::new()),
+        condition: None,
+    }
 }
 
 fn policy_document(grants: &[Grant]) -> Result<String> {
@@ -163,7 +183,11 @@ fn policy_document(grants: &[Grant]) -> Result<String> {
             let resource = g.resource.text().ok_or_else(|| {
                 EngineError::new(codes::INVALID_CHANGE, "a grant's resource is not known yet".to_string())
             })?;
-            Ok(json!({"Effect": "Allow", "Action": g.actions, "Resource": resource}))
+            let mut statement = json!({"Effect": "Allow", "Action": g.actions, "Resource": resource});
+            if let Some(c) = &g.condition {
+                statement["Condition"] = json!({ &c.test: { &c.key: c.values } });
+            }
+            Ok(statement)
         })
         .collect::<Result<_>>()?;
     Ok(json!({"Version": "2012-10-17", "Statement": statements}).to_string())
@@ -454,10 +478,22 @@ mod tests {
 
     #[test]
     fn documents_read_back_as_drove_writes_them() {
-        let g = vec![Grant {
-            actions: vec!["ssm:GetParameter".into()],
-            resource: Val::Lit("arn:aws:ssm:r:1:parameter/drove/s/a".into()),
-        }];
+        let g = vec![
+            Grant {
+                actions: vec!["ssm:GetParameter".into()],
+                resource: Val::Lit("arn:aws:ssm:r:1:parameter/drove/s/a".into()),
+                condition: None,
+            },
+            Grant {
+                actions: vec!["s3:ListBucket".into()],
+                resource: Val::Lit("arn:aws:s3:::logs".into()),
+                condition: Some(Condition {
+                    test: "StringLike".into(),
+                    key: "s3:prefix".into(),
+                    values: vec!["app/*".into()],
+                }),
+            },
+        ];
         let text = policy_document(&g).expect("resolved");
         let encoded = percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC).to_string();
         assert_eq!(grants_of(&document(&encoded)), g);
@@ -469,5 +505,8 @@ mod tests {
         let many = json!({"Statement": [{"Effect": "Allow", "Action": ["s3:b", "s3:a"], "Resource": ["x", "y"]}]});
         assert_eq!(grants_of(&many).len(), 2);
         assert_eq!(grants_of(&many)[0].actions, ["s3:a", "s3:b"]);
+        let two_tests = json!({"Statement": [{"Effect": "Allow", "Action": "s3:a", "Resource": "x",
+            "Condition": {"StringLike": {"s3:prefix": "a"}, "Bool": {"aws:SecureTransport": "true"}}}]});
+        assert!(grants_of(&two_tests)[0].actions[0].starts_with("(statement drove did not write)"));
     }
 }

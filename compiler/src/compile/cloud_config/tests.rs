@@ -117,6 +117,7 @@ fn role(steps: Vec<StepKind>) -> Role {
         drain_timeout: None,
         batch: None,
         secrets: None,
+        access: Vec::new(),
     }
 }
 

@@ -49,11 +49,22 @@ pub struct InstanceRole {
     pub tags: Tags,
 }
 
-/// `Allow` `actions` on one `resource` (an ARN).
+/// `Allow` `actions` on one `resource` (an ARN), optionally only when `condition` holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {
     pub actions: Vec<String>,
     pub resource: Val<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<Condition>,
+}
+
+/// One IAM condition: `{"TEST": {"KEY": [VALUES]}}`, e.g. `StringLike` on `s3:prefix`,
+/// which limits listing a bucket to the keys a grant gives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Condition {
+    pub test: String,
+    pub key: String,
+    pub values: Vec<String>,
 }
 
 /// The IAM name of a role's instance role: `drove-STACK-ROLE`, or when that is longer
