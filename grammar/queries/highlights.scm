@@ -14,12 +14,12 @@
 (long_string) @string
 (escape_sequence) @string.escape
 
-; Declarations, `provision` and firewall rules: the first word of a statement.
+; Declarations, `provision`, `access` and firewall rules: the first word of a statement.
 (statement
   head: (word) @keyword
   (#any-of? @keyword
     "stack" "let" "network" "subnet" "firewall" "role" "hosts" "host" "zone"
-    "healthcheck" "secret" "provision" "allow"))
+    "healthcheck" "secret" "provision" "access" "allow"))
 
 ; What a declaration names.
 (statement
@@ -48,6 +48,28 @@
   (statement
     head: (word) @function.builtin
     (#any-of? @function.builtin "package" "user" "file" "run" "service")))
+
+; Access lines (these heads occur only in an `access` block) and their modes.
+(block
+  (statement
+    head: (word) @function.builtin
+    (#any-of? @function.builtin "s3" "parameter" "logs")))
+
+(statement
+  head: (word)
+  (word) @keyword.modifier
+  (#any-of? @keyword.modifier "read" "write"))
+
+; Access lines (these heads occur only in an `access` block) and their modes.
+(block
+  (statement
+    head: (word) @function.builtin
+    (#any-of? @function.builtin "s3" "parameter" "logs")))
+
+(statement
+  head: (word)
+  (word) @keyword.modifier
+  (#any-of? @keyword.modifier "read" "write"))
 
 (statement
   head: (word)

@@ -61,7 +61,9 @@ fn bucket_never_matches(pattern: &str) -> Option<String> {
     if pattern.is_empty() {
         return Some("the bucket is empty: write `BUCKET/KEYS`".into());
     }
-    if let Some(c) = pattern.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '*' | '?'))) {
+    if let Some(c) =
+        pattern.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '*' | '?')))
+    {
         return Some(if c.is_ascii_uppercase() {
             "bucket names have no uppercase letters".into()
         } else {
@@ -109,17 +111,24 @@ fn state_writable(role: &Role, a: &Access, state: &str, sink: &mut Sink) {
                 role,
                 a,
                 W_STATE_WRITABLE,
-                format!("hosts of role `{}` may write bucket `{state}`, which holds this stack's state", role.name.text),
+                format!(
+                    "hosts of role `{}` may write bucket `{state}`, which holds this stack's state",
+                    role.name.text
+                ),
                 "a host could rewrite the state or take its lock".into(),
             )
-            .with_help("keep drove's state in a bucket no host writes to, or narrow the pattern to a bucket of its own"),
+            .with_help(
+                "keep drove's state in a bucket no host writes to, or narrow the pattern to a bucket of its own",
+            ),
         );
     }
 }
 
 fn parameter(role: &Role, a: &Access, sink: &mut Sink) {
     let name = a.target.value.as_str();
-    let why = if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/' | '*' | '?'))) {
+    let why = if let Some(c) =
+        name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/' | '*' | '?')))
+    {
         Some(format!("`{c}` is not allowed in a parameter name"))
     } else if name.contains('/') && !name.starts_with('/') {
         Some("a name with `/` levels starts with `/`".into())
@@ -132,15 +141,18 @@ fn parameter(role: &Role, a: &Access, sink: &mut Sink) {
     };
     if let Some(why) = why {
         sink.push(
-            at(role, a, E_PARAMETER_NAME, format!("no SSM parameter can be named like `{name}`"), why)
-                .with_help("parameter names use letters, digits, `_`, `.`, `-` and `/`; a hierarchy is written `/app/prod/*`"),
+            at(role, a, E_PARAMETER_NAME, format!("no SSM parameter can be named like `{name}`"), why).with_help(
+                "parameter names use letters, digits, `_`, `.`, `-` and `/`; a hierarchy is written `/app/prod/*`",
+            ),
         );
     }
 }
 
 fn log_group(role: &Role, a: &Access, sink: &mut Sink) {
     let name = a.target.value.as_str();
-    let why = if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/' | '#' | '*'))) {
+    let why = if let Some(c) =
+        name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/' | '#' | '*')))
+    {
         Some(format!("`{c}` is not allowed in a log group name"))
     } else if name.is_empty() || name.len() > MAX_LOG_GROUP {
         Some(format!("log group names are 1–{MAX_LOG_GROUP} characters long"))
@@ -185,7 +197,12 @@ mod tests {
 
     #[test]
     fn lines_are_checked_at_their_pattern() {
-        assert_eq!(codes("    s3 \"toreta-logs/app/*\" write\n    parameter \"/toreta/*\" read\n    logs \"/toreta/app\" write"), vec![]);
+        assert_eq!(
+            codes(
+                "    s3 \"toreta-logs/app/*\" write\n    parameter \"/toreta/*\" read\n    logs \"/toreta/app\" write"
+            ),
+            vec![]
+        );
         assert_eq!(codes("    s3 \"Toreta_Logs/*\" read"), vec![("E0226", "\"Toreta_Logs/*\"".to_string())]);
         assert_eq!(codes("    parameter \"toreta/db\" read"), vec![("E0262", "\"toreta/db\"".to_string())]);
         assert_eq!(codes("    logs \"app logs\" write"), vec![("E0227", "\"app logs\"".to_string())]);

@@ -79,7 +79,11 @@ pub fn line_grants(region: &str, a: &Access) -> Vec<Grant> {
                 out.push(grant(&["logs:GetLogEvents"], streams.clone(), None));
             }
             if a.write {
-                out.push(grant(&["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams"], group, None));
+                out.push(grant(
+                    &["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams"],
+                    group,
+                    None,
+                ));
                 out.push(grant(&["logs:PutLogEvents"], streams, None));
             }
         }
@@ -115,7 +119,11 @@ mod tests {
     fn statements(g: &[Grant]) -> Vec<(String, String, Option<String>)> {
         g.iter()
             .map(|g| {
-                (g.actions.join(" "), g.resource.text().unwrap_or_default().to_string(), g.condition.as_ref().map(|c| c.values.join(" ")))
+                (
+                    g.actions.join(" "),
+                    g.resource.text().unwrap_or_default().to_string(),
+                    g.condition.as_ref().map(|c| c.values.join(" ")),
+                )
             })
             .collect()
     }
@@ -154,7 +162,10 @@ mod tests {
             ]
         );
         let g = grants("r", &[line(AccessService::Logs, "/toreta/app", false, true)]);
-        assert_eq!(g[1].resource.text(), Some("arn:aws:logs:r:${aws:PrincipalAccount}:log-group:/toreta/app:log-stream:*"));
+        assert_eq!(
+            g[1].resource.text(),
+            Some("arn:aws:logs:r:${aws:PrincipalAccount}:log-group:/toreta/app:log-stream:*")
+        );
         assert_eq!(g[1].actions, ["logs:PutLogEvents"]);
     }
 

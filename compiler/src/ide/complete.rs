@@ -44,12 +44,14 @@ fn attributes(block: &str) -> &'static [&'static str] {
             "imdsv2",
             "encrypted",
             "provision",
+            "access",
             "drain",
             "drain_timeout",
             "batch",
             "secrets",
         ],
         "provision" => &["package", "user", "file", "run", "service"],
+        "access" => &["s3", "parameter", "logs"],
         "hosts" => &["role", "count", "subnets", "protect"],
         "host" => &["role", "subnet", "ip", "protect"],
         "zone" => &["ttl", "private", "comment", "unmanaged", "ignore"],
@@ -171,6 +173,16 @@ pub fn completions(
                     label: delivery.into(),
                     kind: CompletionKind::Keyword,
                     detail: Some(detail.into()),
+                });
+            }
+        }
+        // `s3 "BUCKET/*" read, write`: the modes after the pattern.
+        ("access", None) if words.len() >= 2 => {
+            for mode in crate::lower::access::MODES {
+                out.push(Completion {
+                    label: mode.into(),
+                    kind: CompletionKind::Keyword,
+                    detail: Some(format!("{mode} access")),
                 });
             }
         }

@@ -22,6 +22,9 @@ pub fn hover(stack: &hir::Stack, index: &Index, file: FileId, offset: usize) -> 
         if let Some(d) = within(&r.secrets, offset) {
             return Some((d.span.clone(), secret_delivery(stack, r)));
         }
+        if let Some(a) = r.access.iter().find(|a| a.span.start <= offset && offset <= a.span.end) {
+            return Some((a.span.clone(), access(stack, r, a)));
+        }
     }
     for z in stack.zones.iter().filter(|z| z.file == file) {
         if let Some(u) = within(&z.unmanaged, offset) {
@@ -215,6 +218,22 @@ fn secret_delivery(stack: &hir::Stack, r: &hir::Role) -> String {
             md
         }
     }
+}
+
+/// The IAM statements one `access` line grants, as the compiled policy holds them.
+fn access(stack: &hir::Stack, r: &hir::Role, a: &hir::Access) -> String {
+    let region = stack.info().and_then(|s| s.region.as_ref()).map_or("REGION", |r| r.value.as_str());
+    let stack_name = stack.info().map_or("STACK", |i| i.name.text.as_str());
+    let role = crate::model::instance_role::name(stack_name, &r.name.text);
+    let mut md = format!("the hosts of role `{}` run as IAM role `{role}`, allowed:\n", r.name.text);
+    for g in crate::compile::access::grants(region, std::slice::from_ref(a)) {
+        let _ = write!(md, "- `{}` on `{}`", g.actions.join("`, `"), g.resource.text().unwrap_or_default());
+        if let Some(c) = &g.condition {
+            let _ = write!(md, " when `{}` is like `{}`", c.key, c.values.join("`, `"));
+        }
+        md.push('\n');
+    }
+    md
 }
 
 fn unmanaged(z: &Zone) -> String {

@@ -307,3 +307,33 @@ role app {
     let (_, md) = hover(&stack, &index, 0, at(READS, "parameter_store", 0)).expect("hover");
     assert!(md.contains("`/drove/shop/db.yml`") && md.contains("`drove-shop-app`"), "{md}");
 }
+
+#[test]
+fn access_lines_complete_and_hover_with_their_statements() {
+    const ACCESS: &str = "stack shop { region = \"ap-northeast-1\" }
+role app {
+  image = image(\"base-*\")
+  type = t3.micro
+  access {
+    s3 \"shop-logs/app/*\" write
+    logs \"/shop/app\" 
+  }
+}
+";
+    let mut sink = Sink::default();
+    let files = vec![parse(0, ACCESS).0];
+    let stack = crate::lower::lower(&files, &mut sink);
+    let index = Index::build(&stack);
+    let src = SourceFile::new("a.drove", ACCESS);
+    let labels = |offset: usize| -> Vec<String> {
+        completions(&stack, &index, &files[0], &src, offset).into_iter().map(|c| c.label).collect()
+    };
+    assert_eq!(labels(at(ACCESS, "    s3", 0) + 4), vec!["s3", "parameter", "logs"]);
+    assert_eq!(labels(at(ACCESS, "\" \n", 0) + 2), vec!["read", "write"]);
+    let (_, md) = hover(&stack, &index, 0, at(ACCESS, "shop-logs", 0)).expect("hover on the line");
+    assert!(
+        md.contains("`drove-shop-app`")
+            && md.contains("`s3:AbortMultipartUpload`, `s3:PutObject` on `arn:aws:s3:::shop-logs/app/*`"),
+        "{md}"
+    );
+}

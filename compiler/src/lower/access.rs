@@ -85,13 +85,23 @@ fn line(cx: &mut Cx, s: &Stmt) -> Option<Access> {
             }
             (Term::Comma(_), false) => expect_mode = true,
             (Term::Word(w), false) => {
-                let d = Diagnostic::new(E_BAD_STATEMENT, cx.file, w.span.clone(), format!("missing `,` before `{}`", w.text))
-                    .with_fix("insert `,`", cx.file, w.span.start..w.span.start, ", ");
+                let d = Diagnostic::new(
+                    E_BAD_STATEMENT,
+                    cx.file,
+                    w.span.clone(),
+                    format!("missing `,` before `{}`", w.text),
+                )
+                .with_fix("insert `,`", cx.file, w.span.start..w.span.start, ", ");
                 cx.report(d);
                 return None;
             }
             (t, _) => {
-                bad(cx, t.span(), format!("unexpected {} in an access line", super::decl::term_text(t)), &format!("write `{form}`"));
+                bad(
+                    cx,
+                    t.span(),
+                    format!("unexpected {} in an access line", super::decl::term_text(t)),
+                    &format!("write `{form}`"),
+                );
                 return None;
             }
         }
@@ -109,14 +119,23 @@ fn line(cx: &mut Cx, s: &Stmt) -> Option<Access> {
         cx.report(d);
         return None;
     };
-    Some(Access { span: s.span.clone(), service: Spanned::new(service, head.span.clone()), target, read, write, mode_span })
+    Some(Access {
+        span: s.span.clone(),
+        service: Spanned::new(service, head.span.clone()),
+        target,
+        read,
+        write,
+        mode_span,
+    })
 }
 
 fn mode_error(cx: &mut Cx, word: &str, span: std::ops::Range<usize>) {
     let mut d = Diagnostic::new(E_ACCESS_MODE, cx.file, span.clone(), format!("`{word}` is not an access mode"))
         .with_label("expected `read` or `write`");
     d = match did_you_mean(word, MODES) {
-        Some(m) => d.with_help(format!("did you mean `{m}`?")).with_fix(format!("replace with `{m}`"), cx.file, span, m),
+        Some(m) => {
+            d.with_help(format!("did you mean `{m}`?")).with_fix(format!("replace with `{m}`"), cx.file, span, m)
+        }
         None => d.with_help("write `read`, `write`, or both: `read, write`"),
     };
     cx.report(d);

@@ -226,6 +226,16 @@ test('roles: calls and provisioning steps', () => {
   expectScope(t, 'mode', 'keyword.operator.word.drove');
 });
 
+test('roles: access lines', () => {
+  const t = tokenize(
+    ['role app {', '  access {', '    s3 "logs/app/*" read, write', '    logs "/app" write', '  }', '}'].join('\n'),
+  );
+  expectScope(t, 'access', 'keyword.other.declaration.drove');
+  for (const service of ['s3', 'logs']) expectScope(t, service, 'support.function.step.drove');
+  expectScope(t, 'read', 'keyword.operator.word.drove');
+  expectScope(t, 'write', 'keyword.operator.word.drove');
+});
+
 /** Every `*.drove` file below `dir`. */
 function droveFiles(dir) {
   if (!fs.existsSync(dir)) return [];
@@ -236,7 +246,7 @@ function droveFiles(dir) {
   });
 }
 
-const DECLARATIONS = new Set(['stack', 'let', 'network', 'subnet', 'firewall', 'role', 'hosts', 'host', 'zone', 'healthcheck', 'secret', 'provision']);
+const DECLARATIONS = new Set(['stack', 'let', 'network', 'subnet', 'firewall', 'role', 'hosts', 'host', 'zone', 'healthcheck', 'secret', 'provision', 'access']);
 
 test('examples and valid fixtures: no invalid tokens, declarations highlighted', () => {
   const files = [...droveFiles(path.join(root, 'examples')), ...droveFiles(path.join(root, 'tests', 'fixtures', 'ok'))];

@@ -61,7 +61,7 @@ struct Document {
 #[serde(untagged)]
 enum Statements {
     Many(Vec<Statement>),
-    One(Statement),
+    One(Box<Statement>),
     #[default]
     #[serde(skip)]
     None,
@@ -71,7 +71,7 @@ impl Statements {
     fn all(&self) -> Vec<&Statement> {
         match self {
             Statements::Many(v) => v.iter().collect(),
-            Statements::One(s) => vec![s],
+            Statements::One(s) => vec![s.as_ref()],
             Statements::None => Vec::new(),
         }
     }

@@ -23,6 +23,12 @@ pub fn fill_defaults(kind: &str, attributes: &mut Value) {
     }
 }
 
+/// Whether the desired value leaves the attribute to AWS: an instance no firewall names
+/// is put in its VPC's default security group, which drove does not manage.
+pub fn left_to_aws(kind: &str, attribute: &str, want: &Value) -> bool {
+    (kind, attribute) == (instance::KIND, "security_groups") && want.as_array().is_some_and(Vec::is_empty)
+}
+
 /// Drops `null` members of objects: an unset field and an absent one mean the same
 /// (`{"continent": null, "country": "JP"}` is `{"country": "JP"}` as AWS answers it).
 fn without_nulls(v: &Value) -> Value {

@@ -445,7 +445,7 @@ pub fn diff(kind: &str, before: &Value, after: &Value) -> Vec<AttributeDiff> {
     let mut out = Vec::new();
     let Some(attrs) = after.as_object() else { return out };
     for (name, want) in attrs {
-        if want.is_null() {
+        if want.is_null() || normalize::left_to_aws(kind, name, want) {
             continue;
         }
         let have = before.get(name).unwrap_or(&Value::Null);
