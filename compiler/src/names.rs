@@ -33,10 +33,11 @@ pub enum Kind {
     Secret,
     Zone,
     HealthCheck,
+    Balancer,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Stack,
         Kind::Let,
         Kind::Network,
@@ -48,6 +49,7 @@ impl Kind {
         Kind::Secret,
         Kind::Zone,
         Kind::HealthCheck,
+        Kind::Balancer,
     ];
 
     /// The declaration keyword.
@@ -64,6 +66,7 @@ impl Kind {
             Kind::Secret => "secret",
             Kind::Zone => "zone",
             Kind::HealthCheck => "healthcheck",
+            Kind::Balancer => "balancer",
         }
     }
 
@@ -81,6 +84,7 @@ impl Kind {
             Kind::Secret => "a secret",
             Kind::Zone => "a zone",
             Kind::HealthCheck => "a health check",
+            Kind::Balancer => "a balancer",
         }
     }
 }
@@ -156,6 +160,9 @@ impl Symbols {
         }
         for x in &stack.secrets {
             s.add(Kind::Secret, &x.name.text, x.file, x.name.span.clone(), sink);
+        }
+        for b in &stack.balancers {
+            s.add(Kind::Balancer, &b.name.text, b.file, b.name.span.clone(), sink);
         }
         s
     }
@@ -487,6 +494,22 @@ pub fn check(stack: &hir::Stack, symbols: &Symbols, sink: &mut Sink) {
         }
         if let Some(s) = &h.subnet {
             symbols.resolve_subnet(h.file, s, sink);
+        }
+    }
+    for b in &stack.balancers {
+        if let Some(n) = &b.network {
+            symbols.resolve(Kind::Network, b.file, n, sink);
+        }
+        for s in &b.subnets {
+            symbols.resolve_subnet(b.file, s, sink);
+        }
+        for fw in &b.firewalls {
+            symbols.resolve(Kind::Firewall, b.file, fw, sink);
+        }
+        for t in &b.targets {
+            for h in &t.hosts {
+                symbols.resolve_any(&[Kind::Hosts, Kind::Host], b.file, h, sink);
+            }
         }
     }
 }

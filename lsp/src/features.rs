@@ -34,7 +34,7 @@ fn token_type(kind: TokenKind) -> u32 {
         TokenKind::Property => 4,
         TokenKind::Type => 5,
         TokenKind::Function => 6,
-        TokenKind::Symbol(Kind::Stack | Kind::Network | Kind::Zone) => 7,
+        TokenKind::Symbol(Kind::Stack | Kind::Network | Kind::Zone | Kind::Balancer) => 7,
         TokenKind::Symbol(Kind::Subnet) => 8,
         TokenKind::Symbol(Kind::Firewall) => 9,
         TokenKind::Symbol(Kind::Role) => 10,
@@ -183,6 +183,7 @@ fn symbol_kind(k: Kind) -> lsp::SymbolKind {
         Kind::Secret => lsp::SymbolKind::KEY,
         Kind::Zone => lsp::SymbolKind::MODULE,
         Kind::HealthCheck => lsp::SymbolKind::EVENT,
+        Kind::Balancer => lsp::SymbolKind::STRUCT,
     }
 }
 

@@ -171,7 +171,7 @@ fn record_line(zone: &Zone, origin: &Name, r: &RecordSet, checks: &BTreeMap<Stri
     let rtype = RType::parse(ty).ok_or_else(|| format!("{what}: drove does not know record type {ty}"))?;
     let mut line = format!("  {} ", owner.relative_to(origin));
     if let Some(a) = &r.alias {
-        let target = a.dns_name.as_str();
+        let target = a.dns_name.text().unwrap_or_default();
         let _ = write!(line, "{} alias {target}", rtype.as_str());
         // The zone's own records need no zone id: drove fills it in.
         let own = Name::parse(target, None, NameUse::Target).is_ok_and(|t| t.is_within(origin))

@@ -98,7 +98,7 @@ fn alternative(s: &RecordSet, sets: &[&RecordSet], outputs: &Outputs, depth: usi
     let Some(alias) = &s.alias else {
         return Alternative { set_id, ttl: s.ttl, values: values(s.values.as_deref().unwrap_or(&[]), outputs) };
     };
-    let target = lower_dot(&alias.dns_name);
+    let target = lower_dot(alias.dns_name.text().unwrap_or_default());
     let targets: Vec<&&RecordSet> =
         sets.iter().filter(|t| lower_dot(&t.name) == target && t.rtype == s.rtype).collect();
     let not_checkable =

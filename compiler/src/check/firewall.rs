@@ -45,7 +45,8 @@ pub fn check(stack: &hir::Stack, symbols: &Symbols, sink: &mut Sink) {
                 lint_world_open(f, rule, &net, span, sink);
             }
         }
-        if !stack.roles.iter().any(|r| r.firewalls.iter().any(|fw| fw.text == f.name.text)) {
+        let used = |fws: &[hir::Ref]| fws.iter().any(|fw| fw.text == f.name.text);
+        if !stack.roles.iter().any(|r| used(&r.firewalls)) && !stack.balancers.iter().any(|b| used(&b.firewalls)) {
             sink.push(
                 Diagnostic::new(
                     W_UNUSED,

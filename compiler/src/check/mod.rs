@@ -7,6 +7,7 @@
 //! credential-looking literals anywhere.
 
 mod access;
+mod balancer;
 mod credentials;
 mod firewall;
 pub mod hosts;
@@ -35,6 +36,7 @@ pub fn run(stack: &hir::Stack, sink: &mut Sink) {
     roles::check(stack, sink);
     secret_delivery::check(stack, sink);
     access::check(stack, sink);
+    balancer::check(stack, sink);
     hosts::check(stack, sink);
     crate::dns::check::check(stack, sink);
     crate::secrets::check(stack, sink);

@@ -6,6 +6,7 @@
 //! order, each area in turn) so the output is deterministic.
 
 pub mod access;
+pub mod balancers;
 pub mod cloud_config;
 pub mod instance_roles;
 pub mod instances;
@@ -59,6 +60,7 @@ pub fn compile(analysis: &Analysis) -> Result<DesiredState, CompileError> {
     resources.extend(parameters::resources(stack, &info));
     resources.extend(instance_roles::resources(stack, &info));
     resources.extend(instances::instances(stack));
+    resources.extend(balancers::resources(stack, &info));
     resources.extend(crate::dns::compile::resources(stack));
     for r in &mut resources {
         fill_depends_on(r);

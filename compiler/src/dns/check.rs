@@ -459,6 +459,33 @@ fn check_routing_attrs(r: &Record, file: FileId, sink: &mut Sink) {
 
 fn check_alias(stack: &Stack, z: &Zone, zone: &Name, r: &Record, a: &Alias, sink: &mut Sink) {
     let file = z.file;
+    if let Some(b) = &a.balancer {
+        if !stack.balancers.iter().any(|x| x.name.text == b.text) {
+            let mut d = Diagnostic::new(
+                crate::names::E_UNKNOWN_NAME,
+                file,
+                b.span.clone(),
+                format!("no balancer `{}` in this stack", b.text),
+            )
+            .with_label("alias target not found");
+            if let Some(s) = did_you_mean(&b.text, stack.balancers.iter().map(|x| x.name.text.as_str())) {
+                d = d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), file, b.span.clone(), s);
+            }
+            sink.push(d);
+        }
+        if !matches!(r.rtype, RType::A | RType::Aaaa) {
+            sink.push(
+                Diagnostic::new(
+                    E_ALIAS_TYPE,
+                    file,
+                    r.type_span.clone(),
+                    format!("an alias to a balancer is an A or AAAA record, not {}", r.rtype),
+                )
+                .with_secondary(file, a.keyword_span.clone(), "alias here"),
+            );
+        }
+        return;
+    }
     if a.target.is_within(zone) {
         if !r.rtype.alias_allowed() {
             sink.push(

@@ -165,6 +165,15 @@ fn record_sets(stack: &Stack, z: &Zone, zone: &Name) -> Vec<Resource> {
                 spec.values = Some(values);
                 depends_on.splice(1..1, deps);
             }
+            RecordData::Alias(a) if a.balancer.is_some() => {
+                let lb = crate::model::load_balancer::address(a.balancer.as_ref().map_or("", |b| b.text.as_str()));
+                spec.alias = Some(AliasSpec {
+                    dns_name: Val::reference(&lb, "dns_name"),
+                    zone_id: Some(Val::reference(&lb, "zone_id")),
+                    evaluate_health: a.evaluate_health.as_ref().is_some_and(|e| e.value),
+                });
+                depends_on.push(lb);
+            }
             RecordData::Alias(a) => {
                 let zone_id = match &a.zone_id {
                     Some(id) => Some(Val::Lit(id.value.clone())),
@@ -172,7 +181,7 @@ fn record_sets(stack: &Stack, z: &Zone, zone: &Name) -> Vec<Resource> {
                     None => super::alias_targets::known_zone(&a.target.to_string()).map(|z| Val::Lit(z.into())),
                 };
                 spec.alias = Some(AliasSpec {
-                    dns_name: a.target.to_string(),
+                    dns_name: Val::Lit(a.target.to_string()),
                     zone_id,
                     evaluate_health: a.evaluate_health.as_ref().is_some_and(|e| e.value),
                 });

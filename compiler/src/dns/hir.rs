@@ -103,6 +103,8 @@ pub struct Alias {
     pub keyword_span: Span,
     pub zone_id: Option<Spanned<String>>,
     pub evaluate_health: Option<Spanned<bool>>,
+    /// `alias balancer.NAME`: the stack's balancer, whose DNS name and zone the plan fills in.
+    pub balancer: Option<crate::hir::Ident>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

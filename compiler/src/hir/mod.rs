@@ -8,10 +8,12 @@
 //! Values are `Option` when the attribute is required but missing or malformed: lowering
 //! already reported that, and later passes skip what they cannot know.
 
+mod balancer;
 mod network;
 mod stack;
 mod workload;
 
+pub use balancer::*;
 pub use network::*;
 pub use stack::*;
 pub use workload::*;
@@ -91,6 +93,7 @@ pub struct Stack {
     pub secrets: Vec<Secret>,
     pub zones: Vec<crate::dns::hir::Zone>,
     pub healthchecks: Vec<crate::dns::hir::HealthCheck>,
+    pub balancers: Vec<Balancer>,
     /// Uses of `let` constants that lowering substituted into attribute values.
     pub let_uses: Vec<NameUse>,
     /// The directory `file("…")` paths are relative to (that of the stack's files), where

@@ -59,6 +59,7 @@ pub fn hover(stack: &hir::Stack, index: &Index, file: FileId, offset: usize) -> 
         SymbolKind::Firewall => firewall(stack, &sym.name, &mut md),
         SymbolKind::Stack => stack_info(stack, &mut md),
         SymbolKind::Zone => zone(stack, &sym.name, &mut md),
+        SymbolKind::Balancer => balancer(stack, &sym.name, &mut md),
         SymbolKind::Let | SymbolKind::Secret | SymbolKind::HealthCheck => Some(()),
     };
     let uses = index.references_to(id).count();
@@ -186,6 +187,20 @@ fn firewall(stack: &hir::Stack, name: &str, md: &mut String) -> Option<()> {
 fn stack_info(stack: &hir::Stack, md: &mut String) -> Option<()> {
     let region = stack.info()?.region.as_ref()?;
     let _ = writeln!(md, "region `{}`", region.value);
+    Some(())
+}
+
+fn balancer(stack: &hir::Stack, name: &str, md: &mut String) -> Option<()> {
+    let b = stack.balancers.iter().find(|b| b.name.text == name)?;
+    let scheme = if b.internal.as_ref().is_some_and(|i| i.value) { "internal" } else { "internet-facing" };
+    let _ = writeln!(md, "{scheme} {} load balancer", b.kind().word());
+    for l in &b.listeners {
+        let what = match &l.action {
+            hir::ListenAction::Forward(t) => format!("forwards to target `{}`", t.text),
+            hir::ListenAction::Redirect(p) => format!("redirects to port {}", p.value),
+        };
+        let _ = writeln!(md, "- {} {}: {what}", l.protocol.value.word(), l.port.value);
+    }
     Some(())
 }
 

@@ -108,6 +108,9 @@ impl Index {
         for h in &stack.healthchecks {
             ix.declare(SymbolKind::HealthCheck, h.file, &h.name, &h.span, None);
         }
+        for b in &stack.balancers {
+            ix.declare(SymbolKind::Balancer, b.file, &b.name, &b.span, None);
+        }
 
         for f in &stack.firewalls {
             let net = f.network.as_ref().and_then(|r| ix.use_name(f.file, r, &[SymbolKind::Network]));
@@ -155,6 +158,11 @@ impl Index {
                 if let Some(h) = &r.routing.health {
                     ix.use_name(z.file, h, &[SymbolKind::HealthCheck]);
                 }
+                if let RecordData::Alias(a) = &r.data {
+                    if let Some(b) = &a.balancer {
+                        ix.use_ident(z.file, b, SymbolKind::Balancer, None);
+                    }
+                }
                 let RecordData::Values(values) = &r.data else { continue };
                 for v in values {
                     if let Rdata::A(AValue::Host(h)) = &v.data {
@@ -162,6 +170,22 @@ impl Index {
                         let name = Ident { text: h.name.clone(), span: h.name_span.clone() };
                         ix.use_ident(z.file, &name, kind, None);
                     }
+                }
+            }
+        }
+        for b in &stack.balancers {
+            if let Some(n) = &b.network {
+                ix.use_name(b.file, n, &[SymbolKind::Network]);
+            }
+            for s in &b.subnets {
+                ix.use_subnet(b.file, s);
+            }
+            for fw in &b.firewalls {
+                ix.use_name(b.file, fw, &[SymbolKind::Firewall]);
+            }
+            for t in &b.targets {
+                for h in &t.hosts {
+                    ix.use_name(b.file, h, &[SymbolKind::Hosts, SymbolKind::Host]);
                 }
             }
         }

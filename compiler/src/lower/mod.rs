@@ -33,6 +33,7 @@
 //! Top-level dispatch is in [`lower`]; each declaration kind has its own module.
 
 pub mod access;
+mod balancer;
 mod attrs;
 pub(crate) mod decl;
 mod network;
@@ -62,8 +63,8 @@ pub const E_UNKNOWN_STATEMENT: &str = "E0059";
 pub const E_BAD_STATEMENT: &str = "E0060";
 
 /// Top-level declaration keywords. `zone` and `healthcheck` are lowered by the DNS part.
-pub const DECLARATIONS: [&str; 10] =
-    ["stack", "let", "network", "firewall", "role", "hosts", "host", "secret", "zone", "healthcheck"];
+pub const DECLARATIONS: [&str; 11] =
+    ["stack", "let", "network", "firewall", "role", "hosts", "host", "secret", "zone", "healthcheck", "balancer"];
 
 /// What lowering needs while it reads one file: where diagnostics go and the `let`
 /// constants of the whole stack (a file may use a constant declared in another).
@@ -176,6 +177,7 @@ fn lower_top_item(cx: &mut Cx, item: &Item, stack: &mut hir::Stack) {
         "host" => stack.host.extend(workload::lower_host(cx, stmt)),
         "zone" => stack.zones.extend(crate::dns::lower::lower_zone(cx, stmt)),
         "healthcheck" => stack.healthchecks.extend(crate::dns::lower::lower_healthcheck(cx, stmt)),
+        "balancer" => stack.balancers.extend(balancer::lower_balancer(cx, stmt)),
         other => {
             let mut d = Diagnostic::new(
                 E_UNKNOWN_DECLARATION,

@@ -160,12 +160,16 @@ impl Resource {
             Spec::RouteTableAssociation(a) => &a.subnet,
             Spec::Instance(i) => &i.subnet,
             Spec::RecordSet(s) => &s.zone,
+            Spec::TargetGroup(g) => &g.vpc,
             Spec::Vpc(_)
             | Spec::ElasticIp(_)
             | Spec::HostedZone(_)
             | Spec::HealthCheck(_)
             | Spec::Parameter(_)
-            | Spec::InstanceRole(_) => return None,
+            | Spec::InstanceRole(_)
+            | Spec::LoadBalancer(_)
+            | Spec::Listener(_)
+            | Spec::Target(_) => return None,
         };
         v.as_ref().map(|r| r.address.as_str())
     }
@@ -205,6 +209,14 @@ pub enum Spec {
     Parameter(Parameter),
     #[serde(rename = "iam.instance_role")]
     InstanceRole(InstanceRole),
+    #[serde(rename = "elbv2.load_balancer")]
+    LoadBalancer(LoadBalancer),
+    #[serde(rename = "elbv2.target_group")]
+    TargetGroup(TargetGroup),
+    #[serde(rename = "elbv2.listener")]
+    Listener(Listener),
+    #[serde(rename = "elbv2.target")]
+    Target(Target),
 }
 
 /// Every kind's schema, in the order the docs list them.
@@ -224,6 +236,10 @@ pub const SCHEMAS: &[&Schema] = &[
     &health_check::SCHEMA,
     &parameter::SCHEMA,
     &instance_role::SCHEMA,
+    &load_balancer::SCHEMA,
+    &target_group::SCHEMA,
+    &listener::SCHEMA,
+    &target::SCHEMA,
 ];
 
 /// The schema of a kind named in a state or plan file; `None` for a kind this version
@@ -250,6 +266,10 @@ impl Spec {
             Spec::HealthCheck(_) => &health_check::SCHEMA,
             Spec::Parameter(_) => &parameter::SCHEMA,
             Spec::InstanceRole(_) => &instance_role::SCHEMA,
+            Spec::LoadBalancer(_) => &load_balancer::SCHEMA,
+            Spec::TargetGroup(_) => &target_group::SCHEMA,
+            Spec::Listener(_) => &listener::SCHEMA,
+            Spec::Target(_) => &target::SCHEMA,
         }
     }
 
@@ -270,6 +290,10 @@ impl Spec {
             Spec::HealthCheck(a) => serde_json::to_value(a),
             Spec::Parameter(a) => serde_json::to_value(a),
             Spec::InstanceRole(a) => serde_json::to_value(a),
+            Spec::LoadBalancer(a) => serde_json::to_value(a),
+            Spec::TargetGroup(a) => serde_json::to_value(a),
+            Spec::Listener(a) => serde_json::to_value(a),
+            Spec::Target(a) => serde_json::to_value(a),
         };
         // Plain data with string keys serialises without fail.
         v.unwrap_or(Value::Null)
@@ -346,6 +370,10 @@ into_spec!(
     HealthCheck => health_check;
     Parameter => parameter;
     InstanceRole => instance_role;
+    LoadBalancer => load_balancer;
+    TargetGroup => target_group;
+    Listener => listener;
+    Target => target;
 );
 
 /// `{"ref": address, "attribute": name}`

@@ -238,7 +238,7 @@ fn values_contains(values: &[String], v: &str) -> bool {
 
 /// The values an alias answers with, when its target is a simple set of this zone.
 fn resolve_alias(groups: &[Vec<Set>], apex: &str, rtype: &str, alias: &Alias) -> Result<(u64, Vec<String>), String> {
-    let target = alias.dns_name.as_str();
+    let target = alias.dns_name.text().unwrap_or_default();
     let in_zone = absolute(apex, target).zip(absolute(apex, apex)).is_some_and(|(t, z)| t.is_within(&z));
     let outside = || format!("it is an alias to `{target}`, which Route53 resolves");
     if !in_zone {

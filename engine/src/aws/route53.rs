@@ -51,7 +51,7 @@ pub fn record_to_model(zone: &str, r: &ResourceRecordSet) -> RecordSet {
     let (ttl, values, alias) = match r.alias_target() {
         Some(a) => {
             let alias = Alias {
-                dns_name: normalize_name(a.dns_name()),
+                dns_name: Val::Lit(normalize_name(a.dns_name())),
                 zone_id: Some(Val::Lit(a.hosted_zone_id().to_string())),
                 evaluate_health: a.evaluate_target_health(),
             };
@@ -98,7 +98,7 @@ fn model_to_record(set: &RecordSet) -> Result<ResourceRecordSet> {
     if let Some(a) = &set.alias {
         b = b.alias_target(
             AliasTarget::builder()
-                .dns_name(&a.dns_name)
+                .dns_name(a.dns_name.text().unwrap_or_default())
                 .hosted_zone_id(a.zone_id.as_ref().and_then(Val::text).unwrap_or(""))
                 .evaluate_target_health(a.evaluate_health)
                 .build()

@@ -46,7 +46,8 @@ impl RecordSet {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alias {
-    pub dns_name: String,
+    /// A name, or a balancer's `dns_name` output.
+    pub dns_name: Val<String>,
     /// `None` only for a target whose zone drove cannot know; the checker refuses that.
     pub zone_id: Option<Val<String>>,
     pub evaluate_health: bool,
