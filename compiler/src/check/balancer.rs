@@ -5,9 +5,7 @@
 
 use super::hosts::resolve_subnet;
 use crate::diag::{did_you_mean, Diagnostic, Sink};
-use crate::hir::{
-    Balancer, BalancerKind, Direction, ListenAction, Peer, Protocol, Ref, Stack, TargetDecl,
-};
+use crate::hir::{Balancer, BalancerKind, Direction, ListenAction, Peer, Protocol, Ref, Stack, TargetDecl};
 use crate::names;
 use ipnet::IpNet;
 
@@ -35,7 +33,10 @@ pub fn check(stack: &Stack, sink: &mut Sink) {
                         E_LISTENER_CLOSED,
                         b.file,
                         l.port.span.clone(),
-                        format!("balancer `{}` listens on port {} but its firewall closes it", b.name.text, l.port.value),
+                        format!(
+                            "balancer `{}` listens on port {} but its firewall closes it",
+                            b.name.text, l.port.value
+                        ),
                     )
                     .with_label(format!("no rule of {} allows tcp {}", names.join(", "), l.port.value))
                     .with_help(format!(
@@ -86,7 +87,9 @@ fn subnets(stack: &Stack, b: &Balancer, sink: &mut Sink) {
                 format!("application load balancer `{}` needs subnets in two availability zones", b.name.text),
             )
             .with_label(format!("{} zone{}", zones.len(), if zones.len() == 1 { "" } else { "s" }))
-            .with_help("ELB refuses an application load balancer in fewer than two zones: add a subnet of another zone"),
+            .with_help(
+                "ELB refuses an application load balancer in fewer than two zones: add a subnet of another zone",
+            ),
         );
     }
 }
@@ -98,7 +101,11 @@ fn listeners(b: &Balancer, sink: &mut Sink) {
             Diagnostic::new(E_LISTENER, b.file, span, msg).with_label(label)
         };
         if seen.contains(&l.port.value) {
-            sink.push(at(format!("port {} has two listeners", l.port.value), "second listener".into(), l.port.span.clone()));
+            sink.push(at(
+                format!("port {} has two listeners", l.port.value),
+                "second listener".into(),
+                l.port.span.clone(),
+            ));
         }
         seen.push(l.port.value);
         let p = l.protocol.value;
@@ -213,13 +220,15 @@ fn opens(stack: &Stack, firewalls: &[Ref], port: u16, from: Option<(&[Ref], &[Ip
         fw.rules.iter().any(|r| {
             r.direction.value == Direction::Ingress
                 && matches!(r.protocol.value, Protocol::Tcp | Protocol::All)
-                && (!r.protocol.value.has_ports() || r.ports.iter().any(|p| p.value.low <= port && port <= p.value.high))
+                && (!r.protocol.value.has_ports()
+                    || r.ports.iter().any(|p| p.value.low <= port && port <= p.value.high))
                 && match from {
                     None => true,
                     Some((groups, nets)) => r.peers.iter().any(|peer| match peer {
                         Peer::Name(n) if stack.firewall(&n.text).is_some() => groups.iter().any(|g| g.text == n.text),
                         Peer::Name(n) => stack.let_decl(&n.text).is_some_and(|l| {
-                            names::let_cidrs(l).is_ok_and(|cs| cs.iter().any(|c| nets.iter().any(|s| c.value.contains(s))))
+                            names::let_cidrs(l)
+                                .is_ok_and(|cs| cs.iter().any(|c| nets.iter().any(|s| c.value.contains(s))))
                         }),
                         Peer::Cidr(c) => nets.iter().any(|s| c.value.contains(s)),
                     }),

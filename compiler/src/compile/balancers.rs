@@ -31,11 +31,8 @@ pub fn resources(stack: &Stack, info: &StackInfo) -> Vec<Resource> {
             out.push(group_of(b, t, info, &net.text));
             let port = t.port.as_ref().map_or(80, |p| p.value);
             for instance in instances_of(stack, t) {
-                let spec = Target {
-                    target_group: Val::reference(&group, "arn"),
-                    instance: Val::id_of(&instance),
-                    port,
-                };
+                let spec =
+                    Target { target_group: Val::reference(&group, "arn"), instance: Val::id_of(&instance), port };
                 out.push(Resource::new(target::address(&group, &instance), spec));
             }
         }
@@ -100,9 +97,9 @@ fn group_of(b: &Balancer, t: &TargetDecl, info: &StackInfo, net: &str) -> Resour
 fn listener_of(b: &Balancer, l: &crate::hir::Listen) -> Resource {
     let proto = l.protocol.value;
     let action = match &l.action {
-        ListenAction::Forward(t) => Action::Forward {
-            target_group: Val::reference(target_group::address(&b.name.text, &t.text), "arn"),
-        },
+        ListenAction::Forward(t) => {
+            Action::Forward { target_group: Val::reference(target_group::address(&b.name.text, &t.text), "arn") }
+        }
         ListenAction::Redirect(port) => {
             // To the balancer's own listener on that port when it has one, else by convention.
             let to = b.listeners.iter().find(|x| x.port.value == port.value).map(|x| x.protocol.value);

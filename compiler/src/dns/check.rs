@@ -469,7 +469,12 @@ fn check_alias(stack: &Stack, z: &Zone, zone: &Name, r: &Record, a: &Alias, sink
             )
             .with_label("alias target not found");
             if let Some(s) = did_you_mean(&b.text, stack.balancers.iter().map(|x| x.name.text.as_str())) {
-                d = d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), file, b.span.clone(), s);
+                d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                    format!("replace with `{s}`"),
+                    file,
+                    b.span.clone(),
+                    s,
+                );
             }
             sink.push(d);
         }

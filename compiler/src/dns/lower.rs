@@ -353,9 +353,11 @@ fn lower_alias(cx: &mut Cx, kw: &Word, terms: &[Term], origin: &Name) -> Option<
             keyword_span: kw.span.clone(),
             zone_id: None,
             evaluate_health: None,
-            balancer: target.text.strip_prefix("balancer.").filter(|b| !b.is_empty() && !b.contains('.')).map(|b| {
-                crate::hir::Ident { text: b.to_string(), span: target.span.start + 9..target.span.end }
-            }),
+            balancer: target
+                .text
+                .strip_prefix("balancer.")
+                .filter(|b| !b.is_empty() && !b.contains('.'))
+                .map(|b| crate::hir::Ident { text: b.to_string(), span: target.span.start + 9..target.span.end }),
         }),
         Err(e) => {
             report_field_error(cx, FieldError::from_name(&target.span, "alias target", &e));

@@ -33,8 +33,8 @@
 //! Top-level dispatch is in [`lower`]; each declaration kind has its own module.
 
 pub mod access;
-mod balancer;
 mod attrs;
+mod balancer;
 pub(crate) mod decl;
 mod network;
 mod provision;

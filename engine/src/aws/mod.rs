@@ -7,6 +7,7 @@ pub mod ec2_instance;
 pub mod ec2_nat;
 pub mod ec2_network;
 pub mod ec2_tags;
+pub mod elbv2;
 pub mod iam;
 pub mod provider;
 pub mod route53;
@@ -15,6 +16,7 @@ pub mod ssm;
 // Tests and tools reach the SDK types through the engine, so they build what it builds.
 pub use aws_config;
 pub use aws_sdk_ec2;
+pub use aws_sdk_elasticloadbalancingv2;
 pub use aws_sdk_iam;
 pub use aws_sdk_route53;
 pub use aws_sdk_s3;
@@ -85,6 +87,12 @@ pub fn ssm_client(conf: &aws_config::SdkConfig, counter: &RequestCounter) -> aws
 
 pub fn iam_client(conf: &aws_config::SdkConfig, counter: &RequestCounter) -> aws_sdk_iam::Client {
     aws_sdk_iam::Client::from_conf(aws_sdk_iam::config::Builder::from(conf).interceptor(counter.clone()).build())
+}
+
+pub fn elbv2_client(conf: &aws_config::SdkConfig, counter: &RequestCounter) -> aws_sdk_elasticloadbalancingv2::Client {
+    aws_sdk_elasticloadbalancingv2::Client::from_conf(
+        aws_sdk_elasticloadbalancingv2::config::Builder::from(conf).interceptor(counter.clone()).build(),
+    )
 }
 
 pub fn route53_client(conf: &aws_config::SdkConfig, counter: &RequestCounter) -> aws_sdk_route53::Client {

@@ -4,14 +4,15 @@
 
 use super::ec2_instance::{self, View};
 use super::ec2_network::{self as net, Ctx};
-use super::{before, ec2_nat, iam, route53, ssm, typed_attributes, RequestCounter};
+use super::{before, ec2_nat, elbv2, iam, route53, ssm, typed_attributes, RequestCounter};
 use crate::error::{codes, EngineError, Result};
 use crate::provider::{record_zone, Change, Image, Known, Live, Operation, Provider, Wanted, ZoneRecord};
 use async_trait::async_trait;
 use drove_compiler::model::{
-    elastic_ip, health_check, hosted_zone, instance, instance_role, internet_gateway, nat_gateway, parameter,
-    record_set, route_table, route_table_association, security_group, security_group_rules, subnet, vpc, HostedZone,
-    Instance, InstanceRole, Parameter, RecordSet, RouteTableAssociation,
+    elastic_ip, health_check, hosted_zone, instance, instance_role, internet_gateway, listener, load_balancer,
+    nat_gateway, parameter, record_set, route_table, route_table_association, security_group, security_group_rules,
+    subnet, target, target_group, vpc, HostedZone, Instance, InstanceRole, LoadBalancer, Parameter, RecordSet,
+    RouteTableAssociation, TargetGroup,
 };
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde_json::Value;
@@ -37,6 +38,7 @@ pub struct AwsProvider {
     ec2: aws_sdk_ec2::Client,
     ssm: aws_sdk_ssm::Client,
     iam: aws_sdk_iam::Client,
+    elbv2: aws_sdk_elasticloadbalancingv2::Client,
     instances: ec2_instance::Instances,
     stack: String,
     region: String,
@@ -58,6 +60,7 @@ impl AwsProvider {
             route53: super::route53_client(conf, counter),
             ssm: super::ssm_client(conf, counter),
             iam: super::iam_client(conf, counter),
+            elbv2: super::elbv2_client(conf, counter),
             instances: ec2_instance::Instances::new(ec2.clone()),
             ec2,
             stack: stack.into(),
@@ -119,6 +122,10 @@ impl AwsProvider {
             instance_role::KIND => iam::read(&self.iam, &k.id).await?,
             elastic_ip::KIND => ec2_nat::read_address(&self.ec2, &k.id).await?,
             nat_gateway::KIND => ec2_nat::read_nat(&self.ec2, &k.id).await?,
+            load_balancer::KIND => elbv2::read_balancer(&self.elbv2, &k.id).await?,
+            target_group::KIND => elbv2::read_group(&self.elbv2, &k.id).await?,
+            listener::KIND => elbv2::read_listener(&self.elbv2, &k.id).await?,
+            target::KIND => elbv2::read_target(&self.elbv2, &k.id).await?,
             other => return Err(unsupported(&k.address, other)),
         })
     }
@@ -151,6 +158,16 @@ impl AwsProvider {
             }
             elastic_ip::KIND => ec2_nat::find_address(&self.ec2, &self.stack, &w.address).await?,
             nat_gateway::KIND => ec2_nat::find_nat(&self.ec2, &self.stack, &w.address).await?,
+            // Names are unique in the account's region; the planner claims only this
+            // state's. Listeners and registrations are made idempotently instead.
+            load_balancer::KIND => {
+                let want: LoadBalancer = typed_attributes(&w.address, &w.attributes)?;
+                elbv2::find_balancer(&self.elbv2, &want.name).await?
+            }
+            target_group::KIND => {
+                let want: TargetGroup = typed_attributes(&w.address, &w.attributes)?;
+                elbv2::find_group(&self.elbv2, &want.name).await?
+            }
             _ => None,
         })
     }
@@ -206,6 +223,10 @@ impl Provider for AwsProvider {
                 | instance_role::KIND
                 | elastic_ip::KIND
                 | nat_gateway::KIND
+                | load_balancer::KIND
+                | target_group::KIND
+                | listener::KIND
+                | target::KIND
         ) || is_network(kind)
     }
 
@@ -349,6 +370,7 @@ impl Provider for AwsProvider {
                     ec2_nat::delete_nat(&self.ec2, &c.address, &id).await?;
                     None
                 }
+                (kind, op) if kind.starts_with("elbv2.") => self.apply_elbv2(kind, op, c, &id).await?,
                 (other, _) => return Err(unsupported(&c.address, other)),
             });
         }
@@ -373,6 +395,26 @@ fn is_network(kind: &str) -> bool {
 impl AwsProvider {
     fn net(&self) -> Ctx<'_> {
         Ctx { client: &self.ec2, stack: &self.stack }
+    }
+
+    async fn apply_elbv2(&self, kind: &str, op: Operation, c: &Change, id: &str) -> Result<Option<Live>> {
+        let (e, s) = (&self.elbv2, self.stack.as_str());
+        let live = match (kind, op) {
+            (load_balancer::KIND, Operation::Create) => elbv2::create_balancer(e, c, s).await?,
+            (load_balancer::KIND, Operation::Update) => elbv2::update_balancer(e, c, s, id).await?,
+            (load_balancer::KIND, Operation::Delete) => return elbv2::delete_balancer(e, id).await.map(|_| None),
+            (target_group::KIND, Operation::Create) => elbv2::create_group(e, c, s).await?,
+            (target_group::KIND, Operation::Update) => elbv2::update_group(e, c, s, id).await?,
+            (target_group::KIND, Operation::Delete) => return elbv2::delete_group(e, id).await.map(|_| None),
+            (listener::KIND, Operation::Create) => elbv2::create_listener(e, c).await?,
+            (listener::KIND, Operation::Update) => elbv2::update_listener(e, c, id).await?,
+            (listener::KIND, Operation::Delete) => return elbv2::delete_listener(e, id).await.map(|_| None),
+            // Every attribute of a registration forces a new one.
+            (target::KIND, Operation::Create | Operation::Update) => elbv2::create_target(e, c).await?,
+            (target::KIND, Operation::Delete) => return elbv2::delete_target(e, id).await.map(|_| None),
+            (other, _) => return Err(unsupported(&c.address, other)),
+        };
+        Ok(Some(live))
     }
 
     async fn apply_network(&self, kind: &str, op: Operation, c: &Change, id: &str) -> Result<Option<Live>> {

@@ -36,9 +36,14 @@ pub struct Listener {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Action {
-    Forward { target_group: Val<String> },
+    Forward {
+        target_group: Val<String>,
+    },
     /// A permanent redirect to the same host and path on another port and protocol.
-    Redirect { protocol: String, port: u16 },
+    Redirect {
+        protocol: String,
+        port: u16,
+    },
 }
 
 /// The model's address of a balancer's listener.
