@@ -111,6 +111,12 @@ pub mod codes {
     pub const INSTANCE_WAIT: &str = "E0410";
     /// An instance's drain check did not pass within its role's `drain_timeout`.
     pub const DRAIN_FAILED: &str = "E0311";
+    /// An instance to drain that SSM Run Command cannot reach (not a managed instance, the
+    /// command undeliverable): its drain check cannot run at all.
+    pub const DRAIN_UNREACHABLE: &str = "E0314";
+    /// `drove replace` refuses the address (a pet, not an instance, no longer declared) or
+    /// a plan that would do more than replace it.
+    pub const REPLACE_REFUSED: &str = "E0315";
     /// A state cannot be migrated: nothing to copy, or the destination holds another history.
     pub const MIGRATE: &str = "E0312";
 }

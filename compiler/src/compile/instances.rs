@@ -28,7 +28,7 @@ pub fn instances(stack: &Stack) -> Vec<Resource> {
     let cx = Cx {
         stack,
         user_data: stack.roles.iter().map(|r| (r.name.text.as_str(), cloud_config::user_data(stack, r))).collect(),
-        reading: super::parameters::reading_roles(stack).map(|r| r.name.text.as_str()).collect(),
+        roled: super::parameters::roles_with_instance_role(stack).map(|r| r.name.text.as_str()).collect(),
     };
     let mut out = Vec::new();
     for h in &stack.hosts {
@@ -44,9 +44,9 @@ pub fn instances(stack: &Stack) -> Vec<Resource> {
 struct Cx<'s> {
     stack: &'s Stack,
     user_data: HashMap<&'s str, Option<UserData>>,
-    /// The roles whose hosts read secrets from Parameter Store, and so run with their
-    /// role's instance profile.
-    reading: HashSet<&'s str>,
+    /// The roles whose hosts run with their role's instance profile (they read secrets
+    /// from Parameter Store, or are drained through SSM).
+    roled: HashSet<&'s str>,
 }
 
 fn expand_hosts(cx: &Cx, h: &Hosts) -> Vec<Resource> {
@@ -128,7 +128,7 @@ fn instance(
         imdsv2_required: role.imdsv2.as_ref().is_none_or(|i| i.value),
         user_data: cx.user_data.get(role.name.text.as_str()).cloned().flatten(),
         instance_profile: cx
-            .reading
+            .roled
             .contains(role.name.text.as_str())
             .then(|| Val::reference(crate::model::instance_role::address(&role.name.text), "profile_arn")),
         tags,

@@ -1,7 +1,9 @@
 //! Secrets a role reads from Parameter Store → one `ssm.parameter` per secret (at
 //! `secret.NAME`) and, per such role, an `iam.instance_role` (at `role.NAME`) allowed to
 //! read exactly its own secrets' parameters. A secret several roles read is one parameter.
-//! The instances of those roles name their role's instance profile (`instances`).
+//! The instances of those roles name their role's instance profile (`instances`). A role
+//! with a `drain` has an instance role too, with the SSM agent's permissions
+//! ([`super::ssm_agent`]).
 
 use super::tags;
 use crate::hir::{Role, Stack};
@@ -18,6 +20,12 @@ pub fn reading_roles(stack: &Stack) -> impl Iterator<Item = &Role> {
         .filter(|r| !r.provisioned_secrets().is_empty() && super::cloud_config::Fetch::of(stack, r).is_some())
 }
 
+/// The roles whose hosts run with an instance role (and its instance profile).
+pub fn roles_with_instance_role(stack: &Stack) -> impl Iterator<Item = &Role> {
+    let reading: Vec<&str> = reading_roles(stack).map(|r| r.name.text.as_str()).collect();
+    stack.roles.iter().filter(move |r| reading.contains(&r.name.text.as_str()) || super::ssm_agent::needed(r))
+}
+
 pub fn resources(stack: &Stack, info: &StackInfo) -> Vec<Resource> {
     let mut out = Vec::new();
     let mut written: Vec<&str> = Vec::new();
@@ -30,7 +38,7 @@ pub fn resources(stack: &Stack, info: &StackInfo) -> Vec<Resource> {
             out.push(parameter_of(stack, info, &name.text));
         }
     }
-    for role in reading_roles(stack) {
+    for role in roles_with_instance_role(stack) {
         out.push(instance_role_of(info, role));
     }
     out
@@ -54,14 +62,19 @@ fn parameter_of(stack: &Stack, info: &StackInfo, secret: &str) -> Resource {
 
 fn instance_role_of(info: &StackInfo, role: &Role) -> Resource {
     let name = instance_role::name(&info.name, &role.name.text);
-    let grants = role
+    let reads = role.secret_delivery() == crate::hir::SecretDelivery::ParameterStore;
+    let mut grants: Vec<Grant> = role
         .provisioned_secrets()
         .into_iter()
+        .filter(|_| reads)
         .map(|s| Grant {
             actions: vec![instance_role::READ_PARAMETER.to_string()],
             resource: Val::reference(parameter::address(&s.text), "arn"),
         })
         .collect();
+    if super::ssm_agent::needed(role) {
+        grants.extend(super::ssm_agent::ssm_agent_grants());
+    }
     let spec = InstanceRole {
         tags: tags(info, &name),
         instance_profile: name.clone(),

@@ -184,7 +184,9 @@ impl<'a> Operations<'a> {
 
     async fn send(&self, changes: &[Change], drains: &[rollout::Drain]) -> Result<Vec<Option<Live>>> {
         for d in drains {
-            rollout::run_drain(d).await?;
+            let events = self.events;
+            let report = |note: &str| events(&Event::Note { address: &d.address, note });
+            rollout::run_drain(d, self.provider.as_ref(), &report).await?;
         }
         let lives = self.provider.apply(changes).await?;
         if lives.len() != changes.len() {
@@ -221,7 +223,7 @@ impl<'a> Operations<'a> {
                     let d = self.ledger.read(|st| drain_of(r, c, st.resources.get(&c.address), &self.plan.stack));
                     events(&Event::Note {
                         address: &c.address,
-                        note: &format!("running the drain check `{}`", d.command),
+                        note: &format!("running the drain check `{}` on {} (SSM Run Command)", d.command, d.instance_id),
                     });
                     drains.push(d);
                 }

@@ -1,6 +1,9 @@
 //! What an operation does for a rollout: the old instance steps aside to its deposed key
 //! before its replacement is created, a rollout's intermediate update sees the old
-//! instances still standing, and a termination's drain check gets the instance's details.
+//! instances still standing, and a termination's drain check gets the instance's details
+//! (it runs on the instance, through the provider, before the termination's call: the
+//! operation's `send`). Steps a rollout adds around a termination (a load balancer's
+//! deregistration before the drain) belong beside it.
 
 use crate::error::{codes, EngineError, Result};
 use crate::provider::Change;
@@ -43,12 +46,15 @@ pub(super) fn rollout_view(st: &State) -> State {
 pub(super) fn drain_of(r: &rollout::Rollout, c: &Change, rec: Option<&ResourceRecord>, stack: &str) -> rollout::Drain {
     let out = |k: &str| rec.and_then(|r| r.outputs.get(k)).and_then(|v| v.as_str()).unwrap_or("").to_string();
     let address = rollout::base(&c.address).to_string();
+    let id = c.id.clone().unwrap_or_default();
     rollout::Drain {
         command: r.drain.clone().unwrap_or_default(),
         timeout: std::time::Duration::from_secs(r.drain_timeout),
         address: address.clone(),
+        instance_id: id.clone(),
+        has_profile: rec.map(|r| r.attributes.get("instance_profile").is_some_and(|p| !p.is_null())),
         env: vec![
-            ("DROVE_INSTANCE_ID".into(), c.id.clone().unwrap_or_default()),
+            ("DROVE_INSTANCE_ID".into(), id),
             ("DROVE_PRIVATE_IP".into(), out("private_ip")),
             ("DROVE_PUBLIC_IP".into(), out("public_ip")),
             ("DROVE_ROLE".into(), r.role.clone()),
