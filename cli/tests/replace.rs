@@ -42,6 +42,7 @@ role db {{
   image = image("al2023-ami-2023.*-kernel-6.18-x86_64", "137112412989")
   type  = t3.micro
   disk  = 20GiB
+  firewall = [web]
 }}
 hosts app {{ role = app  count = 2  subnets = [main.a, main.c] }}
 host db {{ role = db  subnet = main.a }}
@@ -70,6 +71,8 @@ fn replace_swaps_one_host_draining_the_old_one_on_the_host_and_refuses_the_rest(
     assert_eq!(applied.code, 0, "{}\n{}", applied.stdout, applied.stderr);
     let before = state(stack);
     let old = id(&before, "hosts.app[1]");
+    let settled = drove(&m, stack, &["plan", "--detailed-exitcode"]);
+    assert_eq!(settled.code, 0, "nothing left to do after the apply:\n{}", settled.stdout);
 
     // For review: the plan of the same replacement.
     let plan = drove(&m, stack, &["plan", "--replace", "hosts.app[1]"]);
@@ -80,7 +83,11 @@ fn replace_swaps_one_host_draining_the_old_one_on_the_host_and_refuses_the_rest(
     // Off a terminal it asks for --auto-approve and changes nothing.
     let asked = drove(&m, stack, &["replace", "hosts.app[1]"]);
     assert_eq!(asked.code, 1, "{}\n{}", asked.stdout, asked.stderr);
-    assert!(asked.stderr.contains("pass --auto-approve") && asked.stderr.contains("Nothing replaced."), "{}", asked.stderr);
+    assert!(
+        asked.stderr.contains("pass --auto-approve") && asked.stderr.contains("Nothing replaced."),
+        "{}",
+        asked.stderr
+    );
     assert_eq!(state(stack)["serial"], before["serial"]);
 
     // A pet, and an address the state does not hold.
@@ -104,8 +111,9 @@ fn replace_swaps_one_host_draining_the_old_one_on_the_host_and_refuses_the_rest(
             .unwrap_or_else(|| panic!("no line {prefix:?}:\n{}", done.stderr))
     };
     let created = line("hosts.app[1]: creating… done");
-    let announced = line(&format!("hosts.app[1]#deposed: running the drain check `{DRAIN}` on {old} (SSM Run Command)"));
-    let passed = line("hosts.app[1]: drain check passed on attempt 1 (exit status 0)");
+    let announced =
+        line(&format!("hosts.app[1]#deposed: running the drain check `{DRAIN}` on {old} (SSM Run Command)"));
+    let passed = line("hosts.app[1]#deposed: drain check passed on attempt 1 (exit status 0)");
     let terminated = line("hosts.app[1]#deposed: deleting… done");
     assert!(created < announced && announced < passed && passed < terminated, "{}", done.stderr);
     assert!(!done.stderr.contains("hosts.app[0]"), "only hosts.app[1] is touched:\n{}", done.stderr);
@@ -132,7 +140,9 @@ fn replace_swaps_one_host_draining_the_old_one_on_the_host_and_refuses_the_rest(
     let pending = drove(&m, stack, &["replace", "hosts.app[0]", "--auto-approve"]);
     assert_eq!(pending.code, 1, "{}\n{}", pending.stdout, pending.stderr);
     assert!(
-        pending.stderr.contains("error[E0315]: replacing hosts.app[0] is not all this plan would do: hosts.app[1] (replaced)"),
+        pending
+            .stderr
+            .contains("error[E0315]: replacing hosts.app[0] is not all this plan would do: hosts.app[1] (replaced)"),
         "{}",
         pending.stderr
     );

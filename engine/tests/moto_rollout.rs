@@ -111,7 +111,11 @@ async fn a_rolling_replacement_on_moto_drains_each_old_instance_after_its_batch_
     let calls = recorded(&recording).split_off(before);
     let launched = "RunInstances".to_string();
     let drained = |h: &Host| {
-        vec![format!("SendCommand {}", h.0), format!("GetCommandInvocation {}", h.0), format!("TerminateInstances {}", h.0)]
+        vec![
+            format!("SendCommand {}", h.0),
+            format!("GetCommandInvocation {}", h.0),
+            format!("TerminateInstances {}", h.0),
+        ]
     };
     let mut want = vec![launched.clone(), launched.clone(), "ChangeResourceRecordSets".to_string()];
     want.extend(drained(&old[0]));
@@ -134,13 +138,16 @@ async fn a_rolling_replacement_on_moto_drains_each_old_instance_after_its_batch_
             h.0, h.1, h.2
         );
         assert_eq!(body["Parameters"]["commands"], serde_json::json!([script]));
-        let timeout: u64 = body["Parameters"]["executionTimeout"][0].as_str().and_then(|t| t.parse().ok()).expect("set");
+        let timeout: u64 =
+            body["Parameters"]["executionTimeout"][0].as_str().and_then(|t| t.parse().ok()).expect("set");
         assert!((1..=10).contains(&timeout), "within the role's drain_timeout: {timeout}");
         assert_eq!(body["TimeoutSeconds"], 30, "SSM's least delivery timeout");
     }
     let launches: Vec<&String> = calls.iter().filter(|(a, _)| a == "RunInstances").map(|(_, b)| b).collect();
     assert!(
-        launches.iter().all(|b| b.contains("IamInstanceProfile.Arn=") && b.contains("instance-profile%2Fdrove-shop-app")),
+        launches
+            .iter()
+            .all(|b| b.contains("IamInstanceProfile.Arn=") && b.contains("instance-profile%2Fdrove-shop-app")),
         "the new instances run with the role's profile: {launches:?}"
     );
     let grants = &st.resources["role.app"].attributes["grants"];

@@ -12,12 +12,12 @@ use drove_engine::apply::{apply, ApplyOptions, ApplyReport};
 use drove_engine::error::codes;
 use drove_engine::plan::{plan, render, Action, Plan, PlanOptions};
 use drove_engine::provider::memory::MemoryProvider;
+use drove_engine::provider::HostOutcome;
 use drove_engine::provider::Provider;
 use drove_engine::state::{Backend, LocalBackend, State};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use drove_engine::provider::HostOutcome;
 use support::recorder::{rollout_log, take_log, Recorder, DRAIN};
 use support::NETWORK;
 
@@ -86,13 +86,7 @@ impl World {
 
     fn stack(&self, app_type: &str) -> Stack<'static> {
         let t: &'static str = if app_type == "t3.medium" { "t3.medium" } else { "t3.large" };
-        Stack {
-            app_type: t,
-            db_type: "r6g.large",
-            count: 4,
-            drain: DRAIN.to_string(),
-            timeout: "2s",
-        }
+        Stack { app_type: t, db_type: "r6g.large", count: 4, drain: DRAIN.to_string(), timeout: "2s" }
     }
 
     fn recorder(&self, die_at: Option<usize>) -> Arc<Recorder> {
@@ -166,7 +160,12 @@ async fn four_hosts_in_batches_of_two_create_first_and_drain_before_terminating(
     assert_eq!(r.batches, vec![vec!["hosts.app[0]", "hosts.app[1]"], vec!["hosts.app[2]", "hosts.app[3]"]]);
     assert_eq!((r.batch, r.drain_timeout), (2, 2));
     let text = render::text(&pl, false);
-    assert!(text.contains("role app: 2 at a time; drain check `test ! -s /var/log/td-agent/buffer/*` on the host, through SSM"), "{text}");
+    assert!(
+        text.contains(
+            "role app: 2 at a time; drain check `test ! -s /var/log/td-agent/buffer/*` on the host, through SSM"
+        ),
+        "{text}"
+    );
     assert!(
         text.contains("batch 1: create hosts.app[0], hosts.app[1]; then drain and terminate the old ones"),
         "{text}"
@@ -403,18 +402,15 @@ async fn a_drain_check_runs_on_the_old_host_with_its_variables_and_passes_after_
     let (rep, progress) = w.apply(&pl, &serial()).await;
     assert!(rep.failed.is_empty(), "{:?}", rep.failed);
     let from = |l: &str| progress.iter().position(|p| p == l).unwrap_or_else(|| panic!("no line {l:?}: {progress:?}"));
-    let announced = from(&format!(
-        "hosts.app[0]#deposed: running the drain check `{DRAIN}` on {} (SSM Run Command)",
-        old[0].0
-    ));
-    let first = from("hosts.app[0]: drain check attempt 1 failed: exit status 1: buffer not empty; again in 500ms");
+    let announced =
+        from(&format!("hosts.app[0]#deposed: running the drain check `{DRAIN}` on {} (SSM Run Command)", old[0].0));
+    let first =
+        from("hosts.app[0]#deposed: drain check attempt 1 failed: exit status 1: buffer not empty; again in 500ms");
     let second =
-        from("hosts.app[0]: drain check attempt 2 failed: still running at the timeout; cancelled: flushing; again in 1s");
-    let passed = from("hosts.app[0]: drain check passed on attempt 3 (exit status 0: empty)");
-    let terminated = progress
-        .iter()
-        .position(|p| p.starts_with("hosts.app[0]#deposed: deleting… done"))
-        .expect("terminated");
+        from("hosts.app[0]#deposed: drain check attempt 2 failed: still running at the timeout; cancelled: flushing; again in 1s");
+    let passed = from("hosts.app[0]#deposed: drain check passed on attempt 3 (exit status 0: empty)");
+    let terminated =
+        progress.iter().position(|p| p.starts_with("hosts.app[0]#deposed: deleting… done")).expect("terminated");
     assert!(announced < first && first < second && second < passed && passed < terminated, "{progress:?}");
 
     // Three runs on the first old host, then one on each of the others, in rollout order.

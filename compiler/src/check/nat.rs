@@ -76,6 +76,10 @@ fn lint_way_out(stack: &Stack, role: Option<&Role>, r: &Ref, sink: &mut Sink) {
         ),
     };
     if drained {
+        let nat = match public {
+            Some(p) => format!("add `nat = true` to public subnet `{}.{}`", network.name.text, p.name.text),
+            None => format!("give network `{}` a public subnet with `nat = true`", network.name.text),
+        };
         sink.push(
             Diagnostic::new(
                 W_DRAIN_NO_ROUTE_OUT,
@@ -87,7 +91,7 @@ fn lint_way_out(stack: &Stack, role: Option<&Role>, r: &Ref, sink: &mut Sink) {
                 ),
             )
             .with_label("no NAT gateway in this network: the SSM agent cannot reach SSM, so the drain check cannot run")
-            .with_help(format!("{help}, or give the VPC endpoints for ssm, ssmmessages and ec2messages")),
+            .with_help(format!("{nat}, or create VPC endpoints for ssm, ssmmessages and ec2messages in it")),
         );
     }
     if !installs_packages(role) {

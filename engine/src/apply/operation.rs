@@ -185,7 +185,7 @@ impl<'a> Operations<'a> {
     async fn send(&self, changes: &[Change], drains: &[rollout::Drain]) -> Result<Vec<Option<Live>>> {
         for d in drains {
             let events = self.events;
-            let report = |note: &str| events(&Event::Note { address: &d.address, note });
+            let report = |note: &str| events(&Event::Note { address: &d.key, note });
             rollout::run_drain(d, self.provider.as_ref(), &report).await?;
         }
         let lives = self.provider.apply(changes).await?;
@@ -223,7 +223,10 @@ impl<'a> Operations<'a> {
                     let d = self.ledger.read(|st| drain_of(r, c, st.resources.get(&c.address), &self.plan.stack));
                     events(&Event::Note {
                         address: &c.address,
-                        note: &format!("running the drain check `{}` on {} (SSM Run Command)", d.command, d.instance_id),
+                        note: &format!(
+                            "running the drain check `{}` on {} (SSM Run Command)",
+                            d.command, d.instance_id
+                        ),
                     });
                     drains.push(d);
                 }

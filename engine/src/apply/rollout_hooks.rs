@@ -51,6 +51,7 @@ pub(super) fn drain_of(r: &rollout::Rollout, c: &Change, rec: Option<&ResourceRe
         command: r.drain.clone().unwrap_or_default(),
         timeout: std::time::Duration::from_secs(r.drain_timeout),
         address: address.clone(),
+        key: c.address.clone(),
         instance_id: id.clone(),
         has_profile: rec.map(|r| r.attributes.get("instance_profile").is_some_and(|p| !p.is_null())),
         env: vec![

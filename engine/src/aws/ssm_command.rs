@@ -47,7 +47,10 @@ pub async fn run(client: &Client, cmd: &HostCommand) -> Result<HostOutcome> {
         Ok(out) => out.command().and_then(|c| c.command_id()).unwrap_or_default().to_string(),
         Err(e) if e.as_service_error().and_then(|s| s.code()) == Some("InvalidInstanceId") => {
             return Ok(HostOutcome::Unreachable {
-                why: format!("SSM does not know {} as a managed instance: SendCommand answered InvalidInstanceId", cmd.instance_id),
+                why: format!(
+                    "SSM does not know {} as a managed instance: SendCommand answered InvalidInstanceId",
+                    cmd.instance_id
+                ),
             })
         }
         Err(e) => return Err(sdk_error("ssm SendCommand", e)),
@@ -96,7 +99,9 @@ pub async fn run(client: &Client, cmd: &HostCommand) -> Result<HostOutcome> {
             return Ok(if delivered {
                 HostOutcome::TimedOut { output: String::new() }
             } else {
-                HostOutcome::Unreachable { why: "SSM had not delivered the command when the drain timeout ran out".into() }
+                HostOutcome::Unreachable {
+                    why: "SSM had not delivered the command when the drain timeout ran out".into(),
+                }
             });
         }
     }

@@ -14,6 +14,9 @@ pub struct Drain {
     pub timeout: Duration,
     /// The instance's address (without `#deposed`), for messages and `DROVE_ADDRESS`.
     pub address: String,
+    /// The state key its termination removes (`ADDRESS#deposed` in a rollout): what the
+    /// notes of its attempts are about.
+    pub key: String,
     /// The instance the command runs on.
     pub instance_id: String,
     /// `DROVE_INSTANCE_ID`, `DROVE_PRIVATE_IP`, … in that order.
@@ -69,10 +72,7 @@ pub async fn run(d: &Drain, host: &dyn Provider, report: &(dyn Fn(&str) + Sync))
                  or pass --skip-drain to terminate it without the check",
             ));
         }
-        report(&format!(
-            "drain check attempt {attempts} failed: {why}; again in {}",
-            humantime::format_duration(wait)
-        ));
+        report(&format!("drain check attempt {attempts} failed: {why}; again in {}", humantime::format_duration(wait)));
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(MAX_WAIT);
     }
@@ -124,6 +124,7 @@ mod tests {
             command: "test ! -s /var/log/td-agent/buffer/*".into(),
             timeout: Duration::from_millis(ms),
             address: "hosts.app[0]".into(),
+            key: "hosts.app[0]#deposed".into(),
             instance_id: id.into(),
             env: vec![("DROVE_ADDRESS".into(), "hosts.app[0]".into())],
             has_profile: Some(true),
@@ -174,7 +175,10 @@ mod tests {
         assert_eq!(e.code, codes::DRAIN_UNREACHABLE);
         assert!(e.message.contains("hosts.app[0] on i-gone"), "{}", e.message);
         let help = e.help.unwrap_or_default();
-        assert!(help.contains("instance profile") && help.contains("SSM agent") && help.contains("route out"), "{help}");
+        assert!(
+            help.contains("instance profile") && help.contains("SSM agent") && help.contains("route out"),
+            "{help}"
+        );
         let mut d = drain("i-gone", 1000);
         d.has_profile = Some(false);
         let e = run(&d, &cloud, &|_| {}).await.expect_err("unreachable");

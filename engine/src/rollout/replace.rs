@@ -48,18 +48,10 @@ pub fn target(address: &str, desired: &DesiredState, state: Option<&State>) -> R
             "`drove apply` drains and terminates it without a replacement",
         ),
         (None, None) => {
-            let mut e = EngineError::new(
-                codes::UNKNOWN_TARGET,
-                format!("{address} is not an instance of this stack's state"),
-            );
+            let mut e =
+                EngineError::new(codes::UNKNOWN_TARGET, format!("{address} is not an instance of this stack's state"));
             let instances: Vec<&str> = state
-                .map(|s| {
-                    s.resources
-                        .iter()
-                        .filter(|(_, r)| r.kind == instance::KIND)
-                        .map(|(a, _)| base(a))
-                        .collect()
-                })
+                .map(|s| s.resources.iter().filter(|(_, r)| r.kind == instance::KIND).map(|(a, _)| base(a)).collect())
                 .unwrap_or_default();
             if let Some(s) = drove_compiler::diag::did_you_mean(address, instances.iter().copied()) {
                 e = e.with_help(format!("did you mean `{s}`?"));
@@ -105,14 +97,11 @@ pub fn alone(plan: &Plan, address: &str) -> Result<()> {
     if others.len() > SHOWN {
         list.push_str(&format!(" and {} more", others.len() - SHOWN));
     }
-    Err(EngineError::new(
-        codes::REPLACE_REFUSED,
-        format!("replacing {address} is not all this plan would do: {list}"),
-    )
-    .with_help(format!(
-        "apply the stack's pending changes first (`drove apply`), or do both in one run with \
+    Err(EngineError::new(codes::REPLACE_REFUSED, format!("replacing {address} is not all this plan would do: {list}"))
+        .with_help(format!(
+            "apply the stack's pending changes first (`drove apply`), or do both in one run with \
          `drove apply --replace {address}`"
-    )))
+        )))
 }
 
 /// Whether `v` holds a value known only once `address` is created, and no other unknown.

@@ -42,8 +42,9 @@ pub const DRAIN: &str = "test ! -s /var/log/td-agent/buffer/*";
 /// PUBLIC_IP`, from the variables the check was given (an empty one left out).
 fn drain_line(cmd: &HostCommand) -> String {
     let var = |k: &str| cmd.env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
-    let words = ["DROVE_ADDRESS", "DROVE_INSTANCE_ID", "DROVE_ROLE", "DROVE_STACK", "DROVE_PRIVATE_IP", "DROVE_PUBLIC_IP"]
-        .map(var);
+    let words =
+        ["DROVE_ADDRESS", "DROVE_INSTANCE_ID", "DROVE_ROLE", "DROVE_STACK", "DROVE_PRIVATE_IP", "DROVE_PUBLIC_IP"]
+            .map(var);
     std::iter::once("drain").chain(words.into_iter().filter(|w| !w.is_empty())).collect::<Vec<_>>().join(" ")
 }
 
