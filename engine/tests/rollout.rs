@@ -462,3 +462,67 @@ async fn a_host_ssm_cannot_reach_fails_its_drain_at_once_and_is_kept() {
     assert_eq!(w.take_log(), ["delete hosts.app[0]#deposed"]);
     assert!(!w.plan(&d, &PlanOptions::default()).await.expect("plans").has_changes());
 }
+
+/// `drove replace`'s checks and its path: it replaces an instance of a `hosts` the state
+/// holds and nothing else, and run again after being killed it finishes the replacement
+/// it started instead of launching another.
+#[tokio::test]
+async fn drove_replace_checks_its_target_and_finishes_an_interrupted_replacement() {
+    use drove_engine::rollout::replace;
+    let w = World::new();
+    let d = compile(&w.stack("t3.medium"));
+    w.converge(&d).await;
+    let _ = w.take_log();
+    let st = w.state().await;
+    let refused = |a: &str| replace::target(a, &d, Some(&st)).expect_err("refused");
+    let e = refused("host.db");
+    assert_eq!(e.code, codes::REPLACE_REFUSED);
+    assert!(e.message.contains("host.db is a pet (`protect = true`)"), "{e}");
+    let zone = d.resources.iter().find(|r| r.kind() == "route53.hosted_zone").expect("a zone").address.clone();
+    assert_eq!(refused(&zone).code, codes::REPLACE_REFUSED);
+    let e = refused("hosts.app[9]");
+    assert_eq!(e.code, codes::UNKNOWN_TARGET);
+    assert!(e.help.as_deref().is_some_and(|h| h.starts_with("did you mean `hosts.app[")), "{e}");
+    replace::target("hosts.app[2]", &d, Some(&st)).expect("cattle in the state");
+
+    // Killed right after its first call (the new instance launched, its answer lost).
+    let old = outputs(&st, "hosts.app[2]").0;
+    let opts = replace::plan_options("hosts.app[2]", Some(&st));
+    assert_eq!(opts.replace, ["hosts.app[2]"]);
+    let pl = w.plan(&d, &opts).await.expect("plans");
+    replace::alone(&pl, "hosts.app[2]").expect("the replacement and the record that follows it");
+    let dying = w.recorder(Some(1));
+    let prov: Arc<dyn Provider> = dying.clone();
+    let st = w.backend.read().await.expect("reads");
+    let one_at_a_time = serial();
+    tokio::select! {
+        r = apply(&pl, st, &w.backend, prov, &one_at_a_time, &|_| {}) => panic!("should have died: {:?}", r.map(|r| r.failed)),
+        _ = dying.died.notified() => {}
+    }
+    let st = w.state().await;
+    assert_eq!(st.resources["hosts.app[2]#deposed"].id, old);
+
+    // Run again: it finishes that replacement, asking for no other.
+    let opts = replace::plan_options("hosts.app[2]", Some(&st));
+    assert!(opts.replace.is_empty());
+    let pl = w.plan(&d, &opts).await.expect("plans");
+    replace::alone(&pl, "hosts.app[2]").expect("only the interrupted replacement");
+    let (rep, _) = w.apply(&pl, &serial()).await;
+    assert!(rep.failed.is_empty(), "{:?}", rep.failed);
+    let log = w.take_log();
+    let drained = log.iter().position(|l| l.starts_with(&format!("drain hosts.app[2] {old} ")));
+    let terminated = log.iter().position(|l| l == "delete hosts.app[2]#deposed");
+    assert!(matches!((drained, terminated), (Some(d), Some(t)) if d < t), "{log:?}");
+    // The second run's create carries the first's token: EC2 answers with the instance
+    // already launched, so there is still one instance per host.
+    assert_eq!(w.cloud.entries().iter().filter(|(_, e)| e.kind == "ec2.instance").count(), 5, "{log:?}");
+    assert!(!w.plan(&d, &PlanOptions::default()).await.expect("plans").has_changes());
+
+    // With other changes pending, the plan is refused, naming them.
+    let other = compile(&w.stack("t3.large"));
+    let opts = replace::plan_options("hosts.app[2]", Some(&w.state().await));
+    let pl = w.plan(&other, &opts).await.expect("plans");
+    let e = replace::alone(&pl, "hosts.app[2]").expect_err("not alone");
+    assert_eq!(e.code, codes::REPLACE_REFUSED);
+    assert!(e.message.contains("hosts.app[0] (replaced), hosts.app[1] (replaced), hosts.app[3] (replaced)"), "{e}");
+}
