@@ -82,7 +82,8 @@ pub mod codes {
     pub const BAD_STATE: &str = "E0305";
     /// The state changed under us while writing (ETag mismatch) or cannot be written.
     pub const STATE_WRITE: &str = "E0306";
-    /// `--target` names no resource of the stack or its state.
+    /// `--target` names no resource of the stack or its state (`--replace`: none it
+    /// declares; `drove replace`: no instance of the state).
     pub const UNKNOWN_TARGET: &str = "E0307";
     /// A change set drove must refuse itself because AWS would (moto would not).
     pub const INVALID_CHANGE: &str = "E0308";

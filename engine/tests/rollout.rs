@@ -2,8 +2,9 @@
 //! compiler: the exact order of provider calls and drain checks for a role of 4 hosts in
 //! batches of 2, a drain check that passes after retries, one that times out, a host SSM
 //! cannot reach, `--skip-drain`, a run killed after each provider call in turn (the next
-//! run converges), pets, and lowering `count`. The drain checks run on the instances
-//! through the provider, which answers them from a script.
+//! run converges), pets, lowering `count`, and `drove replace`'s checks and its
+//! interrupted replacement finished by a second run. The drain checks run on the
+//! instances through the provider, which answers them from a script.
 
 mod support;
 
