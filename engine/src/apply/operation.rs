@@ -6,7 +6,7 @@
 use super::events::{Event, Events, Step};
 use super::graph::{Node, Part};
 use super::ledger::Ledger;
-use super::rollout_hooks::{depose, drain_of, rollout_view};
+use super::rollout_hooks::{before_termination, depose, drain_of, rollout_view};
 use super::tokens::idempotency_token;
 use super::zone_batches::{Batch, BatchSender, ZoneBatches};
 use super::ApplyOptions;
@@ -183,11 +183,7 @@ impl<'a> Operations<'a> {
     }
 
     async fn send(&self, changes: &[Change], drains: &[rollout::Drain]) -> Result<Vec<Option<Live>>> {
-        for d in drains {
-            let events = self.events;
-            let report = |note: &str| events(&Event::Note { address: &d.key, note });
-            rollout::run_drain(d, self.provider.as_ref(), &report).await?;
-        }
+        before_termination(drains, self.provider.as_ref(), self.events).await?;
         let lives = self.provider.apply(changes).await?;
         if lives.len() != changes.len() {
             return Err(EngineError::new(

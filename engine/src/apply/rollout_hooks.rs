@@ -1,12 +1,12 @@
 //! What an operation does for a rollout: the old instance steps aside to its deposed key
 //! before its replacement is created, a rollout's intermediate update sees the old
-//! instances still standing, and a termination's drain check gets the instance's details
-//! (it runs on the instance, through the provider, before the termination's call: the
-//! operation's `send`). Steps a rollout adds around a termination (a load balancer's
-//! deregistration before the drain) belong beside it.
+//! instances still standing, a termination's drain check gets the instance's details, and
+//! what must happen before a termination's call runs in `before_termination` (today the
+//! drain check on the host; a load balancer's deregistration would go first there).
 
+use super::events::{Event, Events};
 use crate::error::{codes, EngineError, Result};
-use crate::provider::Change;
+use crate::provider::{Change, Provider};
 use crate::rollout;
 use crate::state::{ResourceRecord, State};
 
@@ -63,4 +63,21 @@ pub(super) fn drain_of(r: &rollout::Rollout, c: &Change, rec: Option<&ResourceRe
             ("DROVE_STACK".into(), stack.to_string()),
         ],
     }
+}
+
+/// What runs before the call that terminates instances, in this order, for each instance it
+/// terminates: the drain check, on the host through the provider, each attempt reported as
+/// a note. (Taking it out of a load balancer's target group and waiting out the
+/// deregistration delay belong here too, before the drain.) An error stops the
+/// termination: the instance stays.
+pub(super) async fn before_termination(
+    drains: &[rollout::Drain],
+    provider: &dyn Provider,
+    events: Events<'_>,
+) -> Result<()> {
+    for d in drains {
+        let report = |note: &str| events(&Event::Note { address: &d.key, note });
+        rollout::run_drain(d, provider, &report).await?;
+    }
+    Ok(())
 }
