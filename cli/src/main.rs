@@ -26,6 +26,8 @@ mod plan;
 #[cfg(feature = "aws")]
 mod progress;
 #[cfg(feature = "aws")]
+mod replace;
+#[cfg(feature = "aws")]
 mod saved_plan;
 mod secret;
 mod stack;
@@ -97,6 +99,9 @@ enum Command {
     /// Apply a fresh plan of the stack, or exactly a plan saved with `drove plan --out`
     Apply(apply::Args),
     #[cfg(feature = "aws")]
+    /// Replace one instance of a `hosts` (new one first, the old one drained on the host, then terminated)
+    Replace(replace::Args),
+    #[cfg(feature = "aws")]
     /// Delete everything the stack's state holds, in reverse dependency order
     Destroy(apply::DestroyArgs),
     #[cfg(feature = "aws")]
@@ -162,6 +167,8 @@ fn main() -> ExitCode {
         Command::Plan(args) => plan::run(&args),
         #[cfg(feature = "aws")]
         Command::Apply(args) => apply::run(&args),
+        #[cfg(feature = "aws")]
+        Command::Replace(args) => replace::run(&args),
         #[cfg(feature = "aws")]
         Command::Destroy(args) => apply::destroy(&args),
         #[cfg(feature = "aws")]

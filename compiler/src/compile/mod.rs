@@ -12,6 +12,7 @@ pub mod instances;
 pub mod network;
 pub mod parameters;
 pub(crate) mod security_groups;
+pub mod ssm_agent;
 
 use crate::analysis::Analysis;
 use crate::diag::Diagnostic;
