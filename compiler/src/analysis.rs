@@ -2,6 +2,7 @@
 //! stack, keeping the trees so hover, go-to-definition and the formatter can use them.
 
 use crate::diag::{Diagnostic, Sink};
+use crate::environment::Shifts;
 use crate::hir;
 use crate::source::Sources;
 use crate::syntax::{self, cst};
@@ -9,14 +10,52 @@ use crate::syntax::{self, cst};
 pub struct Analysis {
     /// One tree per file, in the order of `Sources::files`.
     pub files: Vec<cst::File>,
+    /// The stack as written. With environments, the declarations of every environment
+    /// block are added beside it, unchecked: what the editor's index, hover and
+    /// go-to-definition look at.
     pub stack: hir::Stack,
-    /// Sorted by file, then position, then code.
+    /// Sorted by file, then position, then code. With environments, those of every
+    /// environment, each once, naming the environments it was found in unless all.
     pub diagnostics: Vec<Diagnostic>,
+    /// The environments the stack declares, each lowered and checked on its own, in
+    /// source order; empty when it declares none.
+    pub environments: Vec<EnvironmentAnalysis>,
+    shifts: Shifts,
+}
+
+/// One environment of a stack (see [`crate::environment`]).
+pub struct EnvironmentAnalysis {
+    pub name: String,
+    /// The stack as the environment sees it, named by its identity.
+    pub stack: hir::Stack,
+    /// What is wrong with the stack in this environment, sorted like
+    /// [`Analysis::diagnostics`].
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl EnvironmentAnalysis {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
 }
 
 impl Analysis {
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn environment(&self, name: &str) -> Option<&EnvironmentAnalysis> {
+        self.environments.iter().find(|e| e.name == name)
+    }
+
+    pub fn environment_names(&self) -> Vec<&str> {
+        self.environments.iter().map(|e| e.name.as_str()).collect()
+    }
+
+    /// A diagnostic made from an environment's stack (its spans may point into an
+    /// override), pointed at the source.
+    pub fn locate(&self, d: Diagnostic) -> Diagnostic {
+        self.shifts.unshift_diagnostic(d)
     }
 }
 
@@ -28,11 +67,53 @@ pub fn analyze(sources: &Sources) -> Analysis {
         sink.diagnostics.extend(diags);
         files.push(tree);
     }
-    let mut stack = crate::lower::lower(&files, &mut sink);
-    stack.dir = sources.dir();
+    let declared = crate::environment::declared(&files, &mut sink);
+    if declared.list.is_empty() {
+        let mut stack = crate::lower::lower(&files, &mut sink);
+        stack.dir = sources.dir();
+        crate::check::run_syntax(&files, &mut sink);
+        crate::check::run(&stack, &mut sink);
+        let mut diagnostics = sink.diagnostics;
+        sort(&mut diagnostics);
+        return Analysis { files, stack, diagnostics, environments: Vec::new(), shifts: Shifts::default() };
+    }
+    // Once for all environments: the syntax, the environment blocks, the rules on the trees.
     crate::check::run_syntax(&files, &mut sink);
-    crate::check::run(&stack, &mut sink);
-    let mut diagnostics = sink.diagnostics;
+    let shared = sink.diagnostics;
+    let mut environments = Vec::with_capacity(declared.list.len());
+    for env in &declared.list {
+        let mut sink = Sink::default();
+        let mut stack = crate::lower::lower_in(&files, Some(env), &mut sink);
+        stack.dir = sources.dir();
+        crate::check::run(&stack, &mut sink);
+        environments.push(EnvironmentAnalysis { name: env.name.text.clone(), stack, diagnostics: sink.diagnostics });
+    }
+    let mut states = Sink::default();
+    let pairs: Vec<_> = declared.list.iter().zip(environments.iter().map(|e| &e.stack)).collect();
+    crate::environment::check_states(&pairs, &mut states);
+    for e in &mut environments {
+        let own = std::mem::take(&mut e.diagnostics);
+        e.diagnostics = shared.iter().cloned().chain(states.diagnostics.iter().cloned()).collect();
+        e.diagnostics.extend(own.into_iter().map(|d| declared.shifts.unshift_diagnostic(d)));
+        sort(&mut e.diagnostics);
+    }
+    let per_env: Vec<(&str, &[Diagnostic])> =
+        environments.iter().map(|e| (e.name.as_str(), e.diagnostics.as_slice())).collect();
+    let mut diagnostics = crate::environment::merge_diagnostics(&per_env);
+    sort(&mut diagnostics);
+    // The editor's view: the stack as written, and every environment's declarations.
+    let mut scratch = Sink::default();
+    let mut stack = crate::lower::lower(&files, &mut scratch);
+    for env in &declared.list {
+        crate::environment::append(&mut stack, crate::lower::lower_declarations(&files, env, &mut scratch));
+    }
+    stack.dir = sources.dir();
+    let shifts = declared.shifts;
+    drop(declared.list);
+    Analysis { files, stack, diagnostics, environments, shifts }
+}
+
+fn sort(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| {
         (a.primary.file, a.primary.span.start, a.primary.span.end, a.code).cmp(&(
             b.primary.file,
@@ -42,7 +123,6 @@ pub fn analyze(sources: &Sources) -> Analysis {
         ))
     });
     diagnostics.dedup();
-    Analysis { files, stack, diagnostics }
 }
 
 #[cfg(test)]
