@@ -540,3 +540,131 @@ mod tests {
         assert_eq!(shifts.unshift(3, &(5..9)), (3, 5..9));
     }
 }
+
+#[cfg(test)]
+mod analysis_tests {
+    use crate::analysis::analyze;
+    use crate::compile::{compile, compile_in, CompileError};
+    use crate::source::Sources;
+
+    const STACK: &str = r#"stack shop {
+  region = "ap-northeast-1"
+  state  = s3("acme-state", "shop.json")
+  tags   = { team = "ops" }
+}
+network main {
+  cidr = 10.0.0.0/16
+  subnet public-a { cidr = 10.0.1.0/24  zone = a  public = true }
+}
+firewall web in main { allow tcp 80 from 0.0.0.0/0 }
+role app { image = image("base-*")  type = t3.micro  firewall = [web] }
+hosts app { role = app  count = 2  subnets = [main.public-a] }
+environment staging {
+  tags = { env = "staging" }
+}
+environment production {
+  state = s3("acme-state", "production.json")
+  tags  = { env = "production", team = "sre" }
+  hosts.app.count = 4
+  role.app.type   = t3.large
+  network.main.subnet.public-a.cidr = 10.0.2.0/24
+}
+"#;
+
+    fn messages(text: &str) -> Vec<String> {
+        let a = analyze(&Sources::single("t.drove", text));
+        a.diagnostics.iter().map(|d| format!("{} {:?} {}", d.code, d.primary.span, d.message)).collect()
+    }
+
+    #[test]
+    fn each_environment_compiles_with_its_values_and_identity() {
+        let a = analyze(&Sources::single("t.drove", STACK));
+        assert!(a.diagnostics.is_empty(), "{:?}", a.diagnostics);
+        assert_eq!(a.environment_names(), ["staging", "production"]);
+        let staging = compile_in(&a, Some("staging")).unwrap();
+        let production = compile_in(&a, Some("production")).unwrap();
+        assert_eq!(staging.stack.name, "shop-staging");
+        assert_eq!(production.stack.name, "shop-production");
+        assert_eq!(staging.stack.environment.as_deref(), Some("staging"));
+        let json = |d: &crate::model::DesiredState| serde_json::to_value(d).unwrap();
+        let (s, p) = (json(&staging), json(&production));
+        assert_eq!(s["stack"]["state"]["key"], "shop.staging.json");
+        assert_eq!(p["stack"]["state"]["key"], "production.json");
+        assert_eq!(s["stack"]["tags"], serde_json::json!({"env": "staging", "team": "ops"}));
+        assert_eq!(p["stack"]["tags"], serde_json::json!({"env": "production", "team": "sre"}));
+        let count = |v: &serde_json::Value| {
+            v["resources"].as_array().unwrap().iter().filter(|r| r["kind"] == "ec2.instance").count()
+        };
+        assert_eq!((count(&s), count(&p)), (2, 4));
+        let typ = |v: &serde_json::Value| {
+            v["resources"].as_array().unwrap().iter().find(|r| r["kind"] == "ec2.instance").unwrap()["attributes"]
+                ["instance_type"]
+                .clone()
+        };
+        assert_eq!((typ(&s), typ(&p)), (serde_json::json!("t3.micro"), serde_json::json!("t3.large")));
+        assert!(matches!(compile(&a), Err(CompileError::Environment { chosen: None, .. })));
+        assert!(matches!(compile_in(&a, Some("dev")), Err(CompileError::Environment { chosen: Some(_), .. })));
+    }
+
+    #[test]
+    fn an_error_of_one_environment_names_it_and_points_at_the_override() {
+        let text = STACK.replace("hosts.app.count = 4", "hosts.app.count = 0");
+        let m = messages(&text);
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].ends_with("(in environment production)"), "{m:?}");
+        let at = text.find("hosts.app.count = 0").unwrap() + "hosts.app.count = ".len();
+        assert!(m[0].contains(&format!("{:?}", at..at + 1)), "{m:?} at {at}");
+    }
+
+    #[test]
+    fn a_wrong_type_is_the_attribute_s_own_error() {
+        let text = STACK.replace("hosts.app.count = 4", "hosts.app.count = \"four\"");
+        let m = messages(&text);
+        assert!(m.len() == 1 && m[0].starts_with("E0054") && m[0].contains("production"), "{m:?}");
+    }
+
+    #[test]
+    fn an_override_of_no_attribute_or_no_declaration_is_reported_with_a_fix() {
+        let text = STACK.replace("hosts.app.count = 4", "hosts.app.cuont = 4\n  hosts.ap.count = 4");
+        let a = analyze(&Sources::single("t.drove", &text));
+        let codes: Vec<_> = a.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["E0051", "E0121"], "{:?}", a.diagnostics);
+        let at = text.find("cuont").unwrap();
+        assert_eq!(a.diagnostics[0].primary.span, at..at + 5);
+        assert_eq!(a.diagnostics[0].fixes[0].replacement, "count");
+        assert_eq!(a.diagnostics[1].fixes[0].replacement, "hosts.app");
+    }
+
+    #[test]
+    fn duplicates_and_shared_states_are_reported_once() {
+        let text = format!(
+            "{STACK}environment staging {{ }}\nenvironment qa {{ state = s3(\"acme-state\", \"production.json\") }}\n"
+        );
+        let m = messages(&text);
+        let codes: Vec<_> = m.iter().map(|m| &m[..5]).collect();
+        assert_eq!(codes, ["E0120", "E0122"], "{m:?}");
+        assert!(!m[1].contains("(in environment"), "{m:?}");
+    }
+
+    #[test]
+    fn declarations_in_an_environment_replace_the_stack_s() {
+        let text = STACK.replace(
+            "environment staging {",
+            "environment staging {\n  hosts app { role = app  count = 1  subnets = [main.public-a] }\n  let extra = 1\n",
+        );
+        let a = analyze(&Sources::single("t.drove", &text));
+        assert!(a.diagnostics.is_empty(), "{:?}", a.diagnostics);
+        let s = compile_in(&a, Some("staging")).unwrap();
+        assert_eq!(s.resources.iter().filter(|r| r.kind() == "ec2.instance").count(), 1);
+    }
+
+    #[test]
+    fn a_stack_without_environments_is_compiled_as_before() {
+        let text = &STACK[..STACK.find("environment staging").unwrap()];
+        let a = analyze(&Sources::single("t.drove", text));
+        let d = compile(&a).unwrap();
+        assert_eq!(d.stack.name, "shop");
+        assert!(!serde_json::to_string(&d).unwrap().contains("environment"));
+        assert!(matches!(compile_in(&a, Some("x")), Err(CompileError::Environment { declared, .. }) if declared.is_empty()));
+    }
+}

@@ -128,7 +128,8 @@ impl<'t> Cx<'t> {
     /// Lowers as the environment `env` sees the stack: its `let`s replace the stack's of
     /// the same name, and its attribute overrides replace (or add) attributes of blocks.
     pub(crate) fn enter_environment(&mut self, env: &'t crate::environment::EnvDecl<'t>) {
-        for s in &env.statements {
+        for item in &env.statements {
+            let Item::Stmt(s) = item else { continue };
             if let (Some(cst::Term::Word(kw)), Some(cst::Term::Word(name)), Some(v)) =
                 (s.terms.first(), s.terms.get(1), s.value.as_deref())
             {
