@@ -91,9 +91,10 @@ pub fn analyze(sources: &Sources) -> Analysis {
     let mut states = Sink::default();
     let pairs: Vec<_> = declared.list.iter().zip(environments.iter().map(|e| &e.stack)).collect();
     crate::environment::check_states(&pairs, &mut states);
+    let states: Vec<Diagnostic> = states.diagnostics.into_iter().map(|d| declared.shifts.unshift_diagnostic(d)).collect();
     for e in &mut environments {
         let own = std::mem::take(&mut e.diagnostics);
-        e.diagnostics = shared.iter().cloned().chain(states.diagnostics.iter().cloned()).collect();
+        e.diagnostics = shared.iter().cloned().chain(states.iter().cloned()).collect();
         e.diagnostics.extend(own.into_iter().map(|d| declared.shifts.unshift_diagnostic(d)));
         sort(&mut e.diagnostics);
     }
@@ -132,9 +133,19 @@ mod tests {
     proptest::proptest! {
         /// Lowering and checking never panic, whatever the parser hands them.
         #[test]
-        fn analysis_never_panics(text in "(stack|network|firewall|role|hosts|host|let|secret|subnet|allow|provision|file|user|cidr|zone|in|from|to|tcp|icmp|all|=|\\{|\\}|\\[|\\]|\\(|\\)|,|\n| |10\\.0\\.0\\.0/16|0\\.0\\.0\\.0/0|22|8080-80|main\\.a|secret\\(\"x\"\\)|\"s\"|AKIAIOSFODNN7EXAMPLE|-----BEGIN PRIVATE KEY-----|a){0,60}") {
+        fn analysis_never_panics(text in "(environment|hosts\\.a\\.count|network\\.n\\.subnet\\.a\\.cidr|region|stack|network|firewall|role|hosts|host|let|secret|subnet|allow|provision|file|user|cidr|zone|in|from|to|tcp|icmp|all|=|\\{|\\}|\\[|\\]|\\(|\\)|,|\n| |10\\.0\\.0\\.0/16|0\\.0\\.0\\.0/0|22|8080-80|main\\.a|secret\\(\"x\"\\)|\"s\"|AKIAIOSFODNN7EXAMPLE|-----BEGIN PRIVATE KEY-----|a){0,60}") {
+            let len = text.len();
             let a = analyze(&Sources::single("p.drove", text));
+            // No span shifted for an environment's override is left out of the file.
+            for d in a.diagnostics.iter().chain(a.environments.iter().flat_map(|e| &e.diagnostics)) {
+                for l in std::iter::once(&d.primary).chain(&d.secondary) {
+                    proptest::prop_assert!(l.span.start <= l.span.end && l.span.end <= len, "{d:?}");
+                }
+            }
             let _ = crate::compile::compile(&a);
+            for e in a.environment_names() {
+                let _ = crate::compile::compile_in(&a, Some(e));
+            }
         }
     }
 }

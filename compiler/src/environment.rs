@@ -643,6 +643,8 @@ environment production {
         let m = messages(&text);
         let codes: Vec<_> = m.iter().map(|m| &m[..5]).collect();
         assert_eq!(codes, ["E0120", "E0122"], "{m:?}");
+        let at = text.rfind("s3(\"acme-state\", \"production.json\")").unwrap();
+        assert!(m[1].contains(&format!("{:?}", at..at + "s3(\"acme-state\", \"production.json\")".len())), "{m:?}");
         assert!(!m[1].contains("(in environment"), "{m:?}");
     }
 

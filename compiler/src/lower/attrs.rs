@@ -94,7 +94,7 @@ impl<'t> Attrs<'t> {
                 }
             }
         }
-        let overridden = match block_path(cx, kind, name) {
+        let overridden = match block_path(cx, kind, name).filter(|_| cx.in_environment()) {
             Some(path) => overrides(cx, &path, known, &owner),
             None => Vec::new(),
         };

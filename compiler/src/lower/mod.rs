@@ -94,6 +94,7 @@ pub struct Cx<'t> {
     pub(crate) block_paths: Vec<String>,
     /// The path of the declaration whose nested blocks are being read (`network.main`).
     pub(crate) parent_path: Option<String>,
+    in_environment: bool,
 }
 
 impl<'t> Cx<'t> {
@@ -122,6 +123,7 @@ impl<'t> Cx<'t> {
             overrides_used: Vec::new(),
             block_paths: Vec::new(),
             parent_path: None,
+            in_environment: false,
         }
     }
 
@@ -138,8 +140,14 @@ impl<'t> Cx<'t> {
                 }
             }
         }
+        self.in_environment = true;
         self.overrides = env.overrides.iter().collect();
         self.overrides_used = vec![false; self.overrides.len()];
+    }
+
+    /// Whether an environment is being lowered (its overrides may apply).
+    pub(crate) fn in_environment(&self) -> bool {
+        self.in_environment
     }
 
     /// The overrides of the block at `path`, marked as taken.
