@@ -88,7 +88,11 @@ fn env_is_required_checked_and_listed_as_usage_errors() {
     assert!(out.stderr.contains("`staging`, `production`") && out.stderr.contains("--env"), "{}", out.stderr);
     let out = run(None, d, &["plan", "--env", "qa"]);
     assert_eq!(out.code, Some(2), "{}", out.stderr);
-    assert!(out.stderr.contains("no environment `qa`") && out.stderr.contains("`staging`, `production`"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("no environment `qa`") && out.stderr.contains("`staging`, `production`"),
+        "{}",
+        out.stderr
+    );
     let out = run(None, d, &["fmt", "--env", "staging", "."]);
     assert_eq!(out.code, Some(2), "{}", out.stderr);
     // check needs none: it checks every environment.
@@ -144,13 +148,8 @@ async fn zone_stack_tag(endpoint: &str, zone: &str) -> Option<String> {
     let zones = r53.list_hosted_zones().send().await.unwrap();
     let z = zones.hosted_zones().iter().find(|z| z.name() == zone)?;
     let id = z.id().trim_start_matches("/hostedzone/");
-    let tags = r53
-        .list_tags_for_resource()
-        .resource_type(TagResourceType::Hostedzone)
-        .resource_id(id)
-        .send()
-        .await
-        .unwrap();
+    let tags =
+        r53.list_tags_for_resource().resource_type(TagResourceType::Hostedzone).resource_id(id).send().await.unwrap();
     let set = tags.resource_tag_set()?;
     set.tags().iter().find(|t| t.key() == Some("drove:stack")).and_then(|t| t.value().map(str::to_string))
 }

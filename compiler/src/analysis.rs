@@ -91,7 +91,8 @@ pub fn analyze(sources: &Sources) -> Analysis {
     let mut states = Sink::default();
     let pairs: Vec<_> = declared.list.iter().zip(environments.iter().map(|e| &e.stack)).collect();
     crate::environment::check_states(&pairs, &mut states);
-    let states: Vec<Diagnostic> = states.diagnostics.into_iter().map(|d| declared.shifts.unshift_diagnostic(d)).collect();
+    let states: Vec<Diagnostic> =
+        states.diagnostics.into_iter().map(|d| declared.shifts.unshift_diagnostic(d)).collect();
     for e in &mut environments {
         let own = std::mem::take(&mut e.diagnostics);
         e.diagnostics = shared.iter().cloned().chain(states.iter().cloned()).collect();

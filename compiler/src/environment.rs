@@ -231,9 +231,14 @@ fn lower_environment<'t>(
     }
     let Some(block) = &stmt.block else {
         sink.push(
-            Diagnostic::new(crate::lower::E_MISSING_BLOCK, file, name.span.clone(), "`environment` needs a `{ … }` block")
-                .with_label("block expected after this")
-                .with_help(format!("write `{FORM}`")),
+            Diagnostic::new(
+                crate::lower::E_MISSING_BLOCK,
+                file,
+                name.span.clone(),
+                "`environment` needs a `{ … }` block",
+            )
+            .with_label("block expected after this")
+            .with_help(format!("write `{FORM}`")),
         );
         return None;
     };
@@ -448,7 +453,9 @@ pub(crate) fn check_states(stacks: &[(&EnvDecl, &hir::Stack)], sink: &mut Sink) 
     for (i, (env, stack)) in stacks.iter().enumerate() {
         let Some(decl) = stack.info() else { continue };
         let Some(state) = &decl.state else { continue };
-        let earlier = stacks[..i].iter().find(|(_, s)| s.info().and_then(|d| d.state.as_ref()).map(|s| &s.value) == Some(&state.value));
+        let earlier = stacks[..i]
+            .iter()
+            .find(|(_, s)| s.info().and_then(|d| d.state.as_ref()).map(|s| &s.value) == Some(&state.value));
         if let Some((other, _)) = earlier {
             sink.push(
                 Diagnostic::new(
@@ -667,6 +674,8 @@ environment production {
         let d = compile(&a).unwrap();
         assert_eq!(d.stack.name, "shop");
         assert!(!serde_json::to_string(&d).unwrap().contains("environment"));
-        assert!(matches!(compile_in(&a, Some("x")), Err(CompileError::Environment { declared, .. }) if declared.is_empty()));
+        assert!(
+            matches!(compile_in(&a, Some("x")), Err(CompileError::Environment { declared, .. }) if declared.is_empty())
+        );
     }
 }

@@ -7,7 +7,12 @@ use crate::syntax::cst::{self, Attr, Item, Stmt, Term};
 use std::fmt::Write;
 
 /// The hover for the attribute at `offset`, when the stack declares environments.
-pub fn environment_hover(files: &[cst::File], sources: &Sources, file: FileId, offset: usize) -> Option<(Span, String)> {
+pub fn environment_hover(
+    files: &[cst::File],
+    sources: &Sources,
+    file: FileId,
+    offset: usize,
+) -> Option<(Span, String)> {
     let envs: Vec<(FileId, &Stmt)> = files
         .iter()
         .flat_map(|f| f.items.iter().map(move |i| (f.file, i)))
@@ -21,11 +26,13 @@ pub fn environment_hover(files: &[cst::File], sources: &Sources, file: FileId, o
     }
     let tree = files.iter().find(|f| f.file == file)?;
     let (key, span) = key_at(&tree.items, offset)?;
-    let text = |file: FileId, a: &Attr| sources.files.get(file).and_then(|f| f.text.get(a.value.span())).map(str::to_string);
+    let text =
+        |file: FileId, a: &Attr| sources.files.get(file).and_then(|f| f.text.get(a.value.span())).map(str::to_string);
     let (path, attribute) = key.rsplit_once('.').unwrap_or(("stack", key.as_str()));
     let mut md = format!("```drove\n{key}\n```\n\n| environment | value |\n|---|---|\n");
     let own = files.iter().find_map(|f| find(&f.items, path, attribute).map(|a| (f.file, a)));
-    let shown = |v: Option<String>| v.map_or("—".to_string(), |v| format!("`{}`", v.replace('|', "\\|").replace('\n', " ")));
+    let shown =
+        |v: Option<String>| v.map_or("—".to_string(), |v| format!("`{}`", v.replace('|', "\\|").replace('\n', " ")));
     let _ = writeln!(md, "| *the stack* | {} |", shown(own.and_then(|(f, a)| text(f, a))));
     let mut any = false;
     for (file, env) in &envs {
@@ -79,7 +86,10 @@ fn key_at(items: &[Item], offset: usize) -> Option<(String, Span)> {
                     for a in sub.block.iter().flat_map(|b| &b.items) {
                         if let Item::Attr(a) = a {
                             if a.key.span.start <= offset && offset <= a.key.span.end {
-                                return Some((format!("network.{name}.subnet.{}.{}", n.text, a.key.text), a.key.span.clone()));
+                                return Some((
+                                    format!("network.{name}.subnet.{}.{}", n.text, a.key.text),
+                                    a.key.span.clone(),
+                                ));
                             }
                         }
                     }

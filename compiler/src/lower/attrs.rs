@@ -106,7 +106,10 @@ impl<'t> Attrs<'t> {
     }
 
     pub fn attr(&self, key: &str) -> Option<&Attr> {
-        self.overridden.iter().find(|a| a.key.text == key).or_else(|| self.attrs.iter().copied().find(|a| a.key.text == key))
+        self.overridden
+            .iter()
+            .find(|a| a.key.text == key)
+            .or_else(|| self.attrs.iter().copied().find(|a| a.key.text == key))
     }
 
     /// The block's own value of `key`, even when an environment overrides it.

@@ -62,19 +62,8 @@ pub const E_UNKNOWN_STATEMENT: &str = "E0059";
 pub const E_BAD_STATEMENT: &str = "E0060";
 
 /// Top-level declaration keywords. `zone` and `healthcheck` are lowered by the DNS part.
-pub const DECLARATIONS: [&str; 11] = [
-    "stack",
-    "let",
-    "network",
-    "firewall",
-    "role",
-    "hosts",
-    "host",
-    "secret",
-    "zone",
-    "healthcheck",
-    "environment",
-];
+pub const DECLARATIONS: [&str; 11] =
+    ["stack", "let", "network", "firewall", "role", "hosts", "host", "secret", "zone", "healthcheck", "environment"];
 
 /// What lowering needs while it reads one file: where diagnostics go and the `let`
 /// constants of the whole stack (a file may use a constant declared in another).
