@@ -43,7 +43,7 @@ pub fn environment() -> Option<&'static str> {
 /// and `required` is false. A name the stack does not declare, `--env` on a stack
 /// without environments, or none chosen when `required`, is a usage error (exit 2) that
 /// lists the environments.
-pub fn chosen<'a>(analysis: &'a Analysis, required: bool) -> Result<(Option<&'a str>, &'a [Diagnostic]), u8> {
+pub fn chosen(analysis: &Analysis, required: bool) -> Result<(Option<&str>, &[Diagnostic]), u8> {
     let declared = analysis.environment_names();
     let list = || declared.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ");
     match environment() {
