@@ -460,8 +460,9 @@ pub(crate) fn check_states(stacks: &[(&EnvDecl, &hir::Stack)], sink: &mut Sink) 
             sink.push(
                 Diagnostic::new(
                     E_SHARED_STATE,
-                    decl.file,
-                    state.span.clone(),
+                    // An environment's own `state`, or its name when it keeps the default.
+                    if state.span.start >= SHIFT_BASE { decl.file } else { env.file },
+                    if state.span.start >= SHIFT_BASE { state.span.clone() } else { env.name.span.clone() },
                     format!("environments `{}` and `{}` keep their state in the same place", other.name.text, env.name.text),
                 )
                 .with_label(format!("the state of environment `{}`", env.name.text))
