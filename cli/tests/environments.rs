@@ -4,7 +4,6 @@
 //! state of one is refused for another.
 
 // The engine tests' moto starter; this test reaches moto through drove, not the SDK config.
-#[allow(dead_code)]
 #[path = "../../engine/tests/support/moto.rs"]
 mod moto;
 
