@@ -13,10 +13,18 @@ fn examples_check_clean_and_compile() {
         let analysis = analyze(&sources);
         let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         assert!(analysis.diagnostics.is_empty(), "{name}:\n{}", render::text(&sources, &analysis.diagnostics, false));
-        let state = drove_compiler::compile::compile(&analysis).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let json = serde_json::to_string_pretty(&state).expect("the desired state serialises");
-        let back: drove_compiler::model::DesiredState = serde_json::from_str(&json).expect("reads back");
-        assert_eq!(serde_json::to_string_pretty(&back).expect("serialises"), json, "{name}");
-        insta::assert_snapshot!(format!("compile@{name}"), json);
+        // A stack with environments is compiled in each: `compile@seed-staging`.
+        let mut chosen: Vec<Option<&str>> = analysis.environment_names().into_iter().map(Some).collect();
+        if chosen.is_empty() {
+            chosen.push(None);
+        }
+        for env in chosen {
+            let state = drove_compiler::compile::compile_in(&analysis, env).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let json = serde_json::to_string_pretty(&state).expect("the desired state serialises");
+            let back: drove_compiler::model::DesiredState = serde_json::from_str(&json).expect("reads back");
+            assert_eq!(serde_json::to_string_pretty(&back).expect("serialises"), json, "{name}");
+            let snapshot = env.map_or_else(|| format!("compile@{name}"), |e| format!("compile@{name}-{e}"));
+            insta::assert_snapshot!(snapshot, json);
+        }
     }
 }

@@ -59,13 +59,22 @@ fn compiled_ok_fixtures() {
     }
     insta::glob!("fixtures/ok", "**/*.drove", |path| {
         let analysis = analyze(&load(path));
-        let state =
-            drove_compiler::compile::compile(&analysis).unwrap_or_else(|e| panic!("{}: {e}", display_path(path)));
-        let json = serde_json::to_string_pretty(&state).expect("the desired state serialises");
-        // Plan files and states read the model back: the typed form must survive the trip
-        // byte for byte.
-        let back: drove_compiler::model::DesiredState = serde_json::from_str(&json).expect("reads back");
-        assert_eq!(serde_json::to_string_pretty(&back).expect("serialises"), json, "{}", display_path(path));
-        insta::assert_snapshot!(json);
+        // A stack with environments is compiled in each, one after the other.
+        let mut chosen: Vec<Option<&str>> = analysis.environment_names().into_iter().map(Some).collect();
+        if chosen.is_empty() {
+            chosen.push(None);
+        }
+        let mut out = Vec::new();
+        for env in chosen {
+            let state = drove_compiler::compile::compile_in(&analysis, env)
+                .unwrap_or_else(|e| panic!("{}: {e}", display_path(path)));
+            let json = serde_json::to_string_pretty(&state).expect("the desired state serialises");
+            // Plan files and states read the model back: the typed form must survive the
+            // trip byte for byte.
+            let back: drove_compiler::model::DesiredState = serde_json::from_str(&json).expect("reads back");
+            assert_eq!(serde_json::to_string_pretty(&back).expect("serialises"), json, "{}", display_path(path));
+            out.push(json);
+        }
+        insta::assert_snapshot!(out.join("\n"));
     });
 }

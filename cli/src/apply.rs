@@ -174,7 +174,7 @@ fn unreachable_stack() -> drove_engine::Result<Session> {
 
 /// The requests counted are AWS's (retries included), not drove's steps: one create may
 /// take several, one batch of records takes one.
-fn summarize(plan: &Plan, rep: &ApplyReport, requests: &Requests) -> u8 {
+pub(crate) fn summarize(plan: &Plan, rep: &ApplyReport, requests: &Requests) -> u8 {
     if !plan.has_changes() {
         write(Stream::Stdout, "No changes.\n");
         return crate::exit::OK;

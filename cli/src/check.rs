@@ -15,7 +15,10 @@ pub fn run(path: &Path, format: Format) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let diagnostics = crate::stack::diagnostics(&sources);
+    let diagnostics = match crate::stack::diagnostics(&sources) {
+        Ok(d) => d,
+        Err(code) => return code,
+    };
     match format {
         Format::Json => write(Stream::Stdout, &format!("{}\n", render::json(&sources, &diagnostics))),
         Format::Text => {

@@ -3,7 +3,7 @@
 
 use crate::output::{color, fail, write, Stream};
 use drove_compiler::analysis::analyze;
-use drove_compiler::compile::{compile, CompileError};
+use drove_compiler::compile::{compile_in, CompileError};
 use drove_compiler::model::DesiredState;
 use drove_compiler::render;
 use std::path::Path;
@@ -28,21 +28,23 @@ pub fn run(path: &Path) -> u8 {
 pub fn desired_state(path: &Path, verb: &str) -> Result<DesiredState, u8> {
     let sources = crate::stack::load(path)?;
     let analysis = analyze(&sources);
+    let (env, diagnostics) = crate::stack::chosen(&analysis, true)?;
     let stderr_color = color(Stream::Stderr);
-    if !analysis.diagnostics.is_empty() {
-        write(Stream::Stderr, &render::text(&sources, &analysis.diagnostics, stderr_color));
+    if !diagnostics.is_empty() {
+        write(Stream::Stderr, &render::text(&sources, diagnostics, stderr_color));
     }
-    if analysis.has_errors() {
-        write(Stream::Stderr, &format!("{}: not {verb}: {}\n", path.display(), render::summary(&analysis.diagnostics)));
+    if diagnostics.iter().any(|d| d.is_error()) {
+        write(Stream::Stderr, &format!("{}: not {verb}: {}\n", path.display(), render::summary(diagnostics)));
         return Err(crate::exit::PROBLEMS);
     }
-    match compile(&analysis) {
+    match compile_in(&analysis, env) {
         Ok(state) => Ok(state),
         Err(CompileError::Invalid(diagnostics)) => {
             write(Stream::Stderr, &render::text(&sources, &diagnostics, stderr_color));
             write(Stream::Stderr, &format!("{}: not {verb}: {}\n", path.display(), render::summary(&diagnostics)));
             Err(crate::exit::PROBLEMS)
         }
+        Err(e @ CompileError::Environment { .. }) => Err(crate::output::fail(e)),
         Err(e @ CompileError::Incomplete(_)) => {
             write(Stream::Stderr, &format!("drove: {}: {e}\n", path.display()));
             Err(crate::exit::PROBLEMS)

@@ -58,11 +58,12 @@ pub fn report_in(e: &EngineError, path: &Path) -> u8 {
     }
     let Ok(sources) = drove_compiler::source::load(path) else { return report(e) };
     let analysis = drove_compiler::analysis::analyze(&sources);
+    let stack = crate::stack::environment().and_then(|e| analysis.environment(e)).map_or(&analysis.stack, |e| &e.stack);
     let mut diagnostics = Vec::new();
     for one in all {
         let found = one.at.as_ref().and_then(|at| {
             drove_compiler::sites::diagnostic(
-                &analysis.stack,
+                stack,
                 one.code,
                 &one.message,
                 one.help.as_deref(),
@@ -71,7 +72,7 @@ pub fn report_in(e: &EngineError, path: &Path) -> u8 {
             )
         });
         match found {
-            Some(d) => diagnostics.push(d),
+            Some(d) => diagnostics.push(analysis.locate(d)),
             None => write(Stream::Stderr, &plain(one)),
         }
     }

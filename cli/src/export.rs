@@ -4,7 +4,7 @@
 
 use crate::output::{color, write, Stream};
 use drove_compiler::analysis::analyze;
-use drove_compiler::compile::compile;
+use drove_compiler::compile::compile_in;
 use drove_compiler::render;
 use drove_compiler::zonefile::export;
 use std::path::PathBuf;
@@ -34,15 +34,16 @@ pub fn run(what: What) -> u8 {
         Err(code) => return code,
     };
     let analysis = analyze(&sources);
-    if analysis.has_errors() {
-        write(Stream::Stderr, &render::text(&sources, &analysis.diagnostics, color(Stream::Stderr)));
-        write(
-            Stream::Stderr,
-            &format!("{}: not exported: {}\n", args.path.display(), render::summary(&analysis.diagnostics)),
-        );
+    let (env, diagnostics) = match crate::stack::chosen(&analysis, true) {
+        Ok(chosen) => chosen,
+        Err(code) => return code,
+    };
+    if diagnostics.iter().any(|d| d.is_error()) {
+        write(Stream::Stderr, &render::text(&sources, diagnostics, color(Stream::Stderr)));
+        write(Stream::Stderr, &format!("{}: not exported: {}\n", args.path.display(), render::summary(diagnostics)));
         return crate::exit::PROBLEMS;
     }
-    let state = match compile(&analysis) {
+    let state = match compile_in(&analysis, env) {
         Ok(s) => s,
         Err(e) => {
             write(Stream::Stderr, &format!("drove: {}: {e}\n", args.path.display()));

@@ -26,6 +26,8 @@ mod plan;
 #[cfg(feature = "aws")]
 mod progress;
 #[cfg(feature = "aws")]
+mod replace;
+#[cfg(feature = "aws")]
 mod saved_plan;
 mod secret;
 mod stack;
@@ -44,6 +46,10 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The environment of a stack that declares environments (`environment NAME { … }`):
+    /// required to compile, plan or apply one; `check` checks every environment without it
+    #[arg(long = "env", global = true, value_name = "NAME")]
+    env: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -96,6 +102,9 @@ enum Command {
     #[cfg(feature = "aws")]
     /// Apply a fresh plan of the stack, or exactly a plan saved with `drove plan --out`
     Apply(apply::Args),
+    #[cfg(feature = "aws")]
+    /// Replace one instance of a `hosts` (new one first, the old one drained on the host, then terminated)
+    Replace(replace::Args),
     #[cfg(feature = "aws")]
     /// Delete everything the stack's state holds, in reverse dependency order
     Destroy(apply::DestroyArgs),
@@ -151,6 +160,12 @@ pub mod exit {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(env) = &cli.env {
+        if let Some(command) = takes_no_environment(&cli.command) {
+            return ExitCode::from(output::fail(format!("`drove {command}` takes no `--env` (it was `{env}`)")));
+        }
+    }
+    stack::choose_environment(cli.env);
     let code = match cli.command {
         Command::Check { path, format } => check::run(&path, format),
         Command::Fmt { path, check } => fmt::run(&path, check),
@@ -162,6 +177,8 @@ fn main() -> ExitCode {
         Command::Plan(args) => plan::run(&args),
         #[cfg(feature = "aws")]
         Command::Apply(args) => apply::run(&args),
+        #[cfg(feature = "aws")]
+        Command::Replace(args) => replace::run(&args),
         #[cfg(feature = "aws")]
         Command::Destroy(args) => apply::destroy(&args),
         #[cfg(feature = "aws")]
@@ -179,4 +196,18 @@ fn main() -> ExitCode {
         Command::Man => completions::man(),
     };
     ExitCode::from(code)
+}
+
+/// The commands that do not compile a stack, so have no environment to choose.
+fn takes_no_environment(command: &Command) -> Option<&'static str> {
+    match command {
+        Command::Fmt { .. } => Some("fmt"),
+        Command::Import(_) => Some("import"),
+        Command::Explain { .. } => Some("explain"),
+        Command::Lsp => Some("lsp"),
+        Command::Secret { .. } => Some("secret"),
+        Command::Completions { .. } => Some("completions"),
+        Command::Man => Some("man"),
+        _ => None,
+    }
 }

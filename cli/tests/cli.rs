@@ -296,6 +296,7 @@ fn help_lists_only_finished_commands() {
             "init",
             "plan",
             "apply",
+            "replace",
             "destroy",
             "state",
             "verify",

@@ -5,7 +5,6 @@
 //! and a record on their addresses).
 
 // The engine tests' moto starter; this test reaches moto through drove, not the SDK config.
-#[allow(dead_code)]
 #[path = "../../engine/tests/support/moto.rs"]
 mod moto;
 

@@ -9,6 +9,7 @@ pub mod codes;
 pub mod compile;
 pub mod diag;
 pub mod dns;
+pub mod environment;
 pub mod hir;
 pub mod ide;
 pub mod literal;

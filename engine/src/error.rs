@@ -82,7 +82,8 @@ pub mod codes {
     pub const BAD_STATE: &str = "E0305";
     /// The state changed under us while writing (ETag mismatch) or cannot be written.
     pub const STATE_WRITE: &str = "E0306";
-    /// `--target` names no resource of the stack or its state.
+    /// `--target` names no resource of the stack or its state (`--replace`: none it
+    /// declares; `drove replace`: no instance of the state).
     pub const UNKNOWN_TARGET: &str = "E0307";
     /// A change set drove must refuse itself because AWS would (moto would not).
     pub const INVALID_CHANGE: &str = "E0308";
@@ -111,6 +112,12 @@ pub mod codes {
     pub const INSTANCE_WAIT: &str = "E0410";
     /// An instance's drain check did not pass within its role's `drain_timeout`.
     pub const DRAIN_FAILED: &str = "E0311";
+    /// An instance to drain that SSM Run Command cannot reach (not a managed instance, the
+    /// command undeliverable): its drain check cannot run at all.
+    pub const DRAIN_UNREACHABLE: &str = "E0314";
+    /// `drove replace` refuses the address (a pet, not an instance, no longer declared) or
+    /// a plan that would do more than replace it.
+    pub const REPLACE_REFUSED: &str = "E0315";
     /// A state cannot be migrated: nothing to copy, or the destination holds another history.
     pub const MIGRATE: &str = "E0312";
 }

@@ -3,9 +3,14 @@
 //! batches of 2 changes its instance type. Every provider call and every drain check is
 //! written to one log in the order it happened, and the log must be exactly: batch 1's
 //! new instances, the record moved to them, drain and terminate batch 1's old instances,
-//! then batch 2 the same way. The drain check sees moto's real instance ids and addresses;
-//! afterwards moto holds the old instances terminated, the new ones running with the new
-//! type spread over both subnets, and the record on their addresses.
+//! then batch 2 the same way. moto's request recorder holds the AWS calls in the order
+//! moto served them: each old instance's drain check is a SendCommand of the role's drain
+//! (`AWS-RunShellScript`, the `DROVE_*` variables exported first) to that instance and a
+//! GetCommandInvocation of it, after its batch's RunInstances and before its
+//! TerminateInstances. The instance role of the role holds the SSM agent's permissions and
+//! the new instances run with its profile. Afterwards moto holds the old instances
+//! terminated, the new ones running with the new type spread over both subnets, and the
+//! record on their addresses.
 
 mod support;
 
@@ -19,13 +24,13 @@ use drove_engine::state::State;
 use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
-use support::moto::Moto;
-use support::recorder::{drain_command, rollout_log, take_log, Host, Recorder};
+use support::moto::{recorded, Moto};
+use support::recorder::{rollout_log, take_log, Host, Recorder, DRAIN};
 use support::{MOTO_IMAGE as IMAGE, NETWORK};
 
 const REGION: &str = "ap-northeast-1";
 
-fn source(instance_type: &str, drain: &str) -> String {
+fn source(instance_type: &str) -> String {
     format!(
         r#"stack shop {{
   region = "{REGION}"
@@ -36,7 +41,7 @@ fn source(instance_type: &str, drain: &str) -> String {
   disk = 20GiB
   firewall = [web]
   public_ip = true
-  drain = "{drain}"
+  drain = "{DRAIN}"
   drain_timeout = 10s
   batch = 2
 }}
@@ -74,12 +79,12 @@ fn host(st: &State, i: usize) -> Host {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rolling_replacement_on_moto_drains_each_old_instance_after_its_batch_is_up() {
-    let Some(m) = Moto::start() else { return };
     let dir = tempfile::tempdir().expect("tempdir");
+    let recording = dir.path().join("moto.jsonl");
+    let Some(m) = Moto::start_recording(&recording) else { return };
     let log = dir.path().join("calls.log");
-    let drain = drain_command(&log, &dir.path().join("busy"));
 
-    let first = compile(&source("t3.micro", &drain));
+    let first = compile(&source("t3.micro"));
     let s = session(&m, &first, dir.path(), &log).await;
     apply(&s, &first).await;
     assert!(!s.plan(&first, &PlanOptions::default()).await.expect("plans").has_changes());
@@ -88,8 +93,9 @@ async fn a_rolling_replacement_on_moto_drains_each_old_instance_after_its_batch_
     let old: Vec<_> = (0..4).map(|i| host(&st, i)).collect();
     assert!(old.iter().all(|h| h.0.starts_with("i-") && !h.1.is_empty() && !h.2.is_empty()), "{old:?}");
 
-    let second = compile(&source("t3.small", &drain));
+    let second = compile(&source("t3.small"));
     let pl = s.plan(&second, &PlanOptions::default()).await.expect("plans");
+    let before = recorded(&recording).len();
     assert_eq!(pl.summary.replace, 4, "{}", render::text(&pl, false));
     assert_eq!(
         pl.rollouts[0].batches,
@@ -100,6 +106,61 @@ async fn a_rolling_replacement_on_moto_drains_each_old_instance_after_its_batch_
     let st = s.read_state().await.expect("reads").expect("a state");
     let new: Vec<_> = (0..4).map(|i| host(&st, i)).collect();
     assert_eq!(take_log(&log), rollout_log("record.app.shop.example./A", "shop", &old, &new));
+
+    // The AWS calls of the rollout, in the order moto served them.
+    let calls = recorded(&recording).split_off(before);
+    let launched = "RunInstances".to_string();
+    let drained = |h: &Host| {
+        vec![
+            format!("SendCommand {}", h.0),
+            format!("GetCommandInvocation {}", h.0),
+            format!("TerminateInstances {}", h.0),
+        ]
+    };
+    let mut want = vec![launched.clone(), launched.clone(), "ChangeResourceRecordSets".to_string()];
+    want.extend(drained(&old[0]));
+    want.extend(drained(&old[1]));
+    want.extend([launched.clone(), launched, "ChangeResourceRecordSets".to_string()]);
+    want.extend(drained(&old[2]));
+    want.extend(drained(&old[3]));
+    assert_eq!(rollout_calls(&calls), want);
+    for (i, h) in old.iter().enumerate() {
+        let body = calls
+            .iter()
+            .find(|(a, b)| a == "SendCommand" && b.contains(&h.0))
+            .map(|(_, b)| serde_json::from_str::<Value>(b).expect("json"))
+            .expect("sent");
+        assert_eq!(body["DocumentName"], "AWS-RunShellScript");
+        assert_eq!(body["InstanceIds"], serde_json::json!([h.0]));
+        let script = format!(
+            "export DROVE_INSTANCE_ID='{}'\nexport DROVE_PRIVATE_IP='{}'\nexport DROVE_PUBLIC_IP='{}'\n\
+             export DROVE_ROLE='app'\nexport DROVE_ADDRESS='hosts.app[{i}]'\nexport DROVE_STACK='shop'\n{DRAIN}",
+            h.0, h.1, h.2
+        );
+        assert_eq!(body["Parameters"]["commands"], serde_json::json!([script]));
+        let timeout: u64 =
+            body["Parameters"]["executionTimeout"][0].as_str().and_then(|t| t.parse().ok()).expect("set");
+        assert!((1..=10).contains(&timeout), "within the role's drain_timeout: {timeout}");
+        assert_eq!(body["TimeoutSeconds"], 30, "SSM's least delivery timeout");
+    }
+    let launches: Vec<&String> = calls.iter().filter(|(a, _)| a == "RunInstances").map(|(_, b)| b).collect();
+    assert!(
+        launches
+            .iter()
+            .all(|b| b.contains("IamInstanceProfile.Arn=") && b.contains("instance-profile%2Fdrove-shop-app")),
+        "the new instances run with the role's profile: {launches:?}"
+    );
+    let grants = &st.resources["role.app"].attributes["grants"];
+    let actions: Vec<&str> = grants
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|g| g["resource"] == "*")
+        .flat_map(|g| g["actions"].as_array().into_iter().flatten().filter_map(Value::as_str))
+        .collect();
+    for a in ["ssm:UpdateInstanceInformation", "ssmmessages:OpenControlChannel", "ec2messages:GetMessages"] {
+        assert!(actions.contains(&a), "the SSM agent may {a}: {grants}");
+    }
 
     // What moto holds, read through the SDK.
     let conf = m.config(REGION).await;
@@ -139,4 +200,27 @@ async fn a_rolling_replacement_on_moto_drains_each_old_instance_after_its_batch_
     assert_eq!(live, want);
     assert!(st.resources.keys().all(|k| !k.contains("#deposed")));
     assert!(!s.plan(&second, &PlanOptions::default()).await.expect("plans").has_changes());
+}
+
+/// The calls of a rollout that matter to the drain, in order: launches, record changes,
+/// drain checks (SendCommand, GetCommandInvocation) and terminations, each of these three
+/// with the instance it names.
+fn rollout_calls(calls: &[(String, String)]) -> Vec<String> {
+    calls
+        .iter()
+        .filter_map(|(action, body)| match action.as_str() {
+            "RunInstances" => Some(action.clone()),
+            "SendCommand" | "GetCommandInvocation" => {
+                let v: Value = serde_json::from_str(body).expect("json");
+                let id = v["InstanceIds"][0].as_str().or(v["InstanceId"].as_str()).unwrap_or("?").to_string();
+                Some(format!("{action} {id}"))
+            }
+            "TerminateInstances" => {
+                let id = body.split('&').find_map(|kv| kv.strip_prefix("InstanceId.1=")).unwrap_or("?");
+                Some(format!("{action} {id}"))
+            }
+            a if a.starts_with("POST ") && a.contains("/rrset") => Some("ChangeResourceRecordSets".to_string()),
+            _ => None,
+        })
+        .collect()
 }

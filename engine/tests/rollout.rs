@@ -1,7 +1,10 @@
 //! Rolling replacement against the in-memory provider, from drove source through the
 //! compiler: the exact order of provider calls and drain checks for a role of 4 hosts in
-//! batches of 2, a drain check that times out, `--skip-drain`, a run killed after each
-//! provider call in turn (the next run converges), pets, and lowering `count`.
+//! batches of 2, a drain check that passes after retries, one that times out, a host SSM
+//! cannot reach, `--skip-drain`, a run killed after each provider call in turn (the next
+//! run converges), pets, lowering `count`, and `drove replace`'s checks and its
+//! interrupted replacement finished by a second run. The drain checks run on the
+//! instances through the provider, which answers them from a script.
 
 mod support;
 
@@ -10,12 +13,13 @@ use drove_engine::apply::{apply, ApplyOptions, ApplyReport};
 use drove_engine::error::codes;
 use drove_engine::plan::{plan, render, Action, Plan, PlanOptions};
 use drove_engine::provider::memory::MemoryProvider;
+use drove_engine::provider::HostOutcome;
 use drove_engine::provider::Provider;
 use drove_engine::state::{Backend, LocalBackend, State};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use support::recorder::{drain_command, rollout_log, take_log, Recorder};
+use support::recorder::{rollout_log, take_log, Recorder, DRAIN};
 use support::NETWORK;
 
 struct Stack<'a> {
@@ -81,19 +85,9 @@ impl World {
         self.dir.path().join("calls.log")
     }
 
-    fn block(&self) -> PathBuf {
-        self.dir.path().join("busy")
-    }
-
     fn stack(&self, app_type: &str) -> Stack<'static> {
         let t: &'static str = if app_type == "t3.medium" { "t3.medium" } else { "t3.large" };
-        Stack {
-            app_type: t,
-            db_type: "r6g.large",
-            count: 4,
-            drain: drain_command(&self.log(), &self.block()),
-            timeout: "2s",
-        }
+        Stack { app_type: t, db_type: "r6g.large", count: 4, drain: DRAIN.to_string(), timeout: "2s" }
     }
 
     fn recorder(&self, die_at: Option<usize>) -> Arc<Recorder> {
@@ -167,7 +161,12 @@ async fn four_hosts_in_batches_of_two_create_first_and_drain_before_terminating(
     assert_eq!(r.batches, vec![vec!["hosts.app[0]", "hosts.app[1]"], vec!["hosts.app[2]", "hosts.app[3]"]]);
     assert_eq!((r.batch, r.drain_timeout), (2, 2));
     let text = render::text(&pl, false);
-    assert!(text.contains("role app: 2 at a time; drain check `test ! -e"), "{text}");
+    assert!(
+        text.contains(
+            "role app: 2 at a time; drain check `test ! -s /var/log/td-agent/buffer/*` on the host, through SSM"
+        ),
+        "{text}"
+    );
     assert!(
         text.contains("batch 1: create hosts.app[0], hosts.app[1]; then drain and terminate the old ones"),
         "{text}"
@@ -199,7 +198,7 @@ async fn a_drain_that_times_out_keeps_the_old_instance_and_the_next_run_finishes
     w.converge(&compile(&w.stack("t3.medium"))).await;
     let _ = w.take_log();
     let old0 = outputs(&w.state().await, "hosts.app[0]").0;
-    std::fs::write(w.block(), "").expect("block");
+    w.cloud.set_hosts_busy(true);
     let mut s = w.stack("t3.large");
     s.timeout = "1s";
     let d = compile(&s);
@@ -223,7 +222,7 @@ async fn a_drain_that_times_out_keeps_the_old_instance_and_the_next_run_finishes
     assert!(w.take_log().iter().all(|l| !l.starts_with("delete")), "nothing was terminated");
 
     // The next plan finishes the job once the instances can drain.
-    std::fs::remove_file(w.block()).expect("unblock");
+    w.cloud.set_hosts_busy(false);
     let pl = w.plan(&d, &PlanOptions::default()).await.expect("plans");
     let action = |a: &str| pl.changes.iter().find(|c| c.address == a).map(|c| c.action);
     assert_eq!(action("hosts.app[0]#deposed"), Some(Action::Delete));
@@ -243,7 +242,7 @@ async fn skip_drain_terminates_without_the_check_and_says_so() {
     let w = World::new();
     w.converge(&compile(&w.stack("t3.medium"))).await;
     let _ = w.take_log();
-    std::fs::write(w.block(), "").expect("block");
+    w.cloud.set_hosts_busy(true);
     let d = compile(&w.stack("t3.large"));
     let pl = w.plan(&d, &PlanOptions::default()).await.expect("plans");
     let (rep, progress) = w.apply(&pl, &ApplyOptions { parallelism: 1, skip_drain: true }).await;
@@ -382,4 +381,149 @@ async fn lowering_count_drains_and_terminates_the_highest_indexes() {
             "delete hosts.app[3]".to_string(),
         ]
     );
+}
+
+#[tokio::test]
+async fn a_drain_check_runs_on_the_old_host_with_its_variables_and_passes_after_retries() {
+    let w = World::new();
+    w.converge(&compile(&w.stack("t3.medium"))).await;
+    let _ = w.take_log();
+    let st = w.state().await;
+    let old: Vec<(String, String, String)> = (0..4).map(|i| outputs(&st, &format!("hosts.app[{i}]"))).collect();
+    w.cloud.script_host(
+        &old[0].0,
+        vec![
+            HostOutcome::Exited { status: 1, output: "buffer not empty\n".into() },
+            HostOutcome::TimedOut { output: "flushing".into() },
+            HostOutcome::Exited { status: 0, output: "empty".into() },
+        ],
+    );
+    let d = compile(&w.stack("t3.large"));
+    let pl = w.plan(&d, &PlanOptions::default()).await.expect("plans");
+    let (rep, progress) = w.apply(&pl, &serial()).await;
+    assert!(rep.failed.is_empty(), "{:?}", rep.failed);
+    let from = |l: &str| progress.iter().position(|p| p == l).unwrap_or_else(|| panic!("no line {l:?}: {progress:?}"));
+    let announced =
+        from(&format!("hosts.app[0]#deposed: running the drain check `{DRAIN}` on {} (SSM Run Command)", old[0].0));
+    let first =
+        from("hosts.app[0]#deposed: drain check attempt 1 failed: exit status 1: buffer not empty; again in 500ms");
+    let second =
+        from("hosts.app[0]#deposed: drain check attempt 2 failed: still running at the timeout; cancelled: flushing; again in 1s");
+    let passed = from("hosts.app[0]#deposed: drain check passed on attempt 3 (exit status 0: empty)");
+    let terminated =
+        progress.iter().position(|p| p.starts_with("hosts.app[0]#deposed: deleting… done")).expect("terminated");
+    assert!(announced < first && first < second && second < passed && passed < terminated, "{progress:?}");
+
+    // Three runs on the first old host, then one on each of the others, in rollout order.
+    let ran: Vec<String> = w.cloud.host_commands().iter().map(|c| c.instance_id.clone()).collect();
+    let o = |i: usize| old[i].0.as_str();
+    assert_eq!(ran, [o(0), o(0), o(0), o(1), o(2), o(3)]);
+    let (id, private, public) = &old[0];
+    assert_eq!(
+        w.cloud.host_commands()[0].script(),
+        format!(
+            "export DROVE_INSTANCE_ID='{id}'\nexport DROVE_PRIVATE_IP='{private}'\nexport DROVE_PUBLIC_IP='{public}'\n\
+             export DROVE_ROLE='app'\nexport DROVE_ADDRESS='hosts.app[0]'\nexport DROVE_STACK='web'\n{DRAIN}"
+        )
+    );
+    let st = w.state().await;
+    let new: Vec<(String, String, String)> = (0..4).map(|i| outputs(&st, &format!("hosts.app[{i}]"))).collect();
+    assert_eq!(w.take_log(), rollout_log("record.app.acme.example./A", "web", &old, &new));
+}
+
+#[tokio::test]
+async fn a_host_ssm_cannot_reach_fails_its_drain_at_once_and_is_kept() {
+    let w = World::new();
+    w.converge(&compile(&w.stack("t3.medium"))).await;
+    let _ = w.take_log();
+    let old0 = outputs(&w.state().await, "hosts.app[0]").0;
+    w.cloud.make_unreachable(&old0);
+    let d = compile(&w.stack("t3.medium"));
+    let opts = PlanOptions { replace: vec!["hosts.app[0]".into()], ..Default::default() };
+    let pl = w.plan(&d, &opts).await.expect("plans");
+    assert_eq!(pl.rollouts[0].batches, vec![vec!["hosts.app[0]"]]);
+    let started = std::time::Instant::now();
+    let (rep, _) = w.apply(&pl, &serial()).await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "no retries against an unreachable host");
+    assert_eq!(rep.failed.len(), 1, "{:?}", rep.failed);
+    let (address, e) = &rep.failed[0];
+    assert_eq!((address.as_str(), e.code), ("hosts.app[0]", codes::DRAIN_UNREACHABLE));
+    assert!(e.message.contains(&format!("hosts.app[0] on {old0}")) && e.message.contains("InvalidInstanceId"), "{e}");
+    assert!(e.help.as_deref().is_some_and(|h| h.contains("SSM agent") && h.contains("--skip-drain")), "{e}");
+    let st = w.state().await;
+    assert_eq!(st.resources["hosts.app[0]#deposed"].id, old0, "the old instance is kept, deposed");
+    assert!(st.resources.contains_key("hosts.app[0]"), "its replacement stays");
+    assert!(w.take_log().iter().all(|l| !l.starts_with("delete")), "nothing was terminated");
+
+    // `--skip-drain` finishes the job without the check.
+    let pl = w.plan(&d, &PlanOptions::default()).await.expect("plans");
+    assert_eq!(pl.rollouts[0].terminate, vec!["hosts.app[0]#deposed"]);
+    let (rep, _) = w.apply(&pl, &ApplyOptions { parallelism: 1, skip_drain: true }).await;
+    assert!(rep.failed.is_empty(), "{:?}", rep.failed);
+    assert_eq!(w.take_log(), ["delete hosts.app[0]#deposed"]);
+    assert!(!w.plan(&d, &PlanOptions::default()).await.expect("plans").has_changes());
+}
+
+/// `drove replace`'s checks and its path: it replaces an instance of a `hosts` the state
+/// holds and nothing else, and run again after being killed it finishes the replacement
+/// it started instead of launching another.
+#[tokio::test]
+async fn drove_replace_checks_its_target_and_finishes_an_interrupted_replacement() {
+    use drove_engine::rollout::replace;
+    let w = World::new();
+    let d = compile(&w.stack("t3.medium"));
+    w.converge(&d).await;
+    let _ = w.take_log();
+    let st = w.state().await;
+    let refused = |a: &str| replace::target(a, &d, Some(&st)).expect_err("refused");
+    let e = refused("host.db");
+    assert_eq!(e.code, codes::REPLACE_REFUSED);
+    assert!(e.message.contains("host.db is a pet (`protect = true`)"), "{e}");
+    let zone = d.resources.iter().find(|r| r.kind() == "route53.hosted_zone").expect("a zone").address.clone();
+    assert_eq!(refused(&zone).code, codes::REPLACE_REFUSED);
+    let e = refused("hosts.app[9]");
+    assert_eq!(e.code, codes::UNKNOWN_TARGET);
+    assert!(e.help.as_deref().is_some_and(|h| h.starts_with("did you mean `hosts.app[")), "{e}");
+    replace::target("hosts.app[2]", &d, Some(&st)).expect("cattle in the state");
+
+    // Killed right after its first call (the new instance launched, its answer lost).
+    let old = outputs(&st, "hosts.app[2]").0;
+    let opts = replace::plan_options("hosts.app[2]", Some(&st));
+    assert_eq!(opts.replace, ["hosts.app[2]"]);
+    let pl = w.plan(&d, &opts).await.expect("plans");
+    replace::alone(&pl, "hosts.app[2]").expect("the replacement and the record that follows it");
+    let dying = w.recorder(Some(1));
+    let prov: Arc<dyn Provider> = dying.clone();
+    let st = w.backend.read().await.expect("reads");
+    let one_at_a_time = serial();
+    tokio::select! {
+        r = apply(&pl, st, &w.backend, prov, &one_at_a_time, &|_| {}) => panic!("should have died: {:?}", r.map(|r| r.failed)),
+        _ = dying.died.notified() => {}
+    }
+    let st = w.state().await;
+    assert_eq!(st.resources["hosts.app[2]#deposed"].id, old);
+
+    // Run again: it finishes that replacement, asking for no other.
+    let opts = replace::plan_options("hosts.app[2]", Some(&st));
+    assert!(opts.replace.is_empty());
+    let pl = w.plan(&d, &opts).await.expect("plans");
+    replace::alone(&pl, "hosts.app[2]").expect("only the interrupted replacement");
+    let (rep, _) = w.apply(&pl, &serial()).await;
+    assert!(rep.failed.is_empty(), "{:?}", rep.failed);
+    let log = w.take_log();
+    let drained = log.iter().position(|l| l.starts_with(&format!("drain hosts.app[2] {old} ")));
+    let terminated = log.iter().position(|l| l == "delete hosts.app[2]#deposed");
+    assert!(matches!((drained, terminated), (Some(d), Some(t)) if d < t), "{log:?}");
+    // The second run's create carries the first's token: EC2 answers with the instance
+    // already launched, so there is still one instance per host.
+    assert_eq!(w.cloud.entries().iter().filter(|(_, e)| e.kind == "ec2.instance").count(), 5, "{log:?}");
+    assert!(!w.plan(&d, &PlanOptions::default()).await.expect("plans").has_changes());
+
+    // With other changes pending, the plan is refused, naming them.
+    let other = compile(&w.stack("t3.large"));
+    let opts = replace::plan_options("hosts.app[2]", Some(&w.state().await));
+    let pl = w.plan(&other, &opts).await.expect("plans");
+    let e = replace::alone(&pl, "hosts.app[2]").expect_err("not alone");
+    assert_eq!(e.code, codes::REPLACE_REFUSED);
+    assert!(e.message.contains("hosts.app[0] (replaced), hosts.app[1] (replaced), hosts.app[3] (replaced)"), "{e}");
 }

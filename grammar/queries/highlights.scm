@@ -19,7 +19,7 @@
   head: (word) @keyword
   (#any-of? @keyword
     "stack" "let" "network" "subnet" "firewall" "role" "hosts" "host" "zone"
-    "healthcheck" "secret" "provision" "access" "allow"))
+    "healthcheck" "secret" "provision" "access" "allow" "environment"))
 
 ; What a declaration names.
 (statement
@@ -27,7 +27,7 @@
   .
   (word) @type.definition
   (#any-of? @keyword
-    "stack" "network" "subnet" "firewall" "role" "hosts" "host" "healthcheck"))
+    "stack" "network" "subnet" "firewall" "role" "hosts" "host" "healthcheck" "environment"))
 
 (statement
   head: (word) @keyword

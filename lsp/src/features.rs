@@ -101,7 +101,9 @@ fn at(snap: &Snapshot, file: FileId, p: Position) -> Option<usize> {
 
 pub fn hover(snap: &Snapshot, file: FileId, p: Position) -> Option<Hover> {
     let a = snap.analysis.as_ref()?;
-    let (span, md) = ide::hover(&a.stack, &snap.index, file, at(snap, file, p)?)?;
+    let offset = at(snap, file, p)?;
+    let (span, md) = ide::hover(&a.stack, &snap.index, file, offset)
+        .or_else(|| ide::environment_hover(&a.files, &snap.sources, file, offset))?;
     Some(Hover {
         contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: md }),
         range: Some(range(snap.sources.file(file), &span)),

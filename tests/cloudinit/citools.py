@@ -35,16 +35,25 @@ def drove(*args, check=True, env=None, stdin=None):
     return proc
 
 
-def compiled(path) -> dict:
-    return json.loads(drove("compile", path).stdout)
+def environments(path) -> list:
+    """The environments a stack declares (none: `[None]`), from the error of a compile
+    without `--env`."""
+    proc = drove("compile", path, check=False)
+    m = re.search(r"declares the environments (.*); choose one", proc.stderr)
+    return re.findall(r"`([^`]+)`", m.group(1)) if proc.returncode == 2 and m else [None]
+
+
+def compiled(path, env=None) -> dict:
+    return json.loads(drove("compile", path, *(["--env", env] if env else [])).stdout)
 
 
 def user_data(path) -> dict:
     """The `user_data` of each role of a stack that provisions anything, by role."""
     out = {}
-    for r in compiled(path)["resources"]:
-        if r["kind"] == "ec2.instance" and r["attributes"]["user_data"] is not None:
-            out.setdefault(r["attributes"]["role"], r["attributes"]["user_data"])
+    for env in environments(path):
+        for r in compiled(path, env)["resources"]:
+            if r["kind"] == "ec2.instance" and r["attributes"]["user_data"] is not None:
+                out.setdefault(r["attributes"]["role"], r["attributes"]["user_data"])
     return out
 
 

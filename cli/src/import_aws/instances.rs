@@ -87,14 +87,22 @@ fn settings(i: &Found, images: &BTreeMap<String, ImageName>, declared: &Declared
         _ => String::new(),
     };
     let mut firewalls = Vec::new();
+    let mut undeclared = Vec::new();
     for g in a.security_groups.iter().filter_map(Val::text) {
         match declared.firewalls.get(g) {
             Some((name, _)) => firewalls.push(name.clone()),
-            None => notes.push(format!(
-                "instance {} uses security group {g}, which this import does not declare; the first apply takes it off",
-                i.id
-            )),
+            None => undeclared.push(g),
         }
+    }
+    // An instance no firewall names is left in the groups EC2 gave it; one with firewalls
+    // loses the others on the first apply.
+    let fate = if firewalls.is_empty() {
+        "drove leaves the groups of an instance whose role names no firewall to EC2"
+    } else {
+        "the first apply takes it off"
+    };
+    for g in undeclared {
+        notes.push(format!("instance {} uses security group {g}, which this import does not declare; {fate}", i.id));
     }
     firewalls.sort();
     if a.root_volume.is_none() {

@@ -3,7 +3,7 @@
 //! A NAT gateway forwards private subnets' traffic through the internet gateway, so it
 //! must sit in a public subnet. A private subnet of a network without one has no route
 //! out: hosts there cannot install packages, reach SSM or ship their logs, and their
-//! provisioning fails at boot.
+//! provisioning fails at boot; a role's drain check, run through SSM, cannot run there.
 
 use crate::diag::{Diagnostic, Sink};
 use crate::hir::{Network, Ref, Role, Stack, StepKind};
@@ -12,6 +12,8 @@ use crate::hir::{Network, Ref, Role, Stack, StepKind};
 pub const E_NAT_PRIVATE: &str = "E0220";
 /// Hosts that install packages in a private subnet with no NAT in their network.
 pub const W_NO_ROUTE_OUT: &str = "W0011";
+/// Hosts drained through SSM Run Command in a private subnet with no NAT in their network.
+pub const W_DRAIN_NO_ROUTE_OUT: &str = "W0012";
 
 pub fn check(stack: &Stack, sink: &mut Sink) {
     for n in &stack.networks {
@@ -58,7 +60,8 @@ fn installs_packages(role: &Role) -> bool {
 
 fn lint_way_out(stack: &Stack, role: Option<&Role>, r: &Ref, sink: &mut Sink) {
     let (Some(role), Some((network, subnet))) = (role, crate::check::hosts::resolve_subnet(stack, r)) else { return };
-    if subnet.is_public() || has_way_out(network) || !installs_packages(role) {
+    let drained = role.drain.is_some();
+    if subnet.is_public() || has_way_out(network) || !(installs_packages(role) || drained) {
         return;
     }
     let public = network.subnets.iter().find(|s| s.is_public());
@@ -72,6 +75,28 @@ fn lint_way_out(stack: &Stack, role: Option<&Role>, r: &Ref, sink: &mut Sink) {
             network.name.text
         ),
     };
+    if drained {
+        let nat = match public {
+            Some(p) => format!("add `nat = true` to public subnet `{}.{}`", network.name.text, p.name.text),
+            None => format!("give network `{}` a public subnet with `nat = true`", network.name.text),
+        };
+        sink.push(
+            Diagnostic::new(
+                W_DRAIN_NO_ROUTE_OUT,
+                role.file,
+                r.span.clone(),
+                format!(
+                    "hosts of role `{}` are drained through SSM, but private subnet `{}` has no route out",
+                    role.name.text, r.text
+                ),
+            )
+            .with_label("no NAT gateway in this network: the SSM agent cannot reach SSM, so the drain check cannot run")
+            .with_help(format!("{nat}, or create VPC endpoints for ssm, ssmmessages and ec2messages in it")),
+        );
+    }
+    if !installs_packages(role) {
+        return;
+    }
     sink.push(
         Diagnostic::new(
             W_NO_ROUTE_OUT,

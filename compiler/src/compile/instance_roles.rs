@@ -1,6 +1,7 @@
 //! One `iam.instance_role` (at `role.NAME`) per role whose hosts call AWS: to read their
-//! secrets from Parameter Store (`parameters`), or for what its `access { … }` block
-//! allows (`access`). Its instances launch with the role's instance profile.
+//! secrets from Parameter Store (`parameters`), for what its `access { … }` block allows
+//! (`access`), or to run its drain check through SSM (`ssm_agent`). Its instances launch
+//! with the role's instance profile.
 
 use super::tags;
 use crate::hir::{Role, Stack};
@@ -9,7 +10,9 @@ use crate::model::{parameter, Resource, StackInfo, Val};
 
 /// The roles whose hosts get an instance role.
 pub fn roles_with_instance_role(stack: &Stack) -> impl Iterator<Item = &Role> {
-    stack.roles.iter().filter(|r| super::parameters::reads_parameters(stack, r) || !r.access.is_empty())
+    stack.roles.iter().filter(|r| {
+        super::parameters::reads_parameters(stack, r) || !r.access.is_empty() || super::ssm_agent::needed(r)
+    })
 }
 
 pub fn resources(stack: &Stack, info: &StackInfo) -> Vec<Resource> {
@@ -27,6 +30,9 @@ fn instance_role_of(stack: &Stack, info: &StackInfo, role: &Role) -> Resource {
         }));
     }
     grants.extend(super::access::grants(&info.region, &role.access));
+    if super::ssm_agent::needed(role) {
+        grants.extend(super::ssm_agent::ssm_agent_grants());
+    }
     let spec = InstanceRole {
         tags: tags(info, &name),
         instance_profile: name.clone(),

@@ -13,6 +13,7 @@ pub mod instances;
 pub mod network;
 pub mod parameters;
 pub(crate) mod security_groups;
+pub mod ssm_agent;
 
 use crate::analysis::Analysis;
 use crate::diag::Diagnostic;
@@ -32,6 +33,9 @@ pub enum CompileError {
     /// A required value is missing; lowering reported it (compile the output of
     /// [`crate::analyze`] only when it has no errors).
     Incomplete(String),
+    /// The stack declares environments and none was chosen, or one it does not declare
+    /// (`declared` is empty when it declares none).
+    Environment { chosen: Option<String>, declared: Vec<String> },
 }
 
 impl std::fmt::Display for CompileError {
@@ -39,6 +43,19 @@ impl std::fmt::Display for CompileError {
         match self {
             CompileError::Invalid(d) => write!(f, "the stack has {} error(s); run `drove check`", d.len()),
             CompileError::Incomplete(what) => write!(f, "the stack is incomplete: {what}"),
+            CompileError::Environment { chosen: None, declared } => write!(
+                f,
+                "the stack declares the environments {}; choose one with `--env NAME`",
+                declared.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+            ),
+            CompileError::Environment { chosen: Some(e), declared } if declared.is_empty() => {
+                write!(f, "`--env {e}`: the stack declares no environments")
+            }
+            CompileError::Environment { chosen: Some(e), declared } => write!(
+                f,
+                "the stack declares no environment `{e}`; it declares {}",
+                declared.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+            ),
         }
     }
 }
@@ -48,11 +65,29 @@ impl std::error::Error for CompileError {}
 /// Compiles an analysed stack. The analysis already ran every check, so they are not run
 /// again: a stack with errors is refused with them.
 pub fn compile(analysis: &Analysis) -> Result<DesiredState, CompileError> {
-    let errors: Vec<Diagnostic> = analysis.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+    compile_in(analysis, None)
+}
+
+/// Compiles an analysed stack in one of its environments (`None` for a stack that
+/// declares none). Only the errors of that environment refuse it.
+pub fn compile_in(analysis: &Analysis, environment: Option<&str>) -> Result<DesiredState, CompileError> {
+    let (stack, diagnostics) = match environment {
+        None if analysis.environments.is_empty() => (&analysis.stack, &analysis.diagnostics),
+        chosen => {
+            let found = chosen.and_then(|name| analysis.environment(name));
+            let Some(env) = found else {
+                return Err(CompileError::Environment {
+                    chosen: chosen.map(str::to_string),
+                    declared: analysis.environment_names().into_iter().map(str::to_string).collect(),
+                });
+            };
+            (&env.stack, &env.diagnostics)
+        }
+    };
+    let errors: Vec<Diagnostic> = diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
     if !errors.is_empty() {
         return Err(CompileError::Invalid(errors));
     }
-    let stack = &analysis.stack;
     let info = stack_info(stack)?;
     let mut resources = Vec::new();
     resources.extend(network::resources(stack, &info)?);
@@ -86,6 +121,7 @@ fn stack_info(stack: &hir::Stack) -> Result<StackInfo, CompileError> {
         max_zone_delete: s.max_zone_delete.as_ref().map_or(DEFAULT_MAX_ZONE_DELETE, |m| m.value),
         recipients: s.recipients.iter().map(|r| r.value.clone()).collect(),
         ignore_tags: s.ignore_tags.iter().map(|k| k.value.clone()).collect(),
+        environment: stack.environment.clone(),
     })
 }
 

@@ -55,6 +55,7 @@ fn state() -> DesiredState {
             max_zone_delete: 0.5,
             recipients: Vec::new(),
             ignore_tags: Vec::new(),
+            environment: None,
         },
         resources: vec![
             res(vpc, "ec2.vpc", json!({ "cidr": "10.0.0.0/16" }), &[]),

@@ -99,6 +99,8 @@ pub struct Stack {
     /// The directory `file("…")` paths are relative to (that of the stack's files), where
     /// their sizes are read for the user-data limit; `None` for a stack only in memory.
     pub dir: Option<std::path::PathBuf>,
+    /// The environment this stack was lowered for (`crate::environment`), if any.
+    pub environment: Option<String>,
 }
 
 impl Stack {

@@ -25,13 +25,15 @@ pub struct Completion {
 }
 
 const DECLARATIONS: &[&str] =
-    &["stack", "let", "network", "firewall", "role", "hosts", "host", "zone", "healthcheck", "secret"];
+    &["stack", "let", "network", "firewall", "role", "hosts", "host", "zone", "healthcheck", "secret", "environment"];
 
 /// Settings of a record's routing block (`www 60 A 192.0.2.1 { … }`).
 const ROUTING: &[&str] = &crate::dns::lower::ALIAS_ATTRS;
 fn attributes(block: &str) -> &'static [&'static str] {
     match block {
-        "stack" => &["region", "state", "tags", "max_delete", "max_zone_delete", "recipients", "ignore_tags"],
+        "stack" | "environment" => {
+            &["region", "state", "tags", "max_delete", "max_zone_delete", "recipients", "ignore_tags"]
+        }
         "network" => &["cidr", "subnet"],
         "subnet" => &["cidr", "zone", "public", "nat"],
         "firewall" => &["description", "group_name", "allow"],

@@ -4,12 +4,14 @@
 //! crate only converts positions and shapes.
 
 mod complete;
+mod environments;
 mod hints;
 mod hover;
 mod index;
 mod tokens;
 
 pub use complete::{completions, Completion, CompletionKind};
+pub use environments::environment_hover;
 pub use hints::{inlay_hints, InlayHint};
 pub use hover::hover;
 pub use index::{Index, Reference, RenameError, Symbol, SymbolId, SymbolKind};

@@ -60,7 +60,7 @@ const WORDS: &[&str] = &[
     "false",
 ];
 const DECLARATIONS: &[&str] =
-    &["stack", "let", "network", "firewall", "role", "hosts", "host", "zone", "healthcheck", "secret"];
+    &["stack", "let", "network", "firewall", "role", "hosts", "host", "zone", "healthcheck", "secret", "environment"];
 
 fn walk(items: &[Item], depth: usize, roles: &mut HashMap<usize, TokenKind>) {
     for item in items {
@@ -88,7 +88,9 @@ fn walk(items: &[Item], depth: usize, roles: &mut HashMap<usize, TokenKind>) {
                     expr(v, roles);
                 }
                 if let Some(b) = &s.block {
-                    walk(&b.items, depth + 1, roles);
+                    // An environment's declarations are top-level ones.
+                    let environment = depth == 0 && s.head().text == "environment";
+                    walk(&b.items, if environment { 0 } else { depth + 1 }, roles);
                 }
             }
             Item::Error(_) => {}

@@ -15,6 +15,10 @@ pub struct Attrs<'t> {
     /// Where "missing attribute" points: the declaration's name.
     owner_span: std::ops::Range<usize>,
     attrs: Vec<&'t Attr>,
+    /// An environment's overrides of this block (`hosts.app.count = 4`), read in place of
+    /// the block's own attribute of the same key. Their spans are shifted (see
+    /// `crate::environment`), so what is reported about them lands at the override.
+    overridden: Vec<Attr>,
     stmts: Vec<&'t Stmt>,
 }
 
@@ -90,18 +94,35 @@ impl<'t> Attrs<'t> {
                 }
             }
         }
-        Attrs { owner, owner_span: name.span.clone(), attrs, stmts }
+        let overridden = match block_path(cx, kind, name).filter(|_| cx.in_environment()) {
+            Some(path) => overrides(cx, &path, known, &owner),
+            None => Vec::new(),
+        };
+        Attrs { owner, owner_span: name.span.clone(), attrs, overridden, stmts }
     }
 
     pub fn statements(&self) -> &[&'t Stmt] {
         &self.stmts
     }
 
-    pub fn attr(&self, key: &str) -> Option<&'t Attr> {
-        self.attrs.iter().copied().find(|a| a.key.text == key)
+    pub fn attr(&self, key: &str) -> Option<&Attr> {
+        self.overridden
+            .iter()
+            .find(|a| a.key.text == key)
+            .or_else(|| self.attrs.iter().copied().find(|a| a.key.text == key))
     }
 
-    pub fn expr(&self, key: &str) -> Option<&'t Expr> {
+    /// The block's own value of `key`, even when an environment overrides it.
+    pub fn own_expr(&self, key: &str) -> Option<&'t Expr> {
+        self.attrs.iter().copied().find(|a| a.key.text == key).map(|a| &a.value)
+    }
+
+    /// Whether an environment sets `key` of this block.
+    pub fn is_overridden(&self, key: &str) -> bool {
+        self.overridden.iter().any(|a| a.key.text == key)
+    }
+
+    pub fn expr(&self, key: &str) -> Option<&Expr> {
         self.attr(key).map(|a| &a.value)
     }
 
@@ -176,6 +197,46 @@ impl<'t> Attrs<'t> {
     pub fn string_map(&self, cx: &mut Cx, key: &str) -> Vec<(Spanned<String>, Spanned<String>)> {
         self.with(cx, key, |cx, e| Some(value::string_map(cx, e))).unwrap_or_default()
     }
+}
+
+/// Where an environment override names a block: `hosts.app`, `network.main.subnet.public-a`,
+/// `zone.acme.example.`, `stack` for the stack block. Blocks inside a declaration other than
+/// a network's subnets (a record's routing) take no overrides.
+fn block_path(cx: &Cx, kind: &str, name: &Ident) -> Option<String> {
+    match kind {
+        "stack" => Some("stack".into()),
+        "record" => None,
+        "subnet" => cx.parent_path.as_ref().map(|p| format!("{p}.subnet.{}", name.text)),
+        _ => Some(format!("{kind}.{}", name.text)),
+    }
+}
+
+/// The current environment's overrides of the block at `path`; one naming an attribute
+/// the block does not take is reported (E0051) at the override, with the closest one.
+fn overrides(cx: &mut Cx, path: &str, known: &[&str], owner: &str) -> Vec<Attr> {
+    let mut out = Vec::new();
+    for o in cx.take_overrides(path) {
+        let key = o.attr.key.text.as_str();
+        if known.contains(&key) {
+            out.push(o.attr.clone());
+            continue;
+        }
+        let span = o.attr.key.span.clone();
+        let mut d = Diagnostic::new(
+            E_UNKNOWN_ATTRIBUTE,
+            cx.file,
+            span.clone(),
+            format!("unknown attribute `{key}` in {owner}: the environment overrides nothing"),
+        )
+        .with_label(format!("{owner} has no `{key}`"));
+        if let Some(s) = did_you_mean(key, known.iter().copied()) {
+            d = d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), cx.file, span, s);
+        } else if !known.is_empty() {
+            d = d.with_help(format!("{owner} takes {}", list(known)));
+        }
+        cx.report(d);
+    }
+    out
 }
 
 fn list(known: &[&str]) -> String {

@@ -39,6 +39,7 @@ pub(crate) mod decl;
 mod network;
 mod provision;
 mod stack;
+pub(crate) use stack::STACK_ATTRS;
 pub mod value;
 mod workload;
 
@@ -63,8 +64,20 @@ pub const E_UNKNOWN_STATEMENT: &str = "E0059";
 pub const E_BAD_STATEMENT: &str = "E0060";
 
 /// Top-level declaration keywords. `zone` and `healthcheck` are lowered by the DNS part.
-pub const DECLARATIONS: [&str; 11] =
-    ["stack", "let", "network", "firewall", "role", "hosts", "host", "secret", "zone", "healthcheck", "balancer"];
+pub const DECLARATIONS: [&str; 12] = [
+    "stack",
+    "let",
+    "network",
+    "firewall",
+    "role",
+    "hosts",
+    "host",
+    "secret",
+    "zone",
+    "healthcheck",
+    "environment",
+    "balancer",
+];
 
 /// What lowering needs while it reads one file: where diagnostics go and the `let`
 /// constants of the whole stack (a file may use a constant declared in another).
@@ -75,6 +88,16 @@ pub struct Cx<'t> {
     let_uses: Vec<NameUse>,
     /// Guards `let a = b` / `let b = a` chains.
     let_depth: u8,
+    /// The attribute overrides of the environment being lowered (`hosts.app.count = 4`);
+    /// empty outside one. See [`crate::environment`].
+    overrides: Vec<&'t crate::environment::Override>,
+    /// Which of `overrides` a block took.
+    overrides_used: Vec<bool>,
+    /// The path of every block that could take an override, for "did you mean".
+    pub(crate) block_paths: Vec<String>,
+    /// The path of the declaration whose nested blocks are being read (`network.main`).
+    pub(crate) parent_path: Option<String>,
+    in_environment: bool,
 }
 
 impl<'t> Cx<'t> {
@@ -93,7 +116,59 @@ impl<'t> Cx<'t> {
                 }
             }
         }
-        Cx { file: 0, sink, lets, let_uses: Vec::new(), let_depth: 0 }
+        Cx {
+            file: 0,
+            sink,
+            lets,
+            let_uses: Vec::new(),
+            let_depth: 0,
+            overrides: Vec::new(),
+            overrides_used: Vec::new(),
+            block_paths: Vec::new(),
+            parent_path: None,
+            in_environment: false,
+        }
+    }
+
+    /// Lowers as the environment `env` sees the stack: its `let`s replace the stack's of
+    /// the same name, and its attribute overrides replace (or add) attributes of blocks.
+    pub(crate) fn enter_environment(&mut self, env: &'t crate::environment::EnvDecl<'t>) {
+        for item in &env.statements {
+            let Item::Stmt(s) = item else { continue };
+            if let (Some(cst::Term::Word(kw)), Some(cst::Term::Word(name)), Some(v)) =
+                (s.terms.first(), s.terms.get(1), s.value.as_deref())
+            {
+                if kw.text == "let" {
+                    self.lets.insert(name.text.as_str(), (env.file, v));
+                }
+            }
+        }
+        self.in_environment = true;
+        self.overrides = env.overrides.iter().collect();
+        self.overrides_used = vec![false; self.overrides.len()];
+    }
+
+    /// Whether an environment is being lowered (its overrides may apply).
+    pub(crate) fn in_environment(&self) -> bool {
+        self.in_environment
+    }
+
+    /// The overrides of the block at `path`, marked as taken.
+    pub(crate) fn take_overrides(&mut self, path: &str) -> Vec<&'t crate::environment::Override> {
+        self.block_paths.push(path.to_string());
+        let mut out = Vec::new();
+        for (i, o) in self.overrides.iter().enumerate() {
+            if crate::environment::same_path(&o.path, path) {
+                self.overrides_used[i] = true;
+                out.push(*o);
+            }
+        }
+        out
+    }
+
+    /// The overrides no block took: their path names nothing the stack declares.
+    pub(crate) fn unused_overrides(&self) -> Vec<&'t crate::environment::Override> {
+        self.overrides.iter().zip(&self.overrides_used).filter(|(_, used)| !**used).map(|(o, _)| *o).collect()
     }
 
     pub fn report(&mut self, d: Diagnostic) {
@@ -136,19 +211,53 @@ impl<'t> Cx<'t> {
 
 /// Lowers all files of a stack into one [`hir::Stack`].
 pub fn lower(files: &[cst::File], sink: &mut Sink) -> hir::Stack {
+    lower_in(files, None, sink)
+}
+
+/// Lowers all files of a stack as `env` sees them (see [`crate::environment`]): with its
+/// overrides and its declarations, which replace the stack's of the same kind and name.
+/// Without one, the stack as written.
+pub fn lower_in(files: &[cst::File], env: Option<&crate::environment::EnvDecl>, sink: &mut Sink) -> hir::Stack {
     let mut stack = hir::Stack::default();
     let mut cx = Cx::new(sink, files);
+    if let Some(env) = env {
+        cx.enter_environment(env);
+    }
     for f in files {
         cx.file = f.file;
         for item in &f.items {
             lower_top_item(&mut cx, item, &mut stack);
         }
     }
+    if let Some(env) = env {
+        let mut own = hir::Stack::default();
+        cx.file = env.file;
+        for item in &env.statements {
+            lower_top_item(&mut cx, item, &mut own);
+        }
+        crate::environment::merge(&mut stack, own);
+        let unused = cx.unused_overrides();
+        let paths = std::mem::take(&mut cx.block_paths);
+        crate::environment::report_unused(&unused, &paths, cx.sink);
+        crate::environment::apply(&mut stack, env);
+    }
     stack.let_uses = std::mem::take(&mut cx.let_uses);
     stack
 }
 
-fn lower_top_item(cx: &mut Cx, item: &Item, stack: &mut hir::Stack) {
+/// The declarations of environment blocks, lowered as they are written (for the editor).
+pub fn lower_declarations(files: &[cst::File], env: &crate::environment::EnvDecl, sink: &mut Sink) -> hir::Stack {
+    let mut own = hir::Stack::default();
+    let mut cx = Cx::new(sink, files);
+    cx.file = env.file;
+    for item in &env.statements {
+        lower_top_item(&mut cx, item, &mut own);
+    }
+    own.let_uses = std::mem::take(&mut cx.let_uses);
+    own
+}
+
+pub(crate) fn lower_top_item(cx: &mut Cx, item: &Item, stack: &mut hir::Stack) {
     let stmt = match item {
         Item::Stmt(s) => s,
         Item::Error(_) => return,
@@ -178,6 +287,8 @@ fn lower_top_item(cx: &mut Cx, item: &Item, stack: &mut hir::Stack) {
         "zone" => stack.zones.extend(crate::dns::lower::lower_zone(cx, stmt)),
         "healthcheck" => stack.healthchecks.extend(crate::dns::lower::lower_healthcheck(cx, stmt)),
         "balancer" => stack.balancers.extend(balancer::lower_balancer(cx, stmt)),
+        // Lowered by `crate::environment`, once for all and then once per environment.
+        "environment" => {}
         other => {
             let mut d = Diagnostic::new(
                 E_UNKNOWN_DECLARATION,

@@ -20,6 +20,7 @@ pub fn lower_network(cx: &mut Cx, stmt: &Stmt) -> Option<Network> {
     a.require(cx, &["cidr"]);
     let cidr = a.cidr(cx, "cidr");
     let mut subnets = Vec::new();
+    cx.parent_path = Some(format!("network.{}", name.text));
     for s in a.statements() {
         if s.head().text == "subnet" {
             subnets.extend(lower_subnet(cx, s));
@@ -27,6 +28,7 @@ pub fn lower_network(cx: &mut Cx, stmt: &Stmt) -> Option<Network> {
             unknown_statement(cx, s, &format!("network `{}`", name.text), &["subnet"]);
         }
     }
+    cx.parent_path = None;
     Some(Network { file: cx.file, name, span: stmt.span.clone(), cidr, subnets })
 }
 

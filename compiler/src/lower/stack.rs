@@ -8,7 +8,7 @@ use crate::hir::{Ident, Let, Secret, Spanned, StackDecl, StateBackend, Tag};
 use crate::syntax::cst::{Expr, Stmt, Term};
 
 const STACK_FORM: &str = "stack NAME { region = \"…\" }";
-const STACK_ATTRS: [&str; 7] =
+pub(crate) const STACK_ATTRS: [&str; 7] =
     ["region", "state", "tags", "max_delete", "max_zone_delete", "recipients", "ignore_tags"];
 
 pub fn lower_stack(cx: &mut Cx, stmt: &Stmt) -> Option<StackDecl> {
@@ -18,7 +18,15 @@ pub fn lower_stack(cx: &mut Cx, stmt: &Stmt) -> Option<StackDecl> {
     let a = Attrs::read(cx, &block.items, &STACK_ATTRS, "stack", &name);
     a.require(cx, &["region"]);
     let state = a.expr("state").and_then(|e| state(cx, e));
-    let tags = a.string_map(cx, "tags").into_iter().map(|(key, value)| Tag { key, value }).collect();
+    let mut tags: Vec<Tag> = a.string_map(cx, "tags").into_iter().map(|(key, value)| Tag { key, value }).collect();
+    // An environment's tags are merged over the stack's.
+    if let Some(own) = a.own_expr("tags").filter(|_| a.is_overridden("tags")) {
+        for (key, value) in value::string_map(cx, own).into_iter().rev() {
+            if !tags.iter().any(|t| t.key.value == key.value) {
+                tags.insert(0, Tag { key, value });
+            }
+        }
+    }
     let ignored = a.strings(cx, "ignore_tags");
     Some(StackDecl {
         file: cx.file,

@@ -64,6 +64,11 @@ pub struct StackInfo {
     /// tags other tools and people own. Keys AWS reserves (`aws:*`) are always left alone.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignore_tags: Vec<String>,
+    /// The environment compiled (`drove compile --env NAME`); `name` is then the stack's
+    /// identity in it (`crate::environment::identity`), which every derived name, tag and
+    /// the state's owner use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
 }
 
 impl StackInfo {

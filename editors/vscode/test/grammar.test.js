@@ -246,7 +246,7 @@ function droveFiles(dir) {
   });
 }
 
-const DECLARATIONS = new Set(['stack', 'let', 'network', 'subnet', 'firewall', 'role', 'hosts', 'host', 'zone', 'healthcheck', 'secret', 'provision', 'access']);
+const DECLARATIONS = new Set(['stack', 'let', 'network', 'subnet', 'firewall', 'role', 'hosts', 'host', 'zone', 'healthcheck', 'secret', 'provision', 'access', 'environment']);
 
 test('examples and valid fixtures: no invalid tokens, declarations highlighted', () => {
   const files = [...droveFiles(path.join(root, 'examples')), ...droveFiles(path.join(root, 'tests', 'fixtures', 'ok'))];

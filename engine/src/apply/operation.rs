@@ -6,7 +6,7 @@
 use super::events::{Event, Events, Step};
 use super::graph::{Node, Part};
 use super::ledger::Ledger;
-use super::rollout_hooks::{depose, drain_of, rollout_view};
+use super::rollout_hooks::{before_termination, depose, drain_of, rollout_view};
 use super::tokens::idempotency_token;
 use super::zone_batches::{Batch, BatchSender, ZoneBatches};
 use super::ApplyOptions;
@@ -183,9 +183,7 @@ impl<'a> Operations<'a> {
     }
 
     async fn send(&self, changes: &[Change], drains: &[rollout::Drain]) -> Result<Vec<Option<Live>>> {
-        for d in drains {
-            rollout::run_drain(d).await?;
-        }
+        before_termination(drains, self.provider.as_ref(), self.events).await?;
         let lives = self.provider.apply(changes).await?;
         if lives.len() != changes.len() {
             return Err(EngineError::new(
@@ -221,7 +219,10 @@ impl<'a> Operations<'a> {
                     let d = self.ledger.read(|st| drain_of(r, c, st.resources.get(&c.address), &self.plan.stack));
                     events(&Event::Note {
                         address: &c.address,
-                        note: &format!("running the drain check `{}`", d.command),
+                        note: &format!(
+                            "running the drain check `{}` on {} (SSM Run Command)",
+                            d.command, d.instance_id
+                        ),
                     });
                     drains.push(d);
                 }

@@ -12,6 +12,7 @@ pub mod iam;
 pub mod provider;
 pub mod route53;
 pub mod ssm;
+pub mod ssm_command;
 
 // Tests and tools reach the SDK types through the engine, so they build what it builds.
 pub use aws_config;

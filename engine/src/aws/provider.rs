@@ -4,9 +4,11 @@
 
 use super::ec2_instance::{self, View};
 use super::ec2_network::{self as net, Ctx};
-use super::{before, ec2_nat, elbv2, iam, route53, ssm, typed_attributes, RequestCounter};
+use super::{before, ec2_nat, elbv2, iam, route53, ssm, ssm_command, typed_attributes, RequestCounter};
 use crate::error::{codes, EngineError, Result};
-use crate::provider::{record_zone, Change, Image, Known, Live, Operation, Provider, Wanted, ZoneRecord};
+use crate::provider::{
+    record_zone, Change, HostCommand, HostOutcome, Image, Known, Live, Operation, Provider, Wanted, ZoneRecord,
+};
 use async_trait::async_trait;
 use drove_compiler::model::{
     elastic_ip, health_check, hosted_zone, instance, instance_role, internet_gateway, listener, load_balancer,
@@ -375,6 +377,10 @@ impl Provider for AwsProvider {
             });
         }
         Ok(out)
+    }
+
+    async fn run_on_host(&self, cmd: &HostCommand) -> Result<HostOutcome> {
+        ssm_command::run(&self.ssm, cmd).await
     }
 }
 

@@ -2,16 +2,17 @@
 //! resources by id, answers like the AWS provider does (ids, outputs, drove tags), counts
 //! calls, and lets a test change things behind drove's back or make a call fail. With a
 //! latency, calls overlap as they would against AWS, and it refuses, as Route53 does, a
-//! change batch for a zone that already has one in flight.
+//! change batch for a zone that already has one in flight. Commands run on its instances
+//! (drain checks) answer from a script a test gives, as SSM Run Command would.
 
-use super::{Change, Image, Known, Live, Operation, Provider, Wanted, ZoneRecord};
+use super::{Change, HostCommand, HostOutcome, Image, Known, Live, Operation, Provider, Wanted, ZoneRecord};
 use crate::error::{codes, EngineError, Result};
 use async_trait::async_trait;
 use drove_compiler::model::{
     elastic_ip, hosted_zone, instance, instance_role, parameter, record_set, Instance, InstanceRole, Parameter,
 };
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -51,6 +52,15 @@ struct Inner {
     most_in_flight: usize,
     zone_batches: HashMap<String, usize>,
     most_zone_batches: usize,
+    /// Commands run on instances (drain checks), in order.
+    host_commands: Vec<HostCommand>,
+    /// What the next runs on an instance (by id or address) answer, in order; once used
+    /// up, a run on a live instance exits 0.
+    host_scripts: HashMap<String, VecDeque<HostOutcome>>,
+    /// While set, every run on an instance exits 1 (`busy`).
+    hosts_busy: bool,
+    /// Instances SSM does not reach (by id).
+    unreachable: HashSet<String>,
 }
 
 fn poisoned() -> EngineError {
@@ -169,6 +179,50 @@ impl MemoryProvider {
         if let Ok(mut g) = self.inner.lock() {
             g.resources.retain(|_, e| e.address != address);
         }
+    }
+
+    /// An instance at `address` created behind drove's back (for tests of commands run on
+    /// hosts); returns its id.
+    pub fn add_instance(&self, address: &str) -> String {
+        let Ok(mut g) = self.inner.lock() else { return String::new() };
+        g.next += 1;
+        let id = format!("instance-{:04}", g.next);
+        let entry = Entry {
+            kind: instance::KIND.into(),
+            address: address.into(),
+            attributes: Value::Null,
+            outputs: Map::new(),
+            owner: None,
+        };
+        g.resources.insert(id.clone(), entry);
+        id
+    }
+
+    /// What the next commands run on the instance `key` (its id or its address) answer,
+    /// one outcome per run; the script replaces an earlier one.
+    pub fn script_host(&self, key: &str, outcomes: Vec<HostOutcome>) {
+        if let Ok(mut g) = self.inner.lock() {
+            g.host_scripts.insert(key.into(), outcomes.into());
+        }
+    }
+
+    /// While `busy`, every command run on an instance exits 1 (a drain that cannot pass).
+    pub fn set_hosts_busy(&self, busy: bool) {
+        if let Ok(mut g) = self.inner.lock() {
+            g.hosts_busy = busy;
+        }
+    }
+
+    /// Makes the instance with this id one SSM does not reach.
+    pub fn make_unreachable(&self, id: &str) {
+        if let Ok(mut g) = self.inner.lock() {
+            g.unreachable.insert(id.into());
+        }
+    }
+
+    /// Every command run on an instance so far, in order.
+    pub fn host_commands(&self) -> Vec<HostCommand> {
+        self.inner.lock().map(|g| g.host_commands.clone()).unwrap_or_default()
     }
 
     fn live(id: &str, e: &Entry) -> Live {
@@ -294,6 +348,31 @@ impl Provider for MemoryProvider {
         }
         let mut g = self.inner.lock().map_err(|_| poisoned())?;
         apply_now(&mut g, changes)
+    }
+
+    /// As SSM Run Command answers: an instance that does not exist (or was made
+    /// unreachable) is not a managed instance; otherwise the script's next outcome.
+    async fn run_on_host(&self, cmd: &HostCommand) -> Result<HostOutcome> {
+        let mut g = self.inner.lock().map_err(|_| poisoned())?;
+        g.host_commands.push(cmd.clone());
+        let address = match g.resources.get(&cmd.instance_id) {
+            Some(e) if e.kind == instance::KIND && !g.unreachable.contains(&cmd.instance_id) => e.address.clone(),
+            _ => {
+                return Ok(HostOutcome::Unreachable {
+                    why: format!("{} is not a managed instance (SendCommand: InvalidInstanceId)", cmd.instance_id),
+                })
+            }
+        };
+        for key in [&cmd.instance_id, &address] {
+            if let Some(next) = g.host_scripts.get_mut(key).and_then(VecDeque::pop_front) {
+                return Ok(next);
+            }
+        }
+        Ok(if g.hosts_busy {
+            HostOutcome::Exited { status: 1, output: "busy".into() }
+        } else {
+            HostOutcome::Exited { status: 0, output: String::new() }
+        })
     }
 }
 

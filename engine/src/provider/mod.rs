@@ -1,7 +1,10 @@
 //! Providers sit behind one trait so the planner and the apply walk are tested without
 //! AWS (the in-memory provider) and run against AWS (or moto) with the same code.
 
+mod host;
 pub mod memory;
+
+pub use host::{shell_quote, HostCommand, HostOutcome};
 
 use crate::error::{codes, EngineError, Result};
 use async_trait::async_trait;
@@ -160,6 +163,10 @@ pub trait Provider: Send + Sync {
     /// zone sent as one change batch (deletes first). Returns the live resource after
     /// each create or update, `None` after a delete.
     async fn apply(&self, changes: &[Change]) -> Result<Vec<Option<Live>>>;
+    /// Runs a command on an instance (a drain check; SSM Run Command on AWS) and waits for
+    /// its end, at most `cmd.timeout`. An instance nothing can run on is an outcome
+    /// (`Unreachable`), not an error; errors are calls that failed.
+    async fn run_on_host(&self, cmd: &HostCommand) -> Result<HostOutcome>;
     /// Whether this provider manages resources of this kind.
     fn supports(&self, kind: &str) -> bool {
         drove_compiler::model::schema_of(kind).is_some()

@@ -9,11 +9,14 @@
 //!   diffed and sent to AWS;
 //! - `schedule`: the plan's rollout section (which instances, in which batches);
 //! - `wire`: the apply graph's edges for create-before-destroy and batches;
-//! - `drain`: running the drain command;
+//! - `drain`: the drain check, run on the instance through the provider (SSM Run Command)
+//!   and retried until it passes or times out;
+//! - `replace`: what `drove replace ADDRESS` may replace, and its plan holding nothing else;
 //! - `render`: the rollout section of text and Markdown plans.
 
 mod drain;
 pub mod render;
+pub mod replace;
 mod schedule;
 mod settings;
 mod wire;

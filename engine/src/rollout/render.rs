@@ -7,7 +7,7 @@ use std::time::Duration;
 fn drain_line(r: &Rollout) -> String {
     match &r.drain {
         Some(cmd) => format!(
-            "drain check `{cmd}` before each termination (retried for {})",
+            "drain check `{cmd}` on the host, through SSM, before each termination (retried for {})",
             humantime::format_duration(Duration::from_secs(r.drain_timeout))
         ),
         None => "no drain check (the role sets no `drain`)".to_string(),

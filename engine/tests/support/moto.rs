@@ -2,6 +2,9 @@
 //! when dropped. Without moto the tests skip with a loud message, except under CI, where
 //! a missing moto is a failure (`scripts/setup-moto` installs it).
 
+// Each test binary that includes this file uses a part of it.
+#![allow(dead_code)]
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -24,6 +27,17 @@ impl Moto {
 
     /// Starts a server, or `None` (after saying so) when moto is not installed outside CI.
     pub fn start() -> Option<Moto> {
+        Moto::start_with(&[])
+    }
+
+    /// [`Moto::start`] with moto's request recorder writing every request it serves, in
+    /// order and with its body, to `file` (one JSON object a line; see [`recorded`]).
+    pub fn start_recording(file: &std::path::Path) -> Option<Moto> {
+        let path = file.display().to_string();
+        Moto::start_with(&[("MOTO_ENABLE_RECORDING", "True"), ("MOTO_RECORDER_FILEPATH", &path)])
+    }
+
+    fn start_with(env: &[(&str, &str)]) -> Option<Moto> {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let server = root.join(".venv/bin/moto_server");
         if !server.exists() {
@@ -39,6 +53,7 @@ impl Moto {
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_ENABLE_AMI_VALIDATION", "true")
             .env("MOTO_EC2_ENABLE_INSTANCE_TYPE_VALIDATION", "true")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -69,4 +84,36 @@ impl Drop for Moto {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The requests moto's recorder wrote to `file`: `(action, body)` in the order moto served
+/// them, the action from the query protocols' `Action=` or the JSON protocols'
+/// `X-Amz-Target` (`SendCommand`), or `METHOD /path` for REST calls (Route53).
+pub fn recorded(file: &std::path::Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let mut out = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let e: serde_json::Value = serde_json::from_str(line).expect("a recorded request");
+        let mut body = e["body"].as_str().unwrap_or("").to_string();
+        if e["body_encoded"].as_bool() == Some(true) {
+            use base64::Engine as _;
+            let bytes = base64::engine::general_purpose::STANDARD.decode(&body).unwrap_or_default();
+            body = String::from_utf8_lossy(&bytes).into_owned();
+        }
+        let url = e["url"].as_str().unwrap_or("");
+        let path = url.split("://").nth(1).and_then(|r| r.find('/').map(|i| &r[i..])).unwrap_or(url);
+        if path.starts_with("/moto-api") {
+            continue;
+        }
+        let target = e["headers"]["X-Amz-Target"].as_str().and_then(|t| t.rsplit('.').next());
+        let query = format!("{url}&{body}");
+        let action = query.split(['?', '&']).find_map(|kv| kv.strip_prefix("Action="));
+        let name = match (target, action) {
+            (Some(t), _) => t.to_string(),
+            (None, Some(a)) => a.to_string(),
+            (None, None) => format!("{} {}", e["method"].as_str().unwrap_or("?"), path.split('?').next().unwrap_or("")),
+        };
+        out.push((name, body));
+    }
+    out
 }

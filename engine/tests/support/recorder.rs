@@ -1,13 +1,15 @@
-//! A provider that writes every change it applies to a log file, the same file the
-//! drain command of the rollout tests appends to, so the file holds the one true order of
-//! calls and checks. It can also die at its k-th call: the call takes effect but its
-//! answer never comes back, as when drove is killed while AWS acts.
+//! A provider that writes every change it applies and every drain check that passes on a
+//! host to one log file, so the file holds the one true order of calls and checks. It can
+//! also die at its k-th call: the call takes effect but its answer never comes back, as
+//! when drove is killed while AWS acts.
 
 // Each test binary compiles the support modules and uses a part of them.
 #![allow(dead_code)]
 
 use async_trait::async_trait;
-use drove_engine::provider::{Change, Image, Known, Live, Operation, Provider, Wanted, ZoneRecord};
+use drove_engine::provider::{
+    Change, HostCommand, HostOutcome, Image, Known, Live, Operation, Provider, Wanted, ZoneRecord,
+};
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -33,13 +35,17 @@ impl Recorder {
     }
 }
 
-/// A drain check that appends its environment to `log`, and fails while `block` exists.
-pub fn drain_command(log: &Path, block: &Path) -> String {
-    format!(
-        "test ! -e '{}' && echo drain $DROVE_ADDRESS $DROVE_INSTANCE_ID $DROVE_ROLE $DROVE_STACK $DROVE_PRIVATE_IP $DROVE_PUBLIC_IP >> '{}'",
-        block.display(),
-        log.display()
-    )
+/// The drain check of the rollout tests' roles.
+pub const DRAIN: &str = "test ! -s /var/log/td-agent/buffer/*";
+
+/// The log line of a drain check that passed: `drain ADDRESS ID ROLE STACK PRIVATE_IP
+/// PUBLIC_IP`, from the variables the check was given (an empty one left out).
+fn drain_line(cmd: &HostCommand) -> String {
+    let var = |k: &str| cmd.env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
+    let words =
+        ["DROVE_ADDRESS", "DROVE_INSTANCE_ID", "DROVE_ROLE", "DROVE_STACK", "DROVE_PRIVATE_IP", "DROVE_PUBLIC_IP"]
+            .map(var);
+    std::iter::once("drain").chain(words.into_iter().filter(|w| !w.is_empty())).collect::<Vec<_>>().join(" ")
 }
 
 /// (instance id, private IP, public IP) of a host.
@@ -102,6 +108,13 @@ impl Provider for Recorder {
     }
     fn batches(&self, kind: &str) -> bool {
         self.inner.batches(kind)
+    }
+    async fn run_on_host(&self, cmd: &HostCommand) -> drove_engine::Result<HostOutcome> {
+        let outcome = self.inner.run_on_host(cmd).await?;
+        if matches!(outcome, HostOutcome::Exited { status: 0, .. }) {
+            self.append(&drain_line(cmd));
+        }
+        Ok(outcome)
     }
     async fn apply(&self, changes: &[Change]) -> drove_engine::Result<Vec<Option<Live>>> {
         let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
