@@ -19,7 +19,7 @@
   head: (word) @keyword
   (#any-of? @keyword
     "stack" "let" "network" "subnet" "firewall" "role" "hosts" "host" "zone"
-    "healthcheck" "secret" "provision" "access" "allow" "environment"))
+    "healthcheck" "secret" "provision" "access" "allow" "environment" "balancer" "listen" "target"))
 
 ; What a declaration names.
 (statement
@@ -27,7 +27,7 @@
   .
   (word) @type.definition
   (#any-of? @keyword
-    "stack" "network" "subnet" "firewall" "role" "hosts" "host" "healthcheck" "environment"))
+    "stack" "network" "subnet" "firewall" "role" "hosts" "host" "healthcheck" "environment" "balancer" "target"))
 
 (statement
   head: (word) @keyword
@@ -80,7 +80,7 @@
 (statement
   head: (word)
   (word) @keyword.operator
-  (#any-of? @keyword.operator "from" "to" "in" "alias"))
+  (#any-of? @keyword.operator "from" "to" "in" "alias" "forward" "redirect"))
 
 ; Record types in a record line.
 (statement

@@ -25,7 +25,7 @@ pub struct Completion {
 }
 
 const DECLARATIONS: &[&str] =
-    &["stack", "let", "network", "firewall", "role", "hosts", "host", "zone", "healthcheck", "secret", "environment"];
+    &["stack", "let", "network", "firewall", "role", "hosts", "host", "zone", "healthcheck", "secret", "environment", "balancer"];
 
 /// Settings of a record's routing block (`www 60 A 192.0.2.1 { … }`).
 const ROUTING: &[&str] = &crate::dns::lower::ALIAS_ATTRS;
@@ -54,6 +54,8 @@ fn attributes(block: &str) -> &'static [&'static str] {
         ],
         "provision" => &["package", "user", "file", "run", "service"],
         "access" => &["s3", "parameter", "logs"],
+        "balancer" => &["type", "internal", "subnets", "firewall", "certificate", "listen", "target"],
+        "target" => &crate::lower::balancer::TARGET_ATTRS,
         "hosts" => &["role", "count", "subnets", "protect"],
         "host" => &["role", "subnet", "ip", "protect"],
         "zone" => &["ttl", "private", "comment", "unmanaged", "ignore"],
@@ -143,7 +145,12 @@ pub fn completions(
                 }
             }
         }
-        ("role", Some("firewall")) if after_eq => names(SymbolKind::Firewall, &mut out),
+        ("role" | "balancer", Some("firewall")) if after_eq => names(SymbolKind::Firewall, &mut out),
+        ("balancer", Some("subnets")) if after_eq => names(SymbolKind::Subnet, &mut out),
+        ("target", Some("hosts")) if after_eq => {
+            names(SymbolKind::Hosts, &mut out);
+            names(SymbolKind::Host, &mut out);
+        }
         ("hosts" | "host", Some("role")) if after_eq => names(SymbolKind::Role, &mut out),
         ("hosts", Some("subnets")) | ("host", Some("subnet")) if after_eq => names(SymbolKind::Subnet, &mut out),
         ("firewall", _) if words.first() == Some(&"allow") && (words.contains(&"from") || words.contains(&"to")) => {

@@ -51,6 +51,10 @@ const WORDS: &[&str] = &[
     "access",
     "read",
     "write",
+    "listen",
+    "forward",
+    "redirect",
+    "target",
     "package",
     "user",
     "file",
@@ -60,7 +64,7 @@ const WORDS: &[&str] = &[
     "false",
 ];
 const DECLARATIONS: &[&str] =
-    &["stack", "let", "network", "firewall", "role", "hosts", "host", "zone", "healthcheck", "secret", "environment"];
+    &["stack", "let", "network", "firewall", "role", "hosts", "host", "zone", "healthcheck", "secret", "environment", "balancer"];
 
 fn walk(items: &[Item], depth: usize, roles: &mut HashMap<usize, TokenKind>) {
     for item in items {

@@ -34,7 +34,7 @@
 
 pub mod access;
 mod attrs;
-mod balancer;
+pub mod balancer;
 pub(crate) mod decl;
 mod network;
 mod provision;

@@ -236,6 +236,16 @@ test('roles: access lines', () => {
   expectScope(t, 'write', 'keyword.operator.word.drove');
 });
 
+test('balancers: declaration, listeners and targets', () => {
+  const t = tokenize(
+    ['balancer web in main {', '  listen 443 https forward app', '  target app { hosts = [app]  port = 3000 }', '}'].join('\n'),
+  );
+  expectScope(t, 'balancer', 'keyword.other.declaration.drove');
+  expectScope(t, 'listen', 'keyword.other.declaration.drove');
+  expectScope(t, 'forward', 'keyword.operator.word.drove');
+  expectScope(t, 'target', 'keyword.other.declaration.drove');
+});
+
 /** Every `*.drove` file below `dir`. */
 function droveFiles(dir) {
   if (!fs.existsSync(dir)) return [];
@@ -246,7 +256,7 @@ function droveFiles(dir) {
   });
 }
 
-const DECLARATIONS = new Set(['stack', 'let', 'network', 'subnet', 'firewall', 'role', 'hosts', 'host', 'zone', 'healthcheck', 'secret', 'provision', 'access', 'environment']);
+const DECLARATIONS = new Set(['stack', 'let', 'network', 'subnet', 'firewall', 'role', 'hosts', 'host', 'zone', 'healthcheck', 'secret', 'provision', 'access', 'environment', 'balancer', 'listen', 'target']);
 
 test('examples and valid fixtures: no invalid tokens, declarations highlighted', () => {
   const files = [...droveFiles(path.join(root, 'examples')), ...droveFiles(path.join(root, 'tests', 'fixtures', 'ok'))];
