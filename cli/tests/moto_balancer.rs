@@ -9,12 +9,16 @@
 mod moto;
 
 use drove_engine::aws::{aws_sdk_elasticloadbalancingv2 as elb, aws_sdk_route53};
-use moto::Moto;
+use moto::{recorded, Moto};
 use std::process::Command;
 
 const REGION: &str = "ap-northeast-1";
 
 fn stack(delay: &str) -> String {
+    stack_of(delay, 2)
+}
+
+fn stack_of(delay: &str, count: u32) -> String {
     format!(
         r#"stack shop {{ region = "{REGION}" }}
 network main {{
@@ -33,8 +37,9 @@ role app {{
   type     = t3.micro
   disk     = 16GiB
   firewall = [app]
+  drain    = "test ! -s /var/log/td-agent/buffer/*"
 }}
-hosts app {{ role = app  count = 2  subnets = [main.public-a, main.public-c] }}
+hosts app {{ role = app  count = {count}  subnets = [main.public-a, main.public-c] }}
 balancer web in main {{
   subnets  = [main.public-a, main.public-c]
   firewall = [lb]
@@ -136,4 +141,41 @@ async fn a_balancer_serves_the_hosts_and_the_zone_aliases_it() {
     assert!(left.load_balancers().is_empty(), "the balancer is gone");
     let left = lbs.describe_target_groups().send().await.expect("groups");
     assert!(left.target_groups().is_empty(), "the target group is gone");
+}
+
+/// `drove replace` of a host behind the balancer, in the seed's order: the new instance
+/// launched and registered (healthy), the old one deregistered (its delay waited out),
+/// then drained on the host through SSM, then terminated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replaced_host_is_registered_before_its_predecessor_leaves() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let recording = dir.path().join("moto.jsonl");
+    let Some(m) = Moto::start_recording(&recording) else { return };
+    let main = dir.path().join("stack/main.drove");
+    std::fs::create_dir_all(main.parent().expect("dir")).expect("mkdir");
+    let endpoint = m.endpoint();
+    let run = |args: &[&str]| drove(dir.path(), &endpoint, args);
+    std::fs::write(&main, stack_of("5s", 1)).expect("write");
+    let (code, out) = run(&["apply", "stack", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    let before = recorded(&recording).len();
+
+    let (code, out) = run(&["replace", "hosts.app[0]", "stack", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}");
+    let calls: Vec<String> = recorded(&recording)
+        .split_off(before)
+        .into_iter()
+        .map(|(action, _)| action)
+        .filter(|a| {
+            ["RunInstances", "RegisterTargets", "DeregisterTargets", "SendCommand", "TerminateInstances"]
+                .contains(&a.as_str())
+        })
+        .collect();
+    assert_eq!(
+        calls,
+        ["RunInstances", "RegisterTargets", "DeregisterTargets", "SendCommand", "TerminateInstances"],
+        "{out}"
+    );
+    let (code, out) = run(&["plan", "stack", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "nothing left after the replacement:\n{out}");
 }

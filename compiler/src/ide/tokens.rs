@@ -63,8 +63,20 @@ const WORDS: &[&str] = &[
     "true",
     "false",
 ];
-const DECLARATIONS: &[&str] =
-    &["stack", "let", "network", "firewall", "role", "hosts", "host", "zone", "healthcheck", "secret", "environment", "balancer"];
+const DECLARATIONS: &[&str] = &[
+    "stack",
+    "let",
+    "network",
+    "firewall",
+    "role",
+    "hosts",
+    "host",
+    "zone",
+    "healthcheck",
+    "secret",
+    "environment",
+    "balancer",
+];
 
 fn walk(items: &[Item], depth: usize, roles: &mut HashMap<usize, TokenKind>) {
     for item in items {

@@ -73,7 +73,8 @@ fn protected(protect: bool) -> &'static str {
 
 /// Refuses a plan that does more than replace `address`: besides that instance (its
 /// replacement, or the termination of its deposed old one) it may only update what refers
-/// to it, with the values its replacement will have.
+/// to it, with the values its replacement will have, and replace its registrations in
+/// balancers' target groups.
 pub fn alone(plan: &Plan, address: &str) -> Result<()> {
     let old = deposed(address);
     let others: Vec<String> = plan
@@ -81,6 +82,9 @@ pub fn alone(plan: &Plan, address: &str) -> Result<()> {
         .iter()
         .filter(|c| match c.action {
             Action::NoOp => false,
+            Action::Replace if c.kind == drove_compiler::model::target::KIND => {
+                !c.diffs.iter().all(|d| d.name == "instance" && waits_only_for(&d.after, address))
+            }
             Action::Replace | Action::Create => c.address != address,
             Action::Delete => c.address != old,
             Action::Update => {

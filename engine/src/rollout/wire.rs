@@ -24,11 +24,7 @@ impl<'p> Rollouts<'p> {
         let cbd = changes
             .iter()
             .enumerate()
-            .filter(|(_, c)| {
-                c.kind == drove_compiler::model::instance::KIND
-                    && c.action == Action::Replace
-                    && batched.contains(c.address.as_str())
-            })
+            .filter(|(_, c)| c.action == Action::Replace && rolled_with(c, &batched))
             .map(|(i, _)| i)
             .collect();
         Rollouts { rollouts, cbd }
@@ -51,6 +47,18 @@ impl<'p> Rollouts<'p> {
     }
 }
 
+/// Whether a replaced change goes create-before-destroy with the rollout: a rolled
+/// instance, or its registration in a balancer's target group, so the new instance is
+/// registered and healthy before the old one is deregistered.
+fn rolled_with(c: &PlannedChange, batched: &HashSet<&str>) -> bool {
+    use drove_compiler::model::{instance, target};
+    match c.kind.as_str() {
+        instance::KIND => batched.contains(c.address.as_str()),
+        target::KIND => c.depends_on.iter().any(|d| batched.contains(d.as_str())),
+        _ => false,
+    }
+}
+
 /// Adds a rollout's edges and `Sync` nodes to the apply graph (`deps[n]` are node `n`'s).
 pub(crate) fn wire(changes: &[PlannedChange], rollouts: &[Rollout], nodes: &mut Vec<Node>, deps: &mut Vec<Vec<usize>>) {
     let index: HashMap<&str, usize> = changes.iter().enumerate().map(|(i, c)| (c.address.as_str(), i)).collect();
@@ -64,6 +72,16 @@ pub(crate) fn wire(changes: &[PlannedChange], rollouts: &[Rollout], nodes: &mut 
         };
     }
     let down_of = |key: &str| index.get(key).and_then(|c| down.get(c)).copied();
+    // A registration of a rolled instance: the new one first, then the old one out.
+    let batched: HashSet<&str> = rollouts.iter().flat_map(|r| r.batches.iter().flatten()).map(String::as_str).collect();
+    for (ci, c) in changes.iter().enumerate() {
+        if c.kind == drove_compiler::model::target::KIND && c.action == Action::Replace && rolled_with(c, &batched) {
+            if let (Some(&u), Some(&d)) = (up.get(&ci), down.get(&ci)) {
+                deps[u].retain(|&x| x != d);
+                deps[d].push(u);
+            }
+        }
+    }
     for r in rollouts {
         let mut batch_nodes: Vec<Vec<usize>> = Vec::new();
         let mut batch_of: HashMap<&str, usize> = HashMap::new();
