@@ -4,15 +4,13 @@
 //! compared with what the declaration says, an edit of the block updates the policy in
 //! place, and a statement added by hand is shown and taken away.
 
-#[path = "../../engine/tests/support/moto.rs"]
-mod moto;
+mod support;
 
 use drove_engine::aws::{aws_sdk_ec2, aws_sdk_iam};
-use moto::Moto;
 use serde_json::{json, Value};
-use std::process::Command;
+use support::moto::Moto;
 
-const REGION: &str = "ap-northeast-1";
+use support::REGION;
 const ROLE: &str = "drove-shop-app";
 const ACCOUNT: &str = "${aws:PrincipalAccount}";
 
@@ -36,22 +34,10 @@ hosts app {{ role = app  count = 1  subnets = [main.a] }}
     )
 }
 
-fn drove(dir: &std::path::Path, endpoint: &str, args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_drove"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("HOME", dir)
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .expect("drove runs");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(!text.contains("panicked"), "drove {args:?} panicked:\n{text}");
-    (out.status.code().unwrap_or(-1), text)
+/// `drove ARGS` in `dir` against moto: its exit code and everything it printed.
+fn drove(m: &Moto, dir: &std::path::Path, args: &[&str]) -> (i32, String) {
+    let run = support::drove(m, dir, args);
+    (run.code, format!("{}{}", run.stdout, run.stderr))
 }
 
 /// drove's policy on the role, URL-decoded, its statements sorted so they compare as sets.
@@ -77,8 +63,7 @@ async fn the_policy_iam_holds_is_what_the_access_block_declares() {
     let dir = tempfile::tempdir().expect("temp dir");
     let main = dir.path().join("stack/main.drove");
     std::fs::create_dir_all(main.parent().expect("dir")).expect("mkdir");
-    let endpoint = m.endpoint();
-    let run = |args: &[&str]| drove(dir.path(), &endpoint, args);
+    let run = |args: &[&str]| drove(&m, dir.path(), args);
     let conf = m.config(REGION).await;
     let (iam, ec2) = (aws_sdk_iam::Client::new(&conf), aws_sdk_ec2::Client::new(&conf));
 

@@ -5,14 +5,12 @@
 //! the zone's alias pointing at the balancer's DNS name and zone; then a clean second
 //! plan, an update in place, and a destroy that leaves nothing.
 
-#[path = "../../engine/tests/support/moto.rs"]
-mod moto;
+mod support;
 
 use drove_engine::aws::{aws_sdk_elasticloadbalancingv2 as elb, aws_sdk_route53};
-use moto::{recorded, Moto};
-use std::process::Command;
+use support::moto::{recorded, Moto};
 
-const REGION: &str = "ap-northeast-1";
+use support::REGION;
 
 fn stack(delay: &str) -> String {
     stack_of(delay, 2)
@@ -58,22 +56,10 @@ zone "shop.example." {{
     )
 }
 
-fn drove(dir: &std::path::Path, endpoint: &str, args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_drove"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("HOME", dir)
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .expect("drove runs");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(!text.contains("panicked"), "drove {args:?} panicked:\n{text}");
-    (out.status.code().unwrap_or(-1), text)
+/// `drove ARGS` in `dir` against moto: its exit code and everything it printed.
+fn drove(m: &Moto, dir: &std::path::Path, args: &[&str]) -> (i32, String) {
+    let run = support::drove(m, dir, args);
+    (run.code, format!("{}{}", run.stdout, run.stderr))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -82,8 +68,7 @@ async fn a_balancer_serves_the_hosts_and_the_zone_aliases_it() {
     let dir = tempfile::tempdir().expect("temp dir");
     let main = dir.path().join("stack/main.drove");
     std::fs::create_dir_all(main.parent().expect("dir")).expect("mkdir");
-    let endpoint = m.endpoint();
-    let run = |args: &[&str]| drove(dir.path(), &endpoint, args);
+    let run = |args: &[&str]| drove(&m, dir.path(), args);
     let conf = m.config(REGION).await;
     let (lbs, r53) = (elb::Client::new(&conf), aws_sdk_route53::Client::new(&conf));
 
@@ -153,8 +138,7 @@ async fn a_replaced_host_is_registered_before_its_predecessor_leaves() {
     let Some(m) = Moto::start_recording(&recording) else { return };
     let main = dir.path().join("stack/main.drove");
     std::fs::create_dir_all(main.parent().expect("dir")).expect("mkdir");
-    let endpoint = m.endpoint();
-    let run = |args: &[&str]| drove(dir.path(), &endpoint, args);
+    let run = |args: &[&str]| drove(&m, dir.path(), args);
     std::fs::write(&main, stack_of("5s", 1)).expect("write");
     let (code, out) = run(&["apply", "stack", "--auto-approve"]);
     assert_eq!(code, 0, "{out}");

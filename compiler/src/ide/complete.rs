@@ -24,20 +24,7 @@ pub struct Completion {
     pub detail: Option<String>,
 }
 
-const DECLARATIONS: &[&str] = &[
-    "stack",
-    "let",
-    "network",
-    "firewall",
-    "role",
-    "hosts",
-    "host",
-    "zone",
-    "healthcheck",
-    "secret",
-    "environment",
-    "balancer",
-];
+use crate::lower::DECLARATIONS;
 
 /// Settings of a record's routing block (`www 60 A 192.0.2.1 { … }`).
 const ROUTING: &[&str] = &crate::dns::lower::ALIAS_ATTRS;

@@ -63,20 +63,7 @@ const WORDS: &[&str] = &[
     "true",
     "false",
 ];
-const DECLARATIONS: &[&str] = &[
-    "stack",
-    "let",
-    "network",
-    "firewall",
-    "role",
-    "hosts",
-    "host",
-    "zone",
-    "healthcheck",
-    "secret",
-    "environment",
-    "balancer",
-];
+use crate::lower::DECLARATIONS;
 
 fn walk(items: &[Item], depth: usize, roles: &mut HashMap<usize, TokenKind>) {
     for item in items {

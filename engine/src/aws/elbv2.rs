@@ -446,7 +446,7 @@ pub async fn create_listener(client: &Client, c: &Change) -> Result<Live> {
         .send()
         .await
         .map_err(|e| sdk_error("elbv2 CreateListener", e))?;
-    Ok(out.listeners().first().map(listener_live).ok_or_else(|| gone("listener", &c.address))?)
+    out.listeners().first().map(listener_live).ok_or_else(|| gone("listener", &c.address))
 }
 
 async fn update_listener_to(client: &Client, want: &Listener, arn: &str) -> Result<Live> {
