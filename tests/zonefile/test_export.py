@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from zonetools import ROOT, compiled, compiled_sets, drove
+from zonetools import ROOT, compiled, compiled_sets, drove, env_args
 
 STACKS = sorted((ROOT / "tests" / "fixtures" / "ok").rglob("*.drove")) + sorted(
     p for p in (ROOT / "examples").iterdir() if p.is_dir())
@@ -35,7 +35,7 @@ def test_export_is_accepted_by_bind_and_round_trips(tmp_path, stack, zone):
     names = [r["attributes"]["name"] for r in state["resources"] if r["kind"] == "route53.hosted_zone"]
     if names.count(zone) > 1:
         pytest.skip("split-horizon zones are exported by address")
-    out = drove("export", "zonefile", zone, stack, "--allow-unknown")
+    out = drove("export", "zonefile", zone, stack, "--allow-unknown", *env_args(stack))
     path = tmp_path / "zone.db"
     path.write_text(out.stdout)
     check = subprocess.run([named_checkzone(), zone, path], capture_output=True, text=True)

@@ -2,6 +2,7 @@
 record sets in one comparable shape (dnspython's presentation format, names lower-case)."""
 
 import json
+import re
 import os
 import sys
 import subprocess
@@ -64,8 +65,18 @@ def dnspython_sets(path: Path, origin=None, skip_types=()):
     return out
 
 
+def env_args(path: Path) -> list:
+    """`--env NAME` for a stack that declares environments (its last one, as the error of a
+    compile without it lists them), else nothing."""
+    proc = drove("compile", path, check=False)
+    m = re.search(r"declares the environments (.*); choose one", proc.stderr)
+    if not m:
+        return []
+    return ["--env", re.findall(r"`([^`]+)`", m.group(1))[-1]]
+
+
 def compiled(path: Path):
-    return json.loads(drove("compile", path).stdout)
+    return json.loads(drove("compile", path, *env_args(path)).stdout)
 
 
 def compiled_sets(state, plain_only=False):

@@ -238,7 +238,10 @@ fn values_contains(values: &[String], v: &str) -> bool {
 
 /// The values an alias answers with, when its target is a simple set of this zone.
 fn resolve_alias(groups: &[Vec<Set>], apex: &str, rtype: &str, alias: &Alias) -> Result<(u64, Vec<String>), String> {
-    let target = alias.dns_name.text().unwrap_or_default();
+    let Some(target) = alias.dns_name.text() else {
+        let what = alias.dns_name.as_ref().map_or("a resource".to_string(), |r| format!("`{}`", r.address));
+        return Err(format!("it is an alias to {what}, whose name is known only after apply"));
+    };
     let in_zone = absolute(apex, target).zip(absolute(apex, apex)).is_some_and(|(t, z)| t.is_within(&z));
     let outside = || format!("it is an alias to `{target}`, which Route53 resolves");
     if !in_zone {
