@@ -52,7 +52,8 @@ pub async fn read_address(client: &Client, id: &str) -> Result<Option<Live>> {
 
 /// The stack's address created for `address`, if any.
 pub async fn find_address(client: &Client, stack: &str, address: &str) -> Result<Option<Live>> {
-    Ok(describe_addresses(client, ec2_tags::filters(stack, Some(address))).await?.first().map(address_live))
+    let found = describe_addresses(client, ec2_tags::filters(stack, Some(address))).await?;
+    Ok(found.iter().find(|a| ec2_tags::is_of(a.tags(), stack, address)).map(address_live))
 }
 
 pub async fn create_address(client: &Client, c: &Change, stack: &str) -> Result<Live> {
@@ -138,7 +139,8 @@ pub async fn read_nat(client: &Client, id: &str) -> Result<Option<Live>> {
 
 /// The stack's NAT gateway created for `address`, if one still exists.
 pub async fn find_nat(client: &Client, stack: &str, address: &str) -> Result<Option<Live>> {
-    Ok(describe_nats(client, ec2_tags::filters(stack, Some(address))).await?.iter().find_map(nat_live))
+    let found = describe_nats(client, ec2_tags::filters(stack, Some(address))).await?;
+    Ok(found.iter().filter(|g| ec2_tags::is_of(g.tags(), stack, address)).find_map(nat_live))
 }
 
 /// Polls the NAT gateway until it is in `want` (or, for `Deleted`, no longer listed).

@@ -72,6 +72,13 @@ pub fn filters(stack: &str, address: Option<&str>) -> Vec<Filter> {
     out
 }
 
+/// Whether a resource's tags say it is `address` of `stack`. The filters ask EC2 for
+/// exactly that, but moto ignores tag filters on NAT gateways and addresses, so what comes
+/// back is checked again.
+pub fn is_of(tags: &[Tag], stack: &str, address: &str) -> bool {
+    tag(tags, STACK_TAG) == Some(stack) && tag(tags, ADDRESS_TAG) == Some(address)
+}
+
 /// The user's tags of a live resource, drove's own removed, as the model writes them.
 pub fn user_tags(tags: &[Tag]) -> Tags {
     tags.iter()
