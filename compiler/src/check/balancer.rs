@@ -20,6 +20,8 @@ pub const E_LISTENER_CLOSED: &str = "E0233";
 pub const E_TARGET_CLOSED: &str = "E0234";
 /// A health check path or success codes ELB refuses.
 pub const E_HEALTH: &str = "E0235";
+/// An internet-facing balancer in a subnet with no route to the internet.
+pub const W_FACING_PRIVATE: &str = "W0013";
 
 pub fn check(stack: &Stack, sink: &mut Sink) {
     for b in &stack.balancers {
@@ -55,8 +57,21 @@ pub fn check(stack: &Stack, sink: &mut Sink) {
 
 fn subnets(stack: &Stack, b: &Balancer, sink: &mut Sink) {
     let mut zones: Vec<&str> = Vec::new();
+    let facing = !b.internal.as_ref().is_some_and(|i| i.value);
     for r in &b.subnets {
         let Some((net, sub)) = resolve_subnet(stack, r) else { continue };
+        if facing && !sub.is_public() {
+            sink.push(
+                Diagnostic::new(
+                    W_FACING_PRIVATE,
+                    b.file,
+                    r.span.clone(),
+                    format!("internet-facing balancer `{}` in private subnet `{}`", b.name.text, r.text),
+                )
+                .with_label("no route from the internet reaches the balancer's nodes here")
+                .with_help("place an internet-facing balancer in public subnets, or say `internal = true`"),
+            );
+        }
         if let Some(own) = &b.network {
             if net.name.text != own.text {
                 sink.push(
