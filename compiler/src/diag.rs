@@ -83,6 +83,12 @@ impl Diagnostic {
         self
     }
 
+    /// The did-you-mean of a misspelt word: `did you mean `NAME`?` as help, and the fix
+    /// that puts `name` at `span`.
+    pub fn with_replacement(self, file: FileId, span: Span, name: &str) -> Self {
+        self.with_help(format!("did you mean `{name}`?")).with_fix(format!("replace with `{name}`"), file, span, name)
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -311,12 +311,7 @@ fn override_of(file: FileId, a: &Attr, env: &str, shifts: &mut Shifts, sink: &mu
         )
         .with_label("neither a stack attribute nor a path");
         if let Some(s) = did_you_mean(key, crate::lower::STACK_ATTRS) {
-            d = d.with_help(format!("did you mean `{s}`?")).with_fix(
-                format!("replace with `{s}`"),
-                file,
-                a.key.span.clone(),
-                s,
-            );
+            d = d.with_replacement(file, a.key.span.clone(), s);
         } else {
             d = d.with_help(
                 "an environment sets the stack's attributes (`state`, `tags`, `region`, …) and overrides others by \
@@ -364,12 +359,7 @@ pub(crate) fn report_unused(unused: &[&Override], paths: &[String], sink: &mut S
         )
         .with_label("nothing to override here");
         if let Some(s) = did_you_mean(&o.path, paths.iter().map(String::as_str)) {
-            d = d.with_help(format!("did you mean `{s}`?")).with_fix(
-                format!("replace with `{s}`"),
-                o.file,
-                o.key.span.start..o.key.span.start + o.path.len(),
-                s,
-            );
+            d = d.with_replacement(o.file, o.key.span.start..o.key.span.start + o.path.len(), s);
         } else {
             d = d.with_help("an override's path is a declaration's kind and name (`hosts.app`, `role.web`), or `network.NAME.subnet.NAME` for a subnet");
         }

@@ -373,12 +373,7 @@ impl Symbols {
                 )
                 .with_label("expected `hosts` or `host`");
                 if let Some(s) = did_you_mean(&group.text, ["hosts", "host"]) {
-                    d = d.with_help(format!("did you mean `{s}`?")).with_fix(
-                        format!("replace with `{s}`"),
-                        file,
-                        group.span.clone(),
-                        s,
-                    );
+                    d = d.with_replacement(file, group.span.clone(), s);
                 }
                 sink.push(d);
                 return None;
@@ -396,12 +391,7 @@ impl Symbols {
             )
             .with_label("expected `public_ip` or `private_ip`");
             if let Some(s) = did_you_mean(&attr.text, ATTRS) {
-                d = d.with_help(format!("did you mean `{s}`?")).with_fix(
-                    format!("replace with `{s}`"),
-                    file,
-                    attr.span.clone(),
-                    s,
-                );
+                d = d.with_replacement(file, attr.span.clone(), s);
             }
             sink.push(d);
             return None;

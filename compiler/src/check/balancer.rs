@@ -158,12 +158,7 @@ fn listeners(b: &Balancer, sink: &mut Sink) {
                 )
                 .with_label("not a target of this balancer");
                 if let Some(s) = did_you_mean(&t.text, b.targets.iter().map(|x| x.name.text.as_str())) {
-                    d = d.with_help(format!("did you mean `{s}`?")).with_fix(
-                        format!("replace with `{s}`"),
-                        b.file,
-                        t.span.clone(),
-                        s,
-                    );
+                    d = d.with_replacement(b.file, t.span.clone(), s);
                 }
                 sink.push(d);
             }
@@ -267,7 +262,7 @@ fn reachable(stack: &Stack, b: &Balancer, t: &TargetDecl, sink: &mut Sink) {
             .find(|g| g.name.text == h.text)
             .and_then(|g| g.role.as_ref())
             .or_else(|| stack.host.iter().find(|p| p.name.text == h.text).and_then(|p| p.role.as_ref()))
-            .and_then(|r| stack.roles.iter().find(|x| x.name.text == r.text));
+            .and_then(|r| stack.role(&r.text));
         let Some(role) = role else { continue };
         if !opens(stack, &role.firewalls, port.value, Some((&b.firewalls, &nets))) {
             sink.push(

@@ -123,11 +123,10 @@ fn listener_of(b: &Balancer, l: &crate::hir::Listen) -> Resource {
 fn instances_of(stack: &Stack, t: &TargetDecl) -> Vec<String> {
     let mut out = Vec::new();
     for r in &t.hosts {
-        if let Some(g) = stack.hosts.iter().find(|g| g.name.text == r.text) {
-            let count = g.count.as_ref().map_or(0, |c| c.value);
-            out.extend((0..count).map(|i| format!("hosts.{}[{i}]", g.name.text)));
+        if stack.hosts.iter().any(|g| g.name.text == r.text) {
+            out.extend(super::instances::group_addresses(stack, &r.text));
         } else if stack.host.iter().any(|h| h.name.text == r.text) {
-            out.push(format!("host.{}", r.text));
+            out.push(super::instances::host_address(&r.text));
         }
     }
     out

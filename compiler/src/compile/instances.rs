@@ -48,13 +48,29 @@ struct Cx<'s> {
     with_profile: HashSet<&'s str>,
 }
 
+/// The address of instance `index` of the `hosts` group `group`: `hosts.app[0]`.
+pub fn group_address(group: &str, index: u64) -> String {
+    format!("hosts.{group}[{index}]")
+}
+
+/// The address of the pet `host`: `host.db`.
+pub fn host_address(host: &str) -> String {
+    format!("host.{host}")
+}
+
+/// The addresses of every instance of the `hosts` group `group`, in index order.
+pub fn group_addresses(stack: &Stack, group: &str) -> Vec<String> {
+    let count = stack.hosts.iter().find(|h| h.name.text == group).and_then(|h| h.count.as_ref()).map_or(0, |c| c.value);
+    (0..count).map(|i| group_address(group, i)).collect()
+}
+
 fn expand_hosts(cx: &Cx, h: &Hosts) -> Vec<Resource> {
     let stack = cx.stack;
     let (Some(role), Some(count)) = (role_of(stack, &h.role), &h.count) else { return Vec::new() };
     let protect = h.protect.as_ref().is_some_and(|p| p.value);
     placement(&h.subnets, count.value)
         .filter_map(|(i, subnet)| {
-            let address = format!("hosts.{}[{i}]", h.name.text);
+            let address = group_address(&h.name.text, i);
             instance(cx, role, address, format!("{}-{i}", h.name.text), subnet, None, protect)
         })
         .collect()
@@ -67,7 +83,7 @@ fn expand_host(cx: &Cx, h: &Host) -> Option<Resource> {
     instance(
         cx,
         role,
-        format!("host.{}", h.name.text),
+        host_address(&h.name.text),
         h.name.text.clone(),
         subnet,
         ip,

@@ -36,7 +36,7 @@ fn unknown(sink: &mut Sink, file: FileId, span: Span, what: &str, name: &str, ca
     let mut d = Diagnostic::new(E_UNKNOWN_NAME, file, span.clone(), format!("unknown {what} `{name}`"))
         .with_label(format!("no {what} of this name"));
     if let Some(s) = did_you_mean(name, candidates.iter().copied()) {
-        d = d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), file, span, s);
+        d = d.with_replacement(file, span, s);
     } else if candidates.is_empty() {
         d = d.with_help(format!("declare the {what} first"));
     }
@@ -469,12 +469,7 @@ fn check_alias(stack: &Stack, z: &Zone, zone: &Name, r: &Record, a: &Alias, sink
             )
             .with_label("alias target not found");
             if let Some(s) = did_you_mean(&b.text, stack.balancers.iter().map(|x| x.name.text.as_str())) {
-                d = d.with_help(format!("did you mean `{s}`?")).with_fix(
-                    format!("replace with `{s}`"),
-                    file,
-                    b.span.clone(),
-                    s,
-                );
+                d = d.with_replacement(file, b.span.clone(), s);
             }
             sink.push(d);
         }
@@ -522,12 +517,7 @@ fn check_alias(stack: &Stack, z: &Zone, zone: &Name, r: &Record, a: &Alias, sink
             )
             .with_label("alias target not found");
             if let Some(s) = did_you_mean(&written, names.iter().map(String::as_str)) {
-                d = d.with_help(format!("did you mean `{s}`?")).with_fix(
-                    format!("replace with `{s}`"),
-                    file,
-                    a.target_span.clone(),
-                    s,
-                );
+                d = d.with_replacement(file, a.target_span.clone(), s);
             } else {
                 d = d.with_help(format!("an alias points at a record of the same type ({}) in the same zone", r.rtype));
             }

@@ -92,16 +92,9 @@ fn values_of(stack: &Stack, data: &Rdata) -> (Vec<Val<String>>, Vec<String>) {
     match data {
         Rdata::A(AValue::Host(h)) => {
             let addresses: Vec<String> = if h.group {
-                let count = stack
-                    .hosts
-                    .iter()
-                    .find(|x| x.name.text == h.name)
-                    .and_then(|x| x.count.as_ref())
-                    .map(|c| c.value)
-                    .unwrap_or(0);
-                (0..count).map(|i| format!("hosts.{}[{i}]", h.name)).collect()
+                crate::compile::instances::group_addresses(stack, &h.name)
             } else {
-                vec![format!("host.{}", h.name)]
+                vec![crate::compile::instances::host_address(&h.name)]
             };
             (addresses.iter().map(|a| Val::reference(a, h.attribute.as_str())).collect(), addresses)
         }

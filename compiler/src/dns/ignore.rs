@@ -42,12 +42,7 @@ pub fn lower_policy(cx: &mut Cx, attrs: &Attrs) -> Option<Spanned<UnmanagedPolic
             )
             .with_label("expected `keep` or `delete`");
             d = match did_you_mean(other, ["keep", "delete"]) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")).with_fix(
-                    format!("replace with `{s}`"),
-                    cx.file,
-                    t.span,
-                    s,
-                ),
+                Some(s) => d.with_replacement(cx.file, t.span, s),
                 None => d.with_help(
                     "`keep` lists them in the plan and leaves them; `delete` deletes them (the zone is its source)",
                 ),
@@ -118,12 +113,7 @@ fn lower_types(cx: &mut Cx, terms: &[Term]) -> Vec<Spanned<RType>> {
         d = if upper == "SOA" {
             d.with_help("drove never touches the zone's SOA (nor its apex NS records): they need no ignore rule")
         } else if let Some(s) = did_you_mean(&upper, RType::ALL.iter().map(|t| t.as_str())) {
-            d.with_help(format!("did you mean `{s}`?")).with_fix(
-                format!("replace with `{s}`"),
-                cx.file,
-                w.span.clone(),
-                s,
-            )
+            d.with_replacement(cx.file, w.span.clone(), s)
         } else {
             d.with_help(format!(
                 "record types are {}",

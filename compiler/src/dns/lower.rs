@@ -263,12 +263,7 @@ fn record_type(cx: &mut Cx, w: &Word) -> Option<RType> {
     let upper = w.text.to_ascii_uppercase();
     match did_you_mean(&upper, RType::ALL.iter().map(|t| t.as_str())) {
         Some(s) => {
-            d = d.with_help(format!("did you mean `{s}`?")).with_fix(
-                format!("replace with `{s}`"),
-                cx.file,
-                w.span.clone(),
-                s,
-            );
+            d = d.with_replacement(cx.file, w.span.clone(), s);
         }
         None => {
             d = d.with_help(format!(
@@ -375,12 +370,7 @@ fn lower_routing(cx: &mut Cx, attrs: &Attrs, block: crate::source::Span) -> Rout
                 Diagnostic::new(E_FAILOVER, cx.file, f.span.clone(), format!("`{other}` is not a failover role"))
                     .with_label("expected `primary` or `secondary`");
             if let Some(s) = did_you_mean(other, ["primary", "secondary"]) {
-                d = d.with_help(format!("did you mean `{s}`?")).with_fix(
-                    format!("replace with `{s}`"),
-                    cx.file,
-                    f.span.clone(),
-                    s,
-                );
+                d = d.with_replacement(cx.file, f.span.clone(), s);
             } else {
                 d = d.with_help("write `failover = primary` or `failover = secondary`");
             }
@@ -432,12 +422,7 @@ pub fn lower_healthcheck(cx: &mut Cx, stmt: &Stmt) -> Option<HealthCheck> {
                 )
                 .with_label("expected `http`, `https` or `tcp`");
                 if let Some(s) = did_you_mean(other, ["http", "https", "tcp"]) {
-                    d = d.with_help(format!("did you mean `{s}`?")).with_fix(
-                        format!("replace with `{s}`"),
-                        cx.file,
-                        t.span.clone(),
-                        s,
-                    );
+                    d = d.with_replacement(cx.file, t.span.clone(), s);
                 }
                 cx.report(d);
                 return None;

@@ -1,10 +1,10 @@
 //! The lines of a role's `access { … }` block: what its hosts may touch in AWS.
 
 use super::network::unknown_statement;
-use super::{Cx, E_ATTRIBUTE_NOT_ALLOWED, E_BAD_STATEMENT};
+use super::{Cx, E_BAD_STATEMENT};
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::hir::{Access, AccessService, Spanned};
-use crate::syntax::cst::{Item, Stmt, Term};
+use crate::syntax::cst::{Stmt, Term};
 
 pub const FORM: &str = "s3 \"BUCKET/PREFIX*\" read, write";
 pub const MODES: [&str; 2] = ["read", "write"];
@@ -12,29 +12,10 @@ pub const MODES: [&str; 2] = ["read", "write"];
 pub const E_ACCESS_MODE: &str = "E0228";
 
 pub fn lower_access(cx: &mut Cx, stmt: &Stmt) -> Vec<Access> {
-    if let Some(t) = stmt.terms.get(1) {
-        bad(cx, t.span(), "unexpected words after `access`".into(), "write `access { s3 \"BUCKET/*\" read }`");
-    }
-    let Some(block) = super::decl::block(cx, stmt, "access { s3 \"BUCKET/*\" read }") else { return Vec::new() };
-    let mut out = Vec::new();
-    for item in &block.items {
-        match item {
-            Item::Error(_) => {}
-            Item::Attr(a) => {
-                let d = Diagnostic::new(
-                    E_ATTRIBUTE_NOT_ALLOWED,
-                    cx.file,
-                    a.key.span.clone(),
-                    format!("`{} = …` in `access`: only access lines are allowed here", a.key.text),
-                )
-                .with_label("expected an access line")
-                .with_help(format!("write `{FORM}`, `parameter \"/PATH/*\" read` or `logs \"GROUP\" write`"));
-                cx.report(d);
-            }
-            Item::Stmt(s) => out.extend(line(cx, s)),
-        }
-    }
-    out
+    let help = format!("write `{FORM}`, `parameter \"/PATH/*\" read` or `logs \"GROUP\" write`");
+    let only = super::decl::StatementsOnly { what: "access lines", label: "expected an access line", help: &help };
+    let form = "access { s3 \"BUCKET/*\" read }";
+    super::decl::statements_only(cx, stmt, form, only).into_iter().filter_map(|s| line(cx, s)).collect()
 }
 
 fn bad(cx: &mut Cx, span: std::ops::Range<usize>, msg: String, help: &str) {
@@ -133,9 +114,7 @@ fn mode_error(cx: &mut Cx, word: &str, span: std::ops::Range<usize>) {
     let mut d = Diagnostic::new(E_ACCESS_MODE, cx.file, span.clone(), format!("`{word}` is not an access mode"))
         .with_label("expected `read` or `write`");
     d = match did_you_mean(word, MODES) {
-        Some(m) => {
-            d.with_help(format!("did you mean `{m}`?")).with_fix(format!("replace with `{m}`"), cx.file, span, m)
-        }
+        Some(m) => d.with_replacement(cx.file, span, m),
         None => d.with_help("write `read`, `write`, or both: `read, write`"),
     };
     cx.report(d);

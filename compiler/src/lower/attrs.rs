@@ -66,12 +66,7 @@ impl<'t> Attrs<'t> {
                         )
                         .with_label("unknown attribute");
                         if let Some(s) = did_you_mean(key, known.iter().copied()) {
-                            d = d.with_help(format!("did you mean `{s}`?")).with_fix(
-                                format!("replace with `{s}`"),
-                                cx.file,
-                                a.key.span.clone(),
-                                s,
-                            );
+                            d = d.with_replacement(cx.file, a.key.span.clone(), s);
                         } else if !known.is_empty() {
                             d = d.with_help(format!("{owner} takes {}", list(known)));
                         }
@@ -230,7 +225,7 @@ fn overrides(cx: &mut Cx, path: &str, known: &[&str], owner: &str) -> Vec<Attr> 
         )
         .with_label(format!("{owner} has no `{key}`"));
         if let Some(s) = did_you_mean(key, known.iter().copied()) {
-            d = d.with_help(format!("did you mean `{s}`?")).with_fix(format!("replace with `{s}`"), cx.file, span, s);
+            d = d.with_replacement(cx.file, span, s);
         } else if !known.is_empty() {
             d = d.with_help(format!("{owner} takes {}", list(known)));
         }

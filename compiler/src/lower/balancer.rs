@@ -78,12 +78,7 @@ fn word_error(cx: &mut Cx, word: &str, span: &std::ops::Range<usize>, known: &[&
     let mut d = Diagnostic::new(E_BALANCER_WORD, cx.file, span.clone(), format!("`{word}` is not {what}"))
         .with_label(format!("expected {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")));
     if let Some(k) = did_you_mean(word, known.iter().copied()) {
-        d = d.with_help(format!("did you mean `{k}`?")).with_fix(
-            format!("replace with `{k}`"),
-            cx.file,
-            span.clone(),
-            k,
-        );
+        d = d.with_replacement(cx.file, span.clone(), k);
     }
     cx.report(d);
 }

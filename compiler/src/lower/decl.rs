@@ -108,3 +108,47 @@ pub fn no_block(cx: &mut Cx, stmt: &Stmt, form: &str) {
         cx.report(d);
     }
 }
+
+/// What a block of statements only holds, for its messages: `provisioning steps`, `expected
+/// a step`, and the help naming them.
+pub struct StatementsOnly<'a> {
+    pub what: &'a str,
+    pub label: &'a str,
+    pub help: &'a str,
+}
+
+/// The statements of `KEYWORD { … }` (a role's `provision` or `access`): words after the
+/// keyword and `key = …` lines inside are reported, and what is left is returned.
+pub fn statements_only<'t>(cx: &mut Cx, stmt: &'t Stmt, form: &str, only: StatementsOnly) -> Vec<&'t Stmt> {
+    let keyword = stmt.head().text.clone();
+    if let Some(t) = stmt.terms.get(1) {
+        let d = Diagnostic::new(
+            super::E_BAD_STATEMENT,
+            cx.file,
+            t.span(),
+            format!("unexpected {} after `{keyword}`", term_text(t)),
+        )
+        .with_help(format!("write `{form}`"));
+        cx.report(d);
+    }
+    let Some(block) = block(cx, stmt, form) else { return Vec::new() };
+    let mut out = Vec::new();
+    for item in &block.items {
+        match item {
+            crate::syntax::cst::Item::Error(_) => {}
+            crate::syntax::cst::Item::Attr(a) => {
+                let d = Diagnostic::new(
+                    super::E_ATTRIBUTE_NOT_ALLOWED,
+                    cx.file,
+                    a.key.span.clone(),
+                    format!("`{} = …` in `{keyword}`: only {} are allowed here", a.key.text, only.what),
+                )
+                .with_label(only.label)
+                .with_help(only.help);
+                cx.report(d);
+            }
+            crate::syntax::cst::Item::Stmt(s) => out.push(s),
+        }
+    }
+    out
+}

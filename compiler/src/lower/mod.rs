@@ -298,12 +298,7 @@ pub(crate) fn lower_top_item(cx: &mut Cx, item: &Item, stack: &mut hir::Stack) {
             )
             .with_label("not a declaration keyword");
             if let Some(s) = did_you_mean(other, DECLARATIONS) {
-                d = d.with_help(format!("did you mean `{s}`?")).with_fix(
-                    format!("replace with `{s}`"),
-                    cx.file,
-                    head.span.clone(),
-                    s,
-                );
+                d = d.with_replacement(cx.file, head.span.clone(), s);
             } else {
                 d = d.with_help(format!("declarations are {}", DECLARATIONS.map(|k| format!("`{k}`")).join(", ")));
             }

@@ -59,12 +59,7 @@ pub fn unknown_statement(cx: &mut Cx, s: &Stmt, owner: &str, known: &[&str]) {
     )
     .with_label("not expected here");
     if let Some(k) = did_you_mean(&head.text, known.iter().copied()) {
-        d = d.with_help(format!("did you mean `{k}`?")).with_fix(
-            format!("replace with `{k}`"),
-            cx.file,
-            head.span.clone(),
-            k,
-        );
+        d = d.with_replacement(cx.file, head.span.clone(), k);
     } else {
         let list: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
         d = d.with_help(format!("{owner} takes {}", list.join(", ")));
@@ -216,12 +211,7 @@ fn lower_rule(cx: &mut Cx, stmt: &Stmt) -> Option<Rule> {
         let suggestion =
             Protocol::parse(&lower).map(Protocol::name).or_else(|| did_you_mean(&proto_word.text, Protocol::NAMES));
         d = match suggestion {
-            Some(s) => d.with_help(format!("did you mean `{s}`?")).with_fix(
-                format!("replace with `{s}`"),
-                cx.file,
-                proto_word.span.clone(),
-                s,
-            ),
+            Some(s) => d.with_replacement(cx.file, proto_word.span.clone(), s),
             None => d.with_help("protocols are `tcp`, `udp`, `icmp`, `icmpv6` and `all`"),
         };
         cx.report(d);

@@ -3,38 +3,22 @@
 use super::decl::term_text;
 use super::network::unknown_statement;
 use super::value;
-use super::{Cx, E_ATTRIBUTE_NOT_ALLOWED, E_BAD_STATEMENT};
+use super::{Cx, E_BAD_STATEMENT};
 use crate::diag::Diagnostic;
 use crate::hir::{FileContent, Ident, Spanned, Step, StepKind};
 use crate::literal;
-use crate::syntax::cst::{Expr, Item, Stmt, Term};
+use crate::syntax::cst::{Expr, Stmt, Term};
 
 pub const STEPS: [&str; 5] = ["package", "user", "file", "run", "service"];
 
 pub fn lower_provision(cx: &mut Cx, stmt: &Stmt) -> Vec<Step> {
-    if let Some(t) = stmt.terms.get(1) {
-        bad(cx, t.span(), format!("unexpected {} after `provision`", term_text(t)), "write `provision { … }`");
-    }
-    let Some(block) = super::decl::block(cx, stmt, "provision { package \"nginx\" … }") else { return Vec::new() };
-    let mut steps = Vec::new();
-    for item in &block.items {
-        match item {
-            Item::Error(_) => {}
-            Item::Attr(a) => {
-                let d = Diagnostic::new(
-                    E_ATTRIBUTE_NOT_ALLOWED,
-                    cx.file,
-                    a.key.span.clone(),
-                    format!("`{} = …` in `provision`: only provisioning steps are allowed here", a.key.text),
-                )
-                .with_label("expected a step")
-                .with_help("steps are `package`, `user`, `file`, `run` and `service`, one per line");
-                cx.report(d);
-            }
-            Item::Stmt(s) => steps.extend(lower_step(cx, s)),
-        }
-    }
-    steps
+    let only = super::decl::StatementsOnly {
+        what: "provisioning steps",
+        label: "expected a step",
+        help: "steps are `package`, `user`, `file`, `run` and `service`, one per line",
+    };
+    let form = "provision { package \"nginx\" … }";
+    super::decl::statements_only(cx, stmt, form, only).into_iter().filter_map(|s| lower_step(cx, s)).collect()
 }
 
 fn bad(cx: &mut Cx, span: std::ops::Range<usize>, msg: impl Into<String>, help: &str) {

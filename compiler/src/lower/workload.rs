@@ -104,12 +104,7 @@ fn secret_delivery(cx: &mut Cx, a: &Attrs) -> Option<Spanned<SecretDelivery>> {
             )
             .with_label("expected `parameter_store` or `user_data`");
             d = match crate::diag::did_you_mean(other, WORDS) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")).with_fix(
-                    format!("replace with `{s}`"),
-                    cx.file,
-                    t.span,
-                    s,
-                ),
+                Some(s) => d.with_replacement(cx.file, t.span, s),
                 None => d.with_help(
                     "`parameter_store` (the default) writes them to SSM Parameter Store for the hosts to read at boot; `user_data` embeds them in the instances' user data",
                 ),
