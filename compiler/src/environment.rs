@@ -377,15 +377,35 @@ pub(crate) fn merge(stack: &mut hir::Stack, own: hir::Stack) {
             base.push(d);
         }
     }
-    replace(&mut stack.lets, own.lets, |d| d.name.text.clone());
-    replace(&mut stack.networks, own.networks, |d| d.name.text.clone());
-    replace(&mut stack.firewalls, own.firewalls, |d| d.name.text.clone());
-    replace(&mut stack.roles, own.roles, |d| d.name.text.clone());
-    replace(&mut stack.hosts, own.hosts, |d| d.name.text.clone());
-    replace(&mut stack.host, own.host, |d| d.name.text.clone());
-    replace(&mut stack.secrets, own.secrets, |d| d.name.text.clone());
-    replace(&mut stack.zones, own.zones, |d| format!("{}{}", d.ident.text.trim_end_matches('.'), d.is_private()));
-    replace(&mut stack.healthchecks, own.healthchecks, |d| d.name.text.clone());
+    // Taken apart field by field, so a new kind of declaration cannot be forgotten here.
+    let hir::Stack {
+        stacks: _,
+        lets,
+        networks,
+        firewalls,
+        roles,
+        hosts,
+        host,
+        secrets,
+        zones,
+        healthchecks,
+        balancers,
+        certificates,
+        let_uses: _,
+        dir: _,
+        environment: _,
+    } = own;
+    replace(&mut stack.lets, lets, |d| d.name.text.clone());
+    replace(&mut stack.networks, networks, |d| d.name.text.clone());
+    replace(&mut stack.firewalls, firewalls, |d| d.name.text.clone());
+    replace(&mut stack.roles, roles, |d| d.name.text.clone());
+    replace(&mut stack.hosts, hosts, |d| d.name.text.clone());
+    replace(&mut stack.host, host, |d| d.name.text.clone());
+    replace(&mut stack.secrets, secrets, |d| d.name.text.clone());
+    replace(&mut stack.zones, zones, |d| format!("{}{}", d.ident.text.trim_end_matches('.'), d.is_private()));
+    replace(&mut stack.healthchecks, healthchecks, |d| d.name.text.clone());
+    replace(&mut stack.balancers, balancers, |d| d.name.text.clone());
+    replace(&mut stack.certificates, certificates, |d| d.name.text.clone());
 }
 
 /// Adds the environment's declarations beside the stack's, for the editor's index of
@@ -400,6 +420,8 @@ pub(crate) fn append(stack: &mut hir::Stack, own: hir::Stack) {
     stack.secrets.extend(own.secrets);
     stack.zones.extend(own.zones);
     stack.healthchecks.extend(own.healthchecks);
+    stack.balancers.extend(own.balancers);
+    stack.certificates.extend(own.certificates);
     stack.let_uses.extend(own.let_uses);
 }
 

@@ -34,10 +34,13 @@ pub enum Kind {
     Zone,
     HealthCheck,
     Balancer,
+    /// A balancer's `target` block, named within its balancer (editor features only).
+    BalancerTarget,
+    Certificate,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Stack,
         Kind::Let,
         Kind::Network,
@@ -50,6 +53,8 @@ impl Kind {
         Kind::Zone,
         Kind::HealthCheck,
         Kind::Balancer,
+        Kind::BalancerTarget,
+        Kind::Certificate,
     ];
 
     /// The declaration keyword.
@@ -67,6 +72,8 @@ impl Kind {
             Kind::Zone => "zone",
             Kind::HealthCheck => "healthcheck",
             Kind::Balancer => "balancer",
+            Kind::BalancerTarget => "target",
+            Kind::Certificate => "certificate",
         }
     }
 
@@ -85,6 +92,8 @@ impl Kind {
             Kind::Zone => "a zone",
             Kind::HealthCheck => "a health check",
             Kind::Balancer => "a balancer",
+            Kind::BalancerTarget => "a balancer's target",
+            Kind::Certificate => "a certificate",
         }
     }
 }
@@ -163,6 +172,9 @@ impl Symbols {
         }
         for b in &stack.balancers {
             s.add(Kind::Balancer, &b.name.text, b.file, b.name.span.clone(), sink);
+        }
+        for c in &stack.certificates {
+            s.add(Kind::Certificate, &c.name.text, c.file, c.name.span.clone(), sink);
         }
         s
     }
@@ -495,6 +507,9 @@ pub fn check(stack: &hir::Stack, symbols: &Symbols, sink: &mut Sink) {
         }
         for fw in &b.firewalls {
             symbols.resolve(Kind::Firewall, b.file, fw, sink);
+        }
+        if let Some(crate::hir::CertificateUse::Declared(c)) = &b.certificate {
+            symbols.resolve(Kind::Certificate, b.file, c, sink);
         }
         for t in &b.targets {
             for h in &t.hosts {

@@ -93,6 +93,10 @@ pub mod codes {
     pub const AWS_CALL: &str = "E0400";
     /// No image matches a role's image pattern.
     pub const NO_IMAGE: &str = "E0401";
+    /// No issued ACM certificate covers the domain a balancer names its certificate by.
+    pub const NO_CERTIFICATE: &str = "E0425";
+    /// A certificate drove requested was refused by ACM, or not issued in time.
+    pub const CERTIFICATE_WAIT: &str = "E0411";
     /// A role's image is built for another architecture than its instance type.
     pub const IMAGE_ARCH: &str = "E0420";
     /// The instance type is not offered in the availability zone of the instance's subnet.

@@ -35,10 +35,12 @@ fn token_type(kind: TokenKind) -> u32 {
         TokenKind::Type => 5,
         TokenKind::Function => 6,
         TokenKind::Symbol(Kind::Stack | Kind::Network | Kind::Zone | Kind::Balancer) => 7,
-        TokenKind::Symbol(Kind::Subnet) => 8,
+        TokenKind::Symbol(Kind::Subnet | Kind::BalancerTarget) => 8,
         TokenKind::Symbol(Kind::Firewall) => 9,
         TokenKind::Symbol(Kind::Role) => 10,
-        TokenKind::Symbol(Kind::Hosts | Kind::Host | Kind::Let | Kind::Secret | Kind::HealthCheck) => 11,
+        TokenKind::Symbol(
+            Kind::Hosts | Kind::Host | Kind::Let | Kind::Secret | Kind::HealthCheck | Kind::Certificate,
+        ) => 11,
     }
 }
 
@@ -186,6 +188,8 @@ fn symbol_kind(k: Kind) -> lsp::SymbolKind {
         Kind::Zone => lsp::SymbolKind::MODULE,
         Kind::HealthCheck => lsp::SymbolKind::EVENT,
         Kind::Balancer => lsp::SymbolKind::STRUCT,
+        Kind::BalancerTarget => lsp::SymbolKind::FIELD,
+        Kind::Certificate => lsp::SymbolKind::KEY,
     }
 }
 

@@ -145,7 +145,7 @@ fn listeners(b: &Balancer, sink: &mut Sink) {
                     "needs a certificate".into(),
                     l.protocol.span.clone(),
                 )
-                .with_help("give the balancer `certificate = \"arn:aws:acm:…\"`, the ACM certificate for its names"),
+                .with_help("declare `certificate NAME { domain = \"…\" }` and give the balancer `certificate = certificate.NAME`, or name an issued one by its domain or ARN: `certificate = \"example.com\"`"),
             );
         }
         match &l.action {

@@ -8,6 +8,7 @@
 
 mod access;
 mod balancer;
+mod certificate;
 mod credentials;
 mod firewall;
 pub mod hosts;
@@ -37,6 +38,7 @@ pub fn run(stack: &hir::Stack, sink: &mut Sink) {
     secret_delivery::check(stack, sink);
     access::check(stack, sink);
     balancer::check(stack, sink);
+    certificate::check(stack, sink);
     hosts::check(stack, sink);
     crate::dns::check::check(stack, sink);
     crate::secrets::check(stack, sink);

@@ -112,7 +112,7 @@ fn listener_of(b: &Balancer, l: &crate::hir::Listen) -> Resource {
         load_balancer: Val::reference(load_balancer::address(&b.name.text), "arn"),
         port: l.port.value,
         protocol: proto.aws(),
-        certificate: secure.then(|| b.certificate.as_ref().map(|c| Val::Lit(c.value.clone()))).flatten(),
+        certificate: secure.then(|| b.certificate.as_ref().map(super::certificates::listener_value)).flatten(),
         ssl_policy: secure.then(|| listener::SSL_POLICY.to_string()),
         action,
     };

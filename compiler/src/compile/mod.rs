@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod balancers;
+pub mod certificates;
 pub mod cloud_config;
 pub mod instance_roles;
 pub mod instances;
@@ -96,6 +97,7 @@ pub fn compile_in(analysis: &Analysis, environment: Option<&str>) -> Result<Desi
     resources.extend(instance_roles::resources(stack, &info));
     resources.extend(instances::instances(stack));
     resources.extend(balancers::resources(stack, &info));
+    resources.extend(certificates::resources(stack, &info));
     resources.extend(crate::dns::compile::resources(stack));
     for r in &mut resources {
         fill_depends_on(r);

@@ -14,8 +14,8 @@ pub struct Balancer {
     pub subnets: Vec<Ref>,
     pub subnets_span: Option<Span>,
     pub firewalls: Vec<Ref>,
-    /// The ACM certificate's ARN, for HTTPS and TLS listeners.
-    pub certificate: Option<Spanned<String>>,
+    /// The ACM certificate of its HTTPS and TLS listeners.
+    pub certificate: Option<super::CertificateUse>,
     pub listeners: Vec<Listen>,
     pub targets: Vec<TargetDecl>,
 }

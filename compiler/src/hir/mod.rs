@@ -9,11 +9,13 @@
 //! already reported that, and later passes skip what they cannot know.
 
 mod balancer;
+mod certificate;
 mod network;
 mod stack;
 mod workload;
 
 pub use balancer::*;
+pub use certificate::*;
 pub use network::*;
 pub use stack::*;
 pub use workload::*;
@@ -94,6 +96,7 @@ pub struct Stack {
     pub zones: Vec<crate::dns::hir::Zone>,
     pub healthchecks: Vec<crate::dns::hir::HealthCheck>,
     pub balancers: Vec<Balancer>,
+    pub certificates: Vec<Certificate>,
     /// Uses of `let` constants that lowering substituted into attribute values.
     pub let_uses: Vec<NameUse>,
     /// The directory `file("…")` paths are relative to (that of the stack's files), where

@@ -54,6 +54,7 @@ fn attributes(block: &str) -> &'static [&'static str] {
         "provision" => &["package", "user", "file", "run", "service"],
         "access" => &["s3", "parameter", "logs"],
         "balancer" => &["type", "internal", "subnets", "firewall", "certificate", "listen", "target"],
+        "certificate" => &["domain", "names"],
         "target" => &crate::lower::balancer::TARGET_ATTRS,
         "hosts" => &["role", "count", "subnets", "protect"],
         "host" => &["role", "subnet", "ip", "protect"],
@@ -146,6 +147,7 @@ pub fn completions(
         }
         ("role" | "balancer", Some("firewall")) if after_eq => names(SymbolKind::Firewall, &mut out),
         ("balancer", Some("subnets")) if after_eq => names(SymbolKind::Subnet, &mut out),
+        ("balancer", Some("certificate")) if after_eq => names(SymbolKind::Certificate, &mut out),
         ("target", Some("hosts")) if after_eq => {
             names(SymbolKind::Hosts, &mut out);
             names(SymbolKind::Host, &mut out);

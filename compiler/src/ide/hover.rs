@@ -60,7 +60,8 @@ pub fn hover(stack: &hir::Stack, index: &Index, file: FileId, offset: usize) -> 
         SymbolKind::Stack => stack_info(stack, &mut md),
         SymbolKind::Zone => zone(stack, &sym.name, &mut md),
         SymbolKind::Balancer => balancer(stack, &sym.name, &mut md),
-        SymbolKind::Let | SymbolKind::Secret | SymbolKind::HealthCheck => Some(()),
+        SymbolKind::Certificate => certificate(stack, &sym.name, &mut md),
+        SymbolKind::Let | SymbolKind::Secret | SymbolKind::HealthCheck | SymbolKind::BalancerTarget => Some(()),
     };
     let uses = index.references_to(id).count();
     let _ = writeln!(md, "\n{uses} reference{}", if uses == 1 { "" } else { "s" });
@@ -200,6 +201,18 @@ fn balancer(stack: &hir::Stack, name: &str, md: &mut String) -> Option<()> {
             hir::ListenAction::Redirect(p) => format!("redirects to port {}", p.value),
         };
         let _ = writeln!(md, "- {} {}: {what}", l.protocol.value.word(), l.port.value);
+    }
+    Some(())
+}
+
+fn certificate(stack: &hir::Stack, name: &str, md: &mut String) -> Option<()> {
+    let c = crate::compile::certificates::declared(stack, name)?;
+    let _ = writeln!(md, "ACM certificate, validated through DNS records drove writes:");
+    for n in c.all_names() {
+        let zone = crate::compile::certificates::name_of(&n.value)
+            .and_then(|dn| crate::compile::certificates::covering_zone(stack, &dn))
+            .map_or("no zone of this stack holds it".to_string(), |z| format!("in zone `{}`", z.ident.text));
+        let _ = writeln!(md, "- `{}`: {zone}", n.value);
     }
     Some(())
 }

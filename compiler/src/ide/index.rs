@@ -109,7 +109,13 @@ impl Index {
             ix.declare(SymbolKind::HealthCheck, h.file, &h.name, &h.span, None);
         }
         for b in &stack.balancers {
-            ix.declare(SymbolKind::Balancer, b.file, &b.name, &b.span, None);
+            let balancer = ix.declare(SymbolKind::Balancer, b.file, &b.name, &b.span, None);
+            for t in &b.targets {
+                ix.declare(SymbolKind::BalancerTarget, b.file, &t.name, &t.span, Some(balancer));
+            }
+        }
+        for c in &stack.certificates {
+            ix.declare(SymbolKind::Certificate, c.file, &c.name, &c.span, None);
         }
 
         for f in &stack.firewalls {
@@ -186,6 +192,15 @@ impl Index {
             for t in &b.targets {
                 for h in &t.hosts {
                     ix.use_name(b.file, h, &[SymbolKind::Hosts, SymbolKind::Host]);
+                }
+            }
+            if let Some(hir::CertificateUse::Declared(c)) = &b.certificate {
+                ix.use_name(b.file, c, &[SymbolKind::Certificate]);
+            }
+            let balancer = ix.find(SymbolKind::Balancer, &b.name.text, None);
+            for l in &b.listeners {
+                if let hir::ListenAction::Forward(t) = &l.action {
+                    ix.use_ident(b.file, t, SymbolKind::BalancerTarget, balancer);
                 }
             }
         }

@@ -3,7 +3,9 @@
 use super::network::unknown_statement;
 use super::{decl, Attrs, Cx, E_BAD_HEADER, E_BAD_STATEMENT};
 use crate::diag::{did_you_mean, Diagnostic};
-use crate::hir::{Balancer, BalancerKind, Ident, LbProtocol, Listen, ListenAction, Ref, Spanned, TargetDecl};
+use crate::hir::{
+    Balancer, BalancerKind, CertificateUse, Ident, LbProtocol, Listen, ListenAction, Ref, Spanned, TargetDecl,
+};
 use crate::syntax::cst::{Stmt, Term, Word};
 
 const FORM: &str = "balancer NAME in NETWORK { subnets = [ … ]  listen 443 https forward TARGET }";
@@ -67,11 +69,24 @@ pub fn lower_balancer(cx: &mut Cx, stmt: &Stmt) -> Option<Balancer> {
         subnets: a.references(cx, "subnets"),
         subnets_span: a.expr("subnets").map(|e| e.span()),
         firewalls: a.references(cx, "firewall"),
-        certificate: a.string(cx, "certificate"),
+        certificate: a.expr("certificate").and_then(|e| certificate_use(cx, e)),
         listeners,
         targets,
         name,
     })
+}
+
+/// `certificate.NAME`, or a string: an ACM ARN, or the domain of an issued certificate.
+fn certificate_use(cx: &mut Cx, e: &crate::syntax::cst::Expr) -> Option<CertificateUse> {
+    const PREFIX: &str = "certificate.";
+    if let crate::syntax::cst::Expr::Word(w) = e {
+        if let Some(name) = w.text.strip_prefix(PREFIX) {
+            let start = w.span.start + PREFIX.len();
+            return Some(CertificateUse::Declared(Ref::from_word(name, start..w.span.end)));
+        }
+    }
+    let s = super::value::string(cx, e)?;
+    Some(if s.value.starts_with("arn:") { CertificateUse::Arn(s) } else { CertificateUse::Domain(s) })
 }
 
 fn word_error(cx: &mut Cx, word: &str, span: &std::ops::Range<usize>, known: &[&str], what: &str) {

@@ -35,6 +35,7 @@
 pub mod access;
 mod attrs;
 pub mod balancer;
+pub mod certificate;
 pub(crate) mod decl;
 mod network;
 mod provision;
@@ -64,7 +65,7 @@ pub const E_UNKNOWN_STATEMENT: &str = "E0059";
 pub const E_BAD_STATEMENT: &str = "E0060";
 
 /// Top-level declaration keywords. `zone` and `healthcheck` are lowered by the DNS part.
-pub const DECLARATIONS: [&str; 12] = [
+pub const DECLARATIONS: [&str; 13] = [
     "stack",
     "let",
     "network",
@@ -77,6 +78,7 @@ pub const DECLARATIONS: [&str; 12] = [
     "healthcheck",
     "environment",
     "balancer",
+    "certificate",
 ];
 
 /// What lowering needs while it reads one file: where diagnostics go and the `let`
@@ -287,6 +289,7 @@ pub(crate) fn lower_top_item(cx: &mut Cx, item: &Item, stack: &mut hir::Stack) {
         "zone" => stack.zones.extend(crate::dns::lower::lower_zone(cx, stmt)),
         "healthcheck" => stack.healthchecks.extend(crate::dns::lower::lower_healthcheck(cx, stmt)),
         "balancer" => stack.balancers.extend(balancer::lower_balancer(cx, stmt)),
+        "certificate" => stack.certificates.extend(certificate::lower_certificate(cx, stmt)),
         // Lowered by `crate::environment`, once for all and then once per environment.
         "environment" => {}
         other => {

@@ -174,7 +174,9 @@ impl Resource {
             | Spec::InstanceRole(_)
             | Spec::LoadBalancer(_)
             | Spec::Listener(_)
-            | Spec::Target(_) => return None,
+            | Spec::Target(_)
+            | Spec::Certificate(_)
+            | Spec::CertificateValidation(_) => return None,
         };
         v.as_ref().map(|r| r.address.as_str())
     }
@@ -222,6 +224,10 @@ pub enum Spec {
     Listener(Listener),
     #[serde(rename = "elbv2.target")]
     Target(Target),
+    #[serde(rename = "acm.certificate")]
+    Certificate(Certificate),
+    #[serde(rename = "acm.validation")]
+    CertificateValidation(CertificateValidation),
 }
 
 /// Every kind's schema, in the order the docs list them.
@@ -245,6 +251,8 @@ pub const SCHEMAS: &[&Schema] = &[
     &target_group::SCHEMA,
     &listener::SCHEMA,
     &target::SCHEMA,
+    &certificate::SCHEMA,
+    &certificate_validation::SCHEMA,
 ];
 
 /// The schema of a kind named in a state or plan file; `None` for a kind this version
@@ -275,6 +283,8 @@ impl Spec {
             Spec::TargetGroup(_) => &target_group::SCHEMA,
             Spec::Listener(_) => &listener::SCHEMA,
             Spec::Target(_) => &target::SCHEMA,
+            Spec::Certificate(_) => &certificate::SCHEMA,
+            Spec::CertificateValidation(_) => &certificate_validation::SCHEMA,
         }
     }
 
@@ -299,6 +309,8 @@ impl Spec {
             Spec::TargetGroup(a) => serde_json::to_value(a),
             Spec::Listener(a) => serde_json::to_value(a),
             Spec::Target(a) => serde_json::to_value(a),
+            Spec::Certificate(a) => serde_json::to_value(a),
+            Spec::CertificateValidation(a) => serde_json::to_value(a),
         };
         // Plain data with string keys serialises without fail.
         v.unwrap_or(Value::Null)
@@ -379,6 +391,8 @@ into_spec!(
     TargetGroup => target_group;
     Listener => listener;
     Target => target;
+    Certificate => certificate;
+    CertificateValidation => certificate_validation;
 );
 
 /// `{"ref": address, "attribute": name}`

@@ -2,6 +2,7 @@
 //! (environment, profiles, `AWS_ENDPOINT_URL` for an emulator) with retries, each request
 //! they send counted ([`RequestCounter`]).
 
+pub mod acm;
 pub mod discover;
 pub mod ec2_instance;
 pub mod ec2_nat;
@@ -16,6 +17,7 @@ pub mod ssm_command;
 
 // Tests and tools reach the SDK types through the engine, so they build what it builds.
 pub use aws_config;
+pub use aws_sdk_acm;
 pub use aws_sdk_ec2;
 pub use aws_sdk_elasticloadbalancingv2;
 pub use aws_sdk_iam;
@@ -94,6 +96,10 @@ pub fn elbv2_client(conf: &aws_config::SdkConfig, counter: &RequestCounter) -> a
     aws_sdk_elasticloadbalancingv2::Client::from_conf(
         aws_sdk_elasticloadbalancingv2::config::Builder::from(conf).interceptor(counter.clone()).build(),
     )
+}
+
+pub fn acm_client(conf: &aws_config::SdkConfig, counter: &RequestCounter) -> aws_sdk_acm::Client {
+    aws_sdk_acm::Client::from_conf(aws_sdk_acm::config::Builder::from(conf).interceptor(counter.clone()).build())
 }
 
 pub fn route53_client(conf: &aws_config::SdkConfig, counter: &RequestCounter) -> aws_sdk_route53::Client {

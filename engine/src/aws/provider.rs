@@ -4,16 +4,17 @@
 
 use super::ec2_instance::{self, View};
 use super::ec2_network::{self as net, Ctx};
-use super::{before, ec2_nat, elbv2, iam, route53, ssm, ssm_command, typed_attributes, RequestCounter};
+use super::{acm, before, ec2_nat, elbv2, iam, route53, ssm, ssm_command, typed_attributes, RequestCounter};
 use crate::error::{codes, EngineError, Result};
 use crate::provider::{
     record_zone, Change, HostCommand, HostOutcome, Image, Known, Live, Operation, Provider, Wanted, ZoneRecord,
 };
 use async_trait::async_trait;
 use drove_compiler::model::{
-    elastic_ip, health_check, hosted_zone, instance, instance_role, internet_gateway, listener, load_balancer,
-    nat_gateway, parameter, record_set, route_table, route_table_association, security_group, security_group_rules,
-    subnet, target, target_group, vpc, HostedZone, Instance, InstanceRole, LoadBalancer, Parameter, RecordSet,
+    certificate, certificate_validation, elastic_ip, health_check, hosted_zone, instance, instance_role,
+    internet_gateway, listener, load_balancer, nat_gateway, parameter, record_set, route_table,
+    route_table_association, security_group, security_group_rules, subnet, target, target_group, vpc,
+    CertificateValidation, HostedZone, Instance, InstanceRole, LoadBalancer, Parameter, RecordSet,
     RouteTableAssociation, TargetGroup,
 };
 use futures::stream::{self, StreamExt, TryStreamExt};
@@ -41,6 +42,7 @@ pub struct AwsProvider {
     ssm: aws_sdk_ssm::Client,
     iam: aws_sdk_iam::Client,
     elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    acm: aws_sdk_acm::Client,
     instances: ec2_instance::Instances,
     stack: String,
     region: String,
@@ -63,6 +65,7 @@ impl AwsProvider {
             ssm: super::ssm_client(conf, counter),
             iam: super::iam_client(conf, counter),
             elbv2: super::elbv2_client(conf, counter),
+            acm: super::acm_client(conf, counter),
             instances: ec2_instance::Instances::new(ec2.clone()),
             ec2,
             stack: stack.into(),
@@ -128,6 +131,11 @@ impl AwsProvider {
             target_group::KIND => elbv2::read_group(&self.elbv2, &k.id).await?,
             listener::KIND => elbv2::read_listener(&self.elbv2, &k.id).await?,
             target::KIND => elbv2::read_target(&self.elbv2, &k.id).await?,
+            certificate::KIND => acm::read(&self.acm, &k.id).await?,
+            certificate_validation::KIND => {
+                let known: CertificateValidation = typed_attributes(&k.address, &k.attributes)?;
+                self.read_validation(&known).await?
+            }
             other => return Err(unsupported(&k.address, other)),
         })
     }
@@ -170,6 +178,7 @@ impl AwsProvider {
                 let want: TargetGroup = typed_attributes(&w.address, &w.attributes)?;
                 elbv2::find_group(&self.elbv2, &want.name).await?
             }
+            certificate::KIND => acm::find(&self.acm, &self.stack, &w.address).await?,
             _ => None,
         })
     }
@@ -202,6 +211,30 @@ impl AwsProvider {
         .with_help("delete those records first, or declare them so drove manages them"))
     }
 
+    /// A certificate validation as it stands, its records looked up in the zone listings.
+    async fn read_validation(&self, known: &CertificateValidation) -> Result<Option<Live>> {
+        let Some((arn, issued, wanted)) = acm::wanted_records(&self.acm, known).await? else { return Ok(None) };
+        let mut present = Vec::new();
+        for (name, r) in wanted {
+            if acm::is_listed(&self.zone_listing(&r.zone).await?.records, &r) {
+                present.push((name, r));
+            }
+        }
+        Ok(Some(acm::validation_live(&arn, known, &present, issued)))
+    }
+
+    /// A validation writes records: the zones' listings are stale after it.
+    async fn forget_zones(&self, c: &Change) {
+        let mut cache = self.zones.lock().await;
+        for v in [&c.before, &c.after] {
+            if let Ok(x) = typed_attributes::<CertificateValidation>(&c.address, v) {
+                for z in x.zones.values().filter_map(|z| z.text()) {
+                    cache.remove(z);
+                }
+            }
+        }
+    }
+
     /// The listed record set with the key of these attributes (a known or wanted one).
     async fn find_record(&self, address: &str, attrs: &Value) -> Result<Option<Live>> {
         let set: RecordSet = typed_attributes(address, attrs)?;
@@ -229,6 +262,8 @@ impl Provider for AwsProvider {
                 | target_group::KIND
                 | listener::KIND
                 | target::KIND
+                | certificate::KIND
+                | certificate_validation::KIND
         ) || is_network(kind)
     }
 
@@ -281,6 +316,10 @@ impl Provider for AwsProvider {
 
     async fn resolve_image(&self, pattern: &str, owner: Option<&str>) -> Result<Image> {
         self.instances.resolve_image(pattern, owner).await
+    }
+
+    async fn resolve_certificate(&self, domain: &str) -> Result<String> {
+        acm::resolve(&self.acm, domain).await
     }
 
     async fn offered_types(&self, zone: &str, types: &[String]) -> Result<BTreeSet<String>> {
@@ -373,6 +412,21 @@ impl Provider for AwsProvider {
                     None
                 }
                 (kind, op) if kind.starts_with("elbv2.") => self.apply_elbv2(kind, op, c, &id).await?,
+                (certificate::KIND, Operation::Create) => Some(acm::request(&self.acm, c, &self.stack).await?),
+                (certificate::KIND, Operation::Update) => Some(acm::update(&self.acm, c, &self.stack, &id).await?),
+                (certificate::KIND, Operation::Delete) => {
+                    acm::delete(&self.acm, &id).await?;
+                    None
+                }
+                (certificate_validation::KIND, Operation::Create | Operation::Update) => {
+                    self.forget_zones(c).await;
+                    Some(acm::validate(&self.acm, &self.route53, c).await?)
+                }
+                (certificate_validation::KIND, Operation::Delete) => {
+                    self.forget_zones(c).await;
+                    acm::delete_validation(&self.route53, c).await?;
+                    None
+                }
                 (other, _) => return Err(unsupported(&c.address, other)),
             });
         }

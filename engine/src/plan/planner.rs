@@ -11,7 +11,7 @@ use crate::error::{codes, EngineError, Result};
 use crate::provider::{Known, Live, Provider, Wanted};
 use crate::state::{ResourceRecord, State};
 use drove_compiler::model::instance::{self, Instance};
-use drove_compiler::model::{record_set, DesiredState, Parameter, Resource, Spec};
+use drove_compiler::model::{record_set, DesiredState, Listener, Parameter, Resource, Spec, Val};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -101,6 +101,8 @@ pub async fn plan(
     let mut changes: Vec<PlannedChange> = Vec::new();
     // Images resolved from patterns, by pattern and owner.
     let mut images: HashMap<String, crate::provider::Image> = HashMap::new();
+    // Certificates named by domain, resolved to ARNs.
+    let mut certificates: HashMap<String, String> = HashMap::new();
 
     if !opts.destroy {
         let adopted = adopt(desired, &by_address, &mut work, provider, lineage.as_deref(), &mut claims).await?;
@@ -115,6 +117,11 @@ pub async fn plan(
                 let mut spec: Instance = typed(address, after)?;
                 resolve_image(&mut spec, provider, &mut images, &mut notes).await?;
                 fingerprint_user_data(&mut spec, opts.user_data.as_deref())?;
+                after = crate::provider::attributes(&spec);
+            }
+            if matches!(r.spec, Spec::Listener(_)) {
+                let mut spec: Listener = typed(address, after)?;
+                resolve_certificate(&mut spec, provider, &mut certificates, &mut notes).await?;
                 after = crate::provider::attributes(&spec);
             }
             if matches!(r.spec, Spec::Parameter(_)) {
@@ -426,6 +433,30 @@ async fn resolve_image(
     };
     notes.push(format!("image(\"{pattern}\") is {} ({}, created {})", img.id, img.name, img.created));
     spec.image = Some(instance::Image::Id { id: img.id });
+    Ok(())
+}
+
+/// A listener's `certificate = "example.com"`: the ARN of the issued certificate for it.
+async fn resolve_certificate(
+    spec: &mut Listener,
+    provider: &dyn Provider,
+    cache: &mut HashMap<String, String>,
+    notes: &mut Vec<String>,
+) -> Result<()> {
+    let Some(Val::Lit(domain)) = &spec.certificate else { return Ok(()) };
+    if domain.starts_with("arn:") {
+        return Ok(());
+    }
+    let arn = match cache.get(domain) {
+        Some(a) => a.clone(),
+        None => {
+            let a = provider.resolve_certificate(domain).await?;
+            cache.insert(domain.clone(), a.clone());
+            a
+        }
+    };
+    notes.push(format!("certificate \"{domain}\" is {arn}"));
+    spec.certificate = Some(Val::Lit(arn));
     Ok(())
 }
 

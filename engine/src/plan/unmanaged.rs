@@ -12,7 +12,9 @@ use crate::error::Result;
 use crate::provider::{attributes, Provider, ZoneRecord};
 use crate::state::State;
 use drove_compiler::model::hosted_zone::{Policy, Unmanaged};
-use drove_compiler::model::{hosted_zone, record_set, DesiredState, RecordSet, Spec};
+use drove_compiler::model::{
+    certificate_validation, hosted_zone, record_set, CertificateValidation, DesiredState, RecordSet, Spec,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -160,7 +162,15 @@ fn managed_keys(
         .filter_map(|r| crate::provider::record_set(&r.attributes))
         .filter(|s| s.zone.text() == Some(zone_id))
         .collect();
-    declared.chain(stored.iter()).map(key).collect()
+    let mut keys: HashSet<_> = declared.chain(stored.iter()).map(key).collect();
+    // The records a certificate's validation wrote are its own, and known only from the state.
+    for r in work.resources.values().filter(|r| r.kind == certificate_validation::KIND) {
+        let Ok(v) = serde_json::from_value::<CertificateValidation>(r.attributes.clone()) else { continue };
+        for rec in v.records.iter().filter(|rec| rec.zone == zone_id) {
+            keys.insert((normalize_name(&rec.name), rec.rtype.to_ascii_uppercase(), String::new()));
+        }
+    }
+    keys
 }
 
 /// A delete's address reads like a declared record's (`record.NAME/TYPE[/SET]`, with the

@@ -36,6 +36,8 @@ struct Inner {
     next: u64,
     resources: BTreeMap<String, Entry>,
     images: Vec<Image>,
+    /// Issued certificates by the domain they cover, for `resolve_certificate`.
+    certificates: HashMap<String, String>,
     /// Instance types withdrawn from an availability zone; every other type is offered
     /// everywhere.
     withdrawn: HashSet<(String, String)>,
@@ -70,6 +72,13 @@ fn poisoned() -> EngineError {
 impl MemoryProvider {
     pub fn new() -> MemoryProvider {
         MemoryProvider::default()
+    }
+
+    /// An issued certificate covering `domain`.
+    pub fn add_certificate(&self, domain: &str, arn: &str) {
+        if let Ok(mut g) = self.inner.lock() {
+            g.certificates.insert(domain.to_string(), arn.to_string());
+        }
     }
 
     pub fn add_image(&self, id: &str, name: &str, created: &str) {
@@ -314,6 +323,16 @@ impl Provider for MemoryProvider {
             .max_by(|a, b| a.created.cmp(&b.created))
             .cloned()
             .ok_or_else(|| EngineError::new(codes::NO_IMAGE, format!("no image matches `{pattern}`")))
+    }
+
+    async fn resolve_certificate(&self, domain: &str) -> Result<String> {
+        let g = self.inner.lock().map_err(|_| poisoned())?;
+        g.certificates.get(domain).cloned().ok_or_else(|| {
+            EngineError::new(
+                codes::NO_CERTIFICATE,
+                format!("no issued ACM certificate in this region covers `{domain}`"),
+            )
+        })
     }
 
     async fn offered_types(&self, zone: &str, types: &[String]) -> Result<BTreeSet<String>> {

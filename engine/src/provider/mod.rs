@@ -157,6 +157,9 @@ pub trait Provider: Send + Sync {
     async fn zone_records(&self, zone_id: &str) -> Result<Vec<ZoneRecord>>;
     /// The newest image whose name matches `pattern` (`*` wildcards).
     async fn resolve_image(&self, pattern: &str, owner: Option<&str>) -> Result<Image>;
+    /// The ARN of the issued certificate that covers `domain` (a balancer's
+    /// `certificate = "example.com"`), the one valid longest when several do.
+    async fn resolve_certificate(&self, domain: &str) -> Result<String>;
     /// Which of `types` EC2 offers in the availability zone `zone`.
     async fn offered_types(&self, zone: &str, types: &[String]) -> Result<BTreeSet<String>>;
     /// Applies changes that belong together: a single resource, or record sets of one

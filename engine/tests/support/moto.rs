@@ -53,6 +53,9 @@ impl Moto {
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_ENABLE_AMI_VALIDATION", "true")
             .env("MOTO_EC2_ENABLE_INSTANCE_TYPE_VALIDATION", "true")
+            // ACM issues a requested certificate this many seconds after the request (as if
+            // its DNS validation had been seen), instead of a minute.
+            .env("MOTO_ACM_VALIDATION_WAIT", "2")
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -100,6 +100,9 @@ impl Provider for Recorder {
     async fn resolve_image(&self, pattern: &str, owner: Option<&str>) -> drove_engine::Result<Image> {
         self.inner.resolve_image(pattern, owner).await
     }
+    async fn resolve_certificate(&self, domain: &str) -> drove_engine::Result<String> {
+        self.inner.resolve_certificate(domain).await
+    }
     async fn offered_types(&self, zone: &str, types: &[String]) -> drove_engine::Result<BTreeSet<String>> {
         self.inner.offered_types(zone, types).await
     }

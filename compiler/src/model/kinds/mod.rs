@@ -1,5 +1,7 @@
 //! One module per resource kind: its typed attributes and its schema.
 
+pub mod certificate;
+pub mod certificate_validation;
 pub mod elastic_ip;
 pub mod health_check;
 pub mod hosted_zone;
@@ -20,6 +22,8 @@ pub mod target;
 pub mod target_group;
 pub mod vpc;
 
+pub use certificate::Certificate;
+pub use certificate_validation::CertificateValidation;
 pub use elastic_ip::ElasticIp;
 pub use health_check::HealthCheck;
 pub use hosted_zone::HostedZone;
