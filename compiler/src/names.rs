@@ -211,7 +211,11 @@ impl Symbols {
                         format!("`{name}` is declared as both {} and {}", early.kind.article(), late.kind.article()),
                     )
                     .with_label(format!("{} `{name}`", late.kind.keyword()))
-                    .with_secondary(early.file, early.span.clone(), format!("{} `{name}` declared here", early.kind.keyword()))
+                    .with_secondary(
+                        early.file,
+                        early.span.clone(),
+                        format!("{} `{name}` declared here", early.kind.keyword()),
+                    )
                     .with_help(format!("{place} could mean either; rename one of them")),
                 );
             }
@@ -223,11 +227,21 @@ impl Symbols {
         if let Some(&i) = self.index.get(&(kind, name.to_string())) {
             if let Some(first) = self.list.get(i) {
                 let what = kind.keyword();
+                // A subnet is keyed `NETWORK.SUBNET`; its declaration names the last part.
+                let (parent, own) = name.rsplit_once('.').map_or(("", name), |(p, o)| (p, o));
+                let free = (2..)
+                    .map(|n| format!("{own}-{n}"))
+                    .find(|n| {
+                        let key = if parent.is_empty() { n.clone() } else { format!("{parent}.{n}") };
+                        self.get(kind, &key).is_none()
+                    })
+                    .unwrap_or_default();
                 sink.push(
-                    Diagnostic::new(E_DUPLICATE, file, span, format!("{what} `{name}` is declared twice"))
+                    Diagnostic::new(E_DUPLICATE, file, span.clone(), format!("{what} `{name}` is declared twice"))
                         .with_label("declared again here")
                         .with_secondary(first.file, first.span.clone(), "first declared here")
-                        .with_help(format!("rename one of them or remove the duplicate {what}")),
+                        .with_help(format!("rename one of them or remove the duplicate {what}"))
+                        .with_fix(format!("rename this one to `{free}`"), file, span, free.clone()),
                 );
             }
             return;

@@ -20,6 +20,26 @@ pub struct Attrs<'t> {
     /// `crate::environment`), so what is reported about them lands at the override.
     overridden: Vec<Attr>,
     stmts: Vec<&'t Stmt>,
+    /// The declaration's keyword (`subnet`), for what a missing attribute's fix inserts.
+    kind: String,
+    /// Where a missing attribute is inserted: before the block's first item.
+    insert_at: Option<usize>,
+}
+
+/// A value that checks for a required attribute, where one choice is as good as another
+/// to start from; attributes that name something (a role, a subnet) or an address block
+/// are the author's to choose, and get no fix.
+fn placeholder(kind: &str, key: &str) -> Option<&'static str> {
+    Some(match (kind, key) {
+        ("stack", "region") => "\"us-east-1\"",
+        ("subnet", "zone") => "a",
+        ("role", "image") => "image(\"debian-12-amd64-*\")",
+        ("role", "type") => "t3.micro",
+        ("hosts", "count") => "1",
+        ("healthcheck", "type") => "https",
+        ("target", "port") => "80",
+        _ => return None,
+    })
 }
 
 impl<'t> Attrs<'t> {
@@ -93,7 +113,8 @@ impl<'t> Attrs<'t> {
             Some(path) => overrides(cx, &path, known, &owner),
             None => Vec::new(),
         };
-        Attrs { owner, owner_span: name.span.clone(), attrs, overridden, stmts }
+        let insert_at = items.first().map(|i| i.span().start);
+        Attrs { owner, owner_span: name.span.clone(), attrs, overridden, stmts, kind: kind.to_string(), insert_at }
     }
 
     pub fn statements(&self) -> &[&'t Stmt] {
@@ -131,7 +152,7 @@ impl<'t> Attrs<'t> {
                 if self.stmts.iter().any(|s| s.head().text == *key) {
                     continue;
                 }
-                let d = Diagnostic::new(
+                let mut d = Diagnostic::new(
                     E_MISSING_ATTRIBUTE,
                     cx.file,
                     self.owner_span.clone(),
@@ -139,6 +160,9 @@ impl<'t> Attrs<'t> {
                 )
                 .with_label(format!("`{key}` is required"))
                 .with_help(format!("add `{key} = …` inside the block"));
+                if let (Some(at), Some(value)) = (self.insert_at, placeholder(&self.kind, key)) {
+                    d = d.with_insertion(format!("add `{key} = {value}`"), cx.file, at, format!("{key} = {value}  "));
+                }
                 cx.report(d);
             }
         }
