@@ -88,9 +88,36 @@ fn rename_edits_every_file_and_refuses_clashes() {
             (1, at(APP, "public-a", 0)..at(APP, "public-a", 0) + 8, "edge-a".into())
         ]
     );
-    assert_eq!(f.index.rename(1, at(APP, "public-a", 0), "public-c"), Err(RenameError::Taken("public-c".into())));
-    assert_eq!(f.index.rename(1, at(APP, "public-a", 0), "a.b"), Err(RenameError::BadName("a.b".into())));
+    assert!(matches!(
+        f.index.rename(1, at(APP, "public-a", 0), "public-c"),
+        Err(RenameError::Taken { kind: SymbolKind::Subnet, same_kind: true, .. })
+    ));
+    assert!(matches!(f.index.rename(1, at(APP, "public-a", 0), "a.b"), Err(RenameError::BadName { .. })));
     assert_eq!(f.index.rename(1, 0, "x"), Err(RenameError::NothingHere));
+}
+
+/// A rule's `from NAME` takes a firewall or a `let`: a rename that would make one name
+/// both would change what the rule lets in.
+#[test]
+fn rename_refuses_names_a_rule_could_confuse() {
+    let f = fixture();
+    let web = at(NET, "web", 0);
+    let office = at(NET, "office", 1);
+    let err = f.index.rename(0, web, "office").unwrap_err();
+    assert!(matches!(err, RenameError::Taken { kind: SymbolKind::Let, same_kind: false, .. }), "{err:?}");
+    assert!(err.to_string().contains("could then mean either"), "{err}");
+    let err = f.index.rename(0, office, "web").unwrap_err();
+    assert!(matches!(err, RenameError::Taken { kind: SymbolKind::Firewall, .. }), "{err:?}");
+    // `hosts app` and `role app` share a name, which no position confuses.
+    assert!(f.index.rename(0, office, "app").is_ok());
+    for bad in ["1abc", "0600", "true"] {
+        assert!(matches!(f.index.rename(0, office, bad), Err(RenameError::BadName { .. })), "{bad}");
+    }
+    // Renaming to its own name is no clash.
+    assert!(f.index.rename(0, web, "web").is_ok());
+    let zone = at(APP, "acme.example.", 0) + 1;
+    assert_eq!(f.index.prepare_rename(1, zone), Err(RenameError::Zone));
+    assert_eq!(f.index.prepare_rename(0, office + 1), Ok(office..office + 6));
 }
 
 #[test]
@@ -253,7 +280,8 @@ fn zones_complete_and_explain_their_unmanaged_policy_and_ignore_rules() {
     let types = labels(at(AUTHORITATIVE, "CNAME", 0) + 5);
     assert!(types.contains(&"TXT".to_string()) && types.contains(&"CNAME".to_string()), "{types:?}");
     let in_zone = labels(at(AUTHORITATIVE, "  www", 0) + 2);
-    assert!(in_zone.contains(&"unmanaged".to_string()) && in_zone.contains(&"ignore".to_string()), "{in_zone:?}");
+    // `unmanaged` is set already; `ignore` may repeat.
+    assert!(!in_zone.contains(&"unmanaged".to_string()) && in_zone.contains(&"ignore".to_string()), "{in_zone:?}");
 
     let (span, md) = hover(&stack, &index, 0, at(AUTHORITATIVE, "delete", 0)).expect("hover on the policy");
     assert_eq!(span, at(AUTHORITATIVE, "delete", 0)..at(AUTHORITATIVE, "delete", 0) + 6);
@@ -336,4 +364,98 @@ role app {
             && md.contains("`s3:AbortMultipartUpload`, `s3:PutObject` on `arn:aws:s3:::shop-logs/app/*`"),
         "{md}"
     );
+}
+
+const TYPING: &str = "stack demo { region = \"ap-\" }
+network main {
+  cidr = 10.0.0.0/16
+  subnet public-a { cidr = 10.0.1.0/24  zone = a  public = t }
+}
+network edge { cidr = 10.9.0.0/16 }
+firewall web in main {
+  allow tcp 80 from 0.0.0.0/0
+  allow tcp 22 from of
+  allow u
+}
+firewall other in edge { allow tcp 1 from 10.9.0.0/16 }
+let office = 203.0.113.0/24
+let greeting = \"hi\"
+role app {
+  image = image(\"base-*\")
+  type = t3.m
+  ty
+}
+role other { public_ip =  }
+hosts app { role = app  count = 2  subnets = [main.] }
+healthcheck hc { type =  }
+zone \"acme.example.\" {
+  www A hosts.
+}
+";
+
+fn typing() -> (Vec<cst::File>, hir::Stack, Index) {
+    let mut sink = Sink::default();
+    let files = vec![parse(0, TYPING).0];
+    let stack = crate::lower::lower(&files, &mut sink);
+    let index = Index::build(&stack);
+    (files, stack, index)
+}
+
+/// Every item replaces the word being typed, dots and dashes included, and only what
+/// fits the position is offered.
+#[test]
+fn completion_replaces_the_word_and_fits_the_position() {
+    let (files, stack, index) = typing();
+    let src = SourceFile::new("t.drove", TYPING);
+    let at_end = |needle: &str| at(TYPING, needle, 0) + needle.len();
+    let complete = |offset: usize| completions(&stack, &index, &files[0], &src, offset);
+    let labels = |offset: usize| -> Vec<String> { complete(offset).into_iter().map(|c| c.label).collect() };
+
+    let subnets = complete(at_end("[main."));
+    assert!(!subnets.is_empty());
+    for c in &subnets {
+        assert_eq!(&TYPING[c.range.clone()], "main.", "{c:?}");
+    }
+    let types = complete(at_end("t3.m"));
+    let medium = types.iter().find(|c| c.label == "t3.medium").expect("t3.medium");
+    assert_eq!(&TYPING[medium.range.clone()], "t3.m");
+
+    // A region is a string: the quote typed is replaced by a quoted region.
+    let regions = complete(at_end("\"ap-"));
+    let tokyo = regions.iter().find(|c| c.label == "ap-northeast-1").expect("a region");
+    assert_eq!((&TYPING[tokyo.range.clone()], tokyo.insert.as_str()), ("\"ap-", "\"ap-northeast-1\""));
+    assert!(!regions.iter().any(|c| c.label == "web" || c.label == "office"));
+
+    assert_eq!(labels(at_end("public_ip = ")), vec!["true", "false"]);
+    assert_eq!(labels(at_end("public = t")), vec!["true", "false"]);
+    assert_eq!(labels(at_end("allow u")), vec!["tcp", "udp", "icmp", "icmpv6", "all"]);
+    // Firewalls of the rule's network and the lets holding CIDRs; not `greeting`, not `other`.
+    assert_eq!(labels(at_end("from of")), vec!["web", "office"]);
+    assert_eq!(labels(at_end("type =  ") - 1), vec!["http", "https", "tcp"]);
+    let addresses = labels(at_end("hosts."));
+    assert_eq!(addresses, vec!["hosts.app.private_ip", "hosts.app.public_ip"]);
+    // `image` and `type` are set: not offered again.
+    let attrs = labels(at_end("t3.m\n  ty"));
+    assert!(attrs.contains(&"disk".to_string()) && !attrs.contains(&"image".to_string()), "{attrs:?}");
+    assert!(!attrs.contains(&"type".to_string()) && attrs.contains(&"public_ip".to_string()), "{attrs:?}");
+}
+
+#[test]
+fn hover_explains_values_attributes_and_lets() {
+    let (files, stack, index) = typing();
+    let (_, md) = hover(&stack, &index, 0, at(TYPING, "office", 0) + 1).expect("the let");
+    assert!(md.contains("= `203.0.113.0/24`") && md.contains("256 addresses"), "{md}");
+    let (span, md) = hover(&stack, &index, 0, at(TYPING, "10.0.1.0/24", 0) + 3).expect("a subnet's CIDR");
+    assert_eq!(&TYPING[span], "10.0.1.0/24");
+    assert!(md.contains("251 usable") && md.contains("inside network `main`"), "{md}");
+    assert!(md.contains("the block of subnet `main.public-a`"), "{md}");
+    let (_, md) = hover(&stack, &index, 0, at(TYPING, "0.0.0.0/0", 0)).expect("anywhere");
+    assert!(md.contains("every address"), "{md}");
+    let (_, md) = hover(&stack, &index, 0, at(TYPING, " A ", 0) + 1).expect("a record type");
+    assert!(md.contains("IPv4"), "{md}");
+    let (span, md) = super::hover_values::attribute(&files[0], at(TYPING, "public_ip", 0) + 2).expect("an attribute");
+    assert_eq!(&TYPING[span], "public_ip");
+    assert!(md.contains("public address"), "{md}");
+    let (_, md) = super::hover_values::attribute(&files[0], at(TYPING, "allow", 0)).expect("a rule keyword");
+    assert!(md.contains("PROTOCOL"), "{md}");
 }
