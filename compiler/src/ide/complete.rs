@@ -256,6 +256,9 @@ pub fn completions(
         _ if after_eq => names(SymbolKind::Let, &mut out),
         _ => {}
     }
+    // Editors that get a text edit leave filtering to the server (Neovim does).
+    let typed = &file.text[range.clone()];
+    out.retain(|c| fuzzy(typed, &c.insert) || fuzzy(prefix, &c.label));
     for c in &mut out {
         c.range = range.clone();
         // Only a string's value carries quotes; a name typed after one would not parse.
@@ -264,6 +267,19 @@ pub fn completions(
         }
     }
     out
+}
+
+/// Whether `candidate` could be what is being typed: the same first letter, and the rest
+/// of the typed letters in order (`t3med` finds `t3.medium`), ignoring case.
+fn fuzzy(typed: &str, candidate: &str) -> bool {
+    let mut rest = candidate.chars().map(|c| c.to_ascii_lowercase());
+    let mut typed = typed.chars().map(|c| c.to_ascii_lowercase());
+    match typed.next() {
+        None => return true,
+        Some(first) if rest.next() != Some(first) => return false,
+        Some(_) => {}
+    }
+    typed.all(|t| rest.any(|c| c == t))
 }
 
 /// What `allow … from|to` takes besides CIDRs: firewalls of the rule's network and the
