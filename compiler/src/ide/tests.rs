@@ -206,6 +206,23 @@ fn queries_survive_broken_text() {
     }
 }
 
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    /// Every query at every offset of any text answers without panicking.
+    #[test]
+    fn queries_never_panic(text in "(stack|network|firewall|let|role|hosts|host|zone|healthcheck|allow|from|to|in|tcp|type|region|public_ip|subnets|cidr|zone|=|\\{|\\}|\\[|\\]|,|\\.|\"|\n| |10\\.0\\.0\\.0/16|0\\.0\\.0\\.0/0|t3\\.m|main\\.|hosts\\.|A|www|office|web|é){0,40}") {
+        let sources = crate::source::Sources::single("p.drove", text.clone());
+        let a = crate::analyze(&sources);
+        let index = Index::build(&a.stack);
+        for off in (0..=text.len()).filter(|o| text.is_char_boundary(*o)) {
+            let _ = hover_at(&a, &index, &sources, 0, off);
+            let _ = completions(&a.stack, &index, &a.files[0], sources.file(0), off);
+            let _ = index.prepare_rename(0, off);
+            let _ = index.rename(0, off, "y");
+        }
+    }
+}
+
 #[test]
 fn records_hover_with_their_absolute_name_and_link_to_hosts() {
     let f = fixture();
