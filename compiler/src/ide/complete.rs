@@ -259,10 +259,14 @@ pub fn completions(
     // Editors that get a text edit leave filtering to the server (Neovim does).
     let typed = &file.text[range.clone()];
     out.retain(|c| fuzzy(typed, &c.insert) || fuzzy(prefix, &c.label));
+    // The closing quote an editor paired with the opening one is replaced too.
+    let closing = quoted && file.text[offset..].starts_with('"');
     for c in &mut out {
         c.range = range.clone();
-        // Only a string's value carries quotes; a name typed after one would not parse.
-        if quoted && !c.insert.starts_with('"') {
+        if c.insert.starts_with('"') {
+            c.range.end += usize::from(closing);
+        } else if quoted {
+            // Only a string's value carries quotes; a name typed after one would not parse.
             c.range.start += 1;
         }
     }

@@ -262,6 +262,11 @@ fn completion_inside_zones_offers_networks_health_checks_and_routing() {
     assert_eq!(labels(at(ZONE, "web  failover", 0)), vec!["web"]);
     assert_eq!(labels(at(ZONE, "primary", 0)), vec!["primary", "secondary"]);
     assert!(labels(at(ZONE, "ap-northeast-1 }", 0)).contains(&"eu-west-1".to_string()));
+    let (span, md) = hover(&stack, &index, 0, at(ZONE, "192.0.2.2", 0) + 2).expect("a record's value");
+    assert_eq!(&ZONE[span], "192.0.2.2");
+    assert!(md.contains("value `192.0.2.2`") && md.contains("www.acme.example. 60 A"), "{md}");
+    let (_, md) = super::hover_values::attribute(&files[0], at(ZONE, "failover", 0)).expect("a routing setting");
+    assert!(md.contains("routing setting") && md.contains("primary"), "{md}");
     let routing = labels(at(ZONE, "{  }", 0) + 2);
     assert!(routing.contains(&"weight".to_string()) && routing.contains(&"health".to_string()), "{routing:?}");
 }
@@ -437,11 +442,17 @@ fn completion_replaces_the_word_and_fits_the_position() {
     let medium = types.iter().find(|c| c.label == "t3.medium").expect("t3.medium");
     assert_eq!(&TYPING[medium.range.clone()], "t3.m");
 
-    // A region is a string: the quote typed is replaced by a quoted region.
     let regions = complete(at_end("\"ap-"));
     let tokyo = regions.iter().find(|c| c.label == "ap-northeast-1").expect("a region");
-    assert_eq!((&TYPING[tokyo.range.clone()], tokyo.insert.as_str()), ("\"ap-", "\"ap-northeast-1\""));
+    // The string typed so far, both quotes, is replaced by a quoted region.
+    assert_eq!((&TYPING[tokyo.range.clone()], tokyo.insert.as_str()), ("\"ap-\"", "\"ap-northeast-1\""));
     assert!(!regions.iter().any(|c| c.label == "web" || c.label == "office"));
+    // With the closing quote an editor paired: that one is replaced too.
+    let paired = TYPING.replacen("\"ap-\"", "\"\"", 1);
+    let src2 = SourceFile::new("t.drove", paired.as_str());
+    let offset = paired.find("\"\"").unwrap() + 1;
+    let tokyo = completions(&stack, &index, &files[0], &src2, offset).into_iter().find(|c| c.label == "ap-northeast-1");
+    assert_eq!(tokyo.map(|c| &paired[c.range]), Some("\"\""));
 
     assert_eq!(labels(at_end("public_ip = ")), vec!["true", "false"]);
     // What was typed filters: editors given a text edit leave that to the server.
