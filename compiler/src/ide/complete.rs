@@ -62,6 +62,26 @@ fn already_set(items: &[Item], offset: usize) -> Vec<&str> {
         .collect()
 }
 
+/// The other words of the list being typed in (`firewall = [web, |]`): not offered again.
+fn listed_elsewhere(items: &[Item], offset: usize) -> Vec<&str> {
+    let list = items.iter().find_map(|i| match i {
+        Item::Attr(a) if a.span.start <= offset && offset <= a.span.end => match &a.value {
+            cst::Expr::List(l) => Some(l),
+            _ => None,
+        },
+        _ => None,
+    });
+    list.map_or_else(Vec::new, |l| {
+        l.items
+            .iter()
+            .filter_map(|e| match e {
+                cst::Expr::Word(w) if !(w.span.start <= offset && offset <= w.span.end) => Some(&*w.text),
+                _ => None,
+            })
+            .collect()
+    })
+}
+
 fn word_term(stmt: &Stmt, i: usize) -> Option<&str> {
     match stmt.terms.get(i) {
         Some(Term::Word(w)) => Some(&w.text),
@@ -259,6 +279,8 @@ pub fn completions(
     // Editors that get a text edit leave filtering to the server (Neovim does).
     let typed = &file.text[range.clone()];
     out.retain(|c| fuzzy(typed, &c.insert) || fuzzy(prefix, &c.label));
+    let listed = listed_elsewhere(items, offset);
+    out.retain(|c| !listed.contains(&c.label.as_str()));
     // The closing quote an editor paired with the opening one is replaced too.
     let closing = quoted && file.text[offset..].starts_with('"');
     for c in &mut out {

@@ -161,7 +161,8 @@ fn completion_follows_context() {
     let types = labels(&f, 1, APP, at(APP, "t3.medium", 0));
     assert!(types.iter().any(|t| t == "t3.medium") && types.iter().any(|t| t == "m5.large"));
     assert_eq!(labels(&f, 1, APP, at(APP, "web]", 0)), vec!["web"]);
-    assert_eq!(labels(&f, 1, APP, at(APP, "main.public-a", 0)), vec!["main.public-a", "main.public-c"]);
+    // `main.public-c` is in the list already.
+    assert_eq!(labels(&f, 1, APP, at(APP, "main.public-a", 0)), vec!["main.public-a"]);
     let zones = labels(&f, 0, NET, at(NET, "a  public", 0));
     assert_eq!(zones, vec!["a", "c", "d", "ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"]);
     assert!(labels(&f, 1, APP, at(APP, "hosts", 0)).contains(&"network".to_string()));
@@ -438,6 +439,13 @@ fn completion_replaces_the_word_and_fits_the_position() {
     for c in &subnets {
         assert_eq!(&TYPING[c.range.clone()], "main.", "{c:?}");
     }
+    // A subnet already in the list is not offered again.
+    let listed = TYPING.replace("[main.]", "[main.public-a, ]");
+    let src2 = SourceFile::new("t.drove", listed.as_str());
+    let tree2 = parse(0, &listed).0;
+    let offset = listed.find("public-a, ").unwrap() + 10;
+    let again: Vec<String> = completions(&stack, &index, &tree2, &src2, offset).into_iter().map(|c| c.label).collect();
+    assert!(again.is_empty(), "the only subnet is listed already: {again:?}");
     let types = complete(at_end("t3.m"));
     let medium = types.iter().find(|c| c.label == "t3.medium").expect("t3.medium");
     assert_eq!(&TYPING[medium.range.clone()], "t3.m");
