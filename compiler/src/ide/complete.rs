@@ -236,7 +236,7 @@ pub fn completions(
             ],
         ),
         // `www [TTL] A `: the addresses of the stack's instances.
-        ("zone", None) if (words.len() >= 2 && words.last() == Some(&"A")) || prefix.starts_with("host") => {
+        ("zone", None) if words.len() >= 2 && (words.last() == Some(&"A") || prefix.starts_with("host")) => {
             instance_addresses(stack, &mut out);
         }
         ("zone", None) if (1..=2).contains(&words.len()) && !words.iter().skip(1).any(|w| is_rtype(w)) => {
