@@ -8,8 +8,7 @@ use crate::catalog;
 use crate::dns::hir::{Ignore, Record, RecordData, UnmanagedPolicy, Zone};
 use crate::dns::rdata::{AValue, Rdata};
 use crate::hir::{self, Spanned};
-use crate::source::Sources;
-use crate::source::{FileId, Span};
+use crate::source::{FileId, Sources, Span};
 use std::fmt::Write;
 
 fn within<T>(s: &Option<Spanned<T>>, offset: usize) -> Option<&Spanned<T>> {
