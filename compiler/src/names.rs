@@ -603,6 +603,9 @@ mod tests {
         assert_eq!(dup.secondary[0].message, "first declared here");
         assert!(dup.primary.span.start > dup.secondary[0].span.start);
         assert_eq!(at(&t, &dup.secondary[0].span), "app");
+        // The fix renames the second to a free name; references stay on the first.
+        assert_eq!((dup.fixes[0].replacement.as_str(), at(&t, &dup.fixes[0].span)), ("app-2", "app"));
+        assert!(dup.fixes[0].span.start > dup.secondary[0].span.start);
     }
 
     #[test]
