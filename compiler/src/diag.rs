@@ -20,12 +20,16 @@ pub struct Label {
 }
 
 /// A machine-applicable edit that fixes the diagnostic (used for LSP code actions).
+/// A diagnostic with several fixes offers them as alternatives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fix {
     pub title: String,
     pub file: FileId,
     pub span: Span,
     pub replacement: String,
+    /// A file the fix creates, empty, instead of leaving the source to name a file that
+    /// is not there (`file("files/app.conf")`). The edit may then be empty.
+    pub create: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,7 +83,33 @@ impl Diagnostic {
         span: Span,
         replacement: impl Into<String>,
     ) -> Self {
-        self.fixes.push(Fix { title: title.into(), file, span, replacement: replacement.into() });
+        self.fixes.push(Fix { title: title.into(), file, span, replacement: replacement.into(), create: None });
+        self
+    }
+
+    /// Text put at `at`, nothing replaced.
+    pub fn with_insertion(self, title: impl Into<String>, file: FileId, at: usize, text: impl Into<String>) -> Self {
+        self.with_fix(title, file, at..at, text)
+    }
+
+    /// One fix per candidate for `span`, for a word that could be meant as any of them
+    /// (the zones of a region for a letter it lacks).
+    pub fn with_choices<'a>(mut self, file: FileId, span: Span, choices: impl IntoIterator<Item = &'a str>) -> Self {
+        for c in choices {
+            self = self.with_fix(format!("replace with `{c}`"), file, span.clone(), c);
+        }
+        self
+    }
+
+    /// The fix that creates an empty file at `path`.
+    pub fn with_new_file(mut self, title: impl Into<String>, file: FileId, at: Span, path: std::path::PathBuf) -> Self {
+        self.fixes.push(Fix {
+            title: title.into(),
+            file,
+            span: at.start..at.start,
+            replacement: String::new(),
+            create: Some(path),
+        });
         self
     }
 

@@ -1,7 +1,8 @@
 //! The symbol table: every declared name by kind, and the resolution of name uses.
 //!
-//! Each kind is its own namespace (`role app` and `hosts app` may coexist); subnets are
-//! named `NETWORK.SUBNET`. Resolution reports unknown names (E0100, with did-you-mean and
+//! Each kind is its own namespace (`role app` and `hosts app` may coexist), except kinds
+//! one reference position resolves among (a firewall and a `let`, a hosts group and a
+//! host), which may not share a name (E0107); subnets are named `NETWORK.SUBNET`. Resolution reports unknown names (E0100, with did-you-mean and
 //! a quick fix), names of the wrong kind (E0102, "`web` is a role, expected a firewall")
 //! and malformed paths (E0106). Duplicates are E0101; the stack block is E0103 (missing)
 //! and E0104 (more than one).
@@ -19,6 +20,22 @@ pub const E_WRONG_KIND: &str = "E0102";
 pub const E_NO_STACK: &str = "E0103";
 pub const E_TWO_STACKS: &str = "E0104";
 pub const E_BAD_PATH: &str = "E0106";
+pub const E_AMBIGUOUS_NAME: &str = "E0107";
+
+/// Kinds that one reference position resolves among, so a name may not be declared as
+/// both: `allow … from NAME` takes a firewall or a `let`, a balancer target's `hosts`
+/// a hosts group or a host. Rename refuses names these would make ambiguous.
+pub const SHARED_NAMESPACES: [[Kind; 2]; 2] = [[Kind::Firewall, Kind::Let], [Kind::Hosts, Kind::Host]];
+
+/// The kinds a name of `kind` must not share its name with: its own, and those a
+/// reference position could confuse it with.
+pub fn clashing_kinds(kind: Kind) -> Vec<Kind> {
+    let mut out = vec![kind];
+    for group in SHARED_NAMESPACES.iter().filter(|g| g.contains(&kind)) {
+        out.extend(group.iter().copied().filter(|k| *k != kind));
+    }
+    out
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
@@ -176,7 +193,45 @@ impl Symbols {
         for c in &stack.certificates {
             s.add(Kind::Certificate, &c.name.text, c.file, c.name.span.clone(), sink);
         }
+        s.report_shared_names(sink);
         s
+    }
+
+    /// E0107: a name declared as two kinds that one reference position resolves among.
+    /// Without it, which declaration `allow tcp 22 from office` means would depend on
+    /// the order the checker tries them in.
+    fn report_shared_names(&self, sink: &mut Sink) {
+        for [a, b] in SHARED_NAMESPACES {
+            for first in self.list.iter().filter(|s| s.kind == a) {
+                let Some(second) = self.get(b, &first.name) else { continue };
+                // Reported at the later declaration, as duplicates are.
+                let (early, late) = if (first.file, first.span.start) <= (second.file, second.span.start) {
+                    (first, second)
+                } else {
+                    (second, first)
+                };
+                let name = &first.name;
+                let place = match a {
+                    Kind::Firewall => format!("`allow … from {name}`"),
+                    _ => format!("a balancer target's `hosts = [{name}]`"),
+                };
+                sink.push(
+                    Diagnostic::new(
+                        E_AMBIGUOUS_NAME,
+                        late.file,
+                        late.span.clone(),
+                        format!("`{name}` is declared as both {} and {}", early.kind.article(), late.kind.article()),
+                    )
+                    .with_label(format!("{} `{name}`", late.kind.keyword()))
+                    .with_secondary(
+                        early.file,
+                        early.span.clone(),
+                        format!("{} `{name}` declared here", early.kind.keyword()),
+                    )
+                    .with_help(format!("{place} could mean either; rename one of them")),
+                );
+            }
+        }
     }
 
     /// Declares a name; a second declaration of the same kind and name is E0101.
@@ -184,11 +239,21 @@ impl Symbols {
         if let Some(&i) = self.index.get(&(kind, name.to_string())) {
             if let Some(first) = self.list.get(i) {
                 let what = kind.keyword();
+                // A subnet is keyed `NETWORK.SUBNET`; its declaration names the last part.
+                let (parent, own) = name.rsplit_once('.').map_or(("", name), |(p, o)| (p, o));
+                let free = (2..)
+                    .map(|n| format!("{own}-{n}"))
+                    .find(|n| {
+                        let key = if parent.is_empty() { n.clone() } else { format!("{parent}.{n}") };
+                        self.get(kind, &key).is_none()
+                    })
+                    .unwrap_or_default();
                 sink.push(
-                    Diagnostic::new(E_DUPLICATE, file, span, format!("{what} `{name}` is declared twice"))
+                    Diagnostic::new(E_DUPLICATE, file, span.clone(), format!("{what} `{name}` is declared twice"))
                         .with_label("declared again here")
                         .with_secondary(first.file, first.span.clone(), "first declared here")
-                        .with_help(format!("rename one of them or remove the duplicate {what}")),
+                        .with_help(format!("rename one of them or remove the duplicate {what}"))
+                        .with_fix(format!("rename this one to `{free}`"), file, span, free.clone()),
                 );
             }
             return;
@@ -553,6 +618,22 @@ mod tests {
         assert_eq!(dup.secondary[0].message, "first declared here");
         assert!(dup.primary.span.start > dup.secondary[0].span.start);
         assert_eq!(at(&t, &dup.secondary[0].span), "app");
+        // The fix renames the second to a free name; references stay on the first.
+        assert_eq!((dup.fixes[0].replacement.as_str(), at(&t, &dup.fixes[0].span)), ("app-2", "app"));
+        assert!(dup.fixes[0].span.start > dup.secondary[0].span.start);
+    }
+
+    #[test]
+    fn a_firewall_and_a_let_may_not_share_a_name() {
+        let (t, d) = diags("firewall web in main { allow tcp 22 from office }\nfirewall office in main { allow tcp 443 from 10.0.0.0/8 }\nlet office = 203.0.113.0/24\nrole r { image = image(\"b-*\")  type = t3.micro }\nhosts app { role = r  count = 1  subnets = [main.public-a] }\nhost app { role = r  subnet = main.public-a }\n");
+        let found: Vec<_> = d.iter().filter(|d| d.code == "E0107").collect();
+        assert_eq!(found.len(), 2, "{d:#?}");
+        let fw = found.iter().find(|d| d.message.contains("office")).expect("office");
+        assert_eq!(fw.message, "`office` is declared as both a firewall and a constant (`let`)");
+        assert!(t[fw.primary.span.start..].starts_with("office = "));
+        assert_eq!(fw.secondary[0].message, "firewall `office` declared here");
+        assert!(fw.help.as_deref().unwrap_or("").contains("allow … from office"));
+        assert!(found.iter().any(|d| d.message.contains("`app`") && d.help.as_deref().unwrap_or("").contains("hosts")));
     }
 
     #[test]

@@ -104,8 +104,7 @@ fn at(snap: &Snapshot, file: FileId, p: Position) -> Option<usize> {
 pub fn hover(snap: &Snapshot, file: FileId, p: Position) -> Option<Hover> {
     let a = snap.analysis.as_ref()?;
     let offset = at(snap, file, p)?;
-    let (span, md) = ide::hover(&a.stack, &snap.index, file, offset)
-        .or_else(|| ide::environment_hover(&a.files, &snap.sources, file, offset))?;
+    let (span, md) = ide::hover_at(a, &snap.index, &snap.sources, file, offset)?;
     Some(Hover {
         contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: md }),
         range: Some(range(snap.sources.file(file), &span)),
@@ -123,12 +122,18 @@ pub fn references(snap: &Snapshot, file: FileId, p: Position, with_decl: bool) -
     Some(snap.index.occurrences(id, with_decl).iter().filter_map(|(f, s)| location(snap, *f, s)).collect())
 }
 
-pub fn prepare_rename(snap: &Snapshot, file: FileId, p: Position) -> Option<PrepareRenameResponse> {
+/// The name's range, or why it cannot be renamed (a zone); nothing where no name is.
+pub fn prepare_rename(
+    snap: &Snapshot,
+    file: FileId,
+    p: Position,
+) -> Option<std::result::Result<PrepareRenameResponse, String>> {
     let off = at(snap, file, p)?;
-    let id = snap.index.at(file, off)?;
-    let (_, span) =
-        snap.index.occurrences(id, true).into_iter().find(|(f, s)| *f == file && s.start <= off && off <= s.end)?;
-    Some(PrepareRenameResponse::Range(range(snap.sources.file(file), &span)))
+    match snap.index.prepare_rename(file, off) {
+        Ok(span) => Some(Ok(PrepareRenameResponse::Range(range(snap.sources.file(file), &span)))),
+        Err(ide::RenameError::NothingHere) => None,
+        Err(e) => Some(Err(e.to_string())),
+    }
 }
 
 pub fn rename(
@@ -151,10 +156,14 @@ pub fn rename(
 pub fn completion(snap: &Snapshot, file: FileId, p: Position) -> Option<CompletionResponse> {
     let a = snap.analysis.as_ref()?;
     let tree = a.files.get(file)?;
-    let items = ide::completions(&a.stack, &snap.index, tree, snap.sources.file(file), at(snap, file, p)?);
+    let src = snap.sources.file(file);
+    let items = ide::completions(&a.stack, &snap.index, tree, src, at(snap, file, p)?);
     let items = items
         .into_iter()
         .map(|c| CompletionItem {
+            // Clients filter on this against the replaced text, quote included.
+            filter_text: (c.insert != c.label).then(|| c.insert.clone()),
+            text_edit: Some(CompletionTextEdit::Edit(TextEdit { range: range(src, &c.range), new_text: c.insert })),
             label: c.label,
             kind: Some(match c.kind {
                 CompletionKind::Keyword => CompletionItemKind::KEYWORD,
@@ -245,34 +254,62 @@ pub fn workspace_symbols(snaps: &[std::sync::Arc<Snapshot>], query: &str) -> Vec
     out
 }
 
-/// Quick fixes from the diagnostics' `fixes` that touch the requested range.
-pub fn code_actions(snap: &Snapshot, file: FileId, want: Range) -> Option<CodeActionResponse> {
+/// Quick fixes from the diagnostics' `fixes`, for every diagnostic whose range meets the
+/// requested one (a cursor anywhere on it) or that the client names in its context.
+pub fn code_actions(
+    snap: &Snapshot,
+    file: FileId,
+    want: Range,
+    named: &[lsp::Diagnostic],
+) -> Option<CodeActionResponse> {
     let a = snap.analysis.as_ref()?;
     let src = snap.sources.files.get(file)?;
     let (lo, hi) = (offset(src, want.start), offset(src, want.end));
     let mut out = Vec::new();
     for d in a.diagnostics.iter().filter(|d| d.primary.file == file) {
         let s = &d.primary.span;
-        if s.end < lo || s.start > hi {
+        let Some(lsp_d) = convert::diagnostic(snap, d) else { continue };
+        let meets = s.start <= hi && lo <= s.end;
+        let is_named = named.iter().any(|n| n.range == lsp_d.range && n.code == lsp_d.code);
+        if !meets && !is_named {
             continue;
         }
         for fix in &d.fixes {
-            let (Some(uri), Some(fsrc)) = (snap.uris.get(fix.file), snap.sources.files.get(fix.file)) else { continue };
-            let edit = TextEdit { range: range(fsrc, &fix.span), new_text: fix.replacement.clone() };
+            let Some(edit) = workspace_edit(snap, fix) else { continue };
             out.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title: fix.title.clone(),
                 kind: Some(CodeActionKind::QUICKFIX),
-                diagnostics: convert::diagnostic(snap, d).map(|d| vec![d]),
-                edit: Some(WorkspaceEdit {
-                    changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
-                    ..Default::default()
-                }),
+                diagnostics: Some(vec![lsp_d.clone()]),
+                edit: Some(edit),
                 is_preferred: Some(d.fixes.len() == 1),
                 ..Default::default()
             }));
         }
     }
     Some(out)
+}
+
+/// A fix as a workspace edit: the text edit, after creating the file it names, if any.
+fn workspace_edit(snap: &Snapshot, fix: &drove_compiler::diag::Fix) -> Option<WorkspaceEdit> {
+    let uri = snap.uris.get(fix.file)?;
+    let src = snap.sources.files.get(fix.file)?;
+    let edit = TextEdit { range: range(src, &fix.span), new_text: fix.replacement.clone() };
+    let Some(path) = &fix.create else {
+        return Some(WorkspaceEdit { changes: Some(HashMap::from([(uri.clone(), vec![edit])])), ..Default::default() });
+    };
+    let create = ResourceOp::Create(CreateFile {
+        uri: Uri::from_file_path(path)?,
+        options: Some(CreateFileOptions { overwrite: Some(false), ignore_if_exists: Some(true) }),
+        annotation_id: None,
+    });
+    let mut ops = vec![DocumentChangeOperation::Op(create)];
+    if !(fix.span.is_empty() && fix.replacement.is_empty()) {
+        ops.push(DocumentChangeOperation::Edit(TextDocumentEdit {
+            text_document: OptionalVersionedTextDocumentIdentifier { uri: uri.clone(), version: None },
+            edits: vec![OneOf::Left(edit)],
+        }));
+    }
+    Some(WorkspaceEdit { document_changes: Some(DocumentChanges::Operations(ops)), ..Default::default() })
 }
 
 pub fn semantic_tokens(snap: &Snapshot, file: FileId) -> Option<SemanticTokensResult> {

@@ -181,7 +181,9 @@ impl LanguageServer for Backend {
     }
 
     async fn prepare_rename(&self, p: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
-        self.on_file(&p.text_document.uri, "prepareRename", |s, f| features::prepare_rename(s, f, p.position))
+        let result =
+            self.on_file(&p.text_document.uri, "prepareRename", |s, f| features::prepare_rename(s, f, p.position))?;
+        result.transpose().map_err(tower_lsp_server::jsonrpc::Error::invalid_params)
     }
 
     async fn rename(&self, p: RenameParams) -> Result<Option<WorkspaceEdit>> {
@@ -214,7 +216,8 @@ impl LanguageServer for Backend {
     }
 
     async fn code_action(&self, p: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        self.on_file(&p.text_document.uri, "codeAction", |s, f| features::code_actions(s, f, p.range))
+        let named = p.context.diagnostics;
+        self.on_file(&p.text_document.uri, "codeAction", |s, f| features::code_actions(s, f, p.range, &named))
     }
 
     async fn semantic_tokens_full(&self, p: SemanticTokensParams) -> Result<Option<SemanticTokensResult>> {

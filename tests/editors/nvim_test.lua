@@ -9,6 +9,7 @@
 --                 | lspconfig (DROVE_LSPCONFIG: an nvim-lspconfig checkout)
 --   DROVE_NVIM_SKIP_EDIT_CHECK=1  skips the check that an edit clears the diagnostic
 --   DROVE_LSP_LOG  when set, the client logs every message (lsp.log in Neovim's state directory)
+-- After the diagnostic, two completions are accepted on new lines at the end of the buffer.
 -- Prints one line per check and ends Neovim with status 0 only when all passed.
 
 local env = vim.env
@@ -125,6 +126,41 @@ local ok_all, err = xpcall(function()
     local cleared = d ~= nil and vim.wait(10000, function() return find() == nil end, 50)
     check('fixing the text clears ' .. want_code, cleared)
   end
+
+  -- Completion as a user accepts it: omnifunc (what 0.7 has), <C-x><C-o>, <C-y>. The
+  -- server's text edit covers the dotted word typed, so nothing is doubled.
+  vim.bo[buf].omnifunc = 'v:lua.vim.lsp.omnifunc'
+  local function accept(typed)
+    vim.api.nvim_buf_set_lines(buf, -1, -1, false, { typed })
+    local row = vim.api.nvim_buf_line_count(buf)
+    vim.api.nvim_win_set_cursor(0, { row, 0 })
+    local function key(k) vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes(k, true, false, true), 'n', false) end
+    -- A single match is inserted at once; several open the menu, whose first item <C-y>
+    -- accepts. Insert mode is left when either happened, or after 10 s.
+    local waited = 0
+    local function poll()
+      local line = vim.api.nvim_get_current_line()
+      if vim.fn.pumvisible() == 1 then
+        key('<C-y><Esc>')
+      elseif line ~= typed or waited > 10000 then
+        key('<Esc>')
+      elseif vim.fn.mode() == 'i' then
+        waited = waited + 50
+        vim.defer_fn(poll, 50)
+      end
+    end
+    vim.defer_fn(poll, 50)
+    -- `!`: stay in insert mode while the timer and the server's answer run.
+    vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('A<C-x><C-o>', true, false, true), 'nx!', false)
+    local line = vim.api.nvim_buf_get_lines(buf, row - 1, row, false)[1]
+    vim.api.nvim_buf_set_lines(buf, row - 1, row, false, {})
+    return line
+  end
+  local line = accept('hosts h { role = app  count = 1  subnets = [main.')
+  check('accepting a subnet after `[main.` gives `[main.a`',
+    line == 'hosts h { role = app  count = 1  subnets = [main.a', line)
+  line = accept('role r { image = image("b-*")  type = t3.m')
+  check('accepting a type after `t3.m` gives a t3.m… type', line:match('type = t3%.m%w+$') ~= nil, line)
 
   for _, c in ipairs(clients) do
     vim.lsp.stop_client(c.id)

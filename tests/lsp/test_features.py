@@ -85,8 +85,11 @@ async def test_completion_by_context(client, stack):
 
     assert {"t3.medium", "m5.large"} <= await labels(pos_of(APP, "t3.medium", delta=0))
     assert await labels(pos_of(APP, "web]", delta=0)) >= {"web"}
-    assert await labels(pos_of(APP, "main.public-c", delta=0)) >= {"main.public-a", "main.public-c"}
-    assert {"image", "type", "firewall", "provision"} <= await labels(t.Position(1, 2))
+    # `main.public-a` is in the list already.
+    assert await labels(pos_of(APP, "main.public-c", delta=0)) == {"main.public-c"}
+    # `image`, `type` and `firewall` are set already in the block.
+    in_role = await labels(t.Position(1, 2))
+    assert {"disk", "provision", "public_ip"} <= in_role and not {"type", "firewall"} & in_role
     top = await labels(t.Position(5, 0))
     assert {"network", "zone", "hosts", "firewall"} <= top
     net = open_doc(client, stack / "net.drove")
@@ -217,3 +220,100 @@ async def test_requests_anywhere_answer_without_error(client, stack):
     # Requests for a file the server never saw get an empty answer, not an error.
     other = uri(stack / "missing.drove")
     assert await client.text_document_hover_async(t.HoverParams(**doc_pos(other, t.Position(0, 0)))) is None
+
+
+RULES = NET.replace("  allow tcp 80, 443 from 0.0.0.0/0\n", "  allow tcp 80, 443 from 0.0.0.0/0\n  allow tcp 22 from office\n") + "let office = 203.0.113.0/24\n"
+
+
+@pytest.mark.asyncio
+async def test_rename_refuses_names_that_change_what_a_rule_means(client, stack):
+    (stack / "net.drove").write_text(RULES)
+    u = open_doc(client, stack / "net.drove")
+    assert await diagnostics_for(client, u, 1) == []
+    # The firewall renamed to the let's name: `from office` could mean either.
+    with pytest.raises(Exception, match="already declared as a constant"):
+        await client.text_document_rename_async(t.RenameParams(**doc_pos(u, pos_of(RULES, "web")), new_name="office"))
+    with pytest.raises(Exception, match="already declared as a firewall"):
+        await client.text_document_rename_async(t.RenameParams(**doc_pos(u, pos_of(RULES, "office =")), new_name="web"))
+    for bad in ["1abc", "0600"]:
+        with pytest.raises(Exception, match="not a valid name"):
+            await client.text_document_rename_async(t.RenameParams(**doc_pos(u, pos_of(RULES, "office =")), new_name=bad))
+    # A clean name renames the let and its use in the rule.
+    edit = await client.text_document_rename_async(t.RenameParams(**doc_pos(u, pos_of(RULES, "office =")), new_name="hq"))
+    assert sorted(e.range.start.line for e in edit.changes[u]) == [10, 12]
+
+
+@pytest.mark.asyncio
+async def test_prepare_rename_on_a_zone_explains_why_not(client, tmp_path):
+    text = NET + '\nzone "acme.example." {\n  www 300 A 192.0.2.1\n}\n'
+    u = open_doc(client, tmp_path / "z.drove", text)
+    with pytest.raises(Exception, match="DNS name"):
+        await client.text_document_prepare_rename_async(t.PrepareRenameParams(**doc_pos(u, pos_of(text, "acme"))))
+
+
+@pytest.mark.asyncio
+async def test_completion_items_replace_the_word_being_typed(client, stack):
+    text = APP.replace("[main.public-a, main.public-c]", "[main.pu]").replace("t3.medium", "t3.me")
+    u = open_doc(client, stack / "app.drove", text)
+    r = await client.text_document_completion_async(t.CompletionParams(**doc_pos(u, pos_of(text, "main.pu", delta=7))))
+    items = r.items if hasattr(r, "items") else r
+    assert {i.label for i in items} == {"main.public-a", "main.public-c"}
+    for i in items:
+        assert i.text_edit.new_text == i.label
+        assert i.text_edit.range == t.Range(pos_of(text, "main.pu", delta=0), pos_of(text, "main.pu", delta=7))
+    r = await client.text_document_completion_async(t.CompletionParams(**doc_pos(u, pos_of(text, "t3.me", delta=5))))
+    items = r.items if hasattr(r, "items") else r
+    medium = next(i for i in items if i.label == "t3.medium")
+    assert medium.text_edit.range.start == pos_of(text, "t3.me", delta=0)
+
+
+@pytest.mark.asyncio
+async def test_hover_shows_a_lets_value_and_a_misspelt_names_diagnostic(client, stack):
+    (stack / "net.drove").write_text(RULES)
+    u = open_doc(client, stack / "net.drove")
+    h = await client.text_document_hover_async(t.HoverParams(**doc_pos(u, pos_of(RULES, "office\n"))))
+    assert "203.0.113.0/24" in h.contents.value and "256 addresses" in h.contents.value
+    text = APP.replace("firewall = [web]", "firewall = [wbe]")
+    a = open_doc(client, stack / "app.drove", text)
+    await diagnostics_for(client, a, 1)
+    h = await client.text_document_hover_async(t.HoverParams(**doc_pos(a, pos_of(text, "wbe"))))
+    assert "E0100" in h.contents.value and "did you mean `web`?" in h.contents.value
+
+
+async def actions_at(client, u: str, p: t.Position) -> list:
+    got = await client.text_document_code_action_async(
+        t.CodeActionParams(t.TextDocumentIdentifier(u), t.Range(p, p), t.CodeActionContext(diagnostics=[]))
+    )
+    return [a for a in got or [] if a.kind == t.CodeActionKind.QuickFix]
+
+
+@pytest.mark.asyncio
+async def test_quick_fixes_beyond_did_you_mean(client, stack):
+    # A zone letter the region lacks: each of its zones, offered with the cursor inside
+    # the word; SSH open to the internet: narrowed to the office or the network.
+    text = RULES.replace("zone = c", "zone = b").replace("443 from 0.0.0.0/0", "443, 22 from 0.0.0.0/0")
+    u = open_doc(client, stack / "net.drove", text)
+    await diagnostics_for(client, u, 1)
+    titles = [a.title for a in await actions_at(client, u, pos_of(text, "zone = b", delta=7))]
+    assert titles == ["replace with `a`", "replace with `c`", "replace with `d`"]
+    ssh = await actions_at(client, u, pos_of(text, "22 from 0.0.0.0"))
+    assert [a.title for a in ssh] == ["allow only from `office`", "allow only from `10.0.0.0/16`"]
+    [edit] = ssh[0].edit.changes[u]
+    assert edit.new_text == "office" and edit.range.start == pos_of(text, "0.0.0.0/0", delta=0)
+    # A missing required attribute with an obvious start gets it inserted.
+    app = APP.replace("  type     = t3.medium\n", "")
+    a = open_doc(client, stack / "app.drove", app)
+    await diagnostics_for(client, a, 1)
+    [fix] = await actions_at(client, a, pos_of(app, "app {", delta=2))
+    assert fix.title == "add `type = t3.micro`"
+
+
+@pytest.mark.asyncio
+async def test_quick_fix_creates_a_missing_file(client, stack):
+    text = APP.replace("  firewall = [web]\n", '  firewall = [web]\n  provision {\n    file "/etc/app.conf" = file("files/app.conf")\n  }\n')
+    u = open_doc(client, stack / "app.drove", text)
+    diags = await diagnostics_for(client, u, 1)
+    assert [d.code for d in diags] == ["E0264"]
+    [fix] = await actions_at(client, u, pos_of(text, "files/app"))
+    [op] = fix.edit.document_changes
+    assert op.kind == "create" and op.uri == uri(stack / "files" / "app.conf")

@@ -42,7 +42,7 @@ pub fn check(stack: &hir::Stack, symbols: &Symbols, sink: &mut Sink) {
             check_ports(f, rule, sink);
             let world = peer_cidrs(stack, symbols, f, rule, sink).into_iter().find(|(net, _)| world_open(net));
             if let (Direction::Ingress, Some((net, span))) = (rule.direction.value, world) {
-                lint_world_open(f, rule, &net, span, sink);
+                lint_world_open(f, rule, &net, span, &narrower_sources(stack, f), sink);
             }
         }
         let used = |fws: &[hir::Ref]| fws.iter().any(|fw| fw.text == f.name.text);
@@ -145,22 +145,43 @@ fn same_network(f: &Firewall, other: &Firewall, r: &hir::Ref, sink: &mut Sink) {
     }
 }
 
-fn lint_world_open(f: &Firewall, rule: &Rule, net: &IpNet, span: Span, sink: &mut Sink) {
+/// What could stand in a rule in place of the whole internet: the `let`s that hold
+/// narrower CIDRs, and the firewall's own network.
+fn narrower_sources(stack: &hir::Stack, f: &Firewall) -> Vec<String> {
+    let mut out: Vec<String> = stack
+        .lets
+        .iter()
+        .filter(|l| {
+            names::let_cidrs(l).is_ok_and(|nets| !nets.is_empty() && !nets.iter().any(|n| world_open(&n.value)))
+        })
+        .filter(|l| stack.firewall(&l.name.text).is_none())
+        .map(|l| l.name.text.clone())
+        .collect();
+    let network = f.network.as_ref().and_then(|n| stack.network(&n.text)).and_then(|n| n.cidr.as_ref());
+    out.extend(network.map(|c| c.value.to_string()));
+    out
+}
+
+/// The fixes that put each narrower source in place of the world-open one.
+fn narrowed(d: Diagnostic, f: &Firewall, span: &Span, sources: &[String]) -> Diagnostic {
+    sources.iter().fold(d, |d, s| d.with_fix(format!("allow only from `{s}`"), f.file, span.clone(), s.clone()))
+}
+
+fn lint_world_open(f: &Firewall, rule: &Rule, net: &IpNet, span: Span, sources: &[String], sink: &mut Sink) {
     let proto = rule.protocol.value;
     let everything =
         proto == hir::Protocol::All || rule.ports.iter().any(|p| p.value.low == 0 && p.value.high == 65535);
     if everything {
-        sink.push(
-            Diagnostic::new(
-                W_ALL_OPEN,
-                f.file,
-                rule.protocol.span.clone(),
-                format!("firewall `{}` opens every port to the internet ({net})", f.name.text),
-            )
-            .with_label("all ports")
-            .with_secondary(f.file, span, "from anywhere")
-            .with_help("allow only the ports the service needs, or narrow the source"),
-        );
+        let d = Diagnostic::new(
+            W_ALL_OPEN,
+            f.file,
+            rule.protocol.span.clone(),
+            format!("firewall `{}` opens every port to the internet ({net})", f.name.text),
+        )
+        .with_label("all ports")
+        .with_secondary(f.file, span.clone(), "from anywhere")
+        .with_help("allow only the ports the service needs, or narrow the source");
+        sink.push(narrowed(d, f, &span, sources));
         return;
     }
     if !proto.has_ports() {
@@ -168,17 +189,16 @@ fn lint_world_open(f: &Firewall, rule: &Rule, net: &IpNet, span: Span, sink: &mu
     }
     for p in &rule.ports {
         let mut hit = |code: &'static str, what: &str| {
-            sink.push(
-                Diagnostic::new(
-                    code,
-                    f.file,
-                    p.span.clone(),
-                    format!("{what} is open to the internet ({net}) in firewall `{}`", f.name.text),
-                )
-                .with_label(format!("{what} open to everyone"))
-                .with_secondary(f.file, span.clone(), "from anywhere")
-                .with_help("narrow the source to the addresses that need it, e.g. a `let office = …` CIDR"),
-            );
+            let d = Diagnostic::new(
+                code,
+                f.file,
+                p.span.clone(),
+                format!("{what} is open to the internet ({net}) in firewall `{}`", f.name.text),
+            )
+            .with_label(format!("{what} open to everyone"))
+            .with_secondary(f.file, span.clone(), "from anywhere")
+            .with_help("narrow the source to the addresses that need it, e.g. a `let office = …` CIDR");
+            sink.push(narrowed(d, f, &span, sources));
         };
         if proto == hir::Protocol::Tcp && p.value.contains(22) {
             hit(W_SSH_OPEN, "SSH (port 22)");

@@ -122,9 +122,9 @@ fn region_and_zones(stack: &Stack, sink: &mut Sink) {
                 _ => Vec::new(),
             };
             d = match (&err, best.as_slice()) {
-                (ZoneError::OtherRegion { region: other }, _) => {
-                    d.with_help(format!("that is a zone of {other}; {} has zones {letters}", r.code))
-                }
+                (ZoneError::OtherRegion { region: other }, _) => d
+                    .with_help(format!("that is a zone of {other}; {} has zones {letters}", r.code))
+                    .with_choices(net.file, zone.span.clone(), candidates.iter().map(String::as_str)),
                 // One clearly closest full name: a typo.
                 (ZoneError::Unknown, [only]) => d.with_help(format!("did you mean `{only}`?")).with_fix(
                     format!("replace with `{only}`"),
@@ -132,7 +132,12 @@ fn region_and_zones(stack: &Stack, sink: &mut Sink) {
                     zone.span.clone(),
                     only.to_string(),
                 ),
-                _ => d.with_help(format!("{} has zones {letters}", r.code)),
+                // Any of the region's zones could be meant: offer each.
+                _ => d.with_help(format!("{} has zones {letters}", r.code)).with_choices(
+                    net.file,
+                    zone.span.clone(),
+                    candidates.iter().map(String::as_str),
+                ),
             };
             sink.push(d);
         }
@@ -462,7 +467,10 @@ mod tests {
         let d = run(src, check);
         assert_eq!(codes(&d), vec!["E0241", "E0241", "E0241"]);
         assert!(d[0].help.as_deref().is_some_and(|h| h.contains("`a`, `c`, `d`")), "{:?}", d[0].help);
-        assert!(d[0].fixes.is_empty());
+        // A wrong letter could mean any zone: one fix per zone, none preferred.
+        let choices: Vec<&str> = d[0].fixes.iter().map(|f| f.replacement.as_str()).collect();
+        assert_eq!(choices, ["a", "c", "d"]);
+        assert_eq!(d[2].fixes.len(), 1);
         assert_eq!(d[2].fixes.first().map(|f| f.replacement.as_str()), Some("ap-northeast-1c"));
     }
 

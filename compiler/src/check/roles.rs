@@ -223,6 +223,9 @@ fn repo_files(stack: &Stack, role: &Role, sink: &mut Sink) {
                 d.with_help(format!("did you mean `{fixed}`? paths in `file(…)` are relative to the stack's directory"))
                     .with_fix(format!("use `{fixed}`"), role.file, content.span.clone(), call)
             }
+            None if problem == "does not exist" => d
+                .with_help("paths in `file(…)` are relative to the stack's directory; add the file to the repository or fix the path")
+                .with_new_file(format!("create `{path}`"), role.file, content.span.clone(), full.clone()),
             None => d.with_help("paths in `file(…)` are relative to the stack's directory; add the file to the repository or fix the path"),
         };
         sink.push(d);
@@ -360,10 +363,11 @@ mod tests {
         assert!(d[0].message.contains("does not exist"), "{}", d[0].message);
         assert_eq!(d[0].fixes[0].replacement, "file(\"files/nginx.conf\")");
         assert!(d[1].message.contains("`files` is not a regular file"), "{}", d[1].message);
-        assert!(
-            d[2].fixes.is_empty()
-                && d[2].help.as_deref().is_some_and(|h| h.contains("relative to the stack's directory"))
-        );
+        assert!(d[2].help.as_deref().is_some_and(|h| h.contains("relative to the stack's directory")));
+        // Nothing close by: the fix creates the file the source names.
+        assert_eq!(d[2].fixes.len(), 1);
+        assert!(d[2].fixes[0].create.as_ref().is_some_and(|p| p.ends_with("nothing/here")), "{:?}", d[2].fixes);
+        assert!(d[1].fixes.iter().all(|f| f.create.is_none()), "a directory is not replaced by a file");
         // A buffer with no directory has nothing to look in.
         assert!(codes(&run(&src, check)).is_empty());
     }

@@ -106,7 +106,8 @@ fn lint_user_data(role: &Role, sink: &mut Sink) {
             format!("role `{}` sends {list} in its hosts' user data", role.name.text),
         )
         .with_label("readable by anyone allowed ec2:DescribeInstanceAttribute, and from the host's metadata service")
-        .with_help("remove `secrets = user_data` so the hosts read their secrets from SSM Parameter Store with their own instance role"),
+        .with_help("remove `secrets = user_data` so the hosts read their secrets from SSM Parameter Store with their own instance role")
+        .with_fix("deliver through Parameter Store", role.file, at.span.clone(), "parameter_store"),
     );
 }
 
@@ -130,8 +131,12 @@ mod tests {
 
     #[test]
     fn user_data_delivery_is_linted_on_the_attribute() {
-        let got = found(&stack("  secrets = user_data", "db.yml"));
+        let text = stack("  secrets = user_data", "db.yml");
+        let got = found(&text);
         assert!(got.contains(&("W0035", "user_data".to_string())), "{got:?}");
+        let a = crate::analyze(&Sources::single("s.drove", text.as_str()));
+        let w = a.diagnostics.iter().find(|d| d.code == "W0035").expect("W0035");
+        assert_eq!(w.fixes[0].replacement, "parameter_store");
         let got = found(&stack("", "db.yml"));
         assert!(!got.iter().any(|(c, _)| *c == "W0035" || *c == "E0262"), "{got:?}");
     }

@@ -95,7 +95,7 @@ pub fn lower_zone(cx: &mut Cx, stmt: &Stmt) -> Option<Zone> {
         }
     };
     let block = decl::block(cx, stmt, ZONE_FORM)?;
-    let attrs = Attrs::read_with_statements(cx, &block.items, &ZONE_ATTRS, "zone", &ident);
+    let attrs = Attrs::read_with_statements(cx, block, &ZONE_ATTRS, "zone", &ident);
     let ttl = attrs.ttl(cx, "ttl");
     let ttl = ttl_in_range(cx, ttl);
     let private = attrs.references(cx, "private");
@@ -202,7 +202,7 @@ pub fn lower_record(cx: &mut Cx, stmt: &Stmt, origin: &Name) -> Option<Record> {
         Some(b) => {
             let owner_ident = Ident { text: owner_word.text.to_string(), span: owner_word.span.clone() };
             let known: &[&str] = if matches!(data, RecordData::Alias(_)) { &ALIAS_ATTRS } else { ROUTING_ATTRS };
-            let attrs = Attrs::read(cx, &b.items, known, "record", &owner_ident);
+            let attrs = Attrs::read(cx, b, known, "record", &owner_ident);
             if let RecordData::Alias(a) = &mut data {
                 a.zone_id = attrs.string(cx, "zone_id");
                 a.evaluate_health = attrs.boolean(cx, "evaluate_health");
@@ -406,7 +406,7 @@ pub fn lower_healthcheck(cx: &mut Cx, stmt: &Stmt) -> Option<HealthCheck> {
     let name = decl::name(cx, stmt, HEALTHCHECK_FORM)?;
     decl::no_more_terms(cx, stmt, 2, HEALTHCHECK_FORM);
     let block = decl::block(cx, stmt, HEALTHCHECK_FORM)?;
-    let attrs = Attrs::read(cx, &block.items, &HEALTHCHECK_ATTRS, "healthcheck", &name);
+    let attrs = Attrs::read(cx, block, &HEALTHCHECK_ATTRS, "healthcheck", &name);
     attrs.require(cx, &["type"]);
     let kind = attrs.text(cx, "type").and_then(|t| {
         let k = match t.value.as_str() {

@@ -1,12 +1,14 @@
 //! Hover text (Markdown): what the thing under the cursor is, with its resolved values.
 
 use super::hints::{placements, usable};
+use super::hover_values;
 use super::index::{Index, SymbolKind};
+use crate::analysis::Analysis;
 use crate::catalog;
 use crate::dns::hir::{Ignore, Record, RecordData, UnmanagedPolicy, Zone};
 use crate::dns::rdata::{AValue, Rdata};
 use crate::hir::{self, Spanned};
-use crate::source::{FileId, Span};
+use crate::source::{FileId, Sources, Span};
 use std::fmt::Write;
 
 fn within<T>(s: &Option<Spanned<T>>, offset: usize) -> Option<&Spanned<T>> {
@@ -41,7 +43,10 @@ pub fn hover(stack: &hir::Stack, index: &Index, file: FileId, offset: usize) -> 
             }
         }
     }
-    let id = index.at(file, offset)?;
+    if let Some(found) = hover_values::record_type(stack, file, offset) {
+        return Some(found);
+    }
+    let Some(id) = index.at(file, offset) else { return written(stack, file, offset) };
     let sym = index.symbol(id)?;
     let span = index
         .references
@@ -61,11 +66,53 @@ pub fn hover(stack: &hir::Stack, index: &Index, file: FileId, offset: usize) -> 
         SymbolKind::Zone => zone(stack, &sym.name, &mut md),
         SymbolKind::Balancer => balancer(stack, &sym.name, &mut md),
         SymbolKind::Certificate => certificate(stack, &sym.name, &mut md),
-        SymbolKind::Let | SymbolKind::Secret | SymbolKind::HealthCheck | SymbolKind::BalancerTarget => Some(()),
+        SymbolKind::Let => hover_values::let_value(stack, &sym.name, &mut md),
+        SymbolKind::Secret | SymbolKind::HealthCheck | SymbolKind::BalancerTarget => Some(()),
     };
     let uses = index.references_to(id).count();
     let _ = writeln!(md, "\n{uses} reference{}", if uses == 1 { "" } else { "s" });
     Some((span, md))
+}
+
+/// Everything hover can say at a position, in the order the editor wants it: the thing
+/// under the cursor, an environment block, an attribute's meaning, and last the
+/// diagnostic of a word nothing else explains (a misspelt name).
+pub fn hover_at(
+    analysis: &Analysis,
+    index: &Index,
+    sources: &Sources,
+    file: FileId,
+    offset: usize,
+) -> Option<(Span, String)> {
+    hover(&analysis.stack, index, file, offset)
+        .or_else(|| super::environment_hover(&analysis.files, sources, file, offset))
+        .or_else(|| hover_values::attribute(analysis.files.get(file)?, offset))
+        .or_else(|| hover_values::diagnostics(&analysis.diagnostics, file, offset))
+}
+
+/// A CIDR, or a record's values (its DNS names written relative to the zone).
+fn written(stack: &hir::Stack, file: FileId, offset: usize) -> Option<(Span, String)> {
+    if let Some((span, net)) = hover_values::cidr_at(stack, file, offset) {
+        return Some((span, hover_values::cidr(stack, &net)));
+    }
+    let holds = |s: &Span| s.start <= offset && offset <= s.end;
+    for z in stack.zones.iter().filter(|z| z.file == file) {
+        for r in z.records.iter().filter(|r| holds(&r.span)) {
+            match &r.data {
+                RecordData::Values(values) => {
+                    if let Some(v) = values.iter().find(|v| holds(&v.span)) {
+                        let md = format!("value `{}`\n\n{}", value(&v.data), record(z, r));
+                        return Some((v.span.clone(), md));
+                    }
+                }
+                RecordData::Alias(a) if holds(&a.target_span) => {
+                    return Some((a.target_span.clone(), record(z, r)));
+                }
+                RecordData::Alias(_) => {}
+            }
+        }
+    }
+    None
 }
 
 fn instance_type(stack: &hir::Stack, name: &str) -> String {

@@ -48,26 +48,7 @@ pub struct Index {
     pub references: Vec<Reference>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RenameError {
-    NothingHere,
-    /// The new name is not a single word (`a b`, `x.y`, empty).
-    BadName(String),
-    /// Another declaration of the same kind already has that name.
-    Taken(String),
-}
-
-impl std::fmt::Display for RenameError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RenameError::NothingHere => write!(f, "no declared name here"),
-            RenameError::BadName(n) => write!(f, "`{n}` is not a valid name"),
-            RenameError::Taken(n) => write!(f, "`{n}` is already declared"),
-        }
-    }
-}
-
-fn contains(span: &Span, offset: usize) -> bool {
+pub(super) fn contains(span: &Span, offset: usize) -> bool {
     span.start <= offset && offset <= span.end
 }
 
@@ -290,43 +271,5 @@ impl Index {
 
     pub fn references_to(&self, id: SymbolId) -> impl Iterator<Item = &Reference> {
         self.references.iter().filter(move |r| r.target == id)
-    }
-
-    /// The edits that rename the symbol at a position everywhere in the stack.
-    pub fn rename(
-        &self,
-        file: FileId,
-        offset: usize,
-        new_name: &str,
-    ) -> Result<Vec<(FileId, Span, String)>, RenameError> {
-        let id = self.at(file, offset).ok_or(RenameError::NothingHere)?;
-        let sym = &self.symbols[id];
-        let valid = !new_name.is_empty()
-            && new_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            && !new_name.starts_with('-');
-        if sym.kind == SymbolKind::Zone {
-            // A zone's name is its DNS name, which records are relative to: not a rename.
-            return Err(RenameError::NothingHere);
-        }
-        let valid = valid || (sym.kind == SymbolKind::Secret && !new_name.is_empty() && !new_name.contains('"'));
-        if !valid {
-            return Err(RenameError::BadName(new_name.to_string()));
-        }
-        if new_name != sym.name && self.find(sym.kind, new_name, sym.parent).is_some() {
-            return Err(RenameError::Taken(new_name.to_string()));
-        }
-        // A secret is named by a string; its spans may include the quotes.
-        let quoted = |s: &Span| sym.kind == SymbolKind::Secret && s.len() == sym.name.len() + 2;
-        let mut edits: Vec<_> = self
-            .occurrences(id, true)
-            .into_iter()
-            .map(|(f, s)| {
-                let text = if quoted(&s) { format!("\"{new_name}\"") } else { new_name.to_string() };
-                (f, s, text)
-            })
-            .collect();
-        edits.sort_by_key(|e| (e.0, e.1.start));
-        edits.dedup();
-        Ok(edits)
     }
 }

@@ -3,18 +3,22 @@
 //! the words. They live in the compiler so they are tested without a protocol; the `lsp`
 //! crate only converts positions and shapes.
 
+mod attributes;
 mod complete;
 mod environments;
 mod hints;
 mod hover;
+mod hover_values;
 mod index;
+mod rename;
 mod tokens;
 
 pub use complete::{completions, Completion, CompletionKind};
 pub use environments::environment_hover;
 pub use hints::{inlay_hints, InlayHint};
-pub use hover::hover;
-pub use index::{Index, Reference, RenameError, Symbol, SymbolId, SymbolKind};
+pub use hover::{hover, hover_at};
+pub use index::{Index, Reference, Symbol, SymbolId, SymbolKind};
+pub use rename::RenameError;
 pub use tokens::{semantic_tokens, Token, TokenKind};
 
 #[cfg(test)]

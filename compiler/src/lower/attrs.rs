@@ -4,7 +4,7 @@ use super::value;
 use super::{Cx, E_DUPLICATE_ATTRIBUTE, E_MISSING_ATTRIBUTE, E_STATEMENT_NOT_ALLOWED, E_UNKNOWN_ATTRIBUTE};
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::hir::{Ident, Ref, Spanned};
-use crate::syntax::cst::{Attr, Expr, Item, Stmt};
+use crate::syntax::cst::{Attr, Block, Expr, Item, Stmt};
 use ipnet::IpNet;
 use std::net::IpAddr;
 
@@ -20,12 +20,38 @@ pub struct Attrs<'t> {
     /// `crate::environment`), so what is reported about them lands at the override.
     overridden: Vec<Attr>,
     stmts: Vec<&'t Stmt>,
+    /// The declaration's keyword (`subnet`), for what a missing attribute's fix inserts.
+    kind: String,
+    /// Where a missing attribute is inserted.
+    insert_at: Insertion,
+}
+
+/// Before the block's first item, or just inside the braces of an empty block.
+enum Insertion {
+    Before(usize),
+    Into(usize),
+}
+
+/// A value that checks for a required attribute, where one choice is as good as another
+/// to start from; attributes that name something (a role, a subnet) or an address block
+/// are the author's to choose, and get no fix.
+fn placeholder(kind: &str, key: &str) -> Option<&'static str> {
+    Some(match (kind, key) {
+        ("stack", "region") => "\"us-east-1\"",
+        ("subnet", "zone") => "a",
+        ("role", "image") => "image(\"debian-12-amd64-*\")",
+        ("role", "type") => "t3.micro",
+        ("hosts", "count") => "1",
+        ("healthcheck", "type") => "https",
+        ("target", "port") => "80",
+        _ => return None,
+    })
 }
 
 impl<'t> Attrs<'t> {
     /// Reads a block that holds only attributes; statements are reported (E0055).
-    pub fn read(cx: &mut Cx, items: &'t [Item], known: &[&str], kind: &str, name: &Ident) -> Attrs<'t> {
-        let attrs = Self::read_with_statements(cx, items, known, kind, name);
+    pub fn read(cx: &mut Cx, block: &'t Block, known: &[&str], kind: &str, name: &Ident) -> Attrs<'t> {
+        let attrs = Self::read_with_statements(cx, block, known, kind, name);
         for s in &attrs.stmts {
             let head = s.head();
             let mut d = Diagnostic::new(
@@ -47,7 +73,8 @@ impl<'t> Attrs<'t> {
 
     /// Reads a block that mixes attributes and statements; the statements are returned by
     /// [`Attrs::statements`] for the caller to interpret.
-    pub fn read_with_statements(cx: &mut Cx, items: &'t [Item], known: &[&str], kind: &str, name: &Ident) -> Attrs<'t> {
+    pub fn read_with_statements(cx: &mut Cx, block: &'t Block, known: &[&str], kind: &str, name: &Ident) -> Attrs<'t> {
+        let items = &block.items;
         let owner = format!("{kind} `{}`", name.text);
         let mut attrs: Vec<&'t Attr> = Vec::new();
         let mut stmts = Vec::new();
@@ -93,7 +120,11 @@ impl<'t> Attrs<'t> {
             Some(path) => overrides(cx, &path, known, &owner),
             None => Vec::new(),
         };
-        Attrs { owner, owner_span: name.span.clone(), attrs, overridden, stmts }
+        let insert_at = match items.first() {
+            Some(first) => Insertion::Before(first.span().start),
+            None => Insertion::Into(block.span.start + 1),
+        };
+        Attrs { owner, owner_span: name.span.clone(), attrs, overridden, stmts, kind: kind.to_string(), insert_at }
     }
 
     pub fn statements(&self) -> &[&'t Stmt] {
@@ -131,7 +162,7 @@ impl<'t> Attrs<'t> {
                 if self.stmts.iter().any(|s| s.head().text == *key) {
                     continue;
                 }
-                let d = Diagnostic::new(
+                let mut d = Diagnostic::new(
                     E_MISSING_ATTRIBUTE,
                     cx.file,
                     self.owner_span.clone(),
@@ -139,6 +170,13 @@ impl<'t> Attrs<'t> {
                 )
                 .with_label(format!("`{key}` is required"))
                 .with_help(format!("add `{key} = …` inside the block"));
+                if let Some(value) = placeholder(&self.kind, key) {
+                    let (at, text) = match self.insert_at {
+                        Insertion::Before(at) => (at, format!("{key} = {value}  ")),
+                        Insertion::Into(at) => (at, format!(" {key} = {value}")),
+                    };
+                    d = d.with_insertion(format!("add `{key} = {value}`"), cx.file, at, text);
+                }
                 cx.report(d);
             }
         }
@@ -236,4 +274,29 @@ fn overrides(cx: &mut Cx, path: &str, known: &[&str], owner: &str) -> Vec<Attr> 
 
 fn list(known: &[&str]) -> String {
     known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::source::Sources;
+
+    /// The text after applying the first fix of the first diagnostic with `code`.
+    fn fixed(text: &str, code: &str) -> String {
+        let a = crate::analyze(&Sources::single("t.drove", text.to_string()));
+        let d = a.diagnostics.iter().find(|d| d.code == code).expect("the diagnostic");
+        let fix = d.fixes.first().expect("a fix");
+        let mut out = text.to_string();
+        out.replace_range(fix.span.clone(), &fix.replacement);
+        out
+    }
+
+    #[test]
+    fn a_missing_attribute_with_an_obvious_start_is_inserted() {
+        assert_eq!(fixed("stack demo { }\n", "E0052"), "stack demo { region = \"us-east-1\" }\n");
+        let subnet = "stack demo { region = \"ap-northeast-1\" }\nnetwork main {\n  cidr = 10.0.0.0/16\n  subnet a { cidr = 10.0.1.0/24 }\n}\n";
+        let done = fixed(subnet, "E0052");
+        assert!(done.contains("subnet a { zone = a  cidr = 10.0.1.0/24 }"), "{done}");
+        let after = crate::analyze(&Sources::single("t.drove", done));
+        assert!(!after.diagnostics.iter().any(|d| d.code == "E0052"), "{:?}", after.diagnostics);
+    }
 }

@@ -38,7 +38,7 @@ pub fn lower_balancer(cx: &mut Cx, stmt: &Stmt) -> Option<Balancer> {
         }
     };
     let block = decl::block(cx, stmt, FORM)?;
-    let a = Attrs::read_with_statements(cx, &block.items, &ATTRS, "balancer", &name);
+    let a = Attrs::read_with_statements(cx, block, &ATTRS, "balancer", &name);
     a.require(cx, &["subnets"]);
     let kind = a.text(cx, "type").and_then(|t| {
         let k = match t.value.as_str() {
@@ -159,7 +159,7 @@ fn target(cx: &mut Cx, s: &Stmt) -> Option<TargetDecl> {
     let name = decl::name(cx, s, TARGET_FORM)?;
     decl::no_more_terms(cx, s, 2, TARGET_FORM);
     let block = decl::block(cx, s, TARGET_FORM)?;
-    let a = Attrs::read(cx, &block.items, &TARGET_ATTRS, "target", &name);
+    let a = Attrs::read(cx, block, &TARGET_ATTRS, "target", &name);
     a.require(cx, &["hosts", "port"]);
     let port = a.integer(cx, "port").and_then(|p| match u16::try_from(p.value) {
         Ok(v) if v > 0 => Some(Spanned::new(v, p.span)),

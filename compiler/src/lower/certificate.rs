@@ -11,7 +11,7 @@ pub fn lower_certificate(cx: &mut Cx, stmt: &Stmt) -> Option<Certificate> {
     let name = decl::name(cx, stmt, FORM)?;
     decl::no_more_terms(cx, stmt, 2, FORM);
     let block = decl::block(cx, stmt, FORM)?;
-    let a = Attrs::read(cx, &block.items, &ATTRS, "certificate", &name);
+    let a = Attrs::read(cx, block, &ATTRS, "certificate", &name);
     a.require(cx, &["domain"]);
     Some(Certificate {
         file: cx.file,

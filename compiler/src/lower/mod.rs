@@ -10,7 +10,7 @@
 //! use crate::lower::{Attrs, Cx};
 //! // `items` is a `cst::Block`'s items; `name` the declaration's name (for messages and
 //! // the position of "missing attribute").
-//! let attrs = Attrs::read(cx, &block.items, &["cidr", "zone", "public"], "subnet", &name);
+//! let attrs = Attrs::read(cx, block, &["cidr", "zone", "public"], "subnet", &name);
 //! attrs.require(cx, &["cidr"]);                     // E0052 for each missing one
 //! let cidr = attrs.cidr(cx, "cidr");                // Option<Spanned<IpNet>>
 //! let public = attrs.boolean(cx, "public");         // Option<Spanned<bool>>

@@ -16,7 +16,7 @@ pub fn lower_network(cx: &mut Cx, stmt: &Stmt) -> Option<Network> {
     let name = decl::name(cx, stmt, NETWORK_FORM)?;
     decl::no_more_terms(cx, stmt, 2, NETWORK_FORM);
     let block = decl::block(cx, stmt, NETWORK_FORM)?;
-    let a = Attrs::read_with_statements(cx, &block.items, &["cidr"], "network", &name);
+    let a = Attrs::read_with_statements(cx, block, &["cidr"], "network", &name);
     a.require(cx, &["cidr"]);
     let cidr = a.cidr(cx, "cidr");
     let mut subnets = Vec::new();
@@ -36,7 +36,7 @@ fn lower_subnet(cx: &mut Cx, stmt: &Stmt) -> Option<Subnet> {
     let name = decl::name(cx, stmt, SUBNET_FORM)?;
     decl::no_more_terms(cx, stmt, 2, SUBNET_FORM);
     let block = decl::block(cx, stmt, SUBNET_FORM)?;
-    let a = Attrs::read(cx, &block.items, &["cidr", "zone", "public", "nat"], "subnet", &name);
+    let a = Attrs::read(cx, block, &["cidr", "zone", "public", "nat"], "subnet", &name);
     a.require(cx, &["cidr", "zone"]);
     Some(Subnet {
         span: stmt.span.clone(),
@@ -106,7 +106,7 @@ pub fn lower_firewall(cx: &mut Cx, stmt: &Stmt) -> Option<Firewall> {
         }
     };
     let block = decl::block(cx, stmt, FIREWALL_FORM)?;
-    let a = Attrs::read_with_statements(cx, &block.items, &["description", "group_name"], "firewall", &name);
+    let a = Attrs::read_with_statements(cx, block, &["description", "group_name"], "firewall", &name);
     let description = a.string(cx, "description");
     let group_name = a.string(cx, "group_name");
     let mut rules = Vec::new();

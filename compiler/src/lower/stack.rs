@@ -15,7 +15,7 @@ pub fn lower_stack(cx: &mut Cx, stmt: &Stmt) -> Option<StackDecl> {
     let name = decl::name(cx, stmt, STACK_FORM)?;
     decl::no_more_terms(cx, stmt, 2, STACK_FORM);
     let block = decl::block(cx, stmt, STACK_FORM)?;
-    let a = Attrs::read(cx, &block.items, &STACK_ATTRS, "stack", &name);
+    let a = Attrs::read(cx, block, &STACK_ATTRS, "stack", &name);
     a.require(cx, &["region"]);
     let state = a.expr("state").and_then(|e| state(cx, e));
     let mut tags: Vec<Tag> = a.string_map(cx, "tags").into_iter().map(|(key, value)| Tag { key, value }).collect();

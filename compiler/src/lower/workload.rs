@@ -31,7 +31,7 @@ pub fn lower_role(cx: &mut Cx, stmt: &Stmt) -> Option<Role> {
     let name = decl::name(cx, stmt, ROLE_FORM)?;
     decl::no_more_terms(cx, stmt, 2, ROLE_FORM);
     let block = decl::block(cx, stmt, ROLE_FORM)?;
-    let a = Attrs::read_with_statements(cx, &block.items, &ROLE_ATTRS, "role", &name);
+    let a = Attrs::read_with_statements(cx, block, &ROLE_ATTRS, "role", &name);
     a.require(cx, &["image", "type"]);
     let mut steps = Vec::new();
     let mut access = Vec::new();
@@ -146,7 +146,7 @@ pub fn lower_hosts(cx: &mut Cx, stmt: &Stmt) -> Option<Hosts> {
     let name = decl::name(cx, stmt, HOSTS_FORM)?;
     decl::no_more_terms(cx, stmt, 2, HOSTS_FORM);
     let block = decl::block(cx, stmt, HOSTS_FORM)?;
-    let a = Attrs::read(cx, &block.items, &HOSTS_ATTRS, "hosts", &name);
+    let a = Attrs::read(cx, block, &HOSTS_ATTRS, "hosts", &name);
     a.require(cx, &["role", "count", "subnets"]);
     Some(Hosts {
         file: cx.file,
@@ -167,7 +167,7 @@ pub fn lower_host(cx: &mut Cx, stmt: &Stmt) -> Option<Host> {
     let name = decl::name(cx, stmt, HOST_FORM)?;
     decl::no_more_terms(cx, stmt, 2, HOST_FORM);
     let block = decl::block(cx, stmt, HOST_FORM)?;
-    let a = Attrs::read(cx, &block.items, &HOST_ATTRS, "host", &name);
+    let a = Attrs::read(cx, block, &HOST_ATTRS, "host", &name);
     a.require(cx, &["role", "subnet"]);
     Some(Host {
         file: cx.file,
