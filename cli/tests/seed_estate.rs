@@ -43,9 +43,9 @@ async fn the_seed_estate_applies_in_each_environment_and_stays_put() {
     let dir = tempfile::tempdir().expect("temp dir");
     let seed = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/seed/stack.drove"))
         .expect("the example");
-    assert!(seed.contains("image(\"toreta-base-*\")"), "the example changed");
+    assert!(seed.contains("image(\"toreta-base-*\")") && seed.contains("image(\"toreta-mysql-*\")"), "the example changed");
     let staging_arn = staging_certificate(&m).await;
-    let image = "image(\"al2023-ami-2023.*-kernel-6.18-x86_64\", \"137112412989\")\n  disk = 16GiB";
+    let image = "image(\"al2023-ami-2023.*-kernel-6.18-x86_64\", \"137112412989\")";
     let text = seed.replace("image(\"toreta-base-*\")", image).replace("image(\"toreta-ruby-*\")", image);
     std::fs::create_dir_all(dir.path().join("stack")).expect("mkdir");
     std::fs::write(dir.path().join("stack/stack.drove"), text).expect("write");
@@ -58,7 +58,9 @@ async fn the_seed_estate_applies_in_each_environment_and_stays_put() {
         let (code, out) = drove(&m, dir.path(), &["apply", "stack", "--env", env, "--auto-approve"]);
         assert_eq!(code, 0, "{env}: {out}");
         assert!(
-            out.contains("balancer.front.listener.443") && out.contains("network.main.subnet.public-c.nat"),
+            out.contains("balancer.front.listener.443")
+                && out.contains("network.main.subnet.public-c.nat")
+                && out.contains("host.db"),
             "{out}"
         );
         let (code, out) = drove(&m, dir.path(), &["plan", "stack", "--env", env, "--detailed-exitcode"]);
