@@ -43,10 +43,16 @@ async fn the_seed_estate_applies_in_each_environment_and_stays_put() {
     let dir = tempfile::tempdir().expect("temp dir");
     let seed = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/seed/stack.drove"))
         .expect("the example");
-    assert!(seed.contains("image(\"toreta-base-*\")") && seed.contains("image(\"toreta-mysql-*\")"), "the example changed");
+    assert!(
+        seed.contains("image(\"toreta-base-*\")") && seed.contains("image(\"toreta-mysql-*\")"),
+        "the example changed"
+    );
     let staging_arn = staging_certificate(&m).await;
     let image = "image(\"al2023-ami-2023.*-kernel-6.18-x86_64\", \"137112412989\")";
-    let text = seed.replace("image(\"toreta-base-*\")", image).replace("image(\"toreta-ruby-*\")", image);
+    let text = seed
+        .replace("image(\"toreta-base-*\")", image)
+        .replace("image(\"toreta-ruby-*\")", image)
+        .replace("image(\"toreta-mysql-*\")", "image(\"al2023-ami-2023.*-kernel-6.18-arm64\", \"137112412989\")");
     std::fs::create_dir_all(dir.path().join("stack")).expect("mkdir");
     std::fs::write(dir.path().join("stack/stack.drove"), text).expect("write");
 

@@ -247,8 +247,15 @@ fn opens(stack: &Stack, firewalls: &[Ref], port: u16, from: Option<(&[Ref], &[Ip
     })
 }
 
+/// The hosts behind a target must take its port from the balancer: from its firewalls, or,
+/// for a network load balancer without any (it keeps the clients' addresses, and health
+/// checks come from its own addresses in its subnets), from its subnets' blocks.
 fn reachable(stack: &Stack, b: &Balancer, t: &TargetDecl, sink: &mut Sink) {
-    let (Some(port), false) = (&t.port, b.firewalls.is_empty()) else { return };
+    let Some(port) = &t.port else { return };
+    let by_subnets = b.firewalls.is_empty();
+    if by_subnets && b.kind() != BalancerKind::Network {
+        return;
+    }
     let nets: Vec<IpNet> = b
         .subnets
         .iter()
@@ -279,7 +286,12 @@ fn reachable(stack: &Stack, b: &Balancer, t: &TargetDecl, sink: &mut Sink) {
                 .with_secondary(b.file, port.span.clone(), "target port")
                 .with_help(format!(
                     "add `allow tcp {} from {}` to a firewall of role `{}`",
-                    port.value, b.firewalls[0].text, role.name.text
+                    port.value,
+                    match b.firewalls.first() {
+                        Some(f) => f.text.clone(),
+                        None => nets.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                    },
+                    role.name.text
                 )),
             );
         }
