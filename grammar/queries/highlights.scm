@@ -19,7 +19,7 @@
   head: (word) @keyword
   (#any-of? @keyword
     "stack" "let" "network" "subnet" "firewall" "role" "hosts" "host" "zone"
-    "healthcheck" "secret" "provision" "access" "allow" "environment" "balancer" "listen" "target"))
+    "healthcheck" "secret" "provision" "access" "allow" "environment" "balancer" "listen" "target" "certificate"))
 
 ; What a declaration names.
 (statement
@@ -27,7 +27,7 @@
   .
   (word) @type.definition
   (#any-of? @keyword
-    "stack" "network" "subnet" "firewall" "role" "hosts" "host" "healthcheck" "environment" "balancer" "target"))
+    "stack" "network" "subnet" "firewall" "role" "hosts" "host" "healthcheck" "environment" "balancer" "target" "certificate"))
 
 (statement
   head: (word) @keyword

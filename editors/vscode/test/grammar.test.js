@@ -246,6 +246,15 @@ test('balancers: declaration, listeners and targets', () => {
   expectScope(t, 'target', 'keyword.other.declaration.drove');
 });
 
+test('certificates: the declaration, and a reference as a balancer attribute', () => {
+  const t = tokenize(
+    ['certificate site {', '  domain = "shop.example"', '}', 'balancer web in main {', '  certificate = certificate.site', '}'].join('\n'),
+  );
+  expectScope(t, 'certificate', 'keyword.other.declaration.drove');
+  const attribute = t.filter((x) => x.text === 'certificate' && x.line === 4);
+  assert.ok(attribute.length > 0 && !attribute[0].scopes.includes('keyword.other.declaration.drove'), 'an attribute key is not a declaration');
+});
+
 /** Every `*.drove` file below `dir`. */
 function droveFiles(dir) {
   if (!fs.existsSync(dir)) return [];
@@ -256,7 +265,7 @@ function droveFiles(dir) {
   });
 }
 
-const DECLARATIONS = new Set(['stack', 'let', 'network', 'subnet', 'firewall', 'role', 'hosts', 'host', 'zone', 'healthcheck', 'secret', 'provision', 'access', 'environment', 'balancer', 'listen', 'target']);
+const DECLARATIONS = new Set(['stack', 'let', 'network', 'subnet', 'firewall', 'role', 'hosts', 'host', 'zone', 'healthcheck', 'secret', 'provision', 'access', 'environment', 'balancer', 'listen', 'target', 'certificate']);
 
 test('examples and valid fixtures: no invalid tokens, declarations highlighted', () => {
   const files = [...droveFiles(path.join(root, 'examples')), ...droveFiles(path.join(root, 'tests', 'fixtures', 'ok'))];
