@@ -25,6 +25,7 @@ mod output;
 mod plan;
 #[cfg(feature = "aws")]
 mod progress;
+mod reach;
 #[cfg(feature = "aws")]
 mod replace;
 #[cfg(feature = "aws")]
@@ -77,6 +78,9 @@ enum Command {
         #[arg(default_value = ".")]
         path: PathBuf,
     },
+    /// Whether SOURCE can reach DEST[:PORT], and by what path (firewall rules, routes, NAT,
+    /// balancer listeners) or what blocks it; `--exposed` lists what the internet reaches
+    Reach(reach::Args),
     /// Print the stack's resources and their dependencies as a graph (DOT or Mermaid)
     Graph {
         /// A stack directory or a single .drove file
@@ -171,6 +175,7 @@ fn main() -> ExitCode {
         Command::Fmt { path, check } => fmt::run(&path, check),
         Command::Compile { path } => compile::run(&path),
         Command::Graph { path, format } => graph::run(&path, format),
+        Command::Reach(args) => reach::run(&args),
         #[cfg(feature = "aws")]
         Command::Init { path, migrate_state } => init::run(&path, migrate_state.as_deref()),
         #[cfg(feature = "aws")]

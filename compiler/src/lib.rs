@@ -16,6 +16,7 @@ pub mod literal;
 pub mod lower;
 pub mod model;
 pub mod names;
+pub mod reach;
 pub mod render;
 pub mod secrets;
 pub mod sites;
