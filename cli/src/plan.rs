@@ -35,6 +35,9 @@ pub struct Args {
     /// Replace this resource even if nothing forces it; the only way to replace a protected one (repeatable)
     #[arg(long = "replace", value_name = "ADDRESS")]
     pub replace: Vec<String>,
+    /// Exit 1 when the plan makes anything newly reachable from the internet (after printing it)
+    #[arg(long)]
+    pub fail_on_exposure: bool,
 }
 
 pub fn print(plan: &Plan, format: Format) {
@@ -91,6 +94,18 @@ pub fn run(args: &Args) -> u8 {
             Stream::Stderr,
             &format!("Saved the plan to {}; apply it with `drove apply {}`.\n", out.display(), out.display()),
         );
+    }
+    if args.fail_on_exposure && !plan.exposure.opened.is_empty() {
+        let opened: Vec<String> =
+            plan.exposure.opened.iter().map(|e| format!("{} {}", e.address, e.port_text())).collect();
+        write(
+            Stream::Stderr,
+            &format!(
+                "drove: error: the plan makes {} newly reachable from the internet (--fail-on-exposure)\n",
+                opened.join(", ")
+            ),
+        );
+        return crate::exit::PROBLEMS;
     }
     if args.detailed_exitcode && plan.has_changes() {
         2

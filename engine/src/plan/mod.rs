@@ -2,6 +2,7 @@
 //! applied exactly later. The format is documented in `docs/plan.md`.
 
 pub mod cost;
+pub mod exposure;
 pub mod normalize;
 mod ownership;
 mod planner;
@@ -138,6 +139,10 @@ pub struct Plan {
     /// them (see `unmanaged`); absent when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unmanaged: Vec<unmanaged::UnmanagedRecord>,
+    /// What the plan opens to the internet, and closes (see `exposure`); absent when
+    /// nothing changes there.
+    #[serde(default, skip_serializing_if = "exposure::ExposureDelta::is_empty")]
+    pub exposure: exposure::ExposureDelta,
 }
 
 impl Plan {

@@ -238,6 +238,7 @@ pub async fn plan(
     let by_id = images.into_values().map(|i| (i.id.clone(), i)).collect();
     super::preflight::check(&changes, &by_address, &by_id, provider).await?;
     let rollouts = crate::rollout::schedule(&changes, &roles, &gone);
+    let exposure = super::exposure::delta(&work, (!opts.destroy).then_some(desired));
 
     Ok(Plan {
         format: PLAN_FORMAT,
@@ -253,6 +254,7 @@ pub async fn plan(
         changes,
         rollouts,
         unmanaged,
+        exposure,
     })
 }
 

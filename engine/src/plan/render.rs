@@ -158,7 +158,8 @@ pub fn text(plan: &Plan, color: bool) -> String {
     }
     out.push_str(&crate::rollout::render::text(&plan.rollouts));
     out.push_str(&unmanaged_text(&plan.unmanaged));
-    if plan.has_changes() || !plan.unmanaged.is_empty() {
+    out.push_str(&exposure_text(&plan.exposure));
+    if plan.has_changes() || !plan.unmanaged.is_empty() || !plan.exposure.is_empty() {
         out.push('\n');
     }
     let _ = writeln!(out, "{}", summary_line(plan));
@@ -174,6 +175,10 @@ pub fn markdown(plan: &Plan) -> String {
     let _ = writeln!(out, "**{}**\n", summary_line(plan));
     if let Some(c) = &plan.cost {
         let _ = writeln!(out, "{}\n", c.line());
+    }
+    let exposure = exposure_text(&plan.exposure);
+    if !exposure.is_empty() {
+        let _ = writeln!(out, "```{exposure}```\n");
     }
     let not_managed = unmanaged_text(&plan.unmanaged);
     if !not_managed.is_empty() {
@@ -205,6 +210,28 @@ pub fn markdown(plan: &Plan) -> String {
 
 /// The records of the stack's zones that nothing declares, per zone: kept or deleted;
 /// those an `ignore` rule leaves to another system only counted.
+/// What the plan opens to the internet and closes, each with its path.
+pub fn exposure_text(delta: &super::exposure::ExposureDelta) -> String {
+    let mut out = String::new();
+    if delta.is_empty() {
+        return out;
+    }
+    out.push_str("\nReachable from the internet:\n");
+    for e in &delta.opened {
+        let _ = writeln!(
+            out,
+            "  + newly reachable: {} {}\n        {}",
+            e.address,
+            e.port_text(),
+            e.path.replace("; ", "\n        ")
+        );
+    }
+    for e in &delta.closed {
+        let _ = writeln!(out, "  - no longer reachable: {} {}", e.address, e.port_text());
+    }
+    out
+}
+
 pub fn unmanaged_text(records: &[UnmanagedRecord]) -> String {
     let mut out = String::new();
     let shown: Vec<&UnmanagedRecord> = records.iter().filter(|r| r.action != Disposition::Ignored).collect();
