@@ -317,3 +317,46 @@ async def test_quick_fix_creates_a_missing_file(client, stack):
     [fix] = await actions_at(client, u, pos_of(text, "files/app"))
     [op] = fix.edit.document_changes
     assert op.kind == "create" and op.uri == uri(stack / "files" / "app.conf")
+
+
+EDGE = """stack edge { region = "ap-northeast-1" }
+network main {
+  cidr = 10.0.0.0/16
+  subnet public-a  { cidr = 10.0.1.0/24   zone = a  public = true  nat = true }
+  subnet public-c  { cidr = 10.0.2.0/24   zone = c  public = true }
+  subnet private-a { cidr = 10.0.11.0/24  zone = a }
+}
+firewall lb in main {
+  allow tcp 443 from 0.0.0.0/0
+}
+firewall web in main {
+  allow tcp 80 from lb
+}
+role web {
+  image    = image("base-*")
+  type     = t3.micro
+  firewall = [web]
+}
+hosts web { role = web  count = 2  subnets = [main.private-a] }
+balancer front in main {
+  subnets     = [main.public-a, main.public-c]
+  firewall    = [lb]
+  certificate = "arn:aws:acm:ap-northeast-1:123456789012:certificate/abc"
+  listen 443 https forward web
+  target web { hosts = [web]  port = 80 }
+}
+"""
+
+
+@pytest.mark.asyncio
+async def test_hover_on_a_firewall_or_role_says_who_reaches_it_and_what_it_reaches(client, tmp_path):
+    (tmp_path / "edge.drove").write_text(EDGE)
+    u = open_doc(client, tmp_path / "edge.drove")
+    await diagnostics_for(client, u, 1)
+    h = await client.text_document_hover_async(t.HoverParams(**doc_pos(u, pos_of(EDGE, "firewall web", delta=10))))
+    md = h.contents.value
+    assert "**From the internet**" in md, md
+    assert "80/tcp" in md and "listener 443 forwards to target web on port 80" in md, md
+    h = await client.text_document_hover_async(t.HoverParams(**doc_pos(u, pos_of(EDGE, "role web", delta=6))))
+    md = h.contents.value
+    assert "**Reaches the internet** (443/tcp): yes" in md and "NAT gateway" in md, md

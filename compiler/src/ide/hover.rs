@@ -84,10 +84,18 @@ pub fn hover_at(
     file: FileId,
     offset: usize,
 ) -> Option<(Span, String)> {
-    hover(&analysis.stack, index, file, offset)
+    let found = hover(&analysis.stack, index, file, offset)
         .or_else(|| super::environment_hover(&analysis.files, sources, file, offset))
         .or_else(|| hover_values::attribute(analysis.files.get(file)?, offset))
-        .or_else(|| hover_values::diagnostics(&analysis.diagnostics, file, offset))
+        .or_else(|| hover_values::diagnostics(&analysis.diagnostics, file, offset));
+    let (span, mut md) = found?;
+    // Reachability needs the compiled stack, so it is added to a name's hover here.
+    if let Some(sym) = index.at(file, offset).and_then(|id| index.symbol(id)) {
+        if let Some(extra) = super::hover_reach::section(analysis, sym.kind, &sym.name) {
+            md.push_str(&extra);
+        }
+    }
+    Some((span, md))
 }
 
 /// A CIDR, or a record's values (its DNS names written relative to the zone).

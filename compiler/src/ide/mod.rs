@@ -8,6 +8,7 @@ mod complete;
 mod environments;
 mod hints;
 mod hover;
+mod hover_reach;
 mod hover_values;
 mod index;
 mod rename;
