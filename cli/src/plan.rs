@@ -38,6 +38,10 @@ pub struct Args {
     /// Exit 1 when the plan makes anything newly reachable from the internet (after printing it)
     #[arg(long)]
     pub fail_on_exposure: bool,
+    /// Only show what changed in AWS since the last apply (drift), reading the source for
+    /// nothing but the stack's settings; exit 0 no drift, 2 drift, 1 error
+    #[arg(long, conflicts_with_all = ["targets", "replace", "fail_on_exposure", "allow_mass_delete"])]
+    pub refresh_only: bool,
 }
 
 pub fn print(plan: &Plan, format: Format) {
@@ -78,6 +82,9 @@ pub fn run(args: &Args) -> u8 {
         if let Some(u) = ud {
             s = s.with_user_data(u);
         }
+        if args.refresh_only {
+            return s.refresh_only(&d).await;
+        }
         s.plan(&d, &opts).await
     });
     let mut plan = match result {
@@ -107,7 +114,7 @@ pub fn run(args: &Args) -> u8 {
         );
         return crate::exit::PROBLEMS;
     }
-    if args.detailed_exitcode && plan.has_changes() {
+    if (args.detailed_exitcode || args.refresh_only) && plan.has_changes() {
         2
     } else {
         crate::exit::OK

@@ -123,6 +123,13 @@ impl Session {
         .await
     }
 
+    /// What changed outside drove since the state was written (`drove plan
+    /// --refresh-only`). Reads only: takes no lock, writes nothing.
+    pub async fn refresh_only(&self, desired: &DesiredState) -> Result<Plan> {
+        let state = self.backend.read().await?;
+        crate::plan::refresh_only(desired, state.as_ref(), self.provider.as_ref()).await
+    }
+
     /// Makes a fresh plan (when `saved` is `None`) and applies it under one lock, or
     /// applies a saved plan if the state has not moved since it was made. `confirm` sees
     /// the plan first and may decline (returns `Ok(None)`).
@@ -157,6 +164,13 @@ impl Session {
         locked(self.backend.as_ref(), op, async {
             let state = self.backend.read().await?;
             let the_plan = match (saved, desired) {
+                (Some(p), _) if p.refresh_only => {
+                    return Err(EngineError::new(
+                        codes::BAD_PLAN_FILE,
+                        "a --refresh-only plan records drift, it has nothing to apply",
+                    )
+                    .with_help("make a plan from the source (`drove plan --out FILE`) to bring AWS back to it"))
+                }
                 (Some(p), _) => p,
                 (None, Some(d)) => plan(d, state.as_ref(), self.provider.as_ref(), &self.options(plan_opts)).await?,
                 (None, None) => {

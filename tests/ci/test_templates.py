@@ -231,3 +231,29 @@ def test_circleci_drove_steps(moto, stack):
     config = load(CIRCLECI)
     jobs = {job: drove_scripts(circleci_scripts(config, job)) for job in ("check", "plan", "apply")}
     exercise(jobs, stack, moto)
+
+
+DRIFT = ROOT / "ci" / "github" / "drift.yml"
+
+
+def test_github_drift_job_is_scheduled_read_only_and_runs_refresh_only(moto, stack):
+    """The drift template runs on a schedule, asks for no write access to the code, and
+    its drove step, run as the CI would, reports no drift on a freshly applied stack."""
+    wf = yaml.safe_load(DRIFT.read_text())
+    triggers = wf.get(True, wf.get("on"))
+    assert "schedule" in triggers and "workflow_dispatch" in triggers
+    job = wf["jobs"]["drift"]
+    assert job["permissions"] == {"contents": "read", "issues": "write"}
+    step = next(s for s in job["steps"] if s.get("id") == "drift")
+    assert "drove plan --refresh-only" in step["run"]
+    env = {**os.environ, "PATH": f"{drove_bin().parent}:{os.environ['PATH']}",
+           "AWS_ENDPOINT_URL": moto, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+           "AWS_REGION": "ap-northeast-1", "DROVE_SECRET_PASSPHRASE": "ci-test-passphrase", "NO_COLOR": "1",
+           "GITHUB_STEP_SUMMARY": str(stack / "summary.md"), "GITHUB_OUTPUT": str(stack / "out.txt")}
+    for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION"):
+        env.pop(var, None)
+    subprocess.run(["drove", "init"], cwd=stack, env=env, check=True, capture_output=True)
+    subprocess.run(["drove", "apply", "--auto-approve"], cwd=stack, env=env, check=True, capture_output=True)
+    subprocess.run(["bash", "-eo", "pipefail", "-c", step["run"]], cwd=stack, env=env, check=True)
+    assert (stack / "out.txt").read_text().strip() == "code=0"
+    assert "No drift" in (stack / "summary.md").read_text()

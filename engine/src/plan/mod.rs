@@ -2,6 +2,7 @@
 //! applied exactly later. The format is documented in `docs/plan.md`.
 
 pub mod cost;
+mod drift;
 pub mod exposure;
 pub mod normalize;
 mod ownership;
@@ -11,6 +12,7 @@ pub mod render;
 pub(crate) mod resolve;
 pub mod unmanaged;
 
+pub use drift::refresh_only;
 pub use planner::{dependencies, plan, PlanOptions};
 pub use resolve::{is_unknown, unknown};
 
@@ -126,6 +128,10 @@ pub struct Plan {
     pub lineage: Option<String>,
     pub serial: u64,
     pub destroy: bool,
+    /// Drift only (`drove plan --refresh-only`): what changed outside drove since the
+    /// state was written; nothing to apply.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refresh_only: bool,
     pub summary: Summary,
     pub changes: Vec<PlannedChange>,
     /// The monthly cost delta of the planned instances (an estimate); absent when the

@@ -249,6 +249,7 @@ pub async fn plan(
         lineage,
         serial: state.serial,
         destroy: opts.destroy,
+        refresh_only: false,
         summary: summarize(&changes),
         cost: super::cost::estimate(&desired.stack.region, &changes),
         changes,

@@ -122,10 +122,24 @@ fn change_lines(c: &PlannedChange) -> Vec<String> {
 
 pub fn summary_line(plan: &Plan) -> String {
     let s = &plan.summary;
+    if plan.refresh_only {
+        return match (s.update, s.delete) {
+            (0, 0) => format!("No drift: {} resources are as drove left them.", s.no_op),
+            (u, d) => format!("Drift: {u} changed and {d} deleted outside drove; nothing was changed."),
+        };
+    }
     if !plan.has_changes() {
         return format!("No changes: {} resources match the desired state.", s.no_op);
     }
     format!("Plan: {} to create, {} to update, {} to replace, {} to delete.", s.create, s.update, s.replace, s.delete)
+}
+
+fn verb_of(plan: &Plan, action: Action) -> String {
+    match (plan.refresh_only, action) {
+        (true, Action::Delete) => "deleted outside drove".into(),
+        (true, _) => "changed outside drove".into(),
+        (false, a) => format!("will be {}", a.verb()),
+    }
 }
 
 pub fn text(plan: &Plan, color: bool) -> String {
@@ -135,7 +149,13 @@ pub fn text(plan: &Plan, color: bool) -> String {
         "drove plan for stack {} ({}){}\n",
         plan.stack,
         plan.region,
-        if plan.destroy { ", destroy" } else { "" }
+        if plan.destroy {
+            ", destroy"
+        } else if plan.refresh_only {
+            ", refresh only: what changed outside drove since the last apply"
+        } else {
+            ""
+        }
     );
     for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
         let head = format!("{:>3} {}", c.action.symbol(), c.address);
@@ -143,7 +163,7 @@ pub fn text(plan: &Plan, color: bool) -> String {
             out,
             "{}  {}",
             paint(color, action_color(c.action), &head),
-            paint(color, "2", &format!("({}, will be {})", c.kind, c.action.verb()))
+            paint(color, "2", &format!("({}, {})", c.kind, verb_of(plan, c.action)))
         );
         for l in change_lines(c) {
             let _ = writeln!(out, "        {l}");
@@ -189,7 +209,8 @@ pub fn markdown(plan: &Plan) -> String {
     }
     let _ = writeln!(out, "| | resource | kind | action |\n|---|---|---|---|");
     for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
-        let _ = writeln!(out, "| `{}` | `{}` | {} | {} |", c.action.symbol(), c.address, c.kind, c.action.verb());
+        let _ =
+            writeln!(out, "| `{}` | `{}` | {} | {} |", c.action.symbol(), c.address, c.kind, verb_of(plan, c.action));
     }
     let _ = writeln!(out, "\n<details><summary>Details</summary>\n\n```diff");
     for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
