@@ -303,9 +303,6 @@ fn target_block(
         "HTTP" | "HTTPS" | "TCP" | "TLS" | "UDP" => spec.protocol.to_ascii_lowercase(),
         other => return Err(format!("{at} speaks {other}, which drove does not declare")),
     };
-    if g.targets.is_empty() {
-        return Err(format!("{at} has no registered instances; a drove target names the hosts it registers"));
-    }
     let mut hosts: Vec<&str> = Vec::new();
     let mut registered: Vec<(&Member, &str)> = Vec::new();
     for (id, port) in &g.targets {
@@ -537,6 +534,16 @@ mod tests {
             assert!(note.starts_with("load balancer shop-web left out: "), "{note}");
             assert!(note.contains(want), "`{want}` not in: {note}");
         }
+    }
+
+    #[test]
+    fn an_empty_target_group_is_a_target_of_no_hosts() {
+        let mut d = dump();
+        d.groups[0].targets.clear();
+        let (out, left_out) = import(d);
+        assert!(left_out.is_empty(), "{left_out:?}");
+        assert!(out[0].text.contains("hosts = []"), "{}", out[0].text);
+        assert!(!out[0].ids.keys().any(|a| a.contains('/')), "{:?}", out[0].ids);
     }
 
     #[test]
