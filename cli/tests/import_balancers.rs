@@ -232,6 +232,26 @@ fn a_balancer_is_imported_with_its_targets_and_the_first_plan_is_clean() {
     });
 
     let tmp = tempfile::tempdir().unwrap();
+    // A balancer asked for by name is imported whole, or nothing is.
+    let asked = tmp.path().join("asked");
+    let asked_arg = asked.display().to_string();
+    for (balancer, why) in [
+        (
+            "odd",
+            "load balancer odd cannot be imported whole: its listener on port 80 answers with a fixed-response action",
+        ),
+        ("closed", "load balancer closed cannot be imported whole: drove check refuses its declaration"),
+        ("nope", "no load balancer is named nope in the imported VPCs"),
+    ] {
+        let args =
+            ["import", "aws", "--network", "edge", "--stack", "shop", "--balancer", balancer, "--out", &asked_arg];
+        let run = drove(&moto, tmp.path(), &args);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(run.stderr.contains(&format!("drove: {why}")), "{}", run.stderr);
+        assert!(run.stderr.contains("nothing was written"), "{}", run.stderr);
+        assert!(!asked.join("main.drove").exists() && !asked.join("drove.state.json").exists());
+    }
+
     let dir = tmp.path().join("shop");
     let dir_arg = dir.display().to_string();
     let run = drove(&moto, tmp.path(), &["import", "aws", "--network", "edge", "--stack", "shop", "--out", &dir_arg]);

@@ -57,22 +57,27 @@ fn members(ids: &BTreeMap<String, String>) -> BTreeMap<String, Member> {
     out
 }
 
-/// The balancers of `dumps` that drove can declare, and a note for each one left out.
+/// A balancer's name in AWS (its ARN if it has none, which cannot happen).
+pub fn aws_name(d: &BalancerDump) -> &str {
+    d.balancer.attributes.get("name").and_then(|n| n.as_str()).unwrap_or(&d.balancer.id)
+}
+
+/// The balancers of `dumps` that drove can declare, and (AWS name, note) for each one left out.
 pub fn balancers(
     dumps: &[BalancerDump],
     stack: &str,
     declared: &Declared,
     instance_ids: &BTreeMap<String, String>,
     namer: &mut Namer,
-) -> (Vec<Balancer>, Vec<String>) {
+) -> (Vec<Balancer>, Vec<(String, String)>) {
     let members = members(instance_ids);
     let mut out = Vec::new();
     let mut left_out = Vec::new();
     for d in dumps {
-        let aws_name = d.balancer.attributes.get("name").and_then(|n| n.as_str()).unwrap_or(&d.balancer.id);
+        let name = aws_name(d);
         match declare(d, stack, declared, &members, namer) {
             Ok(b) => out.push(b),
-            Err(why) => left_out.push(format!("load balancer {aws_name} left out: {}", why.join("; "))),
+            Err(why) => left_out.push((name.to_string(), format!("load balancer {name} left out: {}", why.join("; ")))),
         }
     }
     (out, left_out)
@@ -466,7 +471,7 @@ mod tests {
             .collect()
     }
 
-    fn import(d: BalancerDump) -> (Vec<Balancer>, Vec<String>) {
+    fn import(d: BalancerDump) -> (Vec<Balancer>, Vec<(String, String)>) {
         balancers(&[d], "shop", &declared(), &instance_ids(), &mut Namer::default())
     }
 
@@ -496,7 +501,7 @@ mod tests {
         f(&mut d);
         let (out, notes) = import(d);
         assert!(out.is_empty());
-        notes.join("\n")
+        notes.into_iter().map(|(_, n)| n).collect::<Vec<_>>().join("\n")
     }
 
     #[test]

@@ -61,6 +61,11 @@ pub struct Args {
     /// Import the zones, VPCs and instances carrying this tag (repeatable: all of them)
     #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse_tag)]
     tags: Vec<(String, String)>,
+    /// A load balancer, by its AWS name, that must be imported whole: one drove cannot
+    /// declare refuses the import instead of being left out with a note (repeatable; its
+    /// VPC is picked as usual)
+    #[arg(long = "balancer", value_name = "NAME")]
+    balancers: Vec<String>,
     /// Leave the VPCs' instances out
     #[arg(long)]
     no_instances: bool,
@@ -385,7 +390,20 @@ async fn run_async(args: Args) -> u8 {
     }
     let (mut kept, lb_left_out) =
         balancers::balancers(&live.balancers, &args.stack, &declared, &imported.ids, &mut namer);
-    left_out.extend(lb_left_out);
+    // A balancer asked for by name is imported whole or the import is refused.
+    let asked = |name: &str| args.balancers.iter().any(|b| b == name);
+    let mut missing: Vec<String> = args
+        .balancers
+        .iter()
+        .filter(|b| !live.balancers.iter().any(|d| balancers::aws_name(d) == b.as_str()))
+        .map(|b| format!("no load balancer is named {b} in the imported VPCs"))
+        .collect();
+    let whole = |line: &str| line.replacen(" left out:", " cannot be imported whole:", 1);
+    missing.extend(lb_left_out.iter().filter(|(n, _)| asked(n)).map(|(_, line)| whole(line)));
+    if !missing.is_empty() {
+        return refuse(&missing);
+    }
+    left_out.extend(lb_left_out.into_iter().map(|(_, line)| line));
     // Resources drove cannot read are left out or refused where they are declared.
     let mut tagged: Vec<Tags> = live.zones.iter().map(|z| z.zone.tags.clone()).collect();
     for n in &live.networks {
@@ -409,14 +427,23 @@ async fn run_async(args: Args) -> u8 {
             Ok((s, d, w)) => break (s, d, w, ignore),
             Err(e) => match faulty_balancers(&e, &ranges) {
                 Some(bad) if !bad.is_empty() => {
+                    let mut refused = Vec::new();
                     for (i, lines) in bad.into_iter().rev() {
                         let b = kept.remove(i);
-                        left_out.push(format!(
+                        let line = format!(
                             "load balancer {} left out: drove check refuses its declaration `balancer {}`: {}",
                             b.aws_name,
                             b.name,
                             lines.join("; ")
-                        ));
+                        );
+                        if asked(&b.aws_name) {
+                            refused.push(whole(&line));
+                        } else {
+                            left_out.push(line);
+                        }
+                    }
+                    if !refused.is_empty() {
+                        return refuse(&refused);
                     }
                 }
                 _ => return refuse(&lines_of(&e)),
