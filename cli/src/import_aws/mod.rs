@@ -5,11 +5,15 @@
 //! - [`select`]: which zones and VPCs are imported.
 //! - [`networks`]: VPCs → `network` and `firewall` source.
 //! - [`instances`]: instances → `role`, `hosts` and `host` source.
+//! - [`balancers`]: load balancers → `balancer` source, or a note on why one is left out.
 //! - [`zones`]: hosted zones, record sets and health checks → source.
 //! - [`names`]: declaration names from `Name` tags.
+//! - [`checked`]: the source through the front end; the balancers its errors lie in.
 //! - [`adopt`]: compiled addresses → live ids → the state.
 
 mod adopt;
+mod balancers;
+mod checked;
 mod instances;
 mod names;
 mod networks;
@@ -18,14 +22,12 @@ mod zones;
 
 use crate::engine_run::{report, runtime};
 use crate::output::{fail, write, Stream};
-use drove_compiler::analysis::analyze;
-use drove_compiler::compile::compile;
-use drove_compiler::diag::Severity;
+use checked::{check_and_compile, compose, faulty_balancers, lines_of};
 use drove_compiler::model::instance::Image;
-use drove_compiler::model::{DesiredState, HostedZone, Instance, Kind, Tags};
-use drove_compiler::source::Sources;
+use drove_compiler::model::{HostedZone, Instance, Kind, Tags};
 use drove_compiler::zonefile::import::drove_string;
 use drove_engine::aws::discover;
+use drove_engine::aws::discover_balancers::{self, BalancerDump};
 use drove_engine::error::codes;
 use drove_engine::provider;
 use drove_engine::session::Session;
@@ -41,7 +43,9 @@ const OUT_FILE: &str = "main.drove";
 #[command(after_help = "What is imported: with none of --zone, --network and --tag, every hosted zone and every VPC \
 of the region but the default VPC. Otherwise the zones and VPCs named, and those carrying every --tag. A private zone \
 brings the VPCs it is associated with; a VPC brings its private zones, its subnets, internet gateway, public route \
-table and security groups, and (unless --no-instances) its instances (with --tag, only those carrying the tags). \
+table and security groups, (unless --no-instances) its instances (with --tag, only those carrying the tags), and \
+its application and network load balancers; a balancer drove cannot declare whole (listener rules, fixed responses, \
+IP targets, instances not imported, …) is left out with a note. \
 An instance's role is its drove:role tag, else its --role-tag tag; the import writes drove:role on the instances \
 that lack it, the one change it makes in AWS. User data is not read back: the roles get no provision block, and \
 drove leaves user data it does not declare alone.")]
@@ -55,6 +59,11 @@ pub struct Args {
     /// Import the zones, VPCs and instances carrying this tag (repeatable: all of them)
     #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse_tag)]
     tags: Vec<(String, String)>,
+    /// A load balancer, by its AWS name, that must be imported whole: one drove cannot
+    /// declare refuses the import instead of being left out with a note (repeatable; its
+    /// VPC is picked as usual)
+    #[arg(long = "balancer", value_name = "NAME")]
+    balancers: Vec<String>,
     /// Leave the VPCs' instances out
     #[arg(long)]
     no_instances: bool,
@@ -182,33 +191,6 @@ fn stack_block(name: &str, region: &str, tags: &BTreeMap<String, String>, ignore
     text
 }
 
-/// Checks the source with the front end and compiles it; any error means the import would
-/// write something `drove check` rejects, so it is refused with the offending lines.
-fn check_and_compile(text: &str) -> Result<(String, DesiredState, Vec<String>), Vec<String>> {
-    let sources = Sources::single(OUT_FILE, text.to_string());
-    let analysis = analyze(&sources);
-    let file = sources.file(0);
-    let lines: Vec<&str> = text.lines().collect();
-    let mut errors = Vec::new();
-    let mut warnings = Vec::new();
-    for d in &analysis.diagnostics {
-        let (l, _) = file.line_col(d.primary.span.start);
-        let line = format!("{} [{}]: {}", d.message, d.code, lines.get(l).unwrap_or(&"").trim());
-        if d.severity == Severity::Error {
-            errors.push(line);
-        } else {
-            warnings.push(format!("warning: {line}"));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let desired = compile(&analysis).map_err(|e| vec![format!("the imported source does not compile: {e}")])?;
-    let formatted = drove_compiler::fmt::format(text)
-        .map_err(|ds| ds.into_iter().map(|d| format!("formatter: {}", d.message)).collect::<Vec<_>>())?;
-    Ok((formatted, desired, warnings))
-}
-
 /// Everything read from AWS for the import.
 struct Read {
     zones: Vec<zones::Zone>,
@@ -216,14 +198,18 @@ struct Read {
     networks: Vec<discover::NetworkDump>,
     instances: Vec<drove_engine::provider::Live>,
     images: BTreeMap<String, discover::ImageName>,
+    balancers: Vec<BalancerDump>,
 }
 
-async fn read(
-    args: &Args,
-    r53: &drove_engine::aws::aws_sdk_route53::Client,
-    ec2: &drove_engine::aws::aws_sdk_ec2::Client,
-    region: &str,
-) -> Result<Read, EngineError> {
+/// The clients the import reads through.
+struct Clients {
+    r53: drove_engine::aws::aws_sdk_route53::Client,
+    ec2: drove_engine::aws::aws_sdk_ec2::Client,
+    elb: drove_engine::aws::aws_sdk_elasticloadbalancingv2::Client,
+}
+
+async fn read(args: &Args, clients: &Clients, region: &str) -> Result<Read, EngineError> {
+    let Clients { r53, ec2, elb } = clients;
     let ask = select::Ask { zones: &args.zones, networks: &args.networks, tags: &args.tags };
     let all_zones: Vec<String> = discover::list_zones(r53).await?.into_iter().map(|(_, n)| n).collect();
     select::check_zone_names(&ask, &all_zones)?;
@@ -255,7 +241,8 @@ async fn read(
     amis.sort();
     amis.dedup();
     let images = discover::image_names(ec2, &amis).await?;
-    Ok(Read { zones, checks, networks, instances, images })
+    let balancers = discover_balancers::read_balancers(elb, &vpc_ids).await?;
+    Ok(Read { zones, checks, networks, instances, images, balancers })
 }
 
 /// Writes `drove:role` on the instances that need it (see [`instances`]).
@@ -290,9 +277,12 @@ async fn run_async(args: Args) -> u8 {
         }
     }
     let conf = drove_engine::aws::load_config(&region).await;
-    let r53 = drove_engine::aws::aws_sdk_route53::Client::new(&conf);
-    let ec2 = drove_engine::aws::aws_sdk_ec2::Client::new(&conf);
-    let live = match read(&args, &r53, &ec2, &region).await {
+    let clients = Clients {
+        r53: drove_engine::aws::aws_sdk_route53::Client::new(&conf),
+        ec2: drove_engine::aws::aws_sdk_ec2::Client::new(&conf),
+        elb: drove_engine::aws::aws_sdk_elasticloadbalancingv2::Client::new(&conf),
+    };
+    let live = match read(&args, &clients, &region).await {
         Ok(x) => x,
         Err(e) => return report(&e),
     };
@@ -333,24 +323,72 @@ async fn run_async(args: Args) -> u8 {
     if !problems.is_empty() {
         return refuse(&problems);
     }
+    let (mut kept, lb_left_out) =
+        balancers::balancers(&live.balancers, &args.stack, &declared, &imported.ids, &mut namer);
+    // A balancer asked for by name is imported whole or the import is refused.
+    let asked = |name: &str| args.balancers.iter().any(|b| b == name);
+    let mut missing: Vec<String> = args
+        .balancers
+        .iter()
+        .filter(|b| !live.balancers.iter().any(|d| balancers::aws_name(d) == b.as_str()))
+        .map(|b| format!("no load balancer is named {b} in the imported VPCs"))
+        .collect();
+    let whole = |line: &str| line.replacen(" left out:", " cannot be imported whole:", 1);
+    missing.extend(lb_left_out.iter().filter(|(n, _)| asked(n)).map(|(_, line)| whole(line)));
+    if !missing.is_empty() {
+        return refuse(&missing);
+    }
+    left_out.extend(lb_left_out.into_iter().map(|(_, line)| line));
     // Resources drove cannot read are left out or refused where they are declared.
     let mut tagged: Vec<Tags> = live.zones.iter().map(|z| z.zone.tags.clone()).collect();
     for n in &live.networks {
         tagged.extend(networks::tags(n));
     }
     tagged.extend(live.instances.iter().filter_map(|i| typed::<Instance>(&i.id, &i.attributes).ok()).map(|i| i.tags));
-    let common = common_tags(&tagged);
-    let mut ignore = foreign_keys(&tagged, &common);
-    let write_text = |ignore: &BTreeSet<String>| {
+    let head = |kept: &[balancers::Balancer], ignore: Option<&BTreeSet<String>>| {
+        let all: Vec<Tags> = tagged.iter().cloned().chain(kept.iter().flat_map(|b| b.tags.clone())).collect();
+        let common = common_tags(&all);
+        let ignore = ignore.cloned().unwrap_or_else(|| foreign_keys(&all, &common));
         let mut text = format!("# Imported from AWS ({region}) by `drove import aws`.\n\n");
-        text.push_str(&stack_block(&args.stack, &region, &common, ignore));
-        text.push_str(&imported.source);
-        text
+        text.push_str(&stack_block(&args.stack, &region, &common, &ignore));
+        (text, ignore)
     };
-    let (mut source, mut desired, warnings) = match check_and_compile(&write_text(&ignore)) {
-        Ok(x) => x,
-        Err(e) => return refuse(&e),
+    // A balancer the checks refuse (a listener its own firewall closes, say) is left out
+    // rather than refusing the whole import: it stays in AWS as it is.
+    let (mut source, mut desired, warnings, mut ignore) = loop {
+        let (text, ignore) = head(&kept, None);
+        let (text, ranges) = compose(text, &imported.source, &kept);
+        match check_and_compile(&text) {
+            Ok((s, d, w)) => break (s, d, w, ignore),
+            Err(e) => match faulty_balancers(&e, &ranges) {
+                Some(bad) if !bad.is_empty() => {
+                    let mut refused = Vec::new();
+                    for (i, lines) in bad.into_iter().rev() {
+                        let b = kept.remove(i);
+                        let line = format!(
+                            "load balancer {} left out: drove check refuses its declaration `balancer {}`: {}",
+                            b.aws_name,
+                            b.name,
+                            lines.join("; ")
+                        );
+                        if asked(&b.aws_name) {
+                            refused.push(whole(&line));
+                        } else {
+                            left_out.push(line);
+                        }
+                    }
+                    if !refused.is_empty() {
+                        return refuse(&refused);
+                    }
+                }
+                _ => return refuse(&lines_of(&e)),
+            },
+        }
     };
+    for b in &kept {
+        imported.ids.extend(b.ids.clone());
+        imported.notes.extend(b.notes.clone());
+    }
 
     let session = match Session::with_config(&desired, &stack_dir, &conf) {
         Ok(s) => s,
@@ -360,7 +398,7 @@ async fn run_async(args: Args) -> u8 {
     if let Err(e) = adopt::refuse_taken(&session, &desired).await {
         return report(&e);
     }
-    if let Err(e) = tag_roles(&ec2, &roles.to_tag).await {
+    if let Err(e) = tag_roles(&clients.ec2, &roles.to_tag).await {
         return report(&e);
     }
     let adopted = match adopt::adopt(&session, &desired, &imported.ids).await {
@@ -373,7 +411,8 @@ async fn run_async(args: Args) -> u8 {
     // Names given by their owners (`web-prod-1`) are kept rather than rewritten to drove's.
     if changes.as_ref().is_ok_and(|p| p.renames) {
         ignore.insert(names::NAME_TAG.to_string());
-        if let Ok((s, d, _)) = check_and_compile(&write_text(&ignore)) {
+        let (text, _) = head(&kept, Some(&ignore));
+        if let Ok((s, d, _)) = check_and_compile(&compose(text, &imported.source, &kept).0) {
             (source, desired, kept_names) = (s, d, true);
             changes = adopt::first_plan(&session, &desired).await.map_err(|e| format!("the check plan failed: {e}"));
         }
@@ -390,9 +429,10 @@ async fn run_async(args: Args) -> u8 {
         ));
     }
     notes.push(format!(
-        "adopted {adopted} resource(s) of {} network(s), {} instance(s) and {} zone(s) into the state {}",
+        "adopted {adopted} resource(s) of {} network(s), {} instance(s), {} load balancer(s) and {} zone(s) into the state {}",
         live.networks.len(),
         imported.ids.keys().filter(|a| a.starts_with("host")).count(),
+        kept.len(),
         zones.len(),
         session.backend.describe()
     ));

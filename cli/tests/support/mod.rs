@@ -2,6 +2,8 @@
 //! it, and the binary run against it with the endpoint and test credentials.
 #![allow(dead_code)]
 
+pub mod ec2;
+
 #[path = "../../../engine/tests/support/moto.rs"]
 pub mod moto;
 

@@ -5,7 +5,8 @@
 
 use super::hosts::resolve_subnet;
 use crate::diag::{did_you_mean, Diagnostic, Sink};
-use crate::hir::{Balancer, BalancerKind, Direction, ListenAction, Peer, Protocol, Ref, Stack, TargetDecl};
+use crate::hir::{Balancer, BalancerKind, Direction, ListenAction, Peer, Protocol, Ref, Spanned, Stack, TargetDecl};
+use crate::model::load_balancer::MAX_NAME;
 use crate::names;
 use ipnet::IpNet;
 
@@ -20,6 +21,8 @@ pub const E_LISTENER_CLOSED: &str = "E0233";
 pub const E_TARGET_CLOSED: &str = "E0234";
 /// A health check path or success codes ELB refuses.
 pub const E_HEALTH: &str = "E0235";
+/// A `name` ELB refuses for a balancer or target group.
+pub const E_AWS_NAME: &str = "E0239";
 /// An internet-facing balancer in a subnet with no route to the internet.
 pub const W_FACING_PRIVATE: &str = "W0013";
 
@@ -27,6 +30,10 @@ pub fn check(stack: &Stack, sink: &mut Sink) {
     for b in &stack.balancers {
         subnets(stack, b, sink);
         listeners(b, sink);
+        aws_name(b, b.aws_name.as_ref(), "balancer", sink);
+        for t in &b.targets {
+            aws_name(b, t.aws_name.as_ref(), "target group", sink);
+        }
         for l in &b.listeners {
             if !b.firewalls.is_empty() && !opens(stack, &b.firewalls, l.port.value, None) {
                 let names: Vec<String> = b.firewalls.iter().map(|f| format!("`{}`", f.text)).collect();
@@ -174,6 +181,44 @@ fn listeners(b: &Balancer, sink: &mut Sink) {
     }
 }
 
+/// A `name` as ELB takes it: 1–32 letters, digits and hyphens, no hyphen at either end,
+/// and (for a balancer, whose DNS name it starts) not `internal-…`.
+fn aws_name(b: &Balancer, name: Option<&Spanned<String>>, what: &str, sink: &mut Sink) {
+    let Some(n) = name else { return };
+    if let Some(why) = elb_name_problem(&n.value, what == "balancer") {
+        sink.push(
+            Diagnostic::new(
+                E_AWS_NAME,
+                b.file,
+                n.span.clone(),
+                format!("`{}` is not a {what} name ELB takes", n.value),
+            )
+            .with_label(why)
+            .with_help(if what == "balancer" {
+                "ELB names are 1 to 32 letters, digits and hyphens, without a hyphen at either end, and a balancer's does not start with `internal-`"
+            } else {
+                "ELB names are 1 to 32 letters, digits and hyphens, without a hyphen at either end"
+            }),
+        );
+    }
+}
+
+fn elb_name_problem(name: &str, balancer: bool) -> Option<String> {
+    if name.is_empty() || name.len() > MAX_NAME {
+        return Some(format!("{} characters; ELB takes 1 to {MAX_NAME}", name.chars().count()));
+    }
+    if let Some(c) = name.chars().find(|c| !c.is_ascii_alphanumeric() && *c != '-') {
+        return Some(format!("`{c}` is neither a letter, a digit nor a hyphen"));
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        return Some("starts or ends with a hyphen".into());
+    }
+    if balancer && name.to_ascii_lowercase().starts_with("internal-") {
+        return Some("`internal-` starts the DNS names of internal balancers, so ELB refuses it".into());
+    }
+    None
+}
+
 fn health(b: &Balancer, t: &TargetDecl, sink: &mut Sink) {
     let http = t.protocol.as_ref().is_none_or(|p| p.value.is_http());
     let mut bad = |span: std::ops::Range<usize>, msg: String, label: &str| {
@@ -300,7 +345,19 @@ fn reachable(stack: &Stack, b: &Balancer, t: &TargetDecl, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::codes_problem;
+    use super::{codes_problem, elb_name_problem};
+
+    #[test]
+    fn names_are_checked_as_elb_does() {
+        for ok in ["legacy-web", "a", "A1-b2", &"x".repeat(32)] {
+            assert_eq!(elb_name_problem(ok, true), None, "{ok}");
+        }
+        for bad in ["", "-web", "web-", "web_1", "wéb", &"x".repeat(33), "internal-web"] {
+            assert!(elb_name_problem(bad, true).is_some(), "{bad}");
+        }
+        // Only a balancer's name starts its DNS name.
+        assert_eq!(elb_name_problem("internal-app", false), None);
+    }
 
     #[test]
     fn success_codes_are_read_as_elb_does() {

@@ -44,7 +44,7 @@ pub fn resources(stack: &Stack, info: &StackInfo) -> Vec<Resource> {
 }
 
 fn balancer(b: &Balancer, info: &StackInfo, net: &str) -> Resource {
-    let name = load_balancer::name(&info.name, &b.name.text);
+    let name = b.aws_name.as_ref().map_or_else(|| load_balancer::name(&info.name, &b.name.text), |n| n.value.clone());
     let spec = LoadBalancer {
         tags: tags(info, &name),
         name,
@@ -72,7 +72,10 @@ fn protocol(b: &Balancer, t: &TargetDecl) -> LbProtocol {
 }
 
 fn group_of(b: &Balancer, t: &TargetDecl, info: &StackInfo, net: &str) -> Resource {
-    let name = load_balancer::name(&info.name, &format!("{}-{}", b.name.text, t.name.text));
+    let name = t.aws_name.as_ref().map_or_else(
+        || load_balancer::name(&info.name, &format!("{}-{}", b.name.text, t.name.text)),
+        |n| n.value.clone(),
+    );
     let proto = protocol(b, t);
     let http = proto.is_http();
     let spec = TargetGroup {

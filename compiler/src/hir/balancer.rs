@@ -8,6 +8,8 @@ pub struct Balancer {
     pub file: FileId,
     pub name: Ident,
     pub span: Span,
+    /// The balancer's name in AWS, when it is not the one drove derives (`STACK-NAME`).
+    pub aws_name: Option<Spanned<String>>,
     pub network: Option<Ref>,
     pub kind: Option<Spanned<BalancerKind>>,
     pub internal: Option<Spanned<bool>>,
@@ -98,6 +100,9 @@ impl LbProtocol {
 pub struct TargetDecl {
     pub name: Ident,
     pub span: Span,
+    /// The target group's name in AWS, when it is not the one drove derives
+    /// (`STACK-BALANCER-TARGET`).
+    pub aws_name: Option<Spanned<String>>,
     /// `hosts` groups and `host` pets registered in it.
     pub hosts: Vec<Ref>,
     pub port: Option<Spanned<u16>>,

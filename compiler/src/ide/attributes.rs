@@ -54,6 +54,7 @@ pub fn of(block: &str) -> &'static [(&'static str, &'static str)] {
             ("logs", "`logs \"GROUP\" write`: a CloudWatch Logs group"),
         ],
         "balancer" => &[
+            ("name", "the load balancer's name in AWS (default `STACK-NAME`)"),
             ("type", "`application` (default) or `network`"),
             ("internal", "`true`: only reachable inside the network (default `false`)"),
             ("subnets", "subnets of the balancer's network (required)"),
@@ -67,6 +68,7 @@ pub fn of(block: &str) -> &'static [(&'static str, &'static str)] {
             ("names", "its other names, each in a public zone of the stack"),
         ],
         "target" => &[
+            ("name", "the target group's name in AWS (default `STACK-BALANCER-TARGET`)"),
             ("hosts", "the `hosts` groups and `host` pets behind the target (required)"),
             ("port", "the port the hosts serve on (required)"),
             ("protocol", "`http`, `https`, `tcp`, `tls` or `udp`"),

@@ -9,10 +9,10 @@ use crate::hir::{
 use crate::syntax::cst::{Stmt, Term, Word};
 
 const FORM: &str = "balancer NAME in NETWORK { subnets = [ … ]  listen 443 https forward TARGET }";
-pub const ATTRS: [&str; 5] = ["type", "internal", "subnets", "firewall", "certificate"];
+pub const ATTRS: [&str; 6] = ["name", "type", "internal", "subnets", "firewall", "certificate"];
 pub const STATEMENTS: [&str; 2] = ["listen", "target"];
-pub const TARGET_ATTRS: [&str; 7] =
-    ["hosts", "port", "protocol", "health_path", "health_codes", "health_interval", "deregistration_delay"];
+pub const TARGET_ATTRS: [&str; 8] =
+    ["name", "hosts", "port", "protocol", "health_path", "health_codes", "health_interval", "deregistration_delay"];
 const LISTEN_FORM: &str = "listen PORT PROTOCOL forward TARGET | listen PORT PROTOCOL redirect PORT";
 /// An unknown balancer type or listener protocol.
 pub const E_BALANCER_WORD: &str = "E0230";
@@ -63,6 +63,7 @@ pub fn lower_balancer(cx: &mut Cx, stmt: &Stmt) -> Option<Balancer> {
     Some(Balancer {
         file: cx.file,
         span: stmt.span.clone(),
+        aws_name: a.string(cx, "name"),
         network,
         kind,
         internal: a.boolean(cx, "internal"),
@@ -174,6 +175,7 @@ fn target(cx: &mut Cx, s: &Stmt) -> Option<TargetDecl> {
     });
     Some(TargetDecl {
         span: s.span.clone(),
+        aws_name: a.string(cx, "name"),
         hosts: a.references(cx, "hosts"),
         port,
         protocol,

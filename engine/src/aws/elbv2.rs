@@ -88,7 +88,7 @@ async fn retag(client: &Client, arn: &str, stack: &str, c: &Change, have: &Tags,
 
 // ---- balancers ----
 
-async fn balancer_live(client: &Client, lb: &t::LoadBalancer) -> Result<Option<Live>> {
+pub(super) async fn balancer_live(client: &Client, lb: &t::LoadBalancer) -> Result<Option<Live>> {
     if matches!(lb.state().and_then(|s| s.code()), Some(LoadBalancerStateEnum::Failed)) {
         return Ok(None);
     }
@@ -220,7 +220,7 @@ pub async fn delete_balancer(client: &Client, arn: &str) -> Result<()> {
 
 // ---- target groups ----
 
-async fn group_live(client: &Client, g: &t::TargetGroup) -> Result<Live> {
+pub(super) async fn group_live(client: &Client, g: &t::TargetGroup) -> Result<Live> {
     let arn = g.target_group_arn().unwrap_or_default().to_string();
     let (tags, owner) = tags_of(client, &arn).await?;
     let attrs = client
@@ -360,7 +360,7 @@ pub async fn delete_group(client: &Client, arn: &str) -> Result<()> {
 
 // ---- listeners ----
 
-fn listener_live(l: &t::Listener) -> Live {
+pub(super) fn listener_live(l: &t::Listener) -> Live {
     let arn = l.listener_arn().unwrap_or_default().to_string();
     let action = l.default_actions().first();
     let action = match action.and_then(|a| a.redirect_config()) {

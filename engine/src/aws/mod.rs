@@ -4,6 +4,7 @@
 
 pub mod acm;
 pub mod discover;
+pub mod discover_balancers;
 pub mod ec2_instance;
 pub mod ec2_nat;
 pub mod ec2_network;
