@@ -292,6 +292,7 @@ fn help_lists_only_finished_commands() {
             "check",
             "fmt",
             "compile",
+            "reach",
             "graph",
             "init",
             "plan",

@@ -248,19 +248,22 @@ fn ingress(m: &Model, links: &Links, groups: &[String], from: &From, port: Port)
             if !Model::rule_allows(rule, port.protocol, port.port) {
                 continue;
             }
-            let matches = match &rule.peer {
-                Peer::Cidr(c) => {
-                    c.parse::<IpNet>().is_ok_and(|c| !ranges.is_empty() && ranges.iter().all(|r| c.contains(r)))
-                }
-                Peer::Ipv6Cidr(_) => false,
-                Peer::Group(x) => links.address(x).is_some_and(|x| theirs.iter().any(|t| t == x)),
-            };
-            if matches {
+            if peer_matches(rule, &ranges, theirs, links) {
                 return Some(allows(g, rule, links));
             }
         }
     }
     None
+}
+
+/// Whether a rule's peer covers the other side: a CIDR holding every one of its ranges, or
+/// a firewall it is in.
+fn peer_matches(rule: &Rule, ranges: &[IpNet], groups: &[String], links: &Links) -> bool {
+    match &rule.peer {
+        Peer::Cidr(c) => c.parse::<IpNet>().is_ok_and(|c| !ranges.is_empty() && ranges.iter().all(|r| c.contains(r))),
+        Peer::Ipv6Cidr(_) => false,
+        Peer::Group(x) => links.address(x).is_some_and(|x| groups.iter().any(|t| t == x)),
+    }
 }
 
 fn allows(group: &str, rule: &Rule, links: &Links) -> String {
@@ -293,14 +296,7 @@ fn egress(
             if !Model::rule_allows(rule, port.protocol, port.port) {
                 continue;
             }
-            let matches = match &rule.peer {
-                Peer::Cidr(c) => {
-                    c.parse::<IpNet>().is_ok_and(|c| !to_ranges.is_empty() && to_ranges.iter().all(|r| c.contains(r)))
-                }
-                Peer::Ipv6Cidr(_) => false,
-                Peer::Group(x) => links.address(x).is_some_and(|x| to_groups.iter().any(|t| t == x)),
-            };
-            if matches {
+            if peer_matches(rule, to_ranges, to_groups, links) {
                 return Ok(Some(format!("{} lets it out", g.replacen("firewall.", "firewall ", 1))));
             }
         }

@@ -7,7 +7,7 @@
 
 use super::{normalize, summarize, Action, Plan, PlannedChange, PLAN_FORMAT};
 use crate::error::Result;
-use crate::provider::{Known, Provider};
+use crate::provider::Provider;
 use crate::state::State;
 use drove_compiler::model::DesiredState;
 use serde_json::Value;
@@ -15,16 +15,7 @@ use serde_json::Value;
 pub async fn refresh_only(desired: &DesiredState, state: Option<&State>, provider: &dyn Provider) -> Result<Plan> {
     let fresh = State::new(&desired.stack.name);
     let state = state.unwrap_or(&fresh);
-    let known: Vec<Known> = state
-        .resources
-        .iter()
-        .map(|(a, r)| Known {
-            address: a.clone(),
-            kind: r.kind.clone(),
-            id: r.id.clone(),
-            attributes: r.attributes.clone(),
-        })
-        .collect();
+    let known = super::planner::known_of(state);
     let lives = provider.refresh(&known).await?;
     let mut changes = Vec::new();
     for (k, live) in known.iter().zip(lives) {

@@ -47,16 +47,7 @@ pub async fn plan(
     let fresh = State::new(&desired.stack.name);
     let state = state.unwrap_or(&fresh);
 
-    let known: Vec<Known> = state
-        .resources
-        .iter()
-        .map(|(a, r)| Known {
-            address: a.clone(),
-            kind: r.kind.clone(),
-            id: r.id.clone(),
-            attributes: r.attributes.clone(),
-        })
-        .collect();
+    let known = known_of(state);
     let lives = provider.refresh(&known).await?;
     // `work` is the state as it really is now: refreshed, gone resources dropped.
     let mut work = state.clone();
@@ -257,6 +248,20 @@ pub async fn plan(
         unmanaged,
         exposure,
     })
+}
+
+/// What the state holds, as the provider's refresh takes it.
+pub(crate) fn known_of(state: &State) -> Vec<Known> {
+    state
+        .resources
+        .iter()
+        .map(|(a, r)| Known {
+            address: a.clone(),
+            kind: r.kind.clone(),
+            id: r.id.clone(),
+            attributes: r.attributes.clone(),
+        })
+        .collect()
 }
 
 fn absorb(work: &mut State, address: &str, kind: &str, live: Live) {
