@@ -1,4 +1,5 @@
-//! `drove state list|show|unlock`: inspecting the state and breaking a stale lock.
+//! `drove state list|show|mv|unlock`: inspecting the state, recording a move, breaking a
+//! stale lock.
 
 use crate::engine_run::{desired, report, runtime, stack_dir};
 use crate::output::{write, Stream};
@@ -19,6 +20,16 @@ pub enum Command {
         #[arg(long, default_value = ".")]
         path: PathBuf,
     },
+    /// Give a resource, and everything under it, a new address (after a rename in the
+    /// source), so the next plan says "moved" and AWS is not touched
+    Mv {
+        /// The address in the state now: `hosts.app`, `firewall.web`, `network.main`, …
+        from: String,
+        /// The address the source gives it now
+        to: String,
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
     /// Break a lock left by a run that died (the id is in the lock error)
     Unlock {
         id: String,
@@ -29,7 +40,10 @@ pub enum Command {
 
 pub fn run(cmd: &Command) -> u8 {
     let path = match cmd {
-        Command::List { path } | Command::Show { path, .. } | Command::Unlock { path, .. } => path,
+        Command::List { path }
+        | Command::Show { path, .. }
+        | Command::Unlock { path, .. }
+        | Command::Mv { path, .. } => path,
     };
     let d = match desired(path) {
         Ok(d) => d,
@@ -45,6 +59,16 @@ pub fn run(cmd: &Command) -> u8 {
             Command::Unlock { id, .. } => {
                 s.backend.force_unlock(id).await?;
                 Ok(format!("Released the lock {id} on {}.\n", s.backend.describe()))
+            }
+            Command::Mv { from, to, .. } => {
+                let pairs = s.state_mv(from, to).await?;
+                let mut text: String = pairs.iter().map(|(o, n)| format!("Moved {o} to {n}.\n")).collect();
+                text.push_str(&format!(
+                    "{} address(es) moved in {}; the next plan says \"moved\" for them.\n",
+                    pairs.len(),
+                    s.backend.describe()
+                ));
+                Ok(text)
             }
             Command::List { .. } => Ok(match s.read_state().await? {
                 None => format!("No state yet at {}.\n", s.backend.describe()),

@@ -197,6 +197,20 @@ impl Session {
         self.requests.snapshot()
     }
 
+    /// `drove state mv FROM TO`: under the lock, the state's resource at FROM and
+    /// everything under it take the address TO; the pairs moved.
+    pub async fn state_mv(&self, from: &str, to: &str) -> Result<Vec<(String, String)>> {
+        locked(self.backend.as_ref(), "state mv", async {
+            let mut state = self.backend.read().await?.ok_or_else(|| {
+                EngineError::new(codes::UNKNOWN_TARGET, format!("there is no state yet at {}", self.backend.describe()))
+            })?;
+            let pairs = crate::state::moves::move_addresses(&mut state, from, to)?;
+            self.backend.write(&state).await?;
+            Ok(pairs)
+        })
+        .await
+    }
+
     pub async fn read_state(&self) -> Result<Option<State>> {
         self.backend.read().await
     }

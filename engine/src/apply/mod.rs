@@ -131,7 +131,10 @@ pub async fn apply_with_events(
 
     // A new state is written before the first create, so its lineage, which every create
     // tags, is on record: a run killed before any state write is re-adopted on the next.
-    if adopt_refreshed(&mut st, changes) || first {
+    // Moves are announced by the plans until an apply takes them in.
+    let moved = !st.moves.is_empty();
+    st.moves.clear();
+    if adopt_refreshed(&mut st, changes) || first || moved {
         st.serial += 1;
         backend.write(&st).await?;
     }

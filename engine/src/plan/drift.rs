@@ -79,5 +79,6 @@ pub async fn refresh_only(desired: &DesiredState, state: Option<&State>, provide
         rollouts: vec![],
         unmanaged: vec![],
         exposure: Default::default(),
+        moves: vec![],
     })
 }

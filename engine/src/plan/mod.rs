@@ -149,6 +149,9 @@ pub struct Plan {
     /// nothing changes there.
     #[serde(default, skip_serializing_if = "exposure::ExposureDelta::is_empty")]
     pub exposure: exposure::ExposureDelta,
+    /// Addresses `drove state mv` moved since the last apply: AWS is not touched for them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moves: Vec<crate::state::moves::Move>,
 }
 
 impl Plan {

@@ -230,6 +230,12 @@ pub async fn plan(
     super::preflight::check(&changes, &by_address, &by_id, provider).await?;
     let rollouts = crate::rollout::schedule(&changes, &roles, &gone);
     let exposure = super::exposure::delta(&work, (!opts.destroy).then_some(desired));
+    let moves = state.moves.clone();
+    for m in &moves {
+        if let Some(c) = changes.iter_mut().find(|c| c.address == m.to) {
+            c.notes.push(format!("moved from {} (drove state mv)", m.from));
+        }
+    }
 
     Ok(Plan {
         format: PLAN_FORMAT,
@@ -247,6 +253,7 @@ pub async fn plan(
         rollouts,
         unmanaged,
         exposure,
+        moves,
     })
 }
 

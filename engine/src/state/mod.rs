@@ -4,6 +4,7 @@
 
 mod local;
 pub mod migrate;
+pub mod moves;
 #[cfg(feature = "aws")]
 mod s3;
 
@@ -28,6 +29,9 @@ pub struct State {
     pub stack: String,
     #[serde(default)]
     pub resources: BTreeMap<String, ResourceRecord>,
+    /// Moves recorded by `drove state mv` since the last apply (see `moves`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moves: Vec<moves::Move>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,6 +67,7 @@ impl State {
             serial: 0,
             stack: stack.to_string(),
             resources: BTreeMap::new(),
+            moves: Vec::new(),
         }
     }
 
