@@ -120,3 +120,16 @@ fn endpoints_are_read_or_refused_with_a_reason() {
     assert!(parse("role.db", &m).is_ok());
     assert!(parse("nonsense", &m).is_err());
 }
+
+proptest::proptest! {
+    /// Whatever the user types as an endpoint, and whichever two endpoints are asked
+    /// about, the answer is an answer or a reason, never a panic.
+    #[test]
+    fn any_endpoint_text_is_answered_or_refused(a in "\\PC{0,24}", b in "(internet|hosts\\.web|host\\.db|host\\.jump|role\\.web|balancer\\.front|10\\.0\\.0\\.0/8|\\PC{0,8})(:[0-9]{0,6}(/(tcp|udp|x))?)?") {
+        let (m, l) = model();
+        if let (Ok((s, _)), Ok((d, p))) = (parse(&a, &m).or_else(|_| parse("internet", &m)), parse(&b, &m)) {
+            let answer = reach(&m, &l, &s, &d, p);
+            proptest::prop_assert_eq!(answer.reachable, !answer.verdicts.is_empty() && answer.verdicts.iter().all(|v| v.reachable));
+        }
+    }
+}
