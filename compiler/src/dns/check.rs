@@ -457,33 +457,30 @@ fn check_routing_attrs(r: &Record, file: FileId, sink: &mut Sink) {
     }
 }
 
+/// Route53 aliases to AWS resources (balancers, CloudFront, S3 websites) answer addresses:
+/// the record must be A or AAAA.
+fn address_record_only(file: FileId, r: &Record, a: &Alias, what: &str, sink: &mut Sink) {
+    if !matches!(r.rtype, RType::A | RType::Aaaa) {
+        sink.push(
+            Diagnostic::new(
+                E_ALIAS_TYPE,
+                file,
+                r.type_span.clone(),
+                format!("an alias to {what} is an A or AAAA record, not {}", r.rtype),
+            )
+            .with_secondary(file, a.keyword_span.clone(), "alias here"),
+        );
+    }
+}
+
 fn check_alias(stack: &Stack, z: &Zone, zone: &Name, r: &Record, a: &Alias, sink: &mut Sink) {
     let file = z.file;
     if let Some(b) = &a.balancer {
         if !stack.balancers.iter().any(|x| x.name.text == b.text) {
-            let mut d = Diagnostic::new(
-                crate::names::E_UNKNOWN_NAME,
-                file,
-                b.span.clone(),
-                format!("no balancer `{}` in this stack", b.text),
-            )
-            .with_label("alias target not found");
-            if let Some(s) = did_you_mean(&b.text, stack.balancers.iter().map(|x| x.name.text.as_str())) {
-                d = d.with_replacement(file, b.span.clone(), s);
-            }
-            sink.push(d);
+            let names = stack.balancers.iter().map(|x| x.name.text.as_str()).collect();
+            unknown(sink, file, b.span.clone(), "balancer", &b.text, names);
         }
-        if !matches!(r.rtype, RType::A | RType::Aaaa) {
-            sink.push(
-                Diagnostic::new(
-                    E_ALIAS_TYPE,
-                    file,
-                    r.type_span.clone(),
-                    format!("an alias to a balancer is an A or AAAA record, not {}", r.rtype),
-                )
-                .with_secondary(file, a.keyword_span.clone(), "alias here"),
-            );
-        }
+        address_record_only(file, r, a, "a balancer", sink);
         return;
     }
     if a.target.is_within(zone) {
@@ -540,17 +537,7 @@ fn check_alias(stack: &Stack, z: &Zone, zone: &Name, r: &Record, a: &Alias, sink
         );
         return;
     }
-    if !matches!(r.rtype, RType::A | RType::Aaaa) {
-        sink.push(
-            Diagnostic::new(
-                E_ALIAS_TYPE,
-                file,
-                r.type_span.clone(),
-                format!("an alias to an AWS resource is an A or AAAA record, not {}", r.rtype),
-            )
-            .with_secondary(file, a.keyword_span.clone(), "alias here"),
-        );
-    }
+    address_record_only(file, r, a, "an AWS resource", sink);
     if a.zone_id.is_none() && alias_targets::known_zone(&a.target.to_string()).is_none() {
         sink.push(
             Diagnostic::new(E_ALIAS_ZONE_ID, file, a.target_span.clone(), format!("drove does not know the hosted zone of `{}`", a.target))
