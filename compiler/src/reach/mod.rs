@@ -501,10 +501,8 @@ fn to_outside(m: &Model, links: &Links, from: &From, dst: &Endpoint, port: Optio
                     s.gateway.as_deref().unwrap_or("")
                 ));
             }
-            Some(s) if s.nat.is_some() => {
-                let (nat, at) = s.nat.clone().unwrap_or_default();
+            Some(s @ model::Subnet { nat: Some(at), .. }) => {
                 steps.push(format!("{} routes out through the NAT gateway in {at}", s.address));
-                let _ = nat;
             }
             Some(s) if s.gateway.is_some() => {
                 return verdict(

@@ -34,8 +34,8 @@ pub struct Subnet {
     pub cidr: Option<IpNet>,
     /// The internet gateway its table routes `0.0.0.0/0` to.
     pub gateway: Option<String>,
-    /// The NAT gateway its table routes `0.0.0.0/0` to, and the subnet that NAT is in.
-    pub nat: Option<(String, String)>,
+    /// The subnet of the NAT gateway its table routes `0.0.0.0/0` to.
+    pub nat: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -179,7 +179,7 @@ impl Model {
                 continue;
             };
             s.gateway = gateway.clone();
-            s.nat = nat.as_ref().map(|n| (n.clone(), nats.get(n.as_str()).cloned().unwrap_or_default()));
+            s.nat = nat.as_ref().map(|n| nats.get(n.as_str()).cloned().unwrap_or_default());
         }
         for (b, l) in listeners {
             if let Some(x) = m.balancers.iter_mut().find(|x| x.address == b) {

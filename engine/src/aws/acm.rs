@@ -42,9 +42,9 @@ fn acm_tags(stack: &str, c: &Change, user: &Tags) -> Vec<t::Tag> {
     super::ec2_tags::Owner::of(stack, c)
         .with(Some(user))
         .into_iter()
-        .map(|(k, v)| t::Tag::builder().key(k).value(v).build())
-        .collect::<std::result::Result<_, _>>()
-        .unwrap_or_default()
+        // A tag always has its key, so building one cannot fail.
+        .filter_map(|(k, v)| t::Tag::builder().key(k).value(v).build().ok())
+        .collect()
 }
 
 /// User tags and the owning lineage of a certificate.

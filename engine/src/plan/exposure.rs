@@ -63,18 +63,14 @@ fn of_state(state: &State) -> (Model, Links) {
     (Model::build(&resources, &links), links)
 }
 
-fn exposed(m: &Model, links: &Links) -> Vec<Exposure> {
-    reach::exposed(m, links)
-}
-
 /// The delta between the live stack and the stack after the plan (`None`: destroyed).
 pub fn delta(before: &State, after: Option<&DesiredState>) -> ExposureDelta {
     let (bm, bl) = of_state(before);
-    let was = exposed(&bm, &bl);
+    let was = reach::exposed(&bm, &bl);
     let will = match after {
         Some(d) => {
             let (am, al) = reach::of_desired(d);
-            exposed(&am, &al)
+            reach::exposed(&am, &al)
         }
         None => Vec::new(),
     };
