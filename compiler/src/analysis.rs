@@ -57,6 +57,21 @@ impl Analysis {
     pub fn locate(&self, d: Diagnostic) -> Diagnostic {
         self.shifts.unshift_diagnostic(d)
     }
+
+    /// A span of an environment's stack, pointed at the source (`locate` for a span).
+    pub fn unshift(
+        &self,
+        file: crate::source::FileId,
+        span: &crate::source::Span,
+    ) -> (crate::source::FileId, crate::source::Span) {
+        self.shifts.unshift(file, span)
+    }
+
+    /// The stack as `environment` sees it; the stack as written for `None` or a name the
+    /// stack does not declare.
+    pub fn stack_in(&self, environment: Option<&str>) -> &crate::hir::Stack {
+        environment.and_then(|e| self.environment(e)).map_or(&self.stack, |e| &e.stack)
+    }
 }
 
 pub fn analyze(sources: &Sources) -> Analysis {

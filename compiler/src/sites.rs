@@ -75,6 +75,83 @@ pub fn diagnostic(
     Some(d)
 }
 
+/// Every declaration a compiled address can come from, keyed by the address of the
+/// declaration itself (`hosts.web`, `network.main.subnet.a`, a record set's address):
+/// built once per analysis so that mapping every resource of a large plan back to the
+/// source stays linear.
+#[derive(Debug, Default)]
+pub struct Declarations {
+    by_address: std::collections::HashMap<String, (FileId, Span)>,
+}
+
+impl Declarations {
+    pub fn of(stack: &Stack) -> Declarations {
+        let mut d = Declarations::default();
+        let mut put = |address: String, file: FileId, span: &Span| {
+            d.by_address.entry(address).or_insert((file, span.clone()));
+        };
+        for n in &stack.networks {
+            put(format!("network.{}", n.name.text), n.file, &n.name.span);
+            for s in &n.subnets {
+                put(format!("network.{}.subnet.{}", n.name.text, s.name.text), n.file, &s.name.span);
+            }
+        }
+        for f in &stack.firewalls {
+            put(format!("firewall.{}", f.name.text), f.file, &f.name.span);
+        }
+        for r in &stack.roles {
+            put(format!("role.{}", r.name.text), r.file, &r.name.span);
+        }
+        for h in &stack.hosts {
+            put(format!("hosts.{}", h.name.text), h.file, &h.name.span);
+        }
+        for h in &stack.host {
+            put(format!("host.{}", h.name.text), h.file, &h.name.span);
+        }
+        for s in &stack.secrets {
+            put(crate::model::parameter::address(&s.name.text), s.file, &s.name.span);
+        }
+        for b in &stack.balancers {
+            put(format!("balancer.{}", b.name.text), b.file, &b.name.span);
+            for t in &b.targets {
+                put(format!("balancer.{}.target.{}", b.name.text, t.name.text), b.file, &t.name.span);
+            }
+        }
+        for c in &stack.certificates {
+            put(format!("certificate.{}", c.name.text), c.file, &c.name.span);
+        }
+        for h in &stack.healthchecks {
+            put(format!("healthcheck.{}", h.name.text), h.file, &h.name.span);
+        }
+        for z in &stack.zones {
+            let Some(name) = &z.name else { continue };
+            put(crate::dns::compile::zone_address(stack, z, name), z.file, &z.ident.span);
+            let suffix = crate::dns::compile::zone_suffix(stack, z, name);
+            for r in &z.records {
+                put(crate::dns::compile::record_address(r, &suffix), z.file, &r.span);
+            }
+        }
+        d
+    }
+
+    /// The declaration `address` comes from: itself, or the nearest declaration holding
+    /// it (`hosts.web[0]` → `hosts.web`, `balancer.b.target.t/hosts.web[0]` → the target).
+    pub fn find(&self, address: &str) -> Option<(FileId, Span)> {
+        self.find_declaration(address).map(|(_, file, span)| (file, span))
+    }
+
+    /// `find`, with the declaration's own address (a prefix of `address`).
+    pub fn find_declaration<'a>(&self, address: &'a str) -> Option<(&'a str, FileId, Span)> {
+        let mut end = address.len();
+        loop {
+            if let Some((file, span)) = self.by_address.get(&address[..end]) {
+                return Some((&address[..end], *file, span.clone()));
+            }
+            end = address[..end].rfind(['.', '[', '/', '#'])?;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

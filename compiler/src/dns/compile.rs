@@ -31,7 +31,7 @@ pub fn resources(stack: &Stack) -> Vec<Resource> {
 /// What tells a private zone apart from another zone of the same name (split-horizon
 /// DNS): `@NETWORK`, its first network. Empty for every other zone, so the usual address
 /// is `zone.NAME`.
-fn zone_suffix(stack: &Stack, z: &Zone, name: &Name) -> String {
+pub fn zone_suffix(stack: &Stack, z: &Zone, name: &Name) -> String {
     let shared = stack.zones.iter().filter(|o| o.name.as_ref() == Some(name)).count() > 1;
     match z.private.first() {
         Some(n) if shared => format!("@{}", n.text),
@@ -102,6 +102,17 @@ fn values_of(stack: &Stack, data: &Rdata) -> (Vec<Val<String>>, Vec<String>) {
     }
 }
 
+/// A record set's address: `record.OWNER/TYPE`, its set identifier after another `/`,
+/// and the zone's suffix (`zone_suffix`).
+pub fn record_address(r: &Record, zone_suffix: &str) -> String {
+    let mut address = format!("record.{}/{}", r.owner, r.rtype);
+    if let Some(s) = &r.routing.set {
+        address = format!("{address}/{}", s.value);
+    }
+    address.push_str(zone_suffix);
+    address
+}
+
 fn record_sets(stack: &Stack, z: &Zone, zone: &Name) -> Vec<Resource> {
     let zone_addr = zone_address(stack, z, zone);
     let suffix = zone_suffix(stack, z, zone);
@@ -110,12 +121,7 @@ fn record_sets(stack: &Stack, z: &Zone, zone: &Name) -> Vec<Resource> {
     // linear search made compiling a 50,000-record zone quadratic.
     let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::with_capacity(z.records.len());
     for r in &z.records {
-        let set = r.routing.set.as_ref().map(|s| s.value.clone());
-        let mut address = format!("record.{}/{}", r.owner, r.rtype);
-        if let Some(s) = &set {
-            address = format!("{address}/{s}");
-        }
-        address.push_str(&suffix);
+        let address = record_address(r, &suffix);
         let (values, deps) = match &r.data {
             RecordData::Values(vs) => {
                 let mut values = Vec::new();

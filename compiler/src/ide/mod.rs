@@ -5,12 +5,14 @@
 
 mod attributes;
 mod complete;
+pub mod drift;
 mod environments;
 mod hints;
 mod hover;
 mod hover_reach;
 mod hover_values;
 mod index;
+pub mod plan_lens;
 mod rename;
 mod tokens;
 

@@ -8,6 +8,7 @@ pub mod normalize;
 mod ownership;
 mod planner;
 mod preflight;
+pub mod preview;
 pub mod render;
 pub(crate) mod resolve;
 pub mod unmanaged;

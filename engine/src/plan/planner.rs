@@ -28,6 +28,10 @@ pub struct PlanOptions {
     /// Replace these resources even if nothing forces it (`--replace ADDRESS`); the only
     /// way a protected resource is replaced.
     pub replace: Vec<String>,
+    /// Planning against the state alone (the editor's plan lens, `plan::preview`): what
+    /// only AWS answers is taken from the state's record, and the safety rails are
+    /// collected as warnings instead of refusing the plan.
+    pub offline: bool,
 }
 
 /// Stacks or zones smaller than this are exempt from the mass-delete share (deleting one
@@ -39,6 +43,17 @@ pub async fn plan(
     state: Option<&State>,
     provider: &dyn Provider,
     opts: &PlanOptions,
+) -> Result<Plan> {
+    plan_with_warnings(desired, state, provider, opts, &mut Vec::new()).await
+}
+
+/// `plan`, with the safety rails' refusals pushed onto `warnings` when `opts.offline`.
+pub(super) async fn plan_with_warnings(
+    desired: &DesiredState,
+    state: Option<&State>,
+    provider: &dyn Provider,
+    opts: &PlanOptions,
+    warnings: &mut Vec<EngineError>,
 ) -> Result<Plan> {
     let (desired, roles) = crate::rollout::split(desired);
     let (desired, zones) = super::unmanaged::split(&desired);
@@ -104,15 +119,27 @@ pub async fn plan(
             normalize::fill_defaults(r.kind(), &mut after);
             normalize::drop_ignored_tags(&mut after, &desired.stack);
             let mut notes = Vec::new();
+            let recorded = work.resources.get(address).map(|r| &r.attributes);
             if matches!(r.spec, Spec::Instance(_)) {
                 let mut spec: Instance = typed(address, after)?;
-                resolve_image(&mut spec, provider, &mut images, &mut notes).await?;
-                fingerprint_user_data(&mut spec, opts.user_data.as_deref())?;
+                if !opts.offline {
+                    resolve_image(&mut spec, provider, &mut images, &mut notes).await?;
+                    fingerprint_user_data(&mut spec, opts.user_data.as_deref())?;
+                } else {
+                    super::preview::assume_image(&mut spec, recorded, &mut notes);
+                    if let Err(e) = fingerprint_user_data(&mut spec, opts.user_data.as_deref()) {
+                        super::preview::assume_user_data(&mut spec, recorded, &e, &mut notes);
+                    }
+                }
                 after = crate::provider::attributes(&spec);
             }
             if matches!(r.spec, Spec::Listener(_)) {
                 let mut spec: Listener = typed(address, after)?;
-                resolve_certificate(&mut spec, provider, &mut certificates, &mut notes).await?;
+                if opts.offline {
+                    super::preview::assume_certificate(&mut spec, recorded, &mut notes);
+                } else {
+                    resolve_certificate(&mut spec, provider, &mut certificates, &mut notes).await?;
+                }
                 after = crate::provider::attributes(&spec);
             }
             if matches!(r.spec, Spec::Parameter(_)) {
@@ -221,13 +248,24 @@ pub async fn plan(
     }
     changes.sort_by(|a, b| a.address.cmp(&b.address));
 
-    check_protected(&changes, &opts.replace)?;
+    // Offline, a rail that would refuse the plan is a warning the lens shows at the
+    // declaration; the real plan still refuses.
+    let mut rail = |r: Result<()>| match r {
+        Err(e) if opts.offline => {
+            warnings.push(e);
+            Ok(())
+        }
+        r => r,
+    };
+    rail(check_protected(&changes, &opts.replace))?;
     if !opts.destroy && !opts.allow_mass_delete {
-        check_mass_delete(&changes, state, desired)?;
+        rail(check_mass_delete(&changes, state, desired))?;
     }
-    crate::checks::check_records(&changes, &work, provider).await?;
-    let by_id = images.into_values().map(|i| (i.id.clone(), i)).collect();
-    super::preflight::check(&changes, &by_address, &by_id, provider).await?;
+    rail(crate::checks::check_records(&changes, &work, provider).await)?;
+    if !opts.offline {
+        let by_id = images.into_values().map(|i| (i.id.clone(), i)).collect();
+        super::preflight::check(&changes, &by_address, &by_id, provider).await?;
+    }
     let rollouts = crate::rollout::schedule(&changes, &roles, &gone);
     let exposure = super::exposure::delta(&work, (!opts.destroy).then_some(desired));
     let moves = state.moves.clone();

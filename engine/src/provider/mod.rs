@@ -3,6 +3,7 @@
 
 mod host;
 pub mod memory;
+pub mod offline;
 
 pub use host::{shell_quote, HostCommand, HostOutcome};
 
