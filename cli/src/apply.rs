@@ -56,6 +56,7 @@ pub fn run(args: &Args) -> u8 {
         destroy: false,
         user_data: None,
         replace: args.replace.clone(),
+        offline: false,
     };
     let apply_opts = ApplyOptions { parallelism: args.parallelism, skip_drain: args.skip_drain };
     let input = match crate::saved_plan::classify(&args.path) {

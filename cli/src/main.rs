@@ -20,6 +20,7 @@ mod init;
 #[cfg(feature = "aws")]
 mod inventory;
 mod lsp;
+mod lsp_planner;
 mod output;
 #[cfg(feature = "aws")]
 mod plan;

@@ -76,6 +76,7 @@ pub fn run(args: &Args) -> u8 {
         destroy: false,
         user_data: None,
         replace: args.replace.clone(),
+        offline: false,
     };
     let result = rt.block_on(async {
         let mut s = Session::open(&d, &stack_dir(&args.path)).await?;

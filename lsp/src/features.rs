@@ -261,12 +261,13 @@ pub fn code_actions(
     file: FileId,
     want: Range,
     named: &[lsp::Diagnostic],
+    extra: &[drove_compiler::diag::Diagnostic],
 ) -> Option<CodeActionResponse> {
     let a = snap.analysis.as_ref()?;
     let src = snap.sources.files.get(file)?;
     let (lo, hi) = (offset(src, want.start), offset(src, want.end));
     let mut out = Vec::new();
-    for d in a.diagnostics.iter().filter(|d| d.primary.file == file) {
+    for d in a.diagnostics.iter().chain(extra).filter(|d| d.primary.file == file) {
         let s = &d.primary.span;
         let Some(lsp_d) = convert::diagnostic(snap, d) else { continue };
         let meets = s.start <= hi && lo <= s.end;

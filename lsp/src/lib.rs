@@ -13,18 +13,22 @@ mod docs;
 mod explain;
 mod features;
 mod guard;
+mod lens;
+mod plans;
 mod server;
 mod workspace;
 
+pub use plans::Planner;
 pub use server::Backend;
 
 use tower_lsp_server::{LspService, Server};
 
 /// Serves the protocol on stdin/stdout until the client sends `exit` or closes the pipe.
-pub fn serve_stdio() -> std::io::Result<()> {
+/// With a `planner`, the server also shows the plan lens and refreshes drift.
+pub fn serve_stdio(planner: Option<std::sync::Arc<dyn Planner>>) -> std::io::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
-        let (service, socket) = LspService::new(Backend::new);
+        let (service, socket) = LspService::new(move |client| Backend::new(client, planner));
         Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(service).await;
     });
     Ok(())

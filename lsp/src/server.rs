@@ -1,8 +1,11 @@
 //! The `LanguageServer` implementation: each handler takes a snapshot, converts positions
 //! and calls one function of `features` inside a panic guard.
 
+use crate::convert;
 use crate::features;
 use crate::guard;
+use crate::lens;
+use crate::plans::{self, Done, Planner, Settings};
 use crate::workspace::{path_of, Snapshot, StackKey, Workspace};
 use drove_compiler::source::FileId;
 use std::collections::BTreeSet;
@@ -14,9 +17,13 @@ use tower_lsp_server::{Client, LanguageServer};
 pub struct Backend {
     state: Arc<Mutex<Workspace>>,
     jobs: mpsc::Sender<StackKey>,
+    client: Client,
+    settings: Arc<Mutex<Settings>>,
+    planner: Option<Arc<dyn Planner>>,
+    plans: Option<mpsc::Sender<StackKey>>,
 }
 
-fn lock(state: &Mutex<Workspace>) -> MutexGuard<'_, Workspace> {
+pub(crate) fn lock(state: &Mutex<Workspace>) -> MutexGuard<'_, Workspace> {
     // A panic while holding the lock happens only outside compiler calls (those are
     // guarded); the workspace is still consistent, so keep serving.
     state.lock().unwrap_or_else(|p| p.into_inner())
@@ -37,20 +44,87 @@ pub fn snapshot(state: &Mutex<Workspace>, key: &StackKey) -> Arc<Snapshot> {
 }
 
 impl Backend {
-    pub fn new(client: Client) -> Self {
+    /// A server; with a `planner`, it also shows the plan lens and refreshes drift.
+    pub fn new(client: Client, planner: Option<Arc<dyn Planner>>) -> Self {
         let state = Arc::new(Mutex::new(Workspace::default()));
-        let (jobs, rx) = mpsc::channel();
+        let settings = Arc::new(Mutex::new(Settings::default()));
         let handle = tokio::runtime::Handle::current();
-        let st = state.clone();
+        let plans = planner.clone().map(|planner| {
+            let (tx, rx) = mpsc::channel();
+            let (st, set, client, handle) = (state.clone(), settings.clone(), client.clone(), handle.clone());
+            let done: Done = Box::new({
+                let (st, set) = (state.clone(), settings.clone());
+                move |key| {
+                    publish(&st, &client, &handle, key);
+                    if set.lock().is_ok_and(|s| s.lens_refresh) {
+                        let _ = handle.block_on(client.code_lens_refresh());
+                    }
+                }
+            });
+            std::thread::Builder::new()
+                .name("drove-plan".into())
+                .spawn(move || plans::worker(rx, st, set, planner, done))
+                .expect("spawning the plan thread");
+            tx
+        });
+        let (jobs, rx) = mpsc::channel();
+        let (st, cl, after) = (state.clone(), client.clone(), plans.clone());
         std::thread::Builder::new()
             .name("drove-analysis".into())
-            .spawn(move || publisher(rx, st, client, handle))
+            .spawn(move || publisher(rx, st, cl, handle, after))
             .expect("spawning the analysis thread");
-        Backend { state, jobs }
+        Backend { state, jobs, client, settings, planner, plans }
+    }
+
+    fn plan_later(&self, key: StackKey) {
+        if let Some(p) = &self.plans {
+            let _ = p.send(key);
+        }
     }
 
     fn queue(&self, key: StackKey) {
         let _ = self.jobs.send(key);
+    }
+
+    /// "drove: Refresh": a read-only refresh off the protocol thread; its drift becomes
+    /// diagnostics and the lens plans against what was read. Answers a one-line summary.
+    async fn refresh(&self, key: StackKey) -> Result<LSPAny> {
+        let Some(planner) = self.planner.clone() else { return Ok(LSPAny::Null) };
+        let snap = snapshot(&self.state, &key);
+        let settings = self.settings.lock().map(|s| s.clone()).unwrap_or_default();
+        let outcome = tokio::task::spawn_blocking(move || {
+            guard::catch(|| {
+                let a = snap.analysis.as_ref().ok_or("the compiler failed on this text")?;
+                let env = plans::environment_of(&settings, a);
+                let desired = drove_compiler::compile::compile_in(a, env.as_deref()).map_err(|e| e.to_string())?;
+                planner.refresh(&key, &desired, env.as_deref()).map(|v| (key, v))
+            })
+            .unwrap_or_else(Err)
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+        match outcome {
+            Ok((key, view)) => {
+                let summary = match view.drifts.len() {
+                    0 => format!("drove: no drift: the {} resources read match the state", view.checked),
+                    n => format!("drove: {n} of {} resources changed outside drove", view.checked),
+                };
+                lock(&self.state).store_drift(&key, view);
+                self.queue(key.clone());
+                self.plan_later(key);
+                self.client.show_message(MessageType::INFO, &summary).await;
+                Ok(LSPAny::String(summary))
+            }
+            Err(why) => {
+                let msg = format!("drove: refresh failed: {why}");
+                self.client.show_message(MessageType::ERROR, &msg).await;
+                Err(tower_lsp_server::jsonrpc::Error {
+                    code: tower_lsp_server::jsonrpc::ErrorCode::InternalError,
+                    message: msg.into(),
+                    data: None,
+                })
+            }
+        }
     }
 
     /// Runs `f` on the snapshot holding `uri`, guarded.
@@ -72,6 +146,7 @@ fn publisher(
     state: Arc<Mutex<Workspace>>,
     client: Client,
     handle: tokio::runtime::Handle,
+    plans: Option<mpsc::Sender<StackKey>>,
 ) {
     while let Ok(first) = rx.recv() {
         let mut keys = BTreeSet::from([first]);
@@ -80,8 +155,24 @@ fn publisher(
             // Compiler calls are guarded inside; this guard keeps the thread alive through a
             // bug anywhere else, so later edits still get diagnostics.
             let _ = guard::catch(|| publish(&state, &client, &handle, &key));
+            if let Some(p) = &plans {
+                let _ = p.send(key);
+            }
         }
     }
+}
+
+/// The plan's warnings and the drift shown for a stack, for its current snapshot.
+fn extra_diagnostics(
+    state: &Mutex<Workspace>,
+    key: &StackKey,
+    snap: &Snapshot,
+) -> Vec<drove_compiler::diag::Diagnostic> {
+    let (slot, drift) = {
+        let ws = lock(state);
+        (ws.plan(key), ws.drift(key))
+    };
+    guard::catch(|| lens::extra_diagnostics(snap, slot.as_ref(), drift.as_ref())).unwrap_or_default()
 }
 
 fn publish(state: &Mutex<Workspace>, client: &Client, handle: &tokio::runtime::Handle, key: &StackKey) {
@@ -89,7 +180,8 @@ fn publish(state: &Mutex<Workspace>, client: &Client, handle: &tokio::runtime::H
     if lock(state).generation(key) != snap.generation {
         return; // a newer edit is queued and will publish
     }
-    let per_file = crate::convert::diagnostics_by_file(&snap);
+    let mut per_file = crate::convert::diagnostics_by_file(&snap);
+    lens::add_to(&snap, &extra_diagnostics(state, key, &snap), &mut per_file);
     let now: BTreeSet<Uri> = snap.uris.iter().cloned().collect();
     let gone = lock(state).set_published(key, now);
     for (i, uri) in snap.uris.iter().enumerate() {
@@ -103,10 +195,33 @@ fn publish(state: &Mutex<Workspace>, client: &Client, handle: &tokio::runtime::H
 }
 
 impl LanguageServer for Backend {
-    async fn initialize(&self, _: InitializeParams) -> Result<InitializeResult> {
+    async fn initialize(&self, p: InitializeParams) -> Result<InitializeResult> {
+        let mut capabilities = features::capabilities();
+        if self.planner.is_some() {
+            let mut s = self.settings.lock().unwrap_or_else(|p| p.into_inner());
+            s.environment = p
+                .initialization_options
+                .as_ref()
+                .and_then(|o| o.get("environment"))
+                .and_then(|e| e.as_str())
+                .map(str::to_string);
+            s.lenses = p.capabilities.text_document.as_ref().is_some_and(|t| t.code_lens.is_some());
+            s.lens_refresh = p
+                .capabilities
+                .workspace
+                .as_ref()
+                .and_then(|w| w.code_lens.as_ref())
+                .and_then(|c| c.refresh_support)
+                .unwrap_or(false);
+            capabilities.code_lens_provider = Some(CodeLensOptions { resolve_provider: Some(false) });
+            capabilities.execute_command_provider = Some(ExecuteCommandOptions {
+                commands: vec![lens::PLAN_TEXT.into(), lens::REFRESH.into(), lens::REVERT.into()],
+                work_done_progress_options: Default::default(),
+            });
+        }
         Ok(InitializeResult {
             server_info: Some(ServerInfo { name: "drove".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
-            capabilities: features::capabilities(),
+            capabilities,
             offset_encoding: None,
         })
     }
@@ -217,7 +332,55 @@ impl LanguageServer for Backend {
 
     async fn code_action(&self, p: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         let named = p.context.diagnostics;
-        self.on_file(&p.text_document.uri, "codeAction", |s, f| features::code_actions(s, f, p.range, &named))
+        let key = lock(&self.state).stack_of(&p.text_document.uri);
+        let drift_code = lock(&self.state).drift(&key).map(|(v, _)| v.code);
+        self.on_file(&p.text_document.uri, "codeAction", |s, f| {
+            let extra = extra_diagnostics(&self.state, &key, s);
+            let mut actions = features::code_actions(s, f, p.range, &named, &extra)?;
+            if let Some(code) = drift_code {
+                let src = s.sources.files.get(f)?;
+                let span = (convert::offset(src, p.range.start), convert::offset(src, p.range.end));
+                actions.extend(lens::revert_actions(s, f, code, &extra, span));
+            }
+            Some(actions)
+        })
+    }
+
+    async fn code_lens(&self, p: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        if self.planner.is_none() {
+            return Ok(None);
+        }
+        let key = lock(&self.state).stack_of(&p.text_document.uri);
+        let slot = lock(&self.state).plan(&key);
+        self.on_file(&p.text_document.uri, "codeLens", |s, f| lens::code_lenses(s, f, slot.as_ref()))
+    }
+
+    async fn execute_command(&self, p: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        let arg = |i: usize| p.arguments.get(i).and_then(|a| a.as_str()).map(str::to_string);
+        let Some(uri) = arg(0).and_then(|u| u.parse::<Uri>().ok()) else {
+            return Err(tower_lsp_server::jsonrpc::Error::invalid_params("the first argument is a document URI"));
+        };
+        let key = lock(&self.state).stack_of(&uri);
+        match p.command.as_str() {
+            lens::PLAN_TEXT => {
+                let text = match lock(&self.state).plan(&key).map(|s| s.outcome) {
+                    Some(Ok(view)) => view.text.clone(),
+                    Some(Err(why)) => format!("no plan: {why}\n"),
+                    None => "no plan yet: the last state is being read\n".into(),
+                };
+                Ok(Some(LSPAny::String(text)))
+            }
+            lens::REFRESH => self.refresh(key).await.map(Some),
+            lens::REVERT => {
+                let Some(address) = arg(1) else {
+                    return Err(tower_lsp_server::jsonrpc::Error::invalid_params("the second argument is an address"));
+                };
+                lock(&self.state).revert(&key, address);
+                self.queue(key);
+                Ok(None)
+            }
+            other => Err(tower_lsp_server::jsonrpc::Error::invalid_params(format!("unknown command {other}"))),
+        }
     }
 
     async fn semantic_tokens_full(&self, p: SemanticTokensParams) -> Result<Option<SemanticTokensResult>> {

@@ -7,6 +7,8 @@
 
 use crate::docs::{Applied, Document};
 use crate::guard;
+use crate::plans::PlanSlot;
+use drove_compiler::ide::drift::DriftView;
 use drove_compiler::ide::Index;
 use drove_compiler::source::Sources;
 use drove_compiler::Analysis;
@@ -39,6 +41,11 @@ struct Stack {
     cache: Option<Arc<Snapshot>>,
     /// URIs that got diagnostics last time, so files that left the stack are cleared.
     pub published: BTreeSet<Uri>,
+    /// The last plan computed for the lens.
+    plan: Option<PlanSlot>,
+    /// The last refresh's drift, and the addresses left for the next apply to revert.
+    drift: Option<Arc<DriftView>>,
+    reverting: BTreeSet<String>,
 }
 
 #[derive(Default)]
@@ -176,6 +183,48 @@ impl Workspace {
         }
         s.cache = Some(snap);
         true
+    }
+
+    pub fn store_plan(&mut self, key: &StackKey, slot: PlanSlot) {
+        self.stack_mut(key).plan = Some(slot);
+    }
+
+    /// The text does not check: the plan shown stays the last one made,
+    /// marked with why. Whether that changed anything.
+    pub fn mark_plan_stale(&mut self, key: &StackKey, why: String) -> bool {
+        let s = self.stack_mut(key);
+        match &mut s.plan {
+            Some(p) if p.stale.as_deref() != Some(why.as_str()) => {
+                p.stale = Some(why);
+                true
+            }
+            Some(_) => false,
+            None => {
+                s.plan = Some(PlanSlot { outcome: Err(why), stale: None });
+                true
+            }
+        }
+    }
+
+    pub fn plan(&self, key: &StackKey) -> Option<PlanSlot> {
+        self.stacks.get(key).and_then(|s| s.plan.clone())
+    }
+
+    pub fn store_drift(&mut self, key: &StackKey, drift: DriftView) {
+        let s = self.stack_mut(key);
+        s.drift = Some(Arc::new(drift));
+        s.reverting.clear();
+    }
+
+    /// The drift to show, and the addresses left to the next apply.
+    pub fn drift(&self, key: &StackKey) -> Option<(Arc<DriftView>, BTreeSet<String>)> {
+        let s = self.stacks.get(key)?;
+        Some((s.drift.clone()?, s.reverting.clone()))
+    }
+
+    /// "Revert on next apply": the drift of `address` is no longer shown.
+    pub fn revert(&mut self, key: &StackKey, address: String) {
+        self.stack_mut(key).reverting.insert(address);
     }
 
     /// Records which URIs got diagnostics; returns the ones to clear.

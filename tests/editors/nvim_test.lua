@@ -127,6 +127,34 @@ local ok_all, err = xpcall(function()
     check('fixing the text clears ' .. want_code, cleared)
   end
 
+  -- The plan lens: the stack has no state, so its declarations show what the first apply
+  -- creates. `refresh` asks the server (0.7 takes no argument and uses this buffer).
+  local function lenses()
+    local titles = {}
+    for _, l in ipairs(vim.lsp.codelens.get(buf) or {}) do
+      if l.command then
+        table.insert(titles, l.command.title)
+      end
+    end
+    return titles
+  end
+  local shown = vim.wait(30000, function()
+    pcall(vim.lsp.codelens.refresh, { bufnr = buf })
+    return table.concat(lenses(), ' | '):match('%+ create') ~= nil
+  end, 500)
+  check('the plan lens shows what the first apply creates', shown, vim.inspect(lenses()))
+  if mode == 'setup' then
+    local plan_buf = nil
+    vim.cmd('DrovePlan')
+    vim.wait(10000, function()
+      plan_buf = vim.fn.bufnr('drove://plan')
+      return plan_buf ~= -1 and table.concat(vim.api.nvim_buf_get_lines(plan_buf, 0, -1, false), '\n'):match('drove plan for stack') ~= nil
+    end, 50)
+    check(':DrovePlan shows the whole plan', plan_buf ~= -1
+      and table.concat(vim.api.nvim_buf_get_lines(plan_buf, 0, -1, false), '\n'):match('drove plan for stack') ~= nil)
+    vim.cmd('wincmd p')
+  end
+
   -- Completion as a user accepts it: omnifunc (what 0.7 has), <C-x><C-o>, <C-y>. The
   -- server's text edit covers the dotted word typed, so nothing is doubled.
   vim.bo[buf].omnifunc = 'v:lua.vim.lsp.omnifunc'

@@ -161,7 +161,9 @@ fn entry(prefix: &str, r: &ResourcePlan) -> String {
     if !rest.is_empty() {
         text = format!("{rest} {text}");
     }
-    if !r.unknown.is_empty() {
+    // On a create every reference to something also created is unknown; only on a
+    // change of what exists is it news.
+    if !r.unknown.is_empty() && matches!(r.change, Change::Update | Change::Replace) {
         text.push_str(&format!(" (known after apply: {})", r.unknown.join(", ")));
     }
     text

@@ -38,6 +38,8 @@ async function startClient() {
       synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.drove') },
       outputChannel: output,
       traceOutputChannel: output,
+      // The environment the plan lens plans for; the stack's first one when empty.
+      initializationOptions: config.get('environment') ? { environment: config.get('environment') } : {},
     },
   );
   try {
@@ -66,6 +68,33 @@ async function stopClient() {
   }
 }
 
+/** The URI of `arg` (a lens passes the document's URI as a string) or of the active editor. */
+function documentUri(arg) {
+  if (typeof arg === 'string') return arg;
+  if (arg && arg.toString) return arg.toString();
+  const editor = vscode.window.activeTextEditor;
+  return editor ? editor.document.uri.toString() : undefined;
+}
+
+/** "drove: Show Plan" (and every plan lens): the stack's whole plan beside the source. */
+async function showPlan(arg) {
+  const uri = documentUri(arg);
+  if (!client || !uri) return;
+  const text = await client.sendRequest('workspace/executeCommand', { command: 'drove.server.plan', arguments: [uri] });
+  const doc = await vscode.workspace.openTextDocument({ content: text || '', language: 'plaintext' });
+  await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
+}
+
+/** "drove: Refresh": a read-only refresh; the server shows the drift as diagnostics. */
+async function refresh(arg) {
+  const uri = documentUri(arg);
+  if (!client || !uri) return;
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'drove: reading the stack live…' },
+    () => client.sendRequest('workspace/executeCommand', { command: 'drove.server.refresh', arguments: [uri] }),
+  );
+}
+
 async function restart() {
   await stopClient();
   await startClient();
@@ -75,9 +104,11 @@ async function activate(context) {
   output = vscode.window.createOutputChannel('drove');
   context.subscriptions.push(output);
   context.subscriptions.push(vscode.commands.registerCommand('drove.restartServer', restart));
+  context.subscriptions.push(vscode.commands.registerCommand('drove.showPlan', showPlan));
+  context.subscriptions.push(vscode.commands.registerCommand('drove.refresh', refresh));
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('drove.server')) restart();
+      if (e.affectsConfiguration('drove.server') || e.affectsConfiguration('drove.environment')) restart();
     }),
   );
   await startClient();

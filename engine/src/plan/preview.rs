@@ -8,6 +8,7 @@ use crate::error::{codes, EngineError, Result};
 use crate::provider::offline::StateProvider;
 use crate::state::State;
 use crate::userdata::UserData;
+use drove_compiler::ide::drift::{Drift, DriftView, DriftedAttribute};
 use drove_compiler::ide::plan_lens::{Change, ExposureChange, PlanView, PlanWarning, ResourcePlan};
 use drove_compiler::model::instance::{self, Instance};
 use drove_compiler::model::{hosted_zone, record_set, DesiredState, Listener, Val};
@@ -22,6 +23,9 @@ pub const W_DELETES_RECORDS: &str = "W0041";
 /// The next plan would refuse this for another reason (a mass deletion, a change Route53
 /// refuses).
 pub const W_REFUSED: &str = "W0042";
+
+/// A resource changed outside drove (a refresh in the editor).
+pub const W_DRIFT: &str = "W0043";
 
 /// What marks a note the preview made in place of asking AWS.
 const ASSUMED: &str = "assumed: ";
@@ -199,4 +203,44 @@ pub(super) fn assume_certificate(spec: &mut Listener, recorded: Option<&Value>, 
         }
         None => notes.push(format!("{ASSUMED}certificate \"{domain}\" is looked up when planning against AWS")),
     }
+}
+
+/// A refresh-only plan (`plan::refresh_only`) as the editor shows it.
+pub fn drift_view(plan: &Plan, environment: Option<String>) -> DriftView {
+    let drifts = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .map(|c| Drift {
+            address: c.address.clone(),
+            kind: c.kind.clone(),
+            gone: c.action == Action::Delete,
+            attributes: c
+                .diffs
+                .iter()
+                .map(|d| DriftedAttribute { name: d.name.clone(), recorded: d.before.clone(), live: d.after.clone() })
+                .collect(),
+        })
+        .collect();
+    DriftView { environment, code: W_DRIFT, drifts, checked: plan.changes.len() }
+}
+
+/// The state as the refresh found AWS: what previews plan against until the state
+/// changes, so the lens shows what the next apply does about the drift.
+pub fn as_refreshed(state: &State, refresh: &Plan) -> State {
+    let mut live = state.clone();
+    for c in &refresh.changes {
+        match c.action {
+            Action::Delete => {
+                live.resources.remove(&c.address);
+            }
+            Action::Update => {
+                if let Some(r) = live.resources.get_mut(&c.address) {
+                    r.attributes = c.after.clone();
+                }
+            }
+            _ => {}
+        }
+    }
+    live
 }

@@ -42,8 +42,10 @@ fn each_declaration_shows_what_the_apply_does_to_it() {
     replace.forced_by = vec!["instance_type".into()];
     let mut update = plan("firewall.web.rules", Change::Update);
     update.attributes = vec!["ingress".into()];
-    let mut subnet = plan("network.main.subnet.a", Change::Create);
-    subnet.unknown = vec!["vpc_id".into()];
+    let mut subnet = plan("network.main.subnet.a", Change::Replace);
+    subnet.attributes = vec!["vpc".into()];
+    subnet.forced_by = vec!["vpc".into()];
+    subnet.unknown = vec!["vpc".into()];
     let view = PlanView {
         resources: vec![
             plan("network.main", Change::NoChange),
@@ -60,7 +62,7 @@ fn each_declaration_shows_what_the_apply_does_to_it() {
     };
     let lenses = lenses(&a, &view);
     assert_eq!(lens_at(&lenses, "main {"), "no change");
-    assert_eq!(lens_at(&lenses, "a {"), "+ create (known after apply: vpc_id)");
+    assert_eq!(lens_at(&lenses, "a {"), "-/+ replace (vpc forces it) (known after apply: vpc)");
     assert_eq!(lens_at(&lenses, "web in"), "rules ~ update ingress · 1 unchanged");
     assert_eq!(
         lens_at(&lenses, "web { role"),
@@ -69,7 +71,7 @@ fn each_declaration_shows_what_the_apply_does_to_it() {
     assert_eq!(lens_at(&lenses, "www A"), "no change");
     assert_eq!(
         lenses[0].title,
-        "plan: 2 to create, 1 to update, 1 to replace, 1 to delete · deletes hosts.old[0] · ⚠ opens 1 port to the internet"
+        "plan: 1 to create, 1 to update, 2 to replace, 1 to delete · deletes hosts.old[0] · ⚠ opens 1 port to the internet"
     );
     assert_eq!(lenses[0].span, 0..0);
 }

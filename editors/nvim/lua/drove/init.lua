@@ -21,6 +21,10 @@ local defaults = {
   -- Where nvim-treesitter builds the parser from (a directory or git URL of the grammar);
   -- by default the `grammar/` folder of the drove checkout holding this plugin.
   grammar = nil,
+  -- false: no plan lens, `:DrovePlan` or `:DroveRefresh`.
+  plan = true,
+  -- The environment the plan lens plans for; the stack's first one when unset.
+  environment = nil,
   -- Passed through to the client.
   on_attach = nil,
   capabilities = nil,
@@ -73,6 +77,7 @@ function M.lsp_config(opts)
     on_attach = opts.on_attach,
     capabilities = opts.capabilities,
     settings = opts.settings,
+    init_options = opts.environment and { environment = opts.environment } or nil,
   }
 end
 
@@ -216,6 +221,9 @@ function M.setup(opts)
   end
   if M.options.lsp then
     register_lsp()
+  end
+  if M.options.plan then
+    require('drove.plan').setup()
   end
   -- Buffers opened before setup ran get what they missed.
   for _, buf in ipairs(vim.api.nvim_list_bufs()) do
