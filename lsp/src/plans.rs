@@ -42,7 +42,8 @@ pub struct Settings {
     pub environment: Option<String>,
     /// The client re-asks for lenses on `workspace/codeLens/refresh`.
     pub lens_refresh: bool,
-    /// The client shows code lenses at all; no plan is computed otherwise.
+    /// The client shows code lenses (it said so, or asked for them); no plan is computed
+    /// otherwise.
     pub lenses: bool,
 }
 

@@ -351,6 +351,14 @@ impl LanguageServer for Backend {
             return Ok(None);
         }
         let key = lock(&self.state).stack_of(&p.text_document.uri);
+        // Neovim 0.7 asks for lenses without declaring it can show them: asking is enough.
+        let asked_first = {
+            let mut s = self.settings.lock().unwrap_or_else(|p| p.into_inner());
+            !std::mem::replace(&mut s.lenses, true)
+        };
+        if asked_first {
+            self.plan_later(key.clone());
+        }
         let slot = lock(&self.state).plan(&key);
         self.on_file(&p.text_document.uri, "codeLens", |s, f| lens::code_lenses(s, f, slot.as_ref()))
     }

@@ -1,13 +1,17 @@
 // Drives VS Code (code-server, already serving a workspace) in Debian's Chromium through
 // playwright-core: opens a file with a deliberate error and checks that the drove
 // extension's language server reports it, in the editor (squiggle and hover) and in the
-// Problems panel, then types the fix and checks both go away. Run by tests/editors/vscode-e2e.sh, which sets:
+// Problems panel, then types the fix and checks both go away; then that the plan lens
+// shows and that hovering a hosts group shows its reachability. Run by
+// tests/editors/vscode-e2e.sh, which sets:
 //   E2E_URL        the code-server URL with ?folder=…   E2E_FILE   the file to open (base name)
 //   E2E_CODE       the code expected                      E2E_WORD   the offending word
 //   E2E_FIX        what replaces the offending word to fix the error
 //   E2E_PROFILE    a fresh Chromium profile directory     E2E_SHOT   where the screenshot goes
 //   E2E_CHROMIUM   the browser (default /usr/bin/chromium)
 //   E2E_FAILSHOT   where the screenshot of a failure goes
+//   E2E_LENS_SHOT, E2E_REACH_SHOT  the screenshots of the plan lens and the reachability hover
+//   E2E_HOSTS      the hosts group of the file whose name is hovered, on line E2E_HOSTS_LINE
 'use strict';
 
 const { chromium } = require('playwright-core');
@@ -85,20 +89,58 @@ async function main() {
     const rowText = await row.first().innerText();
     console.log(`problem: ${rowText.replace(/\s+/g, ' ')}`);
 
-    // Hover again for the picture: the panel took the focus and closed it.
+    // Hover again for the picture: the panel took the focus and closed it (and a lens
+    // may have moved the text: measure again).
     await page.mouse.move(0, 0);
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const again = await squiggle.first().boundingBox();
+    await page.mouse.move(again.x + again.width / 2, again.y + again.height / 2);
     await hover.first().waitFor({ timeout: 30000 });
     await page.waitForTimeout(500);
     await page.screenshot({ path: shot });
     console.log(`screenshot: ${shot}`);
 
     step(`typing the fix over "${word}"`);
-    await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
+    // The plan lens above the first line may have moved the text since: measure again.
+    await page.keyboard.press('Escape');
+    const now = await squiggle.first().boundingBox();
+    await page.mouse.dblclick(now.x + now.width / 2, now.y + now.height / 2);
     await page.keyboard.type(fix);
     await squiggle.first().waitFor({ state: 'detached', timeout: 60000 });
     await row.first().waitFor({ state: 'detached', timeout: 30000 });
     console.log('the fix cleared the squiggle and the problem');
+
+    // The plan lens: the example has no state, so every declaration shows what the first
+    // apply creates, and the summary tops the file.
+    step('waiting for the plan lens');
+    const lenses = page.locator('.monaco-editor .codelens-decoration');
+    await lenses.filter({ hasText: 'plan:' }).first().waitFor({ timeout: 90000 });
+    await lenses.filter({ hasText: 'create' }).nth(1).waitFor({ timeout: 30000 });
+    // The panel away and the hosts group in view, for the picture.
+    await page.keyboard.press('Control+J');
+    await page.keyboard.press('Control+G');
+    await page.keyboard.type(env('E2E_HOSTS_LINE'));
+    await page.keyboard.press('Enter');
+    await lenses.filter({ hasText: 'instances' }).first().waitFor({ timeout: 30000 });
+    const lensTexts = await lenses.allInnerTexts();
+    console.log(`lenses: ${lensTexts.filter((t) => t.trim()).join(' | ')}`);
+    await page.mouse.move(0, 0);
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: env('E2E_LENS_SHOT') });
+    console.log(`screenshot: ${env('E2E_LENS_SHOT')}`);
+
+    // Reachability on hover: the name of the `hosts` group.
+    step('hovering a hosts group for its reachability');
+    const line = page.locator('.monaco-editor .view-line', { hasText: `hosts ${env('E2E_HOSTS')} {` });
+    const name = line.locator('span > span', { hasText: new RegExp(`^${env('E2E_HOSTS')}$`) }).first();
+    await name.waitFor({ timeout: 30000 });
+    const nameBox = await name.boundingBox();
+    await page.mouse.move(nameBox.x + nameBox.width / 2, nameBox.y + nameBox.height / 2);
+    const reach = page.locator('.monaco-hover:visible', { hasText: 'internet' });
+    await reach.first().waitFor({ timeout: 30000 });
+    console.log(`reach hover: ${(await reach.first().innerText()).replace(/\s+/g, ' ').slice(0, 300)}`);
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: env('E2E_REACH_SHOT') });
+    console.log(`screenshot: ${env('E2E_REACH_SHOT')}`);
   } catch (err) {
     const failShot = process.env.E2E_FAILSHOT || shot.replace(/\.png$/, '') + '-failure.png';
     await page.screenshot({ path: failShot }).catch(() => {});
@@ -110,7 +152,7 @@ async function main() {
 }
 
 main().then(
-  () => console.log('vscode-e2e: 1 passed, 0 failed'),
+  () => console.log('vscode-e2e: 3 passed, 0 failed'),
   (err) => {
     console.error(err && err.stack ? err.stack : err);
     console.log('vscode-e2e: 0 passed, 1 failed');

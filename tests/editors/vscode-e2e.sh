@@ -3,7 +3,8 @@
 # .vsix, installs it into code-server, opens the reservation example with a deliberate
 # error, and checks in Chromium (playwright-core) that the diagnostic shows: squiggle,
 # hover naming the code, row in the Problems panel; typing the fix clears them.
-# Saves docs/images/vscode-diagnostics.png.
+# Then waits for the plan lens and hovers a hosts group for its reachability.
+# Saves docs/images/vscode-diagnostics.png, vscode-plan-lens.png and vscode-reach-hover.png.
 #
 # Installs what it needs when missing (apt: chromium libkrb5-dev ripgrep; npm: the
 # extension's dependencies, playwright-core, code-server under target/editors); idempotent.
@@ -85,6 +86,10 @@ ws=$tmp/reservation
 cp -r examples/reservation "$ws"
 sed -i 's/firewall  = \[web\]/firewall  = [wbe]/' "$ws/roles.drove"
 grep -q '\[wbe\]' "$ws/roles.drove" || { echo "could not plant the error in roles.drove" >&2; exit 1; }
+# The lens reads the last state; with the example's S3 state and no credentials it would
+# only say why it can't (tests/lsp covers that). A local state that is not there yet
+# shows what the first apply creates.
+sed -i '/state *= *s3(/d' "$ws/stack.drove"
 if "$drove" check "$ws" >/dev/null 2>&1; then
   echo "drove check accepts the broken example; the test would prove nothing" >&2
   exit 1
@@ -126,6 +131,8 @@ log "driving VS Code in Chromium"
 status=0
 E2E_URL="http://127.0.0.1:$port/?folder=$ws" E2E_FILE=roles.drove E2E_CODE=E0100 E2E_WORD=wbe E2E_FIX=web \
   E2E_PROFILE="$tmp/chromium" E2E_SHOT="$repo/docs/images/vscode-diagnostics.png" E2E_FAILSHOT="$work/vscode-e2e-failure.png" \
+  E2E_LENS_SHOT="$repo/docs/images/vscode-plan-lens.png" E2E_REACH_SHOT="$repo/docs/images/vscode-reach-hover.png" E2E_HOSTS=app \
+  E2E_HOSTS_LINE="$(grep -n '^hosts app ' "$ws/roles.drove" | cut -d: -f1)" \
   timeout 300 node tests/editors/vscode-e2e.js || status=$?
 if [ $status -ne 0 ]; then
   echo "--- code-server log" >&2

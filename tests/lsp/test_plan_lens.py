@@ -144,7 +144,7 @@ async def test_without_a_state_the_lens_shows_what_the_first_apply_creates(lens_
     before = lens_client.lens_refreshes
     change(lens_client, u, 2, (hosts, HOSTS.splitlines()[hosts].index("2")), (hosts, HOSTS.splitlines()[hosts].index("2") + 1), "3")
     got = await lens_titles(lens_client, u, lambda g: "3 instances" in " ".join(g.get(hosts, [])))
-    assert lens_client.lens_refreshes > before
+    await wait_for(lambda: lens_client.lens_refreshes > before)
 
 
 @pytest.mark.asyncio

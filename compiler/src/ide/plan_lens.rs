@@ -203,7 +203,16 @@ fn counts(changes: impl Iterator<Item = Change>) -> Vec<String> {
 }
 
 fn exposure_text(es: &[&ExposureChange]) -> String {
-    let list = |opened: bool| es.iter().filter(|e| e.opened == opened).map(|e| e.port.as_str()).collect::<Vec<_>>();
+    // A group's instances share their ports: each once.
+    let list = |opened: bool| {
+        let mut ports: Vec<&str> = Vec::new();
+        for e in es.iter().filter(|e| e.opened == opened) {
+            if !ports.contains(&e.port.as_str()) {
+                ports.push(&e.port);
+            }
+        }
+        ports
+    };
     let mut text = String::new();
     let (opened, closed) = (list(true), list(false));
     if !opened.is_empty() {

@@ -57,7 +57,10 @@ fn each_declaration_shows_what_the_apply_does_to_it() {
             plan("record.www.example.com./A", Change::NoChange),
             plan("hosts.old[0]", Change::Delete),
         ],
-        exposure: vec![ExposureChange { address: "hosts.web[1]".into(), port: "443/tcp".into(), opened: true }],
+        exposure: vec![
+            ExposureChange { address: "hosts.web[0]".into(), port: "443/tcp".into(), opened: true },
+            ExposureChange { address: "hosts.web[1]".into(), port: "443/tcp".into(), opened: true },
+        ],
         ..PlanView::default()
     };
     let lenses = lenses(&a, &view);
@@ -71,7 +74,7 @@ fn each_declaration_shows_what_the_apply_does_to_it() {
     assert_eq!(lens_at(&lenses, "www A"), "no change");
     assert_eq!(
         lenses[0].title,
-        "plan: 1 to create, 1 to update, 2 to replace, 1 to delete · deletes hosts.old[0] · ⚠ opens 1 port to the internet"
+        "plan: 1 to create, 1 to update, 2 to replace, 1 to delete · deletes hosts.old[0] · ⚠ opens 2 ports to the internet"
     );
     assert_eq!(lenses[0].span, 0..0);
 }

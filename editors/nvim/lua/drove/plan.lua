@@ -43,7 +43,9 @@ local function run(buf, command, extra, done)
   for _, a in ipairs(extra or {}) do
     table.insert(args, a)
   end
-  client.request('workspace/executeCommand', { command = command, arguments = args }, function(err, result)
+  -- 0.11 made the client's methods take `self` (`client:request`); 0.7 has only `client.request`.
+  local request = vim.fn.has('nvim-0.11') == 1 and function(...) return client:request(...) end or client.request
+  request('workspace/executeCommand', { command = command, arguments = args }, function(err, result)
     if err then
       vim.notify('drove: ' .. (err.message or tostring(err)), vim.log.levels.ERROR)
       return
