@@ -263,3 +263,73 @@ async fn s3_state_init_lock_and_concurrent_applies() {
     let versions = s3.list_object_versions().bucket("shop-state").prefix("shop/drove.json").send().await.unwrap();
     assert!(versions.versions().len() > 2, "every state version is kept");
 }
+
+/// A zone of more than two pages is read in segments side by side, starting at record sets
+/// the state knows: the call count is the floor (one call per page) while the zone holds
+/// what the state says, and nothing is missed, not even a record set another system wrote
+/// between drove's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_zone_is_listed_in_segments_at_the_call_floor() {
+    let Some(m) = Moto::start() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let records: Vec<Value> = (0..700)
+        .map(|i| record(&format!("h{i:04}.shop.example."), "A", 300, json!([format!("192.0.2.{}", i % 250 + 1)])))
+        .collect();
+    let d = stack(local(), records);
+    let s = open(&m, &d, dir.path()).await;
+    let first = apply(&s, &d).await;
+    assert_eq!(first.summary.create, 709);
+
+    // 709 record sets (700, the 7 declared beside them, the apex SOA and NS) as the state
+    // knows them: three pages, one call each.
+    let before = s.requests();
+    let again = s.plan(&d, &PlanOptions::default()).await.unwrap();
+    assert!(!again.has_changes(), "{}", drove_engine::plan::render::text(&again, false));
+    let calls = s.requests().since(&before);
+    assert_eq!(calls.of("Route 53", "ListResourceRecordSets"), 3, "{calls:?}");
+
+    let conf = m.config(REGION).await;
+    let r53 = aws_sdk_route53::Client::new(&conf);
+    let st = s.read_state().await.unwrap().unwrap();
+    let zone = st.resources["zone.shop.example."].id.clone();
+    // Another system's record, between drove's.
+    r53.change_resource_record_sets()
+        .hosted_zone_id(&zone)
+        .change_batch(
+            aws_sdk_route53::types::ChangeBatch::builder()
+                .changes(
+                    aws_sdk_route53::types::Change::builder()
+                        .action(aws_sdk_route53::types::ChangeAction::Create)
+                        .resource_record_set(
+                            aws_sdk_route53::types::ResourceRecordSet::builder()
+                                .name("h0450x.shop.example.")
+                                .r#type(aws_sdk_route53::types::RrType::A)
+                                .ttl(60)
+                                .resource_records(
+                                    aws_sdk_route53::types::ResourceRecord::builder()
+                                        .value("192.0.2.9")
+                                        .build()
+                                        .unwrap(),
+                                )
+                                .build()
+                                .unwrap(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let before = s.requests();
+    let again = s.plan(&d, &PlanOptions::default()).await.unwrap();
+    let calls = s.requests().since(&before);
+    assert!(!again.has_changes(), "{}", drove_engine::plan::render::text(&again, false));
+    let unmanaged: Vec<&str> = again.unmanaged.iter().map(|u| u.name.as_str()).collect();
+    assert_eq!(unmanaged, vec!["h0450x.shop.example."], "the foreign record is seen");
+    // The segment holding it is a record over a page: one call more.
+    assert_eq!(calls.of("Route 53", "ListResourceRecordSets"), 4, "{calls:?}");
+}

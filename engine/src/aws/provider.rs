@@ -31,6 +31,9 @@ use tokio::sync::Mutex;
 /// default parallelism and stays far below EC2's and Route53's request rates.
 const LOOKUPS: usize = 10;
 
+/// Record sets per ListResourceRecordSets page (Route53's most).
+const ROUTE53_PAGE: usize = 300;
+
 struct Listing {
     records: Vec<RecordSet>,
     by_id: HashMap<String, usize>,
@@ -85,16 +88,53 @@ impl AwsProvider {
         if let Some(v) = cache.get(zone) {
             return Ok(v.clone());
         }
-        let records = match route53::list_zone(&self.route53, zone).await {
+        let listing = Arc::new(self.read_listing(zone, &[]).await?);
+        cache.insert(zone.to_string(), listing.clone());
+        Ok(listing)
+    }
+
+    async fn read_listing(&self, zone: &str, starts: &[(String, String)]) -> Result<Listing> {
+        let records = match route53::list_zone_from(&self.route53, zone, starts).await {
             Ok(l) => l,
             // A zone deleted behind drove's back has no records.
             Err(e) if e.message.contains("NoSuchHostedZone") => Vec::new(),
             Err(e) => return Err(e),
         };
         let by_id = records.iter().enumerate().map(|(i, r)| (route53::record_key(zone, r), i)).collect();
-        let listing = Arc::new(Listing { records, by_id });
-        cache.insert(zone.to_string(), listing.clone());
-        Ok(listing)
+        Ok(Listing { records, by_id })
+    }
+
+    /// Lists every zone the state holds record sets of, all at once, each in segments
+    /// starting at record sets the state knows (`route53::list_zone_from`).
+    async fn list_known_zones(&self, known: &[Known]) -> Result<()> {
+        let mut per_zone: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        // Every zone holds its apex SOA and NS, which sort first: counting them keeps the
+        // first segment a page long.
+        let apex: HashMap<&str, String> = known
+            .iter()
+            .filter(|k| k.kind == hosted_zone::KIND)
+            .filter_map(|k| Some((k.id.as_str(), k.attributes.get("name")?.as_str()?.to_string())))
+            .collect();
+        for k in known.iter().filter(|k| k.kind == record_set::KIND) {
+            if let (Some(zone), Some(set)) =
+                (crate::provider::record_zone(&k.attributes), crate::provider::record_set(&k.attributes))
+            {
+                per_zone.entry(zone).or_default().push((set.name, set.rtype));
+            }
+        }
+        for (zone, names) in per_zone.iter_mut() {
+            if let Some(name) = apex.get(zone.as_str()) {
+                names.extend([(name.clone(), "NS".to_string()), (name.clone(), "SOA".to_string())]);
+            }
+        }
+        let reads = per_zone.into_iter().map(|(zone, names)| async move {
+            let starts = route53::segment_starts(names, ROUTE53_PAGE);
+            let listing = self.read_listing(&zone, &starts).await?;
+            Ok::<_, EngineError>((zone, Arc::new(listing)))
+        });
+        let listed: Vec<(String, Arc<Listing>)> = stream::iter(reads).buffer_unordered(LOOKUPS).try_collect().await?;
+        self.zones.lock().await.extend(listed);
+        Ok(())
     }
 
     /// The live view of one known resource (instances and networks were read beforehand,
@@ -284,9 +324,10 @@ impl Provider for AwsProvider {
                     .and_then(|a| a.route_table.text().map(str::to_string)),
             })
             .collect();
-        let (instances, nets) = futures::try_join!(
+        let (instances, nets, ()) = futures::try_join!(
             ec2_instance::read_views(&self.ec2, &instance_ids, self.user_data.as_deref()),
             net::read_known(&self.ec2, &networks),
+            self.list_known_zones(known),
         )?;
         let lookups: Vec<_> = known.iter().map(|k| self.refresh_one(k, &instances, &nets)).collect();
         stream::iter(lookups).buffered(LOOKUPS).try_collect().await
