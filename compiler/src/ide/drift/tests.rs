@@ -38,7 +38,7 @@ fn applied(fix: &crate::diag::Fix) -> String {
 }
 
 fn view(drifts: Vec<Drift>) -> DriftView {
-    DriftView { environment: None, code: "W0043", drifts, checked: 10 }
+    DriftView { environment: None, code: "W0001", drifts, checked: 10 }
 }
 
 #[test]

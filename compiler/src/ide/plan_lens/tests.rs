@@ -89,12 +89,12 @@ fn moves_and_warnings_land_on_their_declaration() {
         resources: vec![moved, plan("firewall.web.rules", Change::NoChange)],
         warnings: vec![
             PlanWarning {
-                code: "W0040",
+                code: "W0001",
                 address: Some("hosts.web[0]".into()),
                 message: "refused".into(),
                 help: Some("h".into()),
             },
-            PlanWarning { code: "W0040", address: None, message: "gone".into(), help: None },
+            PlanWarning { code: "W0001", address: None, message: "gone".into(), help: None },
         ],
         ..PlanView::default()
     };
