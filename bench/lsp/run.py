@@ -2,7 +2,11 @@
 """Language-server latency benchmark: diagnostics after an edit in a generated
 20,000-line stack, measured through a real LSP client over stdio, plus the server's memory.
 
-    python3 bench/lsp/run.py [--drove target/release/drove] [--edits 300] [--lines 20000]
+    python3 bench/lsp/run.py [--drove target/release/drove] [--edits 300] [--lines 20000] [--warnings 10000]
+
+With --warnings N it measures a second stack of the same size in which N records of the
+zones publish a private address (W0020, a legacy zone's usual warning), so every edit
+re-reports N diagnostics: what reporting costs next to checking.
 
 Writes the figures to stdout and, with --write, into docs/benchmarks.md (section
 "Language server"). Build first with `cargo build --release -p drove --no-default-features`.
@@ -24,9 +28,10 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def generate(dir: pathlib.Path, lines: int) -> dict[str, int]:
+def generate(dir: pathlib.Path, lines: int, warnings: int = 0) -> dict[str, int]:
     """A stack of four files: networks with subnets, firewalls, roles, hosts, and zones
-    of records, about `lines` lines in all. Returns the line count of each file."""
+    of records, about `lines` lines in all, of which `warnings` records publish a private
+    address. Returns the line count of each file."""
     out: dict[str, list[str]] = {"stack.drove": [], "net.drove": [], "roles.drove": [], "zones.drove": []}
     out["stack.drove"] += ['stack bench { region = "ap-northeast-1" }', ""]
     nets = max(1, lines // 200)
@@ -54,6 +59,11 @@ def generate(dir: pathlib.Path, lines: int) -> dict[str, int]:
             z.append(f"  host{i} 300 A 192.0.{i // 250 % 250}.{i % 250 + 1}")
         z.append("}")
         zone += 1
+    # Spread evenly over the records; the edits below only touch the 192.0.x.x ones.
+    records = [i for i, l in enumerate(z) if " A 192.0." in l]
+    for k in range(min(warnings, len(records))):
+        i = records[k * len(records) // warnings]
+        z[i] = z[i].replace(" A 192.0.", " A 10.0.")
     counts = {}
     for name, body in out.items():
         (dir / name).write_text("\n".join(body) + "\n")
@@ -104,6 +114,7 @@ class Client:
                 if msg.get("method") == "textDocument/publishDiagnostics":
                     p = msg["params"]
                     self.published[p["uri"]] = (p.get("version"), now, len(p["diagnostics"]))
+                    self.last = msg
                 elif "id" in msg and "method" not in msg:
                     self.responses[msg["id"]] = msg
                 self.cv.notify_all()
@@ -132,12 +143,24 @@ def main() -> None:
     ap.add_argument("--drove", default=str(ROOT / "target/release/drove"))
     ap.add_argument("--edits", type=int, default=300)
     ap.add_argument("--lines", type=int, default=20000)
+    ap.add_argument("--warnings", type=int, default=10000, help="records with a warning in the second stack; 0 skips it")
     ap.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     a = ap.parse_args()
 
     load = os.getloadavg()[0]
+    res = measure(a, 0)
+    res["load"] = load
+    if a.warnings:
+        res["warned"] = measure(a, a.warnings)
+    print(json.dumps(res, indent=2))
+    if a.write:
+        write(res)
+
+
+def measure(a: argparse.Namespace, warnings: int) -> dict:
+    """Open, edits and `drove check` on one generated stack."""
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="drove-lsp-bench-"))
-    counts = generate(tmp, a.lines)
+    counts = generate(tmp, a.lines, warnings)
     total = sum(counts.values())
     target = tmp / "zones.drove"
     text = target.read_text()
@@ -185,10 +208,11 @@ def main() -> None:
         subprocess.run([a.drove, "check", str(tmp), "--format", "json"], capture_output=True)
         check.append((time.perf_counter() - t) * 1000)
 
-    res = {
+    return {
         "lines": total,
         "files": len(counts),
         "edits": a.edits,
+        "diagnostics": n0,
         "open_ms": round(first, 1),
         "p50_ms": round(statistics.median(lat), 1),
         "p99_ms": round(pct(lat, 0.99), 1),
@@ -196,11 +220,7 @@ def main() -> None:
         "rss_mib": round(rss / 1024, 1),
         "peak_rss_mib": round(hwm / 1024, 1),
         "drove_check_ms": round(statistics.median(check), 1),
-        "load": load,
     }
-    print(json.dumps(res, indent=2))
-    if a.write:
-        write(res)
 
 
 def write(r: dict) -> None:
