@@ -75,7 +75,7 @@ class Client:
     def __init__(self, cmd: list[str]):
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.cv = threading.Condition()
-        self.published: dict[str, tuple[int | None, float, int]] = {}
+        self.published: dict[str, tuple[int | None, float, int, float]] = {}
         self.responses: dict[int, dict] = {}
         threading.Thread(target=self.reader, daemon=True).start()
         self.next_id = 0
@@ -108,24 +108,35 @@ class Client:
                     break
                 if line.lower().startswith(b"content-length:"):
                     length = int(line.split(b":")[1])
-            msg = json.loads(f.read(length))
+            body = f.read(length)
+            # The message is in; decoding it is the client's own work (31 ms for the 3.8 MB
+            # of 10,000 diagnostics in Python's json), timed apart.
+            arrived = time.perf_counter()
+            msg = json.loads(body)
             now = time.perf_counter()
             with self.cv:
                 if msg.get("method") == "textDocument/publishDiagnostics":
                     p = msg["params"]
-                    self.published[p["uri"]] = (p.get("version"), now, len(p["diagnostics"]))
-                    self.last = msg
+                    self.published[p["uri"]] = (p.get("version"), now, len(p["diagnostics"]), arrived)
                 elif "id" in msg and "method" not in msg:
                     self.responses[msg["id"]] = msg
                 self.cv.notify_all()
 
-    def wait_published(self, uri: str, version: int) -> tuple[float, int]:
+    def wait_published(self, uri: str, version: int) -> tuple[float, int, float]:
+        """When the diagnostics of that version were decoded, how many, and when their
+        message had arrived."""
         with self.cv:
             ok = self.cv.wait_for(lambda: self.published.get(uri, (None,))[0] == version, timeout=60)
             if not ok:
                 raise SystemExit(f"no diagnostics for version {version} within 60 s")
-            _, at, n = self.published[uri]
-            return at, n
+            _, at, n, arrived = self.published[uri]
+            return at, n, arrived
+
+    def cpu_ms(self) -> float:
+        """The server's CPU time so far (user and system), which the machine's load
+        changes far less than latency."""
+        fields = pathlib.Path(f"/proc/{self.p.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
     def rss_kib(self) -> tuple[int, int]:
         status = pathlib.Path(f"/proc/{self.p.pid}/status").read_text()
@@ -171,14 +182,15 @@ def measure(a: argparse.Namespace, warnings: int) -> dict:
     c.notify("initialized", {})
     t0 = time.perf_counter()
     c.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "drove", "version": 1, "text": text}})
-    at, n0 = c.wait_published(uri, 1)
+    at, n0, _ = c.wait_published(uri, 1)
     first = (at - t0) * 1000
 
     # Each edit retypes the last octet of one record's address: valid and invalid in turn
     # (`.1` → `.999`), so every other edit adds or removes a diagnostic.
     lines = text.splitlines()
     rec = [i for i, l in enumerate(lines) if " A 192.0." in l]
-    lat = []
+    lat, arrival = [], []
+    cpu0 = c.cpu_ms()
     version = 1
     for k in range(a.edits):
         i = rec[(k // 2 * 97) % len(rec)]
@@ -190,11 +202,13 @@ def measure(a: argparse.Namespace, warnings: int) -> dict:
         edit = {"range": {"start": {"line": i, "character": col}, "end": {"line": i, "character": col + len(cur)}}, "text": new}
         t = time.perf_counter()
         c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [edit]})
-        at, n = c.wait_published(uri, version)
+        at, n, arrived = c.wait_published(uri, version)
         lat.append((at - t) * 1000)
+        arrival.append((arrived - t) * 1000)
         want = n0 + (1 if k % 2 == 0 else 0)
         if n != want:
             raise SystemExit(f"edit {k}: expected {want} diagnostics, got {n}")
+    cpu = (c.cpu_ms() - cpu0) / a.edits
     rss, hwm = c.rss_kib()
     c.request("shutdown", None)
     c.notify("exit", None)
@@ -217,6 +231,9 @@ def measure(a: argparse.Namespace, warnings: int) -> dict:
         "p50_ms": round(statistics.median(lat), 1),
         "p99_ms": round(pct(lat, 0.99), 1),
         "max_ms": round(max(lat), 1),
+        "server_cpu_ms_per_edit": round(cpu, 1),
+        "arrived_p50_ms": round(statistics.median(arrival), 1),
+        "arrived_p99_ms": round(pct(arrival, 0.99), 1),
         "rss_mib": round(rss / 1024, 1),
         "peak_rss_mib": round(hwm / 1024, 1),
         "drove_check_ms": round(statistics.median(check), 1),
@@ -229,13 +246,13 @@ def write(r: dict) -> None:
     start = "<!-- lsp:start -->"
     end = "<!-- lsp:end -->"
     load = r["load"]
-    ok = r["p99_ms"] <= 50 and r["peak_rss_mib"] < 100
+    w = r.get("warned", {})
+    ok = max(r["p99_ms"], w.get("p99_ms", 0)) <= 50 and max(r["peak_rss_mib"], w.get("peak_rss_mib", 0)) < 100
     verdict = (
         "Both targets are met."
         if ok
-        else "The latency target is not met. The server adds little on top of the compiler: "
-        "the time is the compiler's whole-stack analysis, which `drove check` shows on the "
-        "same stack; making `analyze` incremental or cheaper is what would close the gap."
+        else "Not every target is met: the p99 column over 50 ms, or the peak RSS over 100 MB, says which "
+        "(docs/benchmarks.md explains where the time goes)."
     )
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     section = f"""{start}
@@ -246,18 +263,21 @@ def write(r: dict) -> None:
 zones of records), opens its largest file in `drove lsp` through a JSON-RPC client on
 stdio, and makes {r['edits']} edits, each retyping one record's address so that a
 diagnostic appears and disappears in turn. Latency is from sending `didChange` to
-receiving `publishDiagnostics` for that document version; every edit re-analyses the
-whole stack.
+receiving `publishDiagnostics` for that document version, decoded; every edit re-analyses the
+whole stack. The second column is the same stack with {w.get('diagnostics', 0):,} of its records
+publishing a private address (W0020), so every edit re-reports them all.
 
-| measure | value | target |
-|---|---|---|
-| first diagnostics after open | {r['open_ms']} ms | |
-| latency p50 | {r['p50_ms']} ms | |
-| latency p99 | {r['p99_ms']} ms | ≤ 50 ms |
-| latency max | {r['max_ms']} ms | |
-| server RSS after the run | {r['rss_mib']} MiB | < 100 MB |
-| server peak RSS | {r['peak_rss_mib']} MiB | |
-| `drove check` of the same stack (whole process, median of 5) | {r['drove_check_ms']} ms | |
+| measure | clean stack | {w.get('diagnostics', 0):,} warnings | target |
+|---|---|---|---|
+| first diagnostics after open | {r['open_ms']} ms | {w.get('open_ms', '')} ms | |
+| latency p50 | {r['p50_ms']} ms | {w.get('p50_ms', '')} ms | |
+| latency p99 | {r['p99_ms']} ms | {w.get('p99_ms', '')} ms | ≤ 50 ms |
+| latency max | {r['max_ms']} ms | {w.get('max_ms', '')} ms | |
+| p99 to the message's last byte (before the client decodes it) | {r['arrived_p99_ms']} ms | {w.get('arrived_p99_ms', '')} ms | |
+| server CPU per edit | {r['server_cpu_ms_per_edit']} ms | {w.get('server_cpu_ms_per_edit', '')} ms | |
+| server RSS after the run | {r['rss_mib']} MiB | {w.get('rss_mib', '')} MiB | < 100 MB |
+| server peak RSS | {r['peak_rss_mib']} MiB | {w.get('peak_rss_mib', '')} MiB | |
+| `drove check` of the same stack (whole process, median of 5) | {r['drove_check_ms']} ms | {w.get('drove_check_ms', '')} ms | |
 
 {verdict}
 
