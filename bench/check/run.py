@@ -5,7 +5,7 @@ Runs the two alternately (so machine noise hits both alike), takes medians, and 
 the ratio and drove's peak memory. Then `drove check` (text and `--format json`) on a
 stack of the same records of which WARNINGS draw a warning (`gen.py --warnings`), again
 alternating with the clean stack, and the ratio warning/clean.
-Usage: bench/check/run.py [RECORDS] [ROUNDS] [WARNINGS]
+Usage: [DROVE=BINARY] bench/check/run.py [RECORDS] [ROUNDS] [WARNINGS]
 """
 import os
 import shutil
@@ -37,8 +37,11 @@ def main():
     checkzone = shutil.which("named-checkzone")
     if not checkzone:
         sys.exit("named-checkzone not found: apt-get install bind9utils")
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "drove", "--no-default-features"], cwd=ROOT, check=True)
-    drove = ROOT / "target" / "release" / "drove"
+    # DROVE= times a binary built elsewhere (another commit's, to compare) instead.
+    drove = os.environ.get("DROVE")
+    if not drove:
+        subprocess.run(["cargo", "build", "--release", "-q", "-p", "drove", "--no-default-features"], cwd=ROOT, check=True)
+        drove = ROOT / "target" / "release" / "drove"
     gen = [sys.executable, str(ROOT / "bench/check/gen.py"), str(n), str(OUT), "--warnings", str(warnings)]
     subprocess.run(gen, check=True)
 
