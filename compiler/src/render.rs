@@ -72,6 +72,12 @@ const REPORTS_PER_THREAD: usize = 500;
 /// All diagnostics as terminal reports, one after another. `color` is decided by the
 /// caller (NO_COLOR, whether the stream is a terminal).
 pub fn text(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> String {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    text_on(sources, diagnostics, color, threads.min(diagnostics.len().div_ceil(REPORTS_PER_THREAD)))
+}
+
+/// [`text`] drawn by `threads` threads.
+fn text_on(sources: &Sources, diagnostics: &[Diagnostic], color: bool, threads: usize) -> String {
     let paths: Vec<String> = sources.files.iter().map(|f| f.path.display().to_string()).collect();
     // Each file a report shows is indexed into lines once, for every report and thread.
     let mut shown = vec![false; sources.files.len()];
@@ -83,11 +89,7 @@ pub fn text(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> Strin
     let indexed: Vec<Option<Source<&str>>> =
         sources.files.iter().zip(shown).map(|(f, s)| s.then(|| Source::from(f.text.as_str()))).collect();
     let cache = Cache { sources, paths: &paths, indexed: &indexed };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(diagnostics.len().div_ceil(REPORTS_PER_THREAD))
-        .max(1);
-    let out = if threads == 1 {
+    let out = if threads <= 1 {
         reports(cache, diagnostics, color)
     } else {
         // Contiguous chunks joined in order: the output is the same as from one thread.
@@ -370,6 +372,23 @@ mod tests {
         let out = text(&sources, &[d], false);
         assert!(out.len() < 500, "{}", out.len());
         assert!(out.contains("big.drove:1:9"), "{out}");
+    }
+
+    #[test]
+    fn reports_drawn_in_chunks_read_as_drawn_by_one_thread() {
+        let zone: String = (0..1000).map(|i| format!("  h{i} A 10.0.0.{}\n", i % 250)).collect();
+        let sources = Sources::single("zone.drove", zone);
+        let f = sources.file(0);
+        let diagnostics: Vec<Diagnostic> = (0..f.line_count() - 1)
+            .map(|line| {
+                let start = f.offset_utf16(line, 2);
+                Diagnostic::new(code(), 0, start..start + 2, format!("line {line}")).with_help("help")
+            })
+            .collect();
+        let one = text_on(&sources, &diagnostics, false, 1);
+        assert!(one.contains("zone.drove:1000:3"), "{}", &one[one.len() - 400..]);
+        assert_eq!(text_on(&sources, &diagnostics, false, 3), one);
+        assert_eq!(text_on(&sources, &diagnostics, true, 4), text_on(&sources, &diagnostics, true, 1));
     }
 
     #[test]
