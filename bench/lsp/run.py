@@ -2,7 +2,11 @@
 """Language-server latency benchmark: diagnostics after an edit in a generated
 20,000-line stack, measured through a real LSP client over stdio, plus the server's memory.
 
-    python3 bench/lsp/run.py [--drove target/release/drove] [--edits 300] [--lines 20000]
+    python3 bench/lsp/run.py [--drove target/release/drove] [--edits 300] [--lines 20000] [--warnings 10000]
+
+With --warnings N it measures a second stack of the same size in which N records of the
+zones publish a private address (W0020, a legacy zone's usual warning), so every edit
+re-reports N diagnostics: what reporting costs next to checking.
 
 Writes the figures to stdout and, with --write, into docs/benchmarks.md (section
 "Language server"). Build first with `cargo build --release -p drove --no-default-features`.
@@ -24,9 +28,10 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def generate(dir: pathlib.Path, lines: int) -> dict[str, int]:
+def generate(dir: pathlib.Path, lines: int, warnings: int = 0) -> dict[str, int]:
     """A stack of four files: networks with subnets, firewalls, roles, hosts, and zones
-    of records, about `lines` lines in all. Returns the line count of each file."""
+    of records, about `lines` lines in all, of which `warnings` records publish a private
+    address. Returns the line count of each file."""
     out: dict[str, list[str]] = {"stack.drove": [], "net.drove": [], "roles.drove": [], "zones.drove": []}
     out["stack.drove"] += ['stack bench { region = "ap-northeast-1" }', ""]
     nets = max(1, lines // 200)
@@ -54,6 +59,11 @@ def generate(dir: pathlib.Path, lines: int) -> dict[str, int]:
             z.append(f"  host{i} 300 A 192.0.{i // 250 % 250}.{i % 250 + 1}")
         z.append("}")
         zone += 1
+    # Spread evenly over the records; the edits below only touch the 192.0.x.x ones.
+    records = [i for i, l in enumerate(z) if " A 192.0." in l]
+    for k in range(min(warnings, len(records))):
+        i = records[k * len(records) // warnings]
+        z[i] = z[i].replace(" A 192.0.", " A 10.0.")
     counts = {}
     for name, body in out.items():
         (dir / name).write_text("\n".join(body) + "\n")
@@ -65,8 +75,10 @@ class Client:
     def __init__(self, cmd: list[str]):
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.cv = threading.Condition()
-        self.published: dict[str, tuple[int | None, float, int]] = {}
+        self.published: dict[str, tuple[int | None, float, int, float]] = {}
         self.responses: dict[int, dict] = {}
+        # When the server asked for lenses to be re-read (its plan of an edit is ready).
+        self.lens_refreshes: list[float] = []
         threading.Thread(target=self.reader, daemon=True).start()
         self.next_id = 0
 
@@ -98,23 +110,40 @@ class Client:
                     break
                 if line.lower().startswith(b"content-length:"):
                     length = int(line.split(b":")[1])
-            msg = json.loads(f.read(length))
+            body = f.read(length)
+            # The message is in; decoding it is the client's own work (31 ms for the 3.8 MB
+            # of 10,000 diagnostics in Python's json), timed apart.
+            arrived = time.perf_counter()
+            msg = json.loads(body)
             now = time.perf_counter()
             with self.cv:
                 if msg.get("method") == "textDocument/publishDiagnostics":
                     p = msg["params"]
-                    self.published[p["uri"]] = (p.get("version"), now, len(p["diagnostics"]))
+                    self.published[p["uri"]] = (p.get("version"), now, len(p["diagnostics"]), arrived)
                 elif "id" in msg and "method" not in msg:
                     self.responses[msg["id"]] = msg
+                elif msg.get("method") == "workspace/codeLens/refresh":
+                    self.lens_refreshes.append(arrived)
+                    self.send({"jsonrpc": "2.0", "id": msg["id"], "result": None})
+                elif "id" in msg:
+                    self.send({"jsonrpc": "2.0", "id": msg["id"], "result": None})
                 self.cv.notify_all()
 
-    def wait_published(self, uri: str, version: int) -> tuple[float, int]:
+    def wait_published(self, uri: str, version: int) -> tuple[float, int, float]:
+        """When the diagnostics of that version were decoded, how many, and when their
+        message had arrived."""
         with self.cv:
             ok = self.cv.wait_for(lambda: self.published.get(uri, (None,))[0] == version, timeout=60)
             if not ok:
                 raise SystemExit(f"no diagnostics for version {version} within 60 s")
-            _, at, n = self.published[uri]
-            return at, n
+            _, at, n, arrived = self.published[uri]
+            return at, n, arrived
+
+    def cpu_ms(self) -> float:
+        """The server's CPU time so far (user and system), which the machine's load
+        changes far less than latency."""
+        fields = pathlib.Path(f"/proc/{self.p.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
     def rss_kib(self) -> tuple[int, int]:
         status = pathlib.Path(f"/proc/{self.p.pid}/status").read_text()
@@ -132,30 +161,52 @@ def main() -> None:
     ap.add_argument("--drove", default=str(ROOT / "target/release/drove"))
     ap.add_argument("--edits", type=int, default=300)
     ap.add_argument("--lines", type=int, default=20000)
+    ap.add_argument("--warnings", type=int, default=10000, help="records with a warning in the second stack; 0 skips it")
     ap.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    ap.add_argument("--no-lens", action="store_true", help="skip the run with the plan lens on")
     a = ap.parse_args()
 
     load = os.getloadavg()[0]
+    res = measure(a, 0)
+    res["load"] = load
+    if a.warnings:
+        res["warned"] = measure(a, a.warnings)
+    if not a.no_lens:
+        res["lens"] = measure(a, 0, lens=True)
+    print(json.dumps(res, indent=2))
+    if a.write:
+        write(res)
+
+
+LENS_CAPABILITIES = {"textDocument": {"codeLens": {}}, "workspace": {"codeLens": {"refreshSupport": True}}}
+
+
+def measure(a: argparse.Namespace, warnings: int, lens: bool = False) -> dict:
+    """Open, edits and `drove check` on one generated stack. With `lens`, the client shows
+    code lenses, so the server also plans the stack after every edit (from no state: every
+    resource is a create), and the time until each plan is ready is measured too."""
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="drove-lsp-bench-"))
-    counts = generate(tmp, a.lines)
+    counts = generate(tmp, a.lines, warnings)
     total = sum(counts.values())
     target = tmp / "zones.drove"
     text = target.read_text()
     uri = target.as_uri()
 
     c = Client([a.drove, "lsp"])
-    c.request("initialize", {"processId": os.getpid(), "rootUri": tmp.as_uri(), "capabilities": {}})
+    caps = LENS_CAPABILITIES if lens else {}
+    c.request("initialize", {"processId": os.getpid(), "rootUri": tmp.as_uri(), "capabilities": caps})
     c.notify("initialized", {})
     t0 = time.perf_counter()
     c.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "drove", "version": 1, "text": text}})
-    at, n0 = c.wait_published(uri, 1)
+    at, n0, _ = c.wait_published(uri, 1)
     first = (at - t0) * 1000
 
     # Each edit retypes the last octet of one record's address: valid and invalid in turn
     # (`.1` → `.999`), so every other edit adds or removes a diagnostic.
     lines = text.splitlines()
     rec = [i for i, l in enumerate(lines) if " A 192.0." in l]
-    lat = []
+    lat, arrival = [], []
+    cpu0 = c.cpu_ms()
     version = 1
     for k in range(a.edits):
         i = rec[(k // 2 * 97) % len(rec)]
@@ -167,11 +218,30 @@ def main() -> None:
         edit = {"range": {"start": {"line": i, "character": col}, "end": {"line": i, "character": col + len(cur)}}, "text": new}
         t = time.perf_counter()
         c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [edit]})
-        at, n = c.wait_published(uri, version)
+        at, n, arrived = c.wait_published(uri, version)
         lat.append((at - t) * 1000)
+        arrival.append((arrived - t) * 1000)
         want = n0 + (1 if k % 2 == 0 else 0)
         if n != want:
             raise SystemExit(f"edit {k}: expected {want} diagnostics, got {n}")
+    cpu = (c.cpu_ms() - cpu0) / a.edits
+    # The plan lens after an edit: edits one at a time, each waiting for the server's
+    # request to re-read lenses.
+    plans = []
+    for k in range(20 if lens else 0):
+        i = rec[(k * 89) % len(rec)]
+        col = lines[i].rindex(".") + 1
+        old = lines[i][col:]
+        version += 1
+        edit = {"range": {"start": {"line": i, "character": col}, "end": {"line": i, "character": col + len(old)}}, "text": old}
+        with c.cv:
+            seen = len(c.lens_refreshes)
+        t = time.perf_counter()
+        c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [edit]})
+        with c.cv:
+            if not c.cv.wait_for(lambda: len(c.lens_refreshes) > seen, timeout=120):
+                raise SystemExit("no lens refresh within 120 s")
+            plans.append((c.lens_refreshes[-1] - t) * 1000)
     rss, hwm = c.rss_kib()
     c.request("shutdown", None)
     c.notify("exit", None)
@@ -185,22 +255,23 @@ def main() -> None:
         subprocess.run([a.drove, "check", str(tmp), "--format", "json"], capture_output=True)
         check.append((time.perf_counter() - t) * 1000)
 
-    res = {
+    return {
         "lines": total,
         "files": len(counts),
         "edits": a.edits,
+        "diagnostics": n0,
         "open_ms": round(first, 1),
         "p50_ms": round(statistics.median(lat), 1),
         "p99_ms": round(pct(lat, 0.99), 1),
         "max_ms": round(max(lat), 1),
+        "server_cpu_ms_per_edit": round(cpu, 1),
+        "arrived_p50_ms": round(statistics.median(arrival), 1),
+        "arrived_p99_ms": round(pct(arrival, 0.99), 1),
         "rss_mib": round(rss / 1024, 1),
         "peak_rss_mib": round(hwm / 1024, 1),
         "drove_check_ms": round(statistics.median(check), 1),
-        "load": load,
+        **({"lens_p50_ms": round(statistics.median(plans), 1), "lens_p99_ms": round(pct(plans, 0.99), 1)} if plans else {}),
     }
-    print(json.dumps(res, indent=2))
-    if a.write:
-        write(res)
 
 
 def write(r: dict) -> None:
@@ -209,13 +280,14 @@ def write(r: dict) -> None:
     start = "<!-- lsp:start -->"
     end = "<!-- lsp:end -->"
     load = r["load"]
-    ok = r["p99_ms"] <= 50 and r["peak_rss_mib"] < 100
+    w = r.get("warned", {})
+    ln = r.get("lens", {})
+    ok = max(r["p99_ms"], w.get("p99_ms", 0), ln.get("p99_ms", 0)) <= 50 and max(r["peak_rss_mib"], w.get("peak_rss_mib", 0), ln.get("peak_rss_mib", 0)) < 100
     verdict = (
         "Both targets are met."
         if ok
-        else "The latency target is not met. The server adds little on top of the compiler: "
-        "the time is the compiler's whole-stack analysis, which `drove check` shows on the "
-        "same stack; making `analyze` incremental or cheaper is what would close the gap."
+        else "Not every target is met: the p99 column over 50 ms, or the peak RSS over 100 MB, says which "
+        "(docs/benchmarks.md explains where the time goes)."
     )
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     section = f"""{start}
@@ -226,18 +298,24 @@ def write(r: dict) -> None:
 zones of records), opens its largest file in `drove lsp` through a JSON-RPC client on
 stdio, and makes {r['edits']} edits, each retyping one record's address so that a
 diagnostic appears and disappears in turn. Latency is from sending `didChange` to
-receiving `publishDiagnostics` for that document version; every edit re-analyses the
-whole stack.
+receiving `publishDiagnostics` for that document version, decoded; every edit re-analyses the
+whole stack. The second column is the same stack with {w.get('diagnostics', 0):,} of its records
+publishing a private address (W0020), so every edit re-reports them all. The third is the clean
+stack with a client that shows code lenses: after each edit's diagnostics the server plans the
+stack (no state: every resource is a create) on its plan thread, beside the next edit's analysis.
 
-| measure | value | target |
-|---|---|---|
-| first diagnostics after open | {r['open_ms']} ms | |
-| latency p50 | {r['p50_ms']} ms | |
-| latency p99 | {r['p99_ms']} ms | ≤ 50 ms |
-| latency max | {r['max_ms']} ms | |
-| server RSS after the run | {r['rss_mib']} MiB | < 100 MB |
-| server peak RSS | {r['peak_rss_mib']} MiB | |
-| `drove check` of the same stack (whole process, median of 5) | {r['drove_check_ms']} ms | |
+| measure | clean stack | {w.get('diagnostics', 0):,} warnings | clean stack, plan lens on | target |
+|---|---|---|---|---|
+| first diagnostics after open | {r['open_ms']} ms | {w.get('open_ms', '')} ms | {ln.get('open_ms', '')} ms | |
+| latency p50 | {r['p50_ms']} ms | {w.get('p50_ms', '')} ms | {ln.get('p50_ms', '')} ms | |
+| latency p99 | {r['p99_ms']} ms | {w.get('p99_ms', '')} ms | {ln.get('p99_ms', '')} ms | ≤ 50 ms |
+| latency max | {r['max_ms']} ms | {w.get('max_ms', '')} ms | {ln.get('max_ms', '')} ms | |
+| p99 to the message's last byte (before the client decodes it) | {r['arrived_p99_ms']} ms | {w.get('arrived_p99_ms', '')} ms | {ln.get('arrived_p99_ms', '')} ms | |
+| server CPU per edit | {r['server_cpu_ms_per_edit']} ms | {w.get('server_cpu_ms_per_edit', '')} ms | {ln.get('server_cpu_ms_per_edit', '')} ms | |
+| server RSS after the run | {r['rss_mib']} MiB | {w.get('rss_mib', '')} MiB | {ln.get('rss_mib', '')} MiB | < 100 MB |
+| server peak RSS | {r['peak_rss_mib']} MiB | {w.get('peak_rss_mib', '')} MiB | {ln.get('peak_rss_mib', '')} MiB | |
+| `drove check` of the same stack (whole process, median of 5) | {r['drove_check_ms']} ms | {w.get('drove_check_ms', '')} ms | {ln.get('drove_check_ms', '')} ms | |
+| the plan lens ready after an edit (`workspace/codeLens/refresh`), p50 / p99 | | | {ln.get('lens_p50_ms', '')} / {ln.get('lens_p99_ms', '')} ms | |
 
 {verdict}
 

@@ -2,10 +2,9 @@
 //! conversion; both read the same diagnostic, so a check is written once.
 
 use crate::diag::{Diagnostic, Label, Severity};
-use crate::source::{SourceFile, Sources, Span};
+use crate::source::{FileId, SourceFile, Sources, Span};
 use ariadne::{CharSet, Config, IndexType, Report, ReportKind, Source};
 use serde::Serialize;
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// Lines longer than this (in bytes) are not printed under a diagnostic: a 10 MB
@@ -28,12 +27,18 @@ pub struct JsonDiagnostic {
 
 /// The contract's JSON shape of one diagnostic.
 pub fn to_json(sources: &Sources, d: &Diagnostic) -> JsonDiagnostic {
-    let (file, (line, column), (end_line, end_column)) = match sources.files.get(d.primary.file) {
+    let path = sources.files.get(d.primary.file).map(|f| f.path.display().to_string());
+    located_json(sources, d, path.unwrap_or_default())
+}
+
+/// [`to_json`] with the primary file's path already written out.
+fn located_json(sources: &Sources, d: &Diagnostic, file: String) -> JsonDiagnostic {
+    let ((line, column), (end_line, end_column)) = match sources.files.get(d.primary.file) {
         Some(f) => {
             let span = clamp(f, &d.primary.span);
-            (f.path.display().to_string(), f.line_col(span.start), f.line_col(span.end))
+            (f.line_col(span.start), f.line_col(span.end))
         }
-        None => (String::new(), (0, 0), (0, 0)),
+        None => ((0, 0), (0, 0)),
     };
     JsonDiagnostic {
         file,
@@ -49,18 +54,68 @@ pub fn to_json(sources: &Sources, d: &Diagnostic) -> JsonDiagnostic {
 
 /// `drove check --format json`: a pretty JSON array, in the order given.
 pub fn json(sources: &Sources, diagnostics: &[Diagnostic]) -> String {
-    let all: Vec<JsonDiagnostic> = diagnostics.iter().map(|d| to_json(sources, d)).collect();
+    // Each path is written out once, not once per diagnostic.
+    let paths: Vec<String> = sources.files.iter().map(|f| f.path.display().to_string()).collect();
+    let all: Vec<JsonDiagnostic> = diagnostics
+        .iter()
+        .map(|d| located_json(sources, d, paths.get(d.primary.file).cloned().unwrap_or_default()))
+        .collect();
     // Serialising plain strings and numbers cannot fail.
     serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".to_string())
 }
 
+/// Below this many reports one thread draws them all; above, the work is split, since
+/// ariadne's drawing (about 58,000 instructions a report) is most of checking a stack
+/// that reports thousands of warnings.
+const REPORTS_PER_THREAD: usize = 500;
+
 /// All diagnostics as terminal reports, one after another. `color` is decided by the
 /// caller (NO_COLOR, whether the stream is a terminal).
 pub fn text(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> String {
-    let mut cache = Cache { sources, loaded: HashMap::new() };
-    let mut out = String::new();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    text_on(sources, diagnostics, color, threads.min(diagnostics.len().div_ceil(REPORTS_PER_THREAD)))
+}
+
+/// [`text`] drawn by `threads` threads.
+fn text_on(sources: &Sources, diagnostics: &[Diagnostic], color: bool, threads: usize) -> String {
+    let paths: Vec<String> = sources.files.iter().map(|f| f.path.display().to_string()).collect();
+    // Each file a report shows is indexed into lines once, for every report and thread.
+    let mut shown = vec![false; sources.files.len()];
+    for l in diagnostics.iter().flat_map(|d| std::iter::once(&d.primary).chain(&d.secondary)) {
+        if let Some(s) = shown.get_mut(l.file) {
+            *s = true;
+        }
+    }
+    let indexed: Vec<Option<Source<&str>>> =
+        sources.files.iter().zip(shown).map(|(f, s)| s.then(|| Source::from(f.text.as_str()))).collect();
+    let cache = Cache { sources, paths: &paths, indexed: &indexed };
+    let out = if threads <= 1 {
+        reports(cache, diagnostics, color)
+    } else {
+        // Contiguous chunks joined in order: the output is the same as from one thread.
+        let chunk = diagnostics.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> =
+                diagnostics.chunks(chunk).map(|part| scope.spawn(move || reports(cache, part, color))).collect();
+            let mut out = Vec::new();
+            for part in parts {
+                match part.join() {
+                    Ok(bytes) => out.extend_from_slice(&bytes),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            out
+        })
+    };
+    // ariadne writes only the sources' text and its own, so this check never fails; it is
+    // made once for the whole output rather than once per report.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+fn reports(mut cache: Cache<'_, '_>, diagnostics: &[Diagnostic], color: bool) -> Vec<u8> {
+    let mut out = Vec::new();
     for d in diagnostics {
-        out.push_str(&report(&mut cache, d, color));
+        report(&mut cache, d, color, &mut out);
     }
     out
 }
@@ -78,27 +133,29 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
     }
 }
 
-fn report(cache: &mut Cache<'_>, d: &Diagnostic, color: bool) -> String {
+/// Appends one report to `out`: ariadne's, or the compact form when a line is too long
+/// to show or ariadne cannot draw it.
+fn report(cache: &mut Cache<'_, '_>, d: &Diagnostic, color: bool, out: &mut Vec<u8>) {
     let labels: Vec<&Label> = std::iter::once(&d.primary).chain(&d.secondary).collect();
     let showable = labels
         .iter()
         .all(|l| cache.sources.files.get(l.file).is_some_and(|f| longest_line_under(f, &l.span) <= MAX_SHOWN_LINE));
-    if showable {
-        if let Some(s) = ariadne_report(cache, d, color) {
-            return s;
-        }
+    let start = out.len();
+    if showable && ariadne_report(cache, d, color, out).is_some() {
+        return;
     }
-    plain_report(cache.sources, d, &labels)
+    out.truncate(start);
+    out.extend_from_slice(plain_report(cache.sources, d, &labels).as_bytes());
 }
 
-fn ariadne_report(cache: &mut Cache<'_>, d: &Diagnostic, color: bool) -> Option<String> {
+fn ariadne_report(cache: &mut Cache<'_, '_>, d: &Diagnostic, color: bool, out: &mut Vec<u8>) -> Option<()> {
     let kind = match d.severity {
         Severity::Error => ReportKind::Error,
         Severity::Warning => ReportKind::Warning,
     };
     let config = Config::default().with_color(color).with_index_type(IndexType::Byte).with_char_set(CharSet::Unicode);
-    let primary = located(cache.sources, &d.primary)?;
-    let primary_text = if d.primary.message.is_empty() { d.message.clone() } else { d.primary.message.clone() };
+    let primary = cache.located(&d.primary)?;
+    let primary_text = if d.primary.message.is_empty() { &d.message } else { &d.primary.message };
     // ariadne starts a new snippet whenever a label lies above the previous one, so labels
     // go in reading order (the primary's file first) to share one snippet per file.
     let mut labels: Vec<(bool, &Label)> =
@@ -106,8 +163,8 @@ fn ariadne_report(cache: &mut Cache<'_>, d: &Diagnostic, color: bool) -> Option<
     labels.sort_by_key(|(_, l)| (l.file != d.primary.file, l.file, l.span.start));
     let mut builder = Report::build(kind, primary).with_config(config).with_code(d.code).with_message(&d.message);
     for (order, (is_primary, l)) in labels.into_iter().enumerate() {
-        let span = located(cache.sources, l)?;
-        let text = if is_primary { primary_text.clone() } else { l.message.clone() };
+        let span = cache.located(l)?;
+        let text = if is_primary { primary_text } else { &l.message };
         let label = ariadne::Label::new(span).with_message(text).with_order(order as i32);
         builder = builder.with_label(match (color, is_primary) {
             (false, _) => label,
@@ -118,12 +175,13 @@ fn ariadne_report(cache: &mut Cache<'_>, d: &Diagnostic, color: bool) -> Option<
     if let Some(help) = &d.help {
         builder = builder.with_help(help);
     }
-    let mut buf = Vec::new();
-    builder.finish().write(&mut *cache, &mut buf).ok()?;
-    String::from_utf8(buf).ok()
+    builder.finish().write(&mut *cache, out).ok()
 }
 
-fn with_color(label: ariadne::Label<(String, Span)>, kind: ReportKind<'_>) -> ariadne::Label<(String, Span)> {
+fn with_color<'s>(
+    label: ariadne::Label<(FileKey<'s>, Span)>,
+    kind: ReportKind<'_>,
+) -> ariadne::Label<(FileKey<'s>, Span)> {
     match kind {
         ReportKind::Warning => label.with_color(ariadne::Color::Yellow),
         _ => label.with_color(ariadne::Color::Red),
@@ -154,12 +212,6 @@ fn plain_report(sources: &Sources, d: &Diagnostic, labels: &[&Label]) -> String 
     out
 }
 
-/// The ariadne span of a label, or None when it names no file of `sources`.
-fn located(sources: &Sources, l: &Label) -> Option<(String, Span)> {
-    let f = sources.files.get(l.file)?;
-    Some((f.path.display().to_string(), clamp(f, &l.span)))
-}
-
 /// A span that is inside the text and on character boundaries, so neither renderer can
 /// slice out of range whatever a check produced.
 fn clamp(f: &SourceFile, span: &Span) -> Span {
@@ -183,27 +235,57 @@ fn longest_line_under(f: &SourceFile, span: &Span) -> usize {
     text[line_start..line_end].split(|&b| b == b'\n').map(<[u8]>::len).max().unwrap_or(0)
 }
 
-/// Feeds ariadne the files of a stack by path, each indexed once per render.
-struct Cache<'s> {
-    sources: &'s Sources,
-    loaded: HashMap<String, Source<&'s str>>,
+/// A file as ariadne knows it: compared by id, shown by its path, so no label needs a
+/// string of its own.
+#[derive(Debug, Clone, Copy)]
+struct FileKey<'s> {
+    id: FileId,
+    path: &'s str,
 }
 
-impl<'s> ariadne::Cache<String> for Cache<'s> {
+impl PartialEq for FileKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for FileKey<'_> {}
+
+impl std::hash::Hash for FileKey<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+    }
+}
+
+/// Feeds ariadne the files of a stack: each path written out once and each file shown
+/// indexed into lines once for all the reports of a render.
+#[derive(Clone, Copy)]
+struct Cache<'s, 'p> {
+    sources: &'s Sources,
+    /// Each file's path as shown, by `FileId`.
+    paths: &'p [String],
+    /// Each file's lines, by `FileId`, for the files a report shows.
+    indexed: &'p [Option<Source<&'s str>>],
+}
+
+impl<'p> Cache<'_, 'p> {
+    /// The ariadne span of a label, or None when it names no file of `sources`.
+    fn located(&self, l: &Label) -> Option<(FileKey<'p>, Span)> {
+        let f = self.sources.files.get(l.file)?;
+        Some((FileKey { id: l.file, path: &self.paths[l.file] }, clamp(f, &l.span)))
+    }
+}
+
+impl<'s, 'p> ariadne::Cache<FileKey<'_>> for Cache<'s, 'p> {
     type Storage = &'s str;
 
-    fn fetch(&mut self, id: &String) -> Result<&Source<&'s str>, impl std::fmt::Debug> {
-        if !self.loaded.contains_key(id) {
-            let Some(f) = self.sources.files.iter().find(|f| f.path.display().to_string() == *id) else {
-                return Err(format!("no file {id} in this stack"));
-            };
-            self.loaded.insert(id.clone(), Source::from(f.text.as_str()));
-        }
-        self.loaded.get(id).ok_or_else(|| format!("no file {id} in this stack"))
+    fn fetch(&mut self, key: &FileKey<'_>) -> Result<&Source<&'s str>, impl std::fmt::Debug> {
+        let indexed: &'p [Option<Source<&'s str>>] = self.indexed;
+        indexed.get(key.id).and_then(Option::as_ref).ok_or_else(|| format!("no file {} in this stack", key.path))
     }
 
-    fn display<'a>(&self, id: &'a String) -> Option<impl std::fmt::Display + 'a> {
-        Some(id)
+    fn display<'a>(&self, key: &'a FileKey<'_>) -> Option<impl std::fmt::Display + 'a> {
+        Some(key.path)
     }
 }
 
@@ -290,6 +372,23 @@ mod tests {
         let out = text(&sources, &[d], false);
         assert!(out.len() < 500, "{}", out.len());
         assert!(out.contains("big.drove:1:9"), "{out}");
+    }
+
+    #[test]
+    fn reports_drawn_in_chunks_read_as_drawn_by_one_thread() {
+        let zone: String = (0..1000).map(|i| format!("  h{i} A 10.0.0.{}\n", i % 250)).collect();
+        let sources = Sources::single("zone.drove", zone);
+        let f = sources.file(0);
+        let diagnostics: Vec<Diagnostic> = (0..f.line_count() - 1)
+            .map(|line| {
+                let start = f.offset_utf16(line, 2);
+                Diagnostic::new(code(), 0, start..start + 2, format!("line {line}")).with_help("help")
+            })
+            .collect();
+        let one = text_on(&sources, &diagnostics, false, 1);
+        assert!(one.contains("zone.drove:1000:3"), "{}", &one[one.len() - 400..]);
+        assert_eq!(text_on(&sources, &diagnostics, false, 3), one);
+        assert_eq!(text_on(&sources, &diagnostics, true, 4), text_on(&sources, &diagnostics, true, 1));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::features;
 use crate::guard;
 use crate::lens;
 use crate::plans::{self, Done, Planner, Settings};
-use crate::workspace::{path_of, Snapshot, StackKey, Workspace};
+use crate::workspace::{path_of, Published, Snapshot, StackKey, Workspace};
 use drove_compiler::source::FileId;
 use std::collections::BTreeSet;
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
@@ -182,12 +182,16 @@ fn publish(state: &Mutex<Workspace>, client: &Client, handle: &tokio::runtime::H
     }
     let mut per_file = crate::convert::diagnostics_by_file(&snap);
     lens::add_to(&snap, &extra_diagnostics(state, key, &snap), &mut per_file);
-    let now: BTreeSet<Uri> = snap.uris.iter().cloned().collect();
-    let gone = lock(state).set_published(key, now);
-    for (i, uri) in snap.uris.iter().enumerate() {
-        let diags = per_file.get(i).cloned().unwrap_or_default();
-        let version = snap.versions.get(i).copied().flatten();
-        handle.block_on(client.publish_diagnostics(uri.clone(), diags, version));
+    let now = snap
+        .uris
+        .iter()
+        .zip(&snap.versions)
+        .zip(per_file)
+        .map(|((uri, &version), diagnostics)| (uri.clone(), Published { version, diagnostics }))
+        .collect();
+    let (send, gone) = lock(state).changed_diagnostics(key, now);
+    for (uri, p) in send {
+        handle.block_on(client.publish_diagnostics(uri, p.diagnostics, p.version));
     }
     for uri in gone {
         handle.block_on(client.publish_diagnostics(uri, Vec::new(), None));

@@ -15,7 +15,7 @@ use drove_compiler::Analysis;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
+use tower_lsp_server::ls_types::{Diagnostic, TextDocumentContentChangeEvent, Uri};
 
 /// The stack directory; for a buffer with no file behind it (`untitled:`), its URI.
 pub type StackKey = PathBuf;
@@ -39,8 +39,9 @@ struct Stack {
     disk: BTreeMap<PathBuf, String>,
     generation: u64,
     cache: Option<Arc<Snapshot>>,
-    /// URIs that got diagnostics last time, so files that left the stack are cleared.
-    pub published: BTreeSet<Uri>,
+    /// What each file got last time: sent again only when it changed, and cleared when
+    /// the file left the stack.
+    published: BTreeMap<Uri, Published>,
     /// The last plan computed for the lens.
     plan: Option<PlanSlot>,
     /// The last refresh's drift, and the addresses left for the next apply to revert.
@@ -227,13 +228,33 @@ impl Workspace {
         self.stack_mut(key).reverting.insert(address);
     }
 
-    /// Records which URIs got diagnostics; returns the ones to clear.
-    pub fn set_published(&mut self, key: &StackKey, now: BTreeSet<Uri>) -> Vec<Uri> {
+    /// Records what each file of the stack has now; returns what differs from what it got
+    /// last time, and the files to clear. An edit elsewhere in a stack of thousands of
+    /// warnings leaves most files' lists as they were, and sending one again costs the
+    /// server and the editor as much as the first time.
+    pub fn changed_diagnostics(
+        &mut self,
+        key: &StackKey,
+        now: Vec<(Uri, Published)>,
+    ) -> (Vec<(Uri, Published)>, Vec<Uri>) {
         let s = self.stack_mut(key);
-        let gone = s.published.difference(&now).cloned().collect();
-        s.published = now;
-        gone
+        let mut before = std::mem::take(&mut s.published);
+        let mut send = Vec::new();
+        for (uri, p) in now {
+            if before.remove(&uri).as_ref() != Some(&p) {
+                send.push((uri.clone(), p.clone()));
+            }
+            s.published.insert(uri, p);
+        }
+        (send, before.into_keys().collect())
     }
+}
+
+/// The diagnostics of one file as published, with the document version they are for.
+#[derive(Clone, PartialEq)]
+pub struct Published {
+    pub version: Option<i32>,
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 pub struct Inputs {
