@@ -37,14 +37,19 @@ fn shapes(m: &Moved, from: &Spanned<String>, to: &Spanned<String>, sink: &mut Si
     for a in [from, to] {
         if shape(&a.value).is_none() {
             sink.push(
-                Diagnostic::new(E_KIND, m.file, a.span.clone(), format!("`{}` is not a declaration's address", a.value))
-                    .with_label("not an address a declaration compiles to")
-                    .with_help(
-                        "a move names a declaration: `hosts.app`, `\"hosts.app[0]\"`, `host.db`, `network.main`, \
+                Diagnostic::new(
+                    E_KIND,
+                    m.file,
+                    a.span.clone(),
+                    format!("`{}` is not a declaration's address", a.value),
+                )
+                .with_label("not an address a declaration compiles to")
+                .with_help(
+                    "a move names a declaration: `hosts.app`, `\"hosts.app[0]\"`, `host.db`, `network.main`, \
                          `network.main.subnet.public-a`, `firewall.web`, `zone.example.com.`, `balancer.front`, \
                          `balancer.front.target.app`, `certificate.site`, `healthcheck.web`, `role.app`, `secret.db`; \
                          what it holds moves with it",
-                    ),
+                ),
             );
             ok = false;
         }
@@ -52,10 +57,15 @@ fn shapes(m: &Moved, from: &Spanned<String>, to: &Spanned<String>, sink: &mut Si
     if let (true, Some(a), Some(b)) = (ok, shape(&from.value), shape(&to.value)) {
         if a != b {
             sink.push(
-                Diagnostic::new(E_KIND, m.file, to.span.clone(), format!("`{}` is {b}, `{}` is {a}", to.value, from.value))
-                    .with_label(format!("expected {a}"))
-                    .with_secondary(m.file, from.span.clone(), format!("{a} moves from here"))
-                    .with_help("a move keeps a resource as it is: it can only give it the address of the same kind"),
+                Diagnostic::new(
+                    E_KIND,
+                    m.file,
+                    to.span.clone(),
+                    format!("`{}` is {b}, `{}` is {a}", to.value, from.value),
+                )
+                .with_label(format!("expected {a}"))
+                .with_secondary(m.file, from.span.clone(), format!("{a} moves from here"))
+                .with_help("a move keeps a resource as it is: it can only give it the address of the same kind"),
             );
             ok = false;
         }
@@ -83,17 +93,12 @@ fn targets(m: &Moved, from: &Spanned<String>, to: &Spanned<String>, declared: &[
     }
     if declared.iter().any(|d| *d == from.value) {
         sink.push(
-            Diagnostic::new(
-                E_STILL_DECLARED,
-                m.file,
-                from.span.clone(),
-                format!("`{}` is still declared", from.value),
-            )
-            .with_label("the stack declares this address")
-            .with_help(
-                "a move takes the resources of a declaration that was renamed; rename or remove the old \
+            Diagnostic::new(E_STILL_DECLARED, m.file, from.span.clone(), format!("`{}` is still declared", from.value))
+                .with_label("the stack declares this address")
+                .with_help(
+                    "a move takes the resources of a declaration that was renamed; rename or remove the old \
                  declaration, or remove this `moved`",
-            ),
+                ),
         );
         ok = false;
     }
@@ -133,7 +138,9 @@ pub fn shape(address: &str) -> Option<&'static str> {
     Some(match head {
         "hosts" => match rest.split_once('[') {
             None if name(rest) => "a hosts group",
-            Some((group, index)) if name(group) && index.strip_suffix(']').is_some_and(|i| i.parse::<u64>().is_ok()) => {
+            Some((group, index))
+                if name(group) && index.strip_suffix(']').is_some_and(|i| i.parse::<u64>().is_ok()) =>
+            {
                 "an instance of a hosts group"
             }
             _ => return None,
@@ -203,7 +210,9 @@ mod tests {
         assert_eq!(shape("network.main.subnet.public-a"), Some("a subnet"));
         assert_eq!(shape("zone.example.com."), Some("a zone"));
         assert_eq!(shape("balancer.front.target.app"), Some("a balancer target"));
-        for not in ["firewall.web.rules", "hosts.app[x]", "network.main.internet_gateway", "record.www.x./A", "web", "x.y"] {
+        for not in
+            ["firewall.web.rules", "hosts.app[x]", "network.main.internet_gateway", "record.www.x./A", "web", "x.y"]
+        {
             assert_eq!(shape(not), None, "{not}");
         }
     }
