@@ -13,7 +13,7 @@ pub mod instance_roles;
 pub mod instances;
 pub mod network;
 pub mod parameters;
-pub(crate) mod security_groups;
+pub mod security_groups;
 pub mod ssm_agent;
 
 use crate::analysis::Analysis;

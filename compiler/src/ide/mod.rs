@@ -11,6 +11,7 @@ mod hover;
 mod hover_reach;
 mod hover_values;
 mod index;
+mod moves;
 mod rename;
 mod tokens;
 
