@@ -1,7 +1,8 @@
 //! What a rename adds so the next plan moves the resources instead of replacing them: a
 //! `moved { from = OLD  to = NEW }` after the renamed declaration (the state is never the
-//! editor's to write, and the rename may never be committed), and on a firewall the group
-//! name and description EC2 cannot change, written out where the source derived them.
+//! editor's to write, and the rename may never be committed), and the names AWS cannot
+//! change (a firewall's security group name and description, a balancer's and its target
+//! groups' names), written out where the source derived them from the old name.
 //! A move already in the source that ends at the renamed address follows it instead, so
 //! its `from` stays what the state holds.
 
@@ -75,57 +76,92 @@ pub fn edits(analysis: &Analysis, index: &Index, sources: &Sources, id: SymbolId
         let block = format!("\n\n{indent}moved {{\n{indent}  from = {old}\n{indent}  to   = {new}\n{indent}}}");
         out.push((top.file, at..at, block));
     }
-    if sym.kind == SymbolKind::Firewall {
-        out.extend(keep_group(analysis, sources, sym, new_name));
+    out.extend(keep_names(analysis, index, sources, sym, new_name));
+    out
+}
+
+/// What AWS cannot rename, written out as the old name derived it: a firewall's security
+/// group name and description, a balancer's and its target groups' names. A name that
+/// holds the stack's identity is, with environments, an override in each environment
+/// that derives it (a target group's has no override path, and is left to the author).
+fn keep_names(analysis: &Analysis, index: &Index, sources: &Sources, sym: &Symbol, new_name: &str) -> Vec<Edit> {
+    let stack = &analysis.stack;
+    let identity = |s: &crate::hir::Stack| s.info().map_or(String::new(), |i| i.name.text.clone());
+    let envs = &analysis.environments;
+    let mut out = Vec::new();
+    match sym.kind {
+        SymbolKind::Firewall => {
+            let Some(f) = stack.firewall(&sym.name) else { return out };
+            let mut pins = Vec::new();
+            if envs.is_empty() && f.group_name.is_none() {
+                pins.push(("group_name", security_groups::group_name(&identity(stack), f)));
+            }
+            for env in envs {
+                let Some(ef) = env.stack.firewall(&sym.name).filter(|ef| ef.group_name.is_none()) else { continue };
+                let key = format!("firewall.{new_name}.group_name");
+                let value = security_groups::group_name(&identity(&env.stack), ef);
+                out.extend(override_line(analysis, sources, &env.name, &key, &value));
+            }
+            if f.description.is_none() {
+                pins.push(("description", security_groups::description(f)));
+            }
+            out.extend(pin(sources, sym.file, &sym.name_span, &sym.span, &pins));
+        }
+        SymbolKind::Balancer => {
+            let Some(b) = stack.balancers.iter().find(|b| b.name.text == sym.name) else { return out };
+            if envs.is_empty() {
+                let id = identity(stack);
+                if b.aws_name.is_none() {
+                    let pins = [("name", load_balancer::name(&id, &sym.name))];
+                    out.extend(pin(sources, b.file, &b.name.span, &b.span, &pins));
+                }
+                for t in b.targets.iter().filter(|t| t.aws_name.is_none()) {
+                    let pins = [("name", load_balancer::name(&id, &format!("{}-{}", sym.name, t.name.text)))];
+                    out.extend(pin(sources, b.file, &t.name.span, &t.span, &pins));
+                }
+            }
+            for env in envs {
+                let Some(eb) = env.stack.balancers.iter().find(|eb| eb.name.text == sym.name) else { continue };
+                if eb.aws_name.is_none() {
+                    let key = format!("balancer.{new_name}.name");
+                    let value = load_balancer::name(&identity(&env.stack), &sym.name);
+                    out.extend(override_line(analysis, sources, &env.name, &key, &value));
+                }
+            }
+        }
+        SymbolKind::BalancerTarget if envs.is_empty() => {
+            let Some(parent) = sym.parent.and_then(|p| index.symbol(p)) else { return out };
+            let Some(b) = stack.balancers.iter().find(|b| b.name.text == parent.name) else { return out };
+            let Some(t) = b.targets.iter().find(|t| t.name.text == sym.name && t.aws_name.is_none()) else {
+                return out;
+            };
+            let pins = [("name", load_balancer::name(&identity(stack), &format!("{}-{}", b.name.text, sym.name)))];
+            out.extend(pin(sources, b.file, &t.name.span, &t.span, &pins));
+        }
+        _ => {}
     }
     out
 }
 
-/// A renamed firewall keeps its security group: the name and description the source
-/// derived from the old name, written out. With environments the name, which holds the
-/// environment's identity, is an override in each environment that derives it.
-fn keep_group(analysis: &Analysis, sources: &Sources, sym: &Symbol, new_name: &str) -> Vec<Edit> {
-    let Some(f) = analysis.stack.firewall(&sym.name) else { return Vec::new() };
-    let Some(src) = sources.files.get(sym.file).map(|s| s.text.as_str()) else { return Vec::new() };
-    let mut pins = Vec::new();
-    if f.description.is_none() {
-        pins.push(("description", security_groups::description(f)));
-    }
-    let mut out = Vec::new();
-    if analysis.environments.is_empty() {
-        if f.group_name.is_none() {
-            let identity = analysis.stack.info().map_or("", |s| s.name.text.as_str());
-            pins.insert(0, ("group_name", security_groups::group_name(identity, f)));
-        }
-    } else {
-        for env in &analysis.environments {
-            let Some(ef) = env.stack.firewall(&sym.name).filter(|ef| ef.group_name.is_none()) else { continue };
-            let identity = env.stack.info().map_or("", |s| s.name.text.as_str());
-            let key = format!("firewall.{new_name}.group_name");
-            out.extend(override_line(analysis, sources, &env.name, &key, &security_groups::group_name(identity, ef)));
-        }
-    }
+/// `KEY = "VALUE"` lines put first into the block of the declaration named at `name`:
+/// after the line of its `{` when nothing else is on it, else right after the brace.
+fn pin(sources: &Sources, file: FileId, name: &Span, decl: &Span, pins: &[(&str, String)]) -> Option<Edit> {
     if pins.is_empty() {
-        return out;
+        return None;
     }
-    // Into the block, first: after the line of its `{` when nothing else is on it.
-    let Some(open) = src.get(sym.name_span.end..sym.span.end).and_then(|h| h.find('{')).map(|i| sym.name_span.end + i)
-    else {
-        return out;
-    };
-    let indent = format!("{}  ", line_indent(src, sym.span.start));
+    let src = sources.files.get(file)?.text.as_str();
+    let open = name.end + src.get(name.end..decl.end)?.find('{')?;
+    let indent = format!("{}  ", line_indent(src, decl.start));
     let width = pins.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-    let lines: String =
-        pins.iter().map(|(k, v)| format!("\n{indent}{k:width$} = {}", crate::fmt::quote(v))).collect();
+    let lines: String = pins.iter().map(|(k, v)| format!("\n{indent}{k:width$} = {}", crate::fmt::quote(v))).collect();
     let rest = &src[open + 1..line_end(src, open + 1)];
     if rest.trim().is_empty() || rest.trim_start().starts_with('#') {
         let at = line_end(src, open + 1);
-        out.push((sym.file, at..at, lines));
+        Some((file, at..at, lines))
     } else {
         let blank = rest.len() - rest.trim_start().len();
-        out.push((sym.file, open + 1..open + 1 + blank, format!("{lines}\n{indent}")));
+        Some((file, open + 1..open + 1 + blank, format!("{lines}\n{indent}")))
     }
-    out
 }
 
 /// `KEY = VALUE` added to the environment block `env`, before its closing brace.
@@ -133,8 +169,7 @@ fn override_line(analysis: &Analysis, sources: &Sources, env: &str, key: &str, v
     let (file, block) = analysis.files.iter().find_map(|f| {
         f.items.iter().find_map(|i| match i {
             Item::Stmt(s)
-                if s.head().text == "environment"
-                    && matches!(s.terms.get(1), Some(Term::Word(w)) if w.text == env) =>
+                if s.head().text == "environment" && matches!(s.terms.get(1), Some(Term::Word(w)) if w.text == env) =>
             {
                 s.block.as_deref().map(|b| (f.file, b))
             }
@@ -274,7 +309,10 @@ hosts app { role = app  count = 2  subnets = [main.public-a] }
         let sub = renamed(&[STACK], "public-a", 0, "front").expect("renamed");
         let net = renamed(&[&sub[0]], "main", 0, "office").expect("renamed");
         let got = moves(&analysed(&net), None);
-        assert!(got.contains(&("network.main.subnet.public-a".into(), "network.office.subnet.front".into())), "{got:?}");
+        assert!(
+            got.contains(&("network.main.subnet.public-a".into(), "network.office.subnet.front".into())),
+            "{got:?}"
+        );
         assert!(got.contains(&("network.main".into(), "network.office".into())), "{got:?}");
     }
 
@@ -299,6 +337,38 @@ hosts app { role = app  count = 2  subnets = [main.public-a] }
         assert_eq!(group(&a, Some("staging"), "firewall.front").0, "shop-staging-web");
         assert_eq!(moves(&a, Some("staging")), [("firewall.web".to_string(), "firewall.front".to_string())]);
         assert_eq!(group(&a, Some("production"), "firewall.front").0, "shop-production-web");
-        assert!(out[0].contains("  hosts.app.count = 1\n  firewall.front.group_name = \"shop-staging-web\"\n}"), "{}", out[0]);
+        assert!(
+            out[0].contains("  hosts.app.count = 1\n  firewall.front.group_name = \"shop-staging-web\"\n}"),
+            "{}",
+            out[0]
+        );
+    }
+
+    #[test]
+    fn a_renamed_balancer_keeps_its_names() {
+        let two = "  subnet public-a { cidr = 10.0.1.0/24  zone = a  public = true }\n";
+        let stack =
+            STACK.replace(two, &format!("{two}  subnet public-c {{ cidr = 10.0.2.0/24  zone = c  public = true }}\n"));
+        let lb = format!(
+            "{stack}balancer web in main {{\n  subnets = [main.public-a, main.public-c]\n  listen 80 http forward app\n  target app {{ hosts = [app]  port = 443 }}\n}}\n"
+        );
+        let names = |a: &Analysis| -> Vec<(String, String)> {
+            let d = crate::compile::compile(a).expect("compiles");
+            d.resources
+                .iter()
+                .filter(|r| r.kind().starts_with("elbv2.load") || r.kind().starts_with("elbv2.target_group"))
+                .map(|r| (r.address.clone(), r.attributes()["name"].as_str().unwrap_or("").to_string()))
+                .collect()
+        };
+        let before = names(&analysed(&[lb.clone()]));
+        let out = renamed(&[&lb], "web in main {\n  subnets", 0, "front").expect("renamed");
+        let a = analysed(&out);
+        let after = names(&a);
+        assert_eq!(before.iter().map(|n| &n.1).collect::<Vec<_>>(), after.iter().map(|n| &n.1).collect::<Vec<_>>());
+        assert_eq!(moves(&a, None), [("balancer.web".to_string(), "balancer.front".to_string())]);
+        let out = renamed(&[&lb], "app { hosts", 0, "api").expect("renamed");
+        let a = analysed(&out);
+        assert_eq!(before.iter().map(|n| &n.1).collect::<Vec<_>>(), names(&a).iter().map(|n| &n.1).collect::<Vec<_>>());
+        assert_eq!(moves(&a, None), [("balancer.web.target.app".to_string(), "balancer.web.target.api".to_string())]);
     }
 }
