@@ -139,7 +139,8 @@ host pet { role = db  subnet = main.a }
         assert!(!a.has_errors(), "{:?}", a.diagnostics);
         let s = moved_site(&a.stack, "host.old").expect("declared");
         assert_eq!(&text[s.span], "host.old");
-        assert!(diagnostic(&a.stack, "E0316", "m", None, "host.old", Some(MOVED)).is_some());
+        let code = crate::compile::cloud_config::size::E_USER_DATA_TOO_BIG;
+        assert!(diagnostic(&a.stack, code, "m", None, "host.old", Some(MOVED)).is_some());
         assert_eq!(moved_site(&a.stack, "host.pet"), None);
     }
 }

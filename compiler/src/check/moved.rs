@@ -76,7 +76,7 @@ fn shapes(m: &Moved, from: &Spanned<String>, to: &Spanned<String>, sink: &mut Si
 /// `to` is declared and `from` is not.
 fn targets(m: &Moved, from: &Spanned<String>, to: &Spanned<String>, declared: &[String], sink: &mut Sink) -> bool {
     let mut ok = true;
-    if !declared.iter().any(|d| *d == to.value) {
+    if !declared.contains(&to.value) {
         let mut d = Diagnostic::new(
             E_UNDECLARED_TARGET,
             m.file,
@@ -91,7 +91,7 @@ fn targets(m: &Moved, from: &Spanned<String>, to: &Spanned<String>, declared: &[
         sink.push(d);
         ok = false;
     }
-    if declared.iter().any(|d| *d == from.value) {
+    if declared.contains(&from.value) {
         sink.push(
             Diagnostic::new(E_STILL_DECLARED, m.file, from.span.clone(), format!("`{}` is still declared", from.value))
                 .with_label("the stack declares this address")
