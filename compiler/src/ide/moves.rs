@@ -360,7 +360,7 @@ hosts app { role = app  count = 2  subnets = [main.public-a] }
                 .map(|r| (r.address.clone(), r.attributes()["name"].as_str().unwrap_or("").to_string()))
                 .collect()
         };
-        let before = names(&analysed(&[lb.clone()]));
+        let before = names(&analysed(std::slice::from_ref(&lb)));
         let out = renamed(&[&lb], "web in main {\n  subnets", 0, "front").expect("renamed");
         let a = analysed(&out);
         let after = names(&a);
