@@ -391,6 +391,7 @@ pub(crate) fn merge(stack: &mut hir::Stack, own: hir::Stack) {
         healthchecks,
         balancers,
         certificates,
+        moved,
         let_uses: _,
         dir: _,
         environment: _,
@@ -406,6 +407,8 @@ pub(crate) fn merge(stack: &mut hir::Stack, own: hir::Stack) {
     replace(&mut stack.healthchecks, healthchecks, |d| d.name.text.clone());
     replace(&mut stack.balancers, balancers, |d| d.name.text.clone());
     replace(&mut stack.certificates, certificates, |d| d.name.text.clone());
+    // An environment's move of the same address is the one it applies.
+    replace(&mut stack.moved, moved, |d| d.from.as_ref().map(|f| f.value.clone()).unwrap_or_default());
 }
 
 /// Adds the environment's declarations beside the stack's, for the editor's index of
@@ -422,6 +425,7 @@ pub(crate) fn append(stack: &mut hir::Stack, own: hir::Stack) {
     stack.healthchecks.extend(own.healthchecks);
     stack.balancers.extend(own.balancers);
     stack.certificates.extend(own.certificates);
+    stack.moved.extend(own.moved);
     stack.let_uses.extend(own.let_uses);
 }
 

@@ -40,6 +40,17 @@ pub fn instance_site(stack: &Stack, address: &str, attribute: Option<&str>) -> O
     Some(Site { file, span, cause })
 }
 
+/// The attribute an engine error names for a `moved` declaration, whose address is the
+/// declaration's `from`.
+pub const MOVED: &str = "moved";
+
+/// The `moved` declaration whose `from` is `from`, at its `from` value.
+pub fn moved_site(stack: &Stack, from: &str) -> Option<Site> {
+    let m = stack.moved.iter().find(|m| m.from.as_ref().is_some_and(|f| f.value == from))?;
+    let span = m.from.as_ref().map_or_else(|| m.keyword.clone(), |f| f.span.clone());
+    Some(Site { file: m.file, span, cause: None })
+}
+
 fn role_cause(role: &Role, attribute: &str) -> Option<(FileId, Span, String)> {
     let name = &role.name.text;
     let (span, label) = match attribute {
@@ -64,7 +75,10 @@ pub fn diagnostic(
     address: &str,
     attribute: Option<&str>,
 ) -> Option<Diagnostic> {
-    let site = instance_site(stack, address, attribute)?;
+    let site = match attribute {
+        Some(MOVED) => moved_site(stack, address)?,
+        _ => instance_site(stack, address, attribute)?,
+    };
     let mut d = Diagnostic::new(code, site.file, site.span, message).with_label(address);
     if let Some((file, span, label)) = site.cause {
         d = d.with_secondary(file, span, label);
@@ -193,5 +207,17 @@ host pet { role = db  subnet = main.a }
         let code = crate::compile::cloud_config::size::E_USER_DATA_TOO_BIG;
         let d = diagnostic(&a.stack, code, "m", Some("h"), "hosts.app[0]", Some("image")).expect("declared");
         assert_eq!((d.code, d.secondary.len(), d.help.as_deref()), (code, 1, Some("h")));
+    }
+
+    #[test]
+    fn a_move_points_at_its_declaration() {
+        let text = format!("{STACK}moved {{\n  from = host.old\n  to = host.pet\n}}\n");
+        let a = analyze(&Sources::single("main.drove", text.as_str()));
+        assert!(!a.has_errors(), "{:?}", a.diagnostics);
+        let s = moved_site(&a.stack, "host.old").expect("declared");
+        assert_eq!(&text[s.span], "host.old");
+        let code = crate::compile::cloud_config::size::E_USER_DATA_TOO_BIG;
+        assert!(diagnostic(&a.stack, code, "m", None, "host.old", Some(MOVED)).is_some());
+        assert_eq!(moved_site(&a.stack, "host.pet"), None);
     }
 }

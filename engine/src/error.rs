@@ -124,4 +124,6 @@ pub mod codes {
     pub const REPLACE_REFUSED: &str = "E0315";
     /// A state cannot be migrated: nothing to copy, or the destination holds another history.
     pub const MIGRATE: &str = "E0312";
+    /// A `moved` declaration the state cannot take: it holds neither address, or both.
+    pub const MOVE: &str = "E0316";
 }

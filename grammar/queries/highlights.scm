@@ -19,7 +19,8 @@
   head: (word) @keyword
   (#any-of? @keyword
     "stack" "let" "network" "subnet" "firewall" "role" "hosts" "host" "zone"
-    "healthcheck" "secret" "provision" "access" "allow" "environment" "balancer" "listen" "target" "certificate"))
+    "healthcheck" "secret" "provision" "access" "allow" "environment" "balancer" "listen" "target" "certificate"
+    "moved"))
 
 ; What a declaration names.
 (statement

@@ -143,7 +143,12 @@ pub fn rename(
     new_name: &str,
 ) -> std::result::Result<WorkspaceEdit, String> {
     let off = at(snap, file, p).ok_or("no such position")?;
-    let edits = snap.index.rename(file, off, new_name).map_err(|e| e.to_string())?;
+    // With the analysis, the rename also keeps the declaration's resources (a `moved`).
+    let edits = match &snap.analysis {
+        Some(a) => snap.index.rename_in(a, &snap.sources, file, off, new_name),
+        None => snap.index.rename(file, off, new_name),
+    }
+    .map_err(|e| e.to_string())?;
     let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
     for (f, span, text) in edits {
         if let (Some(uri), Some(src)) = (snap.uris.get(f), snap.sources.files.get(f)) {

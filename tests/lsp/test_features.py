@@ -3,6 +3,7 @@ tokens and inlay hints through a real client."""
 
 from __future__ import annotations
 
+import json
 import pathlib
 
 import pytest
@@ -67,7 +68,9 @@ async def test_rename_network_across_files(client, stack):
     assert prep.start == pos_of(NET, "main", delta=0)
     edit = await client.text_document_rename_async(t.RenameParams(**doc_pos(u, pos_of(NET, "main")), new_name="core"))
     changes = edit.changes
-    assert len(changes[u]) == 2  # the declaration and `firewall web in main`
+    # The declaration, `firewall web in main`, and the move that keeps the network's resources.
+    assert len(changes[u]) == 3
+    assert any("moved {\n  from = network.main\n  to   = network.core\n}" in e.new_text for e in changes[u])
     app_edits = changes[uri(stack / "app.drove")]
     assert [(e.range.start.line, e.new_text) for e in app_edits] == [(6, "core"), (6, "core")]
     with pytest.raises(Exception):
@@ -241,6 +244,41 @@ async def test_rename_refuses_names_that_change_what_a_rule_means(client, stack)
     # A clean name renames the let and its use in the rule.
     edit = await client.text_document_rename_async(t.RenameParams(**doc_pos(u, pos_of(RULES, "office =")), new_name="hq"))
     assert sorted(e.range.start.line for e in edit.changes[u]) == [10, 12]
+
+
+def applied(text: str, edits: list) -> str:
+    """`text` with the workspace edit's changes of one file made (ASCII positions)."""
+    lines = text.split("\n")
+    offset = lambda p: sum(len(line) + 1 for line in lines[: p.line]) + p.character
+    for e in sorted(edits, key=lambda e: offset(e.range.start), reverse=True):
+        text = text[: offset(e.range.start)] + e.new_text + text[offset(e.range.end) :]
+    return text
+
+
+@pytest.mark.asyncio
+async def test_a_renamed_firewall_keeps_its_group_and_records_a_move(client, stack):
+    u = open_doc(client, stack / "net.drove")
+    edit = await client.text_document_rename_async(t.RenameParams(**doc_pos(u, pos_of(NET, "web")), new_name="front"))
+    for path in ["net.drove", "app.drove"]:
+        (stack / path).write_text(applied((stack / path).read_text(), edit.changes[uri(stack / path)]))
+    net = (stack / "net.drove").read_text()
+    assert 'firewall front in main {\n  group_name  = "demo-web"\n  description = "drove firewall web"\n' in net
+    assert "moved {\n  from = firewall.web\n  to   = firewall.front\n}" in net
+    r = drove("check", str(stack))
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = drove("compile", str(stack))
+    assert r.returncode == 0, r.stderr
+    compiled = json.loads(r.stdout)
+    assert compiled["moves"] == [{"from": "firewall.web", "to": "firewall.front"}]
+    group = next(x for x in compiled["resources"] if x["address"] == "firewall.front")
+    assert group["attributes"]["name"] == "demo-web"
+    # A `let` makes no resource: its rename adds nothing.
+    text = RULES
+    (stack / "other").mkdir()
+    (stack / "other" / "rules.drove").write_text(text)
+    u = open_doc(client, stack / "other" / "rules.drove")
+    edit = await client.text_document_rename_async(t.RenameParams(**doc_pos(u, pos_of(text, "office =")), new_name="hq"))
+    assert all("moved" not in e.new_text for es in edit.changes.values() for e in es)
 
 
 @pytest.mark.asyncio

@@ -13,6 +13,7 @@ mod credentials;
 mod firewall;
 pub mod hosts;
 mod limits;
+pub mod moved;
 mod nat;
 mod network;
 pub mod roles;
@@ -40,6 +41,7 @@ pub fn run(stack: &hir::Stack, sink: &mut Sink) {
     balancer::check(stack, sink);
     certificate::check(stack, sink);
     hosts::check(stack, sink);
+    moved::check(stack, sink);
     crate::dns::check::check(stack, sink);
     crate::secrets::check(stack, sink);
     crate::compile::cloud_config::size::check(stack, sink);

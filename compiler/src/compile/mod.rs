@@ -13,13 +13,13 @@ pub mod instance_roles;
 pub mod instances;
 pub mod network;
 pub mod parameters;
-pub(crate) mod security_groups;
+pub mod security_groups;
 pub mod ssm_agent;
 
 use crate::analysis::Analysis;
 use crate::diag::Diagnostic;
 use crate::hir;
-use crate::model::{DesiredState, Resource, StackInfo, StateBackend, Tags};
+use crate::model::{DesiredState, Move, Resource, StackInfo, StateBackend, Tags};
 use std::collections::BTreeMap;
 
 pub const DEFAULT_STATE_PATH: &str = "drove.state.json";
@@ -102,7 +102,12 @@ pub fn compile_in(analysis: &Analysis, environment: Option<&str>) -> Result<Desi
     for r in &mut resources {
         fill_depends_on(r);
     }
-    Ok(DesiredState { stack: info, resources })
+    let moves = stack
+        .moved
+        .iter()
+        .filter_map(|m| Some(Move { from: m.from.as_ref()?.value.clone(), to: m.to.as_ref()?.value.clone() }))
+        .collect();
+    Ok(DesiredState { stack: info, resources, moves })
 }
 
 fn stack_info(stack: &hir::Stack) -> Result<StackInfo, CompileError> {

@@ -16,17 +16,28 @@ pub fn resources(stack: &hir::Stack, info: &StackInfo) -> Result<Vec<Resource>, 
     Ok(out)
 }
 
+/// The security group's name: as given, else `IDENTITY-NAME` (the stack's identity, with
+/// its environment). EC2 cannot rename a group, so a renamed firewall keeps this one.
+pub fn group_name(identity: &str, f: &Firewall) -> String {
+    f.group_name.as_ref().map_or_else(|| format!("{identity}-{}", f.name.text), |g| g.value.clone())
+}
+
+/// The security group's description: as given, else `drove firewall NAME`; EC2 cannot
+/// change it either.
+pub fn description(f: &Firewall) -> String {
+    f.description.as_ref().map_or_else(|| format!("drove firewall {}", f.name.text), |d| d.value.clone())
+}
+
 fn firewall(stack: &hir::Stack, info: &StackInfo, f: &Firewall) -> Result<[Resource; 2], CompileError> {
     let name = &f.name.text;
     let address = format!("firewall.{name}");
     let network = f.network.as_ref().ok_or_else(|| missing(format!("firewall `{name}` has no network")))?;
-    let description = f.description.as_ref().map_or_else(|| format!("drove firewall {name}"), |d| d.value.clone());
     let group = Resource::new(
         address.clone(),
         SecurityGroup {
             vpc: Val::id_of(vpc_address(&network.text)),
-            name: f.group_name.as_ref().map_or_else(|| format!("{}-{name}", info.name), |g| g.value.clone()),
-            description,
+            name: group_name(&info.name, f),
+            description: description(f),
             tags: tags(info, name),
         },
     );

@@ -198,3 +198,11 @@ fn a_statement_ending_in_a_comma_keeps_its_end() {
     let shape = |t: &str| crate::fmt::shape(&crate::syntax::parse(0, t).0);
     assert_eq!(shape(&once), shape("::q989-,,;xb@**"), "{once:?}");
 }
+
+#[test]
+fn a_move_keeps_its_lines_or_its_one_line() {
+    let lines = "moved {\n  from = firewall.web\n  to   = firewall.office\n}\n";
+    assert_eq!(check("moved {\n from = firewall.web\n    to = firewall.office\n}\n"), lines);
+    let one = "moved { from = \"hosts.app[0]\"  to = \"hosts.web[0]\" }\n";
+    assert_eq!(check("moved {from=\"hosts.app[0]\" to=\"hosts.web[0]\"}\n"), one);
+}

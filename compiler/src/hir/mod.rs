@@ -10,12 +10,14 @@
 
 mod balancer;
 mod certificate;
+mod moved;
 mod network;
 mod stack;
 mod workload;
 
 pub use balancer::*;
 pub use certificate::*;
+pub use moved::*;
 pub use network::*;
 pub use stack::*;
 pub use workload::*;
@@ -97,6 +99,8 @@ pub struct Stack {
     pub healthchecks: Vec<crate::dns::hir::HealthCheck>,
     pub balancers: Vec<Balancer>,
     pub certificates: Vec<Certificate>,
+    /// `moved { … }` declarations: renames the next plan applies to the state.
+    pub moved: Vec<Moved>,
     /// Uses of `let` constants that lowering substituted into attribute values.
     pub let_uses: Vec<NameUse>,
     /// The directory `file("…")` paths are relative to (that of the stack's files), where

@@ -63,6 +63,10 @@ pub fn of(block: &str) -> &'static [(&'static str, &'static str)] {
             ("listen", "`listen PORT PROTOCOL forward TARGET` or `… redirect PORT`"),
             ("target", "a target group: the hosts and the port they serve on"),
         ],
+        "moved" => &[
+            ("from", "the address the state holds, of a declaration renamed since (`firewall.web`)"),
+            ("to", "the address the stack declares it at now (`firewall.office`)"),
+        ],
         "certificate" => &[
             ("domain", "the name the certificate is for (required): `\"example.com\"`, `\"*.example.com\"`"),
             ("names", "its other names, each in a public zone of the stack"),

@@ -12,6 +12,7 @@ mod hover;
 mod hover_reach;
 mod hover_values;
 mod index;
+mod moves;
 pub mod plan_lens;
 mod rename;
 mod tokens;

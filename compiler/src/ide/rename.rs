@@ -1,5 +1,6 @@
 //! Rename: the edits that give a declaration a new name everywhere, refused when the new
-//! name would not read back as the same declaration.
+//! name would not read back as the same declaration; with the stack's analysis, also what
+//! keeps its resources through the rename (`moves`).
 
 use super::index::{contains, Index, SymbolKind};
 use crate::literal;
@@ -123,6 +124,24 @@ impl Index {
             .collect();
         edits.sort_by_key(|e| (e.0, e.1.start));
         edits.dedup();
+        Ok(edits)
+    }
+
+    /// [`Index::rename`], and what keeps the renamed declaration's resources: a `moved`
+    /// declaration the next plan applies, and on a firewall its security group's name and
+    /// description (see `super::moves`).
+    pub fn rename_in(
+        &self,
+        analysis: &crate::analysis::Analysis,
+        sources: &crate::source::Sources,
+        file: FileId,
+        offset: usize,
+        new_name: &str,
+    ) -> Result<Vec<(FileId, Span, String)>, RenameError> {
+        let mut edits = self.rename(file, offset, new_name)?;
+        let id = self.at(file, offset).ok_or(RenameError::NothingHere)?;
+        edits.extend(super::moves::edits(analysis, self, sources, id, new_name));
+        edits.sort_by_key(|e| (e.0, e.1.start));
         Ok(edits)
     }
 }

@@ -238,7 +238,8 @@ impl<'t> Attrs<'t> {
 fn block_path(cx: &Cx, kind: &str, name: &Ident) -> Option<String> {
     match kind {
         "stack" => Some("stack".into()),
-        "record" => None,
+        // A record's routing and a `moved` take no overrides.
+        "record" | "moved" => None,
         "subnet" => cx.parent_path.as_ref().map(|p| format!("{p}.subnet.{}", name.text)),
         _ => Some(format!("{kind}.{}", name.text)),
     }

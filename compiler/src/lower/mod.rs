@@ -37,6 +37,7 @@ mod attrs;
 pub mod balancer;
 pub mod certificate;
 pub(crate) mod decl;
+pub mod moved;
 mod network;
 mod provision;
 mod stack;
@@ -65,7 +66,7 @@ pub const E_UNKNOWN_STATEMENT: &str = "E0059";
 pub const E_BAD_STATEMENT: &str = "E0060";
 
 /// Top-level declaration keywords. `zone` and `healthcheck` are lowered by the DNS part.
-pub const DECLARATIONS: [&str; 13] = [
+pub const DECLARATIONS: [&str; 14] = [
     "stack",
     "let",
     "network",
@@ -79,6 +80,7 @@ pub const DECLARATIONS: [&str; 13] = [
     "environment",
     "balancer",
     "certificate",
+    "moved",
 ];
 
 /// What lowering needs while it reads one file: where diagnostics go and the `let`
@@ -290,6 +292,7 @@ pub(crate) fn lower_top_item(cx: &mut Cx, item: &Item, stack: &mut hir::Stack) {
         "healthcheck" => stack.healthchecks.extend(crate::dns::lower::lower_healthcheck(cx, stmt)),
         "balancer" => stack.balancers.extend(balancer::lower_balancer(cx, stmt)),
         "certificate" => stack.certificates.extend(certificate::lower_certificate(cx, stmt)),
+        "moved" => stack.moved.extend(moved::lower_moved(cx, stmt)),
         // Lowered by `crate::environment`, once for all and then once per environment.
         "environment" => {}
         other => {

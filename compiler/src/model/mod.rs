@@ -29,6 +29,18 @@ use std::collections::BTreeMap;
 pub struct DesiredState {
     pub stack: StackInfo,
     pub resources: Vec<Resource>,
+    /// The stack's `moved` declarations, which the plan applies to the state before it
+    /// diffs. Absent from the JSON when there are none, so other stacks keep their bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moves: Vec<Move>,
+}
+
+/// `moved { from = … to = … }`: what the state holds at `from`, and under it, is what the
+/// stack declares at `to`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Move {
+    pub from: String,
+    pub to: String,
 }
 
 impl DesiredState {

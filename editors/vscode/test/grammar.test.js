@@ -255,6 +255,13 @@ test('certificates: the declaration, and a reference as a balancer attribute', (
   assert.ok(attribute.length > 0 && !attribute[0].scopes.includes('keyword.other.declaration.drove'), 'an attribute key is not a declaration');
 });
 
+test('moves: the keyword, and `from` and `to` as attributes', () => {
+  const t = tokenize(['moved {', '  from = firewall.web', '  to   = firewall.office', '}'].join('\n'));
+  expectScope(t, 'moved', 'keyword.other.declaration.drove');
+  const from = t.filter((x) => x.text === 'from');
+  assert.ok(from.length > 0 && from[0].scopes.includes('variable.other.property.drove'), 'an attribute key');
+});
+
 /** Every `*.drove` file below `dir`. */
 function droveFiles(dir) {
   if (!fs.existsSync(dir)) return [];
@@ -265,7 +272,7 @@ function droveFiles(dir) {
   });
 }
 
-const DECLARATIONS = new Set(['stack', 'let', 'network', 'subnet', 'firewall', 'role', 'hosts', 'host', 'zone', 'healthcheck', 'secret', 'provision', 'access', 'environment', 'balancer', 'listen', 'target', 'certificate']);
+const DECLARATIONS = new Set(['stack', 'let', 'network', 'subnet', 'firewall', 'role', 'hosts', 'host', 'zone', 'healthcheck', 'secret', 'provision', 'access', 'environment', 'balancer', 'listen', 'target', 'certificate', 'moved']);
 
 test('examples and valid fixtures: no invalid tokens, declarations highlighted', () => {
   const files = [...droveFiles(path.join(root, 'examples')), ...droveFiles(path.join(root, 'tests', 'fixtures', 'ok'))];

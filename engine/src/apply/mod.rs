@@ -132,6 +132,11 @@ pub async fn apply_with_events(
     // A new state is written before the first create, so its lineage, which every create
     // tags, is on record: a run killed before any state write is re-adopted on the next.
     // Moves are announced by the plans until an apply takes them in.
+    // The plan's moves of `moved` declarations go into the state here; its serial was
+    // checked against the plan's and goes up once below.
+    let serial = st.serial;
+    crate::state::moves::apply_planned(&mut st, &plan.moves)?;
+    st.serial = serial;
     let moved = !st.moves.is_empty();
     st.moves.clear();
     if adopt_refreshed(&mut st, changes) || first || moved {

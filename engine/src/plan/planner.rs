@@ -61,6 +61,19 @@ pub(super) async fn plan_with_warnings(
     let lineage = state.map(|s| s.lineage.clone());
     let fresh = State::new(&desired.stack.name);
     let state = state.unwrap_or(&fresh);
+    // The source's `moved` declarations, made on a copy: the plan reads the state as the
+    // apply will write it, and the copy keeps the serial the apply checks.
+    let moved_state;
+    let mut declared_moves = Vec::new();
+    let state = if desired.moves.is_empty() {
+        state
+    } else {
+        let mut copy = state.clone();
+        declared_moves = crate::state::moves::apply_declared(&mut copy, &desired.moves)?;
+        copy.serial = state.serial;
+        moved_state = copy;
+        &moved_state
+    };
 
     let known = known_of(state);
     let lives = provider.refresh(&known).await?;
@@ -270,8 +283,13 @@ pub(super) async fn plan_with_warnings(
     let exposure = super::exposure::delta(&work, (!opts.destroy).then_some(desired));
     let moves = state.moves.clone();
     for m in &moves {
+        let how = if declared_moves.iter().any(|(f, t)| *f == m.from && *t == m.to) {
+            "a moved declaration"
+        } else {
+            "drove state mv"
+        };
         if let Some(c) = changes.iter_mut().find(|c| c.address == m.to) {
-            c.notes.push(format!("moved from {} (drove state mv)", m.from));
+            c.notes.push(format!("moved from {} ({how})", m.from));
         }
     }
 

@@ -1,6 +1,10 @@
 //! `drove state mv OLD NEW`: a resource (and everything under it) takes a new address in
 //! the state, so a rename in the source is not a delete and a create. The move is kept in
 //! the state until the next apply, so the plan in between says "moved".
+//!
+//! The source's `moved { from = … to = … }` declarations make the same moves, on the copy
+//! of the state a plan reads ([`apply_declared`]); the apply then makes them in the state
+//! it writes ([`apply_planned`]), so an editor's rename never writes the state itself.
 
 use super::State;
 use crate::error::{codes, EngineError, Result};
@@ -23,6 +27,62 @@ fn renamed(address: &str, from: &str, to: &str) -> Option<String> {
     let (head, tail) = address.split_once('/')?;
     let rest = tail.strip_prefix(from).filter(|r| under(r))?;
     Some(format!("{head}/{to}{rest}"))
+}
+
+/// Whether the state holds `address` or anything under it.
+pub fn holds(state: &State, address: &str) -> bool {
+    state.resources.keys().any(|a| renamed(a, address, address).is_some())
+}
+
+/// Applies the stack's `moved` declarations to `state` (a plan's copy): the pairs of
+/// addresses moved. A move whose `to` the state holds already was applied before and is
+/// left alone; one whose `from` and `to` the state lacks both has nothing to move (E0316,
+/// at the declaration). More specific moves go first, so a subnet's `from` and its
+/// network's both name what the state holds.
+pub fn apply_declared(state: &mut State, declared: &[drove_compiler::model::Move]) -> Result<Vec<(String, String)>> {
+    let mut ordered: Vec<&drove_compiler::model::Move> = declared.iter().collect();
+    ordered.sort_by_key(|m| std::cmp::Reverse(m.from.len()));
+    let mut pairs = Vec::new();
+    let mut errors = Vec::new();
+    for m in ordered {
+        let at = |e: EngineError| EngineError { code: codes::MOVE, ..e }.at(m.from.clone(), Some(MOVED));
+        if holds(state, &m.from) {
+            match move_addresses(state, &m.from, &m.to) {
+                Ok(moved) => pairs.extend(moved),
+                Err(e) => errors.push(at(e)),
+            }
+        } else if !holds(state, &m.to) {
+            let mut e = EngineError::new(
+                codes::MOVE,
+                format!("moved from {}: the state holds neither {} nor {}", m.from, m.from, m.to),
+            );
+            e.help =
+                Some(match drove_compiler::diag::did_you_mean(&m.from, state.resources.keys().map(String::as_str)) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "nothing is there to move: remove the `moved` declaration".to_string(),
+                });
+            errors.push(at(e));
+        }
+    }
+    match EngineError::all(errors) {
+        Some(e) => Err(e),
+        None => Ok(pairs),
+    }
+}
+
+/// The attribute an error about a `moved` declaration names, so the CLI points at the
+/// declaration whose `from` is the error's address.
+const MOVED: &str = drove_compiler::sites::MOVED;
+
+/// Makes a plan's moves in the state an apply writes: those whose old address the state
+/// still holds (a `moved` declaration's; `drove state mv` made its own already).
+pub fn apply_planned(state: &mut State, moves: &[Move]) -> Result<()> {
+    for m in moves {
+        if state.resources.contains_key(&m.from) {
+            move_addresses(state, &m.from, &m.to)?;
+        }
+    }
+    Ok(())
 }
 
 /// Moves `from` and everything under it to `to`; the pairs of addresses moved.
