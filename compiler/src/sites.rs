@@ -110,17 +110,15 @@ impl Declarations {
                 put(format!("network.{}.subnet.{}", n.name.text, s.name.text), n.file, &s.name.span);
             }
         }
-        for f in &stack.firewalls {
-            put(format!("firewall.{}", f.name.text), f.file, &f.name.span);
-        }
-        for r in &stack.roles {
-            put(format!("role.{}", r.name.text), r.file, &r.name.span);
-        }
-        for h in &stack.hosts {
-            put(format!("hosts.{}", h.name.text), h.file, &h.name.span);
-        }
-        for h in &stack.host {
-            put(format!("host.{}", h.name.text), h.file, &h.name.span);
+        // Declarations whose address is their keyword and name.
+        let flat = (stack.firewalls.iter().map(|f| ("firewall", &f.name, f.file)))
+            .chain(stack.roles.iter().map(|r| ("role", &r.name, r.file)))
+            .chain(stack.hosts.iter().map(|h| ("hosts", &h.name, h.file)))
+            .chain(stack.host.iter().map(|h| ("host", &h.name, h.file)))
+            .chain(stack.certificates.iter().map(|c| ("certificate", &c.name, c.file)))
+            .chain(stack.healthchecks.iter().map(|h| ("healthcheck", &h.name, h.file)));
+        for (keyword, name, file) in flat {
+            put(format!("{keyword}.{}", name.text), file, &name.span);
         }
         for s in &stack.secrets {
             put(crate::model::parameter::address(&s.name.text), s.file, &s.name.span);
@@ -130,12 +128,6 @@ impl Declarations {
             for t in &b.targets {
                 put(format!("balancer.{}.target.{}", b.name.text, t.name.text), b.file, &t.name.span);
             }
-        }
-        for c in &stack.certificates {
-            put(format!("certificate.{}", c.name.text), c.file, &c.name.span);
-        }
-        for h in &stack.healthchecks {
-            put(format!("healthcheck.{}", h.name.text), h.file, &h.name.span);
         }
         for z in &stack.zones {
             let Some(name) = &z.name else { continue };

@@ -56,11 +56,15 @@ pub fn environment_of(settings: &Settings, analysis: &drove_compiler::Analysis) 
     }
 }
 
+/// How long no edit must arrive before a stack is planned.
+const QUIET: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// What the plan thread tells the server after computing a stack's plan.
 pub type Done = Box<dyn Fn(&StackKey) + Send>;
 
-/// The plan thread: takes stacks whose diagnostics were just published (queued ones
-/// collapse into one run each), computes their plans, stores them, and calls `done`.
+/// The plan thread: takes stacks whose diagnostics were just published (those queued
+/// until a pause collapse into one run each), computes their plans, stores them, and
+/// calls `done`.
 pub fn worker(
     rx: mpsc::Receiver<StackKey>,
     state: Arc<Mutex<Workspace>>,
@@ -70,7 +74,11 @@ pub fn worker(
 ) {
     while let Ok(first) = rx.recv() {
         let mut keys = BTreeSet::from([first]);
-        keys.extend(rx.try_iter());
+        // While the user types, a plan would only compete with the next edit's analysis for
+        // the cores: plan once the stacks have been quiet a moment.
+        while let Ok(k) = rx.recv_timeout(QUIET) {
+            keys.insert(k);
+        }
         for key in keys {
             let settings = settings.lock().map(|s| s.clone()).unwrap_or_default();
             if !settings.lenses {
