@@ -31,6 +31,17 @@ struct Cached {
     refreshed: Option<(u64, State)>,
 }
 
+impl Cached {
+    /// What the last refresh read while the state is still the one it refreshed, else the
+    /// state (or why it can't be read).
+    fn usable(&self) -> Result<Option<State>, String> {
+        match (&self.state, &self.refreshed) {
+            (Ok(Some(s)), Some((serial, live))) if *serial == s.serial => Ok(Some(live.clone())),
+            (state, _) => state.clone(),
+        }
+    }
+}
+
 fn key(stack_dir: &Path, desired: &DesiredState) -> PathBuf {
     // A stack's environments keep their states apart: the backend names tell them apart.
     stack_dir.join(format!("{:?}", desired.stack.state))
@@ -102,30 +113,22 @@ impl EnginePlanner {
                     StateBackend::S3 { .. } => c.read.elapsed() < S3_FRESH,
                 };
                 if fresh && c.backend == desired.stack.state {
-                    return match (&c.state, &c.refreshed) {
-                        (Ok(Some(s)), Some((serial, live))) if *serial == s.serial => Ok(Some(live.clone())),
-                        (state, _) => state.clone(),
-                    };
+                    return c.usable();
                 }
             }
         }
         let state = run(read_state(stack_dir, desired));
         let mut cache = self.states.lock().map_err(|_| "the state cache failed")?;
         let refreshed = cache.remove(&k).and_then(|c| c.refreshed);
-        let usable = match (&state, &refreshed) {
-            (Ok(Some(s)), Some((serial, live))) if *serial == s.serial => Ok(Some(live.clone())),
-            (state, _) => state.clone(),
+        let cached = Cached {
+            backend: desired.stack.state.clone(),
+            read: Instant::now(),
+            modified: now_modified,
+            state,
+            refreshed,
         };
-        cache.insert(
-            k,
-            Cached {
-                backend: desired.stack.state.clone(),
-                read: Instant::now(),
-                modified: now_modified,
-                state,
-                refreshed,
-            },
-        );
+        let usable = cached.usable();
+        cache.insert(k, cached);
         usable
     }
 }

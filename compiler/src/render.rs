@@ -120,16 +120,20 @@ fn reports(mut cache: Cache<'_, '_>, diagnostics: &[Diagnostic], color: bool) ->
     out
 }
 
+/// "1 error", "2 warnings": a count and its noun, plural unless one.
+pub fn counted(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
 /// "2 errors, 1 warning", or "no problems".
 pub fn summary(diagnostics: &[Diagnostic]) -> String {
     let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
     let warnings = diagnostics.len() - errors;
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     match (errors, warnings) {
         (0, 0) => "no problems".to_string(),
-        (e, 0) => plural(e, "error"),
-        (0, w) => plural(w, "warning"),
-        (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+        (e, 0) => counted(e, "error"),
+        (0, w) => counted(w, "warning"),
+        (e, w) => format!("{}, {}", counted(e, "error"), counted(w, "warning")),
     }
 }
 

@@ -102,7 +102,7 @@ fn plan_one(state: &Mutex<Workspace>, settings: &Settings, planner: &dyn Planner
     let environment = environment_of(settings, analysis);
     let errors = analysis.diagnostics.iter().filter(|d| d.is_error()).count();
     if errors > 0 {
-        let why = format!("the source has {errors} error{}", if errors == 1 { "" } else { "s" });
+        let why = format!("the source has {}", drove_compiler::render::counted(errors, "error"));
         return crate::server::lock(state).mark_plan_stale(key, why);
     }
     let outcome = match drove_compiler::compile::compile_in(analysis, environment.as_deref()) {

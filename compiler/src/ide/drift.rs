@@ -48,6 +48,9 @@ pub struct DriftView {
 /// diagnostic's label carries the address, which the language server's "revert on next
 /// apply" action names.
 pub fn diagnostics(analysis: &Analysis, view: &DriftView, skip: impl Fn(&str) -> bool) -> Vec<Diagnostic> {
+    if view.drifts.is_empty() {
+        return Vec::new();
+    }
     let stack = analysis.stack_in(view.environment.as_deref());
     let declared = Declarations::of(stack);
     let mut out = Vec::new();
@@ -182,19 +185,11 @@ fn adopt_rules(stack: &Stack, d: &Drift) -> Option<Adoption> {
     let close = fw.span.end.checked_sub(1)?;
     let text: String = lines.iter().map(|l| format!("  {l}\n")).collect();
     Some((
-        format!("adopt {} live rule{} into firewall {name}", lines.len(), plural(lines.len())),
+        format!("adopt {} into firewall {name}", crate::render::counted(lines.len(), "live rule")),
         fw.file,
         close..close,
         text,
     ))
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 /// A rule as the source writes it; `None` for one that names another group by id.

@@ -8,6 +8,7 @@ use crate::catalog;
 use crate::dns::hir::{Ignore, Record, RecordData, UnmanagedPolicy, Zone};
 use crate::dns::rdata::{AValue, Rdata};
 use crate::hir::{self, Spanned};
+use crate::render::counted;
 use crate::source::{FileId, Sources, Span};
 use std::fmt::Write;
 
@@ -70,7 +71,7 @@ pub fn hover(stack: &hir::Stack, index: &Index, file: FileId, offset: usize) -> 
         SymbolKind::Secret | SymbolKind::HealthCheck | SymbolKind::BalancerTarget => Some(()),
     };
     let uses = index.references_to(id).count();
-    let _ = writeln!(md, "\n{uses} reference{}", if uses == 1 { "" } else { "s" });
+    let _ = writeln!(md, "\n{}", counted(uses, "reference"));
     Some((span, md))
 }
 
@@ -184,13 +185,7 @@ fn subnet(stack: &hir::Stack, index: &Index, id: usize, md: &mut String) -> Opti
 fn network(stack: &hir::Stack, name: &str, md: &mut String) -> Option<()> {
     let n = stack.network(name)?;
     if let Some(c) = &n.cidr {
-        let _ = writeln!(
-            md,
-            "range `{}`, {} subnet{}",
-            c.value,
-            n.subnets.len(),
-            if n.subnets.len() == 1 { "" } else { "s" }
-        );
+        let _ = writeln!(md, "range `{}`, {}", c.value, counted(n.subnets.len(), "subnet"));
     }
     Some(())
 }
@@ -235,8 +230,7 @@ fn host(stack: &hir::Stack, name: &str, md: &mut String) -> Option<()> {
 fn firewall(stack: &hir::Stack, name: &str, md: &mut String) -> Option<()> {
     let f = stack.firewall(name)?;
     let net = f.network.as_ref().map_or("?", |r| r.text.as_str());
-    let _ =
-        writeln!(md, "security group in `{net}`, {} rule{}", f.rules.len(), if f.rules.len() == 1 { "" } else { "s" });
+    let _ = writeln!(md, "security group in `{net}`, {}", counted(f.rules.len(), "rule"));
     Some(())
 }
 
@@ -275,8 +269,7 @@ fn certificate(stack: &hir::Stack, name: &str, md: &mut String) -> Option<()> {
 fn zone(stack: &hir::Stack, name: &str, md: &mut String) -> Option<()> {
     let z = stack.zones.iter().find(|z| z.ident.text == name)?;
     let kind = if z.is_private() { "private" } else { "public" };
-    let _ =
-        writeln!(md, "{kind} hosted zone, {} record{}", z.records.len(), if z.records.len() == 1 { "" } else { "s" });
+    let _ = writeln!(md, "{kind} hosted zone, {}", counted(z.records.len(), "record"));
     let _ = writeln!(md, "\n{}", unmanaged(z));
     Some(())
 }

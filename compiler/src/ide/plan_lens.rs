@@ -5,6 +5,7 @@
 
 use crate::analysis::Analysis;
 use crate::diag::Diagnostic;
+use crate::render::counted;
 use crate::sites::Declarations;
 use crate::source::{FileId, Span};
 use std::collections::BTreeMap;
@@ -113,6 +114,10 @@ pub fn lenses(analysis: &Analysis, view: &PlanView) -> Vec<Lens> {
 /// Diagnostics of the plan's warnings, at their declaration or, when it is gone from the
 /// source, at the top of the first file.
 pub fn warnings(analysis: &Analysis, view: &PlanView) -> Vec<Diagnostic> {
+    // Called on every publish: no index of the declarations when there is nothing to place.
+    if view.warnings.is_empty() {
+        return Vec::new();
+    }
     let declared = Declarations::of(analysis.stack_in(view.environment.as_deref()));
     view.warnings
         .iter()
@@ -131,11 +136,8 @@ fn declaration_title(prefix: &str, resources: &[&ResourcePlan]) -> String {
     let instances = resources.iter().filter(|r| is_instance(&r.address, prefix)).count();
     let changed: Vec<&&ResourcePlan> =
         resources.iter().filter(|r| r.change != Change::NoChange || r.moved_from.is_some()).collect();
-    let head = if prefix.starts_with("hosts.") {
-        format!("{instances} instance{}: ", if instances == 1 { "" } else { "s" })
-    } else {
-        String::new()
-    };
+    let head =
+        if prefix.starts_with("hosts.") { format!("{}: ", counted(instances, "instance")) } else { String::new() };
     if changed.is_empty() {
         return format!("{head}no change");
     }
@@ -249,14 +251,10 @@ fn summary(view: &PlanView, undeclared: &[&ResourcePlan]) -> String {
     }
     let opened = view.exposure.iter().filter(|e| e.opened).count();
     if opened > 0 {
-        text.push_str(&format!(" · ⚠ opens {opened} port{} to the internet", if opened == 1 { "" } else { "s" }));
+        text.push_str(&format!(" · ⚠ opens {} to the internet", counted(opened, "port")));
     }
     if !view.warnings.is_empty() {
-        text.push_str(&format!(
-            " · {} warning{}",
-            view.warnings.len(),
-            if view.warnings.len() == 1 { "" } else { "s" }
-        ));
+        text.push_str(&format!(" · {}", counted(view.warnings.len(), "warning")));
     }
     text
 }

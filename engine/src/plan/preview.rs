@@ -143,9 +143,8 @@ fn warnings(plan: &Plan, state: Option<&State>, refused: &[EngineError]) -> Vec<
             code: W_DELETES_RECORDS,
             address: zone.map(str::to_string),
             message: format!(
-                "this edit deletes {} record set{} of {}: {}{more}",
-                records.len(),
-                if records.len() == 1 { "" } else { "s" },
+                "this edit deletes {} of {}: {}{more}",
+                drove_compiler::render::counted(records.len(), "record set"),
                 zone.unwrap_or("a zone"),
                 shown.join(", ")
             ),
