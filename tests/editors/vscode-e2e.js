@@ -100,10 +100,17 @@ async function main() {
     console.log(`screenshot: ${shot}`);
 
     step(`typing the fix over "${word}"`);
-    // The plan lens above the first line may have moved the text since: measure again.
+    // Go to the diagnostic's line and column with the keyboard: a plan lens arriving
+    // between measuring the squiggle and clicking it moves the text, and the click lands
+    // on another word.
+    const at = rowText.match(/\[Ln (\d+), Col (\d+)\]/);
+    if (!at) throw new Error(`the problem row has no position: ${rowText}`);
     await page.keyboard.press('Escape');
-    const now = await squiggle.first().boundingBox();
-    await page.mouse.dblclick(now.x + now.width / 2, now.y + now.height / 2);
+    await page.locator('.monaco-editor textarea').first().focus();
+    await page.keyboard.press('Control+G');
+    await page.keyboard.type(`${at[1]}:${at[2]}`);
+    await page.keyboard.press('Enter');
+    for (let i = 0; i < word.length; i += 1) await page.keyboard.press('Shift+ArrowRight');
     await page.keyboard.type(fix);
     await squiggle.first().waitFor({ state: 'detached', timeout: 60000 });
     await row.first().waitFor({ state: 'detached', timeout: 30000 });
