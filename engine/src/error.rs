@@ -126,4 +126,9 @@ pub mod codes {
     pub const MIGRATE: &str = "E0312";
     /// A `moved` declaration the state cannot take: it holds neither address, or both.
     pub const MOVE: &str = "E0316";
+    /// A reference into a used stack that its state can't answer: the stack was never
+    /// applied, or not since the declaration named was added.
+    pub const NOT_APPLIED: &str = "E0318";
+    /// A used stack's state can't be read.
+    pub const USED_STATE: &str = "E0319";
 }

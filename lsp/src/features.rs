@@ -34,7 +34,7 @@ fn token_type(kind: TokenKind) -> u32 {
         TokenKind::Property => 4,
         TokenKind::Type => 5,
         TokenKind::Function => 6,
-        TokenKind::Symbol(Kind::Stack | Kind::Network | Kind::Zone | Kind::Balancer) => 7,
+        TokenKind::Symbol(Kind::Stack | Kind::Network | Kind::Zone | Kind::Balancer | Kind::Use) => 7,
         TokenKind::Symbol(Kind::Subnet | Kind::BalancerTarget) => 8,
         TokenKind::Symbol(Kind::Firewall) => 9,
         TokenKind::Symbol(Kind::Role) => 10,
@@ -204,6 +204,7 @@ fn symbol_kind(k: Kind) -> lsp::SymbolKind {
         Kind::Balancer => lsp::SymbolKind::STRUCT,
         Kind::BalancerTarget => lsp::SymbolKind::FIELD,
         Kind::Certificate => lsp::SymbolKind::KEY,
+        Kind::Use => lsp::SymbolKind::PACKAGE,
     }
 }
 

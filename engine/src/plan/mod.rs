@@ -12,6 +12,7 @@ pub mod preview;
 pub mod render;
 pub(crate) mod resolve;
 pub mod unmanaged;
+pub mod uses;
 
 pub use drift::refresh_only;
 pub use planner::{dependencies, plan, PlanOptions};
