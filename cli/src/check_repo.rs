@@ -25,7 +25,7 @@ pub fn run(path: &Path, format: Format) -> u8 {
         let a = analysis::analyze_with(&sources, &loader);
         let mut diagnostics = a.diagnostics.clone();
         for (_, first) in duplicates.iter().filter(|(later, _)| *later == i) {
-            diagnostics.extend(repo::duplicate_stack(&a.stack, &repo.stacks[*first]));
+            diagnostics.extend(duplicate_stack(&a.stack, &repo.stacks[*first]));
         }
         Ok((sources, diagnostics))
     });
@@ -80,3 +80,25 @@ fn relative_paths(mut sources: Sources, path: &Path, repo: &Repository) -> Sourc
     }
     sources
 }
+
+const E_DUPLICATE_STACK: &str = "E0116";
+
+/// E0116 at the `stack` block of `stack` (the later of two sharing a name), naming the
+/// stack at `first` that has it already.
+fn duplicate_stack(stack: &drove_compiler::hir::Stack, first: &drove_compiler::repo::RepoStack) -> Option<Diagnostic> {
+    let decl = stack.info()?;
+    Some(
+        Diagnostic::new(
+            E_DUPLICATE_STACK,
+            decl.file,
+            decl.name.span.clone(),
+            format!("the stack at `{}` has the name `{}` already", first.path, decl.name.text),
+        )
+        .with_label("a second stack of this name")
+        .with_help(
+            "a stack's name (with its environment) names its resources in AWS, tags what it owns and keys its state: \
+             give each stack of the repository its own",
+        ),
+    )
+}
+

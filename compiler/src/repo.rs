@@ -282,27 +282,6 @@ impl Repository {
     }
 }
 
-pub const E_DUPLICATE_STACK: &str = "E0116";
-
-/// E0116 at the `stack` block of `stack` (the later of two sharing a name), naming the
-/// stack at `first` that has it already.
-pub fn duplicate_stack(stack: &crate::hir::Stack, first: &RepoStack) -> Option<crate::diag::Diagnostic> {
-    let decl = stack.info()?;
-    Some(
-        crate::diag::Diagnostic::new(
-            E_DUPLICATE_STACK,
-            decl.file,
-            decl.name.span.clone(),
-            format!("the stack at `{}` has the name `{}` already", first.path, decl.name.text),
-        )
-        .with_label("a second stack of this name")
-        .with_help(
-            "a stack's name (with its environment) names its resources in AWS, tags what it owns and keys its state: \
-             give each stack of the repository its own",
-        ),
-    )
-}
-
 /// `f` over `items` on every core, results in order.
 pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len().max(1));

@@ -403,8 +403,9 @@ fn firewall_networks(stack: &Stack, sink: &mut Sink) {
         for fw_ref in &role.firewalls {
             let Some(fw) = stack.firewall(&fw_ref.text) else { continue };
             let Some(fw_net) = &fw.network else { continue };
-            if fw_net.text == network.name.text || stack.network(&fw_net.text).is_none() {
-                continue;
+            match stack.firewall_network(&fw_ref.text) {
+                Some(n) if !std::ptr::eq(n, network) => {}
+                _ => continue,
             }
             sink.push(
                 Diagnostic::new(

@@ -140,6 +140,16 @@ impl Stack {
         self.networks.iter().find(|n| n.name.text == name)
     }
 
+    /// The network a firewall (`NAME` or `USE.NAME`) is in, looked up in the firewall's
+    /// own stack.
+    pub fn firewall_network(&self, name: &str) -> Option<&Network> {
+        if let Some((used, rest)) = self.across(name) {
+            return used.stack.firewall_network(rest);
+        }
+        let f = self.firewalls.iter().find(|f| f.name.text == name)?;
+        self.network(&f.network.as_ref()?.text)
+    }
+
     /// A firewall by name, or `USE.NAME` of a used stack.
     pub fn firewall(&self, name: &str) -> Option<&Firewall> {
         if let Some((used, rest)) = self.across(name) {
