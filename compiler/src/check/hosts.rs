@@ -44,6 +44,9 @@ pub fn check(stack: &Stack, sink: &mut Sink) {
 pub fn resolve_subnet<'s>(stack: &'s Stack, r: &Ref) -> Option<(&'s Network, &'s Subnet)> {
     match r.segments.as_slice() {
         [net, sub] => stack.subnet(&net.text, &sub.text),
+        [used, net, sub] if stack.used(&used.text).is_some() => {
+            stack.subnet(&format!("{}.{}", used.text, net.text), &sub.text)
+        }
         _ => None,
     }
 }
