@@ -6,8 +6,8 @@
 use drove_compiler::ide::drift::DriftView;
 use drove_compiler::ide::plan_lens::PlanView;
 use drove_compiler::model::{DesiredState, StateBackend};
-use drove_engine::plan::uses::UsedStates;
 use drove_engine::plan::preview;
+use drove_engine::plan::uses::UsedStates;
 use drove_engine::state::{Backend, LocalBackend, State};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -138,7 +138,8 @@ impl EnginePlanner {
 async fn used_states(stack_dir: &Path, desired: &DesiredState) -> Result<UsedStates, String> {
     let mut out = UsedStates::new();
     for u in &desired.uses {
-        let shown = |e: drove_engine::EngineError| format!("cannot read the state of the stack at `{}`: {}", u.path, e.message);
+        let shown =
+            |e: drove_engine::EngineError| format!("cannot read the state of the stack at `{}`: {}", u.path, e.message);
         let state = match &u.state {
             StateBackend::Local { path } => {
                 LocalBackend::new(stack_dir.join(&u.dir).join(path), &u.name).read().await.map_err(shown)?

@@ -113,7 +113,12 @@ fn index(loader: &DiskLoader, dir: &Path) -> Indexed {
         .iter()
         .filter_map(|s| {
             let f = sources.files.get(s.file)?;
-            Some(Entry { kind: s.kind, name: s.name.clone(), uri: Uri::from_file_path(&f.path)?, range: range(f, &s.span) })
+            Some(Entry {
+                kind: s.kind,
+                name: s.name.clone(),
+                uri: Uri::from_file_path(&f.path)?,
+                range: range(f, &s.span),
+            })
         })
         .collect();
     let uses = stack
@@ -121,7 +126,10 @@ fn index(loader: &DiskLoader, dir: &Path) -> Indexed {
         .iter()
         .filter_map(|u| {
             let p = u.path.as_ref()?;
-            Some((u.name.text.clone(), drove_compiler::uses::normalize(&drove_compiler::uses::absolute(dir).join(&p.value))))
+            Some((
+                u.name.text.clone(),
+                drove_compiler::uses::normalize(&drove_compiler::uses::absolute(dir).join(&p.value)),
+            ))
         })
         .collect();
     Indexed { entries, uses, files: sources.files.iter().map(|f| f.path.clone()).collect() }

@@ -208,12 +208,8 @@ impl LanguageServer for Backend {
     async fn initialize(&self, p: InitializeParams) -> Result<InitializeResult> {
         let mut capabilities = features::capabilities();
         #[allow(deprecated)] // `root_uri` is what older clients (Neovim 0.7) send
-        let folder = p
-            .workspace_folders
-            .as_ref()
-            .and_then(|f| f.first())
-            .map(|f| f.uri.clone())
-            .or_else(|| p.root_uri.clone());
+        let folder =
+            p.workspace_folders.as_ref().and_then(|f| f.first()).map(|f| f.uri.clone()).or_else(|| p.root_uri.clone());
         if let Some(folder) = folder.filter(|u| u.scheme().as_str() == "file") {
             self.repo.build_in_background(path_of(&folder));
         }
@@ -361,7 +357,9 @@ impl LanguageServer for Backend {
             let snaps: Vec<_> = keys.iter().map(|k| snapshot(&self.state, k)).collect();
             let mut out = features::workspace_symbols(&snaps, &p.query);
             // Stacks not open come from the repository's index, as saved.
-            out.extend(self.repo.symbols(&p.query, &keys).into_iter().map(|(k, n, l)| features::symbol_information(k, n, l)));
+            out.extend(
+                self.repo.symbols(&p.query, &keys).into_iter().map(|(k, n, l)| features::symbol_information(k, n, l)),
+            );
             Some(WorkspaceSymbolResponse::Flat(out))
         })
     }
