@@ -73,6 +73,9 @@ pub fn run(args: &Args) -> u8 {
             Err(e) => return report(&e),
         };
         let stack_path = PathBuf::from(plan.stack_path.as_deref().unwrap_or("."));
+        if let Err(e) = reviewed_sources(&plan, &stack_path, &args.path) {
+            return report(&e);
+        }
         let launched: Vec<Instance> = plan
             .changes
             .iter()
@@ -103,6 +106,23 @@ pub fn run(args: &Args) -> u8 {
         Err(code) => return code,
     };
     execute(Some(&d), None, &args.path, &opts, ud, args.auto_approve, &apply_opts)
+}
+
+/// A saved plan is applied only under the sources it was made from: the stack path it
+/// recorded, taken from the current directory as its local state is, must hold the same
+/// files. A drift plan changes nothing, so it has nothing to check.
+fn reviewed_sources(plan: &Plan, stack_path: &Path, file: &Path) -> drove_engine::Result<()> {
+    if plan.refresh_only {
+        return Ok(());
+    }
+    match &plan.sources {
+        Some(sources) => sources.verify(stack_path),
+        None => Err(drove_engine::EngineError::new(
+            drove_engine::error::codes::BAD_PLAN_FILE,
+            format!("{} does not record the sources it was made from", file.display()),
+        )
+        .with_help("make a new one with `drove plan --out FILE`")),
+    }
 }
 
 pub fn destroy(args: &DestroyArgs) -> u8 {

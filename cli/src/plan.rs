@@ -2,6 +2,7 @@
 
 use crate::engine_run::{desired, report_in, runtime, stack_dir, user_data};
 use crate::output::{color, write, Stream};
+use drove_engine::plan::sources::SourceDigest;
 use drove_engine::plan::{render, Plan, PlanOptions};
 use drove_engine::session::Session;
 use std::path::{Path, PathBuf};
@@ -93,6 +94,8 @@ pub fn run(args: &Args) -> u8 {
         Err(e) => return report_in(&e, &args.path),
     };
     plan.stack_path = Some(args.path.display().to_string());
+    let embedded = d.user_data().flat_map(|u| u.files.iter().flatten().cloned()).collect::<Vec<_>>();
+    plan.sources = Some(SourceDigest::read(&args.path, embedded));
     print(&plan, args.format);
     if let Some(out) = &args.out {
         if let Err(code) = save(&plan, out) {

@@ -210,7 +210,7 @@ def exercise(jobs, stack, endpoint):
     for address in ADDRESSES:
         assert f"| `+` | `{address}` |" in markdown, address
     assert "<details>" in markdown
-    assert '"format": 2' in (stack / "plan.bin").read_text()
+    assert '"format": 3' in (stack / "plan.bin").read_text()
 
     run_job(jobs["apply"], stack, env)
 
