@@ -2,7 +2,7 @@
 //! as a snapshot.
 
 use drove_compiler::{analysis::analyze, render};
-use drove_tests::{examples, load};
+use drove_tests::{example_name, examples, load};
 
 #[test]
 fn examples_check_clean_and_compile() {
@@ -11,7 +11,7 @@ fn examples_check_clean_and_compile() {
     for dir in all {
         let sources = load(&dir);
         let analysis = analyze(&sources);
-        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = example_name(&dir);
         assert!(analysis.diagnostics.is_empty(), "{name}:\n{}", render::text(&sources, &analysis.diagnostics, false));
         // A stack with environments is compiled in each: `compile@seed-staging`.
         let mut chosen: Vec<Option<&str>> = analysis.environment_names().into_iter().map(Some).collect();

@@ -34,13 +34,15 @@ pub fn fixtures(kind: &str) -> Vec<PathBuf> {
     files_under(&repo_root().join("tests/fixtures").join(kind), "drove")
 }
 
-/// The stack directories under `examples/`.
+/// The stack directories under `examples/`, at any depth (`examples/platform/app`).
 pub fn examples() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo_root().join("examples"))
-        .map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect())
-        .unwrap_or_default();
-    dirs.sort();
-    dirs
+    drove_compiler::repo::stack_dirs(&repo_root().join("examples"))
+}
+
+/// A stack directory's name for snapshots: its path under `examples/`, `-`-joined.
+pub fn example_name(dir: &Path) -> String {
+    let rel = dir.strip_prefix(repo_root().join("examples")).unwrap_or(dir);
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("-")
 }
 
 /// The path as shown in diagnostics and snapshots: relative to the repository, `/`-separated.

@@ -11,6 +11,9 @@ pub enum Format {
 }
 
 pub fn run(path: &Path, format: Format) -> u8 {
+    if path.is_dir() && drove_compiler::repo::stack_files(path).is_empty() {
+        return crate::check_repo::run(path, format);
+    }
     let sources = match crate::stack::load(path) {
         Ok(s) => s,
         Err(code) => return code,

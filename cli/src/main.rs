@@ -4,6 +4,7 @@
 #[cfg(feature = "aws")]
 mod apply;
 mod check;
+mod check_repo;
 mod compile;
 mod completions;
 #[cfg(feature = "aws")]

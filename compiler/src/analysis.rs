@@ -74,7 +74,31 @@ impl Analysis {
     }
 }
 
+/// Analyses a stack, loading the stacks it `use`s from disk.
 pub fn analyze(sources: &Sources) -> Analysis {
+    // Only a stack with uses needs a loader; one made here serves this analysis alone.
+    let loader = crate::repo::DiskLoader::new();
+    analyze_with(sources, &loader)
+}
+
+/// The stack lowered as `environment` sees it (as written for `None`, or a name it does
+/// not declare), unchecked, with the environments it declares: what a stack that uses
+/// this one needs of it.
+pub fn lower_only(sources: &Sources, environment: Option<&str>) -> (hir::Stack, Vec<String>) {
+    let mut sink = Sink::default();
+    let files: Vec<cst::File> =
+        sources.files.iter().enumerate().map(|(id, f)| syntax::parse(id, &f.text).0).collect();
+    let declared = crate::environment::declared(&files, &mut sink);
+    let names = declared.list.iter().map(|e| e.name.text.clone()).collect();
+    let env = environment.and_then(|name| declared.list.iter().find(|e| e.name.text == name));
+    let mut stack = crate::lower::lower_in(&files, env, &mut sink);
+    stack.dir = sources.dir();
+    (stack, names)
+}
+
+/// Analyses a stack, loading the stacks it `use`s through `loader` (shared by the stacks
+/// of a repository checked together, or holding the editor's buffers).
+pub fn analyze_with(sources: &Sources, loader: &dyn crate::uses::Loader) -> Analysis {
     let mut sink = Sink::default();
     let mut files = Vec::with_capacity(sources.files.len());
     for (id, f) in sources.files.iter().enumerate() {
@@ -86,6 +110,7 @@ pub fn analyze(sources: &Sources) -> Analysis {
     if declared.list.is_empty() {
         let mut stack = crate::lower::lower(&files, &mut sink);
         stack.dir = sources.dir();
+        crate::uses::resolve(&mut stack, loader, &mut sink);
         crate::check::run_syntax(&files, &mut sink);
         crate::check::run(&stack, &mut sink);
         let mut diagnostics = sink.diagnostics;
@@ -100,6 +125,7 @@ pub fn analyze(sources: &Sources) -> Analysis {
         let mut sink = Sink::default();
         let mut stack = crate::lower::lower_in(&files, Some(env), &mut sink);
         stack.dir = sources.dir();
+        crate::uses::resolve(&mut stack, loader, &mut sink);
         crate::check::run(&stack, &mut sink);
         environments.push(EnvironmentAnalysis { name: env.name.text.clone(), stack, diagnostics: sink.diagnostics });
     }
@@ -125,6 +151,12 @@ pub fn analyze(sources: &Sources) -> Analysis {
         crate::environment::append(&mut stack, crate::lower::lower_declarations(&files, env, &mut scratch));
     }
     stack.dir = sources.dir();
+    // The editor names the used stacks as the first environment sees them.
+    if let Some(first) = environments.first() {
+        for u in &mut stack.uses {
+            u.target = first.stack.uses.iter().find(|f| f.name.text == u.name.text).and_then(|f| f.target.clone());
+        }
+    }
     let shifts = declared.shifts;
     drop(declared.list);
     Analysis { files, stack, diagnostics, environments, shifts }

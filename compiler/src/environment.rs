@@ -322,7 +322,7 @@ fn override_of(file: FileId, a: &Attr, env: &str, shifts: &mut Shifts, sink: &mu
         return None;
     }
     let first = path.split('.').next().unwrap_or("");
-    if attribute.is_empty() || path.is_empty() || !crate::lower::DECLARATIONS.contains(&first) || first == "let" {
+    if attribute.is_empty() || path.is_empty() || !crate::lower::DECLARATIONS.contains(&first) || ["let", "use"].contains(&first) {
         let why = if first == "let" {
             "a constant is replaced by declaring it again inside the environment: `let NAME = VALUE`".to_string()
         } else {
@@ -392,6 +392,7 @@ pub(crate) fn merge(stack: &mut hir::Stack, own: hir::Stack) {
         balancers,
         certificates,
         moved,
+        uses,
         let_uses: _,
         dir: _,
         environment: _,
@@ -407,6 +408,8 @@ pub(crate) fn merge(stack: &mut hir::Stack, own: hir::Stack) {
     replace(&mut stack.healthchecks, healthchecks, |d| d.name.text.clone());
     replace(&mut stack.balancers, balancers, |d| d.name.text.clone());
     replace(&mut stack.certificates, certificates, |d| d.name.text.clone());
+    // An environment may use another stack under a name the stack uses (its own network).
+    replace(&mut stack.uses, uses, |d| d.name.text.clone());
     // An environment's move of the same address is the one it applies.
     replace(&mut stack.moved, moved, |d| d.from.as_ref().map(|f| f.value.clone()).unwrap_or_default());
 }

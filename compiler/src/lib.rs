@@ -17,11 +17,13 @@ pub mod lower;
 pub mod model;
 pub mod names;
 pub mod reach;
+pub mod repo;
 pub mod render;
 pub mod secrets;
 pub mod sites;
 pub mod source;
 pub mod syntax;
+pub mod uses;
 pub mod zonefile;
 
 pub use analysis::{analyze, Analysis};

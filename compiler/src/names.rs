@@ -54,10 +54,12 @@ pub enum Kind {
     /// A balancer's `target` block, named within its balancer (editor features only).
     BalancerTarget,
     Certificate,
+    /// `use NAME = "PATH"`: another stack, whose names follow `NAME.`.
+    Use,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 15] = [
         Kind::Stack,
         Kind::Let,
         Kind::Network,
@@ -72,6 +74,7 @@ impl Kind {
         Kind::Balancer,
         Kind::BalancerTarget,
         Kind::Certificate,
+        Kind::Use,
     ];
 
     /// The declaration keyword.
@@ -91,6 +94,7 @@ impl Kind {
             Kind::Balancer => "balancer",
             Kind::BalancerTarget => "target",
             Kind::Certificate => "certificate",
+            Kind::Use => "use",
         }
     }
 
@@ -111,6 +115,7 @@ impl Kind {
             Kind::Balancer => "a balancer",
             Kind::BalancerTarget => "a balancer's target",
             Kind::Certificate => "a certificate",
+            Kind::Use => "a used stack",
         }
     }
 }
@@ -126,10 +131,12 @@ pub struct Symbol {
     pub span: Span,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Symbols {
     list: Vec<Symbol>,
     index: HashMap<(Kind, String), usize>,
+    /// The stacks `use` names, loaded: `NAME.…` resolves in theirs.
+    used: HashMap<String, std::sync::Arc<hir::UsedStack>>,
 }
 
 impl Symbols {
@@ -192,6 +199,15 @@ impl Symbols {
         }
         for c in &stack.certificates {
             s.add(Kind::Certificate, &c.name.text, c.file, c.name.span.clone(), sink);
+        }
+        for u in &stack.uses {
+            // Two uses of one name are reported by `crate::uses`.
+            if s.get(Kind::Use, &u.name.text).is_none() {
+                s.add(Kind::Use, &u.name.text, u.file, u.name.span.clone(), sink);
+            }
+            if let Some(t) = &u.target {
+                s.used.entry(u.name.text.clone()).or_insert_with(|| t.clone());
+            }
         }
         s.report_shared_names(sink);
         s
@@ -276,7 +292,47 @@ impl Symbols {
 
     /// Resolves a name use to a declaration of one of `kinds` (tried in order), reporting
     /// E0100 / E0102 / E0106 at the use. `file` is the file holding the use.
+    /// The used stack a reference starts with, and the rest of the reference, which names
+    /// a declaration of that stack. `Err(())` when it starts with a use that did not load
+    /// (reported at the use), so the reference stays silent.
+    #[allow(clippy::result_unit_err)]
+    pub fn across(&self, r: &Ref) -> Option<Result<(&hir::UsedStack, Ref), ()>> {
+        let [first, rest @ ..] = r.segments.as_slice() else { return None };
+        if rest.is_empty() || self.get(Kind::Use, &first.text).is_none() {
+            return None;
+        }
+        let Some(used) = self.used.get(&first.text) else { return Some(Err(())) };
+        let start = rest[0].span.start;
+        let text = r.text.get(first.text.len() + 1..).unwrap_or_default().to_string();
+        Some(Ok((used, Ref { text, span: start..r.span.end, segments: rest.to_vec() })))
+    }
+
+    /// Resolves the rest of a reference in a used stack's names. Its diagnostics point at
+    /// the reference here; labels in the other stack's files are dropped (their file ids
+    /// mean nothing here) and the message says which stack was searched.
+    fn resolve_across<'s>(
+        used: &'s hir::UsedStack,
+        sink: &mut Sink,
+        resolve: impl FnOnce(&'s Symbols, &mut Sink) -> Option<&'s Symbol>,
+    ) -> Option<&'s Symbol> {
+        let mut own = Sink::default();
+        let found = resolve(&used.symbols, &mut own);
+        for mut d in own.diagnostics {
+            d.secondary.clear();
+            d.message = format!("{} (in the stack at `{}`)", d.message, used.path);
+            sink.push(d);
+        }
+        found
+    }
+
     pub fn resolve_any(&self, kinds: &[Kind], file: FileId, r: &Ref, sink: &mut Sink) -> Option<&Symbol> {
+        match self.across(r) {
+            Some(Ok((used, rest))) => {
+                return Self::resolve_across(used, sink, |s, sink| s.resolve_any(kinds, file, &rest, sink));
+            }
+            Some(Err(())) => return None,
+            None => {}
+        }
         let expected = kinds.iter().map(|k| k.article()).collect::<Vec<_>>().join(" or ");
         if kinds.contains(&Kind::Subnet) {
             return self.resolve_subnet(file, r, sink);
@@ -358,6 +414,13 @@ impl Symbols {
 
     /// `NETWORK.SUBNET` → the subnet symbol.
     pub fn resolve_subnet(&self, file: FileId, r: &Ref, sink: &mut Sink) -> Option<&Symbol> {
+        match self.across(r) {
+            Some(Ok((used, rest))) => {
+                return Self::resolve_across(used, sink, |s, sink| s.resolve_subnet(file, &rest, sink));
+            }
+            Some(Err(())) => return None,
+            None => {}
+        }
         match r.segments.as_slice() {
             [net, sub] => {
                 if self.get(Kind::Network, &net.text).is_none() {
@@ -431,6 +494,17 @@ impl Symbols {
     /// `hosts.NAME.ATTR` or `host.NAME.ATTR` (an instance address) → the declaration and
     /// the attribute (`public_ip` or `private_ip`).
     pub fn resolve_address<'r>(&self, file: FileId, r: &'r Ref, sink: &mut Sink) -> Option<(&Symbol, &'r Ident)> {
+        match self.across(r) {
+            Some(Ok((used, rest))) if r.segments.len() == 4 => {
+                let attr = r.segments.last()?;
+                let found = Self::resolve_across(used, sink, |s, sink| {
+                    s.resolve_address(file, &rest, sink).map(|(sym, _)| sym)
+                })?;
+                return Some((found, attr));
+            }
+            Some(Err(())) => return None,
+            _ => {}
+        }
         let [group, name, attr] = r.segments.as_slice() else {
             sink.push(
                 Diagnostic::new(E_BAD_PATH, file, r.span.clone(), format!("`{}` is not an address reference", r.text))

@@ -64,6 +64,18 @@ pub fn json(sources: &Sources, diagnostics: &[Diagnostic]) -> String {
     serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".to_string())
 }
 
+/// The diagnostics of several stacks as one JSON array, in the shape of [`json`].
+pub fn json_stacks(stacks: &[(&Sources, &[Diagnostic])]) -> String {
+    let mut all: Vec<JsonDiagnostic> = Vec::new();
+    for (sources, diagnostics) in stacks {
+        let paths: Vec<String> = sources.files.iter().map(|f| f.path.display().to_string()).collect();
+        all.extend(
+            diagnostics.iter().map(|d| located_json(sources, d, paths.get(d.primary.file).cloned().unwrap_or_default())),
+        );
+    }
+    serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".to_string())
+}
+
 /// Below this many reports one thread draws them all; above, the work is split, since
 /// ariadne's drawing (about 58,000 instructions a report) is most of checking a stack
 /// that reports thousands of warnings.

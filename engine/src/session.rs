@@ -18,6 +18,8 @@ use std::sync::Arc;
 pub struct Session {
     pub backend: Box<dyn Backend>,
     s3: Option<S3Backend>,
+    /// Where a local state's path (its own and a used stack's) starts from.
+    stack_dir: std::path::PathBuf,
     pub provider: Arc<dyn Provider>,
     pub region: String,
     conf: aws_config::SdkConfig,
@@ -67,6 +69,7 @@ impl Session {
         Ok(Session {
             backend,
             s3,
+            stack_dir: stack_dir.to_path_buf(),
             provider,
             region: region.to_string(),
             conf,
@@ -116,6 +119,7 @@ impl Session {
 
     pub async fn plan(&self, desired: &DesiredState, opts: &PlanOptions) -> Result<Plan> {
         let op = if opts.destroy { "plan (destroy)" } else { "plan" };
+        let desired = &self.with_uses(desired).await?;
         locked(self.backend.as_ref(), op, async {
             let state = self.backend.read().await?;
             plan(desired, state.as_ref(), self.provider.as_ref(), &self.options(opts)).await
@@ -123,9 +127,45 @@ impl Session {
         .await
     }
 
+    /// The states of the stacks `desired` uses, read without their locks: a plan only
+    /// reads them, and their own applies may run meanwhile (a value read is the state's
+    /// as last written).
+    pub async fn used_states(&self, desired: &DesiredState) -> Result<crate::plan::uses::UsedStates> {
+        let mut out = crate::plan::uses::UsedStates::new();
+        for u in &desired.uses {
+            let backend: Box<dyn Backend> = match &u.state {
+                StateBackend::Local { path } => {
+                    Box::new(LocalBackend::new(self.stack_dir.join(&u.dir).join(path), &u.name))
+                }
+                StateBackend::S3 { bucket, key } => {
+                    let client = crate::aws::s3_client_counted(&self.conf, &self.requests);
+                    Box::new(S3Backend::new(client, bucket, key, &u.name))
+                }
+            };
+            let state = backend.read().await.map_err(|e| {
+                EngineError::new(
+                    codes::USED_STATE,
+                    format!("the state of the stack at `{}` ({}) can't be read: {}", u.path, backend.describe(), e.message),
+                )
+                .with_help("a plan reads the states of the stacks its `use` declarations name; nothing was planned")
+            })?;
+            out.insert(u.path.clone(), state);
+        }
+        Ok(out)
+    }
+
+    /// `desired` with the values it names in used stacks read from their states.
+    async fn with_uses(&self, desired: &DesiredState) -> Result<DesiredState> {
+        if desired.uses.is_empty() {
+            return Ok(desired.clone());
+        }
+        crate::plan::uses::substitute(desired, &self.used_states(desired).await?)
+    }
+
     /// What changed outside drove since the state was written (`drove plan
     /// --refresh-only`). Reads only: takes no lock, writes nothing.
     pub async fn refresh_only(&self, desired: &DesiredState) -> Result<Plan> {
+        let desired = &self.with_uses(desired).await?;
         let state = self.backend.read().await?;
         crate::plan::refresh_only(desired, state.as_ref(), self.provider.as_ref()).await
     }
@@ -161,6 +201,11 @@ impl Session {
         progress: &(dyn Fn(&Event) + Sync),
     ) -> Result<Option<(Plan, ApplyReport)>> {
         let op = if plan_opts.destroy { "destroy" } else { "apply" };
+        let resolved = match desired {
+            Some(d) if saved.is_none() => Some(self.with_uses(d).await?),
+            _ => None,
+        };
+        let desired = resolved.as_ref().or(desired);
         locked(self.backend.as_ref(), op, async {
             let state = self.backend.read().await?;
             let the_plan = match (saved, desired) {

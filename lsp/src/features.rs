@@ -34,7 +34,7 @@ fn token_type(kind: TokenKind) -> u32 {
         TokenKind::Property => 4,
         TokenKind::Type => 5,
         TokenKind::Function => 6,
-        TokenKind::Symbol(Kind::Stack | Kind::Network | Kind::Zone | Kind::Balancer) => 7,
+        TokenKind::Symbol(Kind::Stack | Kind::Network | Kind::Zone | Kind::Balancer | Kind::Use) => 7,
         TokenKind::Symbol(Kind::Subnet | Kind::BalancerTarget) => 8,
         TokenKind::Symbol(Kind::Firewall) => 9,
         TokenKind::Symbol(Kind::Role) => 10,
@@ -104,6 +104,17 @@ fn at(snap: &Snapshot, file: FileId, p: Position) -> Option<usize> {
 pub fn hover(snap: &Snapshot, file: FileId, p: Position) -> Option<Hover> {
     let a = snap.analysis.as_ref()?;
     let offset = at(snap, file, p)?;
+    if snap.index.at(file, offset).is_none() {
+        if let Some(t) = ide::across::target_at(a, &snap.sources, file, offset) {
+            return Some(Hover {
+                contents: HoverContents::Markup(MarkupContent {
+                    kind: MarkupKind::Markdown,
+                    value: ide::across::hover(&t),
+                }),
+                range: Some(range(snap.sources.file(file), &t.here)),
+            });
+        }
+    }
     let (span, md) = ide::hover_at(a, &snap.index, &snap.sources, file, offset)?;
     Some(Hover {
         contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: md }),
@@ -112,9 +123,22 @@ pub fn hover(snap: &Snapshot, file: FileId, p: Position) -> Option<Hover> {
 }
 
 pub fn definition(snap: &Snapshot, file: FileId, p: Position) -> Option<GotoDefinitionResponse> {
-    let id = snap.index.at(file, at(snap, file, p)?)?;
+    let offset = at(snap, file, p)?;
+    let Some(id) = snap.index.at(file, offset) else { return across_definition(snap, file, offset) };
     let s = snap.index.symbol(id)?;
     Some(GotoDefinitionResponse::Scalar(location(snap, s.file, &s.name_span)?))
+}
+
+/// A name of a used stack: its declaration in that stack's file (the editor's text when
+/// the file is open there, else the disk's, for the position).
+fn across_definition(snap: &Snapshot, file: FileId, offset: usize) -> Option<GotoDefinitionResponse> {
+    let a = snap.analysis.as_ref()?;
+    let t = ide::across::target_at(a, &snap.sources, file, offset)?;
+    let text = snap.overlay.get(&t.path).cloned().or_else(|| std::fs::read_to_string(&t.path).ok())?;
+    let mut other = drove_compiler::source::Sources::default();
+    other.add(t.path.clone(), text);
+    let uri = Uri::from_file_path(&t.path)?;
+    Some(GotoDefinitionResponse::Scalar(Location { uri, range: range(other.file(0), &t.span) }))
 }
 
 pub fn references(snap: &Snapshot, file: FileId, p: Position, with_decl: bool) -> Option<Vec<Location>> {
@@ -204,6 +228,7 @@ fn symbol_kind(k: Kind) -> lsp::SymbolKind {
         Kind::Balancer => lsp::SymbolKind::STRUCT,
         Kind::BalancerTarget => lsp::SymbolKind::FIELD,
         Kind::Certificate => lsp::SymbolKind::KEY,
+        Kind::Use => lsp::SymbolKind::PACKAGE,
     }
 }
 

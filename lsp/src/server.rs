@@ -151,7 +151,10 @@ fn publisher(
     while let Ok(first) = rx.recv() {
         let mut keys = BTreeSet::from([first]);
         keys.extend(rx.try_iter());
-        for key in keys {
+        // The stacks using an edited one are analysed after it: their names of it changed.
+        let dependents: BTreeSet<StackKey> =
+            keys.iter().flat_map(|k| lock(&state).dependents(k)).filter(|d| !keys.contains(d)).collect();
+        for key in keys.into_iter().chain(dependents) {
             // Compiler calls are guarded inside; this guard keeps the thread alive through a
             // bug anywhere else, so later edits still get diagnostics.
             let _ = guard::catch(|| publish(&state, &client, &handle, &key));

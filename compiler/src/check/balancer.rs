@@ -80,7 +80,7 @@ fn subnets(stack: &Stack, b: &Balancer, sink: &mut Sink) {
             );
         }
         if let Some(own) = &b.network {
-            if net.name.text != own.text {
+            if !stack.network(&own.text).is_some_and(|n| std::ptr::eq(n, net)) {
                 sink.push(
                     Diagnostic::new(
                         E_SUBNETS,

@@ -106,7 +106,7 @@ fn peer_cidrs(stack: &hir::Stack, symbols: &Symbols, f: &Firewall, rule: &Rule, 
             Peer::Cidr(c) => out.push((c.value, c.span.clone())),
             Peer::Name(r) => {
                 if let Some(other) = stack.firewall(&r.text) {
-                    same_network(f, other, r, sink);
+                    same_network(stack, f, other, r, sink);
                 } else if let Some(l) = stack.let_decl(&r.text).filter(|_| symbols.get(Kind::Let, &r.text).is_some()) {
                     match names::let_cidrs(l) {
                         Ok(nets) => out.extend(nets.into_iter().map(|n: Spanned<IpNet>| (n.value, r.span.clone()))),
@@ -124,24 +124,24 @@ fn peer_cidrs(stack: &hir::Stack, symbols: &Symbols, f: &Firewall, rule: &Rule, 
     out
 }
 
-fn same_network(f: &Firewall, other: &Firewall, r: &hir::Ref, sink: &mut Sink) {
+fn same_network(stack: &hir::Stack, f: &Firewall, other: &Firewall, r: &hir::Ref, sink: &mut Sink) {
     let (Some(mine), Some(theirs)) = (&f.network, &other.network) else { return };
-    if mine.text != theirs.text {
-        sink.push(
-            Diagnostic::new(
-                E_PEER_OTHER_NETWORK,
-                f.file,
-                r.span.clone(),
-                format!("firewall `{}` is in network `{}`, not `{}`", other.name.text, theirs.text, mine.text),
-            )
-            .with_label("a rule can only name firewalls of its own network")
-            .with_secondary(
-                other.file,
-                theirs.span.clone(),
-                format!("`{}` is in `{}` here", other.name.text, theirs.text),
-            )
-            .with_help("use the other network's CIDR instead, or move the firewall"),
-        );
+    // Compared as declarations: `net.main` here and `main` in the used stack are one network.
+    let (Some(a), Some(b)) = (stack.network(&mine.text), stack.firewall_network(&r.text)) else { return };
+    if !std::ptr::eq(a, b) {
+        let mut d = Diagnostic::new(
+            E_PEER_OTHER_NETWORK,
+            f.file,
+            r.span.clone(),
+            format!("firewall `{}` is in network `{}`, not `{}`", other.name.text, theirs.text, mine.text),
+        )
+        .with_label("a rule can only name firewalls of its own network")
+        .with_help("use the other network's CIDR instead, or move the firewall");
+        // A used stack's firewall is declared in files this report can't name.
+        if stack.across(&r.text).is_none() {
+            d = d.with_secondary(other.file, theirs.span.clone(), format!("`{}` is in `{}` here", other.name.text, theirs.text));
+        }
+        sink.push(d);
     }
 }
 

@@ -44,6 +44,9 @@ pub fn check(stack: &Stack, sink: &mut Sink) {
 pub fn resolve_subnet<'s>(stack: &'s Stack, r: &Ref) -> Option<(&'s Network, &'s Subnet)> {
     match r.segments.as_slice() {
         [net, sub] => stack.subnet(&net.text, &sub.text),
+        [used, net, sub] if stack.used(&used.text).is_some() => {
+            stack.subnet(&format!("{}.{}", used.text, net.text), &sub.text)
+        }
         _ => None,
     }
 }
@@ -403,8 +406,9 @@ fn firewall_networks(stack: &Stack, sink: &mut Sink) {
         for fw_ref in &role.firewalls {
             let Some(fw) = stack.firewall(&fw_ref.text) else { continue };
             let Some(fw_net) = &fw.network else { continue };
-            if fw_net.text == network.name.text || stack.network(&fw_net.text).is_none() {
-                continue;
+            match stack.firewall_network(&fw_ref.text) {
+                Some(n) if !std::ptr::eq(n, network) => {}
+                _ => continue,
             }
             sink.push(
                 Diagnostic::new(

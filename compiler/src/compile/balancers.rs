@@ -25,10 +25,10 @@ pub fn resources(stack: &Stack, info: &StackInfo) -> Vec<Resource> {
     let mut out = Vec::new();
     for b in &stack.balancers {
         let Some(net) = b.network.as_ref() else { continue };
-        out.push(balancer(b, info, &net.text));
+        out.push(balancer(stack, b, info, &net.text));
         for t in &b.targets {
             let group = target_group::address(&b.name.text, &t.name.text);
-            out.push(group_of(b, t, info, &net.text));
+            out.push(group_of(stack, b, t, info, &net.text));
             let port = t.port.as_ref().map_or(80, |p| p.value);
             for instance in instances_of(stack, t) {
                 let spec =
@@ -43,7 +43,7 @@ pub fn resources(stack: &Stack, info: &StackInfo) -> Vec<Resource> {
     out
 }
 
-fn balancer(b: &Balancer, info: &StackInfo, net: &str) -> Resource {
+fn balancer(stack: &Stack, b: &Balancer, info: &StackInfo, net: &str) -> Resource {
     let name = b.aws_name.as_ref().map_or_else(|| load_balancer::name(&info.name, &b.name.text), |n| n.value.clone());
     let spec = LoadBalancer {
         tags: tags(info, &name),
@@ -53,11 +53,19 @@ fn balancer(b: &Balancer, info: &StackInfo, net: &str) -> Resource {
         subnets: b
             .subnets
             .iter()
-            .filter_map(|r| r.text.split_once('.'))
+            .filter_map(|r| r.text.rsplit_once('.'))
             .filter(|(n, _)| *n == net)
-            .map(|(n, s)| Val::id_of(subnet_address(n, s)))
+            .map(|(n, s)| match super::across(stack, n) {
+                (used, n) => Val::across(used, subnet_address(n, s), "id"),
+            })
             .collect(),
-        security_groups: b.firewalls.iter().map(|f| Val::id_of(format!("firewall.{}", f.text))).collect(),
+        security_groups: b
+            .firewalls
+            .iter()
+            .map(|f| match super::across(stack, &f.text) {
+                (used, name) => Val::across(used, format!("firewall.{name}"), "id"),
+            })
+            .collect(),
     };
     Resource::new(load_balancer::address(&b.name.text), spec)
 }
@@ -71,7 +79,7 @@ fn protocol(b: &Balancer, t: &TargetDecl) -> LbProtocol {
     })
 }
 
-fn group_of(b: &Balancer, t: &TargetDecl, info: &StackInfo, net: &str) -> Resource {
+fn group_of(stack: &Stack, b: &Balancer, t: &TargetDecl, info: &StackInfo, net: &str) -> Resource {
     let name = t.aws_name.as_ref().map_or_else(
         || load_balancer::name(&info.name, &format!("{}-{}", b.name.text, t.name.text)),
         |n| n.value.clone(),
@@ -83,7 +91,9 @@ fn group_of(b: &Balancer, t: &TargetDecl, info: &StackInfo, net: &str) -> Resour
         name,
         protocol: proto.aws(),
         port: t.port.as_ref().map_or(80, |p| p.value),
-        vpc: Val::id_of(vpc_address(net)),
+        vpc: match super::across(stack, net) {
+            (used, net) => Val::across(used, vpc_address(net), "id"),
+        },
         health: Health {
             protocol: if http { proto.aws() } else { "TCP".into() },
             path: http.then(|| t.health_path.as_ref().map_or("/", |p| p.value.as_str()).to_string()),

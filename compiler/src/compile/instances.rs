@@ -107,11 +107,12 @@ fn instance(
     let stack = cx.stack;
     let (network, sub) = crate::check::hosts::resolve_subnet(stack, subnet)?;
     let subnet_address = format!("network.{}.subnet.{}", network.name.text, sub.name.text);
-    let groups: Vec<String> = role
+    let subnet_stack = super::across(stack, &subnet.text).0;
+    let groups: Vec<(Option<&str>, String)> = role
         .firewalls
         .iter()
-        .filter_map(|f| stack.firewall(&f.text))
-        .map(|f| format!("firewall.{}", f.name.text))
+        .filter_map(|f| Some((super::across(stack, &f.text).0, stack.firewall(&f.text)?)))
+        .map(|(used, f)| (used, format!("firewall.{}", f.name.text)))
         .collect();
     let image = match role.image.as_ref().map(|i| &i.value) {
         Some(Image::Pattern { pattern, owner }) => {
@@ -132,8 +133,8 @@ fn instance(
         role: role.name.text.clone(),
         image,
         instance_type: role.instance_type.as_ref().map(|t| t.value.clone()),
-        subnet: Val::id_of(&subnet_address),
-        security_groups: groups.iter().map(Val::id_of).collect(),
+        subnet: Val::across(subnet_stack, &subnet_address, "id"),
+        security_groups: groups.iter().map(|(used, g)| Val::across(*used, g, "id")).collect(),
         private_ip,
         associate_public_ip: role.public_ip.as_ref().is_some_and(|p| p.value),
         root_volume: Some(RootVolume {
@@ -149,8 +150,9 @@ fn instance(
         tags,
         rollout: Some(rollout(role)),
     };
-    let mut depends_on = vec![subnet_address];
-    depends_on.extend(groups);
+    // A used stack's resources are applied already; only this stack's order the apply.
+    let mut depends_on: Vec<String> = subnet_stack.is_none().then_some(subnet_address).into_iter().collect();
+    depends_on.extend(groups.into_iter().filter(|(used, _)| used.is_none()).map(|(_, g)| g));
     Some(Resource { address, spec: spec.into(), depends_on, protect })
 }
 

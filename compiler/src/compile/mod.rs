@@ -19,7 +19,7 @@ pub mod ssm_agent;
 use crate::analysis::Analysis;
 use crate::diag::Diagnostic;
 use crate::hir;
-use crate::model::{DesiredState, Move, Resource, StackInfo, StateBackend, Tags};
+use crate::model::{DesiredState, Move, Resource, StackInfo, StateBackend, Tags, UsedState};
 use std::collections::BTreeMap;
 
 pub const DEFAULT_STATE_PATH: &str = "drove.state.json";
@@ -107,7 +107,22 @@ pub fn compile_in(analysis: &Analysis, environment: Option<&str>) -> Result<Desi
         .iter()
         .filter_map(|m| Some(Move { from: m.from.as_ref()?.value.clone(), to: m.to.as_ref()?.value.clone() }))
         .collect();
-    Ok(DesiredState { stack: info, resources, moves })
+    let uses = stack
+        .uses
+        .iter()
+        .filter_map(|u| {
+            let used = u.target.as_ref()?;
+            let info = stack_info(&used.stack).ok()?;
+            Some(UsedState {
+                path: used.path.clone(),
+                dir: u.path.as_ref()?.value.clone(),
+                name: info.name,
+                region: info.region,
+                state: info.state,
+            })
+        })
+        .collect();
+    Ok(DesiredState { stack: info, resources, moves, uses })
 }
 
 fn stack_info(stack: &hir::Stack) -> Result<StackInfo, CompileError> {
@@ -137,6 +152,15 @@ pub(crate) fn tags(info: &StackInfo, name: &str) -> Tags {
     let mut m: Tags = info.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     m.insert("Name".into(), name.to_string());
     m
+}
+
+/// The repository path of the used stack a dotted name starts with (`net.main`), or
+/// `None` for this stack's own names; with the rest of the name.
+pub(crate) fn across<'n>(stack: &'n crate::hir::Stack, name: &'n str) -> (Option<&'n str>, &'n str) {
+    match stack.across(name) {
+        Some((used, rest)) => (Some(used.path.as_str()), rest),
+        None => (None, name),
+    }
 }
 
 /// Adds every `{"ref"}` of the attributes to `depends_on`, keeping the order of first

@@ -35,7 +35,9 @@ fn firewall(stack: &hir::Stack, info: &StackInfo, f: &Firewall) -> Result<[Resou
     let group = Resource::new(
         address.clone(),
         SecurityGroup {
-            vpc: Val::id_of(vpc_address(&network.text)),
+            vpc: match super::across(stack, &network.text) {
+                (used, name) => Val::across(used, vpc_address(name), "id"),
+            },
             name: group_name(&info.name, f),
             description: description(f),
             tags: tags(info, name),
@@ -85,7 +87,8 @@ pub(crate) fn rule_entries(stack: &hir::Stack, rule: &hir::Rule) -> Result<Vec<R
             Peer::Cidr(c) => peers.push(cidr_peer(&c.value)),
             Peer::Name(r) => {
                 if stack.firewall(&r.text).is_some() {
-                    peers.push(RulePeer::Group(Val::id_of(format!("firewall.{}", r.text))));
+                    let (used, name) = super::across(stack, &r.text);
+                    peers.push(RulePeer::Group(Val::across(used, format!("firewall.{name}"), "id")));
                 } else if let Some(l) = stack.let_decl(&r.text) {
                     let nets = names::let_cidrs(l).map_err(|_| missing(format!("`{}` does not hold CIDRs", r.text)))?;
                     peers.extend(nets.iter().map(|n| cidr_peer(&n.value)));

@@ -26,7 +26,8 @@ pub fn check_set(stack: &Stack, file: FileId, set: &[&Record], sink: &mut Sink) 
         for v in vs {
             match &v.data {
                 Rdata::A(AValue::Host(h)) => {
-                    let n = if h.group { hosts_count(stack, &h.name) } else { 1 };
+                    let scope = h.stack.as_ref().and_then(|u| stack.used(&u.text)).map_or(stack, |u| &u.stack);
+                    let n = if h.group { hosts_count(scope, &h.name) } else { 1 };
                     values += n;
                     chars += n * ADDRESS_CHARS;
                 }

@@ -268,7 +268,23 @@ fn check_values(stack: &Stack, z: &Zone, r: &Record, sink: &mut Sink) {
     }
 }
 
+/// The stack whose instances a host reference names: this one, or the used stack its
+/// prefix names. `None` when the prefix names no stack that loaded (reported here when it
+/// names no `use` at all; at the `use` when it did not load).
+pub fn host_scope<'s>(stack: &'s Stack, file: FileId, h: &super::rdata::HostRef, sink: &mut Sink) -> Option<&'s Stack> {
+    let Some(used) = &h.stack else { return Some(stack) };
+    if let Some(u) = stack.used(&used.text) {
+        return Some(&u.stack);
+    }
+    if !stack.uses.iter().any(|u| u.name.text == used.text) {
+        let names = stack.uses.iter().map(|u| u.name.text.as_str()).collect();
+        unknown(sink, file, used.span.clone(), "used stack", &used.text, names);
+    }
+    None
+}
+
 fn check_host_ref(stack: &Stack, file: FileId, h: &super::rdata::HostRef, sink: &mut Sink) {
+    let Some(stack) = host_scope(stack, file, h, sink) else { return };
     let found = if h.group {
         stack.hosts.iter().any(|x| x.name.text == h.name)
     } else {
@@ -287,6 +303,7 @@ fn check_host_ref(stack: &Stack, file: FileId, h: &super::rdata::HostRef, sink: 
 /// `hosts.NAME.public_ip` of instances that get no public address: EC2 reports none, so
 /// the record would have no value to write and the apply would fail half-way.
 fn check_public_ip(stack: &Stack, file: FileId, h: &super::rdata::HostRef, at: Span, sink: &mut Sink) {
+    let Some(stack) = host_scope(stack, file, h, &mut Sink::default()) else { return };
     let role_ref = if h.group {
         stack.hosts.iter().find(|x| x.name.text == h.name).and_then(|x| x.role.as_ref())
     } else {
@@ -302,16 +319,19 @@ fn check_public_ip(stack: &Stack, file: FileId, h: &super::rdata::HostRef, at: S
         Some(p) => (p.span.clone(), "`public_ip = false`".to_string()),
         None => (role.name.span.clone(), format!("role `{}` has no `public_ip = true`", role.name.text)),
     };
+    let mut d = Diagnostic::new(
+        E_NO_PUBLIC_IP,
+        file,
+        at,
+        format!("{what} `{}` {word} no public address: role `{}` does not ask for one", h.name, role.name.text),
+    )
+    .with_label("`public_ip` of instances without one");
+    // The role of a used stack lies in another stack's files, which this report can't name.
+    if h.stack.is_none() {
+        d = d.with_secondary(role.file, there.0, there.1);
+    }
     sink.push(
-        Diagnostic::new(
-            E_NO_PUBLIC_IP,
-            file,
-            at,
-            format!("{what} `{}` {word} no public address: role `{}` does not ask for one", h.name, role.name.text),
-        )
-        .with_label("`public_ip` of instances without one")
-        .with_secondary(role.file, there.0, there.1)
-        .with_help(format!(
+        d.with_help(format!(
             "set `public_ip = true` on role `{}` (its hosts must sit in public subnets), or publish `{}.{}.private_ip` in a private zone",
             role.name.text,
             what,
@@ -475,9 +495,15 @@ fn address_record_only(file: FileId, r: &Record, a: &Alias, what: &str, sink: &m
 
 fn check_alias(stack: &Stack, z: &Zone, zone: &Name, r: &Record, a: &Alias, sink: &mut Sink) {
     let file = z.file;
-    if let Some(b) = &a.balancer {
-        if !stack.balancers.iter().any(|x| x.name.text == b.text) {
-            let names = stack.balancers.iter().map(|x| x.name.text.as_str()).collect();
+    if let Some((used, b)) = a.balancer_in(stack) {
+        // A used stack that did not load was reported at its `use`.
+        let scope = match (used, &a.balancer_stack) {
+            (Some(u), _) => Some(&u.stack),
+            (None, Some(_)) => None,
+            (None, None) => Some(stack),
+        };
+        if let Some(scope) = scope.filter(|s| !s.balancers.iter().any(|x| x.name.text == b.text)) {
+            let names = scope.balancers.iter().map(|x| x.name.text.as_str()).collect();
             unknown(sink, file, b.span.clone(), "balancer", &b.text, names);
         }
         address_record_only(file, r, a, "a balancer", sink);

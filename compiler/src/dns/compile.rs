@@ -91,12 +91,17 @@ fn health_check(h: &HealthCheck) -> Resource {
 fn values_of(stack: &Stack, data: &Rdata) -> (Vec<Val<String>>, Vec<String>) {
     match data {
         Rdata::A(AValue::Host(h)) => {
+            let used = h.stack.as_ref().and_then(|u| stack.used(&u.text));
+            let scope = used.map_or(stack, |u| &u.stack);
             let addresses: Vec<String> = if h.group {
-                crate::compile::instances::group_addresses(stack, &h.name)
+                crate::compile::instances::group_addresses(scope, &h.name)
             } else {
                 vec![crate::compile::instances::host_address(&h.name)]
             };
-            (addresses.iter().map(|a| Val::reference(a, h.attribute.as_str())).collect(), addresses)
+            let path = used.map(|u| u.path.as_str());
+            let values = addresses.iter().map(|a| Val::across(path, a, h.attribute.as_str())).collect();
+            // Another stack's instances are applied before this stack: nothing to wait for.
+            (values, if used.is_some() { Vec::new() } else { addresses })
         }
         d => (d.presentation().map(Val::Lit).into_iter().collect(), Vec::new()),
     }
@@ -164,14 +169,18 @@ fn record_sets(stack: &Stack, z: &Zone, zone: &Name) -> Vec<Resource> {
                 spec.values = Some(values);
                 depends_on.splice(1..1, deps);
             }
-            RecordData::Alias(a) if a.balancer.is_some() => {
-                let lb = crate::model::load_balancer::address(a.balancer.as_ref().map_or("", |b| b.text.as_str()));
+            RecordData::Alias(a) if a.balancer_in(stack).is_some() => {
+                let Some((used, b)) = a.balancer_in(stack) else { continue };
+                let lb = crate::model::load_balancer::address(&b.text);
+                let path = used.map(|u| u.path.as_str());
                 spec.alias = Some(AliasSpec {
-                    dns_name: Val::reference(&lb, "dns_name"),
-                    zone_id: Some(Val::reference(&lb, "zone_id")),
+                    dns_name: Val::across(path, &lb, "dns_name"),
+                    zone_id: Some(Val::across(path, &lb, "zone_id")),
                     evaluate_health: a.evaluate_health.as_ref().is_some_and(|e| e.value),
                 });
-                depends_on.push(lb);
+                if used.is_none() {
+                    depends_on.push(lb);
+                }
             }
             RecordData::Alias(a) => {
                 let zone_id = match &a.zone_id {

@@ -105,6 +105,25 @@ pub struct Alias {
     pub evaluate_health: Option<Spanned<bool>>,
     /// `alias balancer.NAME`: the stack's balancer, whose DNS name and zone the plan fills in.
     pub balancer: Option<crate::hir::Ident>,
+    /// `USE` of `alias USE.balancer.NAME`, a balancer of a used stack; `balancer` is
+    /// then its `NAME`. Only a name the stack `use`s makes it one (see `Alias::balancer_in`).
+    pub balancer_stack: Option<crate::hir::Ident>,
+}
+
+impl Alias {
+    /// The balancer this alias names, and the used stack it is in (`None`: this stack);
+    /// `None` for an alias to a DNS name.
+    pub fn balancer_in<'s>(
+        &self,
+        stack: &'s crate::hir::Stack,
+    ) -> Option<(Option<&'s crate::hir::UsedStack>, &crate::hir::Ident)> {
+        let b = self.balancer.as_ref()?;
+        match &self.balancer_stack {
+            None => Some((None, b)),
+            Some(u) if stack.uses.iter().any(|x| x.name.text == u.text) => Some((stack.used(&u.text), b)),
+            Some(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

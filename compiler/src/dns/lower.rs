@@ -348,11 +348,13 @@ fn lower_alias(cx: &mut Cx, kw: &Word, terms: &[Term], origin: &Name) -> Option<
             keyword_span: kw.span.clone(),
             zone_id: None,
             evaluate_health: None,
-            balancer: target
-                .text
-                .strip_prefix("balancer.")
-                .filter(|b| !b.is_empty() && !b.contains('.'))
-                .map(|b| crate::hir::Ident { text: b.to_string(), span: target.span.start + 9..target.span.end }),
+            balancer: balancer_name(&target.text, target.span.start),
+            balancer_stack: match target.text.split('.').collect::<Vec<_>>().as_slice() {
+                [used, "balancer", name] if !used.is_empty() && !name.is_empty() => {
+                    Some(crate::hir::Ident { text: used.to_string(), span: target.span.start..target.span.start + used.len() })
+                }
+                _ => None,
+            },
         }),
         Err(e) => {
             report_field_error(cx, FieldError::from_name(&target.span, "alias target", &e));
@@ -572,4 +574,15 @@ healthcheck h { type = htp  interval = 15s  threshold = 11  port = 0 }
         let cnam = &diags[0];
         assert_eq!(cnam.fixes[0].replacement, "CNAME");
     }
+}
+
+/// `NAME` of `balancer.NAME` or `USE.balancer.NAME`, with its span.
+fn balancer_name(text: &str, start: usize) -> Option<crate::hir::Ident> {
+    let (prefix, name) = match text.split('.').collect::<Vec<_>>().as_slice() {
+        ["balancer", name] => (0, *name),
+        [used, "balancer", name] => (used.len() + 1, *name),
+        _ => return None,
+    };
+    let at = start + prefix + "balancer.".len();
+    (!name.is_empty()).then(|| crate::hir::Ident { text: name.to_string(), span: at..at + name.len() })
 }

@@ -70,6 +70,8 @@ pub enum AValue {
 /// `hosts.NAME.ATTR` (every instance of a group) or `host.NAME.ATTR` (a pet).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct HostRef {
+    /// `USE` of `USE.hosts.NAME.public_ip`: instances of a stack this one uses.
+    pub stack: Option<crate::hir::Ident>,
     pub group: bool,
     pub name: String,
     pub attribute: HostAttr,
@@ -490,9 +492,19 @@ fn parse_a(w: &Word) -> Result<AValue, FieldError> {
     if let Ok(a) = w.text.parse::<Ipv4Addr>() {
         return Ok(AValue::Addr(a));
     }
-    let parts: Vec<&str> = w.text.split('.').collect();
+    let mut parts: Vec<&str> = w.text.split('.').collect();
+    // `USE.hosts.NAME.ATTR`: the instances of a used stack.
+    let stack = match parts.as_slice() {
+        [used, "hosts" | "host", _, _] => {
+            let ident = crate::hir::Ident { text: used.to_string(), span: w.span.start..w.span.start + used.len() };
+            parts.remove(0);
+            Some(ident)
+        }
+        _ => None,
+    };
+    let offset = stack.as_ref().map_or(0, |s| s.text.len() + 1);
     if let [kind @ ("hosts" | "host"), name, attr] = parts.as_slice() {
-        let name_start = w.span.start + kind.len() + 1;
+        let name_start = w.span.start + offset + kind.len() + 1;
         let attr_start = name_start + name.len() + 1;
         let attribute = match *attr {
             "public_ip" => HostAttr::PublicIp,
@@ -510,6 +522,7 @@ fn parse_a(w: &Word) -> Result<AValue, FieldError> {
             }
         };
         return Ok(AValue::Host(Box::new(HostRef {
+            stack,
             group: *kind == "hosts",
             name: name.to_string(),
             attribute,

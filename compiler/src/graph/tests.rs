@@ -85,6 +85,7 @@ fn state() -> DesiredState {
             res("healthcheck.web", "route53.health_check", json!({ "fqdn": "www.acme.example." }), &[]),
         ],
         moves: Vec::new(),
+        uses: Vec::new(),
     }
 }
 

@@ -13,6 +13,7 @@ mod certificate;
 mod moved;
 mod network;
 mod stack;
+mod uses;
 mod workload;
 
 pub use balancer::*;
@@ -20,12 +21,13 @@ pub use certificate::*;
 pub use moved::*;
 pub use network::*;
 pub use stack::*;
+pub use uses::*;
 pub use workload::*;
 
 use crate::source::{FileId, Span};
 
 /// A declared name or a name segment, with its span in the declaration's file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Ident {
     pub text: String,
     pub span: Span,
@@ -101,6 +103,8 @@ pub struct Stack {
     pub certificates: Vec<Certificate>,
     /// `moved { … }` declarations: renames the next plan applies to the state.
     pub moved: Vec<Moved>,
+    /// `use NAME = "PATH"` declarations: the other stacks this one names.
+    pub uses: Vec<Use>,
     /// Uses of `let` constants that lowering substituted into attribute values.
     pub let_uses: Vec<NameUse>,
     /// The directory `file("…")` paths are relative to (that of the stack's files), where
@@ -116,11 +120,41 @@ impl Stack {
         self.stacks.first()
     }
 
+    /// The stack a `use` names, once loaded.
+    pub fn used(&self, name: &str) -> Option<&UsedStack> {
+        self.uses.iter().find(|u| u.name.text == name).and_then(|u| u.target.as_deref())
+    }
+
+    /// Splits `USE.REST` when `USE` names a used stack: the names of another stack are
+    /// found by the same lookups, with its use name in front.
+    pub fn across<'n>(&self, name: &'n str) -> Option<(&UsedStack, &'n str)> {
+        let (first, rest) = name.split_once('.')?;
+        Some((self.used(first)?, rest))
+    }
+
+    /// A network by name, or `USE.NAME` of a used stack.
     pub fn network(&self, name: &str) -> Option<&Network> {
+        if let Some((used, rest)) = self.across(name) {
+            return used.stack.network(rest);
+        }
         self.networks.iter().find(|n| n.name.text == name)
     }
 
+    /// The network a firewall (`NAME` or `USE.NAME`) is in, looked up in the firewall's
+    /// own stack.
+    pub fn firewall_network(&self, name: &str) -> Option<&Network> {
+        if let Some((used, rest)) = self.across(name) {
+            return used.stack.firewall_network(rest);
+        }
+        let f = self.firewalls.iter().find(|f| f.name.text == name)?;
+        self.network(&f.network.as_ref()?.text)
+    }
+
+    /// A firewall by name, or `USE.NAME` of a used stack.
     pub fn firewall(&self, name: &str) -> Option<&Firewall> {
+        if let Some((used, rest)) = self.across(name) {
+            return used.stack.firewall(rest);
+        }
         self.firewalls.iter().find(|f| f.name.text == name)
     }
 
@@ -136,7 +170,7 @@ impl Stack {
         self.secrets.iter().find(|s| s.name.text == name)
     }
 
-    /// The subnet named by `NETWORK.SUBNET`, with its network.
+    /// The subnet named by `NETWORK.SUBNET` (`NETWORK` may be `USE.NETWORK`), with its network.
     pub fn subnet(&self, network: &str, subnet: &str) -> Option<(&Network, &Subnet)> {
         let n = self.network(network)?;
         n.subnets.iter().find(|s| s.name.text == subnet).map(|s| (n, s))

@@ -68,7 +68,7 @@ pub fn hover(stack: &hir::Stack, index: &Index, file: FileId, offset: usize) -> 
         SymbolKind::Balancer => balancer(stack, &sym.name, &mut md),
         SymbolKind::Certificate => certificate(stack, &sym.name, &mut md),
         SymbolKind::Let => hover_values::let_value(stack, &sym.name, &mut md),
-        SymbolKind::Secret | SymbolKind::HealthCheck | SymbolKind::BalancerTarget => Some(()),
+        SymbolKind::Secret | SymbolKind::HealthCheck | SymbolKind::BalancerTarget | SymbolKind::Use => Some(()),
     };
     let uses = index.references_to(id).count();
     let _ = writeln!(md, "\n{}", counted(uses, "reference"));

@@ -146,13 +146,16 @@ impl Index {
                     ix.use_name(z.file, h, &[SymbolKind::HealthCheck]);
                 }
                 if let RecordData::Alias(a) = &r.data {
-                    if let Some(b) = &a.balancer {
+                    if let (Some(b), None) = (&a.balancer, &a.balancer_stack) {
                         ix.use_ident(z.file, b, SymbolKind::Balancer, None);
                     }
                 }
                 let RecordData::Values(values) = &r.data else { continue };
                 for v in values {
                     if let Rdata::A(AValue::Host(h)) = &v.data {
+                        if h.stack.is_some() {
+                            continue;
+                        }
                         let kind = if h.group { SymbolKind::Hosts } else { SymbolKind::Host };
                         let name = Ident { text: h.name.clone(), span: h.name_span.clone() };
                         ix.use_ident(z.file, &name, kind, None);

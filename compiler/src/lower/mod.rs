@@ -66,9 +66,10 @@ pub const E_UNKNOWN_STATEMENT: &str = "E0059";
 pub const E_BAD_STATEMENT: &str = "E0060";
 
 /// Top-level declaration keywords. `zone` and `healthcheck` are lowered by the DNS part.
-pub const DECLARATIONS: [&str; 14] = [
+pub const DECLARATIONS: [&str; 15] = [
     "stack",
     "let",
+    "use",
     "network",
     "firewall",
     "role",
@@ -282,6 +283,7 @@ pub(crate) fn lower_top_item(cx: &mut Cx, item: &Item, stack: &mut hir::Stack) {
     match head.text.as_str() {
         "stack" => stack.stacks.extend(stack::lower_stack(cx, stmt)),
         "let" => stack.lets.extend(stack::lower_let(cx, stmt)),
+        "use" => stack.uses.extend(stack::lower_use(cx, stmt)),
         "secret" => stack.secrets.extend(stack::lower_secret(cx, stmt)),
         "network" => stack.networks.extend(network::lower_network(cx, stmt)),
         "firewall" => stack.firewalls.extend(network::lower_firewall(cx, stmt)),

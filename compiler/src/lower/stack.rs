@@ -166,3 +166,27 @@ pub fn lower_secret(cx: &mut Cx, stmt: &Stmt) -> Option<Secret> {
     };
     Some(Secret { file: cx.file, name, span: stmt.span.clone(), ciphertext })
 }
+
+const USE_FORM: &str = "use NAME = \"../network\"";
+
+/// `use NAME = "PATH"`: the path is kept as written; `crate::uses` finds the stack.
+pub fn lower_use(cx: &mut Cx, stmt: &Stmt) -> Option<crate::hir::Use> {
+    let name = decl::name(cx, stmt, USE_FORM)?;
+    decl::no_more_terms(cx, stmt, 2, USE_FORM);
+    decl::no_block(cx, stmt, USE_FORM);
+    let path = match stmt.value.as_deref() {
+        Some(Expr::Str(s)) => Some(Spanned::new(s.value.clone(), s.span.clone())),
+        Some(other) => {
+            value::wrong_shape(cx, other, "the used stack's directory as a string, such as `\"../network\"`");
+            None
+        }
+        None => {
+            let d = Diagnostic::new(E_BAD_HEADER, cx.file, name.span.clone(), format!("`use {}` has no path", name.text))
+                .with_label("`= \"PATH\"` expected after this")
+                .with_help(format!("write `use {} = \"../STACK-DIRECTORY\"`", name.text));
+            cx.report(d);
+            None
+        }
+    };
+    Some(crate::hir::Use { file: cx.file, name, span: stmt.span.clone(), path, target: None })
+}

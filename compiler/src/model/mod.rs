@@ -33,6 +33,23 @@ pub struct DesiredState {
     /// diffs. Absent from the JSON when there are none, so other stacks keep their bytes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub moves: Vec<Move>,
+    /// The stacks this one names (`use`), whose states the plan reads the values of
+    /// `{"ref", "stack"}` references from. Absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uses: Vec<UsedState>,
+}
+
+/// Where a used stack keeps its state: read by the plan, never locked or written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsedState {
+    /// Its directory in the repository, as references name it.
+    pub path: String,
+    /// Its directory relative to this stack's (a local state's path is relative to it).
+    pub dir: String,
+    /// Its name (its identity, with an environment), which its state records.
+    pub name: String,
+    pub region: String,
+    pub state: StateBackend,
 }
 
 /// `moved { from = … to = … }`: what the state holds at `from`, and under it, is what the
@@ -413,7 +430,12 @@ pub fn reference(address: &str, attribute: &str) -> Value {
 }
 
 /// The address and attribute of a `{"ref", "attribute"}` value.
+/// A reference to a resource of this stack. One to another stack's (with `"stack"`) is
+/// not: the plan puts the value read from that stack's state in its place first.
 pub fn as_reference(v: &Value) -> Option<(&str, &str)> {
     let o = v.as_object()?;
+    if o.contains_key("stack") {
+        return None;
+    }
     Some((o.get("ref")?.as_str()?, o.get("attribute")?.as_str()?))
 }

@@ -16,11 +16,20 @@ pub struct Ref {
     pub attribute: String,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unknown: bool,
+    /// The used stack the address is in (its path in the repository), whose state the
+    /// plan reads the value from; absent for this stack's own resources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack: Option<String>,
 }
 
 impl Ref {
     pub fn new(address: impl Into<String>, attribute: impl Into<String>) -> Ref {
-        Ref { address: address.into(), attribute: attribute.into(), unknown: false }
+        Ref { address: address.into(), attribute: attribute.into(), unknown: false, stack: None }
+    }
+
+    /// An attribute of a resource of another stack (`stack` is its repository path).
+    pub fn across(stack: Option<&str>, address: impl Into<String>, attribute: impl Into<String>) -> Ref {
+        Ref { stack: stack.map(str::to_string), ..Ref::new(address, attribute) }
     }
 
     /// The `id` of the resource at `address`: how most resources point at each other.
@@ -55,6 +64,11 @@ impl<T> Val<T> {
     /// The `id` of the resource at `address`.
     pub fn id_of(address: impl Into<String>) -> Val<T> {
         Val::Ref(Ref::id(address))
+    }
+
+    /// An attribute of a resource of this stack (`stack` is `None`) or a used one.
+    pub fn across(stack: Option<&str>, address: impl Into<String>, attribute: impl Into<String>) -> Val<T> {
+        Val::Ref(Ref::across(stack, address, attribute))
     }
 
     /// The literal, once every reference has been resolved (apply time).

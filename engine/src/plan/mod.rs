@@ -13,6 +13,7 @@ pub mod render;
 pub(crate) mod resolve;
 pub mod sources;
 pub mod unmanaged;
+pub mod uses;
 
 pub use drift::refresh_only;
 pub use planner::{dependencies, plan, PlanOptions};

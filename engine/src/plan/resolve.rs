@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 /// The marker for a value known only after apply.
 pub fn unknown(address: &str, attribute: &str) -> Value {
-    crate::provider::attributes(&Ref { address: address.into(), attribute: attribute.into(), unknown: true })
+    crate::provider::attributes(&Ref { unknown: true, ..Ref::new(address, attribute) })
 }
 
 /// Whether a value is, or contains, a value known only after apply.
