@@ -146,6 +146,14 @@ pub fn references(snap: &Snapshot, file: FileId, p: Position, with_decl: bool) -
     Some(snap.index.occurrences(id, with_decl).iter().filter_map(|(f, s)| location(snap, *f, s)).collect())
 }
 
+/// The declaration the position names (its kind and name as used), for references from
+/// other stacks.
+pub fn declaration_at(snap: &Snapshot, file: FileId, p: Position) -> Option<(Kind, String)> {
+    let id = snap.index.at(file, at(snap, file, p)?)?;
+    let s = snap.index.symbol(id)?;
+    Some((s.kind, s.path(&snap.index)))
+}
+
 /// The name's range, or why it cannot be renamed (a zone); nothing where no name is.
 pub fn prepare_rename(
     snap: &Snapshot,
@@ -270,18 +278,23 @@ pub fn workspace_symbols(snaps: &[std::sync::Arc<Snapshot>], query: &str) -> Vec
                 continue;
             }
             if let Some(location) = location(snap, s.file, &s.name_span) {
-                out.push(SymbolInformation {
-                    name: path,
-                    kind: symbol_kind(s.kind),
-                    tags: None,
-                    deprecated: None,
-                    location,
-                    container_name: Some(s.kind.keyword().into()),
-                });
+                out.push(symbol_information(s.kind, path, location));
             }
         }
     }
     out
+}
+
+#[allow(deprecated)] // `deprecated` is a required field of the protocol struct
+pub fn symbol_information(kind: Kind, name: String, location: Location) -> SymbolInformation {
+    SymbolInformation {
+        name,
+        kind: symbol_kind(kind),
+        tags: None,
+        deprecated: None,
+        location,
+        container_name: Some(kind.keyword().into()),
+    }
 }
 
 /// Quick fixes from the diagnostics' `fixes`, for every diagnostic whose range meets the

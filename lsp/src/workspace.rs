@@ -137,6 +137,11 @@ impl Workspace {
         self.docs.contains_key(&path_of(uri))
     }
 
+    /// An open buffer's text by its path.
+    pub fn text_of(&self, path: &Path) -> Option<String> {
+        self.docs.get(path).map(|(_, d)| d.text.clone())
+    }
+
     pub fn text(&self, uri: &Uri) -> Option<&str> {
         self.docs.get(&path_of(uri)).map(|(_, d)| d.text.as_str())
     }

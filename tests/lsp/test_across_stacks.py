@@ -5,12 +5,15 @@ stack re-checks the stack using it."""
 
 from __future__ import annotations
 
+import asyncio
 import pathlib
 
 import pytest
+import pytest_lsp
 from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
 
-from conftest import change, diagnostics_for, open_doc, uri, wait_for
+from conftest import DROVE, change, diagnostics_for, make_client, open_doc, uri, wait_for
 
 NETWORK = """\
 stack shared-net { region = "ap-northeast-1" }
@@ -90,3 +93,55 @@ async def test_a_use_that_leads_nowhere_is_reported_at_its_path(client, repo):
     diags = await diagnostics_for(client, app, 1)
     assert [d.code for d in diags] == ["E0112"], diags
     assert diags[0].range.start.line == 1
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[DROVE, "lsp"], client_factory=make_client))
+async def rooted(lsp_client: LanguageClient, repo: pathlib.Path):
+    """A client whose workspace is the repository, as an editor opened on its root."""
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(),
+            workspace_folders=[types.WorkspaceFolder(uri=uri(repo), name="repo")],
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_symbols_and_references_span_the_repository(rooted, repo):
+    client = rooted
+    net = open_doc(client, repo / "network" / "stack.drove")
+    await diagnostics_for(client, net, 1)
+    # The index is built in the background: stacks never opened show up once it is.
+    async def symbols(query: str):
+        return await client.workspace_symbol_async(types.WorkspaceSymbolParams(query=query)) or []
+
+    found: list = []
+
+    async def poll():
+        nonlocal found
+        found = await symbols("other-4")
+        return found
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while not await poll():
+        assert loop.time() < deadline, "the repository's stacks never showed in workspace symbols"
+        await asyncio.sleep(0.05)
+    assert any(s.location.uri == uri(repo / "others" / "s4" / "stack.drove") for s in found), found
+
+    # References to the network's subnet include the app stack's use of it, never opened.
+    row = NETWORK.splitlines()[4]
+    refs = await client.text_document_references_async(
+        types.ReferenceParams(
+            text_document=types.TextDocumentIdentifier(net),
+            position=types.Position(4, row.index("public-a") + 2),
+            context=types.ReferenceContext(include_declaration=False),
+        )
+    )
+    app = uri(repo / "app" / "stack.drove")
+    across = [r for r in refs if r.uri == app]
+    assert len(across) == 1, refs
+    line = APP.splitlines()[4]
+    assert (across[0].range.start.line, across[0].range.start.character) == (4, line.index("public-a"))
