@@ -50,6 +50,9 @@ pub struct DestroyArgs {
 }
 
 pub fn run(args: &Args) -> u8 {
+    if crate::repo_run::is_root(&args.path) {
+        return repository(args);
+    }
     let opts = PlanOptions {
         targets: args.targets.clone(),
         allow_mass_delete: args.allow_mass_delete,
@@ -106,6 +109,28 @@ pub fn run(args: &Args) -> u8 {
         Err(code) => return code,
     };
     execute(Some(&d), None, &args.path, &opts, ud, args.auto_approve, &apply_opts)
+}
+
+/// Every stack of a repository root in order, each applied as `drove apply STACK` would
+/// with the same options; what names one stack's resources is refused here.
+fn repository(args: &Args) -> u8 {
+    if !args.targets.is_empty() || !args.replace.is_empty() {
+        return crate::output::fail(format!(
+            "{} holds stacks, not a stack: `--target` and `--replace` name one stack's resources; give that stack's path",
+            args.path.display()
+        ));
+    }
+    let mut forwarded = vec!["--parallelism".to_string(), args.parallelism.to_string()];
+    for (on, flag) in [
+        (args.auto_approve, "--auto-approve"),
+        (args.allow_mass_delete, "--allow-mass-delete"),
+        (args.skip_drain, "--skip-drain"),
+    ] {
+        if on {
+            forwarded.push(flag.to_string());
+        }
+    }
+    crate::repo_run::apply(&args.path, &forwarded)
 }
 
 /// A saved plan is applied only under the sources it was made from: the stack path it

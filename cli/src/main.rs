@@ -32,6 +32,8 @@ mod reach;
 #[cfg(feature = "aws")]
 mod replace;
 #[cfg(feature = "aws")]
+mod repo_run;
+#[cfg(feature = "aws")]
 mod saved_plan;
 mod secret;
 mod stack;
