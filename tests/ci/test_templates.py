@@ -379,6 +379,16 @@ def test_github_plans_each_stack_once_per_comment_and_applies_the_reviewed_plans
     shutil.move(kept, fake / "artifacts" / "drove-plan-app")
     shutil.rmtree(work / "drove-plans")
 
+    # Main is not what was reviewed (here: an edit on top of the merge): drove refuses the
+    # first plan, dns's, and nothing is applied.
+    reviewed = (work / "dns" / "stack.drove").read_text()
+    (work / "dns" / "stack.drove").write_text(reviewed.replace("198.51.100.8", "198.51.100.9"))
+    log, ok = run_steps(runnable_of(wf, "apply"), work, apply_env, apply_values, expect_ok=False)
+    assert not ok and "error[E0317]" in log and "stack.drove (changed)" in log, log
+    assert [line for line in log.splitlines() if line.startswith("== ")] == ["== dns--staging"], log
+    (work / "dns" / "stack.drove").write_text(reviewed)
+    shutil.rmtree(work / "drove-plans")
+
     log, _ = run_steps(runnable_of(wf, "apply"), work, apply_env, apply_values)
     assert [line for line in log.splitlines() if line.startswith("== ")] == [f"== {k}" for _, _, k in ENTRIES]
     gh = [c["args"] for c in calls(fake) if c["tool"] == "gh"]
@@ -473,6 +483,14 @@ def test_circleci_continues_with_a_plan_job_per_stack_and_applies_the_reviewed_p
     (apply_job,) = workflows["drove-apply"]["jobs"]
     stacks = apply_job["apply"]["stacks"]
     assert [s["key"] for s in json.loads(stacks)] == [k for _, _, k in ENTRIES]
+    e, job_values = job_env("apply", {"stacks": stacks}, work.parent / "bash_env")
+    e["CIRCLE_SHA1"] = sha
+    # A reviewed plan missing: refused before anything is applied.
+    shutil.move(fake / "artifacts" / "network", fake / "kept")
+    log, ok = run_steps(scripts_of(cont, "apply"), work, e, job_values, expect_ok=False)
+    assert not ok and "no reviewed plan for network" in log and "== " not in log, log
+    shutil.move(fake / "kept", fake / "artifacts" / "network")
+    shutil.rmtree(work / "drove-plans")
     e, job_values = job_env("apply", {"stacks": stacks}, work.parent / "bash_env")
     e["CIRCLE_SHA1"] = sha
     log, _ = run_steps(scripts_of(cont, "apply"), work, e, job_values)
