@@ -249,6 +249,8 @@ def moto():
 def world(tmp_path, moto):
     """An origin repository, a clone on a branch `change` whose pull request (#1) edits
     the network and dns stacks, everything on main applied, and the fakes on PATH."""
+    if not shutil.which("jq"):
+        pytest.fail("the templates use jq, as GitHub's and CircleCI's images have it: install jq")
     origin, work, fake, bin_dir = (tmp_path / n for n in ("origin.git", "work", "fake", "bin"))
     fake.mkdir()
     bin_dir.mkdir()
