@@ -78,6 +78,13 @@ pub fn run(args: &Args) -> u8 {
         },
         None => (repository.order().into_iter().map(|i| (i, Reason::All)).collect(), Vec::new()),
     };
+    // Dependencies are followed through the whole repository; what is listed is the
+    // stacks under PATH (a team's directory of a larger repository).
+    let under = drove_compiler::uses::absolute(&args.path);
+    let affected: Vec<(usize, Reason)> =
+        affected.into_iter().filter(|(i, _)| repository.stacks[*i].dir.starts_with(&under)).collect();
+    let removed: Vec<Removed> =
+        removed.into_iter().filter(|r| root.join(&r.path).starts_with(&under) || r.path == ".").collect();
     match args.format {
         Format::Text => {
             let mut out = String::new();
