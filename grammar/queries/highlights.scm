@@ -20,7 +20,7 @@
   (#any-of? @keyword
     "stack" "let" "network" "subnet" "firewall" "role" "hosts" "host" "zone"
     "healthcheck" "secret" "provision" "access" "allow" "environment" "balancer" "listen" "target" "certificate"
-    "moved"))
+    "moved" "use"))
 
 ; What a declaration names.
 (statement
@@ -34,7 +34,7 @@
   head: (word) @keyword
   .
   (word) @constant
-  (#eq? @keyword "let"))
+  (#any-of? @keyword "let" "use"))
 
 ; Firewall rules: the protocol after `allow`.
 (statement

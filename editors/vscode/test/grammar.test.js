@@ -262,6 +262,13 @@ test('moves: the keyword, and `from` and `to` as attributes', () => {
   assert.ok(from.length > 0 && from[0].scopes.includes('variable.other.property.drove'), 'an attribute key');
 });
 
+test('uses: the keyword, and a used stack\'s names as plain words', () => {
+  const t = tokenize(['use net = "../network"', 'hosts web { role = web  count = 2  subnets = [net.main.public-a] }'].join('\n'));
+  expectScope(t, 'use', 'keyword.other.declaration.drove');
+  const path = t.filter((x) => x.text.includes('../network'));
+  assert.ok(path.length > 0 && path[0].scopes.some((s) => s.startsWith('string')), 'the path is a string');
+});
+
 /** Every `*.drove` file below `dir`. */
 function droveFiles(dir) {
   if (!fs.existsSync(dir)) return [];
