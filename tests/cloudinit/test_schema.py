@@ -11,7 +11,7 @@ from citools import ROOT, STACKS, filled, parsed, schema_check, user_data
 
 
 def stacks():
-    found = [p for p in sorted((ROOT / "examples").iterdir()) if p.is_dir()]
+    found = sorted({p.parent for p in (ROOT / "examples").rglob("*.drove")})
     found += sorted((ROOT / "tests" / "fixtures" / "ok").rglob("*.drove"))
     found += [p for p in sorted(STACKS.iterdir()) if p.is_dir()]
     return found

@@ -10,8 +10,9 @@ import pytest
 
 from zonetools import ROOT, compiled, compiled_sets, drove, env_args
 
+# Every stack directory of the examples, at any depth (examples/platform/dns).
 STACKS = sorted((ROOT / "tests" / "fixtures" / "ok").rglob("*.drove")) + sorted(
-    p for p in (ROOT / "examples").iterdir() if p.is_dir())
+    {p.parent for p in (ROOT / "examples").rglob("*.drove")})
 
 
 def zones_of(stack):
