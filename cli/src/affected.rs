@@ -14,11 +14,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-}
+/// Text or JSON, as `drove check` writes.
+pub use crate::check::Format;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
