@@ -242,3 +242,35 @@ async def test_after_an_apply_edits_show_their_effect_and_refresh_shows_drift(le
     await wait_for(lambda: [d.range.start.line for d in lens_client.diagnostics.get(u, []) if d.code == "W0043"] == [www], 20)
     got = await lens_titles(lens_client, u, lambda g: "~ update ingress" in " ".join(g.get(fw, [])))
     assert "rules ~ update ingress" in got[fw][0], got
+
+
+@pytest.mark.asyncio
+async def test_the_lens_of_a_stack_using_another_reads_the_used_state(lens_client, tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "network").mkdir()
+    (tmp_path / "network" / "stack.drove").write_text(
+        'stack shared-net { region = "ap-northeast-1" }\n'
+        "network main {\n  cidr = 10.0.0.0/16\n"
+        "  subnet public-a { cidr = 10.0.1.0/24  zone = a  public = true }\n}\n"
+    )
+    (tmp_path / "app").mkdir()
+    app_text = (
+        'stack shop-app { region = "ap-northeast-1" }\nuse net = "../network"\n'
+        "firewall web in net.main { allow tcp 443 from 0.0.0.0/0 }\n"
+    )
+    u = open_doc(lens_client, tmp_path / "app" / "stack.drove", app_text)
+    await diagnostics_for(lens_client, u, 1)
+    # The network was never applied: one lens at the top says so, as `drove plan` would.
+    got = await lens_titles(lens_client, u, lambda g: any("not been applied" in x for x in g.get(0, [])))
+    assert len(got) == 1, got
+
+    # Once its state holds the VPC, the firewall plans to be created in it.
+    state = {"format": 1, "lineage": "0" * 32, "serial": 1, "stack": "shared-net", "resources": {
+        "network.main": {"kind": "ec2.vpc", "id": "vpc-0123", "attributes": {}, "outputs": {"id": "vpc-0123"}}}}
+    (tmp_path / "network" / "drove.state.json").write_text(json.dumps(state))
+    change(lens_client, u, 2, (2, 0), (2, 0), "# placed in the shared network\n")
+    fw = 3
+    got = await lens_titles(lens_client, u, lambda g: any("create" in x for x in g.get(fw, [])))
+    text = await lens_client.workspace_execute_command_async(
+        t.ExecuteCommandParams(command="drove.server.plan", arguments=[u]))
+    assert "vpc-0123" in text, text
