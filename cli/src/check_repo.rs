@@ -101,4 +101,3 @@ fn duplicate_stack(stack: &drove_compiler::hir::Stack, first: &drove_compiler::r
         ),
     )
 }
-

@@ -7,6 +7,7 @@ use drove_compiler::ide::drift::DriftView;
 use drove_compiler::ide::plan_lens::PlanView;
 use drove_compiler::model::{DesiredState, StateBackend};
 use drove_engine::plan::preview;
+use drove_engine::plan::uses::UsedStates;
 use drove_engine::state::{Backend, LocalBackend, State};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -133,9 +134,45 @@ impl EnginePlanner {
     }
 }
 
+/// The states of the stacks `desired` uses, read as a plan reads them (read-only).
+async fn used_states(stack_dir: &Path, desired: &DesiredState) -> Result<UsedStates, String> {
+    let mut out = UsedStates::new();
+    for u in &desired.uses {
+        let shown =
+            |e: drove_engine::EngineError| format!("cannot read the state of the stack at `{}`: {}", u.path, e.message);
+        let state = match &u.state {
+            StateBackend::Local { path } => {
+                LocalBackend::new(stack_dir.join(&u.dir).join(path), &u.name).read().await.map_err(shown)?
+            }
+            #[cfg(feature = "aws")]
+            StateBackend::S3 { .. } => {
+                let conf = drove_engine::aws::load_config(&u.region).await;
+                let session = drove_engine::session::Session::for_stack(&u.name, &u.region, &u.state, stack_dir, &conf)
+                    .map_err(shown)?;
+                session.read_state().await.map_err(shown)?
+            }
+            #[cfg(not(feature = "aws"))]
+            StateBackend::S3 { .. } => {
+                return Err("this drove was built without AWS support: an S3 state can't be read".into())
+            }
+        };
+        out.insert(u.path.clone(), state);
+    }
+    Ok(out)
+}
+
 impl drove_lsp::Planner for EnginePlanner {
     fn preview(&self, stack_dir: &Path, desired: &DesiredState, environment: Option<&str>) -> Result<PlanView, String> {
         let state = self.state(stack_dir, desired)?;
+        // Names of used stacks take the values their states hold, as the plan does.
+        let resolved;
+        let desired = if desired.uses.is_empty() {
+            desired
+        } else {
+            let states = run(used_states(stack_dir, desired))?;
+            resolved = drove_engine::plan::uses::substitute(desired, &states).map_err(|e| e.message.clone())?;
+            &resolved
+        };
         let env = environment.map(str::to_string);
         run(async {
             preview::preview(desired, state.as_ref(), user_data(desired), env).await.map_err(|e| e.message.clone())

@@ -86,8 +86,7 @@ pub fn analyze(sources: &Sources) -> Analysis {
 /// this one needs of it.
 pub fn lower_only(sources: &Sources, environment: Option<&str>) -> (hir::Stack, Vec<String>) {
     let mut sink = Sink::default();
-    let files: Vec<cst::File> =
-        sources.files.iter().enumerate().map(|(id, f)| syntax::parse(id, &f.text).0).collect();
+    let files: Vec<cst::File> = sources.files.iter().enumerate().map(|(id, f)| syntax::parse(id, &f.text).0).collect();
     let declared = crate::environment::declared(&files, &mut sink);
     let names = declared.list.iter().map(|e| e.name.text.clone()).collect();
     let env = environment.and_then(|name| declared.list.iter().find(|e| e.name.text == name));

@@ -322,7 +322,11 @@ fn override_of(file: FileId, a: &Attr, env: &str, shifts: &mut Shifts, sink: &mu
         return None;
     }
     let first = path.split('.').next().unwrap_or("");
-    if attribute.is_empty() || path.is_empty() || !crate::lower::DECLARATIONS.contains(&first) || ["let", "use"].contains(&first) {
+    if attribute.is_empty()
+        || path.is_empty()
+        || !crate::lower::DECLARATIONS.contains(&first)
+        || ["let", "use"].contains(&first)
+    {
         let why = if first == "let" {
             "a constant is replaced by declaring it again inside the environment: `let NAME = VALUE`".to_string()
         } else {

@@ -70,7 +70,9 @@ pub fn json_stacks(stacks: &[(&Sources, &[Diagnostic])]) -> String {
     for (sources, diagnostics) in stacks {
         let paths: Vec<String> = sources.files.iter().map(|f| f.path.display().to_string()).collect();
         all.extend(
-            diagnostics.iter().map(|d| located_json(sources, d, paths.get(d.primary.file).cloned().unwrap_or_default())),
+            diagnostics
+                .iter()
+                .map(|d| located_json(sources, d, paths.get(d.primary.file).cloned().unwrap_or_default())),
         );
     }
     serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".to_string())

@@ -100,7 +100,9 @@ impl DiskLoader {
         for p in files {
             let text = match self.overlay.as_ref().and_then(|o| o(&p)) {
                 Some(t) => t,
-                None => std::fs::read_to_string(&p).map_err(|e| LoadProblem::Unreadable(format!("{}: {e}", p.display())))?,
+                None => {
+                    std::fs::read_to_string(&p).map_err(|e| LoadProblem::Unreadable(format!("{}: {e}", p.display())))?
+                }
             };
             sources.add(p, text);
         }

@@ -81,11 +81,19 @@ pub fn resolve(stack: &mut Stack, loader: &dyn Loader, sink: &mut Sink) {
         let Some(path) = &u.path else { continue };
         let target = normalize(&dir.join(&path.value));
         let Some(root) = &root else {
-            sink.push(bad_use(u, "this stack is not inside a repository", "a use names a stack of the same git repository: the nearest directory holding `.git`"));
+            sink.push(bad_use(
+                u,
+                "this stack is not inside a repository",
+                "a use names a stack of the same git repository: the nearest directory holding `.git`",
+            ));
             continue;
         };
         let Some(rel) = relative(root, &target) else {
-            sink.push(bad_use(u, &format!("`{}` leaves the repository", path.value), &format!("the repository is `{}`; a used stack must be inside it", root.display())));
+            sink.push(bad_use(
+                u,
+                &format!("`{}` leaves the repository", path.value),
+                &format!("the repository is `{}`; a used stack must be inside it", root.display()),
+            ));
             continue;
         };
         if target == dir {
@@ -143,7 +151,10 @@ fn local_names(stack: &Stack) -> Vec<String> {
 fn name_clash(u: &Use, reserved: &[&str], seen: &[String]) -> Diagnostic {
     let name = &u.name.text;
     let (message, help) = if reserved.contains(&name.as_str()) {
-        (format!("`{name}` can't name a used stack"), format!("`{name}.…` already means this stack's own {name}; choose another name"))
+        (
+            format!("`{name}` can't name a used stack"),
+            format!("`{name}.…` already means this stack's own {name}; choose another name"),
+        )
     } else if seen.contains(name) {
         (format!("`use {name}` is declared twice"), "give each used stack its own name".to_string())
     } else {
@@ -157,7 +168,9 @@ fn name_clash(u: &Use, reserved: &[&str], seen: &[String]) -> Diagnostic {
 
 fn bad_use(u: &Use, message: &str, help: &str) -> Diagnostic {
     let span = u.path.as_ref().map_or(u.name.span.clone(), |p| p.span.clone());
-    Diagnostic::new(E_BAD_USE, u.file, span, message.to_string()).with_label("not a stack of this repository").with_help(help.to_string())
+    Diagnostic::new(E_BAD_USE, u.file, span, message.to_string())
+        .with_label("not a stack of this repository")
+        .with_help(help.to_string())
 }
 
 fn environment_missing(u: &Use, rel: &str, env: Option<&str>, declared: &[String]) -> Diagnostic {
@@ -167,9 +180,9 @@ fn environment_missing(u: &Use, rel: &str, env: Option<&str>, declared: &[String
         Some(env) => format!("the stack at `{rel}` declares no environment `{env}`"),
         None => format!("the stack at `{rel}` declares environments ({list}); this stack declares none"),
     };
-    Diagnostic::new(E_USE_ENVIRONMENT, u.file, span, message)
-        .with_label("which environment's resources?")
-        .with_help(format!("a stack with environments uses the same environment of the stacks it uses: it declares {list}"))
+    Diagnostic::new(E_USE_ENVIRONMENT, u.file, span, message).with_label("which environment's resources?").with_help(
+        format!("a stack with environments uses the same environment of the stacks it uses: it declares {list}"),
+    )
 }
 
 /// The chain of stack paths from `loaded` back to `dir`, when `loaded` (transitively)

@@ -145,7 +145,12 @@ impl Session {
             let state = backend.read().await.map_err(|e| {
                 EngineError::new(
                     codes::USED_STATE,
-                    format!("the state of the stack at `{}` ({}) can't be read: {}", u.path, backend.describe(), e.message),
+                    format!(
+                        "the state of the stack at `{}` ({}) can't be read: {}",
+                        u.path,
+                        backend.describe(),
+                        e.message
+                    ),
                 )
                 .with_help("a plan reads the states of the stacks its `use` declarations name; nothing was planned")
             })?;

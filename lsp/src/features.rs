@@ -104,6 +104,17 @@ fn at(snap: &Snapshot, file: FileId, p: Position) -> Option<usize> {
 pub fn hover(snap: &Snapshot, file: FileId, p: Position) -> Option<Hover> {
     let a = snap.analysis.as_ref()?;
     let offset = at(snap, file, p)?;
+    if snap.index.at(file, offset).is_none() {
+        if let Some(t) = ide::across::target_at(a, &snap.sources, file, offset) {
+            return Some(Hover {
+                contents: HoverContents::Markup(MarkupContent {
+                    kind: MarkupKind::Markdown,
+                    value: ide::across::hover(&t),
+                }),
+                range: Some(range(snap.sources.file(file), &t.here)),
+            });
+        }
+    }
     let (span, md) = ide::hover_at(a, &snap.index, &snap.sources, file, offset)?;
     Some(Hover {
         contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: md }),
@@ -112,14 +123,35 @@ pub fn hover(snap: &Snapshot, file: FileId, p: Position) -> Option<Hover> {
 }
 
 pub fn definition(snap: &Snapshot, file: FileId, p: Position) -> Option<GotoDefinitionResponse> {
-    let id = snap.index.at(file, at(snap, file, p)?)?;
+    let offset = at(snap, file, p)?;
+    let Some(id) = snap.index.at(file, offset) else { return across_definition(snap, file, offset) };
     let s = snap.index.symbol(id)?;
     Some(GotoDefinitionResponse::Scalar(location(snap, s.file, &s.name_span)?))
+}
+
+/// A name of a used stack: its declaration in that stack's file (the editor's text when
+/// the file is open there, else the disk's, for the position).
+fn across_definition(snap: &Snapshot, file: FileId, offset: usize) -> Option<GotoDefinitionResponse> {
+    let a = snap.analysis.as_ref()?;
+    let t = ide::across::target_at(a, &snap.sources, file, offset)?;
+    let text = snap.overlay.get(&t.path).cloned().or_else(|| std::fs::read_to_string(&t.path).ok())?;
+    let mut other = drove_compiler::source::Sources::default();
+    other.add(t.path.clone(), text);
+    let uri = Uri::from_file_path(&t.path)?;
+    Some(GotoDefinitionResponse::Scalar(Location { uri, range: range(other.file(0), &t.span) }))
 }
 
 pub fn references(snap: &Snapshot, file: FileId, p: Position, with_decl: bool) -> Option<Vec<Location>> {
     let id = snap.index.at(file, at(snap, file, p)?)?;
     Some(snap.index.occurrences(id, with_decl).iter().filter_map(|(f, s)| location(snap, *f, s)).collect())
+}
+
+/// The declaration the position names (its kind and name as used), for references from
+/// other stacks.
+pub fn declaration_at(snap: &Snapshot, file: FileId, p: Position) -> Option<(Kind, String)> {
+    let id = snap.index.at(file, at(snap, file, p)?)?;
+    let s = snap.index.symbol(id)?;
+    Some((s.kind, s.path(&snap.index)))
 }
 
 /// The name's range, or why it cannot be renamed (a zone); nothing where no name is.
@@ -246,18 +278,23 @@ pub fn workspace_symbols(snaps: &[std::sync::Arc<Snapshot>], query: &str) -> Vec
                 continue;
             }
             if let Some(location) = location(snap, s.file, &s.name_span) {
-                out.push(SymbolInformation {
-                    name: path,
-                    kind: symbol_kind(s.kind),
-                    tags: None,
-                    deprecated: None,
-                    location,
-                    container_name: Some(s.kind.keyword().into()),
-                });
+                out.push(symbol_information(s.kind, path, location));
             }
         }
     }
     out
+}
+
+#[allow(deprecated)] // `deprecated` is a required field of the protocol struct
+pub fn symbol_information(kind: Kind, name: String, location: Location) -> SymbolInformation {
+    SymbolInformation {
+        name,
+        kind: symbol_kind(kind),
+        tags: None,
+        deprecated: None,
+        location,
+        container_name: Some(kind.keyword().into()),
+    }
 }
 
 /// Quick fixes from the diagnostics' `fixes`, for every diagnostic whose range meets the

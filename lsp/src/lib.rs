@@ -15,6 +15,7 @@ mod features;
 mod guard;
 mod lens;
 mod plans;
+mod repo_index;
 mod server;
 mod workspace;
 

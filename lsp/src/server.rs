@@ -21,6 +21,9 @@ pub struct Backend {
     settings: Arc<Mutex<Settings>>,
     planner: Option<Arc<dyn Planner>>,
     plans: Option<mpsc::Sender<StackKey>>,
+    /// The repository's stacks, indexed in the background for workspace symbols and
+    /// references from other stacks.
+    repo: crate::repo_index::RepoIndex,
 }
 
 pub(crate) fn lock(state: &Mutex<Workspace>) -> MutexGuard<'_, Workspace> {
@@ -73,7 +76,7 @@ impl Backend {
             .name("drove-analysis".into())
             .spawn(move || publisher(rx, st, cl, handle, after))
             .expect("spawning the analysis thread");
-        Backend { state, jobs, client, settings, planner, plans }
+        Backend { state, jobs, client, settings, planner, plans, repo: Default::default() }
     }
 
     fn plan_later(&self, key: StackKey) {
@@ -151,7 +154,10 @@ fn publisher(
     while let Ok(first) = rx.recv() {
         let mut keys = BTreeSet::from([first]);
         keys.extend(rx.try_iter());
-        for key in keys {
+        // The stacks using an edited one are analysed after it: their names of it changed.
+        let dependents: BTreeSet<StackKey> =
+            keys.iter().flat_map(|k| lock(&state).dependents(k)).filter(|d| !keys.contains(d)).collect();
+        for key in keys.into_iter().chain(dependents) {
             // Compiler calls are guarded inside; this guard keeps the thread alive through a
             // bug anywhere else, so later edits still get diagnostics.
             let _ = guard::catch(|| publish(&state, &client, &handle, &key));
@@ -201,6 +207,12 @@ fn publish(state: &Mutex<Workspace>, client: &Client, handle: &tokio::runtime::H
 impl LanguageServer for Backend {
     async fn initialize(&self, p: InitializeParams) -> Result<InitializeResult> {
         let mut capabilities = features::capabilities();
+        #[allow(deprecated)] // `root_uri` is what older clients (Neovim 0.7) send
+        let folder =
+            p.workspace_folders.as_ref().and_then(|f| f.first()).map(|f| f.uri.clone()).or_else(|| p.root_uri.clone());
+        if let Some(folder) = folder.filter(|u| u.scheme().as_str() == "file") {
+            self.repo.build_in_background(path_of(&folder));
+        }
         if self.planner.is_some() {
             let mut s = self.settings.lock().unwrap_or_else(|p| p.into_inner());
             s.environment = p
@@ -250,6 +262,7 @@ impl LanguageServer for Backend {
 
     async fn did_save(&self, p: DidSaveTextDocumentParams) {
         let mut ws = lock(&self.state);
+        self.repo.refresh(ws.stack_of(&p.text_document.uri));
         if !ws.is_open(&p.text_document.uri) {
             let key = ws.stack_of(&p.text_document.uri);
             ws.reload(&key);
@@ -296,7 +309,19 @@ impl LanguageServer for Backend {
     async fn references(&self, p: ReferenceParams) -> Result<Option<Vec<Location>>> {
         let decl = p.context.include_declaration;
         let p = p.text_document_position;
-        self.on_file(&p.text_document.uri, "references", |s, f| features::references(s, f, p.position, decl))
+        let uri = p.text_document.uri.clone();
+        let found = self.on_file(&uri, "references", |s, f| {
+            Some((features::references(s, f, p.position, decl), features::declaration_at(s, f, p.position)))
+        })?;
+        let Some((mut own, declared)) = found else { return Ok(None) };
+        // Other stacks name it through their `use` of this one.
+        if let Some((kind, name)) = declared {
+            let key = lock(&self.state).stack_of(&uri);
+            let text = |path: &std::path::Path| lock(&self.state).text_of(path);
+            let across = self.repo.references(&key, kind, &name, &text);
+            own.get_or_insert_with(Vec::new).extend(across);
+        }
+        Ok(own)
     }
 
     async fn prepare_rename(&self, p: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
@@ -330,7 +355,12 @@ impl LanguageServer for Backend {
         guard::request("workspace/symbol", || {
             let keys = lock(&self.state).stacks();
             let snaps: Vec<_> = keys.iter().map(|k| snapshot(&self.state, k)).collect();
-            Some(WorkspaceSymbolResponse::Flat(features::workspace_symbols(&snaps, &p.query)))
+            let mut out = features::workspace_symbols(&snaps, &p.query);
+            // Stacks not open come from the repository's index, as saved.
+            out.extend(
+                self.repo.symbols(&p.query, &keys).into_iter().map(|(k, n, l)| features::symbol_information(k, n, l)),
+            );
+            Some(WorkspaceSymbolResponse::Flat(out))
         })
     }
 

@@ -30,6 +30,8 @@ pub struct Snapshot {
     /// `None` when the compiler panicked on this text (reported to the client as an error).
     pub analysis: Option<Analysis>,
     pub index: Index,
+    /// The open buffers' texts when it was analysed (used stacks' files among them).
+    pub overlay: Arc<HashMap<PathBuf, String>>,
 }
 
 #[derive(Default)]
@@ -47,6 +49,8 @@ struct Stack {
     /// The last refresh's drift, and the addresses left for the next apply to revert.
     drift: Option<Arc<DriftView>>,
     reverting: BTreeSet<String>,
+    /// The directories of the stacks its last analysis used: an edit there analyses it again.
+    uses: Vec<PathBuf>,
 }
 
 #[derive(Default)]
@@ -133,6 +137,11 @@ impl Workspace {
         self.docs.contains_key(&path_of(uri))
     }
 
+    /// An open buffer's text by its path.
+    pub fn text_of(&self, path: &Path) -> Option<String> {
+        self.docs.get(path).map(|(_, d)| d.text.clone())
+    }
+
     pub fn text(&self, uri: &Uri) -> Option<&str> {
         self.docs.get(&path_of(uri)).map(|(_, d)| d.text.as_str())
     }
@@ -167,7 +176,16 @@ impl Workspace {
                 files.insert(path.clone(), (uri.clone(), Some(doc.version), doc.text.clone()));
             }
         }
-        let mut inputs = Inputs { generation, sources: Sources::default(), uris: Vec::new(), versions: Vec::new() };
+        // Stacks this one uses are read with the editor's text of their open files.
+        let overlay: HashMap<PathBuf, String> =
+            self.docs.iter().map(|(path, (_, doc))| (path.clone(), doc.text.clone())).collect();
+        let mut inputs = Inputs {
+            generation,
+            sources: Sources::default(),
+            uris: Vec::new(),
+            versions: Vec::new(),
+            overlay: Arc::new(overlay),
+        };
         for (path, (uri, version, text)) in files {
             inputs.sources.add(path, text);
             inputs.uris.push(uri);
@@ -182,8 +200,25 @@ impl Workspace {
         if s.generation != snap.generation {
             return false;
         }
+        s.uses = snap
+            .analysis
+            .as_ref()
+            .map(|a| a.stack.uses.iter().filter_map(|u| u.target.as_ref().map(|t| t.dir.clone())).collect())
+            .unwrap_or_default();
         s.cache = Some(snap);
         true
+    }
+
+    /// The stacks known here whose last analysis used the stack `key`, each made stale so
+    /// it is analysed again with the used stack's new text.
+    pub fn dependents(&mut self, key: &StackKey) -> Vec<StackKey> {
+        let dir = drove_compiler::uses::absolute(key);
+        let found: Vec<StackKey> =
+            self.stacks.iter().filter(|(k, s)| *k != key && s.uses.contains(&dir)).map(|(k, _)| k.clone()).collect();
+        for k in &found {
+            self.touch(k);
+        }
+        found
     }
 
     pub fn store_plan(&mut self, key: &StackKey, slot: PlanSlot) {
@@ -262,13 +297,17 @@ pub struct Inputs {
     pub sources: Sources,
     pub uris: Vec<Uri>,
     pub versions: Vec<Option<i32>>,
+    /// The text of every open buffer, by path.
+    pub overlay: Arc<HashMap<PathBuf, String>>,
 }
 
 impl Inputs {
     /// Runs the compiler. A panic inside it leaves `analysis` empty instead of taking the
     /// server down.
     pub fn analyze(self) -> Snapshot {
-        let analysis = guard::catch(|| drove_compiler::analyze(&self.sources)).ok();
+        let overlay = self.overlay.clone();
+        let loader = drove_compiler::repo::DiskLoader::with_overlay(move |p| overlay.get(p).cloned());
+        let analysis = guard::catch(|| drove_compiler::analysis::analyze_with(&self.sources, &loader)).ok();
         let index = analysis.as_ref().and_then(|a| guard::catch(|| Index::build(&a.stack)).ok()).unwrap_or_default();
         Snapshot {
             generation: self.generation,
@@ -277,6 +316,7 @@ impl Inputs {
             versions: self.versions,
             analysis,
             index,
+            overlay: self.overlay,
         }
     }
 }

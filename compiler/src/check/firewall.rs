@@ -139,7 +139,11 @@ fn same_network(stack: &hir::Stack, f: &Firewall, other: &Firewall, r: &hir::Ref
         .with_help("use the other network's CIDR instead, or move the firewall");
         // A used stack's firewall is declared in files this report can't name.
         if stack.across(&r.text).is_none() {
-            d = d.with_secondary(other.file, theirs.span.clone(), format!("`{}` is in `{}` here", other.name.text, theirs.text));
+            d = d.with_secondary(
+                other.file,
+                theirs.span.clone(),
+                format!("`{}` is in `{}` here", other.name.text, theirs.text),
+            );
         }
         sink.push(d);
     }

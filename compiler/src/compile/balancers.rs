@@ -55,16 +55,12 @@ fn balancer(stack: &Stack, b: &Balancer, info: &StackInfo, net: &str) -> Resourc
             .iter()
             .filter_map(|r| r.text.rsplit_once('.'))
             .filter(|(n, _)| *n == net)
-            .map(|(n, s)| match super::across(stack, n) {
-                (used, n) => Val::across(used, subnet_address(n, s), "id"),
-            })
+            .map(|(n, s)| super::id_across(stack, n, |n| subnet_address(n, s)))
             .collect(),
         security_groups: b
             .firewalls
             .iter()
-            .map(|f| match super::across(stack, &f.text) {
-                (used, name) => Val::across(used, format!("firewall.{name}"), "id"),
-            })
+            .map(|f| super::id_across(stack, &f.text, |name| format!("firewall.{name}")))
             .collect(),
     };
     Resource::new(load_balancer::address(&b.name.text), spec)
@@ -91,9 +87,7 @@ fn group_of(stack: &Stack, b: &Balancer, t: &TargetDecl, info: &StackInfo, net: 
         name,
         protocol: proto.aws(),
         port: t.port.as_ref().map_or(80, |p| p.value),
-        vpc: match super::across(stack, net) {
-            (used, net) => Val::across(used, vpc_address(net), "id"),
-        },
+        vpc: super::id_across(stack, net, vpc_address),
         health: Health {
             protocol: if http { proto.aws() } else { "TCP".into() },
             path: http.then(|| t.health_path.as_ref().map_or("/", |p| p.value.as_str()).to_string()),

@@ -19,7 +19,7 @@ pub mod ssm_agent;
 use crate::analysis::Analysis;
 use crate::diag::Diagnostic;
 use crate::hir;
-use crate::model::{DesiredState, Move, Resource, StackInfo, StateBackend, Tags, UsedState};
+use crate::model::{DesiredState, Move, Resource, StackInfo, StateBackend, Tags, UsedState, Val};
 use std::collections::BTreeMap;
 
 pub const DEFAULT_STATE_PATH: &str = "drove.state.json";
@@ -161,6 +161,13 @@ pub(crate) fn across<'n>(stack: &'n crate::hir::Stack, name: &'n str) -> (Option
         Some((used, rest)) => (Some(used.path.as_str()), rest),
         None => (None, name),
     }
+}
+
+/// The `id` of the resource `address` makes of a name of this stack or of a used one
+/// (`net.main` → `network.main` of the stack at the use's path).
+pub(crate) fn id_across(stack: &crate::hir::Stack, name: &str, address: impl FnOnce(&str) -> String) -> Val<String> {
+    let (used, name) = across(stack, name);
+    Val::across(used, address(name), "id")
 }
 
 /// Adds every `{"ref"}` of the attributes to `depends_on`, keeping the order of first

@@ -35,9 +35,7 @@ fn firewall(stack: &hir::Stack, info: &StackInfo, f: &Firewall) -> Result<[Resou
     let group = Resource::new(
         address.clone(),
         SecurityGroup {
-            vpc: match super::across(stack, &network.text) {
-                (used, name) => Val::across(used, vpc_address(name), "id"),
-            },
+            vpc: super::id_across(stack, &network.text, vpc_address),
             name: group_name(&info.name, f),
             description: description(f),
             tags: tags(info, name),

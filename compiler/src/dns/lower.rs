@@ -350,9 +350,10 @@ fn lower_alias(cx: &mut Cx, kw: &Word, terms: &[Term], origin: &Name) -> Option<
             evaluate_health: None,
             balancer: balancer_name(&target.text, target.span.start),
             balancer_stack: match target.text.split('.').collect::<Vec<_>>().as_slice() {
-                [used, "balancer", name] if !used.is_empty() && !name.is_empty() => {
-                    Some(crate::hir::Ident { text: used.to_string(), span: target.span.start..target.span.start + used.len() })
-                }
+                [used, "balancer", name] if !used.is_empty() && !name.is_empty() => Some(crate::hir::Ident {
+                    text: used.to_string(),
+                    span: target.span.start..target.span.start + used.len(),
+                }),
                 _ => None,
             },
         }),
@@ -491,6 +492,17 @@ pub fn lower_healthcheck(cx: &mut Cx, stmt: &Stmt) -> Option<HealthCheck> {
     Some(HealthCheck { file: cx.file, name, span: stmt.span.clone(), kind, host, ip, port, path, interval, threshold })
 }
 
+/// `NAME` of `balancer.NAME` or `USE.balancer.NAME`, with its span.
+fn balancer_name(text: &str, start: usize) -> Option<crate::hir::Ident> {
+    let (prefix, name) = match text.split('.').collect::<Vec<_>>().as_slice() {
+        ["balancer", name] => (0, *name),
+        [used, "balancer", name] => (used.len() + 1, *name),
+        _ => return None,
+    };
+    let at = start + prefix + "balancer.".len();
+    (!name.is_empty()).then(|| crate::hir::Ident { text: name.to_string(), span: at..at + name.len() })
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use crate::diag::{Diagnostic, Sink};
@@ -574,15 +586,4 @@ healthcheck h { type = htp  interval = 15s  threshold = 11  port = 0 }
         let cnam = &diags[0];
         assert_eq!(cnam.fixes[0].replacement, "CNAME");
     }
-}
-
-/// `NAME` of `balancer.NAME` or `USE.balancer.NAME`, with its span.
-fn balancer_name(text: &str, start: usize) -> Option<crate::hir::Ident> {
-    let (prefix, name) = match text.split('.').collect::<Vec<_>>().as_slice() {
-        ["balancer", name] => (0, *name),
-        [used, "balancer", name] => (used.len() + 1, *name),
-        _ => return None,
-    };
-    let at = start + prefix + "balancer.".len();
-    (!name.is_empty()).then(|| crate::hir::Ident { text: name.to_string(), span: at..at + name.len() })
 }

@@ -3,6 +3,7 @@
 //! the words. They live in the compiler so they are tested without a protocol; the `lsp`
 //! crate only converts positions and shapes.
 
+pub mod across;
 mod attributes;
 mod complete;
 pub mod drift;

@@ -181,9 +181,10 @@ pub fn lower_use(cx: &mut Cx, stmt: &Stmt) -> Option<crate::hir::Use> {
             None
         }
         None => {
-            let d = Diagnostic::new(E_BAD_HEADER, cx.file, name.span.clone(), format!("`use {}` has no path", name.text))
-                .with_label("`= \"PATH\"` expected after this")
-                .with_help(format!("write `use {} = \"../STACK-DIRECTORY\"`", name.text));
+            let d =
+                Diagnostic::new(E_BAD_HEADER, cx.file, name.span.clone(), format!("`use {}` has no path", name.text))
+                    .with_label("`= \"PATH\"` expected after this")
+                    .with_help(format!("write `use {} = \"../STACK-DIRECTORY\"`", name.text));
             cx.report(d);
             None
         }

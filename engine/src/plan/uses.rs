@@ -58,13 +58,16 @@ fn value_of(states: &UsedStates, stack: &str, address: &str, attribute: &str) ->
     let not_applied = |why: String| EngineError::new(codes::NOT_APPLIED, why);
     let state = match states.get(stack) {
         Some(Some(s)) => s,
-        Some(None) => return Err(not_applied(format!("the stack at `{stack}` has not been applied: it has no state yet"))),
+        Some(None) => {
+            return Err(not_applied(format!("the stack at `{stack}` has not been applied: it has no state yet")))
+        }
         None => return Err(not_applied(format!("the state of the stack at `{stack}` was not read"))),
     };
     let record = state.resources.get(address).ok_or_else(|| {
         not_applied(format!("`{address}` of the stack at `{stack}` is not in its state: not applied yet"))
     })?;
-    record.output(attribute).filter(|v| !v.is_null()).ok_or_else(|| {
-        not_applied(format!("`{address}` of the stack at `{stack}` has no `{attribute}` in its state"))
-    })
+    record
+        .output(attribute)
+        .filter(|v| !v.is_null())
+        .ok_or_else(|| not_applied(format!("`{address}` of the stack at `{stack}` has no `{attribute}` in its state")))
 }
