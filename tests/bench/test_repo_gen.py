@@ -68,3 +68,18 @@ def test_dns_stack_uses_services_on_both_networks(repo):
         svc = (out / "dns" / "dns-00" / u / "stack.drove").resolve().read_text()
         nets.add(next(line for line in svc.splitlines() if line.startswith("use net")))
     assert len(nets) == 2
+
+
+def test_repository_check_refuses_a_second_stack_of_one_name(tmp_path):
+    """E0116 comes from the repository check (every stack's name is read by its own
+    check): a copy of a service under another directory is the later of the two."""
+    out = tmp_path / "infra"
+    load_gen().build(out, 20, 60)
+    (out / "apps" / "zz-copy").mkdir()
+    for f in (out / "apps" / "app-0003").glob("*.drove"):
+        (out / "apps" / "zz-copy" / f.name).write_text(f.read_text())
+    p = subprocess.run([drove_binary(), "check", str(out), "--format", "json"], capture_output=True, text=True)
+    assert p.returncode == 1, p.stdout + p.stderr
+    found = json.loads(p.stdout)
+    assert [(d["code"], Path(d["file"]).parent.name) for d in found] == [("E0116", "zz-copy")]
+    assert "apps/app-0003" in found[0]["message"]
