@@ -203,8 +203,20 @@ def affected(drove: str, root: pathlib.Path, expected: set[str]) -> dict:
     t = time.perf_counter() - t0
     if p.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} exited {p.returncode}: {p.stderr[-2000:]}")
-    listed = p.stdout.count("stack.drove") or len(re.findall(r'"path"', p.stdout))
+    listed = count_listed(p.stdout)
     return {"affected_s": t, "affected_listed": listed, "affected_expected": len(expected), "affected_out": p.stdout[:400]}
+
+
+def count_listed(out: str) -> int:
+    """The stacks `drove affected --format json` lists: a JSON list, or the first list in
+    a JSON object; one a line if it is not JSON."""
+    try:
+        doc = json.loads(out)
+    except ValueError:
+        return len([l for l in out.splitlines() if l.strip()])
+    if isinstance(doc, dict):
+        doc = next((v for v in doc.values() if isinstance(v, list)), [])
+    return len(doc) if isinstance(doc, list) else 0
 
 
 def median_of(runs: list[dict], key: str) -> float | None:
@@ -305,7 +317,8 @@ def write(r: dict, a: argparse.Namespace) -> None:
         row("peer's largest process", f"{r['peer_rss_mib']:.0f} MiB", "", None, ""),
     ]
     if r["has_affected"]:
-        rows.append(row(f"`drove affected` after a commit to net-00 ({r['dependents_of_net00']} stacks)", f"{r['affected_s'] * 1000:.0f} ms ({per('affected_s', '{:.3f}')} s)", f"< {t['affected_s']} s", r["affected_s"] < t["affected_s"], "`drove affected --since HEAD~1 --format json bench/out/repo`"))
+        listed = f"{r['affected_listed']:.0f} stacks listed, of {r['dependents_of_net00']} depending on it"
+        rows.append(row(f"`drove affected` after a commit to net-00: {listed}", f"{r['affected_s'] * 1000:.0f} ms ({per('affected_s', '{:.3f}')} s)", f"< {t['affected_s']} s", r["affected_s"] < t["affected_s"], "`drove affected --since HEAD~1 --format json bench/out/repo`"))
     else:
         rows.append(row("`drove affected`", "not in this binary", f"< {t['affected_s']} s", None, ""))
     rows += [
