@@ -286,7 +286,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("dir")
     ap.add_argument("--stacks", type=int, default=1000)
-    ap.add_argument("--lines", type=int, default=200, help="about this many lines per stack")
+    ap.add_argument("--lines", type=int, default=200, help="about this many lines per stack (a service takes at least about 100)")
     ap.add_argument("--force", action="store_true", help="replace DIR if it exists")
     a = ap.parse_args()
     out = Path(a.dir)
@@ -298,6 +298,7 @@ def main() -> None:
 
 def build(out: Path, stacks: int, lines: int) -> dict:
     """The repository at `out` (replaced if it exists), committed; what it holds."""
+    counts(stacks)  # refuses too few stacks before anything is removed
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
