@@ -50,6 +50,9 @@ pub struct DestroyArgs {
 }
 
 pub fn run(args: &Args) -> u8 {
+    if crate::repo_run::is_root(&args.path) {
+        return repository(args);
+    }
     let opts = PlanOptions {
         targets: args.targets.clone(),
         allow_mass_delete: args.allow_mass_delete,
@@ -73,6 +76,9 @@ pub fn run(args: &Args) -> u8 {
             Err(e) => return report(&e),
         };
         let stack_path = PathBuf::from(plan.stack_path.as_deref().unwrap_or("."));
+        if let Err(e) = reviewed_sources(&plan, &stack_path, &args.path) {
+            return report(&e);
+        }
         let launched: Vec<Instance> = plan
             .changes
             .iter()
@@ -103,6 +109,45 @@ pub fn run(args: &Args) -> u8 {
         Err(code) => return code,
     };
     execute(Some(&d), None, &args.path, &opts, ud, args.auto_approve, &apply_opts)
+}
+
+/// Every stack of a repository root in order, each applied as `drove apply STACK` would
+/// with the same options; what names one stack's resources is refused here.
+fn repository(args: &Args) -> u8 {
+    if !args.targets.is_empty() || !args.replace.is_empty() {
+        return crate::output::fail(format!(
+            "{} holds stacks, not a stack: `--target` and `--replace` name one stack's resources; give that stack's path",
+            args.path.display()
+        ));
+    }
+    let mut forwarded = vec!["--parallelism".to_string(), args.parallelism.to_string()];
+    for (on, flag) in [
+        (args.auto_approve, "--auto-approve"),
+        (args.allow_mass_delete, "--allow-mass-delete"),
+        (args.skip_drain, "--skip-drain"),
+    ] {
+        if on {
+            forwarded.push(flag.to_string());
+        }
+    }
+    crate::repo_run::apply(&args.path, &forwarded)
+}
+
+/// A saved plan is applied only under the sources it was made from: the stack path it
+/// recorded, taken from the current directory as its local state is, must hold the same
+/// files. A drift plan changes nothing, so it has nothing to check.
+fn reviewed_sources(plan: &Plan, stack_path: &Path, file: &Path) -> drove_engine::Result<()> {
+    if plan.refresh_only {
+        return Ok(());
+    }
+    match &plan.sources {
+        Some(sources) => sources.verify(stack_path),
+        None => Err(drove_engine::EngineError::new(
+            drove_engine::error::codes::BAD_PLAN_FILE,
+            format!("{} does not record the sources it was made from", file.display()),
+        )
+        .with_help("make a new one with `drove plan --out FILE`")),
+    }
 }
 
 pub fn destroy(args: &DestroyArgs) -> u8 {

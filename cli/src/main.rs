@@ -1,6 +1,7 @@
 //! The `drove` command line. Each command lives in its own module; this file only parses
 //! arguments and maps outcomes to the exit codes of the CLI contract.
 
+mod affected;
 #[cfg(feature = "aws")]
 mod apply;
 mod check;
@@ -30,6 +31,8 @@ mod progress;
 mod reach;
 #[cfg(feature = "aws")]
 mod replace;
+#[cfg(feature = "aws")]
+mod repo_run;
 #[cfg(feature = "aws")]
 mod saved_plan;
 mod secret;
@@ -83,6 +86,9 @@ enum Command {
     /// Whether SOURCE can reach DEST[:PORT], and by what path (firewall rules, routes, NAT,
     /// balancer listeners) or what blocks it; `--exposed` lists what the internet reaches
     Reach(reach::Args),
+    /// List the repository's stacks a change since GIT_REF touches (its files, or a stack
+    /// it uses), in the order they apply
+    Affected(affected::Args),
     /// Print the stack's resources and their dependencies as a graph (DOT or Mermaid)
     Graph {
         /// A stack directory or a single .drove file
@@ -178,6 +184,7 @@ fn main() -> ExitCode {
         Command::Compile { path } => compile::run(&path),
         Command::Graph { path, format } => graph::run(&path, format),
         Command::Reach(args) => reach::run(&args),
+        Command::Affected(args) => affected::run(&args),
         #[cfg(feature = "aws")]
         Command::Init { path, migrate_state } => init::run(&path, migrate_state.as_deref()),
         #[cfg(feature = "aws")]
@@ -209,6 +216,7 @@ fn main() -> ExitCode {
 fn takes_no_environment(command: &Command) -> Option<&'static str> {
     match command {
         Command::Fmt { .. } => Some("fmt"),
+        Command::Affected(_) => Some("affected"),
         Command::Import(_) => Some("import"),
         Command::Explain { .. } => Some("explain"),
         Command::Lsp => Some("lsp"),

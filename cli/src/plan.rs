@@ -2,6 +2,7 @@
 
 use crate::engine_run::{desired, report_in, runtime, stack_dir, user_data};
 use crate::output::{color, write, Stream};
+use drove_engine::plan::sources::SourceDigest;
 use drove_engine::plan::{render, Plan, PlanOptions};
 use drove_engine::session::Session;
 use std::path::{Path, PathBuf};
@@ -58,6 +59,9 @@ pub fn save(plan: &Plan, out: &Path) -> Result<(), u8> {
 }
 
 pub fn run(args: &Args) -> u8 {
+    if crate::repo_run::is_root(&args.path) {
+        return repository(args);
+    }
     let d = match desired(&args.path) {
         Ok(d) => d,
         Err(code) => return code,
@@ -93,6 +97,8 @@ pub fn run(args: &Args) -> u8 {
         Err(e) => return report_in(&e, &args.path),
     };
     plan.stack_path = Some(args.path.display().to_string());
+    let embedded = d.user_data().flat_map(|u| u.files.iter().flatten().cloned()).collect::<Vec<_>>();
+    plan.sources = Some(SourceDigest::read(&args.path, embedded));
     print(&plan, args.format);
     if let Some(out) = &args.out {
         if let Err(code) = save(&plan, out) {
@@ -120,4 +126,37 @@ pub fn run(args: &Args) -> u8 {
     } else {
         crate::exit::OK
     }
+}
+
+/// Every stack of a repository root, each planned as `drove plan STACK` would with the
+/// same options; what names one stack's file or resources is refused here.
+fn repository(args: &Args) -> u8 {
+    if args.out.is_some() || !args.targets.is_empty() || !args.replace.is_empty() {
+        return crate::output::fail(format!(
+            "{} holds stacks, not a stack: `--out`, `--target` and `--replace` name one stack's plan or resources; give that stack's path",
+            args.path.display()
+        ));
+    }
+    if matches!(args.format, Format::Json) {
+        return crate::output::fail(format!(
+            "{} holds stacks: a JSON plan is one stack's; plan each stack with `--format json`",
+            args.path.display()
+        ));
+    }
+    let mut forwarded = vec![
+        "--format".to_string(),
+        if matches!(args.format, Format::Markdown) { "markdown" } else { "text" }.to_string(),
+    ];
+    for (on, flag) in [
+        (args.detailed_exitcode, "--detailed-exitcode"),
+        (args.allow_mass_delete, "--allow-mass-delete"),
+        (args.fail_on_exposure, "--fail-on-exposure"),
+        (args.refresh_only, "--refresh-only"),
+    ] {
+        if on {
+            forwarded.push(flag.to_string());
+        }
+    }
+    let detailed = args.detailed_exitcode || args.refresh_only;
+    crate::repo_run::plan(&args.path, &forwarded, matches!(args.format, Format::Markdown), detailed)
 }

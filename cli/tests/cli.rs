@@ -293,6 +293,7 @@ fn help_lists_only_finished_commands() {
             "fmt",
             "compile",
             "reach",
+            "affected",
             "graph",
             "init",
             "plan",

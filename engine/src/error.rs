@@ -126,6 +126,8 @@ pub mod codes {
     pub const MIGRATE: &str = "E0312";
     /// A `moved` declaration the state cannot take: it holds neither address, or both.
     pub const MOVE: &str = "E0316";
+    /// A saved plan's stack sources changed (or are not where it was made) since the plan.
+    pub const SOURCES_CHANGED: &str = "E0317";
     /// A reference into a used stack that its state can't answer: the stack was never
     /// applied, or not since the declaration named was added.
     pub const NOT_APPLIED: &str = "E0318";

@@ -39,7 +39,9 @@ impl RepoIndex {
     pub fn build_in_background(&self, folder: PathBuf) {
         let me = self.clone();
         let _ = std::thread::Builder::new().name("drove-repo-index".into()).spawn(move || {
-            let root = repo::root_of(&folder).unwrap_or(folder);
+            // Outside a repository there is nothing stacks could use, and a folder such as a
+            // home directory could take minutes to walk: only a repository is indexed.
+            let Some(root) = repo::root_of(&folder) else { return };
             let dirs = repo::stack_dirs(&root);
             let loader = DiskLoader::new();
             let indexed = repo::parallel_map(&dirs, |d| index(&loader, d));

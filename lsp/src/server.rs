@@ -332,13 +332,28 @@ impl LanguageServer for Backend {
 
     async fn rename(&self, p: RenameParams) -> Result<Option<WorkspaceEdit>> {
         let pos = p.text_document_position;
-        let result = self.on_file(&pos.text_document.uri, "rename", |s, f| {
-            Some(features::rename(s, f, pos.position, &p.new_name))
+        let uri = pos.text_document.uri.clone();
+        let result = self.on_file(&uri, "rename", |s, f| {
+            Some((features::rename(s, f, pos.position, &p.new_name), features::declaration_at(s, f, pos.position)))
         })?;
         match result {
             None => Ok(None),
-            Some(Ok(edit)) => Ok(Some(edit)),
-            Some(Err(msg)) => Err(tower_lsp_server::jsonrpc::Error::invalid_params(msg)),
+            Some((Ok(mut edit), declared)) => {
+                // The stacks using this one name it too: their uses follow the rename.
+                if let Some((kind, name)) = declared {
+                    let key = lock(&self.state).stack_of(&uri);
+                    let text = |path: &std::path::Path| lock(&self.state).text_of(path);
+                    let changes = edit.changes.get_or_insert_with(Default::default);
+                    for l in self.repo.references(&key, kind, &name, &text) {
+                        changes
+                            .entry(l.uri)
+                            .or_default()
+                            .push(TextEdit { range: l.range, new_text: p.new_name.clone() });
+                    }
+                }
+                Ok(Some(edit))
+            }
+            Some((Err(msg), _)) => Err(tower_lsp_server::jsonrpc::Error::invalid_params(msg)),
         }
     }
 

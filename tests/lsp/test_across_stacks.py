@@ -145,3 +145,44 @@ async def test_symbols_and_references_span_the_repository(rooted, repo):
     assert len(across) == 1, refs
     line = APP.splitlines()[4]
     assert (across[0].range.start.line, across[0].range.start.character) == (4, line.index("public-a"))
+
+
+@pytest.mark.asyncio
+async def test_a_rename_follows_into_the_stacks_using_it(rooted, repo):
+    client = rooted
+    net = open_doc(client, repo / "network" / "stack.drove")
+    await diagnostics_for(client, net, 1)
+    app = uri(repo / "app" / "stack.drove")
+    row = NETWORK.splitlines()[4]
+    position = types.Position(4, row.index("public-a") + 1)
+
+    # The index is built in the background; once it is, the app's use is part of the edit.
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while True:
+        edit = await client.text_document_rename_async(
+            types.RenameParams(text_document=types.TextDocumentIdentifier(net), position=position, new_name="front")
+        )
+        if app in (edit.changes or {}):
+            break
+        assert loop.time() < deadline, edit
+        await asyncio.sleep(0.05)
+    [change_in_app] = edit.changes[app]
+    line = APP.splitlines()[4]
+    assert change_in_app.new_text == "front"
+    assert (change_in_app.range.start.line, change_in_app.range.start.character) == (4, line.index("public-a"))
+    assert change_in_app.range.end.character == line.index("public-a") + len("public-a")
+    # Written out, both stacks check clean.
+    for path, edits in edit.changes.items():
+        p = pathlib.Path(path.removeprefix("file://"))
+        lines = p.read_text().splitlines(keepends=True)
+        for e in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+            assert e.range.start.line == e.range.end.line, e
+            l = lines[e.range.start.line]
+            lines[e.range.start.line] = l[: e.range.start.character] + e.new_text + l[e.range.end.character :]
+        p.write_text("".join(lines))
+    import subprocess
+
+    r = subprocess.run([DROVE, "check", str(repo)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "front" in (repo / "app" / "stack.drove").read_text()

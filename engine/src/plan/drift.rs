@@ -69,6 +69,7 @@ pub async fn refresh_only(desired: &DesiredState, state: Option<&State>, provide
         region: desired.stack.region.clone(),
         backend: desired.stack.state.clone(),
         stack_path: None,
+        sources: None,
         lineage: Some(state.lineage.clone()),
         serial: state.serial,
         destroy: false,

@@ -11,6 +11,7 @@ mod preflight;
 pub mod preview;
 pub mod render;
 pub(crate) mod resolve;
+pub mod sources;
 pub mod unmanaged;
 pub mod uses;
 
@@ -23,9 +24,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// 2: instances' user data carries its secrets' ciphertexts and its files' contents, so a
-/// plan applies without the source tree. A format-1 plan needed the sources; plans are
-/// short-lived, so it is refused with the way out rather than migrated.
-pub const PLAN_FORMAT: u32 = 2;
+/// plan applies without decrypting or reading the source tree. 3: the plan records its
+/// sources' digest (`sources`), which apply checks. Plans are short-lived, so an older
+/// one is refused with the way out rather than migrated.
+pub const PLAN_FORMAT: u32 = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
@@ -126,6 +128,10 @@ pub struct Plan {
     /// The stack path `drove plan` was given (a local state path is relative to it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stack_path: Option<String>,
+    /// The stack's sources the plan was made from (`drove plan --out`); apply refuses a
+    /// plan whose sources changed since (see `sources`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sources: Option<sources::SourceDigest>,
     /// The state this plan was made against; apply refuses a state that moved.
     pub lineage: Option<String>,
     pub serial: u64,
@@ -174,9 +180,14 @@ impl Plan {
                 .with_help("make a new one with `drove plan --out FILE`")
         })?;
         if plan.format != PLAN_FORMAT {
+            let why = if plan.format < PLAN_FORMAT {
+                " (an older drove made it, and it does not record the sources it was made from)"
+            } else {
+                ""
+            };
             return Err(EngineError::new(
                 codes::BAD_PLAN_FILE,
-                format!("{origin} has plan format {}, this drove reads format {PLAN_FORMAT}", plan.format),
+                format!("{origin} has plan format {}, this drove reads format {PLAN_FORMAT}{why}", plan.format),
             )
             .with_help("make a new one with `drove plan --out FILE`"));
         }

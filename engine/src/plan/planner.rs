@@ -299,6 +299,7 @@ pub(super) async fn plan_with_warnings(
         region: desired.stack.region.clone(),
         backend: desired.stack.state.clone(),
         stack_path: None,
+        sources: None,
         lineage,
         serial: state.serial,
         destroy: opts.destroy,

@@ -19,7 +19,7 @@ pub fn substitute(desired: &DesiredState, states: &UsedStates) -> Result<Desired
         return Ok(desired.clone());
     }
     let mut out = desired.clone();
-    let mut errors = Vec::new();
+    let mut errors: Vec<Missing> = Vec::new();
     for r in &mut out.resources {
         let mut attributes = r.attributes();
         if !replace(&mut attributes, states, &r.address, &mut errors) {
@@ -27,24 +27,28 @@ pub fn substitute(desired: &DesiredState, states: &UsedStates) -> Result<Desired
         }
         match Spec::from_attributes(r.kind(), attributes) {
             Ok(spec) => *r = Resource { spec, ..r.clone() },
-            Err(e) => errors.push(EngineError::new(codes::NOT_APPLIED, format!("{}: {e}", r.address))),
+            Err(e) => errors.push(Missing {
+                error: EngineError::new(codes::NOT_APPLIED, format!("{}: {e}", r.address)),
+                stack: String::new(),
+                needed_by: r.address.clone(),
+            }),
         }
     }
-    match EngineError::all(errors) {
+    match EngineError::all(merged(errors)) {
         None => Ok(out),
         Some(e) => Err(e),
     }
 }
 
 /// Replaces the references to other stacks inside `v`; whether there were any.
-fn replace(v: &mut Value, states: &UsedStates, from: &str, errors: &mut Vec<EngineError>) -> bool {
+fn replace(v: &mut Value, states: &UsedStates, from: &str, errors: &mut Vec<Missing>) -> bool {
     match v {
         Value::Object(o) if o.contains_key("stack") && o.contains_key("ref") => {
             let text = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
             let (stack, address, attribute) = (text("stack"), text("ref"), text("attribute"));
             match value_of(states, &stack, &address, &attribute) {
                 Ok(value) => *v = value,
-                Err(e) => errors.push(e.with_help(format!("`{from}` needs it; apply the stack at `{stack}` first"))),
+                Err(error) => errors.push(Missing { error, stack, needed_by: from.to_string() }),
             }
             true
         }
@@ -70,4 +74,43 @@ fn value_of(states: &UsedStates, stack: &str, address: &str, attribute: &str) ->
         .output(attribute)
         .filter(|v| !v.is_null())
         .ok_or_else(|| not_applied(format!("`{address}` of the stack at `{stack}` has no `{attribute}` in its state")))
+}
+
+/// A value a used state could not give, and the resource of this stack needing it.
+struct Missing {
+    error: EngineError,
+    stack: String,
+    needed_by: String,
+}
+
+/// One error per missing value, naming the resources that need it: a stack not applied
+/// yet is one error, not one per reference.
+fn merged(missing: Vec<Missing>) -> Vec<EngineError> {
+    let mut out: Vec<(Missing, Vec<String>)> = Vec::new();
+    for m in missing {
+        match out.iter_mut().find(|(o, _)| o.error.message == m.error.message) {
+            Some((_, needers)) => {
+                if !needers.contains(&m.needed_by) {
+                    needers.push(m.needed_by)
+                }
+            }
+            None => {
+                let first = m.needed_by.clone();
+                out.push((m, vec![first]));
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(m, needers)| {
+            let shown: Vec<String> = needers.iter().take(3).map(|n| format!("`{n}`")).collect();
+            let who = match needers.len() - shown.len() {
+                0 => shown.join(", "),
+                more => format!("{} and {more} more", shown.join(", ")),
+            };
+            let verb = if needers.len() == 1 { "needs" } else { "need" };
+            let then =
+                if m.stack.is_empty() { String::new() } else { format!("; apply the stack at `{}` first", m.stack) };
+            m.error.with_help(format!("{who} {verb} it{then}"))
+        })
+        .collect()
 }
