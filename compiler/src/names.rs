@@ -312,6 +312,7 @@ impl Symbols {
     /// mean nothing here) and the message says which stack was searched.
     fn resolve_across<'s>(
         used: &'s hir::UsedStack,
+        use_name: &str,
         sink: &mut Sink,
         resolve: impl FnOnce(&'s Symbols, &mut Sink) -> Option<&'s Symbol>,
     ) -> Option<&'s Symbol> {
@@ -320,6 +321,10 @@ impl Symbols {
         for mut d in own.diagnostics {
             d.secondary.clear();
             d.message = format!("{} (in the stack at `{}`)", d.message, used.path);
+            // The suggestion as it is written here: `net.main.public-a`, not `main.public-a`.
+            if let Some(h) = &mut d.help {
+                *h = h.replace("did you mean `", &format!("did you mean `{use_name}."));
+            }
             sink.push(d);
         }
         found
@@ -328,7 +333,9 @@ impl Symbols {
     pub fn resolve_any(&self, kinds: &[Kind], file: FileId, r: &Ref, sink: &mut Sink) -> Option<&Symbol> {
         match self.across(r) {
             Some(Ok((used, rest))) => {
-                return Self::resolve_across(used, sink, |s, sink| s.resolve_any(kinds, file, &rest, sink));
+                return Self::resolve_across(used, &r.segments[0].text, sink, |s, sink| {
+                    s.resolve_any(kinds, file, &rest, sink)
+                });
             }
             Some(Err(())) => return None,
             None => {}
@@ -416,7 +423,9 @@ impl Symbols {
     pub fn resolve_subnet(&self, file: FileId, r: &Ref, sink: &mut Sink) -> Option<&Symbol> {
         match self.across(r) {
             Some(Ok((used, rest))) => {
-                return Self::resolve_across(used, sink, |s, sink| s.resolve_subnet(file, &rest, sink));
+                return Self::resolve_across(used, &r.segments[0].text, sink, |s, sink| {
+                    s.resolve_subnet(file, &rest, sink)
+                });
             }
             Some(Err(())) => return None,
             None => {}
@@ -497,7 +506,7 @@ impl Symbols {
         match self.across(r) {
             Some(Ok((used, rest))) if r.segments.len() == 4 => {
                 let attr = r.segments.last()?;
-                let found = Self::resolve_across(used, sink, |s, sink| {
+                let found = Self::resolve_across(used, &r.segments[0].text, sink, |s, sink| {
                     s.resolve_address(file, &rest, sink).map(|(sym, _)| sym)
                 })?;
                 return Some((found, attr));
