@@ -72,18 +72,27 @@ fn run<T: Send>(work: impl std::future::Future<Output = Result<T, String>> + Sen
 }
 
 async fn read_state(stack_dir: &Path, desired: &DesiredState) -> Result<Option<State>, String> {
-    let shown = |e: drove_engine::EngineError| format!("cannot read the state: {}", e.message);
-    match &desired.stack.state {
-        StateBackend::Local { path } => {
-            LocalBackend::new(stack_dir.join(path), &desired.stack.name).read().await.map_err(shown)
-        }
+    let s = &desired.stack;
+    read_state_at(stack_dir, &s.name, &s.region, &s.state).await.map_err(|e| format!("cannot read the state: {e}"))
+}
+
+/// The state a stack named `name` keeps in `state` (a local path relative to `dir`),
+/// read without its lock.
+async fn read_state_at(dir: &Path, name: &str, region: &str, state: &StateBackend) -> Result<Option<State>, String> {
+    let shown = |e: drove_engine::EngineError| e.message;
+    match state {
+        StateBackend::Local { path } => LocalBackend::new(dir.join(path), name).read().await.map_err(shown),
         #[cfg(feature = "aws")]
         StateBackend::S3 { .. } => {
-            let session = drove_engine::session::Session::open(desired, stack_dir).await.map_err(shown)?;
+            let conf = drove_engine::aws::load_config(region).await;
+            let session = drove_engine::session::Session::for_stack(name, region, state, dir, &conf).map_err(shown)?;
             session.read_state().await.map_err(shown)
         }
         #[cfg(not(feature = "aws"))]
-        StateBackend::S3 { .. } => Err("this drove was built without AWS support: an S3 state can't be read".into()),
+        StateBackend::S3 { .. } => {
+            let _ = region;
+            Err("this drove was built without AWS support: an S3 state can't be read".into())
+        }
     }
 }
 
@@ -138,24 +147,9 @@ impl EnginePlanner {
 async fn used_states(stack_dir: &Path, desired: &DesiredState) -> Result<UsedStates, String> {
     let mut out = UsedStates::new();
     for u in &desired.uses {
-        let shown =
-            |e: drove_engine::EngineError| format!("cannot read the state of the stack at `{}`: {}", u.path, e.message);
-        let state = match &u.state {
-            StateBackend::Local { path } => {
-                LocalBackend::new(stack_dir.join(&u.dir).join(path), &u.name).read().await.map_err(shown)?
-            }
-            #[cfg(feature = "aws")]
-            StateBackend::S3 { .. } => {
-                let conf = drove_engine::aws::load_config(&u.region).await;
-                let session = drove_engine::session::Session::for_stack(&u.name, &u.region, &u.state, stack_dir, &conf)
-                    .map_err(shown)?;
-                session.read_state().await.map_err(shown)?
-            }
-            #[cfg(not(feature = "aws"))]
-            StateBackend::S3 { .. } => {
-                return Err("this drove was built without AWS support: an S3 state can't be read".into())
-            }
-        };
+        let state = read_state_at(&stack_dir.join(&u.dir), &u.name, &u.region, &u.state)
+            .await
+            .map_err(|e| format!("cannot read the state of the stack at `{}`: {e}", u.path))?;
         out.insert(u.path.clone(), state);
     }
     Ok(out)
