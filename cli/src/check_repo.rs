@@ -78,12 +78,11 @@ pub fn run(path: &Path, format: Format) -> u8 {
             for (sources, d) in parts.iter().filter(|(_, d)| !d.is_empty()) {
                 out.push_str(&render::text(sources, d, c));
             }
-            let owned: Vec<Diagnostic> = all.iter().map(|d| (*d).clone()).collect();
             let with = parts.iter().filter(|(_, d)| !d.is_empty()).count();
             out.push_str(&format!(
                 "{}: {} ({}, {} with problems)\n",
                 path.display(),
-                render::summary(&owned),
+                render::summary(all.iter().copied()),
                 render::counted(repo.stacks.len(), "stack"),
                 with
             ));

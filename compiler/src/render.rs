@@ -54,20 +54,14 @@ fn located_json(sources: &Sources, d: &Diagnostic, file: String) -> JsonDiagnost
 
 /// `drove check --format json`: a pretty JSON array, in the order given.
 pub fn json(sources: &Sources, diagnostics: &[Diagnostic]) -> String {
-    // Each path is written out once, not once per diagnostic.
-    let paths: Vec<String> = sources.files.iter().map(|f| f.path.display().to_string()).collect();
-    let all: Vec<JsonDiagnostic> = diagnostics
-        .iter()
-        .map(|d| located_json(sources, d, paths.get(d.primary.file).cloned().unwrap_or_default()))
-        .collect();
-    // Serialising plain strings and numbers cannot fail.
-    serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".to_string())
+    json_stacks(&[(sources, diagnostics)])
 }
 
 /// The diagnostics of several stacks as one JSON array, in the shape of [`json`].
 pub fn json_stacks(stacks: &[(&Sources, &[Diagnostic])]) -> String {
     let mut all: Vec<JsonDiagnostic> = Vec::new();
     for (sources, diagnostics) in stacks {
+        // Each path is written out once, not once per diagnostic.
         let paths: Vec<String> = sources.files.iter().map(|f| f.path.display().to_string()).collect();
         all.extend(
             diagnostics
@@ -75,6 +69,7 @@ pub fn json_stacks(stacks: &[(&Sources, &[Diagnostic])]) -> String {
                 .map(|d| located_json(sources, d, paths.get(d.primary.file).cloned().unwrap_or_default())),
         );
     }
+    // Serialising plain strings and numbers cannot fail.
     serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".to_string())
 }
 
@@ -140,9 +135,15 @@ pub fn counted(n: usize, word: &str) -> String {
 }
 
 /// "2 errors, 1 warning", or "no problems".
-pub fn summary(diagnostics: &[Diagnostic]) -> String {
-    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-    let warnings = diagnostics.len() - errors;
+pub fn summary<'d>(diagnostics: impl IntoIterator<Item = &'d Diagnostic>) -> String {
+    let (mut errors, mut warnings) = (0, 0);
+    for d in diagnostics {
+        if d.severity == Severity::Error {
+            errors += 1;
+        } else {
+            warnings += 1;
+        }
+    }
     match (errors, warnings) {
         (0, 0) => "no problems".to_string(),
         (e, 0) => counted(e, "error"),

@@ -16,6 +16,9 @@ pub const E_USE_CYCLE: &str = "E0113";
 pub const E_USE_ENVIRONMENT: &str = "E0114";
 pub const E_USE_NAME: &str = "E0115";
 
+/// Use names refused: `NAME.…` already means this stack's own instances and balancers.
+const RESERVED: [&str; 3] = ["hosts", "host", "balancer"];
+
 /// Why a used stack could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoadProblem {
@@ -69,12 +72,12 @@ pub fn resolve(stack: &mut Stack, loader: &dyn Loader, sink: &mut Sink) {
     let dir = absolute(&dir);
     let root = loader.root(&dir);
     let environment = stack.environment.clone();
-    let reserved: Vec<&str> = ["hosts", "host", "balancer"].to_vec();
+
     let mut seen: Vec<String> = Vec::new();
     let local = local_names(stack);
     for u in &mut stack.uses {
-        if reserved.contains(&u.name.text.as_str()) || local.contains(&u.name.text) || seen.contains(&u.name.text) {
-            sink.push(name_clash(u, &reserved, &seen));
+        if RESERVED.contains(&u.name.text.as_str()) || local.contains(&u.name.text) || seen.contains(&u.name.text) {
+            sink.push(name_clash(u, &seen));
             continue;
         }
         seen.push(u.name.text.clone());
@@ -148,9 +151,9 @@ fn local_names(stack: &Stack) -> Vec<String> {
     stack.networks.iter().map(|n| n.name.text.clone()).collect()
 }
 
-fn name_clash(u: &Use, reserved: &[&str], seen: &[String]) -> Diagnostic {
+fn name_clash(u: &Use, seen: &[String]) -> Diagnostic {
     let name = &u.name.text;
-    let (message, help) = if reserved.contains(&name.as_str()) {
+    let (message, help) = if RESERVED.contains(&name.as_str()) {
         (
             format!("`{name}` can't name a used stack"),
             format!("`{name}.…` already means this stack's own {name}; choose another name"),
