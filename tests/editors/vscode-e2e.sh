@@ -108,6 +108,8 @@ cat > "$tmp/data/User/settings.json" <<JSON
   "update.mode": "none",
   "git.enabled": false,
   "editor.hover.delay": 100,
+  "files.hotExit": "off",
+  "workbench.editor.restoreViewState": false,
   "window.commandCenter": false,
   "chat.disableAIFeatures": true,
   "workbench.colorTheme": "Default Dark Modern"
@@ -128,12 +130,21 @@ done
 
 mkdir -p docs/images
 log "driving VS Code in Chromium"
+drive() {
+  E2E_URL="http://127.0.0.1:$port/?folder=$ws" E2E_FILE=roles.drove E2E_CODE=E0100 E2E_WORD=wbe E2E_FIX=web \
+    E2E_PROFILE="$tmp/chromium-$1" E2E_SHOT="$repo/docs/images/vscode-diagnostics.png" E2E_FAILSHOT="$work/vscode-e2e-failure-$1.png" \
+    E2E_LENS_SHOT="$repo/docs/images/vscode-plan-lens.png" E2E_REACH_SHOT="$repo/docs/images/vscode-reach-hover.png" E2E_HOSTS=app \
+    E2E_HOSTS_LINE="$(grep -n '^hosts app ' "$ws/roles.drove" | cut -d: -f1)" \
+    timeout 300 node tests/editors/vscode-e2e.js
+}
+# A browser driven on a loaded 2-core machine misses a beat now and then; a second run
+# in a fresh profile tells that apart from a broken editor, and both are printed.
 status=0
-E2E_URL="http://127.0.0.1:$port/?folder=$ws" E2E_FILE=roles.drove E2E_CODE=E0100 E2E_WORD=wbe E2E_FIX=web \
-  E2E_PROFILE="$tmp/chromium" E2E_SHOT="$repo/docs/images/vscode-diagnostics.png" E2E_FAILSHOT="$work/vscode-e2e-failure.png" \
-  E2E_LENS_SHOT="$repo/docs/images/vscode-plan-lens.png" E2E_REACH_SHOT="$repo/docs/images/vscode-reach-hover.png" E2E_HOSTS=app \
-  E2E_HOSTS_LINE="$(grep -n '^hosts app ' "$ws/roles.drove" | cut -d: -f1)" \
-  timeout 300 node tests/editors/vscode-e2e.js || status=$?
+if ! drive 1; then
+  log "the first run failed; running once more in a fresh profile"
+  git -C "$repo" checkout -q -- docs/images 2>/dev/null || true
+  drive 2 || status=$?
+fi
 if [ $status -ne 0 ]; then
   echo "--- code-server log" >&2
   tail -50 "$tmp/code-server.log" >&2
