@@ -14,6 +14,7 @@ mod explain;
 mod features;
 mod guard;
 mod lens;
+mod outbox;
 mod plans;
 mod repo_index;
 mod server;
@@ -28,9 +29,11 @@ use tower_lsp_server::{LspService, Server};
 /// With a `planner`, the server also shows the plan lens and refreshes drift.
 pub fn serve_stdio(planner: Option<std::sync::Arc<dyn Planner>>) -> std::io::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let (outbox, output, writer) = outbox::start(std::io::stdout())?;
     rt.block_on(async {
-        let (service, socket) = LspService::new(move |client| Backend::new(client, planner));
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(service).await;
+        let (service, socket) = LspService::new(move |client| Backend::new(client, outbox, planner));
+        Server::new(tokio::io::stdin(), output, socket).serve(service).await;
     });
+    writer.finish();
     Ok(())
 }

@@ -5,6 +5,7 @@ use crate::convert;
 use crate::features;
 use crate::guard;
 use crate::lens;
+use crate::outbox::Outbox;
 use crate::plans::{self, Done, Planner, Settings};
 use crate::workspace::{path_of, Published, Snapshot, StackKey, Workspace};
 use drove_compiler::source::FileId;
@@ -48,7 +49,8 @@ pub fn snapshot(state: &Mutex<Workspace>, key: &StackKey) -> Arc<Snapshot> {
 
 impl Backend {
     /// A server; with a `planner`, it also shows the plan lens and refreshes drift.
-    pub fn new(client: Client, planner: Option<Arc<dyn Planner>>) -> Self {
+    /// Diagnostics go out through `outbox`, the rest through `client`.
+    pub fn new(client: Client, outbox: Outbox, planner: Option<Arc<dyn Planner>>) -> Self {
         let state = Arc::new(Mutex::new(Workspace::default()));
         let settings = Arc::new(Mutex::new(Settings::default()));
         let handle = tokio::runtime::Handle::current();
@@ -56,9 +58,9 @@ impl Backend {
             let (tx, rx) = mpsc::channel();
             let (st, set, client, handle) = (state.clone(), settings.clone(), client.clone(), handle.clone());
             let done: Done = Box::new({
-                let (st, set) = (state.clone(), settings.clone());
+                let (st, set, outbox) = (state.clone(), settings.clone(), outbox.clone());
                 move |key| {
-                    publish(&st, &client, &handle, key);
+                    publish(&st, &outbox, key);
                     if set.lock().is_ok_and(|s| s.lens_refresh) {
                         let _ = handle.block_on(client.code_lens_refresh());
                     }
@@ -71,10 +73,10 @@ impl Backend {
             tx
         });
         let (jobs, rx) = mpsc::channel();
-        let (st, cl, after) = (state.clone(), client.clone(), plans.clone());
+        let (st, after) = (state.clone(), plans.clone());
         std::thread::Builder::new()
             .name("drove-analysis".into())
-            .spawn(move || publisher(rx, st, cl, handle, after))
+            .spawn(move || publisher(rx, st, outbox, after))
             .expect("spawning the analysis thread");
         Backend { state, jobs, client, settings, planner, plans, repo: Default::default() }
     }
@@ -147,8 +149,7 @@ impl Backend {
 fn publisher(
     rx: mpsc::Receiver<StackKey>,
     state: Arc<Mutex<Workspace>>,
-    client: Client,
-    handle: tokio::runtime::Handle,
+    outbox: Outbox,
     plans: Option<mpsc::Sender<StackKey>>,
 ) {
     while let Ok(first) = rx.recv() {
@@ -160,7 +161,7 @@ fn publisher(
         for key in keys.into_iter().chain(dependents) {
             // Compiler calls are guarded inside; this guard keeps the thread alive through a
             // bug anywhere else, so later edits still get diagnostics.
-            let _ = guard::catch(|| publish(&state, &client, &handle, &key));
+            let _ = guard::catch(|| publish(&state, &outbox, &key));
             if let Some(p) = &plans {
                 let _ = p.send(key);
             }
@@ -181,7 +182,7 @@ fn extra_diagnostics(
     guard::catch(|| lens::extra_diagnostics(snap, slot.as_ref(), drift.as_ref())).unwrap_or_default()
 }
 
-fn publish(state: &Mutex<Workspace>, client: &Client, handle: &tokio::runtime::Handle, key: &StackKey) {
+fn publish(state: &Mutex<Workspace>, outbox: &Outbox, key: &StackKey) {
     let snap = snapshot(state, key);
     if lock(state).generation(key) != snap.generation {
         return; // a newer edit is queued and will publish
@@ -196,11 +197,12 @@ fn publish(state: &Mutex<Workspace>, client: &Client, handle: &tokio::runtime::H
         .map(|((uri, &version), diagnostics)| (uri.clone(), Published { version, diagnostics }))
         .collect();
     let (send, gone) = lock(state).changed_diagnostics(key, now);
+    const METHOD: &str = "textDocument/publishDiagnostics";
     for (uri, p) in send {
-        handle.block_on(client.publish_diagnostics(uri, p.diagnostics, p.version));
+        outbox.notify(METHOD, &PublishDiagnosticsParams { uri, diagnostics: p.diagnostics, version: p.version });
     }
     for uri in gone {
-        handle.block_on(client.publish_diagnostics(uri, Vec::new(), None));
+        outbox.notify(METHOD, &PublishDiagnosticsParams { uri, diagnostics: Vec::new(), version: None });
     }
 }
 
