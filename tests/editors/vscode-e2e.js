@@ -42,6 +42,23 @@ async function goTo(page, position) {
   await input.first().waitFor({ state: 'hidden', timeout: 30000 });
 }
 
+// Moves the mouse onto `target` until `shown` appears, measuring `target` again on each
+// of three tries: a plan lens arriving in between moves the text.
+async function hoverUntil(page, target, shown) {
+  for (let attempt = 0; ; attempt += 1) {
+    const box = await target.boundingBox();
+    if (!box) throw new Error('nothing to hover: the target has no box');
+    await page.mouse.move(0, 0);
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    try {
+      await shown.first().waitFor({ timeout: 10000 });
+      return;
+    } catch (err) {
+      if (attempt === 2) throw err;
+    }
+  }
+}
+
 // Shows the hover at the cursor (Show or Focus Hover, Ctrl+K Ctrl+I), a few times if
 // the editor was still settling; true once it is on screen.
 async function showHoverAtCursor(page, hover) {
@@ -97,20 +114,8 @@ async function main() {
     await squiggle.first().waitFor({ state: 'attached', timeout: 90000 });
 
     step('hovering the squiggle');
-    // Measured again on each try: a plan lens arriving in between moves the text.
     const diagnosticHover = page.locator('.monaco-hover:visible', { hasText: code });
-    for (let attempt = 0; ; attempt += 1) {
-      const box = await squiggle.first().boundingBox();
-      if (!box) throw new Error('the squiggle has no box');
-      await page.mouse.move(0, 0);
-      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-      try {
-        await diagnosticHover.first().waitFor({ timeout: 10000 });
-        break;
-      } catch (err) {
-        if (attempt === 2) throw err;
-      }
-    }
+    await hoverUntil(page, squiggle.first(), diagnosticHover);
     const hoverText = await diagnosticHover.first().innerText();
     console.log(`hover: ${hoverText.replace(/\s+/g, ' ').slice(0, 300)}`);
     if (!hoverText.includes(code)) throw new Error(`the hover does not name ${code}: ${hoverText}`);
@@ -174,17 +179,7 @@ async function main() {
     const name = line.locator('span > span', { hasText: new RegExp(`^${env('E2E_HOSTS')}$`) }).first();
     await name.waitFor({ timeout: 30000 });
     const reach = page.locator('.monaco-hover:visible', { hasText: 'internet' });
-    for (let attempt = 0; ; attempt += 1) {
-      const nameBox = await name.boundingBox();
-      await page.mouse.move(0, 0);
-      await page.mouse.move(nameBox.x + nameBox.width / 2, nameBox.y + nameBox.height / 2);
-      try {
-        await reach.first().waitFor({ timeout: 10000 });
-        break;
-      } catch (err) {
-        if (attempt === 2) throw err;
-      }
-    }
+    await hoverUntil(page, name, reach);
     console.log(`reach hover: ${(await reach.first().innerText()).replace(/\s+/g, ' ').slice(0, 300)}`);
     await page.waitForTimeout(500);
     await page.screenshot({ path: env('E2E_REACH_SHOT') });
