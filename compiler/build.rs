@@ -5,9 +5,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/codes");
+    let dir =
+        Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("../docs/codes");
     println!("cargo:rerun-if-changed=../docs/codes");
-    let mut pages: Vec<(String, std::path::PathBuf)> = Vec::new();
+    let mut pages: Vec<String> = Vec::new();
     if let Ok(entries) = std::fs::read_dir(&dir) {
         for entry in entries.flatten() {
             let path = entry.path();
@@ -16,14 +17,19 @@ fn main() {
                 && (code.starts_with('E') || code.starts_with('W'))
                 && code[1..].bytes().all(|b| b.is_ascii_digit());
             if is_code && path.extension().is_some_and(|x| x == "md") {
-                pages.push((code.to_string(), path.canonicalize().unwrap_or(path)));
+                pages.push(code.to_string());
             }
         }
     }
     pages.sort();
     let mut out = String::from("/// Every code page, sorted by code.\npub static PAGES: &[(&str, &str)] = &[\n");
-    for (code, path) in &pages {
-        let _ = writeln!(out, "    ({code:?}, include_str!({:?})),", path.display().to_string());
+    // Paths relative to the crate being compiled, not to the checkout this script last ran
+    // in: one target directory shared by two checkouts reuses this output.
+    for code in &pages {
+        let _ = writeln!(
+            out,
+            "    ({code:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/../docs/codes/{code}.md\"))),"
+        );
     }
     out.push_str("];\n");
     let target = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("code_pages.rs");

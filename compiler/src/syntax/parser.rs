@@ -199,7 +199,7 @@ where
                 Token::LBracket,
                 Token::RBracket,
                 [(Token::LBrace, Token::RBrace), (Token::LParen, Token::RParen)],
-                |span: SimpleSpan| Expr::Error(span.into_range()),
+                |span: SimpleSpan| Expr::Error(sp(span)),
             )));
 
         let key = word().map(Term::Word).or(string().map(|s| Term::Str(Box::new(s))));
@@ -220,7 +220,7 @@ where
                 Token::LBrace,
                 Token::RBrace,
                 [(Token::LBracket, Token::RBracket), (Token::LParen, Token::RParen)],
-                |span: SimpleSpan| Expr::Error(span.into_range()),
+                |span: SimpleSpan| Expr::Error(sp(span)),
             )));
 
         let args = value
@@ -313,8 +313,11 @@ impl FromIterator<Option<Item>> for Items {
     }
 }
 
+/// chumsky gives a recovery that skipped nothing after padding a span ending before it
+/// starts; such a span is empty where it ends.
 fn sp(s: SimpleSpan) -> Span {
-    s.into_range()
+    let r = s.into_range();
+    r.start.min(r.end)..r.end
 }
 
 #[cfg(test)]
