@@ -15,6 +15,7 @@ use std::task::{Context, Poll};
 use std::thread::JoinHandle;
 
 use serde::Serialize;
+use tower_lsp_server::ls_types::notification::Notification;
 
 /// Sends notifications the server makes itself; cheap to clone.
 #[derive(Clone)]
@@ -50,15 +51,15 @@ pub fn start(mut out: impl Write + Send + 'static) -> io::Result<(Outbox, Frames
 }
 
 impl Outbox {
-    /// Queues the notification `method` with `params`, serialised without a `Value` tree.
-    pub fn notify<P: Serialize>(&self, method: &str, params: &P) {
+    /// Queues the notification `N` with `params`, serialised without a `Value` tree.
+    pub fn notify<N: Notification>(&self, params: &N::Params) {
         #[derive(Serialize)]
-        struct Notification<'a, P> {
+        struct Message<'a, P> {
             jsonrpc: &'static str,
-            method: &'a str,
+            method: &'static str,
             params: &'a P,
         }
-        let body = match serde_json::to_vec(&Notification { jsonrpc: "2.0", method, params }) {
+        let body = match serde_json::to_vec(&Message { jsonrpc: "2.0", method: N::METHOD, params }) {
             Ok(body) => body,
             Err(_) => return, // protocol types always serialise; nothing sensible to send otherwise
         };
@@ -122,6 +123,8 @@ mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
     use tokio::io::AsyncWriteExt;
+    use tower_lsp_server::ls_types::notification::LogMessage;
+    use tower_lsp_server::ls_types::{LogMessageParams, MessageType};
 
     #[derive(Clone, Default)]
     struct Shared(Arc<Mutex<Vec<u8>>>);
@@ -151,7 +154,8 @@ mod tests {
             // Half of the first message, a notification, then the rest and the second.
             let (a, b) = first.as_bytes().split_at(20);
             frames.write_all(a).await.unwrap();
-            outbox.notify("window/logMessage", &serde_json::json!({"type": 3, "message": "m"}));
+            let params = LogMessageParams { typ: MessageType::INFO, message: "m".into() };
+            outbox.notify::<LogMessage>(&params);
             frames.write_all(b).await.unwrap();
             frames.write_all(second.as_bytes()).await.unwrap();
         });

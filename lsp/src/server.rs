@@ -197,12 +197,16 @@ fn publish(state: &Mutex<Workspace>, outbox: &Outbox, key: &StackKey) {
         .map(|((uri, &version), diagnostics)| (uri.clone(), Published { version, diagnostics }))
         .collect();
     let (send, gone) = lock(state).changed_diagnostics(key, now);
-    const METHOD: &str = "textDocument/publishDiagnostics";
+    use tower_lsp_server::ls_types::notification::PublishDiagnostics;
     for (uri, p) in send {
-        outbox.notify(METHOD, &PublishDiagnosticsParams { uri, diagnostics: p.diagnostics, version: p.version });
+        outbox.notify::<PublishDiagnostics>(&PublishDiagnosticsParams {
+            uri,
+            diagnostics: p.diagnostics,
+            version: p.version,
+        });
     }
     for uri in gone {
-        outbox.notify(METHOD, &PublishDiagnosticsParams { uri, diagnostics: Vec::new(), version: None });
+        outbox.notify::<PublishDiagnostics>(&PublishDiagnosticsParams { uri, diagnostics: Vec::new(), version: None });
     }
 }
 
