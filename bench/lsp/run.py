@@ -6,7 +6,9 @@
 
 With --warnings N it measures a second stack of the same size in which N records of the
 zones publish a private address (W0020, a legacy zone's usual warning), so every edit
-re-reports N diagnostics: what reporting costs next to checking.
+re-reports them: what reporting costs next to checking. That stack is measured twice: as
+editors get it by default (at most 1,000 diagnostics a file, what VS Code keeps anyway),
+and with `maxDiagnosticsPerFile: 0`, every one of the N sent on every edit.
 
 Writes the figures to stdout and, with --write, into docs/benchmarks.md (section
 "Language server"). Build first with `cargo build --release -p drove --no-default-features`.
@@ -119,7 +121,8 @@ class Client:
             with self.cv:
                 if msg.get("method") == "textDocument/publishDiagnostics":
                     p = msg["params"]
-                    self.published[p["uri"]] = (p.get("version"), now, len(p["diagnostics"]), arrived)
+                    errors = sum(1 for d in p["diagnostics"] if d.get("severity") == 1)
+                    self.published[p["uri"]] = (p.get("version"), now, len(p["diagnostics"]), arrived, errors)
                 elif "id" in msg and "method" not in msg:
                     self.responses[msg["id"]] = msg
                 elif msg.get("method") == "workspace/codeLens/refresh":
@@ -129,15 +132,15 @@ class Client:
                     self.send({"jsonrpc": "2.0", "id": msg["id"], "result": None})
                 self.cv.notify_all()
 
-    def wait_published(self, uri: str, version: int) -> tuple[float, int, float]:
-        """When the diagnostics of that version were decoded, how many, and when their
-        message had arrived."""
+    def wait_published(self, uri: str, version: int) -> tuple[float, int, float, int]:
+        """When the diagnostics of that version were decoded, how many, when their
+        message had arrived, and how many of them are errors."""
         with self.cv:
             ok = self.cv.wait_for(lambda: self.published.get(uri, (None,))[0] == version, timeout=60)
             if not ok:
                 raise SystemExit(f"no diagnostics for version {version} within 60 s")
-            _, at, n, arrived = self.published[uri]
-            return at, n, arrived
+            _, at, n, arrived, errors = self.published[uri]
+            return at, n, arrived, errors
 
     def cpu_ms(self) -> float:
         """The server's CPU time so far (user and system), which the machine's load
@@ -171,6 +174,7 @@ def main() -> None:
     res["load"] = load
     if a.warnings:
         res["warned"] = measure(a, a.warnings)
+        res["warned_all"] = measure(a, a.warnings, limit=0)
     if not a.no_lens:
         res["lens"] = measure(a, 0, lens=True)
     print(json.dumps(res, indent=2))
@@ -181,10 +185,11 @@ def main() -> None:
 LENS_CAPABILITIES = {"textDocument": {"codeLens": {}}, "workspace": {"codeLens": {"refreshSupport": True}}}
 
 
-def measure(a: argparse.Namespace, warnings: int, lens: bool = False) -> dict:
+def measure(a: argparse.Namespace, warnings: int, lens: bool = False, limit: int | None = None) -> dict:
     """Open, edits and `drove check` on one generated stack. With `lens`, the client shows
     code lenses, so the server also plans the stack after every edit (from no state: every
-    resource is a create), and the time until each plan is ready is measured too."""
+    resource is a create), and the time until each plan is ready is measured too. `limit`
+    is sent as `maxDiagnosticsPerFile` (None: the server's default)."""
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="drove-lsp-bench-"))
     counts = generate(tmp, a.lines, warnings)
     total = sum(counts.values())
@@ -194,11 +199,16 @@ def measure(a: argparse.Namespace, warnings: int, lens: bool = False) -> dict:
 
     c = Client([a.drove, "lsp"])
     caps = LENS_CAPABILITIES if lens else {}
-    c.request("initialize", {"processId": os.getpid(), "rootUri": tmp.as_uri(), "capabilities": caps})
+    init = {"processId": os.getpid(), "rootUri": tmp.as_uri(), "capabilities": caps}
+    if limit is not None:
+        init["initializationOptions"] = {"maxDiagnosticsPerFile": limit}
+    c.request("initialize", init)
     c.notify("initialized", {})
     t0 = time.perf_counter()
     c.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "drove", "version": 1, "text": text}})
-    at, n0, _ = c.wait_published(uri, 1)
+    at, n0, _, _ = c.wait_published(uri, 1)
+    cap = 1000 if limit is None else limit
+    capped = 0 < cap < warnings
     first = (at - t0) * 1000
 
     # Each edit retypes the last octet of one record's address: valid and invalid in turn
@@ -218,12 +228,14 @@ def measure(a: argparse.Namespace, warnings: int, lens: bool = False) -> dict:
         edit = {"range": {"start": {"line": i, "character": col}, "end": {"line": i, "character": col + len(cur)}}, "text": new}
         t = time.perf_counter()
         c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [edit]})
-        at, n, arrived = c.wait_published(uri, version)
+        at, n, arrived, errors = c.wait_published(uri, version)
         lat.append((at - t) * 1000)
         arrival.append((arrived - t) * 1000)
-        want = n0 + (1 if k % 2 == 0 else 0)
-        if n != want:
-            raise SystemExit(f"edit {k}: expected {want} diagnostics, got {n}")
+        # Over the limit the error takes a warning's place, so only the error count moves.
+        want_errors = 1 if k % 2 == 0 else 0
+        want = n0 if capped else n0 + want_errors
+        if errors != want_errors or n != want:
+            raise SystemExit(f"edit {k}: expected {want} diagnostics ({want_errors} errors), got {n} ({errors})")
     cpu = (c.cpu_ms() - cpu0) / a.edits
     # The plan lens after an edit: edits one at a time, each waiting for the server's
     # request to re-read lenses.
@@ -259,6 +271,7 @@ def measure(a: argparse.Namespace, warnings: int, lens: bool = False) -> dict:
         "lines": total,
         "files": len(counts),
         "edits": a.edits,
+        "warnings": warnings,
         "diagnostics": n0,
         "open_ms": round(first, 1),
         "p50_ms": round(statistics.median(lat), 1),
@@ -280,16 +293,37 @@ def write(r: dict) -> None:
     start = "<!-- lsp:start -->"
     end = "<!-- lsp:end -->"
     load = r["load"]
-    w = r.get("warned", {})
-    ln = r.get("lens", {})
-    ok = max(r["p99_ms"], w.get("p99_ms", 0), ln.get("p99_ms", 0)) <= 50 and max(r["peak_rss_mib"], w.get("peak_rss_mib", 0), ln.get("peak_rss_mib", 0)) < 100
+    cols = [r, r.get("warned", {}), r.get("warned_all", {}), r.get("lens", {})]
+    w = cols[1]
+    ok = max(c.get("p99_ms", 0) for c in cols[:2] + cols[3:]) <= 50 and max(c.get("peak_rss_mib", 0) for c in cols) < 100
     verdict = (
-        "Both targets are met."
+        "Both targets are met as editors get the diagnostics by default (the all-sent column is for scale)."
         if ok
         else "Not every target is met: the p99 column over 50 ms, or the peak RSS over 100 MB, says which "
         "(docs/benchmarks.md explains where the time goes)."
     )
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    n = w.get("warnings", 0)
+
+    def row(label: str, key: str, unit: str = " ms", target: str = "") -> str:
+        cells = " | ".join(f"{c[key]}{unit}" if key in c else "" for c in cols)
+        return f"| {label} | {cells} | {target} |"
+
+    rows = "\n".join([
+        row("first diagnostics after open", "open_ms"),
+        row("latency p50", "p50_ms"),
+        row("latency p99", "p99_ms", target="≤ 50 ms"),
+        row("latency max", "max_ms"),
+        row("p99 to the message's last byte (before the client decodes it)", "arrived_p99_ms"),
+        row("diagnostics sent for the file", "diagnostics", ""),
+        row("server CPU per edit", "server_cpu_ms_per_edit"),
+        row("server RSS after the run", "rss_mib", " MiB", "< 100 MB"),
+        row("server peak RSS", "peak_rss_mib", " MiB"),
+        row("`drove check` of the same stack (whole process, median of 5)", "drove_check_ms"),
+    ])
+    lens = cols[3]
+    if "lens_p50_ms" in lens:
+        rows += f"\n| the plan lens ready after an edit (`workspace/codeLens/refresh`), p50 / p99 | | | | {lens['lens_p50_ms']} / {lens['lens_p99_ms']} ms | |"
     section = f"""{start}
 ## Language server: diagnostics after an edit
 
@@ -299,23 +333,17 @@ zones of records), opens its largest file in `drove lsp` through a JSON-RPC clie
 stdio, and makes {r['edits']} edits, each retyping one record's address so that a
 diagnostic appears and disappears in turn. Latency is from sending `didChange` to
 receiving `publishDiagnostics` for that document version, decoded; every edit re-analyses the
-whole stack. The second column is the same stack with {w.get('diagnostics', 0):,} of its records
-publishing a private address (W0020), so every edit re-reports them all. The third is the clean
-stack with a client that shows code lenses: after each edit's diagnostics the server plans the
-stack (no state: every resource is a create) on its plan thread, beside the next edit's analysis.
+whole stack. The second column is the same stack with {n:,} of its records publishing a
+private address (W0020), as editors get it by default: at most 1,000 diagnostics a file
+(errors first) and a line counting the rest, which is what VS Code itself keeps of a
+file's diagnostics. The third is that stack with `maxDiagnosticsPerFile: 0`: all {n:,}
+re-sent on every edit. The fourth is the clean stack with a client that shows code lenses:
+after each edit's diagnostics the server plans the stack (no state: every resource is a
+create) on its plan thread, beside the next edit's analysis.
 
-| measure | clean stack | {w.get('diagnostics', 0):,} warnings | clean stack, plan lens on | target |
-|---|---|---|---|---|
-| first diagnostics after open | {r['open_ms']} ms | {w.get('open_ms', '')} ms | {ln.get('open_ms', '')} ms | |
-| latency p50 | {r['p50_ms']} ms | {w.get('p50_ms', '')} ms | {ln.get('p50_ms', '')} ms | |
-| latency p99 | {r['p99_ms']} ms | {w.get('p99_ms', '')} ms | {ln.get('p99_ms', '')} ms | ≤ 50 ms |
-| latency max | {r['max_ms']} ms | {w.get('max_ms', '')} ms | {ln.get('max_ms', '')} ms | |
-| p99 to the message's last byte (before the client decodes it) | {r['arrived_p99_ms']} ms | {w.get('arrived_p99_ms', '')} ms | {ln.get('arrived_p99_ms', '')} ms | |
-| server CPU per edit | {r['server_cpu_ms_per_edit']} ms | {w.get('server_cpu_ms_per_edit', '')} ms | {ln.get('server_cpu_ms_per_edit', '')} ms | |
-| server RSS after the run | {r['rss_mib']} MiB | {w.get('rss_mib', '')} MiB | {ln.get('rss_mib', '')} MiB | < 100 MB |
-| server peak RSS | {r['peak_rss_mib']} MiB | {w.get('peak_rss_mib', '')} MiB | {ln.get('peak_rss_mib', '')} MiB | |
-| `drove check` of the same stack (whole process, median of 5) | {r['drove_check_ms']} ms | {w.get('drove_check_ms', '')} ms | {ln.get('drove_check_ms', '')} ms | |
-| the plan lens ready after an edit (`workspace/codeLens/refresh`), p50 / p99 | | | {ln.get('lens_p50_ms', '')} / {ln.get('lens_p99_ms', '')} ms | |
+| measure | clean stack | {n:,} warnings (default) | {n:,} warnings, all sent | clean stack, plan lens on | target |
+|---|---|---|---|---|---|
+{rows}
 
 {verdict}
 

@@ -64,14 +64,54 @@ pub fn diagnostic(snap: &Snapshot, d: &diag::Diagnostic) -> Option<Diagnostic> {
     })
 }
 
-/// Diagnostics of a snapshot grouped by the file they point at.
-pub fn diagnostics_by_file(snap: &Snapshot) -> Vec<Vec<Diagnostic>> {
-    let mut out = vec![Vec::new(); snap.uris.len()];
-    if let Some(a) = &snap.analysis {
-        for d in &a.diagnostics {
-            if let (Some(list), Some(lsp)) = (out.get_mut(d.primary.file), diagnostic(snap, d)) {
-                list.push(lsp);
-            }
+/// How many diagnostics a file gets unless the client sets `maxDiagnosticsPerFile`. VS Code
+/// shows no more than 1,000 a file (errors first) and drops the rest on its side; sending
+/// 10,000 costs the editor more than checking costs the server.
+pub const DEFAULT_LIMIT: usize = 1000;
+
+/// The diagnostics of a snapshot's analysis and `extra` (the plan's and drift's), grouped by
+/// the file they point at, at most `limit` a file (0: all) plus one line saying how many
+/// were left out. Errors are kept before warnings; what is kept stays in its order.
+pub fn diagnostics_by_file(snap: &Snapshot, extra: &[diag::Diagnostic], limit: usize) -> Vec<Vec<Diagnostic>> {
+    let mut grouped: Vec<Vec<&diag::Diagnostic>> = vec![Vec::new(); snap.uris.len()];
+    let analysed = snap.analysis.iter().flat_map(|a| &a.diagnostics);
+    for d in analysed.chain(extra) {
+        if let Some(list) = grouped.get_mut(d.primary.file) {
+            list.push(d);
+        }
+    }
+    grouped.into_iter().map(|ds| within_limit(snap, ds, limit)).collect()
+}
+
+fn within_limit(snap: &Snapshot, mut ds: Vec<&diag::Diagnostic>, limit: usize) -> Vec<Diagnostic> {
+    let mut left_out = Vec::new();
+    if limit > 0 && ds.len() > limit {
+        let mut order: Vec<usize> = (0..ds.len()).collect();
+        order.sort_by_key(|&i| (ds[i].severity, i));
+        let mut kept = vec![false; ds.len()];
+        for &i in &order[..limit] {
+            kept[i] = true;
+        }
+        let mut k = kept.iter();
+        (ds, left_out) = ds.into_iter().partition(|_| *k.next().unwrap_or(&false));
+    }
+    let mut out: Vec<Diagnostic> = ds.iter().filter_map(|d| diagnostic(snap, d)).collect();
+    if let Some(first) = left_out.iter().min_by_key(|d| d.primary.span.start) {
+        let errors = left_out.iter().any(|d| d.severity == Severity::Error);
+        let what = if errors { "errors and warnings" } else { "warnings" };
+        let message = format!(
+            "{} more {what} in this file are not shown here (the editor gets at most {limit} a file: \
+             `maxDiagnosticsPerFile`); `drove check` lists them all",
+            left_out.len()
+        );
+        if let Some(src) = snap.sources.files.get(first.primary.file) {
+            out.push(Diagnostic {
+                range: range(src, &first.primary.span),
+                severity: Some(DiagnosticSeverity::INFORMATION),
+                source: Some("drove".into()),
+                message,
+                ..Default::default()
+            });
         }
     }
     out

@@ -75,15 +75,6 @@ pub fn extra_diagnostics(
     out
 }
 
-/// `extra_diagnostics` in protocol form, by file.
-pub fn add_to(snap: &Snapshot, extra: &[diag::Diagnostic], per_file: &mut [Vec<Diagnostic>]) {
-    for d in extra {
-        if let (Some(list), Some(lsp)) = (per_file.get_mut(d.primary.file), convert::diagnostic(snap, d)) {
-            list.push(lsp);
-        }
-    }
-}
-
 /// "Revert on next apply" for each drift diagnostic on the requested range.
 pub fn revert_actions(
     snap: &Snapshot,

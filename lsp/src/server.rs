@@ -187,8 +187,8 @@ fn publish(state: &Mutex<Workspace>, outbox: &Outbox, key: &StackKey) {
     if lock(state).generation(key) != snap.generation {
         return; // a newer edit is queued and will publish
     }
-    let mut per_file = crate::convert::diagnostics_by_file(&snap);
-    lens::add_to(&snap, &extra_diagnostics(state, key, &snap), &mut per_file);
+    let limit = lock(state).diagnostics_limit;
+    let per_file = crate::convert::diagnostics_by_file(&snap, &extra_diagnostics(state, key, &snap), limit);
     let now = snap
         .uris
         .iter()
@@ -218,6 +218,10 @@ impl LanguageServer for Backend {
             p.workspace_folders.as_ref().and_then(|f| f.first()).map(|f| f.uri.clone()).or_else(|| p.root_uri.clone());
         if let Some(folder) = folder.filter(|u| u.scheme().as_str() == "file") {
             self.repo.build_in_background(path_of(&folder));
+        }
+        let options = p.initialization_options.as_ref();
+        if let Some(n) = options.and_then(|o| o.get("maxDiagnosticsPerFile")).and_then(|n| n.as_u64()) {
+            lock(&self.state).diagnostics_limit = usize::try_from(n).unwrap_or(usize::MAX);
         }
         if self.planner.is_some() {
             let mut s = self.settings.lock().unwrap_or_else(|p| p.into_inner());

@@ -53,10 +53,18 @@ struct Stack {
     uses: Vec<PathBuf>,
 }
 
-#[derive(Default)]
 pub struct Workspace {
     docs: HashMap<PathBuf, (Uri, Document)>,
     stacks: HashMap<StackKey, Stack>,
+    /// At most this many diagnostics are published for a file (0: all); the client's
+    /// `maxDiagnosticsPerFile`.
+    pub diagnostics_limit: usize,
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Workspace { docs: HashMap::new(), stacks: HashMap::new(), diagnostics_limit: crate::convert::DEFAULT_LIMIT }
+    }
 }
 
 /// The path a URI stands for; URIs that are not files keep their text as a pseudo path.

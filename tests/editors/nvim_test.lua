@@ -52,7 +52,7 @@ local ok_all, err = xpcall(function()
     vim.lsp.config('drove', { cmd = { env.DROVE_BIN, 'lsp' } })
     vim.lsp.enable('drove')
   else
-    drove.setup({ cmd = { env.DROVE_BIN, 'lsp' }, lsp = mode == 'setup' })
+    drove.setup({ cmd = { env.DROVE_BIN, 'lsp' }, lsp = mode == 'setup', max_diagnostics_per_file = 5000 })
   end
 
   vim.cmd('edit ' .. vim.fn.fnameescape(env.DROVE_FILE))
@@ -109,6 +109,10 @@ local ok_all, err = xpcall(function()
   local clients = (vim.lsp.get_clients or vim.lsp.get_active_clients)({ bufnr = buf })
   check('one drove client attached', #clients == 1 and clients[1].name == 'drove',
     #clients)
+  if mode == 'setup' and clients[1] then
+    local o = clients[1].config.init_options or {}
+    check('setup passes max_diagnostics_per_file to the server', o.maxDiagnosticsPerFile == 5000, vim.inspect(o))
+  end
 
   -- An edit (didChange) that fixes the mistake clears the diagnostic.
   local old, new = env.DROVE_FIX:match('^(.-)=(.*)$')

@@ -25,6 +25,8 @@ local defaults = {
   plan = true,
   -- The environment the plan lens plans for; the stack's first one when unset.
   environment = nil,
+  -- The most diagnostics the server sends for one file (0: all); the server's 1,000 when unset.
+  max_diagnostics_per_file = nil,
   -- Passed through to the client.
   on_attach = nil,
   capabilities = nil,
@@ -66,6 +68,18 @@ function M.root_dir(path, markers)
   return dir
 end
 
+--- The server's initialization options from the plugin's (nil when none is set).
+function M.init_options(opts)
+  local o = {}
+  if opts.environment then
+    o.environment = opts.environment
+  end
+  if opts.max_diagnostics_per_file then
+    o.maxDiagnosticsPerFile = opts.max_diagnostics_per_file
+  end
+  return next(o) and o or nil
+end
+
 --- The client configuration for `vim.lsp.start` / `vim.lsp.config` (without root_dir).
 function M.lsp_config(opts)
   opts = opts or M.options
@@ -77,7 +91,7 @@ function M.lsp_config(opts)
     on_attach = opts.on_attach,
     capabilities = opts.capabilities,
     settings = opts.settings,
-    init_options = opts.environment and { environment = opts.environment } or nil,
+    init_options = M.init_options(opts),
   }
 end
 
