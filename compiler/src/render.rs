@@ -7,6 +7,8 @@ use ariadne::{CharSet, Config, IndexType, Report, ReportKind, Source};
 use serde::Serialize;
 use std::fmt::Write as _;
 
+mod single_line;
+
 /// Lines longer than this (in bytes) are not printed under a diagnostic: a 10 MB
 /// generated line would bury the message. The location is still given.
 const MAX_SHOWN_LINE: usize = 1000;
@@ -96,8 +98,15 @@ fn text_on(sources: &Sources, diagnostics: &[Diagnostic], color: bool, threads: 
         }
     }
     let indexed: Vec<Option<Source<&str>>> =
-        sources.files.iter().zip(shown).map(|(f, s)| s.then(|| Source::from(f.text.as_str()))).collect();
-    let cache = Cache { sources, paths: &paths, indexed: &indexed };
+        sources.files.iter().zip(&shown).map(|(f, &s)| s.then(|| Source::from(f.text.as_str()))).collect();
+    // ariadne also breaks lines at these; in a file holding one its line numbers are its own.
+    let lines_as_ours: Vec<bool> = sources
+        .files
+        .iter()
+        .zip(&shown)
+        .map(|(f, &s)| s && !f.text.contains(['\r', '\x0B', '\x0C', '\u{85}', '\u{2028}', '\u{2029}']))
+        .collect();
+    let cache = Cache { sources, paths: &paths, indexed: &indexed, lines_as_ours: &lines_as_ours };
     let out = if threads <= 1 {
         reports(cache, diagnostics, color)
     } else {
@@ -160,11 +169,47 @@ fn report(cache: &mut Cache<'_, '_>, d: &Diagnostic, color: bool, out: &mut Vec<
         .iter()
         .all(|l| cache.sources.files.get(l.file).is_some_and(|f| longest_line_under(f, &l.span) <= MAX_SHOWN_LINE));
     let start = out.len();
+    if !color && single_line(cache, d, out) {
+        return;
+    }
     if showable && ariadne_report(cache, d, color, out).is_some() {
         return;
     }
     out.truncate(start);
     out.extend_from_slice(plain_report(cache.sources, d, &labels).as_bytes());
+}
+
+/// Appends the report drawn by [`single_line::SingleLine`] when it is of that shape.
+fn single_line(cache: &Cache<'_, '_>, d: &Diagnostic, out: &mut Vec<u8>) -> bool {
+    let Some(f) = cache.sources.files.get(d.primary.file) else { return false };
+    if !d.secondary.is_empty() || !cache.lines_as_ours.get(d.primary.file).copied().unwrap_or(false) {
+        return false;
+    }
+    let span = clamp(f, &d.primary.span);
+    let (line_index, line) = f.line_at(span.start);
+    if span.end > line.end || line.len() > MAX_SHOWN_LINE {
+        return false;
+    }
+    let report = single_line::SingleLine {
+        code: d.code,
+        kind: match d.severity {
+            Severity::Error => "Error",
+            Severity::Warning => "Warning",
+        },
+        message: &d.message,
+        path: &cache.paths[d.primary.file],
+        line: &f.text[line.clone()],
+        line_index,
+        start: span.start - line.start,
+        end: span.end - line.start,
+        label: if d.primary.message.is_empty() { &d.message } else { &d.primary.message },
+        help: d.help.as_deref(),
+    };
+    if !report.fits() {
+        return false;
+    }
+    report.write(out);
+    true
 }
 
 fn ariadne_report(cache: &mut Cache<'_, '_>, d: &Diagnostic, color: bool, out: &mut Vec<u8>) -> Option<()> {
@@ -285,6 +330,8 @@ struct Cache<'s, 'p> {
     paths: &'p [String],
     /// Each file's lines, by `FileId`, for the files a report shows.
     indexed: &'p [Option<Source<&'s str>>],
+    /// Whether ariadne numbers a file's lines as `SourceFile` does (no other line breaks).
+    lines_as_ours: &'p [bool],
 }
 
 impl<'p> Cache<'_, 'p> {

@@ -57,6 +57,15 @@ impl SourceFile {
         end
     }
 
+    /// The 0-based line holding a byte offset, and that line's byte range without its
+    /// line break.
+    pub fn line_at(&self, offset: usize) -> (usize, Span) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let end = self.line_starts.get(line + 1).map_or(self.text.len(), |&next| next - 1);
+        (line, self.line_starts[line]..end)
+    }
+
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
     }
