@@ -6,6 +6,7 @@ use crate::source::{FileId, SourceFile, Sources, Span};
 use ariadne::{CharSet, Config, IndexType, Report, ReportKind, Source};
 use serde::Serialize;
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 mod single_line;
 
@@ -90,22 +91,10 @@ pub fn text(sources: &Sources, diagnostics: &[Diagnostic], color: bool) -> Strin
 /// [`text`] drawn by `threads` threads.
 fn text_on(sources: &Sources, diagnostics: &[Diagnostic], color: bool, threads: usize) -> String {
     let paths: Vec<String> = sources.files.iter().map(|f| f.path.display().to_string()).collect();
-    // Each file a report shows is indexed into lines once, for every report and thread.
-    let mut shown = vec![false; sources.files.len()];
-    for l in diagnostics.iter().flat_map(|d| std::iter::once(&d.primary).chain(&d.secondary)) {
-        if let Some(s) = shown.get_mut(l.file) {
-            *s = true;
-        }
-    }
-    let indexed: Vec<Option<Source<&str>>> =
-        sources.files.iter().zip(&shown).map(|(f, &s)| s.then(|| Source::from(f.text.as_str()))).collect();
-    // ariadne also breaks lines at these; in a file holding one its line numbers are its own.
-    let lines_as_ours: Vec<bool> = sources
-        .files
-        .iter()
-        .zip(&shown)
-        .map(|(f, &s)| s && !f.text.contains(['\r', '\x0B', '\x0C', '\u{85}', '\u{2028}', '\u{2029}']))
-        .collect();
+    // A file is indexed into lines by ariadne once, for every report and thread, and only
+    // when a report ariadne draws shows it: a zone's reports are mostly drawn without it.
+    let indexed: Vec<OnceLock<Source<&str>>> = sources.files.iter().map(|_| OnceLock::new()).collect();
+    let lines_as_ours: Vec<bool> = sources.files.iter().map(|f| no_other_line_breaks(&f.text)).collect();
     let cache = Cache { sources, paths: &paths, indexed: &indexed, lines_as_ours: &lines_as_ours };
     let out = if threads <= 1 {
         reports(cache, diagnostics, color)
@@ -115,25 +104,23 @@ fn text_on(sources: &Sources, diagnostics: &[Diagnostic], color: bool, threads: 
         std::thread::scope(|scope| {
             let parts: Vec<_> =
                 diagnostics.chunks(chunk).map(|part| scope.spawn(move || reports(cache, part, color))).collect();
-            let mut out = Vec::new();
+            let mut out = String::new();
             for part in parts {
                 match part.join() {
-                    Ok(bytes) => out.extend_from_slice(&bytes),
+                    Ok(text) => out.push_str(&text),
                     Err(panic) => std::panic::resume_unwind(panic),
                 }
             }
             out
         })
     };
-    // ariadne writes only the sources' text and its own, so this check never fails; it is
-    // made once for the whole output rather than once per report.
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    out
 }
 
-fn reports(mut cache: Cache<'_, '_>, diagnostics: &[Diagnostic], color: bool) -> Vec<u8> {
-    let mut out = Vec::new();
+fn reports(mut cache: Cache<'_, '_>, diagnostics: &[Diagnostic], color: bool) -> String {
+    let (mut out, mut scratch) = (String::new(), Vec::new());
     for d in diagnostics {
-        report(&mut cache, d, color, &mut out);
+        report(&mut cache, d, color, &mut out, &mut scratch);
     }
     out
 }
@@ -163,24 +150,25 @@ pub fn summary<'d>(diagnostics: impl IntoIterator<Item = &'d Diagnostic>) -> Str
 
 /// Appends one report to `out`: ariadne's, or the compact form when a line is too long
 /// to show or ariadne cannot draw it.
-fn report(cache: &mut Cache<'_, '_>, d: &Diagnostic, color: bool, out: &mut Vec<u8>) {
+fn report(cache: &mut Cache<'_, '_>, d: &Diagnostic, color: bool, out: &mut String, scratch: &mut Vec<u8>) {
     let labels: Vec<&Label> = std::iter::once(&d.primary).chain(&d.secondary).collect();
     let showable = labels
         .iter()
         .all(|l| cache.sources.files.get(l.file).is_some_and(|f| longest_line_under(f, &l.span) <= MAX_SHOWN_LINE));
-    let start = out.len();
     if !color && single_line(cache, d, out) {
         return;
     }
-    if showable && ariadne_report(cache, d, color, out).is_some() {
+    scratch.clear();
+    if showable && ariadne_report(cache, d, color, scratch).is_some() {
+        // ariadne writes only the sources' text and its own: this never replaces anything.
+        out.push_str(&String::from_utf8_lossy(scratch));
         return;
     }
-    out.truncate(start);
-    out.extend_from_slice(plain_report(cache.sources, d, &labels).as_bytes());
+    out.push_str(&plain_report(cache.sources, d, &labels));
 }
 
 /// Appends the report drawn by [`single_line::SingleLine`] when it is of that shape.
-fn single_line(cache: &Cache<'_, '_>, d: &Diagnostic, out: &mut Vec<u8>) -> bool {
+fn single_line(cache: &Cache<'_, '_>, d: &Diagnostic, out: &mut String) -> bool {
     let Some(f) = cache.sources.files.get(d.primary.file) else { return false };
     if !d.secondary.is_empty() || !cache.lines_as_ours.get(d.primary.file).copied().unwrap_or(false) {
         return false;
@@ -291,6 +279,14 @@ fn clamp(f: &SourceFile, span: &Span) -> Span {
     start..end
 }
 
+/// Whether ariadne numbers the lines of `text` as [`SourceFile`] does: it also breaks
+/// lines at CR, VT, FF, NEL and the Unicode line and paragraph separators.
+fn no_other_line_breaks(text: &str) -> bool {
+    let b = text.as_bytes();
+    memchr::memchr3(b'\r', 0x0B, 0x0C, b).is_none()
+        && ["\u{85}", "\u{2028}", "\u{2029}"].iter().all(|sep| memchr::memmem::find(b, sep.as_bytes()).is_none())
+}
+
 fn longest_line_under(f: &SourceFile, span: &Span) -> usize {
     let span = clamp(f, span);
     let text = f.text.as_bytes();
@@ -328,8 +324,8 @@ struct Cache<'s, 'p> {
     sources: &'s Sources,
     /// Each file's path as shown, by `FileId`.
     paths: &'p [String],
-    /// Each file's lines, by `FileId`, for the files a report shows.
-    indexed: &'p [Option<Source<&'s str>>],
+    /// Each file's lines as ariadne counts them, by `FileId`, once a report needs them.
+    indexed: &'p [OnceLock<Source<&'s str>>],
     /// Whether ariadne numbers a file's lines as `SourceFile` does (no other line breaks).
     lines_as_ours: &'p [bool],
 }
@@ -346,8 +342,11 @@ impl<'s, 'p> ariadne::Cache<FileKey<'_>> for Cache<'s, 'p> {
     type Storage = &'s str;
 
     fn fetch(&mut self, key: &FileKey<'_>) -> Result<&Source<&'s str>, impl std::fmt::Debug> {
-        let indexed: &'p [Option<Source<&'s str>>] = self.indexed;
-        indexed.get(key.id).and_then(Option::as_ref).ok_or_else(|| format!("no file {} in this stack", key.path))
+        let (indexed, sources): (&'p [OnceLock<Source<&'s str>>], &'s Sources) = (self.indexed, self.sources);
+        match (indexed.get(key.id), sources.files.get(key.id)) {
+            (Some(cell), Some(f)) => Ok(cell.get_or_init(|| Source::from(f.text.as_str()))),
+            _ => Err(format!("no file {} in this stack", key.path)),
+        }
     }
 
     fn display<'a>(&self, key: &'a FileKey<'_>) -> Option<impl std::fmt::Display + 'a> {
@@ -455,6 +454,28 @@ mod tests {
         assert!(one.contains("zone.drove:1000:3"), "{}", &one[one.len() - 400..]);
         assert_eq!(text_on(&sources, &diagnostics, false, 3), one);
         assert_eq!(text_on(&sources, &diagnostics, true, 4), text_on(&sources, &diagnostics, true, 1));
+    }
+
+    /// ariadne's own drawing of one report, for comparing with what `text` chose.
+    fn by_ariadne(sources: &Sources, d: &Diagnostic) -> String {
+        let paths: Vec<String> = sources.files.iter().map(|f| f.path.display().to_string()).collect();
+        let indexed: Vec<OnceLock<Source<&str>>> = sources.files.iter().map(|_| OnceLock::new()).collect();
+        let ours = vec![false; sources.files.len()];
+        let mut cache = Cache { sources, paths: &paths, indexed: &indexed, lines_as_ours: &ours };
+        let mut out = Vec::new();
+        ariadne_report(&mut cache, d, false, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn one_label_reports_read_as_ariadne_draws_them_whatever_breaks_the_lines() {
+        for brk in ["\n", "\r\n", "\r", "\x0B", "\x0C", "\u{85}", "\u{2028}", "\u{2029}"] {
+            let text = format!("zone \"a.\" {{{brk}  www 300 A 10.0.0.1\n  api 300 A 10.0.0.2\n}}\n");
+            let sources = Sources::single("z.drove", text.clone());
+            let start = text.find("10.0.0.2").unwrap();
+            let d = Diagnostic::new(code(), 0, start..start + 8, "private").with_help("help");
+            assert_eq!(text_on(&sources, std::slice::from_ref(&d), false, 1), by_ariadne(&sources, &d), "{brk:?}");
+        }
     }
 
     #[test]

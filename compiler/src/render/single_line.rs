@@ -5,8 +5,6 @@
 //! below draw random reports both ways and compare, and anything outside the shape goes to
 //! ariadne.
 
-use std::io::Write as _;
-
 /// What a single-label report shows.
 pub struct SingleLine<'a> {
     pub code: &'a str,
@@ -27,7 +25,7 @@ pub struct SingleLine<'a> {
 impl SingleLine<'_> {
     /// Whether this report is of the shape drawn here; the rest go to ariadne.
     pub fn fits(&self) -> bool {
-        let one_line = |s: &str| !s.contains(['\n', '\r']);
+        let one_line = |s: &str| memchr::memchr2(b'\n', b'\r', s.as_bytes()).is_none();
         self.start < self.end
             && self.end <= self.line.len()
             && self.line.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
@@ -37,49 +35,60 @@ impl SingleLine<'_> {
     }
 
     /// Appends the report to `out`, as ariadne draws it with Unicode lines and no colour.
-    pub fn write(&self, out: &mut Vec<u8>) {
-        let number = self.line_index + 1;
-        let width = number.to_string().len();
-        let margin = " ".repeat(width + 2);
-        let (start, len) = (self.start, self.end - self.start);
-        let arrow = start + len / 2;
+    pub fn write(&self, out: &mut String) {
+        let number = (self.line_index + 1).to_string();
+        let margin = number.len() + 2;
+        let (start, end) = (self.start, self.end);
+        let arrow = start + (end - start) / 2;
         // The label's message starts two columns past the end of the underline.
-        let reach = self.end + 1;
-        let _ = writeln!(out, "[{}] {}: {}", self.code, self.kind, self.message);
-        let _ = writeln!(out, "{margin}╭─[ {}:{number}:{} ]", self.path, start + 1);
-        let _ = writeln!(out, "{margin}│");
-        let _ = writeln!(out, " {number} │ {}", self.line.trim_end());
-        out.extend_from_slice(margin.as_bytes());
-        out.extend_from_slice("│ ".as_bytes());
+        let reach = end + 1;
+        for part in ["[", self.code, "] ", self.kind, ": ", self.message, "\n"] {
+            out.push_str(part);
+        }
+        push(out, ' ', margin);
+        for part in ["╭─[ ", self.path, ":", &number, ":"] {
+            out.push_str(part);
+        }
+        out.push_str(&(start + 1).to_string());
+        out.push_str(" ]\n");
+        push(out, ' ', margin);
+        out.push_str("│\n ");
+        for part in [&number, " │ ", self.line.trim_end(), "\n"] {
+            out.push_str(part);
+        }
+        push(out, ' ', margin);
+        out.push_str("│ ");
         push(out, ' ', start);
         push(out, '─', arrow - start);
-        out.extend_from_slice("┬".as_bytes());
-        push(out, '─', self.end - arrow - 1);
-        push(out, ' ', reach + 1 - self.end);
-        out.push(b'\n');
-        out.extend_from_slice(margin.as_bytes());
-        out.extend_from_slice("│ ".as_bytes());
+        out.push('┬');
+        push(out, '─', end - arrow - 1);
+        push(out, ' ', reach + 1 - end);
+        out.push('\n');
+        push(out, ' ', margin);
+        out.push_str("│ ");
         push(out, ' ', arrow);
-        out.extend_from_slice("╰".as_bytes());
+        out.push('╰');
         push(out, '─', reach - arrow);
-        let _ = writeln!(out, " {}", self.label);
+        for part in [" ", self.label, "\n"] {
+            out.push_str(part);
+        }
         if let Some(help) = self.help {
-            let _ = writeln!(out, "{margin}│ ");
+            push(out, ' ', margin);
+            out.push_str("│ \n");
             if !help.is_empty() {
-                let _ = writeln!(out, "{margin}│ Help: {help}");
+                push(out, ' ', margin);
+                for part in ["│ Help: ", help, "\n"] {
+                    out.push_str(part);
+                }
             }
         }
-        push(out, '─', width + 2);
-        out.extend_from_slice("╯\n".as_bytes());
+        push(out, '─', margin);
+        out.push_str("╯\n");
     }
 }
 
-fn push(out: &mut Vec<u8>, c: char, n: usize) {
-    let mut buf = [0; 4];
-    let bytes = c.encode_utf8(&mut buf).as_bytes();
-    for _ in 0..n {
-        out.extend_from_slice(bytes);
-    }
+fn push(out: &mut String, c: char, n: usize) {
+    out.extend(std::iter::repeat_n(c, n));
 }
 
 #[cfg(test)]
@@ -110,9 +119,9 @@ mod tests {
     }
 
     fn mine(r: &SingleLine<'_>) -> String {
-        let mut out = Vec::new();
+        let mut out = String::new();
         r.write(&mut out);
-        String::from_utf8(out).unwrap()
+        out
     }
 
     proptest! {
