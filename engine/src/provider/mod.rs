@@ -184,7 +184,7 @@ pub trait Provider: Send + Sync {
 /// A record set's attributes (planned, live or from the state) typed; `None` for `null`
 /// or for attributes of another kind.
 pub fn record_set(attributes: &Value) -> Option<drove_compiler::model::RecordSet> {
-    serde_json::from_value(attributes.clone()).ok()
+    drove_compiler::model::RecordSet::deserialize(attributes).ok()
 }
 
 /// The hosted-zone id of a record set's attributes (resolved), for grouping batches.

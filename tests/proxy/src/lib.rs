@@ -47,6 +47,10 @@ pub struct Config {
     /// Forward a faulted call before answering with the fault: the call takes effect but
     /// the caller sees an error, as when AWS acted and the answer was lost on the way.
     pub lose_answers: bool,
+    /// Answer a GET the emulator answered before (same path and query) from that answer,
+    /// until any other call: a benchmark then times the tools and the latency without the
+    /// emulator's own time per call, which moto spends one call at a time.
+    pub cache_reads: bool,
 }
 
 impl Default for Config {
@@ -59,6 +63,7 @@ impl Default for Config {
             latency: Duration::ZERO,
             only: Vec::new(),
             lose_answers: false,
+            cache_reads: false,
         }
     }
 }
@@ -80,6 +85,8 @@ pub struct Counts {
     /// The `ClientToken` of each query-protocol call that had one (EC2's idempotency
     /// token), with its action, in arrival order, as sent.
     pub client_tokens: Vec<(String, String)>,
+    /// Reads answered from the cache (`Config::cache_reads`), not by the emulator.
+    pub cached: u64,
 }
 
 impl Counts {
@@ -95,6 +102,8 @@ struct Shared {
     draws: Mutex<(StdRng, HashMap<String, u32>)>,
     counts: Mutex<Counts>,
     changed: Condvar,
+    /// `Config::cache_reads`: the emulator's answers to GETs, by path and query.
+    reads: Mutex<HashMap<String, Response<Full<Bytes>>>>,
 }
 
 /// A running proxy; stopped when dropped.
@@ -115,6 +124,7 @@ impl Proxy {
             client: Client::builder(TokioExecutor::new()).build_http(),
             counts: Mutex::new(Counts::default()),
             changed: Condvar::new(),
+            reads: Mutex::new(HashMap::new()),
         });
         let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         listener.set_nonblocking(true)?;
@@ -261,6 +271,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Bytes>) -> Response<Full<Bytes
             }
             respond(a.status, a.content_type, a.body)
         }
+        None if shared.config.cache_reads => cached_forward(&shared, parts, body).await,
         None => forward(&shared, parts, body).await,
     };
     if let Ok(mut c) = shared.counts.lock() {
@@ -271,6 +282,39 @@ async fn handle(shared: Arc<Shared>, req: Request<Bytes>) -> Response<Full<Bytes
         tokio::time::sleep(shared.config.latency).await;
     }
     answer
+}
+
+/// [`forward`] through the read cache: a GET answered before is answered again from it;
+/// any other call empties it first, since it may change what a read returns.
+async fn cached_forward(shared: &Shared, parts: hyper::http::request::Parts, body: Bytes) -> Response<Full<Bytes>> {
+    let key = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
+    if parts.method != hyper::Method::GET {
+        if let Ok(mut reads) = shared.reads.lock() {
+            reads.clear();
+        }
+        return forward(shared, parts, body).await;
+    }
+    let hit = shared.reads.lock().ok().and_then(|r| r.get(&key).map(copy));
+    if let Some(answer) = hit {
+        if let Ok(mut c) = shared.counts.lock() {
+            c.cached += 1;
+        }
+        return answer;
+    }
+    let answer = forward(shared, parts, body).await;
+    if answer.status().is_success() {
+        if let Ok(mut reads) = shared.reads.lock() {
+            reads.insert(key, copy(&answer));
+        }
+    }
+    answer
+}
+
+fn copy(r: &Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+    let mut out = Response::new(r.body().clone());
+    *out.status_mut() = r.status();
+    *out.headers_mut() = r.headers().clone();
+    out
 }
 
 async fn forward(shared: &Shared, parts: hyper::http::request::Parts, body: Bytes) -> Response<Full<Bytes>> {

@@ -1,4 +1,4 @@
-//! `drove-test-proxy --upstream URL [--latency-ms N] [--fault-share X] [--seed N]`: the
+//! `drove-test-proxy --upstream URL [--latency-ms N] [--fault-share X] [--seed N] [--cache-reads]`: the
 //! test proxy as a process, for benchmarks. Prints its endpoint, then serves until
 //! interrupted and prints the calls it saw per action.
 
@@ -20,6 +20,9 @@ struct Args {
     fault_share: f64,
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Answer a repeated GET from the emulator's first answer, until any other call
+    #[arg(long)]
+    cache_reads: bool,
 }
 
 fn main() -> std::process::ExitCode {
@@ -28,6 +31,7 @@ fn main() -> std::process::ExitCode {
         seed: args.seed,
         fault_share: args.fault_share,
         latency: Duration::from_millis(args.latency_ms),
+        cache_reads: args.cache_reads,
         ..Config::default()
     };
     let proxy = match Proxy::start(&args.upstream, config) {
@@ -48,6 +52,9 @@ fn main() -> std::process::ExitCode {
     let counts = proxy.counts();
     for (action, n) in &counts.calls {
         println!("{action}\t{n}\t{} faults", counts.faults.get(action).copied().unwrap_or(0));
+    }
+    if args.cache_reads {
+        println!("answered from the read cache\t{}", counts.cached);
     }
     proxy.stop();
     std::process::ExitCode::SUCCESS

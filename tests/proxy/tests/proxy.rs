@@ -142,3 +142,52 @@ fn latency_overlaps_across_concurrent_calls() {
     assert!(!p.wait_answered(9, Duration::from_millis(50)));
     p.stop();
 }
+
+/// Answers each request with its number (1, 2, …), one at a time.
+fn numbering_upstream() -> String {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for (n, s) in l.incoming().enumerate() {
+            let Ok(mut s) = s else { continue };
+            let mut r = BufReader::new(s.try_clone().unwrap());
+            let mut len = 0usize;
+            loop {
+                let mut line = String::new();
+                if r.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; len];
+            let _ = r.read_exact(&mut body);
+            let text = (n + 1).to_string();
+            let _ = write!(s, "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}", text.len());
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+fn cached_reads_repeat_the_first_answer_until_anything_else_is_called() {
+    let p = Proxy::start(&numbering_upstream(), Config { cache_reads: true, ..Config::default() }).unwrap();
+    let r53 = signed("route53");
+    let get = |path: &str| call(p.port(), "GET", path, &r53, "").1;
+    assert_eq!(get("/2013-04-01/hostedzone/Z1/rrset?maxitems=300"), "1");
+    assert_eq!(get("/2013-04-01/hostedzone/Z1/rrset?maxitems=300"), "1");
+    // Another query is another read.
+    assert_eq!(get("/2013-04-01/hostedzone/Z1/rrset?maxitems=300&name=b."), "2");
+    assert_eq!(p.counts().cached, 1);
+    // A change empties the cache: the next read reaches the upstream again.
+    call(p.port(), "POST", "/2013-04-01/hostedzone/Z1/rrset", &r53, "<x/>");
+    assert_eq!(get("/2013-04-01/hostedzone/Z1/rrset?maxitems=300"), "4");
+    assert_eq!(p.calls("ListResourceRecordSets"), 4);
+
+    // Without the option every read reaches the upstream.
+    let plain = Proxy::start(&numbering_upstream(), Config::default()).unwrap();
+    let first = call(plain.port(), "GET", "/2013-04-01/hostedzone/Z1/rrset", &r53, "").1;
+    let second = call(plain.port(), "GET", "/2013-04-01/hostedzone/Z1/rrset", &r53, "").1;
+    assert_eq!((first.as_str(), second.as_str()), ("1", "2"));
+}
