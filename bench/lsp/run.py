@@ -327,7 +327,7 @@ def write(r: dict) -> None:
     section = f"""{start}
 ## Language server: diagnostics after an edit
 
-`python3 bench/lsp/run.py --write` (after `cargo build --release -p drove --no-default-features`) generates a
+`python3 bench/lsp/run.py --write` (after `cargo build --release -p drove`; a build without the AWS SDK, `--no-default-features`, has no plan lens: add `--no-lens`) generates a
 {r['lines']:,}-line stack in {r['files']} files (networks, subnets, firewalls, roles, hosts and
 zones of records), opens its largest file in `drove lsp` through a JSON-RPC client on
 stdio, and makes {r['edits']} edits, each retyping one record's address so that a
