@@ -71,22 +71,23 @@ async def test_errors_are_kept_first_and_the_rest_is_counted(five, tmp_path: pat
     assert note.message.startswith("7 more warnings")
 
 
-@pytest.mark.asyncio
-async def test_zero_sends_them_all(unlimited, tmp_path: pathlib.Path):
+async def open_1200_warnings(client, tmp_path: pathlib.Path):
     path = tmp_path / "zone.drove"
     path.write_text(zone(1200))
-    u = open_doc(unlimited, path)
-    diags = await diagnostics_for(unlimited, u, 1, timeout=30)
+    u = open_doc(client, path)
+    return await diagnostics_for(client, u, 1, timeout=30)
+
+
+@pytest.mark.asyncio
+async def test_zero_sends_them_all(unlimited, tmp_path: pathlib.Path):
+    diags = await open_1200_warnings(unlimited, tmp_path)
     assert len(diags) == 1200
     assert not by_severity(diags, types.DiagnosticSeverity.Information)
 
 
 @pytest.mark.asyncio
 async def test_the_default_is_a_thousand_a_file(client, tmp_path: pathlib.Path):
-    path = tmp_path / "zone.drove"
-    path.write_text(zone(1200))
-    u = open_doc(client, path)
-    diags = await diagnostics_for(client, u, 1, timeout=30)
+    diags = await open_1200_warnings(client, tmp_path)
     assert len(by_severity(diags, types.DiagnosticSeverity.Warning)) == 1000
     [note] = by_severity(diags, types.DiagnosticSeverity.Information)
     assert note.message.startswith("200 more warnings in this file are not shown")

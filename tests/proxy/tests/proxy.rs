@@ -9,10 +9,20 @@ use std::time::{Duration, Instant};
 
 /// Answers `ok` to every request, one at a time.
 fn upstream() -> String {
+    serve(|_| "ok".to_string())
+}
+
+/// Answers each request with its number (1, 2, …), one at a time.
+fn numbering_upstream() -> String {
+    serve(|n| (n + 1).to_string())
+}
+
+/// An upstream answering the `n`th request (from 0) with `body(n)`, one at a time.
+fn serve(body: impl Fn(usize) -> String + Send + 'static) -> String {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
     std::thread::spawn(move || {
-        for s in l.incoming() {
+        for (n, s) in l.incoming().enumerate() {
             let Ok(mut s) = s else { continue };
             let mut r = BufReader::new(s.try_clone().unwrap());
             let mut len = 0usize;
@@ -25,9 +35,10 @@ fn upstream() -> String {
                     len = v.trim().parse().unwrap_or(0);
                 }
             }
-            let mut body = vec![0; len];
-            let _ = r.read_exact(&mut body);
-            let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+            let mut request = vec![0; len];
+            let _ = r.read_exact(&mut request);
+            let text = body(n);
+            let _ = write!(s, "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}", text.len());
         }
     });
     format!("http://127.0.0.1:{port}")
@@ -141,33 +152,6 @@ fn latency_overlaps_across_concurrent_calls() {
     assert!(p.wait_answered(8, Duration::from_secs(1)));
     assert!(!p.wait_answered(9, Duration::from_millis(50)));
     p.stop();
-}
-
-/// Answers each request with its number (1, 2, …), one at a time.
-fn numbering_upstream() -> String {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for (n, s) in l.incoming().enumerate() {
-            let Ok(mut s) = s else { continue };
-            let mut r = BufReader::new(s.try_clone().unwrap());
-            let mut len = 0usize;
-            loop {
-                let mut line = String::new();
-                if r.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; len];
-            let _ = r.read_exact(&mut body);
-            let text = (n + 1).to_string();
-            let _ = write!(s, "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}", text.len());
-        }
-    });
-    format!("http://127.0.0.1:{port}")
 }
 
 #[test]
