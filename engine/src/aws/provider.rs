@@ -116,10 +116,9 @@ impl AwsProvider {
             .filter_map(|k| Some((k.id.as_str(), k.attributes.get("name")?.as_str()?.to_string())))
             .collect();
         for k in known.iter().filter(|k| k.kind == record_set::KIND) {
-            if let (Some(zone), Some(set)) =
-                (crate::provider::record_zone(&k.attributes), crate::provider::record_set(&k.attributes))
-            {
-                per_zone.entry(zone).or_default().push((set.name, set.rtype));
+            let Some(set) = crate::provider::record_set(&k.attributes) else { continue };
+            if let Some(zone) = set.zone.text() {
+                per_zone.entry(zone.to_string()).or_default().push((set.name, set.rtype));
             }
         }
         for (zone, names) in per_zone.iter_mut() {
