@@ -86,14 +86,15 @@ pub fn diagnostics_by_file(snap: &Snapshot, extra: &[diag::Diagnostic], limit: u
 fn within_limit(snap: &Snapshot, mut ds: Vec<&diag::Diagnostic>, limit: usize) -> Vec<Diagnostic> {
     let mut left_out = Vec::new();
     if limit > 0 && ds.len() > limit {
-        let mut order: Vec<usize> = (0..ds.len()).collect();
-        order.sort_by_key(|&i| (ds[i].severity, i));
-        let mut kept = vec![false; ds.len()];
-        for &i in &order[..limit] {
-            kept[i] = true;
-        }
-        let mut k = kept.iter();
-        (ds, left_out) = ds.into_iter().partition(|_| *k.next().unwrap_or(&false));
+        // The first errors up to the limit, then the first warnings in the room left.
+        let errors = ds.iter().filter(|d| d.severity == Severity::Error).count();
+        let mut room = [limit.min(errors), limit.saturating_sub(errors)];
+        (ds, left_out) = ds.into_iter().partition(|d| {
+            let left = &mut room[usize::from(d.severity != Severity::Error)];
+            let keep = *left > 0;
+            *left = left.saturating_sub(1);
+            keep
+        });
     }
     let mut out: Vec<Diagnostic> = ds.iter().filter_map(|d| diagnostic(snap, d)).collect();
     if let Some(first) = left_out.iter().min_by_key(|d| d.primary.span.start) {

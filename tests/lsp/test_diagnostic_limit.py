@@ -92,3 +92,19 @@ async def test_the_default_is_a_thousand_a_file(client, tmp_path: pathlib.Path):
     [note] = by_severity(diags, types.DiagnosticSeverity.Information)
     assert note.message.startswith("200 more warnings in this file are not shown")
     assert "at most 1000 a file" in note.message
+
+
+@pytest.mark.asyncio
+async def test_more_errors_than_the_limit_leave_no_room_for_warnings(five, tmp_path: pathlib.Path):
+    lines = ['stack limit { region = "ap-northeast-1" }', 'zone "limit.example." {']
+    lines += [f"  leak{i} 300 A 10.0.0.{i + 1}" for i in range(3)]
+    lines += [f"  bad{i} 300 A 192.0.2.{300 + i}" for i in range(7)]
+    path = tmp_path / "zone.drove"
+    path.write_text("\n".join(lines + ["}"]) + "\n")
+    diags = await diagnostics_for(five, open_doc(five, path), 1)
+    assert len(by_severity(diags, types.DiagnosticSeverity.Error)) == 5
+    assert not by_severity(diags, types.DiagnosticSeverity.Warning)
+    [note] = by_severity(diags, types.DiagnosticSeverity.Information)
+    assert note.message.startswith("5 more errors and warnings in this file are not shown")
+    # It sits on the first diagnostic left out in the file: the first warning.
+    assert note.range.start.line == 2
