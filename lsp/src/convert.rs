@@ -98,8 +98,12 @@ fn within_limit(snap: &Snapshot, mut ds: Vec<&diag::Diagnostic>, limit: usize) -
     }
     let mut out: Vec<Diagnostic> = ds.iter().filter_map(|d| diagnostic(snap, d)).collect();
     if let Some(first) = left_out.iter().min_by_key(|d| d.primary.span.start) {
-        let errors = left_out.iter().any(|d| d.severity == Severity::Error);
-        let what = if errors { "errors and warnings" } else { "warnings" };
+        let errors = left_out.iter().filter(|d| d.severity == Severity::Error).count();
+        let what = match (errors, left_out.len() - errors) {
+            (_, 0) => "errors",
+            (0, _) => "warnings",
+            _ => "errors and warnings",
+        };
         let message = format!(
             "{} more {what} in this file are not shown here (the editor gets at most {limit} a file: \
              `maxDiagnosticsPerFile`); `drove check` lists them all",
