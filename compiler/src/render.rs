@@ -155,7 +155,7 @@ fn report(cache: &mut Cache<'_, '_>, d: &Diagnostic, color: bool, out: &mut Stri
     let showable = labels
         .iter()
         .all(|l| cache.sources.files.get(l.file).is_some_and(|f| longest_line_under(f, &l.span) <= MAX_SHOWN_LINE));
-    if !color && single_line(cache, d, out) {
+    if single_line(cache, d, color, out) {
         return;
     }
     scratch.clear();
@@ -168,7 +168,7 @@ fn report(cache: &mut Cache<'_, '_>, d: &Diagnostic, color: bool, out: &mut Stri
 }
 
 /// Appends the report drawn by [`single_line::SingleLine`] when it is of that shape.
-fn single_line(cache: &Cache<'_, '_>, d: &Diagnostic, out: &mut String) -> bool {
+fn single_line(cache: &Cache<'_, '_>, d: &Diagnostic, color: bool, out: &mut String) -> bool {
     let Some(f) = cache.sources.files.get(d.primary.file) else { return false };
     if !d.secondary.is_empty() || !cache.lines_as_ours.get(d.primary.file).copied().unwrap_or(false) {
         return false;
@@ -196,7 +196,7 @@ fn single_line(cache: &Cache<'_, '_>, d: &Diagnostic, out: &mut String) -> bool 
     if !report.fits() {
         return false;
     }
-    report.write(out);
+    report.write(out, color);
     true
 }
 

@@ -1,5 +1,5 @@
-//! The commonest report drawn without ariadne: one label on one line of plain ASCII, no
-//! colour. ariadne lays out any number of labels over any text, and pays for that
+//! The commonest report drawn without ariadne: one label on one line of plain ASCII, in
+//! colour or not. ariadne lays out any number of labels over any text, and pays for that
 //! generality on every character (about 58,000 instructions a report); a legacy zone's
 //! 10,000 warnings are all of this shape. The output is ariadne's to the byte: the tests
 //! below draw random reports both ways and compare, and anything outside the shape goes to
@@ -34,56 +34,115 @@ impl SingleLine<'_> {
             && self.help.is_none_or(one_line)
     }
 
-    /// Appends the report to `out`, as ariadne draws it with Unicode lines and no colour.
-    pub fn write(&self, out: &mut String) {
+    /// Appends the report to `out`, as ariadne draws it with Unicode lines, in colour or not.
+    pub fn write(&self, out: &mut String, color: bool) {
+        let pen = Pen(color);
+        let kind = if self.kind == "Error" { RED } else { YELLOW };
         let number = (self.line_index + 1).to_string();
-        let margin = number.len() + 2;
+        let width = number.len();
         let (start, end) = (self.start, self.end);
         let arrow = start + (end - start) / 2;
         // The label's message starts two columns past the end of the underline.
         let reach = end + 1;
-        for part in ["[", self.code, "] ", self.kind, ": ", self.message, "\n"] {
+        let bar = |out: &mut String| {
+            out.push(' ');
+            pen.whole(out, DIM, &format!("{}│", " ".repeat(width + 1)));
+            out.push(' ');
+        };
+        pen.whole(out, kind, &format!("[{}] {}:", self.code, self.kind));
+        for part in [" ", self.message, "\n"] {
             out.push_str(part);
         }
-        push(out, ' ', margin);
-        for part in ["╭─[ ", self.path, ":", &number, ":"] {
+        push(out, ' ', width + 2);
+        pen.each(out, MARGIN, "╭─[");
+        for part in [" ", self.path, ":", &number, ":", &(start + 1).to_string(), " "] {
             out.push_str(part);
         }
-        out.push_str(&(start + 1).to_string());
-        out.push_str(" ]\n");
-        push(out, ' ', margin);
-        out.push_str("│\n ");
-        for part in [&number, " │ ", self.line.trim_end(), "\n"] {
-            out.push_str(part);
-        }
-        push(out, ' ', margin);
-        out.push_str("│ ");
+        pen.whole(out, MARGIN, "]");
+        out.push('\n');
+        push(out, ' ', width + 2);
+        pen.whole(out, MARGIN, "│");
+        out.push_str("\n ");
+        pen.whole(out, MARGIN, &format!("{number} │"));
+        out.push(' ');
+        // ariadne leaves out the line's trailing blanks, inside the label or not.
+        let shown = self.line.trim_end().len();
+        pen.each(out, TEXT, &self.line[..start.min(shown)]);
+        pen.each(out, kind, &self.line[start.min(shown)..end.min(shown)]);
+        pen.each(out, TEXT, &self.line[end.min(shown)..shown]);
+        out.push('\n');
+        bar(out);
         push(out, ' ', start);
-        push(out, '─', arrow - start);
-        out.push('┬');
-        push(out, '─', end - arrow - 1);
+        pen.repeat(out, kind, '─', arrow - start);
+        pen.repeat(out, kind, '┬', 1);
+        pen.repeat(out, kind, '─', end - arrow - 1);
         push(out, ' ', reach + 1 - end);
         out.push('\n');
-        push(out, ' ', margin);
-        out.push_str("│ ");
+        bar(out);
         push(out, ' ', arrow);
-        out.push('╰');
-        push(out, '─', reach - arrow);
+        pen.repeat(out, kind, '╰', 1);
+        pen.repeat(out, kind, '─', reach - arrow);
         for part in [" ", self.label, "\n"] {
             out.push_str(part);
         }
         if let Some(help) = self.help {
-            push(out, ' ', margin);
-            out.push_str("│ \n");
+            bar(out);
+            out.push('\n');
             if !help.is_empty() {
-                push(out, ' ', margin);
-                for part in ["│ Help: ", help, "\n"] {
+                bar(out);
+                pen.whole(out, NOTE, "Help");
+                for part in [": ", help, "\n"] {
                     out.push_str(part);
                 }
             }
         }
-        push(out, '─', margin);
-        out.push_str("╯\n");
+        pen.whole(out, MARGIN, &format!("{}╯", "─".repeat(width + 2)));
+        out.push('\n');
+    }
+}
+
+/// ariadne's colours for these parts (its defaults, and the label's colour `render` gives).
+const RED: &str = "\x1b[31m";
+const YELLOW: &str = "\x1b[33m";
+const MARGIN: &str = "\x1b[38;5;246m";
+const DIM: &str = "\x1b[38;5;240m";
+const TEXT: &str = "\x1b[38;5;249m";
+const NOTE: &str = "\x1b[38;5;115m";
+const RESET: &str = "\x1b[0m";
+
+/// Writes text in a colour as ariadne does (a piece at once, or each character on its
+/// own), or plain.
+#[derive(Clone, Copy)]
+struct Pen(bool);
+
+impl Pen {
+    fn whole(self, out: &mut String, color: &str, text: &str) {
+        if self.0 {
+            for part in [color, text, RESET] {
+                out.push_str(part);
+            }
+        } else {
+            out.push_str(text);
+        }
+    }
+
+    fn each(self, out: &mut String, color: &str, text: &str) {
+        if self.0 {
+            let mut buf = [0; 4];
+            for c in text.chars() {
+                self.whole(out, color, c.encode_utf8(&mut buf));
+            }
+        } else {
+            out.push_str(text);
+        }
+    }
+
+    fn repeat(self, out: &mut String, color: &str, c: char, n: usize) {
+        let mut buf = [0; 4];
+        let c = c.encode_utf8(&mut buf);
+        for _ in 0..n {
+            self.whole(out, color, c);
+        }
     }
 }
 
@@ -98,18 +157,24 @@ mod tests {
     use proptest::prelude::*;
 
     /// ariadne's drawing of the same report, as `render::text` asks for it.
-    fn by_ariadne(r: &SingleLine<'_>, before: &str, after: &str) -> String {
+    fn by_ariadne(r: &SingleLine<'_>, before: &str, after: &str, color: bool) -> String {
         let text = format!("{before}{}\n{after}", r.line);
         let offset = before.len();
         let span = (r.path, offset + r.start..offset + r.end);
         let kind = if r.kind == "Error" { ReportKind::Error } else { ReportKind::Warning };
         let config =
-            Config::default().with_color(false).with_index_type(IndexType::Byte).with_char_set(CharSet::Unicode);
+            Config::default().with_color(color).with_index_type(IndexType::Byte).with_char_set(CharSet::Unicode);
+        let label = Label::new(span.clone()).with_message(r.label).with_order(0);
+        let label = match (color, kind) {
+            (false, _) => label,
+            (true, ReportKind::Error) => label.with_color(ariadne::Color::Red),
+            (true, _) => label.with_color(ariadne::Color::Yellow),
+        };
         let mut b = Report::build(kind, span.clone())
             .with_config(config)
             .with_code(r.code)
             .with_message(r.message)
-            .with_label(Label::new(span).with_message(r.label).with_order(0));
+            .with_label(label);
         if let Some(h) = r.help {
             b = b.with_help(h);
         }
@@ -118,9 +183,9 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
-    fn mine(r: &SingleLine<'_>) -> String {
+    fn mine(r: &SingleLine<'_>, color: bool) -> String {
         let mut out = String::new();
-        r.write(&mut out);
+        r.write(&mut out, color);
         out
     }
 
@@ -136,6 +201,7 @@ mod tests {
             label in "[ -~]{1,30}|[^\n\r]{1,10}",
             help in proptest::option::of("[ -~]{0,40}"),
             error in any::<bool>(),
+            color in any::<bool>(),
         ) {
             let (mut start, mut end) = (a.min(b).min(line.len()), a.max(b).min(line.len()));
             if start == end {
@@ -148,7 +214,7 @@ mod tests {
                 help: help.as_deref(),
             };
             prop_assume!(r.fits());
-            prop_assert_eq!(mine(&r), by_ariadne(&r, &before, "}\n"));
+            prop_assert_eq!(mine(&r, color), by_ariadne(&r, &before, "}\n", color));
         }
     }
 
@@ -167,6 +233,8 @@ mod tests {
             help: Some("put it in a private zone (`private = [NETWORK]`) …"),
         };
         assert!(r.fits());
-        assert_eq!(mine(&r), by_ariadne(&r, &"x\n".repeat(9), ""));
+        for color in [false, true] {
+            assert_eq!(mine(&r, color), by_ariadne(&r, &"x\n".repeat(9), "", color));
+        }
     }
 }
