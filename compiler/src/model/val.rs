@@ -4,7 +4,9 @@
 //! `{"ref": ADDRESS, "attribute": NAME}`, `{"ref", "attribute", "unknown": true}` and
 //! `{"secret": NAME}`; a literal is written as itself.
 
+use serde::de::{self, IntoDeserializer};
 use serde::{Deserialize, Serialize};
+use std::marker::PhantomData;
 
 /// `{"ref": address, "attribute": name}`, with `"unknown": true` once the planner knows
 /// the target is still to be created.
@@ -48,12 +50,105 @@ pub struct SecretRef {
 /// The variants are tried in this order when read back, so a literal that is itself an
 /// object (a geolocation, an image) is never taken for a reference: those need the `ref`
 /// or `secret` key and nothing else.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
 pub enum Val<T> {
     Ref(Ref),
     Secret(SecretRef),
     Lit(T),
+}
+
+/// A `Val` written as an object or a list, read by trying the variants in order.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Written<T> {
+    Ref(Ref),
+    Secret(SecretRef),
+    Lit(T),
+}
+
+impl<T> From<Written<T>> for Val<T> {
+    fn from(w: Written<T>) -> Val<T> {
+        match w {
+            Written::Ref(r) => Val::Ref(r),
+            Written::Secret(s) => Val::Secret(s),
+            Written::Lit(v) => Val::Lit(v),
+        }
+    }
+}
+
+// A string, number or boolean can only be a literal: it is read as one straight away.
+// Trying it as a reference first (what an untagged enum does) built and formatted an
+// error for every literal of a state, most of reading a large zone's.
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Val<T> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ValVisitor(PhantomData))
+    }
+}
+
+struct ValVisitor<T>(PhantomData<T>);
+
+impl<T> ValVisitor<T> {
+    fn lit<'de, D: de::Deserializer<'de, Error = E>, E: de::Error>(d: D) -> Result<Val<T>, E>
+    where
+        T: Deserialize<'de>,
+    {
+        T::deserialize(d).map(Val::Lit)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> de::Visitor<'de> for ValVisitor<T> {
+    type Value = Val<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a value, a `ref` or a `secret`")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Val<T>, E> {
+        Self::lit(v.into_deserializer())
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Val<T>, E> {
+        Self::lit(v.into_deserializer())
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Val<T>, E> {
+        Self::lit(v.into_deserializer())
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Val<T>, E> {
+        Self::lit(v.into_deserializer())
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Val<T>, E> {
+        Self::lit(v.into_deserializer())
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Val<T>, E> {
+        Self::lit(de::value::BorrowedStrDeserializer::new(v))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Val<T>, E> {
+        Self::lit(v.into_deserializer())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Val<T>, E> {
+        Self::lit(().into_deserializer())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Val<T>, E> {
+        Self::lit(().into_deserializer())
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Val<T>, A::Error> {
+        let v = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Written::deserialize(v).map(Val::from).map_err(de::Error::custom)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Val<T>, A::Error> {
+        let v = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        Written::deserialize(v).map(Val::from).map_err(de::Error::custom)
+    }
 }
 
 impl<T> Val<T> {
