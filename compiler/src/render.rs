@@ -94,7 +94,7 @@ fn text_on(sources: &Sources, diagnostics: &[Diagnostic], color: bool, threads: 
     // A file is indexed into lines by ariadne once, for every report and thread, and only
     // when a report ariadne draws shows it: a zone's reports are mostly drawn without it.
     let indexed: Vec<OnceLock<Source<&str>>> = sources.files.iter().map(|_| OnceLock::new()).collect();
-    let lines_as_ours: Vec<bool> = sources.files.iter().map(|f| no_other_line_breaks(&f.text)).collect();
+    let lines_as_ours: Vec<OnceLock<bool>> = sources.files.iter().map(|_| OnceLock::new()).collect();
     let cache = Cache { sources, paths: &paths, indexed: &indexed, lines_as_ours: &lines_as_ours };
     let out = if threads <= 1 {
         reports(cache, diagnostics, color)
@@ -151,13 +151,13 @@ pub fn summary<'d>(diagnostics: impl IntoIterator<Item = &'d Diagnostic>) -> Str
 /// Appends one report to `out`: ariadne's, or the compact form when a line is too long
 /// to show or ariadne cannot draw it.
 fn report(cache: &mut Cache<'_, '_>, d: &Diagnostic, color: bool, out: &mut String, scratch: &mut Vec<u8>) {
+    if single_line(cache, d, color, out) {
+        return;
+    }
     let labels: Vec<&Label> = std::iter::once(&d.primary).chain(&d.secondary).collect();
     let showable = labels
         .iter()
         .all(|l| cache.sources.files.get(l.file).is_some_and(|f| longest_line_under(f, &l.span) <= MAX_SHOWN_LINE));
-    if single_line(cache, d, color, out) {
-        return;
-    }
     scratch.clear();
     if showable && ariadne_report(cache, d, color, scratch).is_some() {
         // ariadne writes only the sources' text and its own: this never replaces anything.
@@ -170,7 +170,9 @@ fn report(cache: &mut Cache<'_, '_>, d: &Diagnostic, color: bool, out: &mut Stri
 /// Appends the report drawn by [`single_line::SingleLine`] when it is of that shape.
 fn single_line(cache: &Cache<'_, '_>, d: &Diagnostic, color: bool, out: &mut String) -> bool {
     let Some(f) = cache.sources.files.get(d.primary.file) else { return false };
-    if !d.secondary.is_empty() || !cache.lines_as_ours.get(d.primary.file).copied().unwrap_or(false) {
+    let lines_as_ours =
+        || cache.lines_as_ours.get(d.primary.file).is_some_and(|c| *c.get_or_init(|| no_other_line_breaks(&f.text)));
+    if !d.secondary.is_empty() || !lines_as_ours() {
         return false;
     }
     let span = clamp(f, &d.primary.span);
@@ -180,10 +182,7 @@ fn single_line(cache: &Cache<'_, '_>, d: &Diagnostic, color: bool, out: &mut Str
     }
     let report = single_line::SingleLine {
         code: d.code,
-        kind: match d.severity {
-            Severity::Error => "Error",
-            Severity::Warning => "Warning",
-        },
+        severity: d.severity,
         message: &d.message,
         path: &cache.paths[d.primary.file],
         line: &f.text[line.clone()],
@@ -240,13 +239,17 @@ fn with_color<'s>(
     }
 }
 
-/// A compact form for diagnostics whose lines are too long to print.
-fn plain_report(sources: &Sources, d: &Diagnostic, labels: &[&Label]) -> String {
-    let kind = match d.severity {
+/// How a report's header names its severity, as ariadne does.
+fn kind_word(severity: Severity) -> &'static str {
+    match severity {
         Severity::Error => "Error",
         Severity::Warning => "Warning",
-    };
-    let mut out = format!("[{}] {kind}: {}\n", d.code, d.message);
+    }
+}
+
+/// A compact form for diagnostics whose lines are too long to print.
+fn plain_report(sources: &Sources, d: &Diagnostic, labels: &[&Label]) -> String {
+    let mut out = format!("[{}] {}: {}\n", d.code, kind_word(d.severity), d.message);
     for (i, l) in labels.iter().enumerate() {
         let Some(f) = sources.files.get(l.file) else { continue };
         let span = clamp(f, &l.span);
@@ -326,8 +329,9 @@ struct Cache<'s, 'p> {
     paths: &'p [String],
     /// Each file's lines as ariadne counts them, by `FileId`, once a report needs them.
     indexed: &'p [OnceLock<Source<&'s str>>],
-    /// Whether ariadne numbers a file's lines as `SourceFile` does (no other line breaks).
-    lines_as_ours: &'p [bool],
+    /// Whether ariadne numbers a file's lines as `SourceFile` does (no other line breaks),
+    /// once a report needs to know.
+    lines_as_ours: &'p [OnceLock<bool>],
 }
 
 impl<'p> Cache<'_, 'p> {
@@ -460,7 +464,7 @@ mod tests {
     fn by_ariadne(sources: &Sources, d: &Diagnostic) -> String {
         let paths: Vec<String> = sources.files.iter().map(|f| f.path.display().to_string()).collect();
         let indexed: Vec<OnceLock<Source<&str>>> = sources.files.iter().map(|_| OnceLock::new()).collect();
-        let ours = vec![false; sources.files.len()];
+        let ours: Vec<OnceLock<bool>> = sources.files.iter().map(|_| OnceLock::from(false)).collect();
         let mut cache = Cache { sources, paths: &paths, indexed: &indexed, lines_as_ours: &ours };
         let mut out = Vec::new();
         ariadne_report(&mut cache, d, false, &mut out).unwrap();

@@ -27,8 +27,7 @@ impl SourceFile {
 
     /// 0-based line and 0-based column in characters (not bytes) for a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let (offset, line) = self.line_of(offset);
         let start = self.line_starts[line];
         let col = self.text.get(start..offset).map(|s| s.chars().count()).unwrap_or(0);
         (line, col)
@@ -36,8 +35,7 @@ impl SourceFile {
 
     /// 0-based line and UTF-16 column, as the language server protocol counts them.
     pub fn line_col_utf16(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let (offset, line) = self.line_of(offset);
         let start = self.line_starts[line];
         let col = self.text.get(start..offset).map(|s| s.encode_utf16().count()).unwrap_or(0);
         (line, col)
@@ -60,10 +58,15 @@ impl SourceFile {
     /// The 0-based line holding a byte offset, and that line's byte range without its
     /// line break.
     pub fn line_at(&self, offset: usize) -> (usize, Span) {
-        let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let (_, line) = self.line_of(offset);
         let end = self.line_starts.get(line + 1).map_or(self.text.len(), |&next| next - 1);
         (line, self.line_starts[line]..end)
+    }
+
+    /// An offset clamped to the text, and the 0-based line it is on.
+    fn line_of(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        (offset, self.line_starts.partition_point(|&s| s <= offset) - 1)
     }
 
     pub fn line_count(&self) -> usize {

@@ -5,10 +5,12 @@
 //! below draw random reports both ways and compare, and anything outside the shape goes to
 //! ariadne.
 
+use crate::diag::Severity;
+
 /// What a single-label report shows.
 pub struct SingleLine<'a> {
     pub code: &'a str,
-    pub kind: &'a str,
+    pub severity: Severity,
     pub message: &'a str,
     pub path: &'a str,
     /// The line's text, without its line break.
@@ -37,7 +39,10 @@ impl SingleLine<'_> {
     /// Appends the report to `out`, as ariadne draws it with Unicode lines, in colour or not.
     pub fn write(&self, out: &mut String, color: bool) {
         let pen = Pen(color);
-        let kind = if self.kind == "Error" { RED } else { YELLOW };
+        let kind = match self.severity {
+            Severity::Error => RED,
+            Severity::Warning => YELLOW,
+        };
         let number = (self.line_index + 1).to_string();
         let width = number.len();
         let (start, end) = (self.start, self.end);
@@ -46,10 +51,17 @@ impl SingleLine<'_> {
         let reach = end + 1;
         let bar = |out: &mut String| {
             out.push(' ');
-            pen.whole(out, DIM, &format!("{}│", " ".repeat(width + 1)));
+            pen.paint(out, DIM, |o| {
+                push(o, ' ', width + 1);
+                o.push('│');
+            });
             out.push(' ');
         };
-        pen.whole(out, kind, &format!("[{}] {}:", self.code, self.kind));
+        pen.paint(out, kind, |o| {
+            for part in ["[", self.code, "] ", super::kind_word(self.severity), ":"] {
+                o.push_str(part);
+            }
+        });
         for part in [" ", self.message, "\n"] {
             out.push_str(part);
         }
@@ -63,7 +75,10 @@ impl SingleLine<'_> {
         push(out, ' ', width + 2);
         pen.whole(out, MARGIN, "│");
         out.push_str("\n ");
-        pen.whole(out, MARGIN, &format!("{number} │"));
+        pen.paint(out, MARGIN, |o| {
+            o.push_str(&number);
+            o.push_str(" │");
+        });
         out.push(' ');
         // ariadne leaves out the line's trailing blanks, inside the label or not.
         let shown = self.line.trim_end().len();
@@ -96,7 +111,10 @@ impl SingleLine<'_> {
                 }
             }
         }
-        pen.whole(out, MARGIN, &format!("{}╯", "─".repeat(width + 2)));
+        pen.paint(out, MARGIN, |o| {
+            push(o, '─', width + 2);
+            o.push('╯');
+        });
         out.push('\n');
     }
 }
@@ -116,14 +134,19 @@ const RESET: &str = "\x1b[0m";
 struct Pen(bool);
 
 impl Pen {
-    fn whole(self, out: &mut String, color: &str, text: &str) {
+    /// What `body` writes, in one colour.
+    fn paint(self, out: &mut String, color: &str, body: impl FnOnce(&mut String)) {
         if self.0 {
-            for part in [color, text, RESET] {
-                out.push_str(part);
-            }
+            out.push_str(color);
+            body(out);
+            out.push_str(RESET);
         } else {
-            out.push_str(text);
+            body(out);
         }
+    }
+
+    fn whole(self, out: &mut String, color: &str, text: &str) {
+        self.paint(out, color, |o| o.push_str(text));
     }
 
     fn each(self, out: &mut String, color: &str, text: &str) {
@@ -161,7 +184,7 @@ mod tests {
         let text = format!("{before}{}\n{after}", r.line);
         let offset = before.len();
         let span = (r.path, offset + r.start..offset + r.end);
-        let kind = if r.kind == "Error" { ReportKind::Error } else { ReportKind::Warning };
+        let kind = if r.severity == Severity::Error { ReportKind::Error } else { ReportKind::Warning };
         let config =
             Config::default().with_color(color).with_index_type(IndexType::Byte).with_char_set(CharSet::Unicode);
         let label = Label::new(span.clone()).with_message(r.label).with_order(0);
@@ -209,7 +232,7 @@ mod tests {
             }
             let before = "x\n".repeat(lines_before);
             let r = SingleLine {
-                code: "W0020", kind: if error { "Error" } else { "Warning" }, message: &message,
+                code: "W0020", severity: if error { Severity::Error } else { Severity::Warning }, message: &message,
                 path: "zones.drove", line: &line, line_index: lines_before, start, end, label: &label,
                 help: help.as_deref(),
             };
@@ -222,7 +245,7 @@ mod tests {
     fn a_zone_record() {
         let r = SingleLine {
             code: "W0020",
-            kind: "Warning",
+            severity: Severity::Warning,
             message: "a public zone publishes the private address 10.0.0.1",
             path: "z.drove",
             line: "  host1 300 A 10.0.0.1",
