@@ -132,7 +132,8 @@ def measure(tools, moto, endpoint, tool, base, generation, warm_reads=False):
             timed(tools.command(tool, phase, endpoint), env)  # fills the proxy's read cache
             calls = moto.recorded_calls()
         t = timed(tools.command(tool, phase, endpoint), env)
-        out[phase] = (t, calls if warm else moto.recorded_calls())
+        recorded = moto.recorded_calls()
+        out[phase] = (t, calls if warm else recorded)
     return out
 
 
